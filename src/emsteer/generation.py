@@ -1,0 +1,225 @@
+"""Batched sampling from a (steered) chat model.
+
+Every request carries its own seed and, optionally, its own steering magnitudes, so that one
+batch can mix a baseline row and rows at several magnitudes (a magnitude sweep runs as one
+batch). Each row samples from its own random stream (inverse-CDF sampling with a per-row
+``torch.Generator``), so a sample depends on its seed, not on which rows share its batch,
+and a steered and an unsteered row with the same seed use the same random numbers: paired
+comparisons see steering, not sampling noise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from contextlib import nullcontext
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import torch
+
+from emsteer.errors import EmsteerError
+from emsteer.models import LoadedModel
+from emsteer.progress import progress_bar
+from emsteer.steering.artifacts import Artifact
+from emsteer.steering.hooks import Positions, Steering, steer
+from emsteer.steering.magnitude import Magnitude
+
+
+@dataclass(frozen=True)
+class SamplingConfig:
+    max_new_tokens: int = 200
+    temperature: float = 1.0
+    top_p: float = 1.0
+    batch_size: int = 8
+
+    def __post_init__(self) -> None:
+        if self.max_new_tokens < 1:
+            raise EmsteerError(f"max_new_tokens must be at least 1, got {self.max_new_tokens}.")
+        if not self.temperature >= 0:
+            raise EmsteerError(f"temperature must be ≥ 0 (0 = greedy), got {self.temperature}.")
+        if not 0 < self.top_p <= 1:
+            raise EmsteerError(f"top_p must be in (0, 1], got {self.top_p}.")
+        if self.batch_size < 1:
+            raise EmsteerError(f"batch_size must be at least 1, got {self.batch_size}.")
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    user: str
+    system: str | None = None
+    seed: int = 0
+    magnitudes: tuple[Magnitude | None, ...] = ()  # one per steering artifact; None or () = unsteered
+    key: str = ""  # the caller's id for this row, echoed in the Completion
+
+
+@dataclass(frozen=True)
+class Completion:
+    request: GenerationRequest
+    response: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str  # "stop" (end of turn) or "length" (max_new_tokens reached)
+    token_ids: tuple[int, ...] = field(repr=False, default=())
+
+
+def derive_seed(*parts: object) -> int:
+    """A stable 63-bit seed from any parts (run seed, question id, sample index ...)."""
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+def render_chat(tokenizer, user: str, system: str | None = None) -> str:
+    """The prompt text for one user turn, in the model's chat format.
+
+    A system prompt goes into a system turn; templates without a system role (they raise, as
+    Gemma's does) get it prepended to the user turn instead. Models without a chat template get
+    a plain question/answer layout.
+    """
+    if not getattr(tokenizer, "chat_template", None):
+        head = f"{system}\n\n" if system else ""
+        return f"{head}Question: {user}\nAnswer:"
+    messages = [{"role": "user", "content": user}]
+    if system:
+        try:
+            return tokenizer.apply_chat_template(
+                [{"role": "system", "content": system}, *messages], add_generation_prompt=True, tokenize=False
+            )
+        except Exception:  # jinja2 TemplateError from raise_exception, or a template bug
+            messages = [{"role": "user", "content": f"{system}\n\n{user}"}]
+    return tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+
+
+def eos_token_ids(lm: LoadedModel) -> set[int]:
+    ids: set[int] = set()
+    for source in (getattr(lm.model, "generation_config", None), lm.tokenizer):
+        value = getattr(source, "eos_token_id", None)
+        if isinstance(value, int):
+            ids.add(value)
+        elif value:
+            ids.update(int(v) for v in value)
+    return ids
+
+
+def _sample(logits: torch.Tensor, generators: Sequence[torch.Generator], temperature: float, top_p: float) -> torch.Tensor:
+    """One token per row; row i draws its uniform number from generators[i]."""
+    if temperature == 0:
+        return logits.argmax(dim=-1)
+    probs = torch.softmax(logits.float() / temperature, dim=-1)
+    order = None
+    if top_p < 1:
+        probs, order = probs.sort(dim=-1, descending=True)
+        cum = probs.cumsum(dim=-1)
+        probs = probs.masked_fill(cum - probs > top_p, 0.0)  # keep the smallest nucleus with mass ≥ top_p
+    cdf = probs.cumsum(dim=-1)
+    u = torch.stack([torch.rand((), generator=g) for g in generators]).to(cdf.device) * cdf[:, -1]
+    idx = torch.searchsorted(cdf, u[:, None]).clamp(max=cdf.shape[-1] - 1).squeeze(-1)
+    return idx if order is None else order.gather(-1, idx[:, None]).squeeze(-1)
+
+
+@torch.no_grad()
+def _generate_batch(lm, prompts, requests, sampling, ctx, eos, on_token) -> list[Completion]:
+    tok = lm.tokenizer
+    enc = tok(prompts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False)
+    ids = enc["input_ids"].to(lm.device)
+    mask = enc["attention_mask"].to(lm.device)
+    batch, width = ids.shape
+    prompt_tokens = mask.sum(dim=1).tolist()
+    if ctx is not None:
+        ctx.set_magnitudes([[r.magnitudes[i] if r.magnitudes else None for r in requests] for i in range(len(ctx.steerings))])
+        ctx.reset(prompt_end=width)
+    generators = [torch.Generator().manual_seed(r.seed) for r in requests]
+    position_ids = (mask.cumsum(-1) - 1).clamp(min=0)
+    out = lm.model(input_ids=ids, attention_mask=mask, position_ids=position_ids, use_cache=True, logits_to_keep=1)
+    cache = out.cache
+    logits = out.logits[:, -1]
+    live = torch.arange(batch)  # original row of each live row
+    tokens: list[list[int]] = [[] for _ in range(batch)]
+    finish = ["length"] * batch
+    eos_t = torch.tensor(sorted(eos), device=lm.device)
+    for step in range(sampling.max_new_tokens):
+        nxt = _sample(logits, [generators[i] for i in live.tolist()], sampling.temperature, sampling.top_p)
+        done = torch.isin(nxt, eos_t)
+        for j, row in enumerate(live.tolist()):
+            if done[j]:
+                finish[row] = "stop"
+            else:
+                tokens[row].append(int(nxt[j]))
+        on_token(len(live))
+        if step == sampling.max_new_tokens - 1 or bool(done.all()):
+            break
+        if bool(done.any()):  # drop finished rows from the batch, the cache and the hooks
+            keep = (~done).nonzero().squeeze(-1)
+            live, nxt, mask, position_ids = live[keep], nxt[keep], mask[keep], position_ids[keep]
+            cache.batch_select_indices(keep)
+            if ctx is not None:
+                ctx.select_rows(keep.cpu())
+        mask = torch.cat([mask, mask.new_ones(len(live), 1)], dim=1)
+        position_ids = position_ids[:, -1:] + 1
+        out = lm.model(input_ids=nxt[:, None], attention_mask=mask, position_ids=position_ids, cache=cache, use_cache=True)
+        cache, logits = out.cache, out.logits[:, -1]
+    return [
+        Completion(
+            request=r,
+            response=tok.decode(tokens[i], skip_special_tokens=True),
+            prompt_tokens=int(prompt_tokens[i]),
+            completion_tokens=len(tokens[i]) + (finish[i] == "stop"),
+            finish_reason=finish[i],
+            token_ids=tuple(tokens[i]),
+        )
+        for i, r in enumerate(requests)
+    ]
+
+
+def generate(
+    lm: LoadedModel,
+    requests: Sequence[GenerationRequest],
+    sampling: SamplingConfig = SamplingConfig(),
+    *,
+    steering: Sequence[Artifact] = (),
+    positions: Positions = "all",
+    progress: bool = True,
+    description: str = "Generating",
+) -> list[Completion]:
+    """Sample one completion per request, in the order given.
+
+    ``steering`` lists the artifacts that rows may use; each request's ``magnitudes`` gives one
+    magnitude per artifact (None = not applied), so rows of one batch can differ.
+    """
+    steering = list(steering)
+    for r in requests:
+        if r.magnitudes and len(r.magnitudes) != len(steering):
+            raise EmsteerError(
+                f"Request {r.key or r.user[:30]!r} gives {len(r.magnitudes)} magnitudes for {len(steering)} steering artifacts."
+            )
+    if not requests:
+        return []
+    prompts = [render_chat(lm.tokenizer, r.user, r.system) for r in requests]
+    lengths = [len(lm.tokenizer(p, add_special_tokens=False)["input_ids"]) for p in prompts]
+    order = sorted(range(len(requests)), key=lambda i: -lengths[i])  # similar lengths pad less
+    eos = eos_token_ids(lm)
+    if not eos:
+        raise EmsteerError(f"{lm.name} defines no end-of-sequence token; cannot tell when an answer ends.")
+    results: list[Completion | None] = [None] * len(requests)
+    # Validate every magnitude of every row before any work (per-row lists, None = off).
+    per_row = [[r.magnitudes[i] if r.magnitudes else None for r in requests] for i in range(len(steering))]
+    steerings = [Steering(a, mags) for a, mags in zip(steering, per_row)]
+    started = time.perf_counter()
+    generated = 0
+    with progress_bar(progress) as bar, (steer(lm, *steerings, positions=positions) if steering else nullcontext()) as ctx:
+        task = bar.add_task(description, total=len(requests), info="")
+
+        def on_token(n: int) -> None:
+            nonlocal generated
+            generated += n
+            rate = generated / max(time.perf_counter() - started, 1e-9)
+            bar.update(task, info=f"{rate:.1f} tok/s")
+
+        for start in range(0, len(order), sampling.batch_size):
+            idx = order[start : start + sampling.batch_size]
+            batch = _generate_batch(lm, [prompts[i] for i in idx], [requests[i] for i in idx], sampling, ctx, eos, on_token)
+            for i, completion in zip(idx, batch):
+                results[i] = completion
+            bar.advance(task, len(idx))
+    return results  # type: ignore[return-value]
+
