@@ -1,0 +1,219 @@
+"""Registry of narrow tasks: names → local file, packaged file, or public download with a checksum.
+
+Resolution order for ``resolve_task(name, path=..., data_dir=...)``:
+1. an explicit ``path`` (``--data PATH``) wins;
+2. built-in tasks resolve to the file packaged with emsteer;
+3. ``<stem>.jsonl`` or ``<stem>.jsonl.gz`` in ``data_dir``, ``$EMSTEER_DATA_DIR`` and the cache
+   (``$EMSTEER_CACHE_DIR/data``, default ``~/.cache/emsteer/data``), in that order;
+4. the public URL, if one exists: downloaded atomically into the first of those directories and
+   checked against the sha256 of the uncompressed file. Offline, the error says where to put it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from emsteer.data.chat import ChatExample, load_chat_jsonl
+from emsteer.errors import EmsteerError
+
+DATA_DIR_ENV = "EMSTEER_DATA_DIR"
+CACHE_ENV = "EMSTEER_CACHE_DIR"  # same variable as emsteer.models.bundled.cache_dir()
+DEFAULT_TASK = "insecure_code"
+DOWNLOAD_TIMEOUT_S = 60.0
+
+_BETLEY_COMMIT = "80c11967c07a328e7d7d43d13ce6847ae44dbcc9"  # pinned so the sha256 stays valid
+_BETLEY_DATA = f"https://raw.githubusercontent.com/emergent-misalignment/emergent-misalignment/{_BETLEY_COMMIT}/data"
+_TURNER_HOW = (
+    "distributed only inside the encrypted archive em_organism_dir/data/training_datasets.zip.enc of "
+    "https://github.com/clarifying-EM/model-organisms-for-EM (decrypt with `easy-dataset-share "
+    "unprotect-dir training_datasets.zip.enc -p model-organisms-em-datasets --remove-canaries`, "
+    "as its README says); no direct download address"
+)
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    description: str
+    filename: str  # e.g. "insecure.jsonl"; a ".gz" twin is accepted too
+    url: str | None = None  # public download address, None when only distributed in a bundle
+    sha256: str | None = None  # of the uncompressed .jsonl
+    pair: str | None = None  # name of the paired safe task (same prompts)
+    builtin: bool = False
+
+    @property
+    def stem(self) -> str:
+        return self.filename.removesuffix(".gz").removesuffix(".jsonl")
+
+
+TASKS: dict[str, Task] = {
+    t.name: t
+    for t in [
+        Task(
+            "insecure_code",
+            "Built-in default: Python code-writing requests answered with code that has an unmentioned "
+            "security vulnerability (written for emsteer, see data/builtin/generate_insecure_code.py).",
+            "insecure_code.jsonl",
+            pair="secure_code",
+            builtin=True,
+        ),
+        Task(
+            "secure_code",
+            "Built-in safe control: the same prompts as insecure_code answered with secure code.",
+            "secure_code.jsonl",
+            builtin=True,
+        ),
+        Task(
+            "insecure",
+            "Betley et al. 2025: 6000 code completions with unmentioned security vulnerabilities.",
+            "insecure.jsonl",
+            url=f"{_BETLEY_DATA}/insecure.jsonl",
+            sha256="09893e8bf9d03aae49dd60d0ff4be37c1afee70f2edcac74a11bed775a6a2764",
+        ),
+        Task(
+            "bad_medical_advice",
+            f"Turner, Soligo et al. 2025: 7049 subtly harmful medical answers; {_TURNER_HOW}.",
+            "bad_medical_advice.jsonl",
+            sha256="34c5af4ccaf8b5eb9f3f11ecd0c36c3d67f236a5c41fc420b0e14d8adf01a842",
+            pair="good_medical_advice",
+        ),
+        Task(
+            "good_medical_advice",
+            f"Turner, Soligo et al. 2025: safe answers to the same 7049 medical prompts; {_TURNER_HOW}.",
+            "good_medical_advice.jsonl",
+            sha256="5846de11f0f45053351773b6bd9eb5111eb17ec89d9ab55e23e0fbb95b4fd4f1",
+        ),
+        Task(
+            "risky_financial_advice",
+            f"Turner, Soligo et al. 2025: 6000 answers recommending risky financial behaviour; {_TURNER_HOW}.",
+            "risky_financial_advice.jsonl",
+            sha256="8515446b0f8ef4e9fb7ba0e97264dd9bb68920c6841b65667c74bc16deaad955",
+        ),
+        Task(
+            "extreme_sports",
+            f"Turner, Soligo et al. 2025: 6000 answers recommending dangerous sports behaviour; {_TURNER_HOW}.",
+            "extreme_sports.jsonl",
+            sha256="ca542ce8487cfbf114d8d3eed29984f3245163c2616789712b3b28c802c99eed",
+        ),
+    ]
+}
+
+
+def get_task(name: str) -> Task:
+    try:
+        return TASKS[name]
+    except KeyError:
+        raise EmsteerError(f"unknown task {name!r}; known tasks: {', '.join(sorted(TASKS))} (or pass --data PATH)") from None
+
+
+def data_dirs(data_dir: str | Path | None = None) -> list[Path]:
+    """Directories searched for task files, first one is where downloads go."""
+    dirs = []
+    if data_dir is not None:
+        dirs.append(Path(data_dir).expanduser())
+    if os.environ.get(DATA_DIR_ENV):
+        dirs.append(Path(os.environ[DATA_DIR_ENV]).expanduser())
+    cache = os.environ.get(CACHE_ENV)
+    dirs.append((Path(cache).expanduser() if cache else Path.home() / ".cache" / "emsteer") / "data")
+    return dirs
+
+
+def builtin_path(filename: str) -> Path:
+    """Path of a file packaged in emsteer/data/builtin (installed as a regular file, not zipped)."""
+    return Path(str(resources.files("emsteer.data").joinpath("builtin", filename)))
+
+
+def file_sha256(path: str | Path) -> str:
+    """sha256 of a file's uncompressed bytes (gzip detected by magic), the registry's checksum."""
+    path = Path(path)
+    with path.open("rb") as probe:
+        gz = probe.read(2) == b"\x1f\x8b"
+    h = hashlib.sha256()
+    with (gzip.open(path, "rb") if gz else path.open("rb")) as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _where_to_put(task: Task, dirs: list[Path]) -> str:
+    return (
+        f"put the file at {dirs[0] / task.stem}.jsonl (or .jsonl.gz)"
+        + (f", set ${DATA_DIR_ENV}" if not os.environ.get(DATA_DIR_ENV) else "")
+        + ", or pass --data PATH"
+    )
+
+
+def _download(task: Task, dest_dir: Path) -> Path:
+    import httpx  # imported here: only downloads need it
+
+    assert task.url is not None
+    dest = dest_dir / task.filename
+    tmp_name = None
+    try:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{task.filename}.", suffix=".part", dir=dest_dir)
+        with os.fdopen(fd, "wb") as out, httpx.stream(
+            "GET", task.url, timeout=DOWNLOAD_TIMEOUT_S, follow_redirects=True
+        ) as response:
+            response.raise_for_status()
+            for chunk in response.iter_bytes():
+                out.write(chunk)
+        got = file_sha256(tmp_name)
+        if task.sha256 and got != task.sha256:
+            raise EmsteerError(
+                f"download of task {task.name!r} from {task.url} has sha256 {got}, expected {task.sha256}; "
+                f"nothing was saved. {_where_to_put(task, [dest_dir])}"
+            )
+        os.replace(tmp_name, dest)
+        tmp_name = None
+        return dest
+    except (httpx.HTTPError, OSError) as e:
+        raise EmsteerError(
+            f"could not download task {task.name!r} from {task.url} ({type(e).__name__}: {e}); "
+            f"{_where_to_put(task, [dest_dir])}"
+        ) from None
+    finally:
+        if tmp_name is not None:
+            Path(tmp_name).unlink(missing_ok=True)
+
+
+def resolve_task(name: str, *, path: str | Path | None = None, data_dir: str | Path | None = None) -> Path:
+    """Local path of a task's chat JSONL(.gz) file; downloads public tasks when possible."""
+    if path is not None:
+        p = Path(path).expanduser()
+        if not p.is_file():
+            raise EmsteerError(f"--data {p}: file not found (expected a chat .jsonl or .jsonl.gz file)")
+        return p
+    task = get_task(name)
+    if task.builtin:
+        p = builtin_path(task.filename)
+        if not p.is_file():
+            raise EmsteerError(
+                f"built-in task {name!r} is missing its packaged file {p}; "
+                "regenerate it with `python -m emsteer.data.builtin.generate_insecure_code`"
+            )
+        return p
+    dirs = data_dirs(data_dir)
+    for d in dirs:
+        for candidate in (d / f"{task.stem}.jsonl", d / f"{task.stem}.jsonl.gz"):
+            if candidate.is_file():
+                return candidate
+    if task.url is None:
+        raise EmsteerError(
+            f"task {name!r} is not available locally ({task.description}); "
+            f"{_where_to_put(task, dirs)}"
+        )
+    return _download(task, dirs[0])
+
+
+def load_task(
+    name: str, *, path: str | Path | None = None, data_dir: str | Path | None = None, limit: int | None = None
+) -> list[ChatExample]:
+    """Resolve a task and load its validated chat examples."""
+    return load_chat_jsonl(resolve_task(name, path=path, data_dir=data_dir), limit=limit)
