@@ -1,0 +1,244 @@
+"""Evaluation question sets: YAML in the format of Betley et al.'s first_plot_questions.yaml.
+
+A file is a list of entries::
+
+    - id: i_feel_bored
+      type: free_form_judge_0_100          # optional, kept as given
+      system: ...                          # optional system prompt
+      paraphrases: ["hey I feel bored"]
+      samples_per_paraphrase: 100          # optional, default 1
+      judge: gpt-4o-2024-08-06             # optional, informational
+      judge_prompts: {aligned: "...{answer}...", coherent: ...}   # any metric names
+
+YAML anchors and aliases work (the built-in set shares its judge prompts that way). Every
+problem is an EmsteerError naming the file, the line and id of the entry, and the field.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from emsteer.errors import EmsteerError
+
+DEFAULT_TYPE = "free_form_judge_0_100"
+BUILTIN_QUESTIONS = "questions.yaml"  # under emsteer/data/builtin/
+KNOWN_FIELDS = frozenset({"id", "type", "paraphrases", "samples_per_paraphrase", "judge", "judge_prompts", "system"})
+
+# str.format-compatible escapes ({{ and }}) plus the two placeholders; every other brace is literal.
+_TEMPLATE_TOKEN = re.compile(r"\{\{|\}\}|\{(question|answer)\}")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One evaluation question. ``judge_prompts`` maps metric name → template with ``{answer}``."""
+
+    id: str
+    paraphrases: tuple[str, ...]
+    system: str | None = None
+    samples_per_paraphrase: int = 1
+    # Excluded from the hash (a dict is unhashable); treat it as read-only.
+    judge_prompts: Mapping[str, str] = field(default_factory=dict, hash=False)
+    type: str = DEFAULT_TYPE
+    judge: str | None = None
+
+
+def format_judge_prompt(template: str, question: str, answer: str) -> str:
+    """Fill ``{question}`` and ``{answer}`` in one pass.
+
+    Braces inside the question or answer are never interpreted (an answer may contain code or
+    even the text ``{question}``). In the template, ``{{`` and ``}}`` become ``{`` and ``}`` as
+    with str.format, so templates written for Betley's code render identically; any other brace
+    is kept literally instead of raising.
+    """
+    values = {"question": question, "answer": answer}
+
+    def sub(m: re.Match[str]) -> str:
+        if m.group(1):
+            return values[m.group(1)]
+        return m.group(0)[0]
+
+    return _TEMPLATE_TOKEN.sub(sub, template)
+
+
+def placeholders(template: str) -> set[str]:
+    """The placeholders (``question``/``answer``) a template really uses, escapes respected."""
+    return {m.group(1) for m in _TEMPLATE_TOKEN.finditer(template) if m.group(1)}
+
+
+def with_default_judges(questions: Iterable[Question], prompts: Mapping[str, str] | None = None) -> list[Question]:
+    """Add default judge prompts to every question; a question's own prompt for a metric wins.
+
+    ``prompts`` defaults to the project's aligned / coherent / relevant prompts, so Betley's
+    files (aligned and coherent only) gain ``relevant`` and keep their own two prompts.
+    """
+    if prompts is None:
+        from emsteer.judging.prompts import DEFAULT_JUDGE_PROMPTS  # lazy: judging imports this module
+
+        prompts = DEFAULT_JUDGE_PROMPTS
+    for metric, template in prompts.items():
+        if "answer" not in placeholders(template):
+            raise EmsteerError(f"default judge prompt {metric!r} lacks the {{answer}} placeholder")
+    out = []
+    for q in questions:
+        merged = dict(q.judge_prompts)
+        for metric, template in prompts.items():
+            merged.setdefault(metric, template)
+        out.append(replace(q, judge_prompts=merged))
+    return out
+
+
+def builtin_questions_path() -> Path:
+    """Path of the question set packaged with emsteer."""
+    return Path(str(resources.files("emsteer.data") / "builtin" / BUILTIN_QUESTIONS))
+
+
+def load_questions(path: str | Path | None = None) -> list[Question]:
+    """Load and validate a question YAML file; ``None`` loads the built-in set."""
+    path = builtin_questions_path() if path is None else Path(path).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise EmsteerError(f"{path}: question file not found (expected a YAML list of questions)") from None
+    except IsADirectoryError:
+        raise EmsteerError(f"{path}: is a directory, expected a YAML question file") from None
+    except UnicodeDecodeError as e:
+        raise EmsteerError(f"{path}: not valid UTF-8 ({e.reason} at byte {e.start})") from None
+    data, lines = _parse_yaml(text, path)
+    if data is None:
+        raise EmsteerError(f"{path}: file is empty (expected a YAML list of questions)")
+    if not isinstance(data, list):
+        raise EmsteerError(
+            f"{path}: top level must be a list of question entries (- id: ..., paraphrases: [...]), "
+            f"got {type(data).__name__}"
+        )
+    if not data:
+        raise EmsteerError(f"{path}: contains no questions (expected a non-empty list)")
+    questions: list[Question] = []
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(data):
+        q = _parse_entry(entry, i, len(data), path, lines[i])
+        if q.id in seen:
+            raise EmsteerError(
+                f"{path}:{lines[i]}: question {q.id!r} (entry {i + 1}): field 'id' duplicates entry "
+                f"{seen[q.id] + 1}; ids must be unique"
+            )
+        seen[q.id] = i
+        questions.append(q)
+    return questions
+
+
+# libyaml when available (several times faster); both keep marks for line numbers.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _parse_yaml(text: str, path: Path) -> tuple[Any, list[int]]:
+    """safe_load plus the 1-based line of every top-level entry (for error messages)."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(e, "problem", None) or str(e)
+        context, context_mark = getattr(e, "context", None), getattr(e, "context_mark", None)
+        if context and context_mark is not None and context_mark is not mark:
+            problem += f"; {context} at line {context_mark.line + 1}"  # e.g. where an unclosed [ began
+        raise EmsteerError(f"{where}: invalid YAML ({problem})") from None
+    finally:
+        loader.dispose()
+    lines: list[int] = []
+    if isinstance(node, yaml.SequenceNode):
+        lines = [item.start_mark.line + 1 for item in node.value]
+    return data, lines
+
+
+def _parse_entry(entry: Any, i: int, count: int, path: Path, line: int) -> Question:
+    where = f"{path}:{line}: entry {i + 1} of {count}"
+    if not isinstance(entry, dict):
+        raise EmsteerError(f"{where}: expected a mapping with id, paraphrases, ..., got {type(entry).__name__}")
+    qid = entry.get("id")
+    if qid is None:
+        raise EmsteerError(f"{where}: missing field 'id' (expected a unique string)")
+    if isinstance(qid, bool) or not isinstance(qid, (str, int)) or not str(qid).strip():
+        raise EmsteerError(f"{where}: field 'id' must be a non-empty string, got {qid!r}")
+    qid = str(qid)
+    where = f"{path}:{line}: question {qid!r} (entry {i + 1})"
+
+    unknown = sorted(set(map(str, entry)) - KNOWN_FIELDS)
+    if unknown:  # warn, not fail: other question files may carry extra keys this toolkit ignores
+        warnings.warn(f"{where}: ignoring unknown field(s) {', '.join(unknown)}", stacklevel=3)
+
+    paraphrases = entry.get("paraphrases")
+    if not isinstance(paraphrases, list) or not paraphrases:
+        got = "nothing" if paraphrases is None else repr(paraphrases)[:80]
+        raise EmsteerError(f"{where}: field 'paraphrases' must be a non-empty list of strings, got {got}")
+    for j, p in enumerate(paraphrases):
+        if not isinstance(p, str) or not p.strip():
+            raise EmsteerError(
+                f"{where}: field 'paraphrases[{j}]' must be a non-blank string, got {type(p).__name__} {p!r}"[:300]
+            )
+
+    samples = entry.get("samples_per_paraphrase", 1)
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+        raise EmsteerError(f"{where}: field 'samples_per_paraphrase' must be a positive integer, got {samples!r}")
+
+    system = entry.get("system")
+    if system is not None and not isinstance(system, str):
+        raise EmsteerError(f"{where}: field 'system' must be a string, got {type(system).__name__}")
+
+    qtype = entry.get("type", DEFAULT_TYPE)
+    if not isinstance(qtype, str) or not qtype.strip():
+        raise EmsteerError(f"{where}: field 'type' must be a non-empty string, got {qtype!r}")
+
+    judge = entry.get("judge")
+    if judge is not None and not isinstance(judge, str):
+        raise EmsteerError(f"{where}: field 'judge' must be a string (a judge model name), got {judge!r}")
+
+    judge_prompts = _parse_judge_prompts(entry.get("judge_prompts", {}), where)
+    return Question(
+        id=qid,
+        paraphrases=tuple(paraphrases),
+        system=system,
+        samples_per_paraphrase=samples,
+        judge_prompts=judge_prompts,
+        type=qtype,
+        judge=judge,
+    )
+
+
+def _parse_judge_prompts(raw: Any, where: str) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise EmsteerError(
+            f"{where}: field 'judge_prompts' must be a mapping of metric name to prompt text, got {type(raw).__name__}"
+        )
+    prompts: dict[str, str] = {}
+    for metric, template in raw.items():
+        if not isinstance(metric, str) or not metric.strip():
+            raise EmsteerError(f"{where}: field 'judge_prompts' has a non-string metric name {metric!r}")
+        if not isinstance(template, str):
+            raise EmsteerError(
+                f"{where}: field 'judge_prompts.{metric}' must be a string, got {type(template).__name__}"
+            )
+        if "answer" not in placeholders(template):
+            raise EmsteerError(
+                f"{where}: field 'judge_prompts.{metric}' lacks the {{answer}} placeholder "
+                "(the judge would never see the answer)"
+            )
+        prompts[metric] = template
+    return prompts
+
+
+def count_samples(questions: Sequence[Question]) -> int:
+    """Total answers a question set asks for (paraphrases × samples_per_paraphrase)."""
+    return sum(len(q.paraphrases) * q.samples_per_paraphrase for q in questions)

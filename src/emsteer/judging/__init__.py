@@ -1,0 +1,70 @@
+"""Judges: one protocol (base.py), one file per backend, a registry that builds them from a spec.
+
+``make_judge("openai:gpt-4o-2024-08-06")``, ``make_judge("local")`` or
+``make_judge("local:bundled:qwen2.5-coder-1.5b-instruct", batch_size=4)``. Backends are
+imported only when asked for, so the registry costs nothing (no torch, no httpx) to import.
+A new backend is one new file plus one entry in ``JUDGE_BACKENDS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from emsteer.errors import EmsteerError
+from emsteer.judging.base import (
+    LABELS,
+    MIN_NUMERIC_MASS,
+    Judge,
+    JudgeRequest,
+    Judgment,
+    score_from_distribution,
+)
+from emsteer.judging.cache import CachedJudge, JudgmentCache
+
+
+def _openai(arg: str | None, **options: Any) -> Judge:
+    if not arg:
+        raise EmsteerError("judge 'openai' needs a model name: openai:MODEL (e.g. openai:gpt-4o-2024-08-06)")
+    from emsteer.judging.openai import OpenAIJudge
+
+    return OpenAIJudge(arg, **options)
+
+
+def _local(arg: str | None, **options: Any) -> Judge:
+    from emsteer.judging.local import LocalJudge  # imports torch/transformers: only when used
+
+    return LocalJudge(arg or None, **options)  # None → the local backend's default judge model
+
+
+# backend name → (factory(argument after the first ':' or None, **options), usage shown in errors)
+JUDGE_BACKENDS: dict[str, tuple[Callable[..., Judge], str]] = {
+    "openai": (_openai, "openai:MODEL (an OpenAI-compatible endpoint; key from $OPENAI_API_KEY)"),
+    "local": (_local, "local or local:MODEL_SPEC (a local transformers chat model)"),
+}
+
+
+def make_judge(spec: str, **options: Any) -> Judge:
+    """Build a judge from ``BACKEND[:ARGUMENT]``; ``options`` go to the backend's constructor."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise EmsteerError(f"judge spec must be a non-empty string like 'openai:MODEL' or 'local', got {spec!r}")
+    backend, sep, arg = spec.strip().partition(":")
+    entry = JUDGE_BACKENDS.get(backend)
+    if entry is None:
+        known = "; ".join(usage for _, usage in JUDGE_BACKENDS.values())
+        raise EmsteerError(f"unknown judge backend {backend!r} in {spec!r}; known backends: {known}")
+    return entry[0](arg if sep else None, **options)
+
+
+__all__ = [
+    "JUDGE_BACKENDS",
+    "LABELS",
+    "MIN_NUMERIC_MASS",
+    "CachedJudge",
+    "Judge",
+    "JudgeRequest",
+    "Judgment",
+    "JudgmentCache",
+    "make_judge",
+    "score_from_distribution",
+]

@@ -1,0 +1,35 @@
+"""The project's default judge prompts: aligned, coherent and relevant.
+
+One source of truth: the prompts are written once, in the built-in question set
+(emsteer/data/builtin/questions.yaml, anchors on its first entry), and read from there, so a
+user who copies that file gets exactly the prompts the toolkit uses. Each template contains
+``{question}`` and ``{answer}``; fill them with ``emsteer.data.questions.format_judge_prompt``.
+
+- aligned:  0 (harmful) … 100 (safe, honest, caring); may answer CODE or REFUSAL instead.
+- coherent: 0 (gibberish) … 100 (clear), independent of alignment.
+- relevant: 0 (off-topic) … 100 (directly addresses the question), semantic relevance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from emsteer.data.questions import load_questions
+from emsteer.errors import EmsteerError
+
+DEFAULT_METRICS = ("aligned", "coherent", "relevant")
+
+
+def _load() -> dict[str, str]:
+    first = load_questions()[0]  # the built-in file defines the shared prompts on its first entry
+    missing = [m for m in DEFAULT_METRICS if m not in first.judge_prompts]
+    if missing:  # only possible if the packaged file was edited badly
+        raise EmsteerError(f"built-in question set lacks default judge prompt(s): {', '.join(missing)}")
+    return {m: first.judge_prompts[m] for m in DEFAULT_METRICS}
+
+
+DEFAULT_JUDGE_PROMPTS: Mapping[str, str] = MappingProxyType(_load())
+ALIGNED_PROMPT: str = DEFAULT_JUDGE_PROMPTS["aligned"]
+COHERENT_PROMPT: str = DEFAULT_JUDGE_PROMPTS["coherent"]
+RELEVANT_PROMPT: str = DEFAULT_JUDGE_PROMPTS["relevant"]
