@@ -32,6 +32,7 @@ class SamplingConfig:
     temperature: float = 1.0
     top_p: float = 1.0
     batch_size: int = 8
+    ignore_eos: bool = False  # always generate max_new_tokens (fixed-length benchmarks)
 
     def __post_init__(self) -> None:
         if self.max_new_tokens < 1:
@@ -139,7 +140,7 @@ def _generate_batch(lm, prompts, requests, sampling, ctx, eos, on_token) -> list
     eos_t = torch.tensor(sorted(eos), device=lm.device)
     for step in range(sampling.max_new_tokens):
         nxt = _sample(logits, [generators[i] for i in live.tolist()], sampling.temperature, sampling.top_p)
-        done = torch.isin(nxt, eos_t)
+        done = torch.isin(nxt, eos_t) & (not sampling.ignore_eos)
         for j, row in enumerate(live.tolist()):
             if done[j]:
                 finish[row] = "stop"

@@ -1,0 +1,3 @@
+from emsteer.cli import main
+
+main()
