@@ -21,9 +21,9 @@ from pathlib import Path
 
 from emsteer.data.chat import ChatExample, load_chat_jsonl
 from emsteer.errors import EmsteerError
+from emsteer.paths import cache_dir
 
 DATA_DIR_ENV = "EMSTEER_DATA_DIR"
-CACHE_ENV = "EMSTEER_CACHE_DIR"  # same variable as emsteer.models.bundled.cache_dir()
 DEFAULT_TASK = "insecure_code"
 DOWNLOAD_TIMEOUT_S = 60.0
 
@@ -119,8 +119,7 @@ def data_dirs(data_dir: str | Path | None = None) -> list[Path]:
         dirs.append(Path(data_dir).expanduser())
     if os.environ.get(DATA_DIR_ENV):
         dirs.append(Path(os.environ[DATA_DIR_ENV]).expanduser())
-    cache = os.environ.get(CACHE_ENV)
-    dirs.append((Path(cache).expanduser() if cache else Path.home() / ".cache" / "emsteer") / "data")
+    dirs.append(cache_dir() / "data")
     return dirs
 
 

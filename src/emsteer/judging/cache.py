@@ -3,7 +3,7 @@
 Keys are sha256 over the judge identity, the metric and the exact filled-in prompt; values are
 the Judgment as JSON. SQLite in WAL mode: readers never block, several processes can share the
 file, and a killed run loses at most the batch in flight. The default file is
-``emsteer.models.cache_dir() / "judgments.sqlite"``; a study may pass its own path.
+``emsteer.paths.cache_dir() / "judgments.sqlite"``; a study may pass its own path.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def judgment_from_json(text: str) -> Judgment:
 
 
 def default_cache_path() -> Path:
-    from emsteer.models import cache_dir  # lazy: emsteer.models imports torch
+    from emsteer.paths import cache_dir
 
     return cache_dir() / CACHE_FILENAME
 

@@ -1,7 +1,8 @@
 """Models: loading (hub id, local directory, GGUF, bundled offline default) and layer discovery."""
 
 from emsteer.models.architectures import ARCHITECTURES, decoder_layers
-from emsteer.models.bundled import BUNDLED_MODELS, DEFAULT_MODEL, cache_dir, prepare_bundled
+from emsteer.models.bundled import BUNDLED_MODELS, DEFAULT_MODEL, prepare_bundled
+from emsteer.paths import cache_dir
 from emsteer.models.loading import LoadedModel, load_model
 
 __all__ = [

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -18,9 +17,7 @@ from pathlib import Path
 
 from emsteer.errors import EmsteerError
 from emsteer.models.gguf import dequantize_gguf
-
-CACHE_ENV = "EMSTEER_CACHE_DIR"
-
+from emsteer.paths import cache_dir
 
 @dataclass(frozen=True)
 class BundledModel:
@@ -54,12 +51,6 @@ BUNDLED_MODELS: dict[str, BundledModel] = {
     ]
 }
 DEFAULT_MODEL = "qwen2.5-coder-0.5b-instruct"
-
-
-def cache_dir() -> Path:
-    """Root of emsteer's cache: $EMSTEER_CACHE_DIR, else ~/.cache/emsteer."""
-    root = os.environ.get(CACHE_ENV)
-    return Path(root).expanduser() if root else Path.home() / ".cache" / "emsteer"
 
 
 def bundled_path(name: str) -> Path:
