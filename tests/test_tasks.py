@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from emsteer.paths import CACHE_ENV
 from emsteer.data import tasks
 from emsteer.data.builtin import generate_insecure_code as gen
 from emsteer.data.chat import load_chat_jsonl, paired
@@ -31,7 +32,7 @@ LINE = '{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "c
 def isolated_dirs(tmp_path, monkeypatch):
     """No test may see the user's real cache or env settings."""
     monkeypatch.delenv(tasks.DATA_DIR_ENV, raising=False)
-    monkeypatch.setenv(tasks.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
 
 
 def test_registry_contents():
