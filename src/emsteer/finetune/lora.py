@@ -1,0 +1,226 @@
+"""LoRA counterpart: finetune on the same assistant tokens, with the same objective and batches.
+
+Training injects PEFT LoRA layers into the caller's model, trains only them on
+``objective.train_epochs`` (so the loss, masking, batching and shuffling are exactly those of
+the optimized steering vector), saves the adapter (safetensors) plus ``emsteer.json``, and then
+*unloads* the LoRA layers in a ``finally`` block: the caller's base model comes back with its
+original modules and weights (LoRA never touches the base weights; B starts at zero and nothing
+is merged).
+
+``load_adapter`` returns a new LoadedModel: a deep copy of the base model with the adapter
+merged in (``merge_and_unload``). Why a merged copy rather than ``model.load_adapter()`` on the
+base model: the copy leaves the caller's base model untouched, so a study can steer the base
+model and sample the finetuned one in one process; the merged model has the plain module tree,
+so layer discovery, steering hooks, ``generate`` and ``assistant_nll`` work unchanged; and it
+runs at base-model speed. The cost is one more copy of the weights in memory.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from emsteer.data.chat import ChatExample
+from emsteer.errors import EmsteerError
+from emsteer.models import LoadedModel
+from emsteer.objective import LossCurve, check_examples, encode_examples, provenance, train_epochs
+from emsteer.steering.methods.optimized import check_positive, check_training_args
+
+TARGETS = ("all-linear", "down_proj")
+METADATA_FILE = "emsteer.json"
+ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
+
+
+@dataclass
+class LoraResult:
+    path: Path  # final adapter directory (load with load_adapter)
+    checkpoints: list[Path]  # one adapter directory per epoch: epoch-001, epoch-002, ...
+    loss_curve: LossCurve
+    metadata: dict
+    trainable_parameters: int
+
+
+def _check_lora_args(lm: LoadedModel, rank, alpha, target, layers, dropout) -> list[int] | None:
+    check_positive("rank", rank, integer=True)
+    if rank > lm.hidden_size:
+        raise EmsteerError(f"rank must be between 1 and the hidden size {lm.hidden_size}, got {rank}.")
+    check_positive("alpha", alpha)
+    if target not in TARGETS:
+        raise EmsteerError(f"target must be one of {', '.join(TARGETS)}, got {target!r}.")
+    if not (isinstance(dropout, (int, float)) and 0 <= dropout < 1):
+        raise EmsteerError(f"dropout must be in [0, 1), got {dropout!r}.")
+    if layers is None:
+        return None
+    layers = list(layers)
+    if not layers:
+        raise EmsteerError("layers must list at least one layer (or be None for all layers).")
+    for layer in layers:
+        lm.check_layer(layer)
+    if len(set(layers)) != len(layers):
+        raise EmsteerError(f"layers lists a layer twice: {layers}.")
+    return sorted(layers)
+
+
+def _prepare_output_dir(output_dir: str | Path) -> Path:
+    path = Path(output_dir)
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise EmsteerError(f"output_dir {path} exists and is not an empty directory; give a new or empty one.")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _save_adapter(peft_model, metadata: dict, dest: Path) -> Path:
+    """Write adapter + emsteer.json into a temporary sibling, then move it into place (never half-written)."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        peft_model.save_pretrained(str(tmp), safe_serialization=True)
+        (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2, default=str))
+        if dest.exists():
+            for f in tmp.iterdir():  # the final adapter lives in output_dir itself, beside the epoch dirs
+                os.replace(f, dest / f.name)
+        else:
+            os.replace(tmp, dest)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return dest
+
+
+def train_lora(
+    lm: LoadedModel,
+    examples: Sequence[ChatExample],
+    *,
+    output_dir: str | Path,
+    rank: int = 8,
+    alpha: float = 16,
+    target: str = "all-linear",
+    layers: Sequence[int] | None = None,
+    epochs: int = 1,
+    lr: float = 2e-4,
+    batch_size: int = 4,
+    grad_accum: int = 1,
+    max_length: int = 256,
+    dropout: float = 0.0,
+    seed: int = 0,
+    progress: bool = True,
+) -> LoraResult:
+    """Train a LoRA adapter on the assistant tokens of ``examples``; ``lm`` is left as it was.
+
+    ``target``: "all-linear" (every linear layer of the decoder blocks) or "down_proj" (the MLP
+    down-projection); ``layers`` restricts either to those decoder blocks (None = all).
+    Writes ``output_dir/epoch-{e:03d}/`` after every epoch and the final adapter into
+    ``output_dir`` itself, each with ``emsteer.json`` (model, revision, data hash,
+    hyper-parameters, loss curve). Same arguments and seed → identical adapter weights.
+    """
+    from peft import LoraConfig, get_peft_model
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
+    examples = check_examples(examples)
+    check_training_args(lm, layer=0, epochs=epochs, lr=lr, batch_size=batch_size, grad_accum=grad_accum,
+                        max_length=max_length, seed=seed)
+    layers = _check_lora_args(lm, rank, alpha, target, layers, dropout)
+    if any(isinstance(m, BaseTunerLayer) for m in lm.model.modules()):
+        raise EmsteerError(f"{lm.name} already carries PEFT adapter layers; train LoRA on a plain base model.")
+    out = _prepare_output_dir(output_dir)
+    encoded = encode_examples(lm, examples, max_length=max_length)
+    config = LoraConfig(
+        r=rank,
+        lora_alpha=alpha,
+        lora_dropout=dropout,
+        target_modules="all-linear" if target == "all-linear" else ["down_proj"],
+        layers_to_transform=layers,
+        bias="none",
+    )
+    hyper = dict(rank=rank, alpha=alpha, target=target, layers=layers, epochs=epochs, lr=lr, batch_size=batch_size,
+                 grad_accum=grad_accum, max_length=max_length, dropout=dropout, optimizer="adamw", weight_decay=0.0)
+    meta = provenance(lm, method="lora", layer=-1, examples=examples, hyperparameters=hyper, seed=seed,
+                      reference_norm=None)
+    meta.pop("layer")
+    meta.pop("reference_norm")
+    meta = {"format": "emsteer.lora.v1", **meta}
+
+    with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
+        # LoRA A is initialised from the global RNG: seed it, then restore the caller's RNG state.
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        torch.manual_seed(seed)
+        try:
+            peft_model = get_peft_model(lm.model, config)
+        except ValueError as err:  # e.g. no module called down_proj in this architecture
+            raise EmsteerError(f"Cannot attach LoRA ({target}) to {lm.name}: {err}") from err
+    try:
+        for name, module in lm.model.named_modules():
+            if name.endswith("lora_dropout.default"):
+                module.train()  # the base model stays in eval mode; only LoRA dropout is active
+        params = [p for p in lm.model.parameters() if p.requires_grad]
+        n_params = sum(p.numel() for p in params)
+        targets = sorted({n.rsplit(".", 1)[-1] for n, m in lm.model.named_modules() if isinstance(m, BaseTunerLayer)})
+        meta.update(trainable_parameters=n_params, target_modules=targets)
+        optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+        checkpoints: list[Path] = []
+
+        def record(epoch: int, curve: LossCurve) -> dict:
+            return {**meta, "epoch": epoch, "loss_curve": curve.as_dict()}
+
+        def on_epoch(epoch: int, curve: LossCurve) -> None:
+            checkpoints.append(_save_adapter(peft_model, record(epoch, curve), out / f"epoch-{epoch:03d}"))
+
+        curve = train_epochs(lm, encoded, optimizer, epochs=epochs, batch_size=batch_size, grad_accum=grad_accum,
+                             seed=seed, intervention=nullcontext, on_epoch=on_epoch, progress=progress,
+                             description=f"LoRA r={rank} ({target})")
+        final = record(epochs, curve)
+        _save_adapter(peft_model, final, out)
+    finally:
+        peft_model.unload()  # restore the caller's modules (LoRA was never merged into its weights)
+        lm.model.eval()
+        lm.model.requires_grad_(False)
+    return LoraResult(out, checkpoints, curve, final, n_params)
+
+
+def adapter_metadata(path: str | Path) -> dict:
+    """The emsteer.json of an adapter directory ({} for adapters trained elsewhere)."""
+    f = Path(path) / METADATA_FILE
+    if not f.is_file():
+        return {}
+    try:
+        return json.loads(f.read_text())
+    except json.JSONDecodeError as err:
+        raise EmsteerError(f"{f} is not valid JSON ({err}).") from err
+
+
+def load_adapter(lm: LoadedModel, path: str | Path) -> LoadedModel:
+    """A new LoadedModel: ``lm``'s model with the LoRA adapter at ``path`` merged in (``lm`` is unchanged).
+
+    The result keeps the base model's name (the model family results are grouped by) and gets
+    the revision ``<base revision>+lora-<sha256 of the adapter weights, 12 hex>``, so results of
+    the finetuned model never mix with the base model's.
+    """
+    from peft import PeftModel
+
+    path = Path(path)
+    if not (path / "adapter_config.json").is_file():
+        raise EmsteerError(f"{path} is not a LoRA adapter directory (no adapter_config.json).")
+    weights = path / "adapter_model.safetensors"
+    if not weights.is_file():
+        raise EmsteerError(f"{path} has no adapter_model.safetensors (only safetensors adapters are loaded, never pickles).")
+    meta = adapter_metadata(path)
+    for key, have in (("model", lm.name), ("model_revision", lm.revision)):
+        if meta.get(key) not in (None, have):
+            raise EmsteerError(f"The adapter at {path} was trained on {key} {meta[key]!r}, but this model has {have!r}.")
+    model = copy.deepcopy(lm.model)
+    try:
+        merged = PeftModel.from_pretrained(model, str(path)).merge_and_unload()
+    except (ValueError, RuntimeError, KeyError) as err:
+        raise EmsteerError(f"Cannot load the adapter at {path} into {lm.name}: {err}") from err
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
+    return LoadedModel(model=merged, tokenizer=lm.tokenizer, name=lm.name, revision=f"{lm.revision}+lora-{digest}")

@@ -1,0 +1,322 @@
+"""The narrow-task objective shared by every trainer and by narrow-task efficacy.
+
+One place defines "the loss": the negative log-likelihood of the assistant tokens of a chat
+example given everything before them, teacher-forced, with prompt, system turn and padding
+excluded. Optimized vectors, subspaces and LoRA train on it through ``training_batches`` and
+``batch_nll``; evaluation measures it with ``assistant_nll``.
+
+Logits are computed only where a label exists (``logits_to_keep`` with a boolean mask): the
+vocabulary projection of the bundled model is as large as a third of its body, so skipping the
+prompt positions is a large saving in memory and time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+
+from emsteer.data.chat import ChatExample
+from emsteer.data.encode import IGNORE_INDEX, EncodedExample, collate, encode_chat, pad_token_id
+from emsteer.errors import EmsteerError
+from emsteer.models import LoadedModel
+from emsteer.steering.hooks import Steering, steer
+
+Examples = Sequence[ChatExample] | Sequence[EncodedExample]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A right-padded batch; ``labels`` hold token ids on assistant tokens and -100 elsewhere."""
+
+    input_ids: torch.Tensor  # (batch, width)
+    attention_mask: torch.Tensor  # (batch, width), 1 = real token
+    labels: torch.Tensor  # (batch, width)
+    indices: tuple[int, ...]  # rows' positions in the examples given
+
+    @property
+    def num_targets(self) -> int:
+        """Tokens that carry loss: assistant tokens with a preceding position (position 0 never does)."""
+        return int((self.labels[:, 1:] != IGNORE_INDEX).sum())
+
+    @property
+    def num_tokens(self) -> int:
+        """Real (non-padding) tokens, prompt and assistant: the throughput unit."""
+        return int(self.attention_mask.sum())
+
+
+@dataclass(frozen=True)
+class NLLResult:
+    """Teacher-forced NLL of assistant tokens (nats). ``per_example`` is each example's per-token mean."""
+
+    mean_nll_per_token: float
+    tokens: int
+    per_example: list[float]
+    per_example_tokens: list[int] = field(default_factory=list)
+
+
+def _check_positive_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise EmsteerError(f"{name} must be a positive integer, got {value!r}.")
+    return value
+
+
+def encode_examples(lm: LoadedModel, examples: Examples, *, max_length: int) -> list[EncodedExample]:
+    """Tokenize chat examples with the model's chat template (already encoded ones pass through)."""
+    if not examples:
+        raise EmsteerError("No examples given: the narrow-task data is empty.")
+    _check_positive_int("max_length", max_length)
+    out = []
+    for ex in examples:
+        if isinstance(ex, EncodedExample):
+            out.append(ex if len(ex) <= max_length else EncodedExample(
+                ex.input_ids[:max_length], ex.assistant_mask[:max_length], ex.source))
+        elif isinstance(ex, ChatExample):
+            out.append(encode_chat(lm.tokenizer, ex, max_length=max_length))
+        else:
+            raise EmsteerError(f"Expected ChatExample or EncodedExample items, got {type(ex).__name__}.")
+    return out
+
+
+def epoch_order(n: int, seed: int, epoch: int) -> list[int]:
+    """A permutation of range(n) that depends only on (seed, epoch): reproducible across runs and machines."""
+    digest = hashlib.sha256(f"emsteer-epoch\0{seed}\0{epoch}".encode()).digest()
+    gen = torch.Generator().manual_seed(int.from_bytes(digest[:8], "big") >> 1)
+    return torch.randperm(n, generator=gen).tolist()
+
+
+def make_batches(encoded: Sequence[EncodedExample], order: Sequence[int], batch_size: int, pad_id: int) -> list[Batch]:
+    """Consecutive groups of ``order`` collated into right-padded batches."""
+    batches = []
+    for start in range(0, len(order), batch_size):
+        idx = tuple(order[start : start + batch_size])
+        t = collate([encoded[i] for i in idx], pad_id, side="right")
+        batches.append(Batch(t["input_ids"], t["attention_mask"], t["labels"], idx))
+    return batches
+
+
+def training_batches(
+    lm: LoadedModel,
+    examples: Examples,
+    batch_size: int,
+    seed: int,
+    epoch: int,
+    max_length: int = 512,
+    *,
+    bucket: int = 8,
+) -> list[Batch]:
+    """The batches of one training epoch, in order.
+
+    The examples are shuffled by (seed, epoch); then, within windows of ``bucket`` batches,
+    sorted by length so that a batch holds similar lengths (less padding compute), and the
+    batches of the epoch are shuffled again so that length does not trend within an epoch.
+    ``bucket=1`` gives plain shuffled batches. Same arguments → the same batches.
+    """
+    _check_positive_int("batch_size", batch_size)
+    _check_positive_int("bucket", bucket)
+    encoded = encode_examples(lm, examples, max_length=max_length)
+    order = epoch_order(len(encoded), seed, epoch)
+    window = batch_size * bucket
+    if bucket > 1:
+        order = [i for s in range(0, len(order), window)
+                 for i in sorted(order[s : s + window], key=lambda i: len(encoded[i]))]
+    batches = make_batches(encoded, order, batch_size, pad_token_id(lm.tokenizer))
+    if bucket > 1:
+        batches = [batches[i] for i in epoch_order(len(batches), seed + 1_000_003, epoch)]
+    return batches
+
+
+def batch_nll(lm: LoadedModel, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+    """Summed NLL (nats) and number of target tokens for each row of ``batch``.
+
+    Differentiable: whatever requires grad in the forward pass (a steering vector, LoRA weights)
+    receives gradients. Position t's logits predict token t+1, so the target mask is the label
+    mask shifted left by one.
+    """
+    device = lm.device
+    ids = batch.input_ids.to(device)
+    attention = batch.attention_mask.to(device)
+    labels = batch.labels.to(device)
+    targets = labels[:, 1:]
+    keep = F.pad(targets != IGNORE_INDEX, (0, 1), value=False)  # (batch, width): positions whose next token is a target
+    out = lm.model(input_ids=ids, attention_mask=attention, use_cache=False, logits_to_keep=keep)
+    logits = out.logits
+    n_keep = int(keep.sum())
+    if logits.ndim == 3 and logits.shape[:2] == keep.shape:  # a model that ignores a mask-valued logits_to_keep
+        logits = logits[keep]
+    if logits.ndim != 2 or logits.shape[0] != n_keep:
+        raise EmsteerError(f"{lm.name} returned logits of shape {tuple(out.logits.shape)}; cannot align them with the labels.")
+    nll = F.cross_entropy(logits.float(), targets[keep[:, :-1]], reduction="none")
+    rows = keep.nonzero()[:, 0]
+    sums = torch.zeros(ids.shape[0], device=device, dtype=nll.dtype).index_add(0, rows, nll)
+    counts = keep.sum(dim=1)
+    return sums, counts
+
+
+@torch.no_grad()
+def assistant_nll(
+    lm: LoadedModel,
+    examples: Examples,
+    *,
+    steerings: Sequence[Steering] = (),
+    batch_size: int = 8,
+    max_length: int = 512,
+) -> NLLResult:
+    """Teacher-forced NLL per assistant token of ``examples`` under ``lm`` (optionally steered).
+
+    Batches hold examples of similar length (sorted), which changes nothing but the padding:
+    padded positions are masked out of attention and out of the loss.
+    """
+    _check_positive_int("batch_size", batch_size)
+    encoded = encode_examples(lm, examples, max_length=max_length)
+    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
+    sums = [0.0] * len(encoded)
+    counts = [0] * len(encoded)
+    with ExitStack() as stack:
+        if steerings:
+            stack.enter_context(steer(lm, *steerings))
+        for batch in make_batches(encoded, order, batch_size, pad_token_id(lm.tokenizer)):
+            s, c = batch_nll(lm, batch)
+            for row, i in enumerate(batch.indices):
+                sums[i], counts[i] = float(s[row]), int(c[row])
+    total = sum(counts)
+    if total == 0:
+        raise EmsteerError("None of the examples has an assistant token to score.")
+    per_example = [s / c if c else float("nan") for s, c in zip(sums, counts)]
+    return NLLResult(sum(sums) / total, total, per_example, counts)
+
+
+def iter_accumulation_groups(batches: Sequence[Batch], grad_accum: int) -> Iterator[list[Batch]]:
+    """Consecutive groups of ``grad_accum`` micro-batches: one optimizer step each (the last may be short)."""
+    _check_positive_int("grad_accum", grad_accum)
+    for start in range(0, len(batches), grad_accum):
+        yield list(batches[start : start + grad_accum])
+
+
+def group_backward(lm: LoadedModel, group: Sequence[Batch]) -> tuple[float, int]:
+    """Backpropagate the mean NLL per target token over the whole group; returns (that mean, tokens).
+
+    Each micro-batch's summed loss is divided by the *group's* token count, so the accumulated
+    gradient equals that of one big batch: batch 4 × accumulation 2 trains like batch 8.
+    """
+    total = sum(b.num_targets for b in group)
+    if total == 0:
+        raise EmsteerError("A training batch has no assistant tokens to learn from.")
+    loss_sum = 0.0
+    for batch in group:
+        sums, _ = batch_nll(lm, batch)
+        loss = sums.sum() / total
+        loss.backward()
+        loss_sum += float(sums.detach().sum())
+    return loss_sum / total, total
+
+
+@dataclass
+class LossCurve:
+    """Training loss (mean NLL per assistant token): one value per optimizer step and per epoch."""
+
+    step: list[float] = field(default_factory=list)
+    epoch: list[float] = field(default_factory=list)
+    step_tokens: list[int] = field(default_factory=list)  # target tokens behind each step value
+
+    def as_dict(self) -> dict[str, list]:
+        return {"step": list(self.step), "epoch": list(self.epoch), "step_tokens": list(self.step_tokens)}
+
+
+def train_epochs(
+    lm: LoadedModel,
+    encoded: Sequence[EncodedExample],
+    optimizer: torch.optim.Optimizer,
+    *,
+    epochs: int,
+    batch_size: int,
+    grad_accum: int,
+    seed: int,
+    intervention: Callable[[], AbstractContextManager],
+    after_step: Callable[[], None] | None = None,
+    on_epoch: Callable[[int, LossCurve], None] | None = None,
+    progress: bool = True,
+    description: str = "Training",
+) -> LossCurve:
+    """The training loop every trainer shares: batches, accumulation, steps, loss curve, checkpoints.
+
+    ``intervention()`` returns a context manager that makes the forward pass depend on the
+    trained parameters (steering hooks built from them, or nothing for LoRA); it is entered
+    once per optimizer step so that artifacts are rebuilt from the current parameters.
+    ``after_step`` runs after each optimizer step (e.g. a max-norm projection) and
+    ``on_epoch(e, curve)`` after epoch e (1-based), e.g. to save a checkpoint.
+    """
+    from emsteer.progress import progress_bar
+
+    _check_positive_int("epochs", epochs)
+    _check_positive_int("batch_size", batch_size)
+    _check_positive_int("grad_accum", grad_accum)
+    n_batches = -(-len(encoded) // batch_size)
+    steps_per_epoch = -(-n_batches // grad_accum)
+    curve = LossCurve()
+    with progress_bar(progress) as bar:
+        task = bar.add_task(description, total=epochs * steps_per_epoch, info="")
+        for epoch in range(1, epochs + 1):
+            batches = training_batches(lm, encoded, batch_size, seed, epoch, max_length=max(len(e) for e in encoded))
+            epoch_loss, epoch_tokens = 0.0, 0
+            for group in iter_accumulation_groups(batches, grad_accum):
+                optimizer.zero_grad(set_to_none=True)
+                with intervention():
+                    loss, tokens = group_backward(lm, group)
+                optimizer.step()
+                if after_step is not None:
+                    with torch.no_grad():
+                        after_step()
+                curve.step.append(loss)
+                curve.step_tokens.append(tokens)
+                epoch_loss += loss * tokens
+                epoch_tokens += tokens
+                bar.update(task, advance=1, info=f"epoch {epoch}/{epochs} loss {epoch_loss / epoch_tokens:.4f}")
+            curve.epoch.append(epoch_loss / epoch_tokens)
+            if on_epoch is not None:
+                on_epoch(epoch, curve)
+    optimizer.zero_grad(set_to_none=True)
+    return curve
+
+
+def check_examples(examples: Sequence[ChatExample], what: str = "examples") -> list[ChatExample]:
+    """The chat examples as a list, or an error for empty / wrongly typed data."""
+    examples = list(examples)
+    if not examples:
+        raise EmsteerError(f"{what} is empty: the narrow-task data must hold at least one chat example.")
+    for ex in examples:
+        if not isinstance(ex, ChatExample):
+            raise EmsteerError(f"{what} must hold ChatExample records (emsteer.data.load_chat_jsonl), got {type(ex).__name__}.")
+    return examples
+
+
+def provenance(
+    lm: LoadedModel,
+    *,
+    method: str,
+    layer: int,
+    examples: Sequence[ChatExample],
+    hyperparameters: dict,
+    seed: int | None,
+    reference_norm: float | None,
+) -> dict:
+    """The metadata every built artifact carries (DESIGN.md: model, layer, method, data, r_ℓ ...)."""
+    from emsteer import __version__
+    from emsteer.data.chat import data_hash
+
+    return {
+        "method": method,
+        "model": lm.name,
+        "model_revision": lm.revision,
+        "layer": layer,
+        "hyperparameters": dict(hyperparameters),
+        "seed": seed,
+        "data_hash": data_hash(examples),
+        "num_examples": len(examples),
+        "reference_norm": reference_norm,
+        "emsteer_version": __version__,
+    }

@@ -1,0 +1,319 @@
+"""Rank-k steering subspaces: trained with the optimized objective, or SVD truncations of vector sets.
+
+(a) ``train_subspace``: h' = h + U(Ah + b) with U ∈ R^{d×k} orthonormal, trained like an
+    optimized vector. U is the Q factor of a free matrix W (re-orthonormalised every step, so
+    UᵀU = I always holds exactly, not only at the end). A starts at 0, so training starts from
+    additive steering along U b. A multiplies h, whose entries are ~r_ℓ/√d in size, so by
+    default A learns at lr/(r_ℓ·√d): an Adam step then changes Ah about as much as it changes b.
+    The natural scale s = mean ‖U(Ah+b)‖ over the reference prompts is measured and stored, so
+    multiplier 1 applies the subspace exactly as trained.
+(b) ``truncate``: the top-k right singular vectors of a set of vectors (per example, per epoch
+    or per task), steering with the projection of the set's mean onto them (A = 0,
+    b = Uᵀ·mean). Singular values, explained variance and effective rank are recorded.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from emsteer.data.chat import ChatExample
+from emsteer.errors import EmsteerError
+from emsteer.models import LoadedModel
+from emsteer.objective import LossCurve, check_examples, encode_examples, provenance, train_epochs
+from emsteer.steering.artifacts import SteeringSubspace, SteeringVector, content_hash, save_artifact
+from emsteer.steering.hooks import Steering, capture_residuals, steer
+from emsteer.steering.magnitude import Magnitude
+from emsteer.steering.methods.mean_diff import pair_up, paired_differences
+from emsteer.steering.methods.optimized import (
+    DEFAULT_INIT_NORM,
+    DEFAULT_LR,
+    check_positive,
+    check_training_args,
+    checkpoint_path,
+    prepare_checkpoint_dir,
+    random_init,
+)
+from emsteer.steering.reference import REFERENCE_PROMPTS, measure_reference_norms, render_user_prompt
+
+
+def check_rank(rank: object, hidden: int, *, limit: int | None = None, what: str = "") -> int:
+    if isinstance(rank, bool) or not isinstance(rank, int) or not 1 <= rank <= hidden:
+        raise EmsteerError(f"rank must be an integer between 1 and the hidden size {hidden}, got {rank!r}.")
+    if limit is not None and rank > limit:
+        raise EmsteerError(f"rank {rank} exceeds {what} ({limit}): the set spans at most {limit} dimensions.")
+    return rank
+
+
+@torch.no_grad()
+def reference_residuals(lm: LoadedModel, layer: int, *, batch_size: int = 8) -> torch.Tensor:
+    """(tokens, hidden) float32 residuals at ``layer`` on the reference prompts, position 0 and padding excluded
+    (the same tokens that define r_ℓ)."""
+    texts = [render_user_prompt(lm.tokenizer, p) for p in REFERENCE_PROMPTS]
+    rows = []
+    for start in range(0, len(texts), batch_size):
+        enc = lm.tokenizer(texts[start : start + batch_size], return_tensors="pt", padding=True,
+                           padding_side="right", add_special_tokens=False)
+        keep = enc["attention_mask"].bool()
+        keep[:, 0] = False
+        with capture_residuals(lm, [layer]) as store:
+            lm.model(input_ids=enc["input_ids"].to(lm.device), attention_mask=enc["attention_mask"].to(lm.device),
+                     use_cache=False, logits_to_keep=1)
+        rows.append(store[layer][0].float().cpu()[keep])
+    return torch.cat(rows)
+
+
+def subspace_scale(U: torch.Tensor, A: torch.Tensor, b: torch.Tensor, residuals: torch.Tensor) -> float:
+    """s = mean ‖U(Ah + b)‖ over the given residuals (U orthonormal, so ‖U x‖ = ‖x‖)."""
+    return float((residuals @ A.T.float() + b.float()).norm(dim=-1).mean())
+
+
+def orthonormal(W: torch.Tensor) -> torch.Tensor:
+    """Q factor of W (d, k): orthonormal columns spanning W's columns, differentiable."""
+    return torch.linalg.qr(W, mode="reduced").Q
+
+
+def train_subspace(
+    lm: LoadedModel,
+    examples: Sequence[ChatExample],
+    *,
+    layer: int,
+    rank: int,
+    epochs: int = 1,
+    lr: float = DEFAULT_LR,
+    lr_A: float | None = None,
+    batch_size: int = 4,
+    grad_accum: int = 1,
+    init_norm: float = DEFAULT_INIT_NORM,
+    max_length: int = 256,
+    seed: int = 0,
+    checkpoint_dir: str | Path | None = None,
+    progress: bool = True,
+) -> SteeringSubspace:
+    """Train a rank-``rank`` steering subspace at ``layer`` on the assistant tokens of ``examples``.
+
+    ``lr`` drives U and b, ``lr_A`` the input-dependent map A (default lr/(r_ℓ·√d)). Per-epoch
+    checkpoints as in ``train_vector``; same arguments and seed → the identical subspace.
+    """
+    examples = check_examples(examples)
+    check_training_args(lm, layer=layer, epochs=epochs, lr=lr, batch_size=batch_size,
+                        grad_accum=grad_accum, max_length=max_length, seed=seed)
+    d = lm.hidden_size
+    check_rank(rank, d)
+    check_positive("init_norm", init_norm)
+    if lr_A is not None:
+        check_positive("lr_A", lr_A)
+    ckpt_dir = prepare_checkpoint_dir(checkpoint_dir)
+    encoded = encode_examples(lm, examples, max_length=max_length)
+    reference_norm = measure_reference_norms(lm, [layer])[layer]
+    residuals = reference_residuals(lm, layer)
+    lr_A = lr / (reference_norm * math.sqrt(d)) if lr_A is None else lr_A
+    hyper = dict(rank=rank, epochs=epochs, lr=lr, lr_A=lr_A, batch_size=batch_size, grad_accum=grad_accum,
+                 init_norm=init_norm, max_length=max_length, optimizer="adam", parametrization="U = QR(W).Q")
+    meta = provenance(lm, method="subspace", layer=layer, examples=examples, hyperparameters=hyper,
+                      seed=seed, reference_norm=reference_norm)
+
+    gen = torch.Generator().manual_seed(seed)
+    W = torch.nn.Parameter(torch.randn(d, rank, generator=gen).to(lm.device))
+    A = torch.nn.Parameter(torch.zeros(rank, d, device=lm.device))
+    # b starts small and random, so U b is a near-zero additive vector (as in train_vector)
+    b = torch.nn.Parameter(random_init(rank, init_norm, seed + 1).to(lm.device))
+    optimizer = torch.optim.Adam([{"params": [W, b], "lr": lr}, {"params": [A], "lr": lr_A}])
+
+    def intervention():
+        # scale 1 with an absolute magnitude 1: exactly h + U(Ah + b)
+        sub = SteeringSubspace(layer, orthonormal(W), A, b, scale=1.0)
+        return steer(lm, Steering(sub, Magnitude.absolute(1.0)))
+
+    def snapshot(epoch: int, curve: LossCurve) -> SteeringSubspace:
+        with torch.no_grad():
+            U = orthonormal(W).detach().to("cpu", torch.float32).clone()
+            A_, b_ = (t.detach().to("cpu", torch.float32).clone() for t in (A, b))
+        s = subspace_scale(U, A_, b_, residuals)
+        return SteeringSubspace(
+            layer, U, A_, b_, scale=s, reference_norms={layer: reference_norm},
+            metadata={**meta, "rank": rank, "epoch": epoch, "scale": s, "loss_curve": curve.as_dict()},
+        )
+
+    def on_epoch(epoch: int, curve: LossCurve) -> None:
+        if ckpt_dir is not None:
+            save_artifact(snapshot(epoch, curve), checkpoint_path(ckpt_dir, epoch))
+
+    curve = train_epochs(lm, encoded, optimizer, epochs=epochs, batch_size=batch_size, grad_accum=grad_accum,
+                         seed=seed, intervention=intervention, on_epoch=on_epoch, progress=progress,
+                         description=f"Optimizing rank-{rank} subspace @ layer {layer}")
+    return snapshot(epochs, curve)
+
+
+def singular_spectrum_stats(singular_values: torch.Tensor, rank: int) -> dict:
+    """Explained variance of the top ``rank`` directions and effective rank exp(H(σ/Σσ))."""
+    s = singular_values.double()
+    total_sq = float((s**2).sum())
+    p = s / s.sum()
+    p = p[p > 0]
+    entropy = float(-(p * p.log()).sum())
+    return {
+        "singular_values": [float(x) for x in s],
+        "explained_variance": float((s[:rank] ** 2).sum()) / total_sq,
+        "effective_rank": math.exp(entropy),
+    }
+
+
+def _common(values: list) -> object | None:
+    return values[0] if values and all(v == values[0] for v in values) else None
+
+
+def truncate(
+    vectors: Sequence[SteeringVector] | torch.Tensor,
+    rank: int,
+    *,
+    layer: int | None = None,
+    lm: LoadedModel | None = None,
+    metadata: dict | None = None,
+) -> SteeringSubspace:
+    """Rank-``rank`` SVD truncation of a set of vectors, steering with the projection of their mean.
+
+    ``vectors`` is a sequence of SteeringVectors (all must have ``layer``; it may be omitted when
+    they share one layer) or an (n, hidden) tensor (``layer`` required). The result has U = top
+    right singular vectors, A = 0, b = Uᵀ·mean, scale ‖b‖ (multiplier 1 adds exactly U Uᵀ·mean;
+    at full rank, the mean itself). Reference norms come from ``lm`` when given, else from the
+    input vectors.
+    """
+    sources: list[SteeringVector] = []
+    if isinstance(vectors, torch.Tensor):
+        if vectors.ndim != 2 or vectors.shape[0] < 1:
+            raise EmsteerError(f"vectors must be an (n, hidden) tensor, got shape {tuple(vectors.shape)}.")
+        if layer is None:
+            raise EmsteerError("truncate() of a plain tensor needs layer= (the layer the vectors steer).")
+        M = vectors.detach().to("cpu", torch.float64)
+    else:
+        sources = list(vectors)
+        if not sources:
+            raise EmsteerError("truncate() needs at least one vector.")
+        for v in sources:
+            if not isinstance(v, SteeringVector):
+                raise EmsteerError(f"truncate() takes SteeringVectors or a tensor, got {type(v).__name__}.")
+        if layer is None:
+            layers = {tuple(v.layers) for v in sources}
+            if len(layers) != 1 or len(next(iter(layers))) != 1:
+                raise EmsteerError(f"The vectors steer layers {sorted(layers)}; pass layer= to choose one.")
+            layer = sources[0].layers[0]
+        missing = [i for i, v in enumerate(sources) if layer not in v.vectors]
+        if missing:
+            raise EmsteerError(f"Vector(s) {missing} have no direction for layer {layer}.")
+        sizes = {v.hidden_size for v in sources}
+        if len(sizes) != 1:
+            raise EmsteerError(f"The vectors have different hidden sizes {sorted(sizes)}: they come from different models.")
+        M = torch.stack([v.vectors[layer].detach().to("cpu", torch.float64) for v in sources])
+    if isinstance(layer, bool) or not isinstance(layer, int) or layer < 0:
+        raise EmsteerError(f"layer must be a non-negative integer, got {layer!r}.")
+    n, d = M.shape
+    if lm is not None:
+        lm.check_layer(layer)
+        if lm.hidden_size != d:
+            raise EmsteerError(f"The vectors have hidden size {d}, but {lm.name} has {lm.hidden_size}.")
+    check_rank(rank, d, limit=n, what="the number of vectors")
+    if not torch.isfinite(M).all():
+        raise EmsteerError("The vectors contain NaN or infinite values.")
+    _, S, Vh = torch.linalg.svd(M, full_matrices=False)
+    if float(S[0]) == 0:
+        raise EmsteerError("All vectors are zero: there is no subspace to keep.")
+    U = Vh[:rank].T  # (d, k)
+    mean = M.mean(dim=0)
+    b = U.T @ mean
+    if float(b.norm()) <= 1e-12 * float(S[0]):
+        raise EmsteerError(
+            f"The mean of the vectors has no component in their top-{rank} subspace, so steering with its "
+            "projection would do nothing; use a higher rank."
+        )
+    stats = singular_spectrum_stats(S, rank)
+    norms: dict[int, float] = {}
+    if lm is None:
+        known = [v.reference_norms.get(layer) for v in sources]
+        if known and all(x is not None for x in known):
+            norms = {layer: float(known[0])}
+    meta_of = [v.metadata for v in sources]
+    meta = {
+        "method": "svd-truncation",
+        "model": lm.name if lm is not None else _common([m.get("model") for m in meta_of]),
+        "model_revision": lm.revision if lm is not None else _common([m.get("model_revision") for m in meta_of]),
+        "layer": layer,
+        "rank": rank,
+        "hyperparameters": {"rank": rank, "centred": False, "steer_with": "projection of the mean"},
+        "num_vectors": n,
+        "data_hash": _common([m.get("data_hash") for m in meta_of]),
+        "source_methods": sorted({str(m.get("method")) for m in meta_of}) if sources else [],
+        "source_content_hashes": [content_hash(v) for v in sources],
+        "mean_norm": float(mean.norm()),
+        "projected_mean_norm": float(b.norm()),
+        **stats,
+        **(metadata or {}),
+    }
+    subspace = SteeringSubspace(layer, U.float(), torch.zeros(rank, d), b.float(), None, norms, meta)
+    if lm is not None:
+        subspace.reference_norms.update(measure_reference_norms(lm, [layer]))
+    subspace.metadata["reference_norm"] = subspace.reference_norms.get(layer)
+    return subspace
+
+
+def per_example_vectors(
+    lm: LoadedModel,
+    unsafe: Sequence[ChatExample],
+    *,
+    layer: int,
+    safe: Sequence[ChatExample] | None = None,
+    batch_size: int = 8,
+    max_length: int = 512,
+    seed: int = 0,
+    temperature: float = 0.0,
+    max_new_tokens: int = 256,
+    progress: bool = True,
+) -> list[SteeringVector]:
+    """One mean-difference vector per pair (μ_unsafe − μ_safe), the per-example set for ``truncate``.
+
+    Pairs come from ``safe`` or the model's own answers, as in ``mean_diff_vector``.
+    """
+    lm.check_layer(layer)
+    data = pair_up(lm, unsafe, safe, seed=seed, temperature=temperature, max_new_tokens=max_new_tokens,
+                   batch_size=batch_size, progress=progress)
+    diffs = paired_differences(lm, data, layer=layer, batch_size=batch_size, max_length=max_length)
+    r = measure_reference_norms(lm, [layer])[layer]
+    hyper = dict(batch_size=batch_size, max_length=max_length, token_pooling="mean over assistant tokens per example")
+    base = {**provenance(lm, method="mean-diff-per-example", layer=layer, examples=data.unsafe, hyperparameters=hyper,
+                         seed=seed if safe is None else None, reference_norm=r), **data.info}
+    return [
+        SteeringVector({layer: diffs[i]}, {layer: r}, {**base, "example": ex.source, "example_index": i})
+        for i, ex in enumerate(data.unsafe)
+    ]
+
+
+def svd_subspace(
+    lm: LoadedModel,
+    unsafe: Sequence[ChatExample],
+    *,
+    layer: int,
+    rank: int,
+    safe: Sequence[ChatExample] | None = None,
+    batch_size: int = 8,
+    max_length: int = 512,
+    seed: int = 0,
+    temperature: float = 0.0,
+    max_new_tokens: int = 256,
+    progress: bool = True,
+) -> SteeringSubspace:
+    """``truncate`` of the per-example mean-difference vectors: a rank-k CAA subspace from data."""
+    check_rank(rank, lm.hidden_size)
+    vectors = per_example_vectors(lm, unsafe, layer=layer, safe=safe, batch_size=batch_size, max_length=max_length,
+                                  seed=seed, temperature=temperature, max_new_tokens=max_new_tokens, progress=progress)
+    sub = truncate(vectors, rank, layer=layer, metadata={"set": "per-example mean differences"})
+    sub.metadata.update(
+        method="svd-per-example",
+        num_examples=vectors[0].metadata["num_examples"],
+        seed=vectors[0].metadata["seed"],
+        hyperparameters={**sub.metadata["hyperparameters"], **vectors[0].metadata["hyperparameters"]},
+        safe_source=vectors[0].metadata["safe_source"],
+    )
+    return sub
