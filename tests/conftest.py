@@ -1,9 +1,16 @@
+import os
 import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+# Tiny test models run fastest single-threaded: thread hand-offs cost more than their matmuls,
+# and far more when other processes compete for the cores. Real-model fixtures ask for all cores.
+torch.set_num_threads(1)
+ALL_CORES = os.cpu_count() or 1
 
 SHARED_EM = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "em"
 
@@ -21,3 +28,12 @@ def shared_em() -> Path:
     if not SHARED_EM.is_dir():
         pytest.skip(f"public EM datasets not found at {SHARED_EM}")
     return SHARED_EM
+
+
+@pytest.fixture(scope="session")
+def bundled_lm():
+    """The real bundled Qwen2.5-Coder-0.5B-Instruct (slow tests only), on all cores."""
+    from emsteer.models import load_model
+
+    torch.set_num_threads(ALL_CORES)
+    return load_model(log=lambda m: None)

@@ -9,15 +9,8 @@ from emsteer.steering import Magnitude, Steering, SteeringVector, steer, with_re
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def bundled():
-    from emsteer.models import load_model
-
-    return load_model(log=lambda m: None)
-
-
-def test_steering_changes_output_and_is_fully_removed(bundled):
-    lm = bundled
+def test_steering_changes_output_and_is_fully_removed(bundled_lm):
+    lm = bundled_lm
     torch.manual_seed(0)
     vector = with_reference_norms(SteeringVector({12: torch.randn(lm.hidden_size)}), lm)
     ids = lm.tokenizer("The capital of France is", return_tensors="pt")["input_ids"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from contextlib import nullcontext
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -181,11 +181,13 @@ def generate(
     positions: Positions = "all",
     progress: bool = True,
     description: str = "Generating",
+    on_batch: Callable[[list[Completion]], None] | None = None,
 ) -> list[Completion]:
     """Sample one completion per request, in the order given.
 
     ``steering`` lists the artifacts that rows may use; each request's ``magnitudes`` gives one
-    magnitude per artifact (None = not applied), so rows of one batch can differ.
+    magnitude per artifact (None = not applied), so rows of one batch can differ. ``on_batch``
+    receives each finished batch at once (to save results as they come).
     """
     steering = list(steering)
     for r in requests:
@@ -221,6 +223,8 @@ def generate(
             batch = _generate_batch(lm, [prompts[i] for i in idx], [requests[i] for i in idx], sampling, ctx, eos, on_token)
             for i, completion in zip(idx, batch):
                 results[i] = completion
+            if on_batch is not None:
+                on_batch(batch)
             bar.advance(task, len(idx))
     return results  # type: ignore[return-value]
 

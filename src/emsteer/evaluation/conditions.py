@@ -1,0 +1,89 @@
+"""What one evaluated condition is: the model, plus optionally a steering artifact at a magnitude
+and/or a LoRA adapter. Its id is a hash of everything that shapes its answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from emsteer.errors import EmsteerError
+from emsteer.generation import SamplingConfig
+from emsteer.models import LoadedModel
+from emsteer.steering.artifacts import Artifact, content_hash
+from emsteer.steering.magnitude import Magnitude
+from emsteer.studies.store import stable_id
+
+
+@dataclass
+class Condition:
+    name: str
+    artifact: Artifact | None = None
+    magnitude: Magnitude | None = None
+    adapter: str | Path | None = None
+    positions: str = "all"
+    artifact_path: str | None = None
+    factors: dict[str, Any] = field(default_factory=dict)  # method, task, layer, rank, epochs ... for studies
+
+    def __post_init__(self) -> None:
+        if (self.artifact is None) != (self.magnitude is None):
+            raise EmsteerError(f"Condition {self.name!r}: a steering artifact needs a magnitude and vice versa.")
+
+    @property
+    def kind(self) -> str:
+        if self.adapter is not None:
+            return "lora+steering" if self.artifact is not None else "lora"
+        return "steering" if self.artifact is not None else "baseline"
+
+    @property
+    def artifact_id(self) -> str | None:
+        return None if self.artifact is None else content_hash(self.artifact)
+
+    def adapter_id(self) -> str | None:
+        """A fingerprint of the adapter weights (names and bytes of its safetensors files)."""
+        if self.adapter is None:
+            return None
+        import hashlib
+
+        path = Path(self.adapter)
+        files = sorted(path.glob("*.safetensors"))
+        if not files:
+            raise EmsteerError(f"LoRA adapter {path} has no .safetensors weights (expected adapter_model.safetensors).")
+        h = hashlib.sha256()
+        for f in files:
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+        return h.hexdigest()[:20]
+
+    def record(self, lm: LoadedModel, sampling: SamplingConfig) -> dict[str, Any]:
+        """The store row; the id covers model, intervention, magnitude and sampling settings."""
+        alpha = rho = None
+        if self.artifact is not None:
+            layer = self.artifact.layers[0]
+            alpha = self.magnitude.alpha(self.artifact, layer)
+            rho = self.magnitude.rho(self.artifact, layer)
+        spec = {
+            "model": lm.name,
+            "model_revision": lm.revision,
+            "artifact_id": self.artifact_id,
+            "adapter_id": self.adapter_id(),
+            "magnitude": None if self.magnitude is None else [self.magnitude.kind, self.magnitude.value],
+            "positions": self.positions if self.artifact is not None else None,
+            "sampling": {k: getattr(sampling, k) for k in ("max_new_tokens", "temperature", "top_p")},
+        }
+        return {
+            "id": stable_id("condition", spec, length=16),
+            "name": self.name,
+            "kind": self.kind,
+            "model": lm.name,
+            "model_revision": lm.revision,
+            "artifact_id": self.artifact_id,
+            "adapter": None if self.adapter is None else str(self.adapter),
+            "magnitude_kind": None if self.magnitude is None else self.magnitude.kind,
+            "magnitude_value": None if self.magnitude is None else self.magnitude.value,
+            "alpha": alpha,
+            "rho": rho,
+            "positions": spec["positions"],
+            "factors": self.factors,
+            "spec": spec,
+        }

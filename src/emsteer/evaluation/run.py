@@ -1,0 +1,195 @@
+"""The EM evaluation run: generate answers for every condition, judge them, store everything.
+
+Resumable by construction: every answer and every judgment is written to the results store as
+soon as its batch finishes, keyed deterministically, and a new run asks the store what is
+missing before doing any work. Conditions that differ only by steering share batches (each row
+carries its own magnitude), and every condition uses the same per-sample seeds, so differences
+between conditions are paired.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from emsteer.data.questions import Question, format_judge_prompt, with_default_judges
+from emsteer.evaluation.conditions import Condition
+from emsteer.evaluation.metrics import Summary, summarize
+from emsteer.generation import Completion, GenerationRequest, SamplingConfig, derive_seed, generate
+from emsteer.judging.base import Judge, JudgeRequest
+from emsteer.models import LoadedModel
+from emsteer.progress import progress_bar
+from emsteer.studies.store import EMBEDDING_METRIC, ResultsStore, sample_id
+
+
+@dataclass(frozen=True)
+class EvalSettings:
+    sampling: SamplingConfig = field(default_factory=lambda: SamplingConfig(max_new_tokens=200))
+    samples_per_paraphrase: int | None = None  # None: each question's own samples_per_paraphrase
+    seed: int = 0
+    judge_chunk: int = 32  # judgments written per transaction
+
+
+@dataclass(frozen=True)
+class PlannedSample:
+    question: Question
+    paraphrase_index: int
+    sample_index: int
+    seed: int
+
+    @property
+    def text(self) -> str:
+        return self.question.paraphrases[self.paraphrase_index]
+
+
+def plan_samples(questions: Sequence[Question], settings: EvalSettings) -> list[PlannedSample]:
+    """Every (question, paraphrase, sample) to ask, with a seed that is the same in every condition."""
+    plan = []
+    for q in questions:
+        n = settings.samples_per_paraphrase or q.samples_per_paraphrase
+        for p in range(len(q.paraphrases)):
+            for s in range(n):
+                plan.append(PlannedSample(q, p, s, derive_seed(settings.seed, q.id, p, s)))
+    return plan
+
+
+def _rows(condition_id: str, completions: Sequence[Completion], planned: dict[str, PlannedSample]) -> list[dict]:
+    rows = []
+    for c in completions:
+        ps = planned[c.request.key]
+        rows.append({
+            "id": c.request.key, "condition_id": condition_id, "question_id": ps.question.id,
+            "paraphrase_index": ps.paraphrase_index, "sample_index": ps.sample_index, "seed": ps.seed,
+            "system": ps.question.system, "question": ps.text, "response": c.response,
+            "prompt_tokens": c.prompt_tokens, "completion_tokens": c.completion_tokens, "finish_reason": c.finish_reason,
+        })
+    return rows
+
+
+def generate_samples(
+    lm: LoadedModel,
+    conditions: Sequence[Condition],
+    questions: Sequence[Question],
+    store: ResultsStore,
+    settings: EvalSettings,
+    *,
+    progress: bool = True,
+) -> int:
+    """Generate every missing answer of every condition into ``store``; returns how many were new."""
+    plan = plan_samples(questions, settings)
+    records = [c.record(lm, settings.sampling) for c in conditions]
+    for cond, rec in zip(conditions, records):
+        store.add_condition(rec)
+        if cond.artifact is not None:
+            store.add_artifact(rec["artifact_id"], cond.artifact, cond.artifact_path)
+    new = 0
+    # Conditions without an adapter share the base model: one generation call, mixed batches.
+    groups: dict[str | None, list[int]] = {}
+    for i, cond in enumerate(conditions):
+        groups.setdefault(None if cond.adapter is None else str(cond.adapter), []).append(i)
+    for adapter, members in groups.items():
+        artifacts: list = []
+        index: dict[str, int] = {}
+        for i in members:
+            aid = records[i]["artifact_id"]
+            if aid is not None and aid not in index:
+                index[aid] = len(artifacts)
+                artifacts.append(conditions[i].artifact)
+        positions = {conditions[i].positions for i in members if conditions[i].artifact is not None}
+        if len(positions) > 1:  # one hook set per call: split by position mode
+            raise ValueError("conditions generated together must share one positions mode")
+        planned: dict[str, PlannedSample] = {}
+        owner: dict[str, str] = {}
+        requests = []
+        for i in members:
+            cid = records[i]["id"]
+            mags: list = [None] * len(artifacts)
+            if conditions[i].artifact is not None:
+                mags[index[records[i]["artifact_id"]]] = conditions[i].magnitude
+            keys = {sample_id(cid, ps.question.id, ps.paraphrase_index, ps.sample_index, ps.seed): ps for ps in plan}
+            done = store.existing_sample_ids(keys)
+            for key, ps in keys.items():
+                if key in done:
+                    continue
+                planned[key], owner[key] = ps, cid
+                requests.append(GenerationRequest(ps.text, ps.question.system, ps.seed, tuple(mags) if artifacts else (), key))
+        if not requests:
+            continue
+        model = lm
+        if adapter is not None:
+            from emsteer.finetune import load_adapter
+
+            model = load_adapter(lm, adapter)
+
+        def save(batch: list[Completion]) -> None:
+            by_condition: dict[str, list[Completion]] = {}
+            for c in batch:
+                by_condition.setdefault(owner[c.request.key], []).append(c)
+            for cid, items in by_condition.items():
+                store.add_samples(_rows(cid, items, planned))
+
+        label = "Generating" + (f" (adapter {adapter})" if adapter else "")
+        generate(model, requests, settings.sampling, steering=artifacts, positions=next(iter(positions), "all"),
+                 progress=progress, description=label, on_batch=save)
+        new += len(requests)
+    return new
+
+
+def judge_samples(
+    store: ResultsStore,
+    questions: Sequence[Question],
+    judge: Judge,
+    *,
+    condition_ids: Sequence[str] | None = None,
+    embedder=None,
+    chunk: int = 32,
+    progress: bool = True,
+) -> int:
+    """Judge every stored answer that lacks a score from ``judge`` for a metric its question defines."""
+    by_id = {q.id: q for q in with_default_judges(questions)}
+    metrics = sorted({m for q in by_id.values() for m in q.judge_prompts})
+    todo = []
+    for metric in metrics:
+        for s in store.unjudged(metric, judge.identity, condition_ids):
+            q = by_id.get(s["question_id"])
+            if q is not None and metric in q.judge_prompts:
+                todo.append((metric, s, format_judge_prompt(q.judge_prompts[metric], s["question"], s["response"])))
+    emb_todo = store.unjudged(EMBEDDING_METRIC, embedder.identity, condition_ids) if embedder is not None else []
+    with progress_bar(progress) as bar:
+        if todo:
+            task = bar.add_task(f"Judging ({judge.identity})", total=len(todo), info="")
+            for start in range(0, len(todo), chunk):
+                part = todo[start : start + chunk]
+                results = judge.judge([JudgeRequest(metric, prompt) for metric, _, prompt in part])
+                store.add_judgments([(s["id"], metric, judge.identity, j.score, j.numeric_mass, j.label)
+                                     for (metric, s, _), j in zip(part, results)])
+                bar.advance(task, len(part))
+        if emb_todo:
+            task = bar.add_task("Embedding relevance", total=len(emb_todo), info="")
+            for start in range(0, len(emb_todo), 256):
+                part = emb_todo[start : start + 256]
+                scores = embedder.score([(s["question"], s["response"]) for s in part])
+                store.add_judgments([(s["id"], EMBEDDING_METRIC, embedder.identity, float(v), None, None)
+                                     for s, v in zip(part, scores)])
+                bar.advance(task, len(part))
+    return len(todo) + len(emb_todo)
+
+
+def evaluate(
+    lm: LoadedModel,
+    conditions: Sequence[Condition],
+    questions: Sequence[Question],
+    store: ResultsStore,
+    judge: Judge,
+    settings: EvalSettings = EvalSettings(),
+    *,
+    embedder=None,
+    progress: bool = True,
+) -> dict[str, Summary]:
+    """Generate, judge and summarise every condition; returns summaries keyed by condition name."""
+    store.set_meta("judge", judge.identity)
+    generate_samples(lm, conditions, questions, store, settings, progress=progress)
+    ids = [c.record(lm, settings.sampling)["id"] for c in conditions]
+    judge_samples(store, questions, judge, condition_ids=ids, embedder=embedder, chunk=settings.judge_chunk,
+                  progress=progress)
+    return {c.name: summarize(store.answer_scores(cid, judge.identity)) for c, cid in zip(conditions, ids)}

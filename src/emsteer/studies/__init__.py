@@ -1,0 +1,1 @@
+"""Studies: the results store, study configs and the grid runner."""
