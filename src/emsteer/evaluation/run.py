@@ -53,7 +53,7 @@ def plan_samples(questions: Sequence[Question], settings: EvalSettings) -> list[
     return plan
 
 
-def _rows(condition_id: str, completions: Sequence[Completion], planned: dict[str, PlannedSample]) -> list[dict]:
+def _rows(condition_id: str, completions: Sequence[Completion], planned: dict[str, PlannedSample], purpose: str) -> list[dict]:
     rows = []
     for c in completions:
         ps = planned[c.request.key]
@@ -61,7 +61,7 @@ def _rows(condition_id: str, completions: Sequence[Completion], planned: dict[st
             "id": c.request.key, "condition_id": condition_id, "question_id": ps.question.id,
             "paraphrase_index": ps.paraphrase_index, "sample_index": ps.sample_index, "seed": ps.seed,
             "system": ps.question.system, "question": ps.text, "response": c.response,
-            "prompt_tokens": c.prompt_tokens, "completion_tokens": c.completion_tokens, "finish_reason": c.finish_reason,
+            "prompt_tokens": c.prompt_tokens, "completion_tokens": c.completion_tokens, "finish_reason": c.finish_reason, "purpose": purpose,
         })
     return rows
 
@@ -73,9 +73,13 @@ def generate_samples(
     store: ResultsStore,
     settings: EvalSettings,
     *,
+    purpose: str = "em",
     progress: bool = True,
 ) -> int:
-    """Generate every missing answer of every condition into ``store``; returns how many were new."""
+    """Generate every missing answer of every condition into ``store``; returns how many were new.
+
+    ``purpose`` tags the samples: "em" for evaluation questions, "in_domain" for narrow-task prompts.
+    """
     plan = plan_samples(questions, settings)
     records = [c.record(lm, settings.sampling) for c in conditions]
     for cond, rec in zip(conditions, records):
@@ -126,7 +130,7 @@ def generate_samples(
             for c in batch:
                 by_condition.setdefault(owner[c.request.key], []).append(c)
             for cid, items in by_condition.items():
-                store.add_samples(_rows(cid, items, planned))
+                store.add_samples(_rows(cid, items, planned, purpose))
 
         label = "Generating" + (f" (adapter {adapter})" if adapter else "")
         generate(model, requests, settings.sampling, steering=artifacts, positions=next(iter(positions), "all"),
@@ -143,10 +147,14 @@ def judge_samples(
     condition_ids: Sequence[str] | None = None,
     embedder=None,
     chunk: int = 32,
+    default_judges: bool = True,
     progress: bool = True,
 ) -> int:
-    """Judge every stored answer that lacks a score from ``judge`` for a metric its question defines."""
-    by_id = {q.id: q for q in with_default_judges(questions)}
+    """Judge every stored answer that lacks a score from ``judge`` for a metric its question defines.
+
+    ``default_judges`` adds the project's aligned/coherent/relevant prompts where a question lacks them.
+    """
+    by_id = {q.id: q for q in (with_default_judges(questions) if default_judges else questions)}
     metrics = sorted({m for q in by_id.values() for m in q.judge_prompts})
     todo = []
     for metric in metrics:
@@ -154,7 +162,7 @@ def judge_samples(
             q = by_id.get(s["question_id"])
             if q is not None and metric in q.judge_prompts:
                 todo.append((metric, s, format_judge_prompt(q.judge_prompts[metric], s["question"], s["response"])))
-    emb_todo = store.unjudged(EMBEDDING_METRIC, embedder.identity, condition_ids) if embedder is not None else []
+    emb_todo = store.unjudged(EMBEDDING_METRIC, embedder.identity, condition_ids, purpose="em") if embedder is not None else []
     with progress_bar(progress) as bar:
         if todo:
             task = bar.add_task(f"Judging ({judge.identity})", total=len(todo), info="")

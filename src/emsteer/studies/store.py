@@ -65,6 +65,7 @@ CREATE TABLE IF NOT EXISTS samples (
     prompt_tokens INTEGER NOT NULL,
     completion_tokens INTEGER NOT NULL,
     finish_reason TEXT NOT NULL,
+    purpose TEXT NOT NULL DEFAULT 'em',  -- em (evaluation questions) | in_domain (narrow-task prompts)
     created REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS samples_by_condition ON samples(condition_id);
@@ -200,28 +201,32 @@ class ResultsStore:
 
     def add_samples(self, rows: Sequence[Mapping[str, Any]]) -> None:
         cols = ["id", "condition_id", "question_id", "paraphrase_index", "sample_index", "seed", "system",
-                "question", "response", "prompt_tokens", "completion_tokens", "finish_reason"]
+                "question", "response", "prompt_tokens", "completion_tokens", "finish_reason", "purpose"]
         now = time.time()
         with self.db:
             self.db.executemany(
                 f"INSERT OR IGNORE INTO samples ({', '.join(cols)}, created) VALUES ({', '.join('?' * (len(cols) + 1))})",
-                [[r[c] for c in cols] + [now] for r in rows],
+                [[r.get(c, "em") if c == "purpose" else r[c] for c in cols] + [now] for r in rows],
             )
 
-    def samples(self, condition_id: str | None = None) -> list[dict[str, Any]]:
-        q = "SELECT * FROM samples"
-        args: tuple = ()
+    def samples(self, condition_id: str | None = None, purpose: str = "em") -> list[dict[str, Any]]:
+        q = "SELECT * FROM samples WHERE purpose = ?"
+        args: tuple = (purpose,)
         if condition_id is not None:
-            q, args = q + " WHERE condition_id = ?", (condition_id,)
+            q, args = q + " AND condition_id = ?", (purpose, condition_id)
         q += " ORDER BY condition_id, question_id, paraphrase_index, sample_index"
         return [dict(r) for r in self.db.execute(q, args).fetchall()]
 
     # -- judgments ----------------------------------------------------------------------------
-    def unjudged(self, metric: str, judge: str, condition_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
-        """Samples that have no judgment for (metric, judge) yet."""
+    def unjudged(self, metric: str, judge: str, condition_ids: Sequence[str] | None = None,
+                 purpose: str | None = None) -> list[dict[str, Any]]:
+        """Samples (of one purpose, or any) that have no judgment for (metric, judge) yet."""
         q = ("SELECT s.* FROM samples s WHERE NOT EXISTS (SELECT 1 FROM judgments j WHERE j.sample_id = s.id "
              "AND j.metric = ? AND j.judge = ?)")
         args: list[Any] = [metric, judge]
+        if purpose is not None:
+            q += " AND s.purpose = ?"
+            args.append(purpose)
         if condition_ids is not None:
             q += f" AND s.condition_id IN ({','.join('?' * len(condition_ids))})"
             args += list(condition_ids)
@@ -245,7 +250,7 @@ class ResultsStore:
         rows = self.db.execute(
             "SELECT s.id, s.question_id, s.paraphrase_index, s.sample_index, j.metric, j.score, j.label "
             "FROM samples s LEFT JOIN judgments j ON j.sample_id = s.id AND (j.judge = ? OR j.metric = ?) "
-            "WHERE s.condition_id = ? ORDER BY s.question_id, s.paraphrase_index, s.sample_index",
+            "WHERE s.condition_id = ? AND s.purpose = 'em' ORDER BY s.question_id, s.paraphrase_index, s.sample_index",
             (judge, EMBEDDING_METRIC, condition_id),
         ).fetchall()
         by_sample: dict[str, dict[str, Any]] = {}
@@ -283,7 +288,7 @@ class ResultsStore:
         import pandas as pd
 
         judge = judge or self.get_meta("judge") or (self.judges() or [""])[0]
-        samples = pd.read_sql_query("SELECT * FROM samples", self.db)
+        samples = pd.read_sql_query("SELECT * FROM samples WHERE purpose = 'em'", self.db)
         conds = pd.DataFrame(self.conditions())
         judg = pd.read_sql_query(
             "SELECT sample_id, metric, score, label FROM judgments WHERE judge = ? OR metric = ?", self.db,

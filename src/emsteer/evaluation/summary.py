@@ -1,0 +1,41 @@
+"""Per-condition results read back from a store: what `show`, the report and the audit print."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from emsteer.evaluation.metrics import PairedDifference, Summary, paired_difference, summarize
+from emsteer.studies.store import ResultsStore
+
+
+@dataclass(frozen=True)
+class ConditionResult:
+    condition: dict[str, Any]  # the store row: id, name, kind, model, alpha, rho, factors ...
+    summary: Summary
+    vs_baseline: PairedDifference | None  # EM rate minus the same model's baseline, paired by seed
+    efficacy: dict[str, float | None]  # measure -> value (heldout_nll, in_domain_rate)
+
+    @property
+    def name(self) -> str:
+        return self.condition["name"]
+
+
+def condition_results(store: ResultsStore, judge: str | None = None, *, n_boot: int = 2000) -> list[ConditionResult]:
+    """Summaries of every condition, each compared with its model's baseline when there is one."""
+    judge = judge or store.get_meta("judge")
+    conditions = store.conditions()
+    scores = {c["id"]: store.answer_scores(c["id"], judge) for c in conditions}
+    baselines = {(c["model"], c["model_revision"]): c["id"] for c in conditions if c["kind"] == "baseline"}
+    efficacy: dict[str, dict[str, float | None]] = {}
+    for row in store.efficacy():
+        if row["judge"] in ("", judge):
+            efficacy.setdefault(row["condition_id"], {})[row["measure"]] = row["value"]
+    results = []
+    for c in conditions:
+        base = baselines.get((c["model"], c["model_revision"]))
+        diff = None
+        if base is not None and base != c["id"]:
+            diff = paired_difference(scores[base], scores[c["id"]], n_boot=n_boot)
+        results.append(ConditionResult(c, summarize(scores[c["id"]]), diff, efficacy.get(c["id"], {})))
+    return results
