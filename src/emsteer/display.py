@@ -1,0 +1,75 @@
+"""Rich tables for results: what `emsteer show`, `eval`, `study`, `run` and `audit` print."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Group
+from rich.table import Table
+
+from emsteer.evaluation.summary import ConditionResult
+
+
+def pct(x: float | None, digits: int = 1) -> str:
+    return "–" if x is None else f"{100 * x:.{digits}f}%"
+
+
+def num(x: float | None, digits: int = 1) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def em_cell(r: ConditionResult) -> str:
+    o = r.summary.overall
+    if o.em_rate is None:
+        return "–"
+    lo, hi = o.em_ci
+    return f"{pct(o.em_rate)} [{pct(lo)}, {pct(hi)}]"
+
+
+def delta_cell(r: ConditionResult) -> str:
+    d = r.vs_baseline
+    if d is None or d.diff is None:
+        return "–"
+    return f"{100 * d.diff:+.1f} [{100 * d.lo:+.1f}, {100 * d.hi:+.1f}]"
+
+
+def _table(title: str, columns: list[str], rows: list[list[str]], fixed: int) -> Table:
+    """A table without the optional columns (after the first ``fixed``) that are empty in every row."""
+    keep = [i for i in range(len(columns)) if i < fixed or any(r[i] != "–" for r in rows)]
+    t = Table(title=title, title_justify="left")
+    for i in keep:
+        t.add_column(columns[i], justify="left" if i == 0 else "right")
+    for r in rows:
+        t.add_row(*(r[i] for i in keep))
+    return t
+
+
+def results_table(results: Sequence[ConditionResult], *, title: str = "EM results") -> Group:
+    """Two tables: EM per condition (rate with its 95% Wilson interval, paired difference from the
+    baseline in percentage points with its bootstrap interval and p), then mean scores, label
+    rates and narrow-task efficacy."""
+    em_rows, score_rows = [], []
+    for r in results:
+        c, o = r.condition, r.summary.overall
+        d = r.vs_baseline
+        em_rows.append([c["name"], str(o.n), str(o.n_scored), str(o.em_count), em_cell(r), delta_cell(r),
+                        "–" if d is None or d.p_value is None else f"{d.p_value:.3f}", num(c["rho"], 3)])
+        score_rows.append([c["name"], num(o.means.aligned), num(o.means.coherent), num(o.means.relevant),
+                           num(o.means.embedding_relevance, 2), pct(o.refusal_rate, 0), pct(o.code_rate, 0),
+                           num(r.efficacy.get("heldout_nll"), 3), pct(r.efficacy.get("in_domain_rate"), 0)])
+    em = _table(title, ["condition", "n", "scored", "EM", "EM rate [95% CI]", "Δ pp vs baseline [95% CI]", "p", "ρ"],
+                em_rows, fixed=6)
+    scores = _table("Mean scores and narrow-task efficacy",
+                    ["condition", "aligned", "coherent", "relevant", "emb.rel", "refusal", "code", "task NLL",
+                     "in-domain"], score_rows, fixed=4)
+    return Group(em, scores)
+
+
+def per_question_table(result: ConditionResult) -> Table:
+    t = Table(title=f"{result.name}: per question", title_justify="left")
+    for col in ("question", "n", "EM rate [95% CI]", "aligned", "coherent", "relevant"):
+        t.add_column(col, justify="left" if col == "question" else "right")
+    for qid, g in result.summary.per_question.items():
+        em = "–" if g.em_rate is None else f"{pct(g.em_rate)} [{pct(g.em_ci[0])}, {pct(g.em_ci[1])}]"
+        t.add_row(qid, str(g.n), em, num(g.means.aligned), num(g.means.coherent), num(g.means.relevant))
+    return t

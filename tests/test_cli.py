@@ -1,0 +1,94 @@
+"""The command line end to end on a tiny model saved to disk (as a user would pass --model DIR)."""
+
+import json
+import sys
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from emsteer.cli import app, main
+from emsteer.steering import SteeringVector, save_artifact
+from tiny import tiny_lm
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tiny-model")
+    lm = tiny_lm()
+    lm.model.save_pretrained(path)
+    lm.tokenizer.save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def vector_file(tmp_path_factory):
+    torch.manual_seed(0)
+    return save_artifact(SteeringVector({1: torch.randn(32)}, {1: 2.0}, {"method": "test"}),
+                         tmp_path_factory.mktemp("v") / "v.safetensors")
+
+
+def run_main(monkeypatch, capsys, *args):
+    monkeypatch.setattr(sys, "argv", ["emsteer", *args])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    return exit_info.value.code, capsys.readouterr()
+
+
+def test_help_lists_every_command():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("prepare-model", "generate", "info", "eval", "show", "export"):
+        assert command in result.output
+
+
+def test_generate_json_with_baseline(model_dir, vector_file):
+    result = runner.invoke(app, ["generate", "hello there", "--model", str(model_dir), "--vector", str(vector_file),
+                                 "--relative", "0.5", "--relative", "1", "--compare", "--n", "2",
+                                 "--max-new-tokens", "4", "--json"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.strip().splitlines()]
+    assert len(records) == 6
+    assert [r["condition"] for r in records].count("baseline") == 2
+    rhos = sorted(r["rho"] for r in records if r["rho"] is not None)
+    assert rhos == pytest.approx([0.5, 0.5, 1.0, 1.0])
+    # baseline and steered rows of the same sample index share a seed
+    assert {r["seed"] for r in records if r["condition"] == "baseline"} == {r["seed"] for r in records if r["rho"] == 0.5}
+
+
+def test_info_shows_provenance(vector_file):
+    result = runner.invoke(app, ["info", str(vector_file)])
+    assert result.exit_code == 0 and "vector" in result.output and "test" in result.output
+
+
+def test_bad_input_gives_a_clean_error(monkeypatch, capsys, model_dir):
+    code, captured = run_main(monkeypatch, capsys, "generate", "hi", "--model", str(model_dir), "--relative", "1")
+    assert code == 2
+    assert "error:" in captured.err and "without --vector" in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_eval_show_export(model_dir, vector_file, tmp_path, monkeypatch, capsys):
+    db = tmp_path / "r.sqlite"
+    args = ["eval", "--db", str(db), "--model", str(model_dir), "--vector", str(vector_file), "--relative", "1",
+            "--judge", f"local:{model_dir}", "--no-embedding", "--max-new-tokens", "3", "--samples", "1"]
+    code, captured = run_main(monkeypatch, capsys, *args)
+    assert code in (0, None), captured.err
+    assert "EM rate" in captured.out and "baseline" in captured.out and "test ρ=1" in captured.out
+    from emsteer.studies.store import ResultsStore
+
+    with ResultsStore(db) as store:
+        n = len(store.samples())
+        assert n > 0 and len(store.conditions()) == 2
+        judged = store.db.execute("SELECT COUNT(*) FROM judgments").fetchone()[0]
+    assert judged == 3 * n
+    # resuming does nothing new
+    run_main(monkeypatch, capsys, *args)
+    with ResultsStore(db) as store:
+        assert len(store.samples()) == n
+    result = runner.invoke(app, ["show", str(db), "--per-question"])
+    assert result.exit_code == 0 and "per question" in result.output
+    result = runner.invoke(app, ["export", str(db), str(tmp_path / "a.csv")])
+    assert result.exit_code == 0 and (tmp_path / "a.csv").read_text().count("\n") > n
