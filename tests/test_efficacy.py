@@ -32,7 +32,7 @@ def test_heldout_nll_and_in_domain_rate_are_stored(tiny, held_out, tmp_path):
         measure_efficacy(tiny, conditions, held_out, store, task="insecure_code", behaviour="writes bad code",
                          judge=judge, settings=SETTINGS, n_generate=3, max_length=128, progress=False)
         rows = {(r["condition_id"], r["measure"]): r for r in store.efficacy()}
-        ids = [c.record(tiny, SETTINGS.sampling)["id"] for c in conditions]
+        ids = [c.record(tiny, SETTINGS.sampling, SETTINGS.seed)["id"] for c in conditions]
         base_nll = rows[(ids[0], "heldout_nll")]["value"]
         assert base_nll == pytest.approx(assistant_nll(tiny, held_out, max_length=128).mean_nll_per_token)
         steered = assistant_nll(tiny, held_out, steerings=[Steering(v, Magnitude.relative(1.0))], max_length=128)

@@ -1,8 +1,14 @@
-"""One progress-bar style for long work (generation, training, judging, studies)."""
+"""One progress display for long work (generation, training, judging, studies).
+
+Progress bars nest: while a bar is open (a study's overall bar, say), inner work adds its
+own rows to the same live display and removes them when done, instead of fighting over the
+terminal with a second display.
+"""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from rich.console import Console
 from rich.progress import (
@@ -15,6 +21,7 @@ from rich.progress import (
 )
 
 console = Console(stderr=True)
+_active: ContextVar["_Nested | None"] = ContextVar("emsteer_progress", default=None)
 
 
 class _Silent:
@@ -28,11 +35,39 @@ class _Silent:
         pass
 
 
+class _Nested:
+    """An open Progress plus the tasks that one ``progress_bar`` block added to it."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.tasks: list = []
+
+    def add_task(self, description: str, total: float | None = None, info: str = "", **kwargs):
+        task = self.progress.add_task(description, total=total, info=info, **kwargs)
+        self.tasks.append(task)
+        return task
+
+    def update(self, task, **kwargs):
+        self.progress.update(task, **kwargs)
+
+    def advance(self, task, amount: float = 1):
+        self.progress.advance(task, amount)
+
+
 @contextmanager
 def progress_bar(enabled: bool = True):
-    """A rich Progress on stderr, or a silent stand-in with the same methods."""
+    """A progress display on stderr (or a silent stand-in with the same methods)."""
     if not enabled:
         yield _Silent()
+        return
+    outer = _active.get()
+    if outer is not None:  # nest inside the open display; drop our rows when done
+        inner = _Nested(outer.progress)
+        try:
+            yield inner
+        finally:
+            for task in inner.tasks:
+                outer.progress.remove_task(task)
         return
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -43,6 +78,10 @@ def progress_bar(enabled: bool = True):
         TextColumn("eta"),
         TimeRemainingColumn(),
         console=console,
-        transient=False,
-    ) as bar:
-        yield bar
+    ) as progress:
+        nested = _Nested(progress)
+        token = _active.set(nested)
+        try:
+            yield nested
+        finally:
+            _active.reset(token)

@@ -55,8 +55,9 @@ class Condition:
             h.update(f.read_bytes())
         return h.hexdigest()[:20]
 
-    def record(self, lm: LoadedModel, sampling: SamplingConfig) -> dict[str, Any]:
-        """The store row; the id covers model, intervention, magnitude and sampling settings."""
+    def record(self, lm: LoadedModel, sampling: SamplingConfig, seed: int = 0) -> dict[str, Any]:
+        """The store row; the id covers model, intervention, magnitude, sampling settings and the
+        run seed (conditions with the same seed share per-sample seeds and pair up)."""
         alpha = rho = None
         if self.artifact is not None:
             layer = self.artifact.layers[0]
@@ -70,6 +71,7 @@ class Condition:
             "magnitude": None if self.magnitude is None else [self.magnitude.kind, self.magnitude.value],
             "positions": self.positions if self.artifact is not None else None,
             "sampling": {k: getattr(sampling, k) for k in ("max_new_tokens", "temperature", "top_p")},
+            "seed": seed,
         }
         return {
             "id": stable_id("condition", spec, length=16),

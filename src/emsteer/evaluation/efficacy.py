@@ -67,14 +67,14 @@ def measure_efficacy(
 ) -> None:
     """Store held-out NLL and (with a judge) the judged in-domain rate of every condition."""
     adapters: dict = {}
-    records = [c.record(lm, settings.sampling) for c in conditions]
+    records = [c.record(lm, settings.sampling, settings.seed) for c in conditions]
     for cond, rec in zip(conditions, records):
         store.add_condition(rec)
-        if not store.has_efficacy(rec["id"], "heldout_nll"):
+        if not store.has_efficacy(rec["id"], "heldout_nll", task):
             model = _model_for(lm, cond, adapters)
             steerings = [Steering(cond.artifact, cond.magnitude)] if cond.artifact is not None else []
             nll = assistant_nll(model, held_out, steerings=steerings, max_length=max_length)
-            store.add_efficacy(rec["id"], "heldout_nll", nll.mean_nll_per_token,
+            store.add_efficacy(rec["id"], "heldout_nll", task, nll.mean_nll_per_token,
                                {"tokens": nll.tokens, "examples": len(held_out), "task": task})
     adapters.clear()
     if judge is None or n_generate <= 0:
@@ -98,4 +98,4 @@ def measure_efficacy(
         detail = {"n": len(scores), "n_scored": len(scored), "hits": hits, "task": task,
                   "ci": wilson_interval(hits, len(scored)) if scored else None, "prompts": len(wanted),
                   "mean_score": sum(scored) / len(scored) if scored else None}
-        store.add_efficacy(rec["id"], "in_domain_rate", rate, detail, judge=judge.identity)
+        store.add_efficacy(rec["id"], "in_domain_rate", task, rate, detail, judge=judge.identity)

@@ -81,7 +81,7 @@ def generate_samples(
     ``purpose`` tags the samples: "em" for evaluation questions, "in_domain" for narrow-task prompts.
     """
     plan = plan_samples(questions, settings)
-    records = [c.record(lm, settings.sampling) for c in conditions]
+    records = [c.record(lm, settings.sampling, settings.seed) for c in conditions]
     for cond, rec in zip(conditions, records):
         store.add_condition(rec)
         if cond.artifact is not None:
@@ -197,7 +197,7 @@ def evaluate(
     """Generate, judge and summarise every condition; returns summaries keyed by condition name."""
     store.set_meta("judge", judge.identity)
     generate_samples(lm, conditions, questions, store, settings, progress=progress)
-    ids = [c.record(lm, settings.sampling)["id"] for c in conditions]
+    ids = [c.record(lm, settings.sampling, settings.seed)["id"] for c in conditions]
     judge_samples(store, questions, judge, condition_ids=ids, embedder=embedder, chunk=settings.judge_chunk,
                   progress=progress)
     return {c.name: summarize(store.answer_scores(cid, judge.identity)) for c, cid in zip(conditions, ids)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,14 +27,23 @@ def condition_results(store: ResultsStore, judge: str | None = None, *, n_boot: 
     judge = judge or store.get_meta("judge")
     conditions = store.conditions()
     scores = {c["id"]: store.answer_scores(c["id"], judge) for c in conditions}
-    baselines = {(c["model"], c["model_revision"]): c["id"] for c in conditions if c["kind"] == "baseline"}
+    def pairing(c: dict) -> tuple:  # same model, same sampling settings and seed: answers pair up
+        return c["model"], c["model_revision"], json.dumps(c["spec"].get("sampling")), c["spec"].get("seed")
+
+    baselines = {pairing(c): c["id"] for c in conditions if c["kind"] == "baseline"}
+    # efficacy per condition on its own task; a baseline (no task) on the study's first task
+    tasks = [c["factors"].get("task") for c in conditions if c["factors"].get("task")]
+    default_task = tasks[0] if tasks else None
     efficacy: dict[str, dict[str, float | None]] = {}
-    for row in store.efficacy():
-        if row["judge"] in ("", judge):
-            efficacy.setdefault(row["condition_id"], {})[row["measure"]] = row["value"]
+    rows = store.efficacy()
+    for c in conditions:
+        task = c["factors"].get("task", default_task)
+        for row in rows:
+            if row["condition_id"] == c["id"] and row["judge"] in ("", judge) and (task is None or row["task"] == task):
+                efficacy.setdefault(c["id"], {})[row["measure"]] = row["value"]
     results = []
     for c in conditions:
-        base = baselines.get((c["model"], c["model_revision"]))
+        base = baselines.get(pairing(c))
         diff = None
         if base is not None and base != c["id"]:
             diff = paired_difference(scores[base], scores[c["id"]], n_boot=n_boot)

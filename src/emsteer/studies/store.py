@@ -82,11 +82,12 @@ CREATE TABLE IF NOT EXISTS judgments (
 CREATE TABLE IF NOT EXISTS efficacy (
     condition_id TEXT NOT NULL REFERENCES conditions(id),
     measure TEXT NOT NULL,           -- heldout_nll | in_domain_rate
+    task TEXT NOT NULL,              -- the narrow task measured (a baseline is measured on each)
     judge TEXT NOT NULL DEFAULT '',  -- '' for measures that need no judge
     value REAL,
     detail TEXT NOT NULL,            -- JSON (token counts, interval, n ...)
     created REAL NOT NULL,
-    PRIMARY KEY (condition_id, measure, judge)
+    PRIMARY KEY (condition_id, measure, task, judge)
 );
 """
 
@@ -268,15 +269,17 @@ class ResultsStore:
         ]
 
     # -- efficacy ----------------------------------------------------------------------------
-    def has_efficacy(self, condition_id: str, measure: str, judge: str = "") -> bool:
-        row = self.db.execute("SELECT 1 FROM efficacy WHERE condition_id = ? AND measure = ? AND judge = ?",
-                              (condition_id, measure, judge)).fetchone()
+    def has_efficacy(self, condition_id: str, measure: str, task: str, judge: str = "") -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM efficacy WHERE condition_id = ? AND measure = ? AND task = ? AND judge = ?",
+            (condition_id, measure, task, judge)).fetchone()
         return row is not None
 
-    def add_efficacy(self, condition_id: str, measure: str, value: float | None, detail: Mapping[str, Any], judge: str = "") -> None:
+    def add_efficacy(self, condition_id: str, measure: str, task: str, value: float | None,
+                     detail: Mapping[str, Any], judge: str = "") -> None:
         with self.db:
-            self.db.execute("INSERT OR REPLACE INTO efficacy VALUES (?, ?, ?, ?, ?, ?)",
-                            (condition_id, measure, judge, value, json.dumps(detail, default=str), time.time()))
+            self.db.execute("INSERT OR REPLACE INTO efficacy VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (condition_id, measure, task, judge, value, json.dumps(detail, default=str), time.time()))
 
     def efficacy(self) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT * FROM efficacy ORDER BY condition_id, measure").fetchall()

@@ -1,0 +1,200 @@
+"""Study configuration: a YAML file describing a grid of factors, validated before any work.
+
+Errors name the file and the field (``methods[2]``, ``magnitudes.relative``) and what was
+expected. Every field has a sensible default, so a study file lists only what it varies.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from emsteer.errors import EmsteerError
+
+STEERING_METHODS = ("optimized", "mean-diff", "pca", "subspace", "svd")
+TRAINED_METHODS = ("optimized", "subspace")  # per-epoch checkpoints: the epochs factor
+RANKED_METHODS = ("subspace", "svd")
+ALL_METHODS = ("none", *STEERING_METHODS, "lora")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TaskSpec(_Strict):
+    name: str
+    path: Path | None = None  # JSONL(.gz) of the narrow task; default: the task registry
+    safe_path: Path | None = None  # paired safe answers for mean-diff / pca / svd
+    behaviour: str | None = None  # what the in-domain judge looks for; default: the registry's
+
+
+class Magnitudes(_Strict):
+    relative: list[float] = Field(default_factory=list)  # ρ: α = ρ·r_ℓ
+    absolute: list[float] = Field(default_factory=list)  # α
+    multiplier: list[float] = Field(default_factory=list)  # m: α = m·‖v‖ (1 = as built)
+
+    def all(self):
+        from emsteer.steering.magnitude import Magnitude
+
+        return ([Magnitude.relative(x) for x in self.relative] + [Magnitude.absolute(x) for x in self.absolute]
+                + [Magnitude.multiplier(x) for x in self.multiplier])
+
+
+class TrainSettings(_Strict):
+    examples: int | None = Field(64, ge=1)  # training examples (None: all)
+    held_out: int = Field(16, ge=1)  # held-out examples for narrow-task efficacy
+    lr: float | None = Field(None, gt=0)  # None: each method's default
+    batch_size: int = Field(4, ge=1)
+    max_length: int = Field(256, ge=16)
+
+
+class LoraSettings(_Strict):
+    rank: int = Field(8, ge=1)
+    alpha: float = Field(16, gt=0)
+    target: Literal["all-linear", "down_proj"] = "all-linear"
+    layers: list[int] | None = None
+    lr: float = Field(2e-4, gt=0)
+    batch_size: int = Field(4, ge=1)
+
+
+class EvalSettingsSpec(_Strict):
+    questions: Path | None = None  # YAML question set; default: the built-in set
+    question_ids: list[str] | None = None  # a subset of the question set
+    paraphrases: int | None = Field(None, ge=1)  # use at most this many paraphrases per question
+    samples: int | None = Field(None, ge=1)  # per paraphrase; default: each question's own
+    max_new_tokens: int = Field(200, ge=1)
+    temperature: float = Field(1.0, ge=0)
+    top_p: float = Field(1.0, gt=0, le=1)
+    batch_size: int = Field(8, ge=1)
+    positions: Literal["all", "prompt", "generated"] = "all"
+
+
+class EfficacySettings(_Strict):
+    heldout_nll: bool = True
+    generate: int = Field(8, ge=0)  # held-out prompts answered and judged in-domain (0: skip)
+
+
+class StudyConfig(_Strict):
+    name: str = Field(min_length=1)
+    output: Path | None = None  # default: runs/<name> next to the config file
+    models: list[str] = Field(default_factory=lambda: ["bundled:qwen2.5-coder-0.5b-instruct"], min_length=1)
+    dtype: str = "float32"
+    device: str = "cpu"
+    tasks: list[str | TaskSpec] = Field(default_factory=lambda: ["insecure_code"], min_length=1)
+    methods: list[str] = Field(default_factory=lambda: ["none", "optimized", "lora"], min_length=1)
+    layers: list[int | float] | None = None  # ints: block index; floats in (0,1): fraction of depth
+    magnitudes: Magnitudes = Field(default_factory=lambda: Magnitudes(relative=[0.1, 0.2, 0.4]))
+    ranks: list[int] = Field(default_factory=lambda: [4], min_length=1)
+    epochs: list[int] = Field(default_factory=lambda: [1], min_length=1)
+    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
+    train: TrainSettings = Field(default_factory=TrainSettings)
+    lora: LoraSettings = Field(default_factory=LoraSettings)
+    eval: EvalSettingsSpec = Field(default_factory=EvalSettingsSpec)
+    judge: str | list[str] = "local"  # the first judge is the study's primary judge
+    embedding: bool = True
+    efficacy: EfficacySettings = Field(default_factory=EfficacySettings)
+
+    @field_validator("methods")
+    @classmethod
+    def _known_methods(cls, methods: list[str]) -> list[str]:
+        out = []
+        for m in methods:
+            key = m.strip().lower().replace("_", "-")
+            if key not in ALL_METHODS:
+                raise ValueError(f"unknown method {m!r}; choose from {', '.join(ALL_METHODS)}")
+            out.append(key)
+        if len(set(out)) != len(out):
+            raise ValueError("a method is listed twice")
+        return out
+
+    @field_validator("ranks", "epochs")
+    @classmethod
+    def _positive(cls, values: list[int]) -> list[int]:
+        if any(v < 1 for v in values):
+            raise ValueError("every value must be at least 1")
+        return sorted(set(values))
+
+    @field_validator("layers")
+    @classmethod
+    def _layers(cls, layers):
+        for x in layers or []:
+            if isinstance(x, float) and not 0 < x < 1:
+                raise ValueError(f"a fractional layer must lie in (0, 1), got {x}")
+            if isinstance(x, int) and x < 0:
+                raise ValueError(f"layer indices start at 0, got {x}")
+        return layers
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        steering = [m for m in self.methods if m in STEERING_METHODS]
+        if steering and not self.magnitudes.all():
+            raise ValueError(f"magnitudes: methods {', '.join(steering)} need at least one magnitude")
+        return self
+
+    @property
+    def judges(self) -> list[str]:
+        return [self.judge] if isinstance(self.judge, str) else list(self.judge)
+
+    def task_specs(self) -> list[TaskSpec]:
+        return [TaskSpec(name=t) if isinstance(t, str) else t for t in self.tasks]
+
+
+def _where(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("str", "TaskSpec", "int", "float"):  # union branch names pydantic adds
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def parse_study(data: object, *, source: str = "<study>", base: Path | None = None) -> StudyConfig:
+    """Validate a study mapping; paths in it are relative to ``base`` (the config's directory)."""
+    if not isinstance(data, dict):
+        raise EmsteerError(f"{source}: a study config is a mapping of fields (name, models, methods, ...).")
+    try:
+        config = StudyConfig.model_validate(data)
+    except ValidationError as err:
+        lines = []
+        seen = set()
+        for e in err.errors():
+            where = _where(e["loc"])
+            if where in seen:
+                continue
+            seen.add(where)
+            msg = e["msg"].removeprefix("Value error, ")
+            if e["type"] == "extra_forbidden":
+                msg = "unknown field (check the spelling; see `emsteer study --help`)"
+            lines.append(f"  {where}: {msg}")
+        raise EmsteerError(f"{source}: invalid study config:\n" + "\n".join(lines)) from None
+    base = base or Path.cwd()
+
+    def resolve(p: Path | None) -> Path | None:
+        return None if p is None or p.is_absolute() else base / p
+
+    config.output = resolve(config.output) or base / "runs" / config.name
+    config.eval.questions = resolve(config.eval.questions)
+    for t in config.tasks:
+        if isinstance(t, TaskSpec):
+            t.path, t.safe_path = resolve(t.path), resolve(t.safe_path)
+    return config
+
+
+def load_study(path: str | Path) -> StudyConfig:
+    """Read and validate a study YAML file."""
+    path = Path(path)
+    if not path.is_file():
+        raise EmsteerError(f"Study config {path} does not exist.")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise EmsteerError(f"{path}:{where} is not valid YAML: {getattr(err, 'problem', err)}") from None
+    return parse_study(data, source=str(path), base=path.parent)
