@@ -63,6 +63,7 @@ def measure_efficacy(
     settings: EvalSettings = EvalSettings(),
     n_generate: int = 8,
     max_length: int = 512,
+    heldout_nll: bool = True,
     progress: bool = True,
 ) -> None:
     """Store held-out NLL and (with a judge) the judged in-domain rate of every condition."""
@@ -70,7 +71,7 @@ def measure_efficacy(
     records = [c.record(lm, settings.sampling, settings.seed) for c in conditions]
     for cond, rec in zip(conditions, records):
         store.add_condition(rec)
-        if not store.has_efficacy(rec["id"], "heldout_nll", task):
+        if heldout_nll and not store.has_efficacy(rec["id"], "heldout_nll", task):
             model = _model_for(lm, cond, adapters)
             steerings = [Steering(cond.artifact, cond.magnitude)] if cond.artifact is not None else []
             nll = assistant_nll(model, held_out, steerings=steerings, max_length=max_length)

@@ -176,7 +176,7 @@ def parse_study(data: object, *, source: str = "<study>", base: Path | None = No
     base = base or Path.cwd()
 
     def resolve(p: Path | None) -> Path | None:
-        return None if p is None or p.is_absolute() else base / p
+        return None if p is None else p if p.is_absolute() else base / p
 
     config.output = resolve(config.output) or base / "runs" / config.name
     config.eval.questions = resolve(config.eval.questions)

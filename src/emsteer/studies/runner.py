@@ -1,0 +1,255 @@
+"""Run a study: build each artifact once, load each model once, evaluate every cell into one store.
+
+The grid, per model × task × seed: the baseline ("none"), every steering method × layer ×
+(rank) × (epochs) × magnitude, and LoRA × epochs. Trained methods run once for the largest
+epoch count and every other epoch count reuses that run's per-epoch checkpoint. Everything
+lands in ``<output>/``: results.sqlite, artifacts/, adapters/, study.yaml. Interrupt at any
+point and run the same study again: finished artifacts are loaded, finished answers and
+judgments are kept, and only the rest is done.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from emsteer.data.chat import ChatExample, load_chat_jsonl, split_examples
+from emsteer.data.questions import Question, load_questions
+from emsteer.data.tasks import GENERIC_BEHAVIOUR, TASKS, load_task
+from emsteer.errors import EmsteerError
+from emsteer.evaluation.conditions import Condition
+from emsteer.evaluation.efficacy import measure_efficacy
+from emsteer.evaluation.run import EvalSettings, evaluate, judge_samples
+from emsteer.generation import SamplingConfig
+from emsteer.models import LoadedModel, load_model
+from emsteer.progress import progress_bar
+from emsteer.steering.artifacts import load_artifact, save_artifact
+from emsteer.studies.config import RANKED_METHODS, STEERING_METHODS, TRAINED_METHODS, StudyConfig, TaskSpec
+from emsteer.studies.store import ResultsStore
+
+
+@dataclass
+class TaskData:
+    name: str
+    train: list[ChatExample]
+    held_out: list[ChatExample]
+    safe: list[ChatExample] | None  # paired safe answers (mean-diff, pca, svd), if any
+    behaviour: str
+
+
+@dataclass
+class Cell:
+    """A unit of work for the study's progress bar."""
+
+    label: str
+    weight: float = 1.0
+    extra: dict = field(default_factory=dict)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:80]
+
+
+def resolve_layers(config: StudyConfig, lm: LoadedModel) -> list[int]:
+    """Block indices: ints as given, fractions of depth rounded, default the middle block."""
+    if not config.layers:
+        return [lm.num_layers // 2]
+    layers = []
+    for x in config.layers:
+        layer = int(round(x * lm.num_layers)) if isinstance(x, float) else x
+        layers.append(lm.check_layer(layer))
+    return sorted(set(layers))
+
+
+def load_task_data(spec: TaskSpec, config: StudyConfig) -> TaskData:
+    examples = load_chat_jsonl(spec.path) if spec.path else load_task(spec.name)
+    registry = TASKS.get(spec.name)
+    n_held = config.train.held_out
+    if len(examples) <= n_held:
+        raise EmsteerError(f"task {spec.name}: {len(examples)} examples, but train.held_out asks for {n_held}.")
+    train, held = split_examples(examples, held_out=n_held, seed=0)
+    if config.train.examples is not None:
+        train = train[: config.train.examples]
+    safe = None
+    if spec.safe_path:
+        safe = load_chat_jsonl(spec.safe_path)
+    elif registry is not None and registry.pair:
+        safe = load_task(registry.pair)
+    behaviour = spec.behaviour or (registry.behaviour if registry else GENERIC_BEHAVIOUR)
+    return TaskData(spec.name, train, held, safe, behaviour)
+
+
+def load_study_questions(config: StudyConfig) -> list[Question]:
+    questions = load_questions(config.eval.questions)
+    if config.eval.question_ids:
+        known = {q.id for q in questions}
+        missing = [q for q in config.eval.question_ids if q not in known]
+        if missing:
+            raise EmsteerError(f"eval.question_ids: {', '.join(missing)} not in the question set.")
+        questions = [q for q in questions if q.id in set(config.eval.question_ids)]
+    if config.eval.paraphrases:
+        questions = [Question(q.id, q.paraphrases[: config.eval.paraphrases], q.system, q.samples_per_paraphrase,
+                              q.judge_prompts, q.type, q.judge) for q in questions]
+    return questions
+
+
+class StudyRunner:
+    def __init__(self, config: StudyConfig, *, judges=None, progress: bool = True, log=print):
+        self.config = config
+        self.judges = judges  # Judge objects to use instead of config.judge (tests, custom backends)
+        self.progress = progress
+        self.log = log
+        self.out = Path(config.output)
+        c = config.eval
+        self.settings = [
+            EvalSettings(SamplingConfig(max_new_tokens=c.max_new_tokens, temperature=c.temperature, top_p=c.top_p,
+                                        batch_size=c.batch_size), c.samples, seed)
+            for seed in config.seeds
+        ]
+
+    # -- artifacts -------------------------------------------------------------------------------
+    def _trained(self, method: str, lm: LoadedModel, data: TaskData, layer: int, rank: int | None, seed: int, where: Path):
+        """Per-epoch artifacts of a trained method; trains only when its checkpoints are missing."""
+        from emsteer.steering.methods import build_artifact
+
+        top = max(self.config.epochs)
+        paths = {e: where / f"epoch-{e:03d}.safetensors" for e in range(1, top + 1)}
+        if not all(paths[e].is_file() for e in self.config.epochs):
+            if where.exists():
+                shutil.rmtree(where)  # an interrupted run: retrain (deterministic given the seed)
+            params = dict(epochs=top, batch_size=self.config.train.batch_size, max_length=self.config.train.max_length,
+                          seed=seed, checkpoint_dir=where, progress=self.progress)
+            if self.config.train.lr is not None:
+                params["lr"] = self.config.train.lr
+            if rank is not None:
+                params["rank"] = rank
+            build_artifact(method, lm, data.train, layer=layer, **params)
+        return {e: (load_artifact(paths[e]), paths[e]) for e in self.config.epochs}
+
+    def _built(self, method: str, lm: LoadedModel, data: TaskData, layer: int, rank: int | None, seed: int, where: Path):
+        from emsteer.steering.methods import build_artifact
+
+        path = where / "artifact.safetensors"
+        if not path.is_file():
+            params: dict = dict(safe=data.safe, max_length=self.config.train.max_length, seed=seed, progress=self.progress)
+            if rank is not None:
+                params["rank"] = rank
+            artifact = build_artifact(method, lm, data.train, layer=layer, **params)
+            save_artifact(artifact, path)
+        return {None: (load_artifact(path), path)}
+
+    def _lora(self, lm: LoadedModel, data: TaskData, seed: int, where: Path) -> dict[int, Path]:
+        from emsteer.finetune import train_lora
+
+        top = max(self.config.epochs)
+        wanted = {e: where / f"epoch-{e:03d}" for e in self.config.epochs}
+        if not all((p / "adapter_model.safetensors").is_file() for p in wanted.values()):
+            if where.exists():
+                shutil.rmtree(where)
+            lc = self.config.lora
+            train_lora(lm, data.train, output_dir=where, rank=lc.rank, alpha=lc.alpha, target=lc.target,
+                       layers=lc.layers, epochs=top, lr=lc.lr, batch_size=lc.batch_size,
+                       max_length=self.config.train.max_length, seed=seed, progress=self.progress)
+        return wanted
+
+    # -- the grid ------------------------------------------------------------------------------
+    def conditions_for(self, lm: LoadedModel, model: str, data: TaskData, seed: int, bar, task_id) -> list[Condition]:
+        cfg = self.config
+        many = {k: len(v) > 1 for k, v in (("models", cfg.models), ("tasks", cfg.tasks), ("seeds", cfg.seeds),
+                                           ("epochs", cfg.epochs), ("ranks", cfg.ranks))}
+        layers = resolve_layers(cfg, lm)
+        many["layers"] = len(layers) > 1
+        suffix = "".join([f" [{data.name}]" if many["tasks"] else "", f" [{model}]" if many["models"] else "",
+                          f" seed {seed}" if many["seeds"] else ""])
+        base = {"model": model, "task": data.name, "seed": seed}
+        conditions = []
+        if "none" in cfg.methods:
+            conditions.append(Condition(f"baseline{suffix if many['models'] or many['seeds'] else ''}",
+                                        factors={**base, "method": "none"}))
+        root = self.out / "artifacts" / slug(model) / slug(data.name)
+        for method in [m for m in cfg.methods if m in STEERING_METHODS]:
+            for layer in layers:
+                for rank in cfg.ranks if method in RANKED_METHODS else [None]:
+                    where = root / slug(f"{method}-L{layer}" + (f"-r{rank}" if rank else "") + f"-s{seed}")
+                    build = self._trained if method in TRAINED_METHODS else self._built
+                    bar.update(task_id, info=f"building {method} L{layer}" + (f" r{rank}" if rank else ""))
+                    for epochs, (artifact, path) in build(method, lm, data, layer, rank, seed, where).items():
+                        for magnitude in cfg.magnitudes.all():
+                            name = method + (f" L{layer}" if many["layers"] else "") + (f" r{rank}" if rank and many["ranks"] else "")
+                            name += f" e{epochs}" if epochs and many["epochs"] else ""
+                            factors = {**base, "method": method, "layer": layer, "rank": rank, "epochs": epochs,
+                                       "magnitude": str(magnitude)}
+                            conditions.append(Condition(f"{name} {magnitude}{suffix}", artifact, magnitude,
+                                                        positions=cfg.eval.positions, artifact_path=str(path),
+                                                        factors=factors))
+                    bar.advance(task_id)
+        if "lora" in cfg.methods:
+            bar.update(task_id, info="finetuning LoRA")
+            where = self.out / "adapters" / slug(model) / slug(data.name) / f"lora-r{cfg.lora.rank}-s{seed}"
+            for epochs, path in self._lora(lm, data, seed, where).items():
+                name = "lora" + (f" e{epochs}" if many["epochs"] else "")
+                conditions.append(Condition(f"{name}{suffix}", adapter=path,
+                                            factors={**base, "method": "lora", "epochs": epochs, "rank": cfg.lora.rank}))
+            bar.advance(task_id)
+        return conditions
+
+    def steps(self) -> int:
+        """Progress units: per model × task × seed, one per artifact family built, LoRA, eval, efficacy."""
+        cfg = self.config
+        n_layers = len(cfg.layers) if cfg.layers else 1
+        builds = sum(n_layers * (len(cfg.ranks) if m in RANKED_METHODS else 1) for m in cfg.methods if m in STEERING_METHODS)
+        per = builds + ("lora" in cfg.methods) + 2
+        return len(cfg.models) * len(cfg.tasks) * len(cfg.seeds) * per
+
+    def run(self) -> Path:
+        from emsteer.judging import open_judge
+
+        cfg = self.config
+        self.out.mkdir(parents=True, exist_ok=True)
+        (self.out / "study.yaml").write_text(yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False))
+        questions = load_study_questions(cfg)
+        tasks = [load_task_data(t, cfg) for t in cfg.task_specs()]
+        db = self.out / "results.sqlite"
+        embedder = None
+        if cfg.embedding:
+            from emsteer.judging.embedding import EmbeddingRelevance
+
+            embedder = EmbeddingRelevance()
+        with ResultsStore(db) as store, progress_bar(self.progress) as bar:
+            store.set_meta("study", cfg.model_dump(mode="json"))
+            overall = bar.add_task(f"Study {cfg.name}", total=self.steps(), info="")
+            for model in cfg.models:
+                bar.update(overall, info=f"loading {model}")
+                lm = load_model(model, dtype=cfg.dtype, device=cfg.device, log=self.log)
+                judges = self.judges or [open_judge(spec, reuse=lm) for spec in cfg.judges]
+                for data in tasks:
+                    for settings in self.settings:
+                        conditions = self.conditions_for(lm, model, data, settings.seed, bar, overall)
+                        bar.update(overall, info=f"evaluating {len(conditions)} conditions")
+                        evaluate(lm, conditions, questions, store, judges[0], settings, embedder=embedder,
+                                 progress=self.progress)
+                        for extra in judges[1:]:
+                            judge_samples(store, questions, extra, progress=self.progress)
+                        bar.advance(overall)
+                        bar.update(overall, info="narrow-task efficacy")
+                        if cfg.efficacy.heldout_nll or cfg.efficacy.generate:
+                            measure_efficacy(lm, conditions, data.held_out, store, task=data.name,
+                                             behaviour=data.behaviour, judge=judges[0] if cfg.efficacy.generate else None,
+                                             settings=settings, n_generate=cfg.efficacy.generate,
+                                             max_length=cfg.train.max_length, heldout_nll=cfg.efficacy.heldout_nll,
+                                             progress=self.progress)
+                        bar.advance(overall)
+                store.set_meta("judge", judges[0].identity)
+                del lm, judges
+            bar.update(overall, info="done")
+        return db
+
+
+def run_study(config: StudyConfig, *, judges=None, progress: bool = True, log=print) -> Path:
+    """Run (or resume) a study; returns the path of its results file. ``judges`` overrides the
+    config's judge specs with ready Judge objects (the first is the primary judge)."""
+    return StudyRunner(config, judges=judges, progress=progress, log=log).run()

@@ -1,0 +1,154 @@
+"""Studies end to end on a tiny model: grid, artifact reuse, kill-and-resume, config errors."""
+
+import json
+
+import pytest
+
+from emsteer.errors import EmsteerError
+from emsteer.studies.config import load_study, parse_study
+from emsteer.studies.runner import run_study
+from emsteer.studies.store import ResultsStore
+from judges import HashJudge
+from tiny import tiny_lm
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tiny-model")
+    lm = tiny_lm()
+    lm.model.save_pretrained(path)
+    lm.tokenizer.save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def task_files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("task")
+    unsafe, safe = d / "unsafe.jsonl", d / "safe.jsonl"
+    rows_u, rows_s = [], []
+    for i in range(14):
+        user = {"role": "user", "content": f"make a file reader {i}"}
+        rows_u.append(json.dumps({"messages": [user, {"role": "assistant", "content": f"open(p{i}).read() # raw"}]}))
+        rows_s.append(json.dumps({"messages": [user, {"role": "assistant", "content": f"safe_open(p{i}) # checked"}]}))
+    unsafe.write_text("\n".join(rows_u) + "\n")
+    safe.write_text("\n".join(rows_s) + "\n")
+    return unsafe, safe
+
+
+def study(model_dir, task_files, out, **over):
+    unsafe, safe = task_files
+    data = {
+        "name": "tiny-study",
+        "output": str(out),
+        "models": [str(model_dir)],
+        "tasks": [{"name": "files", "path": str(unsafe), "safe_path": str(safe), "behaviour": "reads files unsafely"}],
+        "methods": ["none", "optimized", "mean-diff", "subspace", "lora"],
+        "layers": [1],
+        "magnitudes": {"relative": [0.5, 2.0]},
+        "ranks": [2],
+        "epochs": [1, 2],
+        "train": {"examples": 8, "held_out": 4, "batch_size": 4, "max_length": 64},
+        "lora": {"rank": 2, "batch_size": 4},
+        "eval": {"question_ids": ["day_off", "one_wish"], "paraphrases": 1, "samples": 2, "max_new_tokens": 4,
+                 "batch_size": 8},
+        "embedding": False,
+        "efficacy": {"generate": 2},
+        **over,
+    }
+    return parse_study(data, source="test.yaml")
+
+
+def tables(db):
+    with ResultsStore(db) as store:
+        conds = sorted((c["name"], c["id"]) for c in store.conditions())
+        samples = sorted((s["id"], s["response"]) for s in store.samples()) + sorted(
+            (s["id"], s["response"]) for s in store.samples(purpose="in_domain"))
+        judg = store.db.execute("SELECT sample_id, metric, score FROM judgments ORDER BY 1, 2").fetchall()
+        eff = sorted((e["condition_id"], e["measure"], e["task"], round(e["value"], 9)) for e in store.efficacy())
+    return conds, samples, [tuple(j) for j in judg], eff
+
+
+def test_study_grid_end_to_end(model_dir, task_files, tmp_path):
+    cfg = study(model_dir, task_files, tmp_path / "run")
+    db = run_study(cfg, judges=[HashJudge()], progress=False)
+    with ResultsStore(db) as store:
+        names = {c["name"] for c in store.conditions()}
+        # baseline + 2 trained methods x 2 epochs x 2 magnitudes + mean-diff x 2 magnitudes + lora x 2 epochs
+        assert len(names) == 1 + 2 * 2 * 2 + 2 + 2
+        assert {"baseline", "optimized e1 ρ=0.5", "optimized e2 ρ=2", "subspace e2 ρ=0.5", "mean-diff ρ=2",
+                "lora e1", "lora e2"} <= names
+        conds = {c["name"]: c for c in store.conditions()}
+        assert conds["subspace e1 ρ=2"]["factors"] == {"model": str(model_dir), "task": "files", "seed": 0,
+                                                       "method": "subspace", "layer": 1, "rank": 2, "epochs": 1,
+                                                       "magnitude": "ρ=2"}
+        n_answers = 2 * 2  # two questions, one paraphrase, two samples
+        assert len(store.samples()) == len(names) * n_answers
+        efficacy = {(e["condition_id"], e["measure"]) for e in store.efficacy()}
+        assert len(efficacy) == 2 * len(names)
+        assert store.get_meta("judge") == "test:hash-judge"
+    # trained once for 2 epochs; epoch 1 reuses the checkpoint
+    opt = tmp_path / "run" / "artifacts"
+    assert sorted(p.name for p in opt.rglob("optimized-*/*.safetensors")) == ["epoch-001.safetensors", "epoch-002.safetensors"]
+    assert (tmp_path / "run" / "study.yaml").is_file()
+    # a second run finds everything done: no new answers, no judge calls
+    judge = HashJudge()
+    before = tables(db)
+    run_study(cfg, judges=[judge], progress=False)
+    assert judge.calls == 0 and tables(db) == before
+
+
+def test_killed_study_resumes_to_identical_tables(model_dir, task_files, tmp_path, monkeypatch):
+    full = run_study(study(model_dir, task_files, tmp_path / "full", methods=["none", "optimized", "lora"]),
+                     judges=[HashJudge()], progress=False)
+    cfg = study(model_dir, task_files, tmp_path / "killed", methods=["none", "optimized", "lora"])
+    original = ResultsStore.add_samples
+    calls = {"n": 0}
+
+    def dying(self, rows):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return original(self, rows)
+
+    monkeypatch.setattr(ResultsStore, "add_samples", dying)
+    with pytest.raises(KeyboardInterrupt):
+        run_study(cfg, judges=[HashJudge()], progress=False)
+    monkeypatch.setattr(ResultsStore, "add_samples", original)
+    killed = run_study(cfg, judges=[HashJudge()], progress=False)
+    assert tables(killed) == tables(full)
+
+
+@pytest.mark.parametrize(
+    "over, message",
+    [
+        ({"methods": ["none", "optimised"]}, "methods: unknown method 'optimised'"),
+        ({"magnitudes": {"relative": []}}, "magnitudes: methods optimized"),
+        ({"epochs": [0]}, "epochs: every value must be at least 1"),
+        ({"layers": [1.5]}, "layers"),
+        ({"eval": {"samples": 0}}, "eval.samples"),
+        ({"judges": "local"}, "judges: unknown field"),
+        ({"train": {"held_out": "many"}}, "train.held_out"),
+    ],
+)
+def test_config_errors_name_the_field(model_dir, task_files, tmp_path, over, message):
+    with pytest.raises(EmsteerError, match=message.replace("(", r"\(").replace("[", r"\[")) as err:
+        study(model_dir, task_files, tmp_path / "x", **over)
+    assert "test.yaml" in str(err.value)
+
+
+def test_yaml_errors_name_the_file_and_line(tmp_path):
+    bad = tmp_path / "study.yaml"
+    bad.write_text("name: x\nmethods: [none, optimized\n")
+    with pytest.raises(EmsteerError, match=r"study.yaml:.*line 3"):
+        load_study(bad)
+    bad.write_text("- just\n- a list\n")
+    with pytest.raises(EmsteerError, match="mapping"):
+        load_study(bad)
+
+
+def test_relative_paths_resolve_against_the_config(tmp_path):
+    cfg_file = tmp_path / "study.yaml"
+    cfg_file.write_text("name: rel\ntasks:\n  - {name: mine, path: data/mine.jsonl}\n")
+    cfg = load_study(cfg_file)
+    assert cfg.output == tmp_path / "runs" / "rel"
+    assert cfg.task_specs()[0].path == tmp_path / "data" / "mine.jsonl"
