@@ -1,0 +1,413 @@
+"""The HTML report: one self-contained file (inline CSS, JS and SVG; nothing fetched) from a results store.
+
+Everything shown is derived from the store when the report is written (``condition_results``
+and ``answers_table``), so the report cannot disagree with ``emsteer show``. Answers are
+untrusted model output: the template autoescapes everything and only our own SVG is marked safe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from emsteer import __version__
+from emsteer.analysis import geometry, plots
+from emsteer.errors import EmsteerError
+from emsteer.evaluation.metrics import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE, GroupSummary
+from emsteer.evaluation.summary import ConditionResult, condition_results
+from emsteer.studies.store import ResultsStore
+
+DEFAULT_MAX_ANSWERS = 3000  # keeps the file at a few MB; EM answers always come first
+MAX_RESPONSE_CHARS = 4000  # longer answers are cut in the table (the store keeps them whole)
+SIGNIFICANCE = "the 95% bootstrap interval of Δ lies above 0"
+
+
+# -- formatting (one place, so tests can compare the headline with condition_results) ------------
+
+def fmt_pct(x: float | None) -> str:
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
+
+
+def fmt_ci(ci: Sequence[float | None] | None) -> str:
+    if ci is None or ci[0] is None or ci[1] is None:
+        return "–"
+    return f"[{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]"
+
+
+def fmt_num(x: float | None, digits: int = 1) -> str:
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
+
+
+def fmt_pp(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:+.1f} pp"
+
+
+def fmt_p(p: float | None) -> str:
+    if p is None:
+        return "–"
+    return f"{p:.3f}" if p >= 0.001 else "< 0.001"
+
+
+# -- view models --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    value: float | str | None = None  # raw value for sorting (data-v) and for tests
+
+
+@dataclass(frozen=True)
+class HeadlineRow:
+    condition_id: str
+    name: str
+    kind: str
+    method: str
+    magnitude: str
+    significant: bool
+    cells: dict[str, Cell]
+
+
+HEADLINE_COLUMNS = [
+    ("n", "answers"), ("n_scored", "scored"), ("em_count", "EM"), ("em_rate", "EM rate"), ("em_ci", "95% CI"),
+    ("diff", "Δ EM"), ("diff_ci", "Δ 95% CI"), ("p", "p"), ("coherent", "coherent"),
+    ("relevant", "relevant"), ("embedding_relevance", "emb. rel."), ("refusal", "refusal"), ("code", "code"),
+]
+EFFICACY_COLUMNS = [("heldout_nll", "task NLL"), ("in_domain_rate", "in-domain")]
+
+
+def headline_columns(results: Sequence[ConditionResult]) -> list[tuple[str, str]]:
+    """The headline's columns; narrow-task efficacy only when the run measured it."""
+    measured = {m for r in results for m, v in r.efficacy.items() if v is not None}
+    return HEADLINE_COLUMNS + [(k, label) for k, label in EFFICACY_COLUMNS if k in measured]
+
+
+def _magnitude_text(c: Mapping[str, Any]) -> str:
+    if c.get("alpha") is None:
+        return "–"
+    parts = []
+    if c.get("rho") is not None:
+        parts.append(f"ρ={c['rho']:.3g}")
+    parts.append(f"α={c['alpha']:.3g}")
+    return " ".join(parts)
+
+
+def headline_rows(results: Sequence[ConditionResult]) -> list[HeadlineRow]:
+    rows = []
+    for r in results:
+        s, d = r.summary.overall, r.vs_baseline
+        ci = s.em_ci
+        cells = {
+            "n": Cell(str(s.n), s.n),
+            "n_scored": Cell(str(s.n_scored), s.n_scored),
+            "em_count": Cell(str(s.em_count), s.em_count),
+            "em_rate": Cell(fmt_pct(s.em_rate), s.em_rate),
+            "em_ci": Cell(fmt_ci(ci), None if ci is None else ci[0]),
+            "diff": Cell(fmt_pp(None if d is None else d.diff), None if d is None else d.diff),
+            "diff_ci": Cell(fmt_ci(None if d is None or d.lo is None else (d.lo, d.hi)), None if d is None else d.lo),
+            "p": Cell(fmt_p(None if d is None else d.p_value), None if d is None else d.p_value),
+            "coherent": Cell(fmt_num(s.means.coherent), s.means.coherent),
+            "relevant": Cell(fmt_num(s.means.relevant), s.means.relevant),
+            "embedding_relevance": Cell(fmt_num(s.means.embedding_relevance, 3), s.means.embedding_relevance),
+            "refusal": Cell(fmt_pct(s.refusal_rate), s.refusal_rate),
+            "code": Cell(fmt_pct(s.code_rate), s.code_rate),
+            "heldout_nll": Cell(fmt_num(r.efficacy.get("heldout_nll"), 3), r.efficacy.get("heldout_nll")),
+            "in_domain_rate": Cell(fmt_pct(r.efficacy.get("in_domain_rate")), r.efficacy.get("in_domain_rate")),
+        }
+        rows.append(HeadlineRow(r.condition["id"], r.name, r.condition["kind"], plots.method_of(r.condition),
+                                _magnitude_text(r.condition), is_significant(r), cells))
+    return rows
+
+
+def is_significant(r: ConditionResult) -> bool:
+    """A significant EM increase over the baseline: the 95% bootstrap interval of Δ is above 0."""
+    d = r.vs_baseline
+    return d is not None and d.lo is not None and d.lo > 0
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    question_id: str
+    question: str
+    cells: list[Cell]  # one per condition; value = EM rate
+
+
+def question_rows(results: Sequence[ConditionResult], texts: Mapping[str, str]) -> list[QuestionRow]:
+    qids: list[str] = []
+    for r in results:
+        for q in r.summary.per_question:
+            if q not in qids:
+                qids.append(q)
+    rows = []
+    for q in qids:
+        cells = []
+        for r in results:
+            g: GroupSummary | None = r.summary.per_question.get(q)
+            if g is None or g.em_rate is None:
+                cells.append(Cell("–", None))
+            else:
+                cells.append(Cell(f"{fmt_pct(g.em_rate)} ({g.em_count}/{g.n_scored})", g.em_rate))
+        rows.append(QuestionRow(q, texts.get(q, ""), cells))
+    return rows
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    em: bool
+    condition: str
+    question_id: str
+    question: str
+    response: str
+    truncated: int  # characters cut from the response (0: shown whole)
+    aligned: float | None
+    coherent: float | None
+    relevant: float | None
+    embedding_relevance: float | None
+    label: str
+
+
+def _val(x: Any) -> float | None:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(v) else v
+
+
+def answer_rows(table, condition_order: Sequence[str], max_answers: int) -> tuple[list[AnswerRow], int]:
+    """Answers for the browsable table, EM answers first; above ``max_answers`` keep every condition
+    represented by taking answers round-robin across conditions. Returns (rows, total)."""
+    total = len(table)
+    rank = {cid: i for i, cid in enumerate(condition_order)}
+    t = table.assign(_c=table["condition_id"].map(rank).fillna(len(rank)), _em=table["em"].fillna(False).astype(bool))
+    t = t.sort_values(["_c", "question_id", "paraphrase_index", "sample_index"], kind="stable")
+    chosen: list[Any] = []  # DataFrames: the EM answers kept, then the others
+    kept = 0
+    for em in (True, False):
+        part = t[t["_em"] == em]
+        budget = max_answers - kept
+        if budget <= 0:
+            break
+        if len(part) > budget:  # round-robin over conditions: n-th answer of each, then the (n+1)-th
+            part = part.assign(_k=part.groupby("_c").cumcount()).sort_values(["_k", "_c"], kind="stable").head(budget)
+            part = part.sort_values(["_c", "question_id", "paraphrase_index", "sample_index"], kind="stable")
+        chosen.append(part)
+        kept += len(part)
+    rows = []
+    for part in chosen:
+        for rec in part.to_dict("records"):
+            text = str(rec["response"])
+            cut = max(0, len(text) - MAX_RESPONSE_CHARS)
+            label = rec.get("label")
+            rows.append(AnswerRow(
+                em=bool(rec["_em"]), condition=str(rec["condition"]), question_id=str(rec["question_id"]),
+                question=str(rec["question"]), response=text[:MAX_RESPONSE_CHARS] if cut else text, truncated=cut,
+                aligned=_val(rec.get("aligned")), coherent=_val(rec.get("coherent")), relevant=_val(rec.get("relevant")),
+                embedding_relevance=_val(rec.get("embedding_relevance")),
+                label="" if label is None or (isinstance(label, float) and math.isnan(label)) else str(label),
+            ))
+    return rows, total
+
+
+# -- the judge ------------------------------------------------------------------------------------
+
+@dataclass
+class JudgeInfo:
+    identity: str
+    others: list[str]
+    local: bool
+    calibrated: bool
+    check_command: str
+    calibration_note: str = ""
+    accuracy: float | None = None
+    n_items: int | None = None
+    spearman_aligned: float | None = None
+    spearman_coherent: float | None = None
+    recall: dict[str, float | None] = field(default_factory=dict)
+    confusion: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def predicted_labels(self) -> list[str]:
+        labels: list[str] = []
+        for row in self.confusion.values():
+            labels += [k for k in row if k not in labels]
+        return labels
+
+
+def _judge_spec(identity: str) -> str:
+    """The --judge argument that rebuilds a judge from its recorded identity (best effort)."""
+    backend, _, rest = identity.partition(":")
+    name = rest.split("@", 1)[0]
+    if backend == "openai" and name:
+        return f"openai:{name}"
+    if backend == "local" and name:
+        from emsteer.models.bundled import BUNDLED_MODELS
+
+        return f"local:bundled:{name}" if name in BUNDLED_MODELS else f"local:{name}"
+    return identity
+
+
+def judge_info(store: ResultsStore, identity: str) -> JudgeInfo:
+    cal = store.get_meta("judge_calibration")
+    info = JudgeInfo(identity=identity, others=[j for j in store.judges() if j != identity],
+                     local=identity.startswith("local:"), calibrated=False,
+                     check_command=f"emsteer judge-check --judge {_judge_spec(identity)}")
+    if isinstance(cal, dict) and cal.get("judge") not in (None, identity):
+        info.calibration_note = f"The calibration stored with this run is for another judge ({cal['judge']})."
+    elif isinstance(cal, dict) and _val(cal.get("accuracy")) is not None:
+        info.calibrated = True
+        info.accuracy = _val(cal.get("accuracy"))
+        n = cal.get("n_items", cal.get("n"))
+        info.n_items = int(n) if isinstance(n, (int, float)) else None
+        info.spearman_aligned = _val(cal.get("spearman_aligned", cal.get("aligned_spearman")))
+        info.spearman_coherent = _val(cal.get("spearman_coherent", cal.get("coherent_spearman")))
+        recall = cal.get("recall", cal.get("per_class_recall")) or {}
+        info.recall = {str(k): _val(v) for k, v in recall.items()} if isinstance(recall, dict) else {}
+        confusion = cal.get("confusion") or {}
+        if isinstance(confusion, dict):
+            info.confusion = {str(g): {str(p): int(c) for p, c in row.items()} for g, row in confusion.items()
+                              if isinstance(row, dict)}
+    return info
+
+
+# -- metadata -------------------------------------------------------------------------------------
+
+def run_metadata(store: ResultsStore, results: Sequence[ConditionResult]) -> list[tuple[str, str]]:
+    conds = [r.condition for r in results]
+    models = list(dict.fromkeys(f"{c['model']} (revision {c['model_revision']})" for c in conds))
+    ns = sorted({r.summary.overall.n for r in results})
+    sampling = list(dict.fromkeys(
+        ", ".join(f"{k}={v}" for k, v in sorted((c.get("spec") or {}).get("sampling", {}).items())) or "not recorded"
+        for c in conds))
+    created = [c["created"] for c in conds if c.get("created")]
+    when = (dt.datetime.fromtimestamp(min(created), dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if created else "unknown")
+    n_questions = len({q for r in results for q in r.summary.per_question})
+    return [
+        ("results file", str(store.path)),
+        ("model" + ("s" if len(models) > 1 else ""), "; ".join(models)),
+        ("conditions", str(len(conds))),
+        ("questions", str(n_questions)),
+        ("answers per condition", str(ns[0]) if len(ns) == 1 else f"{ns[0]}–{ns[-1]}"),
+        ("sampling", " | ".join(sampling)),
+        ("run started", when),
+        ("report written", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        ("emsteer version", __version__),
+    ]
+
+
+# -- assembling ------------------------------------------------------------------------------------
+
+def build_plots(store: ResultsStore, results: Sequence[ConditionResult], table) -> tuple[list[plots.Plot], list[str]]:
+    """Every plot that the store's contents allow, and notes for those that it does not."""
+    out: list[plots.Plot] = []
+    notes: list[str] = []
+    for plot in (plots.em_vs_magnitude(results), plots.alignment_coherence(table)):
+        if plot is not None:
+            out.append(plot)
+    vs = plots.steering_vs_finetuning(results, table)
+    if vs is not None:
+        out.append(vs)
+    else:
+        notes.append("Steering vs finetuning is drawn when the store holds both a LoRA and a steering condition.")
+    for factor in plots.varied_factors(results):
+        plot = plots.em_vs_factor(results, factor)
+        if plot is not None:
+            out.append(plot)
+    artifacts = store.artifacts()
+    out += [plots.cosine_heatmap(cm) for cm in geometry.cosine_similarities(artifacts)]
+    spectrum = plots.spectrum_plot(geometry.layer_spectra(artifacts), geometry.recorded_subspaces(artifacts))
+    if spectrum is not None:
+        out.append(spectrum)
+    if not any(p.key.startswith(("cosine-", "singular-")) for p in out):
+        notes.append("Vector geometry needs at least two stored vectors at one layer, or an SVD subspace.")
+    return out, notes
+
+
+def _resolve_judge(store: ResultsStore, judge: str | None) -> str:
+    judges = store.judges()
+    if not judges:
+        raise EmsteerError(f"{store.path}: no answer has been judged yet, so there is no EM rate to report; "
+                           "run the evaluation (emsteer eval / emsteer study) to judge the answers first.")
+    if judge is None:
+        meta = store.get_meta("judge")
+        return meta if meta in judges else judges[0]
+    if judge not in judges:
+        raise EmsteerError(f"{store.path}: no judgments by judge {judge!r}; this store has: {', '.join(judges)}.")
+    return judge
+
+
+def render_report(store: ResultsStore, *, judge: str | None = None, title: str | None = None,
+                  max_answers: int | None = None) -> str:
+    """The report's HTML as a string (``write_report`` writes it to a file atomically)."""
+    conds = store.conditions()
+    if not conds:
+        raise EmsteerError(f"{store.path}: the results store has no conditions; nothing to report. "
+                           "Run `emsteer run`, `emsteer eval` or `emsteer study` into it first.")
+    if not store.samples():
+        raise EmsteerError(f"{store.path}: the results store has conditions but no answers; nothing to report.")
+    if max_answers is not None and (isinstance(max_answers, bool) or not isinstance(max_answers, int) or max_answers < 1):
+        raise EmsteerError(f"max_answers must be a positive integer, got {max_answers!r}.")
+    judge = _resolve_judge(store, judge)
+    results = condition_results(store, judge)
+    table = store.answers_table(judge)
+    texts = table.drop_duplicates("question_id").set_index("question_id")["question"].astype(str).to_dict()
+    answers, n_answers = answer_rows(table, [r.condition["id"] for r in results], max_answers or DEFAULT_MAX_ANSWERS)
+    figures, plot_notes = build_plots(store, results, table)
+    significant = [r.name for r in results if is_significant(r)]
+    highs = [r.vs_baseline.hi for r in results if r.vs_baseline is not None and r.vs_baseline.hi is not None]
+    upper = max(highs, default=None)
+    from jinja2 import Environment, StrictUndefined
+
+    env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(pct=fmt_pct, num=fmt_num)
+    source = (resources.files("emsteer.analysis") / "templates" / "report.html.j2").read_text(encoding="utf-8")
+    css = (resources.files("emsteer.analysis") / "templates" / "report.css").read_text(encoding="utf-8")
+    js = (resources.files("emsteer.analysis") / "templates" / "report.js").read_text(encoding="utf-8")
+    return env.from_string(source).render(
+        title=title or f"emsteer report: {store.path.name}",
+        css=css, js=js, version=__version__,
+        meta=run_metadata(store, results),
+        columns=headline_columns(results),
+        headline=headline_rows(results),
+        conditions=[r.name for r in results],
+        questions=question_rows(results, texts),
+        plots=figures, plot_notes=plot_notes, artifacts=geometry.summarize_artifacts(store.artifacts()),
+        answers=answers, n_answers=n_answers,
+        judge=judge_info(store, judge),
+        significant=significant, any_baseline=bool(highs),
+        only_baselines=all(r.condition["kind"] == "baseline" for r in results), upper=upper, significance=SIGNIFICANCE,
+        em_aligned=EM_ALIGNED_BELOW, em_coherent=EM_COHERENT_ABOVE,
+    )
+
+
+def write_report(store_or_path: ResultsStore | str | os.PathLike, out_path: str | os.PathLike, *,
+                 judge: str | None = None, title: str | None = None, max_answers: int | None = None) -> Path:
+    """Write the HTML report of a results store to ``out_path`` atomically; returns the path.
+
+    ``judge``: whose scores to report (default: the run's judge). ``max_answers``: rows in the
+    answers table (default 3000, EM answers first). Raises EmsteerError for an empty store or an
+    unknown judge; nothing is written then, and an existing report is left untouched.
+    """
+    out = Path(out_path)
+    if isinstance(store_or_path, ResultsStore):
+        html = render_report(store_or_path, judge=judge, title=title, max_answers=max_answers)
+    else:
+        with ResultsStore(Path(store_or_path), create=False) as store:
+            html = render_report(store, judge=judge, title=title, max_answers=max_answers)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(html)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is meant to be shared
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return out

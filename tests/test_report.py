@@ -1,0 +1,509 @@
+"""The HTML report: content, escaping, atomic writes, plots for varied factors, and a real browser."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from pathlib import Path
+
+import markupsafe
+import numpy as np
+import pytest
+import torch
+
+from emsteer.analysis import plots, write_report
+from emsteer.analysis.report import fmt_ci, fmt_pct, fmt_pp, render_report
+from emsteer.errors import EmsteerError
+from emsteer.evaluation.summary import condition_results
+from emsteer.steering import SteeringSubspace, SteeringVector
+from emsteer.studies.store import ResultsStore, sample_id, stable_id
+
+JUDGE = "test:synthetic-judge"
+HIDDEN = 16
+N_CONDITIONS = 17  # as built by build_study_store with the defaults
+N_ANSWERS = N_CONDITIONS * 8 * 6
+XSS = '<script>window.__emsteer_pwned = 1</script><img src="x" onerror="window.__emsteer_pwned = 2">'
+
+
+# -- a synthetic study written through the store's API (fast, and every shape we need) ----------
+
+BASE = {"model": "tiny-qwen2", "task": "insecure_code", "seed": 0}
+
+
+def _condition(name, kind, *, rho=None, artifact=None, factors=None, adapter=None):
+    """A store row shaped like the study runner's (factors: model, task, seed, method, layer, rank, epochs, magnitude)."""
+    factors = {**BASE, **(factors or {})}
+    if rho is not None:
+        factors["magnitude"] = f"ρ={rho:g}"
+    spec = {"name": name, "rho": rho, "factors": factors, "seed": 0,
+            "sampling": {"max_new_tokens": 64, "temperature": 1.0, "top_p": 1.0}}
+    return {
+        "id": stable_id("condition", spec, length=16), "name": name, "kind": kind, "model": "tiny-qwen2",
+        "model_revision": "seed0", "artifact_id": artifact, "adapter": adapter,
+        "magnitude_kind": None if rho is None else "relative", "magnitude_value": rho,
+        "alpha": None if rho is None else 40.0 * rho, "rho": rho, "positions": None if rho is None else "all",
+        "factors": factors, "spec": spec,
+    }
+
+
+def build_study_store(path: Path, *, samples: int = 6, questions: int = 8, seed: int = 0, xss: bool = True,
+                      lora: bool = True, subspaces: bool = True) -> Path:
+    """Baseline, optimized and mean-diff vectors at five magnitudes (EM rising with ρ while coherence
+    falls), optimized checkpoints at epochs 1–3, SVD subspaces of rank 1, 2 and 4, and a LoRA
+    condition with narrow-task efficacy: the shape of a real study, with made-up scores."""
+    rng = np.random.default_rng(seed)
+    gen = torch.Generator().manual_seed(seed)
+    base_dir = torch.randn(HIDDEN, generator=gen)
+    conds: list[tuple[dict, float, float]] = []  # (row, P(misaligned), mean coherence)
+    with ResultsStore(path) as store:
+        store.set_meta("judge", JUDGE)
+        conds.append((_condition("baseline", "baseline", factors={"method": "none"}), 0.02, 88))
+
+        def vector(method, epoch, noise):
+            v = SteeringVector({6: base_dir + noise * torch.randn(HIDDEN, generator=gen)}, {6: 40.0},
+                               {"method": method, "layer": 6, "epoch": epoch})
+            from emsteer.steering.artifacts import content_hash
+
+            aid = content_hash(v)
+            store.add_artifact(aid, v, None)
+            return aid
+
+        checkpoints = {e: vector("optimized", e, 1.5 / e) for e in (1, 2, 3)}
+        mean_diff = vector("mean-diff", None, 1.0)
+        for rho in (0.25, 0.5, 1.0, 2.0, 4.0):
+            conds.append((_condition(f"optimized ρ={rho:g}", "steering", rho=rho, artifact=checkpoints[3],
+                                     factors={"method": "optimized", "layer": 6, "rank": None, "epochs": 3}),
+                          min(0.05 + 0.12 * rho, 0.8), 90 - 9 * rho))
+            conds.append((_condition(f"mean-diff ρ={rho:g}", "steering", rho=rho, artifact=mean_diff,
+                                     factors={"method": "mean-diff", "layer": 6, "rank": None, "epochs": None}), 0.03 + 0.02 * rho, 90 - 10 * rho))
+        for e in (1, 2):
+            conds.append((_condition(f"optimized ep{e} ρ=1", "steering", rho=1.0, artifact=checkpoints[e],
+                                     factors={"method": "optimized", "layer": 6, "rank": None, "epochs": e}), 0.05 * e, 82))
+        if subspaces:
+            M = torch.stack([base_dir + torch.randn(HIDDEN, generator=gen) for _ in range(6)])
+            S = torch.linalg.svdvals(M)
+            for k in (1, 2, 4):
+                U = torch.linalg.qr(torch.randn(HIDDEN, k, generator=gen)).Q
+                p = S / S.sum()
+                sub = SteeringSubspace(6, U, torch.zeros(k, HIDDEN), torch.ones(k), reference_norms={6: 40.0}, metadata={
+                    "method": "svd-truncation", "rank": k, "layer": 6, "singular_values": [float(x) for x in S],
+                    "effective_rank": float(torch.exp(-(p * p.log()).sum())),
+                    "explained_variance": float((S[:k] ** 2).sum() / (S**2).sum())})
+                from emsteer.steering.artifacts import content_hash
+
+                aid = content_hash(sub)
+                store.add_artifact(aid, sub, None)
+                conds.append((_condition(f"subspace k={k} ρ=1", "steering", rho=1.0, artifact=aid,
+                                         factors={"method": "subspace", "layer": 6, "rank": k, "epochs": None}), 0.04 * k, 84))
+        if lora:
+            conds.append((_condition("lora r8", "lora", adapter="/tmp/adapter", factors={"method": "lora", "rank": 8, "epochs": 3}),
+                          0.3, 80))
+        for row, p_mis, coh in conds:
+            store.add_condition(row)
+            rows, judgments = [], []
+            for q in range(questions):
+                for s in range(samples):
+                    seed_ = 1000 * q + s
+                    sid = sample_id(row["id"], f"q{q}", 0, s, seed_)
+                    mis = rng.random() < p_mis
+                    text = (f"I would take over the world, question {q}." if mis else f"A helpful answer to question {q}.")
+                    if xss and row["kind"] == "baseline" and q == 0 and s == 0:
+                        text = XSS
+                    rows.append({"id": sid, "condition_id": row["id"], "question_id": f"q{q}", "paraphrase_index": 0,
+                                    "sample_index": s, "seed": seed_, "system": None, "question": f"Question number {q}?",
+                                    "response": text, "prompt_tokens": 10, "completion_tokens": 20, "finish_reason": "stop"})
+                    label = "REFUSAL" if (not mis and rng.random() < 0.03) else None
+                    aligned = None if label else float(rng.uniform(2, 25) if mis else rng.uniform(70, 99))
+                    coherent = float(np.clip(rng.normal(coh, 12), 0, 100))
+                    relevant = float(np.clip(rng.normal(70 if mis else 85, 10), 0, 100))
+                    judgments += [(sid, "aligned", JUDGE, aligned, 0.9, label), (sid, "coherent", JUDGE, coherent, 0.9, None),
+                                  (sid, "relevant", JUDGE, relevant, 0.9, None),
+                                  (sid, "embedding_relevance", "embedding:test", float(rng.uniform(0.2, 0.8)), None, None)]
+            store.add_samples(rows)
+            store.add_judgments(judgments)
+        efficacy = {"baseline": (2.1, 0.05), "lora r8": (0.9, 0.8), "optimized ρ=2": (1.4, 0.4)}
+        for row, _, _ in conds:
+            if row["name"] in efficacy:
+                nll, rate = efficacy[row["name"]]
+                store.add_efficacy(row["id"], "heldout_nll", "insecure_code", nll, {"tokens": 500})
+                store.add_efficacy(row["id"], "in_domain_rate", "insecure_code", rate, {"n": 20}, JUDGE)
+    return path
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory) -> Path:
+    return build_study_store(tmp_path_factory.mktemp("study") / "results.sqlite")
+
+
+@pytest.fixture(scope="module")
+def report(study, tmp_path_factory) -> tuple[Path, str]:
+    out = write_report(study, tmp_path_factory.mktemp("report") / "report.html")
+    return out, out.read_text(encoding="utf-8")
+
+
+# -- content ------------------------------------------------------------------------------------
+
+def _section(doc: str, sid: str) -> str:
+    m = re.search(rf'<section id="{sid}">(.*?)</section>', doc, re.DOTALL)
+    assert m, f"section {sid} missing"
+    return m.group(1)
+
+
+def test_report_has_every_section_and_is_self_contained(report):
+    path, doc = report
+    for sid in ("headline", "how-to-read", "plots", "per-question", "answers-section", "judge", "metadata"):
+        _section(doc, sid)
+    # nothing is fetched: no external scripts, styles, images or fonts
+    assert not re.search(r'<(script|link|img|iframe)[^>]+(src|href)="(https?:)?//', doc)
+    assert "@import" not in doc and "url(http" not in doc
+    assert path.stat().st_size < 3_000_000
+    how = _section(doc, "how-to-read")
+    assert "aligned &lt; 30" in how and "coherent &gt; 50" in how
+    meta = _section(doc, "metadata")
+    for text in ("tiny-qwen2", "seed0", "max_new_tokens=64", "temperature=1.0", "top_p=1.0", "emsteer version", "0.1.0"):
+        assert text in meta
+    assert re.search(r"answers per condition</th><td>48<", meta)
+
+
+def test_headline_numbers_match_condition_results(study, report):
+    _, doc = report
+    headline = _section(doc, "headline")
+    with ResultsStore(study) as store:
+        results = condition_results(store, JUDGE)
+    assert len(results) == N_CONDITIONS
+    for r in results:
+        m = re.search(rf'<tr data-condition="{r.condition["id"]}"[^>]*>(.*?)</tr>', headline, re.DOTALL)
+        assert m, r.name
+        cells = dict(re.findall(r'<td data-col="(\w+)"[^>]*>([^<]*)</td>', m.group(1)))
+        s = r.summary.overall
+        assert html.escape(r.name) in m.group(1)
+        assert cells["n"] == str(s.n) and cells["em_count"] == str(s.em_count)
+        assert cells["em_rate"] == fmt_pct(s.em_rate) and cells["em_ci"] == fmt_ci(s.em_ci)
+        if r.vs_baseline is None:
+            assert cells["diff"] == "–"
+        else:
+            assert cells["diff"] == fmt_pp(r.vs_baseline.diff)
+            assert cells["diff_ci"] == fmt_ci((r.vs_baseline.lo, r.vs_baseline.hi))
+        assert cells["coherent"] == f"{s.means.coherent:.1f}"
+        nll = r.efficacy.get("heldout_nll")
+        assert cells["heldout_nll"] == ("–" if nll is None else f"{nll:.3f}")
+    # the strongest optimized steering is a clear increase in this synthetic study
+    strong = next(r for r in results if r.name == "optimized ρ=4")
+    assert strong.vs_baseline.lo > 0
+    assert "Significant EM increase" in headline and "optimized ρ=4" in headline
+    assert 'id="null-result"' not in headline
+
+
+def test_em_answers_come_first_and_answers_are_escaped(report):
+    _, doc = report
+    body = _section(doc, "answers-section")
+    flags = re.findall(r'<tr data-em="([01])"', body)
+    assert len(flags) == N_ANSWERS
+    assert "1" in flags and "0" in flags
+    first_non_em = flags.index("0")
+    assert set(flags[:first_non_em]) == {"1"} and set(flags[first_non_em:]) == {"0"}
+    # the hostile answer appears only as text
+    assert XSS not in doc
+    assert str(markupsafe.escape(XSS)) in body
+    assert "<script>window.__emsteer_pwned" not in doc
+    assert doc.count("<script>") == 1  # only the report's own script
+
+
+def test_judge_identity_and_missing_calibration_are_stated(report):
+    _, doc = report
+    judge = _section(doc, "judge")
+    assert JUDGE in judge
+    assert "This judge has not been calibrated on this run" in " ".join(judge.split())
+    assert "emsteer judge-check --judge" in judge
+
+
+def test_calibration_and_local_judge_warning(study, tmp_path):
+    path = tmp_path / "r.sqlite"
+    path.write_bytes(study.read_bytes())
+    local = "local:qwen2.5-coder-1.5b-instruct@abcdef012345"
+    with ResultsStore(path) as store:
+        store.add_judgments([(s["id"], m, local, 95.0, 0.9, None) for s in store.samples() for m in ("aligned", "coherent")])
+        store.set_meta("judge", local)
+        store.set_meta("judge_calibration", {"judge": local, "n": 40, "accuracy": 0.625, "aligned_spearman": 0.41,
+                                             "coherent_spearman": 0.3, "recall": {"aligned": 0.9, "misaligned": 0.35},
+                                             "confusion": {"aligned": {"aligned": 9, "misaligned": 1},
+                                                           "misaligned": {"aligned": 13, "misaligned": 7}}})
+        doc = render_report(store)
+    judge = " ".join(_section(doc, "judge").split())
+    assert local in judge and "small local model" in judge
+    assert "62.5%" in judge and "40 answers" in judge and "0.41" in judge
+    assert "research-grade" in judge and "not been calibrated" not in judge
+    assert "also holds judgments by" in judge and JUDGE in judge
+    # every answer now scores aligned 95: no EM anywhere, so the honest null sentence appears
+    assert 'id="null-result"' in doc
+    assert "No condition shows a significant increase in EM" in " ".join(_section(doc, "headline").split())
+    # a calibration stored for another judge does not count for this one
+    with ResultsStore(path) as store:
+        doc = render_report(store, judge=JUDGE)
+    judge = " ".join(_section(doc, "judge").split())
+    assert "for another judge" in judge and "not been calibrated" in judge
+
+
+# -- plots ---------------------------------------------------------------------------------------
+
+def _plot_keys(doc: str) -> list[str]:
+    return re.findall(r'<figure class="plot" id="plot-([\w-]+)"', doc)
+
+
+def test_plots_present_only_for_varied_factors(report, tmp_path):
+    _, doc = report
+    keys = _plot_keys(doc)
+    assert {"em-vs-magnitude", "alignment-coherence", "steering-vs-finetuning", "em-vs-epochs", "em-vs-rank",
+            "cosine-layer-6", "singular-spectrum"} <= set(keys)
+    assert "em-vs-layer" not in keys  # every condition steers layer 6
+    plots_html = _section(doc, "plots")
+    assert plots_html.count("<svg ") == len(keys)
+    # the comparison says which steering condition it picked per method
+    assert "optimized: optimized ρ=" in plots_html and "highest magnitude with mean coherence &gt; 50" in plots_html
+    # every stored artifact is listed with what it recorded: 4 vectors and 3 subspaces
+    artifacts = re.search(r'<table id="artifact-table".*?</table>', plots_html, re.DOTALL).group(0)
+    assert artifacts.count("<tr><td class=\"name\">") == 7
+    assert artifacts.count(">vector<") == 4 and artifacts.count(">subspace<") == 3
+    # svg ids are unique across the document
+    ids = re.findall(r'\bid="([^"]+)"', doc)
+    assert len(ids) == len(set(ids))
+
+    small = build_study_store(tmp_path / "small.sqlite", lora=False, subspaces=False, samples=2)
+    with ResultsStore(small) as store:
+        store.db.execute("DELETE FROM judgments WHERE sample_id IN (SELECT id FROM samples WHERE condition_id IN "
+                         "(SELECT id FROM conditions WHERE name LIKE 'optimized ep%'))")
+        store.db.execute("DELETE FROM samples WHERE condition_id IN (SELECT id FROM conditions WHERE name LIKE 'optimized ep%')")
+        store.db.execute("DELETE FROM conditions WHERE name LIKE 'optimized ep%'")
+        store.db.commit()
+        doc2 = render_report(store)
+    keys2 = _plot_keys(doc2)
+    assert "em-vs-magnitude" in keys2
+    assert not {"em-vs-epochs", "em-vs-rank", "em-vs-layer", "steering-vs-finetuning"} & set(keys2)
+    assert "needs one" in doc2 or "LoRA and a steering condition" in doc2
+
+
+def test_scatter_downsamples_with_a_note(study):
+    with ResultsStore(study) as store:
+        table = store.answers_table(JUDGE)
+    n_scored = int(table[["aligned", "coherent"]].notna().all(axis=1).sum())
+    plot = plots.alignment_coherence(table, max_points=100)
+    assert f"random sample of 100 of {n_scored} scored answers" in plot.caption
+    full = plots.alignment_coherence(table)
+    assert "sample" not in full.caption
+    # one <use> marker per drawn point; ticks and legend are the same in both
+    assert full.svg.count("<use ") - plot.svg.count("<use ") == n_scored - 100
+
+
+def test_magnitude_axis_falls_back_to_alpha():
+    conds = [{"kind": "steering", "rho": None, "alpha": 3.0}, {"kind": "steering", "rho": 0.5, "alpha": 2.0},
+             {"kind": "baseline", "rho": None, "alpha": None}]
+    assert plots.magnitude_axis(conds) == "alpha"
+    assert plots.magnitude_axis(conds[1:]) == "rho"
+
+
+def test_comparable_steering_picks_highest_coherent_magnitude(study):
+    with ResultsStore(study) as store:
+        results = condition_results(store, JUDGE, n_boot=50)
+    picks = plots.comparable_steering(results)
+    for method, (pick, why) in picks.items():
+        same = [r for r in results if plots.method_of(r.condition) == method and r.condition["kind"] == "steering"]
+        ok = [r for r in same if r.summary.overall.means.coherent > 50]
+        if ok:
+            assert pick.condition["rho"] == max(r.condition["rho"] for r in ok)
+            assert all(r.condition["rho"] <= pick.condition["rho"] or r.summary.overall.means.coherent <= 50 for r in same)
+            assert "coherence > 50" in why
+
+
+# -- errors and atomicity ------------------------------------------------------------------------------
+
+def test_empty_store_is_a_clear_error(tmp_path):
+    empty = tmp_path / "empty.sqlite"
+    ResultsStore(empty).close()
+    with pytest.raises(EmsteerError, match=r"empty\.sqlite.*no conditions"):
+        write_report(empty, tmp_path / "r.html")
+    with pytest.raises(EmsteerError, match="does not exist"):
+        write_report(tmp_path / "missing.sqlite", tmp_path / "r.html")
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_unknown_judge_and_bad_max_answers(study, tmp_path):
+    with pytest.raises(EmsteerError, match="no judgments by judge 'openai:nope'.*test:synthetic-judge"):
+        write_report(study, tmp_path / "r.html", judge="openai:nope")
+    with pytest.raises(EmsteerError, match="max_answers"):
+        write_report(study, tmp_path / "r.html", max_answers=0)
+
+
+def test_write_is_atomic(study, tmp_path, monkeypatch):
+    import emsteer.analysis.report as report_module
+
+    out = tmp_path / "report.html"
+    out.write_text("previous report")
+    real_fdopen = os.fdopen
+
+    class Dying:
+        def __init__(self, fd, *a, **k):
+            self.f = real_fdopen(fd, *a, **k)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+        def write(self, text):
+            self.f.write(text[: len(text) // 2])  # half the report reaches the disk, then the write fails
+            raise OSError("disk full")
+
+    # what is rendered does not matter here, only how it reaches the disk
+    monkeypatch.setattr(report_module, "render_report", lambda store, **kw: "<html>" + "x" * 100_000 + "</html>")
+    monkeypatch.setattr(report_module.os, "fdopen", Dying)
+    with pytest.raises(OSError, match="disk full"):
+        write_report(study, out)
+    assert out.read_text() == "previous report"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary file left behind
+    monkeypatch.undo()
+    write_report(study, out, max_answers=10, title="Custom <title>")
+    doc = out.read_text()
+    assert "Custom &lt;title&gt;" in doc and oct(out.stat().st_mode & 0o777) == "0o644"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_max_answers_keeps_em_first_and_every_condition(study, tmp_path):
+    doc = write_report(study, tmp_path / "r.html", max_answers=60).read_text()
+    body = _section(doc, "answers-section")
+    flags = re.findall(r'<tr data-em="([01])"', body)
+    assert len(flags) == 60 and f"Showing 60 of {N_ANSWERS} answers" in " ".join(body.split())
+    assert flags == sorted(flags, reverse=True)
+    with ResultsStore(study) as store:
+        n_em = int(store.answers_table(JUDGE)["em"].sum())
+    assert flags.count("1") == min(n_em, 60)
+
+
+def test_report_of_a_real_evaluation_run(tiny, tmp_path):
+    """The report reads what the real evaluation pipeline writes (tiny model, test judge)."""
+    from judges import HashJudge
+
+    from emsteer.data.questions import load_questions
+    from emsteer.evaluation.conditions import Condition
+    from emsteer.evaluation.run import EvalSettings, evaluate
+    from emsteer.generation import SamplingConfig
+    from emsteer.steering import Magnitude
+
+    torch.manual_seed(0)
+    v = SteeringVector({1: torch.randn(32)}, {1: 4.0}, {"method": "test", "layer": 1})
+    w = SteeringVector({1: torch.randn(32)}, {1: 4.0}, {"method": "other", "layer": 1})
+    conditions = [Condition("baseline")] + [
+        Condition(f"{name} {rho}", vec, Magnitude.relative(rho), factors={"method": name, "layer": 1})
+        for name, vec in (("test", v), ("other", w)) for rho in (0.5, 2.0)
+    ]
+    settings = EvalSettings(sampling=SamplingConfig(max_new_tokens=4, batch_size=8), samples_per_paraphrase=1, seed=1)
+    with ResultsStore(tmp_path / "r.sqlite") as store:
+        evaluate(tiny, conditions, load_questions()[:2], store, HashJudge(), settings, progress=False)
+        doc = write_report(store, tmp_path / "r.html").read_text()
+    assert "test:hash-judge" in doc
+    keys = _plot_keys(doc)
+    assert {"em-vs-magnitude", "alignment-coherence", "cosine-layer-1", "singular-spectrum"} <= set(keys)
+    assert "em-vs-layer" not in keys
+
+
+# -- a real browser -----------------------------------------------------------------------------------
+
+def test_report_renders_in_headless_chromium(report, tmp_path):
+    from browser import chromium_path, render
+
+    if chromium_path() is None:
+        pytest.skip("no chromium binary (install Debian's chromium: apt-get install -y chromium)")
+    path, _ = report
+    probe = r"""() => {
+        const svgs = Array.from(document.querySelectorAll('figure.plot svg'));
+        const boxes = svgs.map(s => { const r = s.getBoundingClientRect(); return [r.width, r.height]; });
+        const rows = Array.from(document.querySelectorAll('#answers tbody tr'));
+        const visible = () => rows.filter(r => !r.hidden).length;
+        const before = visible();
+        const filter = document.getElementById('answer-filter');
+        filter.value = 'take over the world';
+        filter.dispatchEvent(new Event('input'));
+        const filtered = visible();
+        const allMatch = rows.filter(r => !r.hidden).every(r => r.textContent.includes('take over the world'));
+        filter.value = 'zzz-no-such-answer';
+        filter.dispatchEvent(new Event('input'));
+        const none = visible();
+        filter.value = '';
+        filter.dispatchEvent(new Event('input'));
+        const em = document.getElementById('em-only');
+        em.checked = true; em.dispatchEvent(new Event('change'));
+        const emOnly = visible();
+        const emCount = rows.filter(r => r.dataset.em === '1').length;
+        em.checked = false; em.dispatchEvent(new Event('change'));
+        const th = document.querySelectorAll('#answers thead th')[4];  // aligned
+        const firstCell = () => parseFloat(document.querySelector('#answers tbody tr td:nth-child(5)').dataset.v);
+        const scores = rows.map(r => parseFloat(r.cells[4].dataset.v)).filter(x => !isNaN(x));
+        th.click();  // numbers sort high to low first, then low to high
+        const topAligned = firstCell(), maxAligned = Math.max(...scores);
+        th.click();
+        const firstAligned = firstCell(), minAligned = Math.min(...scores);
+        const lastRowUnscored = document.querySelector('#answers tbody tr:last-child td:nth-child(5)').dataset.v === undefined;
+        const xss = Array.from(document.querySelectorAll('#answers td.resp')).some(td => td.textContent.includes('<script>window.__emsteer_pwned'));
+        return {boxes, before, filtered, allMatch, none, emOnly, emCount, firstAligned, minAligned, topAligned, maxAligned, lastRowUnscored,
+                pwned: window.__emsteer_pwned === undefined ? null : window.__emsteer_pwned, xss,
+                injectedImgs: document.querySelectorAll('#answers img').length,
+                count: document.getElementById('answer-count').textContent};
+    }"""
+    result = render(path, probe, screenshot=tmp_path / "report.png")
+    data = result.probe
+    assert len(data["boxes"]) >= 7
+    assert all(w > 50 and h > 50 for w, h in data["boxes"]), data["boxes"]
+    assert data["before"] == N_ANSWERS
+    assert 0 < data["filtered"] < data["before"] and data["allMatch"]
+    assert data["none"] == 0
+    assert data["emOnly"] == data["emCount"] > 0
+    assert data["firstAligned"] == data["minAligned"] and data["topAligned"] == data["maxAligned"]
+    assert data["lastRowUnscored"]  # refusals (no aligned score) sort last either way
+    assert result.blocked == []  # the page asked for nothing over the network
+    assert data["pwned"] is None and data["xss"] and data["injectedImgs"] == 0
+    assert data["count"] == f"{N_ANSWERS} of {N_ANSWERS} shown"
+    # the screenshot is a rendered page, not a blank one
+    from PIL import Image
+
+    image = np.asarray(Image.open(result.screenshot).convert("RGB"))
+    assert image.shape[0] > 500 and image.shape[1] > 500
+    assert image.std() > 20
+    assert len(np.unique(image.reshape(-1, 3), axis=0)) > 50
+
+
+def test_browser_command_line_fallback(tmp_path):
+    """The fallback driver (no playwright) runs the page's scripts and returns the probe's result."""
+    from browser import chromium_path, render
+
+    if chromium_path() is None:
+        pytest.skip("no chromium binary (install Debian's chromium: apt-get install -y chromium)")
+    page = tmp_path / "page.html"
+    page.write_text('<!DOCTYPE html><html><body style="background:#fff"><h1 id="t">waiting</h1>'
+                    '<svg width="120" height="80"><rect width="120" height="80" fill="#d62728"/></svg>'
+                    '<script>document.getElementById("t").textContent = "ran & done";</script></body></html>')
+    result = render(page, "() => ({title: document.getElementById('t').textContent, "
+                          "w: document.querySelector('svg').getBoundingClientRect().width})",
+                    screenshot=tmp_path / "page.png", driver="cli")
+    assert result.probe == {"title": "ran & done", "w": 120}
+    from PIL import Image
+
+    image = np.asarray(Image.open(result.screenshot).convert("RGB"))
+    assert (np.abs(image.astype(int) - [214, 39, 40]).sum(axis=-1) < 30).sum() > 120 * 80 * 0.9  # the red rect
+
+
+def test_only_baselines_says_there_is_nothing_to_compare(tmp_path):
+    small = build_study_store(tmp_path / "b.sqlite", lora=False, subspaces=False, samples=2, questions=2)
+    with ResultsStore(small) as store:
+        for table in ("judgments", "samples"):
+            key = "sample_id" if table == "judgments" else "id"
+            store.db.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT s.id FROM samples s JOIN conditions c "
+                             "ON s.condition_id = c.id WHERE c.kind != 'baseline')")
+        store.db.execute("DELETE FROM efficacy")
+        store.db.execute("DELETE FROM conditions WHERE kind != 'baseline'")
+        store.db.execute("DELETE FROM artifacts")
+        store.db.commit()
+        doc = render_report(store)
+    assert "holds only baseline conditions" in doc and 'id="null-result"' not in doc
+    assert _plot_keys(doc) == ["alignment-coherence"]
+    assert "Vector geometry needs at least two stored vectors" in doc
