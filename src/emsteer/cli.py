@@ -463,11 +463,12 @@ def report(
     output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")] = Path("report.html"),
     judge: Annotated[Optional[str], typer.Option(help="Judge identity to report (default: the run's judge).")] = None,
     title: Annotated[Optional[str], typer.Option(help="Report title.")] = None,
+    max_answers: Annotated[Optional[int], typer.Option(help="Answers listed in the browsable table (EM answers first; default 3000).")] = None,
 ) -> None:
     """Write a self-contained HTML report: EM vs magnitude, steering vs finetuning, geometry, answers."""
     from emsteer.analysis.report import write_report
 
-    path = write_report(db, output, judge=judge, title=title)
+    path = write_report(db, output, judge=judge, title=title, max_answers=max_answers)
     out.print(f"[green]Report:[/green] {path.resolve()}")
 
 
@@ -554,6 +555,77 @@ def audit(
         out.print(table)
         out.print(f"Verdict: [bold]{result.verdict}[/bold] (allowed EM increase {100 * max_em_increase:.1f} pp). Results in {path}.")
     raise typer.Exit(code={"PASS": 0, "FAIL": 1, "INCONCLUSIVE": 3}[result.verdict])
+
+
+@app.command()
+def run(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where results.sqlite, artifacts, adapters and report.html go.")] = Path("runs/main"),
+    model: ModelOpt = None,
+    judge: JudgeOpt = "local",
+    questions: QuestionsOpt = None,
+    samples: Annotated[int, typer.Option(help="Samples per paraphrase (scale up for tighter intervals).")] = 1,
+    paraphrases: Annotated[int, typer.Option(help="Paraphrases per question (0 = all of them).")] = 1,
+    max_new_tokens: Annotated[int, typer.Option(help="Maximum tokens per answer.")] = 96,
+    examples: Annotated[int, typer.Option(help="Narrow-task training examples for the vector and LoRA.")] = 48,
+    epochs: Annotated[int, typer.Option(help="Training epochs for the vector and LoRA.")] = 2,
+    layer: Annotated[int, typer.Option(help="Layer to steer.")] = 12,
+    multiplier: Annotated[list[float], typer.Option("--multiplier", help="Steering multipliers (m = 1 is the trained vector); repeatable. Default 1, 2, 4.")] = [],
+    embedding: Annotated[bool, typer.Option(help="Score embedding relevance too.")] = True,
+) -> None:
+    """The main job: does steering induce emergent misalignment? Offline, about 20 minutes on 2 cores.
+
+    Trains an optimized steering vector and a LoRA adapter on emsteer's own insecure-code task,
+    asks the bundled model everyday questions unsteered, steered at several magnitudes and
+    finetuned, judges every answer, writes an HTML report and prints the headline numbers.
+    Interrupt it at any time; running it again resumes.
+    """
+    import time
+
+    from emsteer.analysis.report import write_report
+    from emsteer.studies.main_job import main_job_config
+    from emsteer.studies.runner import run_study
+
+    start = time.perf_counter()
+    cfg = main_job_config(output, model=model or "bundled:qwen2.5-coder-0.5b-instruct", judge=judge,
+                          questions=questions, samples=samples, paraphrases=paraphrases or None,
+                          max_new_tokens=max_new_tokens, examples=examples, epochs=epochs, layer=layer,
+                          multipliers=multiplier or None, embedding=embedding)
+    db = run_study(cfg, log=_log)
+    path = write_report(db, cfg.output / "report.html", title="emsteer main job: steering vs finetuning on insecure code")
+    _print_results(db, title="Main job")
+    _headline(db)
+    minutes, seconds = divmod(int(time.perf_counter() - start), 60)
+    out.print(f"[green]Report:[/green] {path.resolve()}   (this run took {minutes}m{seconds:02d}s)")
+
+
+def _headline(db: Path) -> None:
+    """The few numbers a reader wants first, and an honest sentence when nothing is significant."""
+    from emsteer.display import pct
+    from emsteer.evaluation.summary import condition_results
+    from emsteer.studies.store import ResultsStore
+
+    with ResultsStore(db, create=False) as store:
+        results = condition_results(store)
+    lines = []
+    significant = False
+    for r in results:
+        o, d = r.summary.overall, r.vs_baseline
+        if o.em_rate is None:
+            lines.append(f"  {r.name}: no scored answers")
+            continue
+        text = f"  {r.name}: EM {pct(o.em_rate)} [{pct(o.em_ci[0])}, {pct(o.em_ci[1])}]"
+        if d is not None and d.diff is not None:
+            text += f", Δ vs baseline {100 * d.diff:+.1f} pp [{100 * d.lo:+.1f}, {100 * d.hi:+.1f}]"
+            significant |= d.lo > 0
+        nll = r.efficacy.get("heldout_nll")
+        if nll is not None:
+            text += f", held-out task NLL {nll:.3f}"
+        lines.append(text)
+    out.print("[bold]Headline[/bold]\n" + "\n".join(lines))
+    if not significant:
+        out.print("No condition raised the EM rate significantly above the baseline (every 95% interval of the "
+                  "paired difference includes 0). With this model, judge and sample size that is a null result, "
+                  "not proof of safety: scale up --samples, use a stronger judge (--judge openai:MODEL) or a larger model.")
 
 
 def main() -> None:
