@@ -124,6 +124,7 @@ def test_adapter_model_works_with_generation_nll_and_steering(tiny, examples, tm
     assert steered_gen[0].token_ids != out[0].token_ids  # hooks on the merged model's layers take effect
 
 
+@pytest.mark.filterwarnings("ignore:.*is_gradient_checkpointing:FutureWarning")
 def test_loaded_adapter_matches_the_trained_model(tiny, examples, tmp_path):
     import copy
 

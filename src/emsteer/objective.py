@@ -298,17 +298,20 @@ def provenance(
     lm: LoadedModel,
     *,
     method: str,
-    layer: int,
+    layer: int | None,
     examples: Sequence[ChatExample],
     hyperparameters: dict,
     seed: int | None,
     reference_norm: float | None,
 ) -> dict:
-    """The metadata every built artifact carries (DESIGN.md: model, layer, method, data, r_ℓ ...)."""
+    """The metadata every built artifact carries (DESIGN.md: model, layer, method, data, r_ℓ ...).
+
+    ``layer`` and ``reference_norm`` are None for interventions without one layer (LoRA) and then left out.
+    """
     from emsteer import __version__
     from emsteer.data.chat import data_hash
 
-    return {
+    meta = {
         "method": method,
         "model": lm.name,
         "model_revision": lm.revision,
@@ -320,3 +323,6 @@ def provenance(
         "reference_norm": reference_norm,
         "emsteer_version": __version__,
     }
+    if layer is None:
+        del meta["layer"], meta["reference_norm"]
+    return meta

@@ -39,7 +39,7 @@ from emsteer.steering.methods.optimized import check_positive, check_training_ar
 
 TARGETS = ("all-linear", "down_proj")
 METADATA_FILE = "emsteer.json"
-ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
+_PEFT_DEPRECATION = ".*is_gradient_checkpointing.*"  # PEFT 0.21 calls a transformers 5 deprecated property
 
 
 @dataclass
@@ -72,11 +72,10 @@ def _check_lora_args(lm: LoadedModel, rank, alpha, target, layers, dropout) -> l
     return sorted(layers)
 
 
-def _prepare_output_dir(output_dir: str | Path) -> Path:
+def _check_output_dir(output_dir: str | Path) -> Path:
     path = Path(output_dir)
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise EmsteerError(f"output_dir {path} exists and is not an empty directory; give a new or empty one.")
-    path.mkdir(parents=True, exist_ok=True)
     return path
 
 
@@ -132,7 +131,7 @@ def train_lora(
     layers = _check_lora_args(lm, rank, alpha, target, layers, dropout)
     if any(isinstance(m, BaseTunerLayer) for m in lm.model.modules()):
         raise EmsteerError(f"{lm.name} already carries PEFT adapter layers; train LoRA on a plain base model.")
-    out = _prepare_output_dir(output_dir)
+    out = _check_output_dir(output_dir)
     encoded = encode_examples(lm, examples, max_length=max_length)
     config = LoraConfig(
         r=rank,
@@ -144,21 +143,19 @@ def train_lora(
     )
     hyper = dict(rank=rank, alpha=alpha, target=target, layers=layers, epochs=epochs, lr=lr, batch_size=batch_size,
                  grad_accum=grad_accum, max_length=max_length, dropout=dropout, optimizer="adamw", weight_decay=0.0)
-    meta = provenance(lm, method="lora", layer=-1, examples=examples, hyperparameters=hyper, seed=seed,
-                      reference_norm=None)
-    meta.pop("layer")
-    meta.pop("reference_norm")
-    meta = {"format": "emsteer.lora.v1", **meta}
+    meta = {"format": "emsteer.lora.v1", **provenance(lm, method="lora", layer=None, examples=examples,
+                                                       hyperparameters=hyper, seed=seed, reference_norm=None)}
 
     with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
         # LoRA A is initialised from the global RNG: seed it, then restore the caller's RNG state.
-        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        warnings.filterwarnings("ignore", message=_PEFT_DEPRECATION, category=FutureWarning)
         torch.manual_seed(seed)
         try:
             peft_model = get_peft_model(lm.model, config)
         except ValueError as err:  # e.g. no module called down_proj in this architecture
             raise EmsteerError(f"Cannot attach LoRA ({target}) to {lm.name}: {err}") from err
     try:
+        out.mkdir(parents=True, exist_ok=True)
         for name, module in lm.model.named_modules():
             if name.endswith("lora_dropout.default"):
                 module.train()  # the base model stays in eval mode; only LoRA dropout is active
@@ -219,7 +216,9 @@ def load_adapter(lm: LoadedModel, path: str | Path) -> LoadedModel:
             raise EmsteerError(f"The adapter at {path} was trained on {key} {meta[key]!r}, but this model has {have!r}.")
     model = copy.deepcopy(lm.model)
     try:
-        merged = PeftModel.from_pretrained(model, str(path)).merge_and_unload()
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=_PEFT_DEPRECATION, category=FutureWarning)
+            merged = PeftModel.from_pretrained(model, str(path)).merge_and_unload()
     except (ValueError, RuntimeError, KeyError) as err:
         raise EmsteerError(f"Cannot load the adapter at {path} into {lm.name}: {err}") from err
     digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]

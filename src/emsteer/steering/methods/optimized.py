@@ -23,10 +23,11 @@ from emsteer.steering.hooks import Steering, steer
 from emsteer.steering.magnitude import Magnitude
 from emsteer.steering.reference import measure_reference_norms
 
-# Defaults for a ~0.5B model (see the report in the issue): Adam moves every coordinate by about
-# lr per step, so after n steps ‖v‖ ≲ n·lr·√d; lr 0.02 reaches a useful norm within one epoch
-# of the built-in task without overshooting into incoherence.
-DEFAULT_LR = 0.02
+# Defaults for a ~0.5B model. Adam moves every coordinate by about lr per step, so after n steps
+# ‖v‖ ≲ n·lr·√d. Measured on the bundled Qwen2.5-Coder-0.5B, layer 12 (r_ℓ ≈ 72), 32 insecure_code
+# examples, one epoch at batch 4 (8 steps), held-out NLL 1.205 unsteered → steered:
+# lr 0.01: 0.937, 0.02: 0.850, 0.05: 0.764, 0.1: 0.773, 0.2: 0.903 (‖v‖ 1.6 / 2.9 / 6.0 / 9.7 / 15.4).
+DEFAULT_LR = 0.05
 DEFAULT_INIT_NORM = 0.01  # near zero, but not zero: a zero vector has no direction to steer along
 
 
