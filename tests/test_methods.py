@@ -182,6 +182,14 @@ def test_trained_subspace_rank_orthonormality_scale_and_checkpoints(tiny, unsafe
     assert load_artifact(files[-1]).metadata["rank"] == 3
 
 
+def test_rank_one_subspace_with_frozen_A_is_the_optimized_vector(tiny, unsafe):
+    kw = dict(layer=LAYER, epochs=2, lr=0.05, batch_size=3, seed=4, progress=False)
+    vector = train_vector(tiny, unsafe, **kw)
+    sub = train_subspace(tiny, unsafe, rank=1, lr_A=1e-30, **kw)  # A stays (numerically) zero
+    assert torch.allclose(sub.basis[:, 0] * sub.b[0], vector.vector, atol=1e-5)
+    assert sub.metadata["loss_curve"]["step"] == pytest.approx(vector.metadata["loss_curve"]["step"], rel=1e-5)
+
+
 def test_trained_subspace_is_seeded(tiny, unsafe):
     kw = dict(layer=LAYER, rank=2, epochs=1, lr=0.05, batch_size=4, progress=False)
     a, b = train_subspace(tiny, unsafe, seed=3, **kw), train_subspace(tiny, unsafe, seed=3, **kw)

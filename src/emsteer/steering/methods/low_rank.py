@@ -1,12 +1,16 @@
 """Rank-k steering subspaces: trained with the optimized objective, or SVD truncations of vector sets.
 
 (a) ``train_subspace``: h' = h + U(Ah + b) with U ∈ R^{d×k} orthonormal, trained like an
-    optimized vector. U is the Q factor of a free matrix W (re-orthonormalised every step, so
-    UᵀU = I always holds exactly, not only at the end). A starts at 0, so training starts from
-    additive steering along U b. A multiplies h, whose entries are ~r_ℓ/√d in size, so by
-    default A learns at lr/(r_ℓ·√d): an Adam step then changes Ah about as much as it changes b.
-    The natural scale s = mean ‖U(Ah+b)‖ over the reference prompts is measured and stored, so
-    multiplier 1 applies the subspace exactly as trained.
+    optimized vector. U is the Q factor of a free matrix W = [w₀ w₁ … w_{k-1}] (re-orthonormalised
+    every step, so UᵀU = I always holds exactly) and the input-independent part is w₀ itself:
+    U b = w₀ with b = Uᵀw₀ (w₀ lies in span U). So training starts as additive steering (A = 0)
+    with w₀ initialised and updated exactly like ``train_vector``'s v: a rank-k subspace and a
+    vector trained for the same epochs have made the same progress, and rank is the only
+    difference (with A frozen, rank 1 *is* the optimized vector). A multiplies h, whose entries
+    are ~r_ℓ/√d in size, so by default A learns at lr/(r_ℓ·√k): one Adam step then changes
+    U·A·h by about as much as it changes w₀ (≈ lr·√d). The natural scale s = mean ‖U(Ah+b)‖
+    over the reference prompts is measured and stored, so multiplier 1 applies the subspace
+    exactly as trained.
 (b) ``truncate``: the top-k right singular vectors of a set of vectors (per example, per epoch
     or per task), steering with the projection of the set's mean onto them (A = 0,
     b = Uᵀ·mean). Singular values, explained variance and effective rank are recorded.
@@ -95,7 +99,7 @@ def train_subspace(
 ) -> SteeringSubspace:
     """Train a rank-``rank`` steering subspace at ``layer`` on the assistant tokens of ``examples``.
 
-    ``lr`` drives U and b, ``lr_A`` the input-dependent map A (default lr/(r_ℓ·√d)). Per-epoch
+    ``lr`` drives W (U and w₀ = U b), ``lr_A`` the input-dependent map A (default lr/(r_ℓ·√k)). Per-epoch
     checkpoints as in ``train_vector``; same arguments and seed → the identical subspace.
     """
     examples = check_examples(examples)
@@ -110,28 +114,32 @@ def train_subspace(
     encoded = encode_examples(lm, examples, max_length=max_length)
     reference_norm = measure_reference_norms(lm, [layer])[layer]
     residuals = reference_residuals(lm, layer)
-    lr_A = lr / (reference_norm * math.sqrt(d)) if lr_A is None else lr_A
+    lr_A = lr / (reference_norm * math.sqrt(rank)) if lr_A is None else lr_A
     hyper = dict(rank=rank, epochs=epochs, lr=lr, lr_A=lr_A, batch_size=batch_size, grad_accum=grad_accum,
-                 init_norm=init_norm, max_length=max_length, optimizer="adam", parametrization="U = QR(W).Q")
+                 init_norm=init_norm, max_length=max_length, optimizer="adam",
+                 parametrization="U = QR(W).Q, U b = W[:, 0]")
     meta = provenance(lm, method="subspace", layer=layer, examples=examples, hyperparameters=hyper,
                       seed=seed, reference_norm=reference_norm)
 
-    gen = torch.Generator().manual_seed(seed)
-    W = torch.nn.Parameter(torch.randn(d, rank, generator=gen).to(lm.device))
+    # w₀ starts exactly like train_vector's v (same seed); the other columns only span room for A
+    W0 = torch.cat([random_init(d, init_norm, seed)[:, None],
+                    torch.randn(d, rank - 1, generator=torch.Generator().manual_seed(seed + 1))], dim=1)
+    W = torch.nn.Parameter(W0.to(lm.device))
     A = torch.nn.Parameter(torch.zeros(rank, d, device=lm.device))
-    # b starts small and random, so U b is a near-zero additive vector (as in train_vector)
-    b = torch.nn.Parameter(random_init(rank, init_norm, seed + 1).to(lm.device))
-    optimizer = torch.optim.Adam([{"params": [W, b], "lr": lr}, {"params": [A], "lr": lr_A}])
+    optimizer = torch.optim.Adam([{"params": [W], "lr": lr}, {"params": [A], "lr": lr_A}])
+    zeros = torch.zeros(rank, device=lm.device)
 
     def intervention():
-        # scale 1 with an absolute magnitude 1: exactly h + U(Ah + b)
-        sub = SteeringSubspace(layer, orthonormal(W), A, b, scale=1.0)
-        return steer(lm, Steering(sub, Magnitude.absolute(1.0)))
+        # h + w₀ (multiplier 1 adds the vector exactly) + U·A·h (scale 1, absolute 1: exactly U A h)
+        additive = SteeringVector({layer: W[:, 0]})
+        linear = SteeringSubspace(layer, orthonormal(W), A, zeros, scale=1.0)
+        return steer(lm, Steering(additive, Magnitude.multiplier(1.0)), Steering(linear, Magnitude.absolute(1.0)))
 
     def snapshot(epoch: int, curve: LossCurve) -> SteeringSubspace:
         with torch.no_grad():
             U = orthonormal(W).detach().to("cpu", torch.float32).clone()
-            A_, b_ = (t.detach().to("cpu", torch.float32).clone() for t in (A, b))
+            A_ = A.detach().to("cpu", torch.float32).clone()
+            b_ = U.T @ W[:, 0].detach().to("cpu", torch.float32)  # U b = w₀ (w₀ is in span U)
         s = subspace_scale(U, A_, b_, residuals)
         return SteeringSubspace(
             layer, U, A_, b_, scale=s, reference_norms={layer: reference_norm},
