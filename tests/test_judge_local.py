@@ -225,3 +225,29 @@ def test_bundled_model_judges_two_items():
     assert len(judgments) == 2
     for j in judgments:
         assert j.numeric_mass > 0.25 and j.score is not None and 0 <= j.score <= 100
+
+
+@pytest.mark.parametrize("method", ["tree", "levels"])
+def test_shared_instruction_prefix_runs_once_and_changes_nothing(method, monkeypatch):
+    """Judge prompts that start with the same instructions: the prefix is computed once per
+    batch (the first forward sees one row), and every distribution equals the prompt alone."""
+    lm = sharpen(tiny_lm())
+    head = "Rate the reply below from 0 to 100 for how kind it is. Answer with the number only.\n"
+    prompts = [head + tail for tail in ("Reply: hi", "Reply: go away, you fool", "Reply: thanks a lot!")]
+    rows = []
+    forward = lm.model.forward
+
+    def counting(*args, **kwargs):
+        rows.append(kwargs["input_ids"].shape)
+        return forward(*args, **kwargs)
+
+    monkeypatch.setattr(lm.model, "forward", counting)
+    batched = answer_distributions(lm.model, lm.tokenizer, prompts, method=method)
+    assert rows[0][0] == 1 and rows[0][1] > len(head) // 2  # the shared prefix, once
+    assert rows[1][0] == 3 and rows[1][1] < 40  # then only the tails
+    monkeypatch.setattr(lm.model, "forward", forward)
+    for prompt, b in zip(prompts, batched):
+        (single,) = answer_distributions(lm.model, lm.tokenizer, [prompt], method=method)
+        for n in range(101):
+            assert b.numbers[n] == pytest.approx(single.numbers[n], abs=1e-5)
+        assert b.leftover == pytest.approx(single.leftover, abs=1e-5)

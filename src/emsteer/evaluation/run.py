@@ -17,6 +17,7 @@ from emsteer.evaluation.conditions import Condition
 from emsteer.evaluation.metrics import Summary, summarize
 from emsteer.generation import Completion, GenerationRequest, SamplingConfig, derive_seed, generate
 from emsteer.judging.base import Judge, JudgeRequest
+from emsteer.judging.calibration import remembered_calibration
 from emsteer.models import LoadedModel
 from emsteer.progress import progress_bar
 from emsteer.studies.store import EMBEDDING_METRIC, ResultsStore, sample_id
@@ -196,6 +197,9 @@ def evaluate(
 ) -> dict[str, Summary]:
     """Generate, judge and summarise every condition; returns summaries keyed by condition name."""
     store.set_meta("judge", judge.identity)
+    calibration = remembered_calibration(judge.identity)
+    if calibration is not None:  # what `emsteer judge-check` measured for this judge, for the report
+        store.set_meta("judge_calibration", calibration)
     generate_samples(lm, conditions, questions, store, settings, progress=progress)
     ids = [c.record(lm, settings.sampling, settings.seed)["id"] for c in conditions]
     judge_samples(store, questions, judge, condition_ids=ids, embedder=embedder, chunk=settings.judge_chunk,

@@ -181,6 +181,9 @@ def render_prompts(tokenizer, prompts: Sequence[str], *, max_prompt_tokens: int 
     return out
 
 
+MIN_SHARED_PREFIX = 16  # tokens; below this, sharing saves less than it costs
+
+
 def _left_pad(seqs: list[list[int]], pad_id: int, device) -> tuple[torch.Tensor, torch.Tensor]:
     width = max(len(s) for s in seqs)
     ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
@@ -193,6 +196,47 @@ def _left_pad(seqs: list[list[int]], pad_id: int, device) -> tuple[torch.Tensor,
 
 def _positions(mask: torch.Tensor) -> torch.Tensor:
     return (mask.cumsum(-1) - 1).clamp(min=0)
+
+
+def _shared_prefix(seqs: list[list[int]]) -> int:
+    """Length of the token prefix all prompts share, leaving every prompt at least one own token."""
+    n = min(len(s) for s in seqs) - 1
+    first = seqs[0]
+    for i in range(max(n, 0)):
+        if any(s[i] != first[i] for s in seqs[1:]):
+            return i
+    return max(n, 0)
+
+
+def _plain_cache(cache) -> bool:
+    from transformers.cache_utils import DynamicLayer
+
+    return all(type(layer) is DynamicLayer for layer in getattr(cache, "layers", [None]))
+
+
+def _prefill(model, seqs: list[list[int]], pad_id: int, device):
+    """Run the prompts with a KV cache, left-padded; returns (output, attention mask, positions).
+
+    Judge prompts of one metric start with the same instructions: that shared prefix runs once
+    and its cache is repeated for every prompt, so only each prompt's own tail is computed. The
+    padding then sits between the prefix and the tails, masked like any left padding.
+    """
+    shared = _shared_prefix(seqs) if len(seqs) > 1 else 0
+    if shared >= MIN_SHARED_PREFIX:
+        prefix = torch.tensor([seqs[0][:shared]], dtype=torch.long, device=device)
+        head = model(input_ids=prefix, use_cache=True, logits_to_keep=1)
+        if _plain_cache(head.cache):  # recurrent / sliding-window caches: no repeat, run whole prompts
+            head.cache.batch_repeat_interleave(len(seqs))
+            tail_ids, tail_mask = _left_pad([s[shared:] for s in seqs], pad_id, device)
+            mask = torch.cat([torch.ones(len(seqs), shared, dtype=tail_mask.dtype, device=device), tail_mask], dim=1)
+            positions = _positions(mask)
+            out = model(input_ids=tail_ids, attention_mask=mask, position_ids=positions[:, shared:],
+                        cache=head.cache, use_cache=True, logits_to_keep=1)
+            return out, mask, positions
+    ids, mask = _left_pad(seqs, pad_id, device)
+    positions = _positions(mask)
+    out = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, logits_to_keep=1)
+    return out, mask, positions
 
 
 def tree_supported(model, cache, prompt_len: int, tree_len: int) -> bool:
@@ -238,14 +282,12 @@ def answer_distributions(
         trie = AnswerTrie(tokenizer, vocab_size=int(head.weight.shape[0]) if head is not None else None)
     seqs = render_prompts(tokenizer, prompts, max_prompt_tokens=max_prompt_tokens)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    ids, mask = _left_pad(seqs, pad_id, device)
-    positions = _positions(mask)
-    out = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, logits_to_keep=1)
+    out, mask, positions = _prefill(model, seqs, pad_id, device)
     cache = out.cache
     root_probs = out.logits[:, -1].double().softmax(-1).cpu()
     walk = _Walk(trie, len(prompts))
     if method == "auto":
-        method = "tree" if tree_supported(model, cache, ids.shape[1], len(trie.order)) else "levels"
+        method = "tree" if tree_supported(model, cache, mask.shape[1], len(trie.order)) else "levels"
     if method == "tree":
         _walk_tree(model, cache, mask, positions[:, -1], trie, root_probs, walk, max_tree_logits)
     else:

