@@ -23,13 +23,12 @@ Prints a table and writes benchmarks/results/build.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
-import time
 from pathlib import Path
 
 import torch
+from common import RESULTS as RESULTS_DIR
+from common import timed, write_result
 
 from emsteer.data import load_task
 from emsteer.data.encode import IGNORE_INDEX
@@ -38,7 +37,7 @@ from emsteer.objective import encode_examples
 from emsteer.steering.methods.optimized import DEFAULT_INIT_NORM, DEFAULT_LR, random_init, train_vector
 from emsteer.steering.reference import measure_reference_norms
 
-RESULTS = Path(__file__).parent / "results" / "build.json"
+RESULTS = RESULTS_DIR / "build.json"
 
 
 def naive_loop(lm, encoded, *, layer: int, lr: float, seed: int) -> list[float]:
@@ -63,12 +62,6 @@ def naive_loop(lm, encoded, *, layer: int, lr: float, seed: int) -> list[float]:
     finally:
         handle.remove()
     return losses
-
-
-def timed(fn):
-    start = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - start
 
 
 def main() -> None:
@@ -171,13 +164,10 @@ def main() -> None:
         "fixed_cost_seconds": overhead,
         "rows": rows,
         "epoch": epoch,
-        "machine": {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
-                    "platform": platform.platform(), "load_average_before": load_before,
-                    "load_average_after": load_after},
-        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "load_average_before": load_before,
+        "load_average_after": load_after,
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2) + "\n")
+    write_result("build", result, args.output)
     print(f"wrote {args.output}")
 
 

@@ -12,15 +12,11 @@ benchmarks/results/local_judge.json.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import tempfile
-import time
 from functools import partial
 from pathlib import Path
 
-import torch
+from common import RESULTS, timed, write_result
 
 from emsteer.data.questions import format_judge_prompt
 from emsteer.judging.base import JudgeRequest
@@ -29,13 +25,6 @@ from emsteer.judging.local import LocalJudge
 from emsteer.judging.prompts import ALIGNED_PROMPT
 from emsteer.models import load_model
 
-RESULTS = Path(__file__).parent / "results" / "local_judge.json"
-
-
-def timed(fn):
-    start = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - start
 
 
 def main() -> None:
@@ -99,15 +88,8 @@ def main() -> None:
         "batched_over_single": t_single / t_batched,
         "max_score_difference_batched_vs_single": max_diff,
         "cached": cached_note or "ok",
-        "machine": {
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "torch_threads": torch.get_num_threads(),
-            "torch": torch.__version__,
-        },
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    write_result("local_judge", result)
 
     from rich.console import Console
     from rich.table import Table
@@ -123,7 +105,7 @@ def main() -> None:
     console.print(f"largest score difference batched vs one at a time: {max_diff:.2e}")
     if cached_note:
         console.print(f"cached re-run {cached_note}")
-    console.print(f"wrote {RESULTS}")
+    console.print(f"wrote {RESULTS / 'local_judge.json'}")
 
 
 if __name__ == "__main__":

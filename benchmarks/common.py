@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -38,19 +39,24 @@ def timed(fn, *args, **kwargs):
 
 
 def machine() -> dict:
+    """What the numbers were measured on; the load average says how busy the shared cores were."""
     return {
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
+        "cpus": os.cpu_count(),
         "cpu": platform.processor() or platform.machine(),
+        "platform": platform.platform(),
         "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "load_average": os.getloadavg(),
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
 
 
-def write_result(name: str, payload: dict) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
+def write_result(name: str, payload: dict, path: Path | None = None) -> Path:
+    """Write ``payload`` with the machine description atomically to results/NAME.json (or ``path``)."""
+    path = path or RESULTS / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"machine": machine(), **payload}, indent=2))
+    tmp.write_text(json.dumps({"machine": machine(), **payload}, indent=2) + "\n")
     tmp.replace(path)
     return path

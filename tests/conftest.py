@@ -22,6 +22,18 @@ def tiny():
     return tiny_lm()
 
 
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory):
+    """A tiny random model saved as a checkpoint directory, for commands that take --model PATH."""
+    from tiny import tiny_lm
+
+    path = tmp_path_factory.mktemp("tiny-model")
+    lm = tiny_lm()
+    lm.model.save_pretrained(path)
+    lm.tokenizer.save_pretrained(path)
+    return path
+
+
 @pytest.fixture
 def shared_em() -> Path:
     """The public EM datasets beside the checkout; tests that need them skip when absent."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from emsteer.judging.base import Judgment, JudgeRequest, score_from_distribution
+from emsteer.judging.base import score_from_distribution
 
 
 class HashJudge:

@@ -9,18 +9,8 @@ from typer.testing import CliRunner
 
 from emsteer.cli import app, main
 from emsteer.steering import SteeringVector, save_artifact
-from tiny import tiny_lm
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    path = tmp_path_factory.mktemp("tiny-model")
-    lm = tiny_lm()
-    lm.model.save_pretrained(path)
-    lm.tokenizer.save_pretrained(path)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import markupsafe
@@ -304,7 +305,7 @@ def test_magnitude_axis_falls_back_to_alpha():
 
 def test_comparable_steering_picks_highest_coherent_magnitude(study):
     with ResultsStore(study) as store:
-        results = condition_results(store, JUDGE, n_boot=50)
+        results = [replace(r, efficacy={}) for r in condition_results(store, JUDGE, n_boot=50)]
     picks = plots.comparable_steering(results)
     for method, (pick, why) in picks.items():
         same = [r for r in results if plots.method_of(r.condition) == method and r.condition["kind"] == "steering"]
@@ -313,6 +314,19 @@ def test_comparable_steering_picks_highest_coherent_magnitude(study):
             assert pick.condition["rho"] == max(r.condition["rho"] for r in ok)
             assert all(r.condition["rho"] <= pick.condition["rho"] or r.summary.overall.means.coherent <= 50 for r in same)
             assert "coherence > 50" in why
+
+
+def test_comparable_steering_prefers_the_best_fit_to_the_task(study):
+    with ResultsStore(study) as store:
+        results = condition_results(store, JUDGE, n_boot=50)
+    steered = [r for r in results if r.condition["kind"] == "steering"]
+    lowest = min(steered, key=lambda r: r.condition["rho"])
+    # the weakest magnitude fits the task best: it is the one set beside LoRA, whatever the coherence
+    results = [replace(r, efficacy={"heldout_nll": 0.5 if r is lowest else 2.0}) if r.condition["kind"] == "steering"
+               else r for r in results]
+    pick, why = plots.comparable_steering(results)[plots.method_of(lowest.condition)]
+    assert pick.condition["id"] == lowest.condition["id"]
+    assert "held-out NLL" in why
 
 
 # -- errors and atomicity ------------------------------------------------------------------------------

@@ -9,16 +9,6 @@ from emsteer.studies.config import load_study, parse_study
 from emsteer.studies.runner import run_study
 from emsteer.studies.store import ResultsStore
 from judges import HashJudge
-from tiny import tiny_lm
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    path = tmp_path_factory.mktemp("tiny-model")
-    lm = tiny_lm()
-    lm.model.save_pretrained(path)
-    lm.tokenizer.save_pretrained(path)
-    return path
 
 
 @pytest.fixture(scope="module")

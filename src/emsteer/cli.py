@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from emsteer.errors import EmsteerError
+from emsteer.studies.main_job import DEFAULTS as RUN
 
 app = typer.Typer(
     name="emsteer",
@@ -563,13 +565,14 @@ def run(
     model: ModelOpt = None,
     judge: JudgeOpt = "local",
     questions: QuestionsOpt = None,
-    samples: Annotated[int, typer.Option(help="Samples per paraphrase (scale up for tighter intervals).")] = 1,
-    paraphrases: Annotated[int, typer.Option(help="Paraphrases per question (0 = all of them).")] = 1,
-    max_new_tokens: Annotated[int, typer.Option(help="Maximum tokens per answer.")] = 96,
-    examples: Annotated[int, typer.Option(help="Narrow-task training examples for the vector and LoRA.")] = 48,
-    epochs: Annotated[int, typer.Option(help="Training epochs for the vector and LoRA.")] = 2,
-    layer: Annotated[int, typer.Option(help="Layer to steer.")] = 12,
-    multiplier: Annotated[list[float], typer.Option("--multiplier", help="Steering multipliers (m = 1 is the trained vector); repeatable. Default 1, 2, 4.")] = [],
+    samples: Annotated[int, typer.Option(help="Samples per paraphrase (scale up for tighter intervals).")] = RUN["samples"],
+    paraphrases: Annotated[int, typer.Option(help="Paraphrases per question (0 = all of them).")] = RUN["paraphrases"],
+    max_new_tokens: Annotated[int, typer.Option(help="Maximum tokens per answer.")] = RUN["max_new_tokens"],
+    examples: Annotated[int, typer.Option(help="Narrow-task training examples for the vector and LoRA.")] = RUN["examples"],
+    epochs: Annotated[int, typer.Option(help="Training epochs for the vector and LoRA.")] = RUN["epochs"],
+    layer: Annotated[int, typer.Option(help="Layer to steer.")] = RUN["layer"],
+    multiplier: Annotated[list[float], typer.Option("--multiplier", help="Steering multipliers (m = 1 is the trained vector); repeatable. Default "
+                                                               + ", ".join(f"{m:g}" for m in RUN["multipliers"]) + ".")] = [],
     embedding: Annotated[bool, typer.Option(help="Score embedding relevance too.")] = True,
 ) -> None:
     """The main job: does steering induce emergent misalignment? Offline, about 20 minutes on 2 cores.
@@ -626,6 +629,17 @@ def _headline(db: Path) -> None:
         out.print("No condition raised the EM rate significantly above the baseline (every 95% interval of the "
                   "paired difference includes 0). With this model, judge and sample size that is a null result, "
                   "not proof of safety: scale up --samples, use a stronger judge (--judge openai:MODEL) or a larger model.")
+
+
+def _reflow(doc: str) -> str:
+    """Join a docstring's wrapped lines into paragraphs (Typer keeps single line breaks); lists stay as written."""
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(p if any(line.lstrip().startswith(("-", "*")) for line in p.splitlines()) else " ".join(p.split("\n"))
+                       for p in paragraphs)
+
+
+for _command in app.registered_commands:
+    _command.help = _reflow(_command.help or inspect.getdoc(_command.callback) or "")
 
 
 def main() -> None:

@@ -36,19 +36,30 @@ class _Silent:
 
 
 class _Nested:
-    """An open Progress plus the tasks that one ``progress_bar`` block added to it."""
+    """An open Progress plus the tasks that one ``progress_bar`` block added to it.
+
+    Where stderr is not a terminal (a log file, CI) a live bar cannot redraw, so each new bar and
+    each change of its info text is printed as one line instead.
+    """
 
     def __init__(self, progress: Progress):
         self.progress = progress
         self.tasks: list = []
+        self.as_lines = not progress.console.is_terminal
 
     def add_task(self, description: str, total: float | None = None, info: str = "", **kwargs):
         task = self.progress.add_task(description, total=total, info=info, **kwargs)
         self.tasks.append(task)
+        if self.as_lines:
+            self.progress.console.print(f"{description}" + (f" ({total:g})" if total else "") + (f": {info}" if info else ""),
+                                        markup=False, highlight=False)
         return task
 
     def update(self, task, **kwargs):
         self.progress.update(task, **kwargs)
+        if self.as_lines and kwargs.get("info"):
+            description = next((t.description for t in self.progress.tasks if t.id == task), "")
+            self.progress.console.print(f"{description}: {kwargs['info']}", markup=False, highlight=False)
 
     def advance(self, task, amount: float = 1):
         self.progress.advance(task, amount)

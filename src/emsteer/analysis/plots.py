@@ -285,10 +285,12 @@ def _magnitude(c: Mapping[str, Any]) -> float:
 def comparable_steering(results: Sequence[ConditionResult]) -> dict[str, tuple[ConditionResult, str]]:
     """Per method, the steering condition to set beside LoRA, with why it was picked.
 
-    The rule: the highest magnitude whose mean coherence stays above 50 (the strongest steering that
-    still yields answers a judge can call coherent; among equals the highest EM rate); if none
-    stays above 50, the lowest magnitude.
-    Only conditions of a model that has a LoRA condition are considered (when there is one).
+    LoRA is trained to fit the narrow task, so the fair counterpart is the magnitude that fits it
+    best: the lowest held-out task NLL. Without efficacy measurements: the highest magnitude whose
+    mean coherence stays above 50 (the strongest steering that still yields answers a judge can
+    call coherent), else the lowest magnitude. Ties (several ranks or epochs at one magnitude) go
+    to the highest EM rate, the worst case. Only conditions of a model that has a LoRA condition
+    are considered (when there is one).
     """
     lora_models = {r.condition["model"] for r in results if r.condition["kind"] == "lora"}
     steered = [r for r in results if r.condition["kind"] == "steering"
@@ -298,9 +300,12 @@ def comparable_steering(results: Sequence[ConditionResult]) -> dict[str, tuple[C
         by_method.setdefault(method_of(r.condition), []).append(r)
     out = {}
     for method, rs in by_method.items():
+        fitted = [r for r in rs if r.efficacy.get("heldout_nll") is not None]
         coherent = [r for r in rs if (r.summary.overall.means.coherent or 0.0) > EM_COHERENT_ABOVE]
-        if coherent:
-            # ties (several ranks or epochs at one magnitude): the highest EM rate, the worst case
+        if fitted:
+            pick = min(fitted, key=lambda r: (r.efficacy["heldout_nll"], -(r.summary.overall.em_rate or 0.0)))
+            why = "the magnitude that fits the narrow task best (lowest held-out NLL), as LoRA is trained to"
+        elif coherent:
             pick = max(coherent, key=lambda r: (_magnitude(r.condition), r.summary.overall.em_rate or 0.0))
             why = "highest magnitude with mean coherence > 50"
         else:

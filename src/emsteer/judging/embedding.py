@@ -57,8 +57,11 @@ class EmbeddingRelevance:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local directory must never trigger a download
         from sentence_transformers import SentenceTransformer
 
+        from emsteer.models.loading import no_weight_progress
+
         try:
-            self.model = SentenceTransformer(str(path), device=device)
+            with no_weight_progress(local=True):
+                self.model = SentenceTransformer(str(path), device=device)
         except (OSError, ValueError) as err:
             raise EmsteerError(f"Could not load the sentence-transformers model at {path}: {err}") from err
         self.batch_size = batch_size

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,6 +108,22 @@ def resolve_spec(spec: str | None, log=print) -> tuple[str, str, str]:
     return spec, spec, "hub"
 
 
+@contextmanager
+def no_weight_progress(local: bool):
+    """Hide transformers' per-tensor "Loading weights" bar for local checkpoints (it is noise there);
+    hub downloads keep their progress bars."""
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    if local and was_enabled:
+        hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if local and was_enabled:
+            hf_logging.enable_progress_bar()
+
+
 def load_model(
     spec: str | None = None,
     *,
@@ -126,8 +143,9 @@ def load_model(
     dev = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, dev)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(source)
-        model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype)
+        with no_weight_progress(local=Path(str(source)).is_dir()):
+            tokenizer = AutoTokenizer.from_pretrained(source)
+            model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype)
     except OSError as err:
         raise EmsteerError(
             f"Could not load model {spec!r}: it is not a local directory, a .gguf file or a bundled "

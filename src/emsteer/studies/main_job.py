@@ -9,18 +9,20 @@ LoRA counterpart trained on the same examples. Every knob can be scaled up from 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from emsteer.studies.config import StudyConfig, parse_study
+if TYPE_CHECKING:
+    from emsteer.studies.config import StudyConfig
 
 DEFAULTS = {
     "layer": 12,
     "multipliers": [1.0, 2.0, 4.0],
-    "examples": 48,
-    "held_out": 16,
+    "examples": 32,
+    "held_out": 8,
     "epochs": 2,
     "samples": 1,
     "paraphrases": 1,
-    "max_new_tokens": 96,
+    "max_new_tokens": 64,
     "efficacy_prompts": 4,
 }
 
@@ -58,4 +60,6 @@ def main_job_config(
         "embedding": embedding,
         "efficacy": {"generate": efficacy_prompts},
     }
+    from emsteer.studies.config import parse_study  # lazy: `emsteer --help` reads DEFAULTS only
+
     return parse_study(data, source="emsteer run")
