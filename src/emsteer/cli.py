@@ -575,7 +575,7 @@ def run(
                                                                + ", ".join(f"{m:g}" for m in RUN["multipliers"]) + ".")] = [],
     embedding: Annotated[bool, typer.Option(help="Score embedding relevance too.")] = True,
 ) -> None:
-    """The main job: does steering induce emergent misalignment? Offline, about 20 minutes on 2 cores.
+    """The main job: does steering induce emergent misalignment? Offline, about 18 minutes on 2 CPU cores.
 
     Trains an optimized steering vector and a LoRA adapter on emsteer's own insecure-code task,
     asks the bundled model everyday questions unsteered, steered at several magnitudes and
