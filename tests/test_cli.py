@@ -82,3 +82,23 @@ def test_eval_show_export(model_dir, vector_file, tmp_path, monkeypatch, capsys)
     assert result.exit_code == 0 and "per question" in result.output
     result = runner.invoke(app, ["export", str(db), str(tmp_path / "a.csv")])
     assert result.exit_code == 0 and (tmp_path / "a.csv").read_text().count("\n") > n
+
+
+def test_several_values_after_one_magnitude_option():
+    from emsteer.cli import spread_values
+
+    assert spread_values(["eval", "--relative", "2", "4", "8", "--db", "x"]) == [
+        "eval", "--relative", "2", "--relative", "4", "--relative", "8", "--db", "x"]
+    assert spread_values(["generate", "q", "-a", "-3", "5", "--n", "4", "7"]) == [
+        "generate", "q", "-a", "-3", "-a", "5", "--n", "4", "7"]
+    assert spread_values(["audit", "v", "--magnitude", "m=1", "rho=0.2", "x.gguf"]) == [
+        "audit", "v", "--magnitude", "m=1", "--magnitude", "rho=0.2", "x.gguf"]
+    assert spread_values(["generate", "--", "--relative", "1", "2"]) == ["generate", "--", "--relative", "1", "2"]
+
+
+def test_generate_takes_magnitudes_in_a_row(monkeypatch, capsys, model_dir, vector_file):
+    code, captured = run_main(monkeypatch, capsys, "generate", "hello", "--model", str(model_dir), "--vector",
+                              str(vector_file), "--layer", "1", "--absolute", "1", "2", "--max-new-tokens", "2", "--json")
+    assert code == 0, captured.err
+    rows = [json.loads(line) for line in captured.out.splitlines() if line.strip()]
+    assert sorted({r["alpha"] for r in rows}) == [1.0, 2.0]

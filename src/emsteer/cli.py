@@ -89,9 +89,9 @@ def generate(
     layer: Annotated[Optional[int], typer.Option(help="Layer to steer (0-based block output). Needed for vectors "
                      "whose file does not name it; picks one layer of a multi-layer file.")] = None,
     relative: Annotated[list[float], typer.Option("--relative", "-r", help="Relative magnitude ρ: α = ρ·r_ℓ (the "
-                        "layer's reference norm). Repeat for a sweep in one batch.")] = [],
-    absolute: Annotated[list[float], typer.Option("--absolute", "-a", help="Absolute magnitude α (h' = h + α·v̂). Repeatable.")] = [],
-    multiplier: Annotated[list[float], typer.Option("--multiplier", help="Multiplier m: α = m·‖v‖ (1 = the vector as built). Repeatable.")] = [],
+                        "layer's reference norm). Several (--relative 0.1 0.3) sweep in one batch.")] = [],
+    absolute: Annotated[list[float], typer.Option("--absolute", "-a", help="Absolute magnitude α (h' = h + α·v̂); several allowed.")] = [],
+    multiplier: Annotated[list[float], typer.Option("--multiplier", help="Multiplier m: α = m·‖v‖ (1 = the vector as built); several allowed.")] = [],
     positions: Annotated[str, typer.Option(help="Where to steer: all, prompt or generated tokens.")] = "all",
     compare: Annotated[bool, typer.Option(help="Also sample the unsteered model with the same seeds.")] = False,
     n: Annotated[int, typer.Option("--n", "-n", help="Samples per question and magnitude.")] = 1,
@@ -109,7 +109,7 @@ def generate(
 
     All magnitudes (and the baseline with --compare) run in one batch with shared seeds.
 
-    Example: emsteer generate "hey I feel bored" --vector v.safetensors --relative 0.1 --relative 0.3 --n 4 --compare
+    Example: emsteer generate "hey I feel bored" --vector v.safetensors --relative 0.1 0.3 --n 4 --compare
     """
     from emsteer.generation import GenerationRequest, SamplingConfig, derive_seed
     from emsteer.generation import generate as run_generation
@@ -219,9 +219,9 @@ def evaluate_cmd(
     model: ModelOpt = None,
     vector: Annotated[Optional[Path], typer.Option("--vector", "-v", help="Steering artifact to evaluate (any format `generate` takes).")] = None,
     layer: Annotated[Optional[int], typer.Option(help="Layer for vectors whose file does not name it.")] = None,
-    relative: Annotated[list[float], typer.Option("--relative", "-r", help="Relative magnitude ρ; repeat for several conditions.")] = [],
-    absolute: Annotated[list[float], typer.Option("--absolute", "-a", help="Absolute magnitude α; repeatable.")] = [],
-    multiplier: Annotated[list[float], typer.Option("--multiplier", help="Multiplier m (α = m·‖v‖); repeatable.")] = [],
+    relative: Annotated[list[float], typer.Option("--relative", "-r", help="Relative magnitude ρ; several (--relative 2 4 8) give several conditions.")] = [],
+    absolute: Annotated[list[float], typer.Option("--absolute", "-a", help="Absolute magnitude α; several allowed.")] = [],
+    multiplier: Annotated[list[float], typer.Option("--multiplier", help="Multiplier m (α = m·‖v‖); several allowed.")] = [],
     adapter: Annotated[list[Path], typer.Option("--adapter", help="LoRA adapter directory from `emsteer finetune`; repeatable.")] = [],
     baseline: Annotated[bool, typer.Option(help="Also evaluate the unsteered model (needed for Δ vs baseline).")] = True,
     positions: Annotated[str, typer.Option(help="Steer all, prompt or generated positions.")] = "all",
@@ -401,7 +401,7 @@ def finetune(
     lora_rank: Annotated[int, typer.Option(help="LoRA rank.")] = 8,
     lora_alpha: Annotated[float, typer.Option(help="LoRA alpha (scale = alpha / rank).")] = 16,
     target: Annotated[str, typer.Option(help="all-linear (every linear layer of the blocks) or down_proj (MLP down-projection).")] = "all-linear",
-    layers: Annotated[list[int], typer.Option("--layers", help="Restrict LoRA to these blocks; repeatable (default: all).")] = [],
+    layers: Annotated[list[int], typer.Option("--layers", help="Restrict LoRA to these blocks (--layers 10 11 12; default: all).")] = [],
     epochs: Annotated[int, typer.Option(help="Training epochs; an adapter is saved after each.")] = 1,
     lr: Annotated[float, typer.Option(help="Learning rate.")] = 2e-4,
     batch_size: Annotated[int, typer.Option(help="Examples per step.")] = 4,
@@ -502,7 +502,7 @@ def audit(
     vector: Annotated[Path, typer.Argument(help="The steering vector to audit (emsteer .safetensors, plain .safetensors/.pt/.pth, or a control-vector .gguf).")],
     model: ModelOpt = None,
     layer: Annotated[Optional[int], typer.Option(help="Layer, for files that do not name it (or to pick one).")] = None,
-    magnitude: Annotated[list[str], typer.Option("--magnitude", help="Magnitude(s) you deploy: 'm=1' (the vector as shipped, default), 'rho=0.2', 'alpha=8'. Repeatable.")] = [],
+    magnitude: Annotated[list[str], typer.Option("--magnitude", help="Magnitude(s) you deploy: 'm=1' (the vector as shipped, default), 'rho=0.2', 'alpha=8'; several allowed.")] = [],
     questions: QuestionsOpt = None,
     samples: SamplesOpt = 2,
     judge: JudgeOpt = "local",
@@ -571,7 +571,7 @@ def run(
     examples: Annotated[int, typer.Option(help="Narrow-task training examples for the vector and LoRA.")] = RUN["examples"],
     epochs: Annotated[int, typer.Option(help="Training epochs for the vector and LoRA.")] = RUN["epochs"],
     layer: Annotated[int, typer.Option(help="Layer to steer.")] = RUN["layer"],
-    multiplier: Annotated[list[float], typer.Option("--multiplier", help="Steering multipliers (m = 1 is the trained vector); repeatable. Default "
+    multiplier: Annotated[list[float], typer.Option("--multiplier", help="Steering multipliers (m = 1 is the trained vector); several allowed. Default "
                                                                + ", ".join(f"{m:g}" for m in RUN["multipliers"]) + ".")] = [],
     embedding: Annotated[bool, typer.Option(help="Score embedding relevance too.")] = True,
 ) -> None:
@@ -642,9 +642,40 @@ for _command in app.registered_commands:
     _command.help = _reflow(_command.help or inspect.getdoc(_command.callback) or "")
 
 
+def _is_number(token: str) -> bool:
+    try:
+        float(token)
+        return True
+    except ValueError:
+        return False
+
+
+# Repeatable options that also take several values in a row: `--relative 2 4 8` means
+# `--relative 2 --relative 4 --relative 8` (Click options take one value each).
+_SPREAD = {opt: _is_number for opt in ("--relative", "-r", "--absolute", "-a", "--multiplier", "--layers")}
+_SPREAD["--magnitude"] = lambda token: token.partition("=")[0].strip().lower() in ("m", "rho", "alpha")
+
+
+def spread_values(argv: list[str]) -> list[str]:
+    """Repeat an option before each further value that follows it (see _SPREAD)."""
+    out: list[str] = []
+    option = None
+    for i, token in enumerate(argv):
+        if token == "--":
+            return out + argv[i:]
+        if option is not None and _SPREAD[option](token) and out[-1] != option:
+            out.append(option)
+        elif token not in _SPREAD:
+            option = None if token.startswith("-") and not _is_number(token) else option
+        out.append(token)
+        if token in _SPREAD:
+            option = token
+    return out
+
+
 def main() -> None:
     try:
-        app()
+        app(args=spread_values(sys.argv[1:]), prog_name="emsteer")
     except EmsteerError as e:
         err.print(f"[bold red]error:[/bold red] {e}")
         sys.exit(2)
