@@ -94,6 +94,7 @@ def test_several_values_after_one_magnitude_option():
     assert spread_values(["audit", "v", "--magnitude", "m=1", "rho=0.2", "x.gguf"]) == [
         "audit", "v", "--magnitude", "m=1", "--magnitude", "rho=0.2", "x.gguf"]
     assert spread_values(["generate", "--", "--relative", "1", "2"]) == ["generate", "--", "--relative", "1", "2"]
+    assert spread_values(["generate", "--relative", "2", "what", "42"]) == ["generate", "--relative", "2", "what", "42"]
 
 
 def test_generate_takes_magnitudes_in_a_row(monkeypatch, capsys, model_dir, vector_file):

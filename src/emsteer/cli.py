@@ -659,17 +659,16 @@ _SPREAD["--magnitude"] = lambda token: token.partition("=")[0].strip().lower() i
 def spread_values(argv: list[str]) -> list[str]:
     """Repeat an option before each further value that follows it (see _SPREAD)."""
     out: list[str] = []
-    option = None
+    option = None  # the spreading option whose values are being read
     for i, token in enumerate(argv):
         if token == "--":
             return out + argv[i:]
-        if option is not None and _SPREAD[option](token) and out[-1] != option:
-            out.append(option)
-        elif token not in _SPREAD:
-            option = None if token.startswith("-") and not _is_number(token) else option
+        if option is not None and _SPREAD[option](token):
+            if out[-1] != option:
+                out.append(option)
+        else:
+            option = token if token in _SPREAD else None
         out.append(token)
-        if token in _SPREAD:
-            option = token
     return out
 
 
