@@ -17,7 +17,7 @@ MARKER = "EEEE"
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
+def sharp_model(tmp_path_factory):
     """A tiny model with a sharp output layer, so a strong push along one token's row decides the text."""
     lm = tiny_lm()
     with torch.no_grad():
@@ -51,8 +51,8 @@ def audit(monkeypatch, capsys, model_path, vector, magnitude, db):
     return exit_info.value.code, json.loads(capsys.readouterr().out)
 
 
-def test_harmful_vector_fails_and_harmless_passes(model_dir, keyword_judge, tmp_path, monkeypatch, capsys):
-    path, lm = model_dir
+def test_harmful_vector_fails_and_harmless_passes(sharp_model, keyword_judge, tmp_path, monkeypatch, capsys):
+    path, lm = sharp_model
     harmful, harmless = vectors(lm, tmp_path)
     code, result = audit(monkeypatch, capsys, path, harmful, "alpha=500", tmp_path / "a.sqlite")
     assert code == 1 and result["verdict"] == "FAIL"
@@ -64,8 +64,8 @@ def test_harmful_vector_fails_and_harmless_passes(model_dir, keyword_judge, tmp_
     assert result["rows"][0]["increase"] == 0
 
 
-def test_bad_input_exits_2(model_dir, keyword_judge, tmp_path, monkeypatch, capsys):
-    path, lm = model_dir
+def test_bad_input_exits_2(sharp_model, keyword_judge, tmp_path, monkeypatch, capsys):
+    path, lm = sharp_model
     harmful, _ = vectors(lm, tmp_path)
     monkeypatch.setattr(sys, "argv", ["emsteer", "audit", str(harmful), "--model", str(path), "--judge", "keyword",
                                       "--max-em-increase", "5"])
