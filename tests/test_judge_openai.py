@@ -110,7 +110,8 @@ def test_retry_after_is_honoured(server):
 
 def test_gives_up_after_max_retries(server):
     server.fail(10, status=503, message="overloaded")
-    with pytest.raises(EmsteerError, match=r"failed after 3 attempt\(s\): HTTP 503: overloaded"):
+    with pytest.raises(EmsteerError, match=r"all 1 request\(s\) of the batch failed \(up to 3 attempt\(s\) each\); "
+                       r"last problem: HTTP 503: overloaded"):
         judge_for(server, max_retries=2).judge([req("x")])
     assert server.count == 3
 
@@ -129,11 +130,18 @@ def test_other_4xx_fails_at_once_with_server_message(server):
     assert server.count == 1
 
 
-def test_missing_logprobs_is_a_clear_error(server):
+def test_one_reply_without_logprobs_is_retried(server):
     server.fail(1, no_logprobs=True)
-    with pytest.raises(EmsteerError, match=r"returned no logprobs.*`logprobs` and `top_logprobs`"):
-        judge_for(server).judge([req("x")])
-    assert server.count == 1
+    [j] = judge_for(server).judge([req("x")])
+    assert j.score == pytest.approx(50.0)
+    assert server.count == 2
+
+
+def test_an_endpoint_without_logprobs_is_a_clear_error(server):
+    server.fail(100, no_logprobs=True)
+    with pytest.raises(EmsteerError, match=r"no logprobs in its first 8 replies.*`logprobs` and `top_logprobs`"):
+        judge_for(server, max_concurrency=4).judge([req(f"p{i}") for i in range(6)])
+    assert 8 <= server.count <= 8 + 4  # stops once 8 replies lacked them (requests in flight may finish)
 
 
 def test_api_key_sent_but_never_shown(monkeypatch, caplog):
@@ -182,7 +190,7 @@ def test_concurrency_limit_and_order():
         assert server.count == 9
 
 
-def test_a_failed_request_fails_the_batch(server):
+def test_a_rejected_key_stops_the_batch(server):
     server.fail(1, status=401, message="bad key")
     with pytest.raises(EmsteerError, match="bad key"):
         judge_for(server, max_concurrency=2).judge([req(f"p{i}") for i in range(4)])

@@ -2,8 +2,13 @@
 
 Keys are sha256 over the judge identity, the metric and the exact filled-in prompt; values are
 the Judgment as JSON. SQLite in WAL mode: readers never block, several processes can share the
-file, and a killed run loses at most the batch in flight. The default file is
+file, and a killed run loses at most the batch in flight (judges that stream their results, like
+the OpenAI one, lose nothing already answered). The default file is
 ``emsteer.paths.cache_dir() / "judgments.sqlite"``; a study may pass its own path.
+
+Only well-formed judgments are kept (a score, or a CODE/REFUSAL label; see failures.py): a reply
+in words or a failed request is returned to the caller but asked again by the next run. Entries
+that older versions stored for such replies are ignored on read and replaced on write.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Self
 
 from emsteer.errors import EmsteerError
 from emsteer.judging.base import Judge, JudgeRequest, Judgment
+from emsteer.judging.failures import JudgeError, is_well_formed
 
 CACHE_FILENAME = "judgments.sqlite"
 _SCHEMA = """
@@ -31,6 +37,12 @@ CREATE TABLE IF NOT EXISTS judgments (
 )
 """
 _CHUNK = 500  # SQLite limits the number of bound parameters per statement
+# An existing row is replaced only when it holds neither a score nor a label (older versions cached those).
+_PUT = """
+INSERT INTO judgments (key, judge, metric, judgment, created) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT(key) DO UPDATE SET judgment = excluded.judgment, created = excluded.created
+WHERE json_extract(judgments.judgment, '$.score') IS NULL AND json_extract(judgments.judgment, '$.label') IS NULL
+"""
 
 
 def judgment_key(identity: str, metric: str, prompt: str) -> str:
@@ -90,7 +102,7 @@ class JudgmentCache:
         return f"JudgmentCache({str(self.path)!r})"
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Judgment]:
-        """The cached judgments among ``keys`` (missing keys are simply absent)."""
+        """The cached well-formed judgments among ``keys`` (missing keys are simply absent)."""
         keys = list(dict.fromkeys(keys))
         found: dict[str, Judgment] = {}
         with self._lock:
@@ -100,19 +112,18 @@ class JudgmentCache:
                     f"SELECT key, judgment FROM judgments WHERE key IN ({','.join('?' * len(chunk))})", chunk
                 ).fetchall()
                 found.update((k, judgment_from_json(v)) for k, v in rows)
-        return found
+        return {k: j for k, j in found.items() if is_well_formed(j)}
 
     def put_many(self, items: Mapping[str, Judgment]) -> None:
-        """Store judgments in one transaction; an existing key keeps its first value."""
+        """Store the well-formed judgments in one transaction; an existing key keeps its first value."""
         now = time.time()
-        rows = [(k, j.judge, j.metric, judgment_to_json(j), now) for k, j in items.items()]
+        rows = [(k, j.judge, j.metric, judgment_to_json(j), now) for k, j in items.items() if is_well_formed(j)]
+        if not rows:
+            return
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                self._conn.executemany(
-                    "INSERT OR IGNORE INTO judgments (key, judge, metric, judgment, created) VALUES (?, ?, ?, ?, ?)",
-                    rows,
-                )
+                self._conn.executemany(_PUT, rows)
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
@@ -137,8 +148,10 @@ class CachedJudge:
     """Wraps a judge: cached judgments are returned as stored, only misses reach the inner judge.
 
     Misses (deduplicated, in first-appearance order) go to the inner judge in one batch, or in
-    batches of ``chunk_size`` so that a long run keeps what it has paid for if it is killed.
-    ``hits`` and ``misses`` count requests answered from the cache and sent to the judge.
+    batches of ``chunk_size`` so that a long run keeps what it has paid for if it is killed. A
+    judge with ``iter_judgments`` (results as they arrive) has each judgment cached at once, so a
+    batch that stops half-way keeps its finished half. ``hits`` and ``misses`` count requests
+    answered from the cache and sent to the judge.
     """
 
     def __init__(self, judge: Judge, cache: JudgmentCache | str | Path | None = None, *, chunk_size: int | None = None):
@@ -163,14 +176,30 @@ class CachedJudge:
                 todo[k] = r
         pending = list(todo.items())
         step = self.chunk_size or max(len(pending), 1)
+        self.misses += len(pending)
+        self.hits += len(requests) - len(pending)
         for i in range(0, len(pending), step):
             chunk = pending[i : i + step]
+            known.update(self._judge_chunk(chunk))
+        return [known[k] for k in keys]
+
+    def _judge_chunk(self, chunk: Sequence[tuple[str, JudgeRequest]]) -> dict[str, Judgment]:
+        stream = getattr(self.inner, "iter_judgments", None)
+        if stream is None:
             results = self.inner.judge([r for _, r in chunk])
             if len(results) != len(chunk):
                 raise EmsteerError(f"judge {self.identity} returned {len(results)} judgments for {len(chunk)} requests")
             fresh = {k: j for (k, _), j in zip(chunk, results)}
             self.cache.put_many(fresh)
-            known.update(fresh)
-        self.misses += len(pending)
-        self.hits += len(requests) - len(pending)
-        return [known[k] for k in keys]
+            return fresh
+        fresh = {}
+        try:
+            for i, j in stream([r for _, r in chunk]):
+                fresh[chunk[i][0]] = j
+                self.cache.put_many({chunk[i][0]: j})  # saved as it arrives: a stop later loses nothing
+        except JudgeError as e:
+            e.partial = [fresh.get(k) for k, _ in chunk]
+            raise
+        if len(fresh) != len(chunk):
+            raise EmsteerError(f"judge {self.identity} returned {len(fresh)} judgments for {len(chunk)} requests")
+        return fresh

@@ -3,10 +3,16 @@
 Each judge prompt is sent as one user message with max_tokens=1, temperature=0 and
 ``logprobs``/``top_logprobs``; the top alternatives for the first answer token give the
 distribution over the numbers 0–100 and the CODE / REFUSAL labels (``score_from_distribution``).
-Requests run on a thread pool of ``max_concurrency`` workers sharing one httpx client; 429, 408,
-5xx, timeouts and connection errors are retried with exponential backoff and jitter, honouring
-Retry-After. The API key is read from an environment variable and kept out of every message,
-repr and identity.
+Requests run on a thread pool of ``max_concurrency`` workers sharing one httpx client.
+
+Faults: 429, 408, 5xx, timeouts, connection errors and malformed 200 replies (not JSON, no
+choices, no logprobs) are transient: retried with exponential backoff and jitter, honouring
+Retry-After, at most ``max_retries`` times per request and batch. A request that still fails
+becomes a ``FailedJudgment`` (never cached or stored, so the next run asks again) and the rest of
+the batch is kept. The batch stops for good (``JudgeError``) only for what no retry can fix: a
+rejected key or model (401/403/404), an endpoint whose first replies all lack logprobs, or a
+batch in which every request failed. The API key is read from an environment variable and, like
+any password in the base URL, kept out of every message, repr and identity.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from collections.abc import Iterator
+from concurrent.futures import CancelledError, ThreadPoolExecutor, as_completed
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +35,8 @@ import httpx
 
 from emsteer.errors import EmsteerError
 from emsteer.judging.base import LABELS, JudgeRequest, Judgment, score_from_distribution
+from emsteer.judging.failures import JudgeError, failed_judgment, is_failed
+from emsteer.redact import redact_text, redact_url, url_secrets
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +44,8 @@ BASE_URL_ENV = "OPENAI_BASE_URL"
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 MAX_RETRY_AFTER_S = 120.0  # a Retry-After beyond this is treated as absent (exponential backoff instead)
+NO_LOGPROBS_AFTER = 8  # this many 200 replies without logprobs, and none with: the endpoint lacks them
+FATAL_STATUS = frozenset({401, 403, 404})  # key or model rejected: no request of the batch can succeed
 MIN_LABEL_PREFIX = 3  # "REF" counts as the start of REFUSAL; "R" or "C" alone are too ambiguous
 _NUMBER = re.compile(r"[0-9]{1,3}")
 
@@ -98,13 +109,23 @@ class _Stopped(Exception):
     """Another request of the same batch failed for good: stop retrying this one."""
 
 
+class _Transient(Exception):
+    """A reply that may be fine next time (malformed JSON, no logprobs): retry."""
+
+
+class _Rejected(Exception):
+    """A 4xx (other than 401/403/404/408/429) for this prompt: it fails without retries."""
+
+
 class OpenAIJudge:
     """Scores judge prompts with an OpenAI-compatible ``/chat/completions`` endpoint.
 
-    ``base_url`` defaults to $OPENAI_BASE_URL, then https://api.openai.com/v1. The key is read
-    from the environment variable named ``api_key_env`` (never passed as a value, so it cannot
-    end up in configs or logs); it may be absent only for a localhost endpoint.
-    ``backoff_base``/``backoff_max`` (seconds) shape the retry delays.
+    ``base_url`` defaults to $OPENAI_BASE_URL, then https://api.openai.com/v1; credentials in it
+    (``http://user:pass@host``) are used for requests and shown nowhere (``base_url`` and
+    ``identity`` hold the redacted form). The key is read from the environment variable named
+    ``api_key_env`` (never passed as a value, so it cannot end up in configs or logs); it may be
+    absent only for a localhost endpoint. ``backoff_base``/``backoff_max`` (seconds) shape the
+    retry delays.
     """
 
     def __init__(
@@ -131,16 +152,22 @@ class OpenAIJudge:
         if not timeout > 0:
             raise EmsteerError(f"OpenAIJudge timeout must be positive seconds, got {timeout!r}")
         base = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
-        if urlsplit(base).scheme not in ("http", "https") or not urlsplit(base).hostname:
-            raise EmsteerError(f"OpenAIJudge base_url must be an http(s) URL like {DEFAULT_BASE_URL}, got {base!r}")
+        shown = redact_url(base)
+        try:
+            parts = urlsplit(base)
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:  # e.g. an invalid port
+            ok = False
+        if not ok:
+            raise EmsteerError(f"OpenAIJudge base_url must be an http(s) URL like {DEFAULT_BASE_URL}, got {shown!r}")
         key = os.environ.get(api_key_env) or None
         if key is None and not _is_local(base):
             raise EmsteerError(
                 f"OpenAIJudge: environment variable {api_key_env} is not set; it must hold the API key "
-                f"for {base} (the key is only ever read from the environment)"
+                f"for {shown} (the key is only ever read from the environment)"
             )
         self.model = model
-        self.base_url = base
+        self.base_url = shown  # for display and identity; requests use the URL as given
         self.api_key_env = api_key_env
         self.max_concurrency = max_concurrency
         self.timeout = float(timeout)
@@ -148,41 +175,90 @@ class OpenAIJudge:
         self.top_logprobs = top_logprobs
         self.backoff_base = float(backoff_base)
         self.backoff_max = float(backoff_max)
-        self.identity = f"openai:{model}@{base}"
+        self.identity = f"openai:{model}@{shown}"
         self.__key = key  # name-mangled and excluded from repr
+        self.__endpoint = f"{base}/chat/completions"
+        self.__secrets = [s for s in (key, *url_secrets(base)) if s]
+        self._replies = {"with": 0, "without": 0}  # 200 replies with / without logprobs, over this judge's life
+        self._replies_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"OpenAIJudge(model={self.model!r}, base_url={self.base_url!r}, api_key_env={self.api_key_env!r})"
 
     @property
     def url(self) -> str:
+        """The endpoint as shown in messages (credentials redacted)."""
         return f"{self.base_url}/chat/completions"
 
+    # -- a batch ---------------------------------------------------------------------------
+
     def judge(self, requests: Sequence[JudgeRequest]) -> list[Judgment]:
-        """Score every request concurrently; results are in the order of ``requests``."""
+        """Score every request concurrently; results are in the order of ``requests``.
+
+        A request that failed after its retries is a ``FailedJudgment`` in its place. Raises
+        ``JudgeError`` (with the judgments that did arrive in ``partial``) when the batch stops.
+        """
+        out: list[Judgment | None] = [None] * len(requests)
+        try:
+            for i, j in self.iter_judgments(requests):
+                out[i] = j
+        except JudgeError as e:
+            e.partial = out
+            raise
+        return out  # type: ignore[return-value]
+
+    def iter_judgments(self, requests: Sequence[JudgeRequest]) -> Iterator[tuple[int, Judgment]]:
+        """Yield (index, judgment) as each request finishes, so callers can save them at once."""
         if not requests:
-            return []
+            return
         headers = {"Content-Type": "application/json"}
         if self.__key:
             headers["Authorization"] = f"Bearer {self.__key}"
         stop = threading.Event()
         limits = httpx.Limits(max_connections=self.max_concurrency, max_keepalive_connections=self.max_concurrency)
+        fatal: EmsteerError | None = None
+        failures: list[str] = []
         with (
             httpx.Client(headers=headers, timeout=self.timeout, limits=limits) as client,
             ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(requests))) as pool,
         ):
-            futures = [pool.submit(self._judge_one, client, r, stop) for r in requests]
+            futures = {pool.submit(self._judge_one, client, r, stop): i for i, r in enumerate(requests)}
             try:
-                done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-                failed = next((f for f in futures if f in done and f.exception() is not None), None)
-                if failed is not None:
-                    raise failed.exception()  # type: ignore[misc]
-                return [f.result() for f in futures]
-            except BaseException:
-                stop.set()  # the batch fails (or is interrupted): in-flight requests stop retrying
+                for f in as_completed(futures):
+                    try:
+                        j = f.result()
+                    except (_Stopped, CancelledError):
+                        continue
+                    except EmsteerError as e:  # nothing in this batch can succeed: stop the others
+                        fatal = fatal or e
+                        stop.set()
+                        for other in futures:
+                            other.cancel()
+                        continue
+                    if is_failed(j):
+                        failures.append(getattr(j, "error", ""))
+                    yield futures[f], j
+            except BaseException:  # interrupted, or the consumer stopped early: in-flight requests stop
+                stop.set()
                 for f in futures:
                     f.cancel()
                 raise
+        if fatal is not None:
+            raise JudgeError(str(fatal))
+        self._report_failures(len(requests), failures)
+
+    def _report_failures(self, n: int, failures: list[str]) -> None:
+        if not failures:
+            return
+        attempts = self.max_retries + 1
+        if len(failures) == n:
+            raise JudgeError(
+                f"{self.url} (model {self.model!r}): all {n} request(s) of the batch failed (up to {attempts} "
+                f"attempt(s) each); last problem: {failures[-1]}. Judgments already made are kept; run the "
+                "same command again to retry."
+            )
+        log.warning("%s: %d of %d judge request(s) failed after %d attempt(s) (last: %s); they stay unscored "
+                    "and the next run asks again", self.url, len(failures), n, attempts, failures[-1])
 
     # -- one request -------------------------------------------------------------------------
 
@@ -198,12 +274,17 @@ class OpenAIJudge:
         }
 
     def _judge_one(self, client: httpx.Client, request: JudgeRequest, stop: threading.Event) -> Judgment:
-        data = self._post(client, self._payload(request.prompt), stop)
-        top = self._top_logprobs(data)
-        numbers, labels = distribution_from_top_logprobs(top)
+        """The request's judgment, or a FailedJudgment after its retries; raises only to stop the batch."""
+        outcome = self._attempts(client, self._payload(request.prompt), stop)
+        if isinstance(outcome, str):  # every attempt failed: this is the last problem
+            return failed_judgment(request.metric, self.identity, outcome)
+        numbers, labels = distribution_from_top_logprobs(outcome)
         return score_from_distribution(numbers, labels, metric=request.metric, judge=self.identity)
 
-    def _post(self, client: httpx.Client, payload: dict[str, Any], stop: threading.Event) -> dict[str, Any]:
+    def _attempts(
+        self, client: httpx.Client, payload: dict[str, Any], stop: threading.Event
+    ) -> list[Mapping[str, Any]] | str:
+        """Top logprobs of the first good reply, or (after every attempt failed) the last problem."""
         attempts = self.max_retries + 1
         problem = ""
         for attempt in range(attempts):
@@ -211,21 +292,13 @@ class OpenAIJudge:
                 raise _Stopped()
             wait_s: float | None = None
             try:
-                response = client.post(self.url, json=payload)
-            except httpx.TimeoutException:
-                problem = f"timed out after {self.timeout:g} s"
-            except httpx.TransportError as e:  # connection refused/reset, DNS, protocol errors
-                problem = f"connection error ({type(e).__name__}: {self._redact(str(e))})"
-            else:
-                status = response.status_code
-                if status == 200:
-                    return self._json(response)
-                problem = f"HTTP {status}: {self._server_message(response)}"
-                if not (status in (408, 429) or status >= 500):
-                    raise EmsteerError(f"{self.url} (model {self.model!r}) rejected the request: {problem}")
-                wait_s = _retry_after(response)
-                if wait_s is not None and not 0 <= wait_s <= MAX_RETRY_AFTER_S:
-                    wait_s = None
+                return self._top_logprobs(self._send(client, payload))
+            except _Rejected as e:  # this prompt is refused as sent: retrying would not help
+                return str(e)
+            except _RetryableStatus as e:
+                problem, wait_s = str(e), e.wait_s
+            except _Transient as e:
+                problem = str(e)
             if attempt == attempts - 1:
                 break
             if wait_s is None:  # exponential backoff with jitter in [0.5, 1.5)× so clients spread out
@@ -233,37 +306,64 @@ class OpenAIJudge:
             log.warning("%s: %s; retry %d/%d in %.2f s", self.url, problem, attempt + 1, self.max_retries, wait_s)
             if stop.wait(wait_s):
                 raise _Stopped()
-        raise EmsteerError(f"{self.url} (model {self.model!r}) failed after {attempts} attempt(s): {problem}")
+        return problem
+
+    def _send(self, client: httpx.Client, payload: dict[str, Any]) -> dict[str, Any]:
+        """One POST: the reply's JSON object, or a _Transient/_RetryableStatus/EmsteerError."""
+        try:
+            response = client.post(self.__endpoint, json=payload)
+        except httpx.TimeoutException:
+            raise _Transient(f"timed out after {self.timeout:g} s") from None
+        except httpx.TransportError as e:  # connection refused/reset, DNS, protocol errors
+            raise _Transient(f"connection error ({type(e).__name__}: {self._redact(str(e))})") from None
+        status = response.status_code
+        if status == 200:
+            return self._json(response)
+        problem = f"HTTP {status}: {self._server_message(response)}"
+        if status in (408, 429) or status >= 500:
+            wait_s = _retry_after(response)
+            raise _RetryableStatus(problem, wait_s if wait_s is not None and 0 <= wait_s <= MAX_RETRY_AFTER_S else None)
+        if status in FATAL_STATUS:
+            raise EmsteerError(f"{self.url} (model {self.model!r}) rejected the request: {problem}")
+        # Other 4xx (400 context too long, 422 content filter) concern this prompt only: no retry.
+        raise _Rejected(f"rejected the request: {problem}")
 
     def _json(self, response: httpx.Response) -> dict[str, Any]:
         try:
             data = response.json()
         except ValueError:
-            snippet = self._redact(response.text[:200])
-            raise EmsteerError(f"{self.url} returned a response that is not JSON: {snippet!r}") from None
+            raise _Transient(f"a 200 reply that is not JSON: {self._redact(response.text[:200])!r}") from None
         if not isinstance(data, dict):
-            raise EmsteerError(f"{self.url} returned JSON that is not an object: {type(data).__name__}")
+            raise _Transient(f"a 200 reply whose JSON is a {type(data).__name__}, not an object")
         return data
 
     def _top_logprobs(self, data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         """Top alternatives for the first generated token (plus that token, if not among them)."""
         try:
             first = data["choices"][0]["logprobs"]["content"][0]
-            top = list(first.get("top_logprobs") or [])
+            top = [t for t in (first.get("top_logprobs") or []) if isinstance(t, Mapping)]
         except (KeyError, IndexError, TypeError, AttributeError):
             first, top = None, []
+        self._count_reply(bool(top))
         if not top:
-            raise EmsteerError(
-                f"{self.url} (model {self.model!r}) returned no logprobs. The OpenAI judge reads the "
-                "score from the first token's top log-probabilities, so it needs an endpoint and model "
-                "that support the chat-completions parameters `logprobs` and `top_logprobs`."
-            )
-        top = [t for t in top if isinstance(t, Mapping)]
+            raise _Transient("a 200 reply without logprobs")
         token = first.get("token")
         seen = any(t.get("token") == token for t in top)
         if isinstance(token, str) and isinstance(first.get("logprob"), (int, float)) and not seen:
             top.append({"token": token, "logprob": first["logprob"]})
         return top
+
+    def _count_reply(self, has_logprobs: bool) -> None:
+        """Tell a flaky reply from an endpoint that never returns logprobs."""
+        with self._replies_lock:
+            self._replies["with" if has_logprobs else "without"] += 1
+            lacking = self._replies["with"] == 0 and self._replies["without"] >= NO_LOGPROBS_AFTER
+        if lacking:
+            raise EmsteerError(
+                f"{self.url} (model {self.model!r}) returned no logprobs in its first {NO_LOGPROBS_AFTER} replies. "
+                "The OpenAI judge reads the score from the first token's top log-probabilities, so it needs an "
+                "endpoint and model that support the chat-completions parameters `logprobs` and `top_logprobs`."
+            )
 
     def _server_message(self, response: httpx.Response) -> str:
         try:
@@ -275,5 +375,13 @@ class OpenAIJudge:
         return self._redact(text.strip()[:500] or response.reason_phrase)
 
     def _redact(self, text: str) -> str:
-        """Servers sometimes echo the key (e.g. in 401 messages): never pass it on."""
-        return text.replace(self.__key, "[redacted]") if self.__key else text
+        """Servers sometimes echo the key or URL credentials (e.g. in 401 messages): never pass them on."""
+        return redact_text(text, self.__secrets)
+
+
+class _RetryableStatus(_Transient):
+    """429, 408 or 5xx; ``wait_s`` is the server's Retry-After when usable."""
+
+    def __init__(self, problem: str, wait_s: float | None) -> None:
+        super().__init__(problem)
+        self.wait_s = wait_s
