@@ -7,10 +7,18 @@ id from condition, question, paraphrase, sample index and seed), and rows are wr
 INSERT OR IGNORE inside transactions: a run killed at any point and started again finds what is
 already there and adds only what is missing, never a duplicate. Metrics are derived from these
 tables when asked for, so they can never disagree with the samples.
+
+``ResultsStore(path, create=False)`` (show, report, export) opens the file read-only through an
+SQLite ``mode=ro`` URI: it never adds a table, never switches a foreign file to WAL, works on a
+read-only folder, and refuses anything that is not an emsteer store (a 0-byte file included).
+Every SQLite or JSON problem (a corrupt page, a non-integer schema version, metadata that is
+not JSON) is an EmsteerError naming the file, never a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import json
 import sqlite3
@@ -18,6 +26,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from emsteer.errors import EmsteerError
 from emsteer.evaluation.metrics import AnswerScore
@@ -92,6 +101,8 @@ CREATE TABLE IF NOT EXISTS efficacy (
 """
 
 EMBEDDING_METRIC = "embedding_relevance"
+TABLES = ("meta", "conditions", "artifacts", "samples", "judgments", "efficacy")
+SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def stable_id(*parts: Any, length: int = 20) -> str:
@@ -104,31 +115,169 @@ def sample_id(condition_id: str, question_id: str, paraphrase_index: int, sample
     return stable_id("sample", condition_id, question_id, paraphrase_index, sample_index, seed)
 
 
+def _guarded(method):
+    """Turn SQLite errors (and pandas' wrapping of them) into an EmsteerError naming the file."""
+
+    @functools.wraps(method)
+    def wrapper(self: "ResultsStore", *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.IntegrityError:
+            raise  # a caller's bug (a sample without its condition), not a damaged file
+        except sqlite3.DatabaseError as err:
+            raise self._db_error(err) from None
+        except Exception as err:
+            if type(err).__name__ == "DatabaseError" and type(err).__module__.startswith("pandas"):
+                raise self._db_error(err.__cause__ or err) from None
+            raise
+
+    return wrapper
+
+
+def _writes(method):
+    """A method that changes the file: refused on a store opened read-only."""
+
+    @functools.wraps(method)
+    def wrapper(self: "ResultsStore", *args, **kwargs):
+        if self.readonly:
+            raise EmsteerError(f"{self.path} is open read-only ({method.__name__} would change it).")
+        return method(self, *args, **kwargs)
+
+    return _guarded(wrapper)
+
+
+def _json(text: Any, where: str) -> Any:
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError) as err:
+        raise EmsteerError(f"{where} is not valid JSON ({err}); the file was edited or is corrupt.") from None
+
+
 class ResultsStore:
-    """Read and write one results file. Use as a context manager or call close()."""
+    """Read and write one results file. Use as a context manager or call close().
+
+    ``create=False`` opens an existing store read-only (``readonly`` is then True).
+    """
 
     def __init__(self, path: str | Path, *, create: bool = True):
         self.path = Path(path)
-        if not create and not self.path.is_file():
-            raise EmsteerError(f"Results file {self.path} does not exist.")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.readonly = not create
+        self.db: sqlite3.Connection | None = None
+        if self.path.is_dir():
+            raise EmsteerError(f"{self.path} is a folder; expected a results file (results.sqlite).")
+        if self.readonly:
+            self._open_readonly()
+        else:
+            self._open_for_writing()
+        self.db.row_factory = sqlite3.Row
         try:
+            self._check_version()
+        except BaseException:
+            self.db.close()
+            raise
+
+    def _open_readonly(self) -> None:
+        if not self.path.is_file():
+            raise EmsteerError(f"Results file {self.path} does not exist.")
+        self._check_header(allow_empty=False)
+        try:
+            self.db = self._connect_ro()
+            self._check_tables()
+        except sqlite3.DatabaseError as err:
+            raise self._not_a_store(err) from None
+
+    def _connect_ro(self) -> sqlite3.Connection:
+        """A read-only connection that creates no file beside the store.
+
+        Without a -wal file no writer is active, so the file is read as immutable (SQLite would
+        otherwise leave -wal/-shm files behind a read-only reader). While a run writes (-wal
+        present) it is read through the WAL like any reader; in a read-only folder where that
+        fails, as immutable (the last checkpointed state).
+        """
+        uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+        writer_active = Path(f"{self.path}-wal").exists()
+        db = sqlite3.connect(uri if writer_active else uri + "&immutable=1", uri=True, timeout=30)
+        try:
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.OperationalError:
+            db.close()
+            if not writer_active:
+                raise
+        db = sqlite3.connect(uri + "&immutable=1", uri=True, timeout=30)
+        db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return db
+
+    def _open_for_writing(self) -> None:
+        existing = self.path.is_file() and self.path.stat().st_size > 0
+        if existing:
+            self._check_header(allow_empty=False)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, timeout=30)
+            if existing:
+                self._check_tables(partial_ok=True)  # an emsteer store (maybe older): never adopt a foreign file
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as err:
-            raise EmsteerError(f"{self.path} is not an emsteer results file (SQLite said: {err}).") from err
-        self.db.row_factory = sqlite3.Row
+            raise self._not_a_store(err) from None
+        except OSError as err:
+            raise EmsteerError(f"cannot create results file {self.path}: {err.strerror or err}") from None
+
+    def _check_header(self, *, allow_empty: bool) -> None:
+        try:
+            with self.path.open("rb") as f:
+                head = f.read(len(SQLITE_MAGIC))
+        except OSError as err:
+            raise EmsteerError(f"cannot read results file {self.path}: {err.strerror or err}") from None
+        if not head and allow_empty:
+            return
+        if head != SQLITE_MAGIC:
+            what = "it is empty" if not head else "it is not an SQLite database"
+            raise EmsteerError(f"{self.path} is not an emsteer results file ({what}).")
+
+    def _check_tables(self, *, partial_ok: bool = False) -> None:
+        names = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = [t for t in TABLES if t not in names]
+        if "meta" not in names or (missing and not partial_ok):
+            found = ", ".join(sorted(names)) or "none"
+            raise EmsteerError(
+                f"{self.path} is not an emsteer results file (tables found: {found}; expected {', '.join(TABLES)})."
+            )
+
+    def _check_version(self) -> None:
         version = self.get_meta("schema_version")
-        if version is None:
+        if version is None and not self.readonly:
             self.set_meta("schema_version", SCHEMA_VERSION)
-        elif int(version) != SCHEMA_VERSION:
+            return
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise EmsteerError(
+                f"{self.path}: meta.schema_version must be an integer, found {version!r}; the file was edited or "
+                "is not an emsteer results file."
+            )
+        if version != SCHEMA_VERSION:
             raise EmsteerError(f"{self.path} has results schema {version}; this emsteer reads schema {SCHEMA_VERSION}.")
+
+    def _not_a_store(self, err: Exception) -> EmsteerError:
+        if self.db is not None:
+            self.db.close()
+        return EmsteerError(f"{self.path} is not an emsteer results file (SQLite said: {err}).")
+
+    def _db_error(self, err: BaseException) -> EmsteerError:
+        text = str(err)
+        if "readonly" in text or "read-only" in text:
+            why = "the file or its folder is read-only"
+        elif "locked" in text:
+            why = "another process holds a lock on it; try again when that run finishes"
+        else:
+            why = "the file is damaged; restore it from a copy, or run again into a new results file"
+        return EmsteerError(f"{self.path}: SQLite failed ({text}): {why}.")
 
     # -- plumbing ---------------------------------------------------------------------------
     def close(self) -> None:
-        self.db.close()
+        if self.db is not None:
+            self.db.close()
 
     def __enter__(self) -> "ResultsStore":
         return self
@@ -136,15 +285,18 @@ class ResultsStore:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    @_guarded
     def get_meta(self, key: str) -> Any:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else json.loads(row[0])
+        return None if row is None else _json(row[0], f"{self.path}: meta.{key}")
 
+    @_writes
     def set_meta(self, key: str, value: Any) -> None:
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value, default=str)))
 
     # -- conditions and artifacts -------------------------------------------------------------
+    @_writes
     def add_condition(self, row: Mapping[str, Any]) -> None:
         """Insert a condition (a dict with the columns of ``conditions``); existing ids are kept."""
         cols = ["id", "name", "kind", "model", "model_revision", "artifact_id", "adapter", "magnitude_kind",
@@ -156,9 +308,12 @@ class ResultsStore:
                 [*values, time.time()],
             )
 
+    @_guarded
     def conditions(self) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT * FROM conditions ORDER BY created, name").fetchall()
-        return [{**dict(r), "factors": json.loads(r["factors"]), "spec": json.loads(r["spec"])} for r in rows]
+        where = f"{self.path}: conditions row"
+        return [{**dict(r), "factors": _json(r["factors"], f"{where} {r['id']} field factors"),
+                 "spec": _json(r["spec"], f"{where} {r['id']} field spec")} for r in rows]
 
     def condition(self, condition_id: str) -> dict[str, Any]:
         for c in self.conditions():
@@ -166,6 +321,7 @@ class ResultsStore:
                 return c
         raise EmsteerError(f"{self.path} has no condition {condition_id}.")
 
+    @_writes
     def add_artifact(self, artifact_id: str, artifact, path: str | None) -> None:
         import numpy as np
 
@@ -179,18 +335,29 @@ class ResultsStore:
                  json.dumps(artifact.metadata, default=str), blob),
             )
 
+    @_guarded
     def artifacts(self) -> list[dict[str, Any]]:
         import numpy as np
 
         out = []
         for r in self.db.execute("SELECT * FROM artifacts ORDER BY id").fetchall():
-            d = {**dict(r), "layers": json.loads(r["layers"]), "metadata": json.loads(r["metadata"])}
+            where = f"{self.path}: artifacts row {r['id']} field"
+            d = {**dict(r), "layers": _json(r["layers"], f"{where} layers"),
+                 "metadata": _json(r["metadata"], f"{where} metadata")}
             if r["tensors"] is not None:
-                d["tensors"] = np.frombuffer(r["tensors"], dtype="<f4").reshape(len(d["layers"]), -1)
+                d["tensors"] = self._tensors(r["tensors"], d["layers"], where)
             out.append(d)
         return out
 
+    def _tensors(self, blob: bytes, layers: Any, where: str):
+        import numpy as np
+
+        if not isinstance(layers, list) or not layers or not isinstance(blob, bytes) or len(blob) % (4 * len(layers)):
+            raise EmsteerError(f"{where} tensors do not match its layers {layers!r}; the file was edited or is corrupt.")
+        return np.frombuffer(blob, dtype="<f4").reshape(len(layers), -1)
+
     # -- samples -------------------------------------------------------------------------------
+    @_guarded
     def existing_sample_ids(self, ids: Iterable[str]) -> set[str]:
         ids = list(ids)
         found: set[str] = set()
@@ -200,6 +367,7 @@ class ResultsStore:
             found.update(r[0] for r in rows)
         return found
 
+    @_writes
     def add_samples(self, rows: Sequence[Mapping[str, Any]]) -> None:
         cols = ["id", "condition_id", "question_id", "paraphrase_index", "sample_index", "seed", "system",
                 "question", "response", "prompt_tokens", "completion_tokens", "finish_reason", "purpose"]
@@ -210,6 +378,7 @@ class ResultsStore:
                 [[r.get(c, "em") if c == "purpose" else r[c] for c in cols] + [now] for r in rows],
             )
 
+    @_guarded
     def samples(self, condition_id: str | None = None, purpose: str = "em") -> list[dict[str, Any]]:
         q = "SELECT * FROM samples WHERE purpose = ?"
         args: tuple = (purpose,)
@@ -219,6 +388,7 @@ class ResultsStore:
         return [dict(r) for r in self.db.execute(q, args).fetchall()]
 
     # -- judgments ----------------------------------------------------------------------------
+    @_guarded
     def unjudged(self, metric: str, judge: str, condition_ids: Sequence[str] | None = None,
                  purpose: str | None = None) -> list[dict[str, Any]]:
         """Samples (of one purpose, or any) that have no judgment for (metric, judge) yet."""
@@ -233,18 +403,26 @@ class ResultsStore:
             args += list(condition_ids)
         return [dict(r) for r in self.db.execute(q + " ORDER BY s.id", args).fetchall()]
 
+    @_writes
     def add_judgments(self, rows: Sequence[tuple[str, str, str, float | None, float | None, str | None]]) -> None:
-        """Rows of (sample_id, metric, judge, score, numeric_mass, label)."""
-        now = time.time()
-        with self.db:
-            self.db.executemany("INSERT OR IGNORE INTO judgments VALUES (?, ?, ?, ?, ?, ?, ?)", [(*r, now) for r in rows])
+        """Rows of (sample_id, metric, judge, score, numeric_mass, label).
 
+        A row with no score, no numeric mass and no label is a request the judge never answered
+        (a FailedJudgment): it is not stored, so the sample stays unjudged and the next run asks again.
+        """
+        now = time.time()
+        kept = [(*r, now) for r in rows if not (r[3] is None and r[4] is None and r[5] is None)]
+        with self.db:
+            self.db.executemany("INSERT OR IGNORE INTO judgments VALUES (?, ?, ?, ?, ?, ?, ?)", kept)
+
+    @_guarded
     def judges(self) -> list[str]:
         rows = self.db.execute(
             "SELECT judge FROM judgments WHERE metric != ? GROUP BY judge ORDER BY MIN(created)", (EMBEDDING_METRIC,)
         )
         return [r[0] for r in rows]
 
+    @_guarded
     def answer_scores(self, condition_id: str, judge: str | None = None) -> list[AnswerScore]:
         """Per-answer scores of a condition by one judge (default: the run's judge)."""
         judge = judge or self.get_meta("judge") or (self.judges() or [""])[0]
@@ -269,23 +447,28 @@ class ResultsStore:
         ]
 
     # -- efficacy ----------------------------------------------------------------------------
+    @_guarded
     def has_efficacy(self, condition_id: str, measure: str, task: str, judge: str = "") -> bool:
         row = self.db.execute(
             "SELECT 1 FROM efficacy WHERE condition_id = ? AND measure = ? AND task = ? AND judge = ?",
             (condition_id, measure, task, judge)).fetchone()
         return row is not None
 
+    @_writes
     def add_efficacy(self, condition_id: str, measure: str, task: str, value: float | None,
                      detail: Mapping[str, Any], judge: str = "") -> None:
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO efficacy VALUES (?, ?, ?, ?, ?, ?, ?)",
                             (condition_id, measure, task, judge, value, json.dumps(detail, default=str), time.time()))
 
+    @_guarded
     def efficacy(self) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT * FROM efficacy ORDER BY condition_id, measure").fetchall()
-        return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
+        return [{**dict(r), "detail": _json(r["detail"], f"{self.path}: efficacy row {r['condition_id']}/{r['measure']} "
+                                                         "field detail")} for r in rows]
 
     # -- export --------------------------------------------------------------------------------
+    @_guarded
     def answers_table(self, judge: str | None = None):
         """One row per answer with its condition, factors and scores (a pandas DataFrame)."""
         import pandas as pd
@@ -314,19 +497,27 @@ class ResultsStore:
         return table
 
     def export(self, out: str | Path, fmt: str = "parquet") -> Path:
-        """Write the answers table as parquet, csv or jsonl (atomically)."""
+        """Write the answers table as parquet, csv or jsonl (atomically: a failure leaves nothing)."""
         out = Path(out)
         fmt = fmt.lower()
         if fmt not in ("parquet", "csv", "jsonl"):
             raise EmsteerError(f"Unknown export format {fmt!r}: use parquet, csv or jsonl.")
+        if out.is_dir():
+            raise EmsteerError(f"{out} is a folder; give the export a file name like {out / ('answers.' + fmt)}.")
         table = self.answers_table()
-        out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.name}.tmp")
-        if fmt == "parquet":
-            table.to_parquet(tmp, index=False)
-        elif fmt == "csv":
-            table.to_csv(tmp, index=False)
-        else:
-            table.to_json(tmp, orient="records", lines=True, force_ascii=False)
-        tmp.replace(out)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if fmt == "parquet":
+                table.to_parquet(tmp, index=False)
+            elif fmt == "csv":
+                table.to_csv(tmp, index=False)
+            else:
+                table.to_json(tmp, orient="records", lines=True, force_ascii=False)
+            tmp.replace(out)
+        except OSError as err:
+            raise EmsteerError(f"cannot write {out}: {err.strerror or err}; choose a writable folder.") from None
+        finally:
+            with contextlib.suppress(OSError):  # left only when writing failed
+                tmp.unlink(missing_ok=True)
         return out
