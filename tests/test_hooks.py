@@ -206,11 +206,11 @@ def test_bad_positions(tiny, vec):
 
 
 def test_gradients_flow_into_a_live_vector(tiny):
-    v = torch.zeros(32, requires_grad=True)
+    v = torch.full((32,), 1e-3, requires_grad=True)  # a zero vector is refused: it has no direction
     vector = SteeringVector({1: v})
     vector.vectors[1] = v  # keep the leaf itself
     with steer(tiny, Steering(vector, Magnitude.multiplier(1.0))):
-        # multiplier 1 on a zero vector: α = 0, nothing added, but the graph reaches v
+        # multiplier 1: exactly v is added, and the graph reaches v
         loss = tiny.model(input_ids=IDS).logits.sum()
     loss.backward()
     assert v.grad is not None

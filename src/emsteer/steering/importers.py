@@ -47,7 +47,7 @@ def _from_tensors(tensors: Mapping[str, torch.Tensor], path: Path, layer: int | 
     vectors = {}
     for name, t in tensors.items():
         found = _layer_of(name)
-        if found is None or t.reshape(-1).ndim != 1:
+        if found is None or not (t.ndim == 1 or (t.ndim == 2 and t.shape[0] == 1)):
             raise EmsteerError(
                 f"{path}: cannot tell the layer of tensor {name!r} (shape {tuple(t.shape)}); "
                 "expected names like 'layer.12' or 'direction.12'."
@@ -68,7 +68,14 @@ def _select(vectors: dict[int, torch.Tensor], path: Path, layer: int | None, sou
 
 def _vector(vectors: dict[int, torch.Tensor], source: str, path: Path, **meta) -> SteeringVector:
     vectors = {k: v.detach().to(torch.float32) for k, v in vectors.items()}
-    return SteeringVector(vectors, {}, {"method": "imported", "imported_from": source, "source_file": path.name, **meta})
+    sizes = {int(v.numel()) for v in vectors.values()}
+    if len(sizes) > 1:
+        raise EmsteerError(f"{path}: the per-layer vectors differ in size ({sorted(sizes)}); expected one hidden size.")
+    try:
+        return SteeringVector(vectors, {}, {"method": "imported", "imported_from": source, "source_file": path.name,
+                                            **meta})
+    except EmsteerError as err:  # a zero or non-finite vector: say which file
+        raise EmsteerError(f"{path}: {err}") from None
 
 
 def _import_gguf(path: Path, layer: int | None) -> SteeringVector:
@@ -82,7 +89,10 @@ def _import_gguf(path: Path, layer: int | None) -> SteeringVector:
     for t in reader.tensors:
         if not t.name.startswith("direction."):
             continue
-        vectors[int(t.name.split(".", 1)[1])] = torch.from_numpy(np.array(t.data, dtype=np.float32)).reshape(-1)
+        n = _gguf_layer(path, t.name)
+        if n in vectors:
+            raise EmsteerError(f"{path}: two tensors for layer {n} ({t.name!r} repeats it).")
+        vectors[n] = _gguf_float_tensor(path, t)
     if not vectors:
         names = ", ".join(t.name for t in reader.tensors[:5]) or "none"
         raise EmsteerError(
@@ -92,12 +102,37 @@ def _import_gguf(path: Path, layer: int | None) -> SteeringVector:
     hint = None
     field = reader.fields.get("controlvector.model_hint")
     if field is not None:
-        hint = bytes(field.parts[field.data[0]]).decode(errors="replace")
+        try:
+            hint = bytes(field.parts[field.data[0]]).decode(errors="replace")
+        except (IndexError, TypeError, ValueError):
+            hint = None  # a malformed hint is only informational
     if layer is not None:
         if layer not in vectors:
             raise EmsteerError(f"{path} has no direction for layer {layer}; it has layers {sorted(vectors)}.")
         vectors = {layer: vectors[layer]}
     return _vector(vectors, "gguf-control-vector", path, model_hint=hint)
+
+
+def _gguf_layer(path: Path, name: str) -> int:
+    suffix = name.split(".", 1)[1]
+    if not re.fullmatch(r"[0-9]{1,6}", suffix):  # "direction.twelve", "direction.-1", "direction.1.5"
+        raise EmsteerError(f"{path}: control-vector tensor {name!r} does not name a layer; expected 'direction.N' "
+                           "with N a block index (0, 1, 2, ...).")
+    return int(suffix)
+
+
+def _gguf_float_tensor(path: Path, t) -> torch.Tensor:
+    """A float32 copy of a GGUF tensor; quantized control vectors are not supported."""
+    from gguf import GGMLQuantizationType
+
+    floats = (GGMLQuantizationType.F32, GGMLQuantizationType.F16)
+    if t.tensor_type not in floats:
+        raise EmsteerError(f"{path}: tensor {t.name!r} is stored as {t.tensor_type.name}; control vectors must be "
+                           "F32 or F16 (re-export without quantization).")
+    data = np.asarray(t.data, dtype=np.float32).reshape(-1)
+    if int(np.prod(t.shape)) != data.size:
+        raise EmsteerError(f"{path}: tensor {t.name!r} holds {data.size} values, not the {tuple(t.shape)} its header says.")
+    return torch.from_numpy(data.copy())
 
 
 def import_vector(path: str | Path, *, layer: int | None = None) -> Artifact:

@@ -6,10 +6,12 @@ position 0 (the attention sink, whose norm is tens of times larger) and padding.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
 
+from emsteer.errors import EmsteerError
 from emsteer.models import LoadedModel
 from emsteer.steering.hooks import capture_residuals
 
@@ -69,7 +71,16 @@ def measure_reference_norms(
             norms = store[layer][0].float().norm(dim=-1)
             totals[layer] += float(norms[keep].sum())
         count += int(keep.sum())
-    return {layer: totals[layer] / count for layer in layers}
+    if count == 0:
+        raise EmsteerError("measure_reference_norms: the prompts have no token after position 0 to measure.")
+    norms = {layer: totals[layer] / count for layer in layers}
+    for layer, r in norms.items():
+        if not (math.isfinite(r) and r > 0):
+            raise EmsteerError(
+                f"{lm.name} gave a mean residual norm of {r} at layer {layer}: its activations are not finite "
+                "(try --dtype float32) or zero, so relative magnitudes cannot be measured."
+            )
+    return norms
 
 
 def with_reference_norms(artifact, lm: LoadedModel):
