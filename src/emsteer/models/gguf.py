@@ -1,4 +1,8 @@
-"""GGUF checkpoints: dequantize once with transformers and keep a float safetensors copy."""
+"""GGUF checkpoints: dequantize once with transformers and keep a float safetensors copy.
+
+A file is checked before transformers sees it: one that is not GGUF, or a llama.cpp / repeng
+control vector (a steering vector, not a model), is an EmsteerError that says what to do.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,36 @@ import hashlib
 import shutil
 import tempfile
 from pathlib import Path
+
+from emsteer.errors import EmsteerError
+
+
+def check_model_gguf(gguf: Path) -> None:
+    """Raise EmsteerError unless ``gguf`` is a readable GGUF file holding a model."""
+    from gguf import GGUFReader
+
+    try:
+        reader = GGUFReader(str(gguf))
+    except Exception as err:  # gguf raises ValueError, struct errors, OSError ... for garbage
+        raise EmsteerError(f"{gguf} is not a readable GGUF file ({type(err).__name__}: {err}).") from None
+    arch = _architecture(reader)
+    if arch == "controlvector" or any(t.name.startswith("direction.") for t in reader.tensors):
+        raise EmsteerError(
+            f"{gguf} is a control vector (a steering vector), not a model: pass it as --vector, "
+            "and give the model it steers with --model."
+        )
+    if not reader.tensors:
+        raise EmsteerError(f"{gguf} is a GGUF file without tensors: not a model checkpoint.")
+
+
+def _architecture(reader) -> str | None:
+    field = reader.fields.get("general.architecture")
+    if field is None:
+        return None
+    try:
+        return bytes(field.parts[field.data[0]]).decode(errors="replace")
+    except (IndexError, TypeError, ValueError):
+        return None
 
 
 def dequantize_gguf(gguf: Path, out_dir: Path, *, name: str) -> Path:
@@ -37,11 +71,18 @@ def cached_gguf(gguf: Path, cache_root: Path, log=print) -> Path:
     target = cache_root / "gguf" / f"{gguf.stem}-{gguf_cache_key(gguf)}"
     if (target / "config.json").is_file():
         return target
+    check_model_gguf(gguf)
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".gguf-", dir=target.parent))
     try:
         log(f"Dequantizing {gguf.name} once into {target} ...")
-        dequantize_gguf(gguf, work / "model", name=gguf.stem)
+        try:
+            dequantize_gguf(gguf, work / "model", name=gguf.stem)
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
+            raise EmsteerError(
+                f"transformers could not load {gguf} as a model ({type(err).__name__}: {err}); it needs a GGUF "
+                "of a supported architecture (Qwen2/3, Llama, Mistral, Gemma 2/3)."
+            ) from None
         (work / "model").rename(target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
