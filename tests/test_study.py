@@ -139,6 +139,8 @@ def test_yaml_errors_name_the_file_and_line(tmp_path):
 def test_relative_paths_resolve_against_the_config(tmp_path):
     cfg_file = tmp_path / "study.yaml"
     cfg_file.write_text("name: rel\ntasks:\n  - {name: mine, path: data/mine.jsonl}\n")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "mine.jsonl").write_text("")  # the files a study names must exist
     cfg = load_study(cfg_file)
     assert cfg.output == tmp_path / "runs" / "rel"
     assert cfg.task_specs()[0].path == tmp_path / "data" / "mine.jsonl"

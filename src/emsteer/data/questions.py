@@ -10,8 +10,9 @@ A file is a list of entries::
       judge: gpt-4o-2024-08-06             # optional, informational
       judge_prompts: {aligned: "...{answer}...", coherent: ...}   # any metric names
 
-YAML anchors and aliases work (the built-in set shares its judge prompts that way). Every
-problem is an EmsteerError naming the file, the line and id of the entry, and the field.
+YAML anchors and aliases work (the built-in set shares its judge prompts that way), within
+bounds (emsteer.yamlio: file size, nesting, alias expansion), so an alias bomb fails at once.
+Every problem is an EmsteerError naming the file, the line and id of the entry, and the field.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ from typing import Any
 import yaml
 
 from emsteer.errors import EmsteerError
+from emsteer.yamlio import check_file_size, compose_bounded
 
 DEFAULT_TYPE = "free_form_judge_0_100"
 BUILTIN_QUESTIONS = "questions.yaml"  # under emsteer/data/builtin/
+MAX_QUESTION_FILE_BYTES = 20 * 1024 * 1024
 KNOWN_FIELDS = frozenset({"id", "type", "paraphrases", "samples_per_paraphrase", "judge", "judge_prompts", "system"})
 
 # str.format-compatible escapes ({{ and }}) plus the two placeholders; every other brace is literal.
@@ -103,6 +106,7 @@ def builtin_questions_path() -> Path:
 def load_questions(path: str | Path | None = None) -> list[Question]:
     """Load and validate a question YAML file; ``None`` loads the built-in set."""
     path = builtin_questions_path() if path is None else Path(path).expanduser()
+    check_file_size(path, MAX_QUESTION_FILE_BYTES, "a question file")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -143,7 +147,7 @@ def _parse_yaml(text: str, path: Path) -> tuple[Any, list[int]]:
     """safe_load plus the 1-based line of every top-level entry (for error messages)."""
     loader = _Loader(text)
     try:
-        node = loader.get_single_node()
+        node = compose_bounded(loader, str(path))
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)

@@ -2,10 +2,17 @@
 
 Errors name the file and the field (``methods[2]``, ``magnitudes.relative``) and what was
 expected. Every field has a sensible default, so a study file lists only what it varies.
+
+A study file is validated whole before anything is written: the YAML is bounded (size,
+nesting, alias expansion), ``name`` is a name (letters, digits, ``._-``), ``output`` must lie
+inside the config's folder (a shared study file cannot write elsewhere; ``emsteer run --output``
+can), and the files, tasks, questions and judges it names must exist.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -13,11 +20,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from emsteer.errors import EmsteerError
+from emsteer.yamlio import check_file_size, compose_bounded
 
 STEERING_METHODS = ("optimized", "mean-diff", "pca", "subspace", "svd")
 TRAINED_METHODS = ("optimized", "subspace")  # per-epoch checkpoints: the epochs factor
 RANKED_METHODS = ("subspace", "svd")
 ALL_METHODS = ("none", *STEERING_METHODS, "lora")
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+MAX_STUDY_FILE_BYTES = 1024 * 1024
 
 
 class _Strict(BaseModel):
@@ -97,6 +107,14 @@ class StudyConfig(_Strict):
     embedding: bool = True
     efficacy: EfficacySettings = Field(default_factory=EfficacySettings)
 
+    @field_validator("name")
+    @classmethod
+    def _a_name(cls, name: str) -> str:
+        if not NAME.fullmatch(name):
+            raise ValueError(f"must be a name of letters, digits, '.', '_' and '-' (starting with a letter or digit, "
+                             f"at most 100 characters), not a path; got {name!r}")
+        return name
+
     @field_validator("methods")
     @classmethod
     def _known_methods(cls, methods: list[str]) -> list[str]:
@@ -154,8 +172,11 @@ def _where(loc: tuple) -> str:
     return out or "(top level)"
 
 
-def parse_study(data: object, *, source: str = "<study>", base: Path | None = None) -> StudyConfig:
-    """Validate a study mapping; paths in it are relative to ``base`` (the config's directory)."""
+def parse_study(data: object, *, source: str = "<study>", base: Path | None = None, confine: bool = False) -> StudyConfig:
+    """Validate a study mapping; paths in it are relative to ``base`` (the config's directory).
+
+    ``confine``: the output must lie inside ``base`` (for study files, which may come from anyone).
+    """
     if not isinstance(data, dict):
         raise EmsteerError(f"{source}: a study config is a mapping of fields (name, models, methods, ...).")
     try:
@@ -179,6 +200,8 @@ def parse_study(data: object, *, source: str = "<study>", base: Path | None = No
         return None if p is None else p if p.is_absolute() else base / p
 
     config.output = resolve(config.output) or base / "runs" / config.name
+    if confine:
+        _check_inside(config.output, base, source)
     config.eval.questions = resolve(config.eval.questions)
     for t in config.tasks:
         if isinstance(t, TaskSpec):
@@ -186,15 +209,67 @@ def parse_study(data: object, *, source: str = "<study>", base: Path | None = No
     return config
 
 
+def _check_inside(output: Path, base: Path, source: str) -> None:
+    """Lexically (so a symlinked runs/ folder still works): no '..' or absolute path out of ``base``."""
+    folder = os.path.normpath(os.path.abspath(base))
+    target = os.path.normpath(os.path.abspath(output))
+    if os.path.commonpath([folder, target]) != folder:
+        raise EmsteerError(
+            f"{source}: invalid study config:\n  output: {output} lies outside the config's folder {folder}; "
+            "a study file may only write inside its own folder (use a relative path like runs/NAME)"
+        )
+
+
+def check_inputs(config: StudyConfig, source: str) -> None:
+    """The files, tasks, questions and judges a config names exist (cheap checks, nothing loaded big)."""
+    from emsteer.data.questions import load_questions
+    from emsteer.data.tasks import get_task
+    from emsteer.judging import JUDGE_BACKENDS
+
+    def fail(where: str, message: str) -> None:
+        raise EmsteerError(f"{source}: invalid study config:\n  {where}: {message}")
+
+    for i, spec in enumerate(config.task_specs()):
+        for field, p in (("path", spec.path), ("safe_path", spec.safe_path)):
+            if p is not None and not p.is_file():
+                fail(f"tasks[{i}].{field}", f"file {p} does not exist")
+        if spec.path is None:
+            try:
+                get_task(spec.name)
+            except EmsteerError as err:
+                fail(f"tasks[{i}]", str(err))
+    if config.eval.questions is not None and not config.eval.questions.is_file():
+        fail("eval.questions", f"file {config.eval.questions} does not exist")
+    known = {q.id for q in load_questions(config.eval.questions)}
+    missing = [q for q in config.eval.question_ids or [] if q not in known]
+    if missing:
+        fail("eval.question_ids", f"{', '.join(missing)} not in the question set")
+    for i, spec in enumerate(config.judges):
+        if spec.strip().partition(":")[0] not in JUDGE_BACKENDS:
+            fail(f"judge[{i}]" if isinstance(config.judge, list) else "judge",
+                 f"unknown judge backend in {spec!r}; known: {', '.join(JUDGE_BACKENDS)}")
+
+
 def load_study(path: str | Path) -> StudyConfig:
-    """Read and validate a study YAML file."""
+    """Read and validate a study YAML file, whole, before anything is written."""
     path = Path(path)
     if not path.is_file():
         raise EmsteerError(f"Study config {path} does not exist.")
+    check_file_size(path, MAX_STUDY_FILE_BYTES, "a study config")
     try:
-        data = yaml.safe_load(path.read_text())
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise EmsteerError(f"{path}: not valid UTF-8 ({err.reason} at byte {err.start})") from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = compose_bounded(loader, str(path))
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise EmsteerError(f"{path}:{where} is not valid YAML: {getattr(err, 'problem', err)}") from None
-    return parse_study(data, source=str(path), base=path.parent)
+    finally:
+        loader.dispose()
+    config = parse_study(data, source=str(path), base=path.parent, confine=True)
+    check_inputs(config, str(path))
+    return config

@@ -1,0 +1,86 @@
+"""Bounds for the YAML files emsteer reads (question sets, study configs).
+
+YAML aliases let a 900-byte file describe a billion nodes ("billion laughs"): safe_load builds
+shared references quickly, but anything that walks the result (validation, copying) expands
+them and runs out of time and memory. So a file is refused when it is larger than its reader
+allows, nests too deeply, refers to itself, or when its node graph, aliases expanded, exceeds a
+node budget; this is checked on the composed graph, before anything is constructed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from emsteer.errors import EmsteerError
+
+MAX_EXPANDED_NODES = 1_000_000  # scalars + sequences + mappings, every alias counted where it is used
+ALIAS_FACTOR = 10  # a large file without aliases may hold more nodes: allow 10x its own graph
+MAX_DEPTH = 200  # nesting levels (PyYAML's composer recurses)
+
+
+def check_file_size(path: Path, max_bytes: int, what: str) -> None:
+    """Refuse ``path`` when it is larger than ``max_bytes`` (before reading it)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return  # the reader reports a missing file in its own words
+    if size > max_bytes:
+        raise EmsteerError(
+            f"{path}: {size:,} bytes is too large for {what} (at most {max_bytes:,}); is this the right file?"
+        )
+
+
+def compose_bounded(loader: yaml.BaseLoader, source: str) -> yaml.Node | None:
+    """The document's node graph from ``loader``, refused when it is too deep, cyclic or, aliases
+    expanded, too large. YAML syntax errors propagate as yaml.YAMLError."""
+    try:
+        node = loader.get_single_node()
+    except RecursionError:
+        raise EmsteerError(f"{source}: the YAML nests too deeply to read (at most {MAX_DEPTH} levels).") from None
+    if node is not None:
+        _check_graph(node, source)
+    return node
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _check_graph(root: yaml.Node, source: str) -> None:
+    """Expanded node count (memoised over the shared graph), depth and cycles, without recursion."""
+    expanded: dict[int, int] = {}
+    on_path: set[int] = set()
+    distinct = 0
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            expanded[key] = 1 + sum(expanded[id(c)] for c in _children(node))
+            continue
+        if key in expanded:
+            continue
+        if key in on_path:
+            raise EmsteerError(f"{source}: line {node.start_mark.line + 1}: a YAML alias refers to itself; "
+                               "recursive documents are not supported.")
+        if depth > MAX_DEPTH:
+            raise EmsteerError(f"{source}: line {node.start_mark.line + 1}: the YAML nests more than {MAX_DEPTH} "
+                               "levels deep.")
+        distinct += 1
+        on_path.add(key)
+        stack.append((node, depth, True))
+        stack.extend((c, depth + 1, False) for c in _children(node))
+    total = expanded[id(root)]
+    budget = max(MAX_EXPANDED_NODES, ALIAS_FACTOR * distinct)
+    if total > budget:
+        raise EmsteerError(
+            f"{source}: its YAML aliases expand to {total:,} nodes (at most {budget:,}); "
+            "this looks like an alias bomb, not a question set or study config."
+        )
