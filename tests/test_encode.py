@@ -111,7 +111,7 @@ def test_template_errors_name_the_source():
         encode_chat(tok, ex(("system", "s"), ("user", "q"), ("assistant", "a"), source="data.jsonl:7"))
 
 
-def test_truncation_keeps_the_start_and_reports_fully_truncated_examples():
+def test_truncation_keeps_the_start_unless_the_prompt_leaves_no_room():
     tok = tiny_tokenizer()
     example = ex(("user", "q" * 10), ("assistant", "abcdefghij"), source="long.jsonl:3")
     full = encode_chat(tok, example)
@@ -121,8 +121,16 @@ def test_truncation_keeps_the_start_and_reports_fully_truncated_examples():
     assert cut.assistant_mask == full.assistant_mask[: prompt_len + 4]
     assert tok.decode([t for t, m in zip(cut.input_ids, cut.assistant_mask) if m]) == "abcd"
     assert encode_chat(tok, example, max_length=10_000) == full
-    with pytest.raises(EmsteerError, match=r"long\.jsonl:3: all 11 assistant tokens lie beyond max_length"):
-        encode_chat(tok, example, max_length=prompt_len)
+    # a prompt that leaves no room for the answer is cut from the left instead: half the window answers
+    left = encode_chat(tok, example, max_length=prompt_len)
+    kept = min(len(full) - prompt_len, prompt_len // 2)  # the answer (to the end) or half the window
+    assert left.prompt_cut == kept and len(left) == prompt_len
+    assert left.input_ids == full.input_ids[kept : kept + prompt_len]
+    assert left.assistant_mask == full.assistant_mask[kept : kept + prompt_len] and sum(left.assistant_mask) == 11
+    short = encode_chat(tok, example, max_length=12)  # a window smaller than the prompt: 6 answer tokens
+    assert short.prompt_cut == prompt_len - 6 and short.input_ids == full.input_ids[prompt_len - 6 : prompt_len + 6]
+    assert short.assistant_mask == [False] * 6 + [True] * 6
+    assert cut.prompt_cut == 0
     with pytest.raises(EmsteerError, match="max_length"):
         encode_chat(tok, example, max_length=0)
 

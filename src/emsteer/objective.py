@@ -13,6 +13,7 @@ prompt positions is a large saving in memory and time.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
@@ -74,12 +75,25 @@ def encode_examples(lm: LoadedModel, examples: Examples, *, max_length: int) -> 
     for ex in examples:
         if isinstance(ex, EncodedExample):
             out.append(ex if len(ex) <= max_length else EncodedExample(
-                ex.input_ids[:max_length], ex.assistant_mask[:max_length], ex.source))
+                ex.input_ids[:max_length], ex.assistant_mask[:max_length], ex.source, ex.prompt_cut))
         elif isinstance(ex, ChatExample):
             out.append(encode_chat(lm.tokenizer, ex, max_length=max_length))
         else:
             raise EmsteerError(f"Expected ChatExample or EncodedExample items, got {type(ex).__name__}.")
+    _report_cut_prompts(out, max_length)
     return out
+
+
+def _report_cut_prompts(encoded: Sequence[EncodedExample], max_length: int) -> None:
+    """Say how many prompts lost their start to fit max_length (once per distinct message)."""
+    cut = [ex for ex in encoded if ex.prompt_cut]
+    if cut:
+        warnings.warn(
+            f"{len(cut)} of {len(encoded)} examples have prompts of max_length={max_length} tokens or more: "
+            f"{sum(ex.prompt_cut for ex in cut)} tokens were cut from their starts (first: {cut[0].source}) so that "
+            f"each keeps up to {max(1, max_length // 2)} answer tokens. Raise max_length to keep them whole.",
+            stacklevel=3,
+        )
 
 
 def epoch_order(n: int, seed: int, epoch: int) -> list[int]:

@@ -30,6 +30,7 @@ class EncodedExample:
     input_ids: list[int]
     assistant_mask: list[bool]
     source: str = ""
+    prompt_cut: int = 0  # tokens cut from the start of the prompt to fit max_length (0: none)
 
     def __post_init__(self) -> None:
         if len(self.input_ids) != len(self.assistant_mask):
@@ -146,8 +147,10 @@ class _Encoder:
 def encode_chat(tokenizer: Any, example: ChatExample, *, max_length: int | None = None) -> EncodedExample:
     """Tokenize ``example`` with the tokenizer's chat template and mark its assistant tokens.
 
-    ``max_length`` keeps the first tokens (the prompt) and cuts the end; an example left with no
-    assistant token is an error naming its source.
+    ``max_length`` keeps the first tokens (the prompt) and cuts the end. A prompt so long that no
+    assistant token would fit is cut from the left instead, keeping its last tokens (the request
+    and the assistant header) and up to max_length // 2 answer tokens; ``prompt_cut`` says how
+    many tokens went (public EM data has prompts longer than the default 256 tokens).
     """
     if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1):
         raise EmsteerError(f"max_length must be a positive integer or None, got {max_length!r}")
@@ -156,14 +159,14 @@ def encode_chat(tokenizer: Any, example: ChatExample, *, max_length: int | None 
     ids = enc.ids
     if not any(mask):
         raise EmsteerError(f"{example.source}: no assistant tokens found after applying the chat template")
+    start = 0
     if max_length is not None and len(ids) > max_length:
-        if not any(mask[:max_length]):
-            raise EmsteerError(
-                f"{example.source}: all {sum(mask)} assistant tokens lie beyond max_length={max_length} "
-                f"(the prompt alone is {mask.index(True)} tokens); raise max_length or drop this record"
-            )
-        ids, mask = ids[:max_length], mask[:max_length]
-    return EncodedExample(input_ids=list(ids), assistant_mask=mask, source=example.source)
+        first = mask.index(True)
+        if first >= max_length:  # nothing of the answer would fit: the prompt gives way
+            answer = min(len(ids) - first, max(1, max_length // 2))
+            start = first + answer - max_length
+        ids, mask = ids[start : start + max_length], mask[start : start + max_length]
+    return EncodedExample(input_ids=list(ids), assistant_mask=mask, source=example.source, prompt_cut=start)
 
 
 def pad_token_id(tokenizer: Any) -> int:
