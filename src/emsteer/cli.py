@@ -328,7 +328,7 @@ def _examples(task: str | None, data: Path | None):
 def build(
     output: Annotated[Path, typer.Option("--output", "-o", help="Artifact file (.safetensors), or a directory for per-epoch checkpoints of trained methods.")],
     method: Annotated[str, typer.Option(help="optimized (trained vector), mean-diff (CAA), pca, subspace (trained rank-k) or svd (rank-k truncation of per-example mean differences).")] = "optimized",
-    task: Annotated[Optional[str], typer.Option(help="Narrow task by name: insecure_code (built-in default), insecure, bad_medical_advice, risky_financial_advice, extreme_sports ...")] = None,
+    task: Annotated[Optional[str], typer.Option(help="Narrow task by name: insecure_code (built-in default), everyday_advice (built-in), insecure, bad_medical_advice, risky_financial_advice, extreme_sports ...")] = None,
     data: Annotated[Optional[Path], typer.Option(help="Narrow-task chat JSONL(.gz) instead of --task.")] = None,
     safe_data: Annotated[Optional[Path], typer.Option(help="Safe answers to the same prompts (mean-diff, pca, svd). Default: the task's paired safe set, else the model's own answers.")] = None,
     layer: Annotated[Optional[int], typer.Option(help="Layer to steer (default: the middle block).")] = None,
