@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from concurrent.futures import CancelledError, ThreadPoolExecutor, as_completed
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -78,6 +78,37 @@ def distribution_from_top_logprobs(
                 label_probs[label] = label_probs.get(label, 0.0) + p
                 break
     return numbers, label_probs
+
+
+class _RedactSecrets(logging.Filter):
+    """On httpx's logger (its INFO lines carry each request URL): mask every judge's secrets."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            text = record.getMessage()
+            clean = redact_text(text, sorted(self.secrets, key=len, reverse=True))
+            if clean != text:
+                record.msg, record.args = clean, None
+        return True
+
+
+_HTTPX_FILTER = _RedactSecrets()
+logging.getLogger("httpx").addFilter(_HTTPX_FILTER)
+
+
+def _split_credentials(url: str) -> tuple[str, httpx.BasicAuth | None]:
+    """The URL without user:password, and those as Basic auth (what httpx would do with them),
+    so that no request URL that httpx logs carries the password."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    parsed = httpx.URL(url)
+    clean = urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, parts.query, parts.fragment))
+    return clean, httpx.BasicAuth(parsed.username, parsed.password)
 
 
 def _is_local(base_url: str) -> bool:
@@ -177,8 +208,10 @@ class OpenAIJudge:
         self.backoff_max = float(backoff_max)
         self.identity = f"openai:{model}@{shown}"
         self.__key = key  # name-mangled and excluded from repr
-        self.__endpoint = f"{base}/chat/completions"
+        endpoint, self.__auth = _split_credentials(base)
+        self.__endpoint = f"{endpoint}/chat/completions"
         self.__secrets = [s for s in (key, *url_secrets(base)) if s]
+        _HTTPX_FILTER.secrets.update(self.__secrets)
         self._replies = {"with": 0, "without": 0}  # 200 replies with / without logprobs, over this judge's life
         self._replies_lock = threading.Lock()
 
@@ -219,7 +252,7 @@ class OpenAIJudge:
         fatal: EmsteerError | None = None
         failures: list[str] = []
         with (
-            httpx.Client(headers=headers, timeout=self.timeout, limits=limits) as client,
+            httpx.Client(headers=headers, timeout=self.timeout, limits=limits, auth=self.__auth) as client,
             ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(requests))) as pool,
         ):
             futures = {pool.submit(self._judge_one, client, r, stop): i for i, r in enumerate(requests)}

@@ -163,6 +163,10 @@ class SteeringVector:
         if not self.vectors:
             raise EmsteerError("A steering vector needs at least one layer.")
         self.vectors = {int(k): v.reshape(-1) for k, v in self.vectors.items()}
+        sizes = sorted({int(v.numel()) for v in self.vectors.values()})
+        if len(sizes) > 1:
+            raise EmsteerError(f"The steering vector's layers differ in size ({' and '.join(map(str, sizes))}); "
+                               "every layer of one model has the same hidden size.")
         for layer, v in self.vectors.items():
             _check_finite(f"Steering vector at layer {layer}", v)
             _check_nonzero(f"Steering vector at layer {layer}", v)
@@ -287,10 +291,13 @@ def save_artifact(artifact: Artifact, path: str | Path) -> Path:
     path = Path(path)
     if path.suffix != ".safetensors":
         path = path.with_suffix(path.suffix + ".safetensors") if path.suffix else path.with_suffix(".safetensors")
-    if isinstance(artifact, SteeringSubspace):
-        artifact.check_steers()
-    if not isinstance(artifact.metadata, Mapping):
-        raise EmsteerError(f"Artifact metadata must be a mapping, got {type(artifact.metadata).__name__}.")
+    try:
+        if isinstance(artifact, SteeringSubspace):
+            artifact.check_steers()
+        if not isinstance(artifact.metadata, Mapping):
+            raise EmsteerError(f"artifact metadata must be a mapping, got {type(artifact.metadata).__name__}.")
+    except EmsteerError as err:
+        raise EmsteerError(f"{path}: not saved: {err}") from None
     header = {
         "format": FORMAT,
         "kind": artifact.kind,

@@ -501,7 +501,7 @@ class ResultsStore:
         out = Path(out)
         fmt = fmt.lower()
         if fmt not in ("parquet", "csv", "jsonl"):
-            raise EmsteerError(f"Unknown export format {fmt!r}: use parquet, csv or jsonl.")
+            raise EmsteerError(f"{out}: unknown export format {fmt!r}; name the file .parquet, .csv or .jsonl.")
         if out.is_dir():
             raise EmsteerError(f"{out} is a folder; give the export a file name like {out / ('answers.' + fmt)}.")
         table = self.answers_table()

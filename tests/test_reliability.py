@@ -1,0 +1,1058 @@
+"""Reliability and security (issue 13): faults, tampering, secrets and bad input never cost data or truth.
+
+- a bad-input corpus: every case is an EmsteerError naming the file and the line or field, and
+  leaves every file under the test's folder (and emsteer's cache) exactly as it was;
+- a fault-injecting OpenAI-compatible server: a batch completes with every request judged
+  exactly once (after at most one re-run for the unscored ones), no prompt sent more often
+  than its retry limit per run;
+- tamper tests for every field of an artifact file;
+- URL credentials never reach a file, a log or a message;
+- the public EM training sets encode with the defaults.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import inspect
+import json
+import logging
+import math
+import os
+import sqlite3
+import sys
+import time
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from faulty_openai import FaultyOpenAI
+from openai_server import FakeOpenAI
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+from emsteer.errors import EmsteerError
+from emsteer.judging.base import JudgeRequest
+from emsteer.judging.cache import CachedJudge, JudgmentCache, judgment_key
+from emsteer.judging.failures import FailedJudgment, JudgeError
+from emsteer.judging.openai import OpenAIJudge
+from emsteer.steering import SteeringSubspace, SteeringVector, import_vector, load_artifact, save_artifact
+from emsteer.steering.artifacts import LEGACY_FORMAT, _legacy_hash
+from emsteer.studies.store import ResultsStore
+
+FAST = {"backoff_base": 0.001, "backoff_max": 0.01}
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Every file under root with its size, mtime and leading bytes: 'nothing written' is equality."""
+    out = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            st = p.stat()
+            out[str(p.relative_to(root))] = (st.st_size, st.st_mtime_ns, p.read_bytes()[:4096])
+        elif p.is_dir():
+            out[str(p.relative_to(root)) + "/"] = (0, 0, b"")
+    return out
+
+
+def make_store(path: Path, n: int = 3) -> Path:
+    """A small valid results store: one condition, ``n`` samples, one judgment each, an efficacy row."""
+    with ResultsStore(path) as store:
+        store.set_meta("judge", "test:j")
+        store.add_condition({"id": "c1", "name": "baseline", "kind": "baseline", "model": "m", "model_revision": "r",
+                             "factors": {"method": "none"}, "spec": {"seed": 0}})
+        store.add_samples([{"id": f"s{i}", "condition_id": "c1", "question_id": "q", "paraphrase_index": 0,
+                            "sample_index": i, "seed": i, "system": None, "question": "hi?", "response": f"answer {i}",
+                            "prompt_tokens": 3, "completion_tokens": 2, "finish_reason": "stop"} for i in range(n)])
+        store.add_judgments([(f"s{i}", "aligned", "test:j", 90.0, 1.0, None) for i in range(n)])
+        store.add_efficacy("c1", "heldout_nll", "t", 1.0, {"n": 1})
+    return path
+
+
+def edit_sqlite(path: Path, sql: str) -> None:
+    db = sqlite3.connect(path)
+    db.execute(sql)
+    db.commit()
+    db.close()
+
+
+def write_gguf(path: Path, tensors: dict[str, np.ndarray], arch: str = "controlvector") -> Path:
+    import gguf
+
+    writer = gguf.GGUFWriter(str(path), arch)
+    for name, t in tensors.items():
+        writer.add_tensor(name, t)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
+
+
+BOMB = "".join(
+    [f'{c}: &{c} ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' for c in "a"]
+    + [f"{c}: &{c} [{','.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi")]
+)
+
+
+# -- the bad-input corpus ---------------------------------------------------------------------
+
+CASES: dict[str, Callable[[Path], tuple[Callable[[], object], str]]] = {}
+
+
+def case(name: str):
+    def register(fn):
+        CASES[name] = fn
+        return fn
+
+    return register
+
+
+def esc(p: Path) -> str:
+    import re
+
+    return re.escape(str(p))
+
+
+# stores (items 7 and 9)
+
+@case("store-foreign-sqlite-show")
+def _(tmp):
+    db = tmp / "foreign.sqlite"
+    edit_sqlite(db, "CREATE TABLE notes (x)")
+    return lambda: ResultsStore(db, create=False), esc(db) + r" is not an emsteer results file \(tables found: notes"
+
+
+@case("store-foreign-sqlite-eval")
+def _(tmp):
+    db = tmp / "foreign.sqlite"
+    edit_sqlite(db, "CREATE TABLE notes (x)")
+    return lambda: ResultsStore(db), esc(db) + r" is not an emsteer results file \(tables found: notes"
+
+
+@case("store-empty-file")
+def _(tmp):
+    db = tmp / "empty.sqlite"
+    db.write_bytes(b"")
+    return lambda: ResultsStore(db, create=False), esc(db) + r" is not an emsteer results file \(it is empty\)"
+
+
+@case("store-text-file")
+def _(tmp):
+    db = tmp / "notes.sqlite"
+    db.write_text("hello, not a database\n" * 50)
+    return lambda: ResultsStore(db, create=False), esc(db) + r" .*not an SQLite database"
+
+
+@case("store-text-file-eval")
+def _(tmp):
+    db = tmp / "notes.sqlite"
+    db.write_text("hello, not a database\n" * 50)
+    return lambda: ResultsStore(db), esc(db) + r" .*not an SQLite database"
+
+
+@case("store-is-a-folder")
+def _(tmp):
+    (tmp / "results.sqlite").mkdir()
+    return lambda: ResultsStore(tmp / "results.sqlite", create=False), esc(tmp / "results.sqlite") + " is a folder"
+
+
+@case("store-missing")
+def _(tmp):
+    return lambda: ResultsStore(tmp / "none.sqlite", create=False), esc(tmp / "none.sqlite") + " does not exist"
+
+
+@case("store-schema-version-not-an-integer")
+def _(tmp):
+    db = make_store(tmp / "r.sqlite")
+    edit_sqlite(db, "UPDATE meta SET value = '\"two\"' WHERE key = 'schema_version'")
+    return lambda: ResultsStore(db, create=False), esc(db) + r": meta\.schema_version must be an integer, found 'two'"
+
+
+@case("store-schema-version-not-json")
+def _(tmp):
+    db = make_store(tmp / "r.sqlite")
+    edit_sqlite(db, "UPDATE meta SET value = 'v1.0' WHERE key = 'schema_version'")
+    return lambda: ResultsStore(db, create=False), esc(db) + r": meta\.schema_version is not valid JSON"
+
+
+@case("store-schema-version-newer")
+def _(tmp):
+    db = make_store(tmp / "r.sqlite")
+    edit_sqlite(db, "UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+    return lambda: ResultsStore(db, create=False), esc(db) + r" has results schema 7"
+
+
+@case("store-meta-not-json")
+def _(tmp):
+    db = make_store(tmp / "r.sqlite")
+    edit_sqlite(db, "UPDATE meta SET value = '{judge' WHERE key = 'judge'")
+
+    def show():
+        with ResultsStore(db, create=False) as s:
+            s.get_meta("judge")
+    return show, esc(db) + r": meta\.judge is not valid JSON"
+
+
+@case("store-condition-factors-not-json")
+def _(tmp):
+    db = make_store(tmp / "r.sqlite")
+    edit_sqlite(db, "UPDATE conditions SET factors = 'method=none'")
+
+    def show():
+        from emsteer.evaluation.summary import condition_results
+
+        with ResultsStore(db, create=False) as s:
+            condition_results(s)
+    return show, esc(db) + r": conditions row c1 field factors is not valid JSON"
+
+
+@case("store-artifact-metadata-not-json")
+def _(tmp):
+    db = make_store(tmp / "r.sqlite")
+    with ResultsStore(db) as s:
+        s.add_artifact("a1", SteeringVector({1: torch.ones(4)}), None)
+    edit_sqlite(db, "UPDATE artifacts SET metadata = '{'")
+
+    def read():
+        with ResultsStore(db, create=False) as s:
+            s.artifacts()
+    return read, esc(db) + r": artifacts row a1 field metadata is not valid JSON"
+
+
+@case("store-artifact-tensors-truncated")
+def _(tmp):
+    db = make_store(tmp / "r.sqlite")
+    with ResultsStore(db) as s:
+        s.add_artifact("a1", SteeringVector({1: torch.ones(4)}), None)
+    edit_sqlite(db, "UPDATE artifacts SET tensors = X'0000803F00'")
+
+    def read():
+        with ResultsStore(db, create=False) as s:
+            s.artifacts()
+    return read, esc(db) + r": artifacts row a1 field tensors do not match its layers"
+
+
+@case("store-efficacy-detail-not-json")
+def _(tmp):
+    db = make_store(tmp / "r.sqlite")
+    edit_sqlite(db, "UPDATE efficacy SET detail = 'n=1'")
+
+    def read():
+        with ResultsStore(db, create=False) as s:
+            s.efficacy()
+    return read, esc(db) + r": efficacy row c1/heldout_nll field detail is not valid JSON"
+
+
+@case("store-corrupt-page")
+def _(tmp):
+    db = make_store(tmp / "r.sqlite", n=300)
+    data = bytearray(db.read_bytes())
+    page = 4096
+    for off in range(2 * page, len(data), page):  # every page after the schema: b-tree headers destroyed
+        data[off : off + 64] = b"\xff" * 64
+    db.write_bytes(bytes(data))
+
+    def export():
+        with ResultsStore(db, create=False) as s:
+            s.export(tmp / "out" / "answers.csv", "csv")
+    return export, esc(db) + r": SQLite failed \(database disk image is malformed\)"
+
+
+@case("export-into-a-folder")
+def _(tmp):
+    db = make_store(tmp / "r.sqlite")
+    (tmp / "answers.csv").mkdir()
+
+    def export():
+        with ResultsStore(db, create=False) as s:
+            s.export(tmp / "answers.csv", "csv")
+    return export, esc(tmp / "answers.csv") + " is a folder"
+
+
+@case("export-under-a-file")
+def _(tmp):
+    db = make_store(tmp / "r.sqlite")
+    (tmp / "plain.txt").write_text("x")
+
+    def export():
+        with ResultsStore(db, create=False) as s:
+            s.export(tmp / "plain.txt" / "answers.csv", "csv")
+    return export, r"cannot write .*plain\.txt/answers\.csv: .*choose a writable folder"
+
+
+@case("export-unknown-format")
+def _(tmp):
+    db = make_store(tmp / "r.sqlite")
+
+    def export():
+        with ResultsStore(db, create=False) as s:
+            s.export(tmp / "answers.xlsx", "xlsx")
+    return export, esc(tmp / "answers.xlsx") + ": unknown export format 'xlsx'"
+
+
+@case("write-to-a-store-opened-read-only")
+def _(tmp):
+    db = make_store(tmp / "r.sqlite")
+
+    def write():
+        with ResultsStore(db, create=False) as s:
+            s.set_meta("judge", "other")
+    return write, esc(db) + r" is open read-only \(set_meta would change it\)"
+
+
+# artifacts (items 3 and 9)
+
+@case("vector-zero-pt")
+def _(tmp):
+    torch.save({"layer.3": torch.zeros(8)}, tmp / "zero.pt")
+    return lambda: import_vector(tmp / "zero.pt"), esc(tmp / "zero.pt") + r": Steering vector at layer 3 is zero"
+
+
+@case("vector-nan-safetensors")
+def _(tmp):
+    save_file({"direction.2": torch.tensor([1.0, math.nan, 0.0])}, str(tmp / "nan.safetensors"))
+    return lambda: import_vector(tmp / "nan.safetensors"), esc(tmp / "nan.safetensors") + r": .*layer 2 contains 1 NaN"
+
+
+@case("vector-overflowing-norm")
+def _(tmp):
+    torch.save(torch.full((64,), 3e38), tmp / "huge.pt")
+    return (lambda: import_vector(tmp / "huge.pt", layer=1),
+            esc(tmp / "huge.pt") + r": Steering vector at layer 1 has an infinite norm")
+
+
+@case("vector-layers-of-different-sizes")
+def _(tmp):
+    torch.save({"layer.1": torch.ones(8), "layer.2": torch.ones(9)}, tmp / "ragged.pt")
+    return lambda: import_vector(tmp / "ragged.pt"), esc(tmp / "ragged.pt") + r": the per-layer vectors differ in size"
+
+
+@case("vector-2d-tensor-per-layer")
+def _(tmp):
+    save_file({"layer.1": torch.ones(3, 3), "layer.2": torch.ones(3, 3)}, str(tmp / "mats.safetensors"))
+    return (lambda: import_vector(tmp / "mats.safetensors"),
+            esc(tmp / "mats.safetensors") + r": cannot tell the layer of tensor 'layer\.[12]' \(shape \(3, 3\)\)")
+
+
+@case("gguf-direction-not-a-number")
+def _(tmp):
+    path = write_gguf(tmp / "cv.gguf", {"direction.twelve": np.ones(8, dtype=np.float32)})
+    return lambda: import_vector(path), esc(path) + r": control-vector tensor 'direction\.twelve' does not name a layer"
+
+
+@case("gguf-direction-negative")
+def _(tmp):
+    path = write_gguf(tmp / "cv.gguf", {"direction.-1": np.ones(8, dtype=np.float32)})
+    return lambda: import_vector(path), esc(path) + r": control-vector tensor 'direction\.-1' does not name a layer"
+
+
+@case("gguf-zero-direction")
+def _(tmp):
+    path = write_gguf(tmp / "cv.gguf", {"direction.4": np.zeros(8, dtype=np.float32)})
+    return lambda: import_vector(path), esc(path) + r": Steering vector at layer 4 is zero"
+
+
+@case("gguf-garbage-as-vector")
+def _(tmp):
+    (tmp / "junk.gguf").write_bytes(os.urandom(2048))
+    return lambda: import_vector(tmp / "junk.gguf"), esc(tmp / "junk.gguf") + " is not a readable GGUF file"
+
+
+@case("subspace-that-cannot-steer-is-not-saved")
+def _(tmp):
+    sub = SteeringSubspace(2, torch.eye(8)[:, :2], torch.zeros(2, 8), torch.zeros(2), scale=1.0)
+    return (lambda: save_artifact(sub, tmp / "flat.safetensors"),
+            esc(tmp / "flat.safetensors") + r": not saved: Subspace at layer 2 has A = 0 and b = 0")
+
+
+# models (item 9)
+
+@case("model-garbage-gguf")
+def _(tmp):
+    from emsteer.models.loading import resolve_spec
+
+    (tmp / "model.gguf").write_bytes(b"GGUF\x03\x00\x00\x00" + os.urandom(512))
+    return lambda: resolve_spec(str(tmp / "model.gguf"), log=lambda m: None), esc(tmp / "model.gguf") + " is not a readable GGUF"
+
+
+@case("model-text-file-as-gguf")
+def _(tmp):
+    from emsteer.models.loading import resolve_spec
+
+    (tmp / "model.gguf").write_text("not a model")
+    return lambda: resolve_spec(str(tmp / "model.gguf"), log=lambda m: None), esc(tmp / "model.gguf") + " is not a readable GGUF"
+
+
+@case("model-control-vector-gguf")
+def _(tmp):
+    from emsteer.models.loading import resolve_spec
+
+    path = write_gguf(tmp / "cv.gguf", {"direction.3": np.ones(8, dtype=np.float32)})
+    return (lambda: resolve_spec(str(path), log=lambda m: None),
+            esc(path) + r" is a control vector \(a steering vector\), not a model: pass it as --vector")
+
+
+# question files (item 9)
+
+@case("questions-alias-bomb")
+def _(tmp):
+    from emsteer.data.questions import load_questions
+
+    (tmp / "q.yaml").write_text(BOMB)
+    return lambda: load_questions(tmp / "q.yaml"), esc(tmp / "q.yaml") + r": its YAML aliases expand to 490,329,064 nodes"
+
+
+@case("questions-recursive-alias")
+def _(tmp):
+    from emsteer.data.questions import load_questions
+
+    (tmp / "q.yaml").write_text("- id: a\n  paraphrases: &p [x, *p]\n")
+    return lambda: load_questions(tmp / "q.yaml"), esc(tmp / "q.yaml") + r": line 2: a YAML alias refers to itself"
+
+
+@case("questions-deep-nesting")
+def _(tmp):
+    from emsteer.data.questions import load_questions
+
+    (tmp / "q.yaml").write_text("- " * 300 + "x\n")
+    return lambda: load_questions(tmp / "q.yaml"), esc(tmp / "q.yaml") + r":.*nest"
+
+
+@case("questions-file-too-large")
+def _(tmp):
+    import emsteer.data.questions as questions
+
+    (tmp / "q.yaml").write_text("- id: a\n  paraphrases: [hi]\n" + "# padding\n" * 200)
+    limit = 512
+    return (lambda: _with_limit(questions, "MAX_QUESTION_FILE_BYTES", limit, lambda: questions.load_questions(tmp / "q.yaml")),
+            esc(tmp / "q.yaml") + r": 2,0\d\d bytes is too large for a question file \(at most 512\)")
+
+
+@case("study-file-too-large")
+def _(tmp):
+    import emsteer.studies.config as config
+
+    path, load = _study(tmp, "name: ok\n" + "# padding\n" * 200)
+    return (lambda: _with_limit(config, "MAX_STUDY_FILE_BYTES", 256, load),
+            esc(path) + r": 2,0\d\d bytes is too large for a study config \(at most 256\)")
+
+
+def _with_limit(module, name: str, value: int, fn):
+    old = getattr(module, name)
+    setattr(module, name, value)
+    try:
+        return fn()
+    finally:
+        setattr(module, name, old)
+
+
+# study configs (items 6 and 9)
+
+def _study(tmp: Path, text: str):
+    from emsteer.studies.config import load_study
+
+    (tmp / "cfg").mkdir(exist_ok=True)
+    path = tmp / "cfg" / "study.yaml"
+    path.write_text(text)
+    return path, lambda: load_study(path)
+
+
+@case("study-name-is-a-path")
+def _(tmp):
+    path, load = _study(tmp, "name: ../../escape\n")
+    return load, esc(path) + r": invalid study config:\n  name: must be a name of letters, digits"
+
+
+@case("study-name-with-slash")
+def _(tmp):
+    path, load = _study(tmp, "name: runs/x\n")
+    return load, esc(path) + r": invalid study config:\n  name: must be a name"
+
+
+@case("study-name-dot-dot")
+def _(tmp):
+    path, load = _study(tmp, "name: '..'\n")
+    return load, esc(path) + r": invalid study config:\n  name: must be a name"
+
+
+@case("study-output-escapes-the-folder")
+def _(tmp):
+    path, load = _study(tmp, "name: ok\noutput: ../../elsewhere\n")
+    return load, esc(path) + r": invalid study config:\n  output: .*elsewhere lies outside the config's folder"
+
+
+@case("study-output-absolute-elsewhere")
+def _(tmp):
+    path, load = _study(tmp, f"name: ok\noutput: {tmp / 'other'}\n")
+    return load, esc(path) + r": invalid study config:\n  output: .*other lies outside the config's folder"
+
+
+@case("study-alias-bomb")
+def _(tmp):
+    path, load = _study(tmp, "name: bomb\n" + BOMB)
+    return load, esc(path) + r": its YAML aliases expand to"
+
+
+@case("study-missing-task-file")
+def _(tmp):
+    path, load = _study(tmp, "name: ok\ntasks:\n  - {name: mine, path: data/none.jsonl}\n")
+    return load, esc(path) + r": invalid study config:\n  tasks\[0\]\.path: file .*none\.jsonl does not exist"
+
+
+@case("study-unknown-task")
+def _(tmp):
+    path, load = _study(tmp, "name: ok\ntasks: [no_such_task]\n")
+    return load, esc(path) + r": invalid study config:\n  tasks\[0\]: unknown task 'no_such_task'"
+
+
+@case("study-missing-question-file")
+def _(tmp):
+    path, load = _study(tmp, "name: ok\neval: {questions: qs.yaml}\n")
+    return load, esc(path) + r": invalid study config:\n  eval\.questions: file .*qs\.yaml does not exist"
+
+
+@case("study-unknown-question-id")
+def _(tmp):
+    path, load = _study(tmp, "name: ok\neval: {question_ids: [no_such_question]}\n")
+    return load, esc(path) + r": invalid study config:\n  eval\.question_ids: no_such_question not in the question set"
+
+
+@case("study-unknown-judge-backend")
+def _(tmp):
+    path, load = _study(tmp, "name: ok\njudge: [local, gpt4:turbo]\n")
+    return load, esc(path) + r": invalid study config:\n  judge\[1\]: unknown judge backend in 'gpt4:turbo'"
+
+
+@case("study-invalid-yaml-line")
+def _(tmp):
+    path, load = _study(tmp, "name: ok\nmethods: [none, lora\nlayers: [1]\n")
+    return load, esc(path) + r": line \d+ is not valid YAML"
+
+
+@case("study-not-utf8")
+def _(tmp):
+    (tmp / "cfg").mkdir()
+    path = tmp / "cfg" / "study.yaml"
+    path.write_bytes(b"name: \xff\xfe\n")
+    from emsteer.studies.config import load_study
+
+    return lambda: load_study(path), esc(path) + r": not valid UTF-8"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_input_is_a_clear_error_and_writes_nothing(name, tmp_path, monkeypatch):
+    monkeypatch.setenv("EMSTEER_CACHE_DIR", str(tmp_path / "emsteer-cache"))
+    action, pattern = CASES[name](tmp_path)
+    before = snapshot(tmp_path)
+    t0 = time.monotonic()
+    with pytest.raises(EmsteerError, match=pattern):
+        action()
+    assert time.monotonic() - t0 < 5, "bad input must fail fast"
+    assert snapshot(tmp_path) == before
+
+
+def test_the_corpus_is_large():
+    assert len(CASES) >= 45
+
+
+# -- read-only commands (item 7) ------------------------------------------------------------------
+
+
+def test_show_report_and_export_leave_a_store_untouched(tmp_path):
+    db = make_store(tmp_path / "r.sqlite")
+    before = snapshot(tmp_path)
+    with ResultsStore(db, create=False) as store:
+        assert store.readonly and len(store.samples()) == 3
+        table = store.answers_table()
+    assert list(table["aligned"]) == [90.0, 90.0, 90.0]
+    assert snapshot(tmp_path) == before  # no -wal/-shm, no new tables, same bytes
+    with ResultsStore(db, create=False) as store:
+        store.export(tmp_path / "out.jsonl", "jsonl")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl", "r.sqlite"]
+
+
+def test_foreign_database_keeps_its_journal_mode_and_tables(tmp_path):
+    db = tmp_path / "app.sqlite"
+    edit_sqlite(db, "CREATE TABLE users (name TEXT)")
+    for opener in (lambda: ResultsStore(db, create=False), lambda: ResultsStore(db)):
+        with pytest.raises(EmsteerError, match="not an emsteer results file"):
+            opener()
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert [r[0] for r in con.execute("SELECT name FROM sqlite_master")] == ["users"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions")
+def test_a_store_in_a_read_only_folder_still_reads(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    db = make_store(folder / "r.sqlite")
+    folder.chmod(0o555)
+    try:
+        with ResultsStore(db, create=False) as store:
+            assert len(store.samples()) == 3
+    finally:
+        folder.chmod(0o755)
+
+
+def test_a_store_being_written_is_read_through_its_wal(tmp_path):
+    db = make_store(tmp_path / "r.sqlite")
+    with ResultsStore(db) as writer:  # a run in progress: its WAL holds rows not yet checkpointed
+        writer.set_meta("fresh", 1)
+        with ResultsStore(db, create=False) as reader:
+            assert reader.get_meta("fresh") == 1
+
+
+def test_failed_judgments_are_not_stored(tmp_path):
+    db = make_store(tmp_path / "r.sqlite")
+    with ResultsStore(db) as store:
+        store.add_judgments([("s0", "coherent", "test:j", None, None, None),  # never answered
+                             ("s1", "coherent", "test:j", None, 0.1, None)])  # answered in words
+        assert [s["id"] for s in store.unjudged("coherent", "test:j")] == ["s0", "s2"]
+
+
+# -- the judge under faults (items 1 and 2) ---------------------------------------------------------
+
+
+def requests(n: int, metrics=("aligned", "coherent")) -> list[JudgeRequest]:
+    return [JudgeRequest(m, f"judge answer {i} for {m}") for i in range(n) for m in metrics]
+
+
+def run_batch(server, cache_path: Path, reqs, **kw):
+    judge = OpenAIJudge("judge-model", base_url=server.base_url, **{**FAST, "timeout": 0.2, "max_retries": 3,
+                                                                    "max_concurrency": 8, **kw})
+    with JudgmentCache(cache_path) as cache:
+        return CachedJudge(judge, cache).judge(reqs)
+
+
+def test_a_batch_under_mixed_faults_completes_with_every_request_judged_once(tmp_path, caplog):
+    reqs = requests(20)
+    attempts_per_run = 4  # max_retries = 3
+    with FaultyOpenAI(rate=0.3, max_faults=5, nonnumeric=0.3, seed=1, slow_s=0.4,
+                      words_below=attempts_per_run) as server:
+        plans = {r.prompt: server.plan(r.prompt) for r in reqs}
+        assert {k for p in plans.values() for k in p.faults} == {"429", "500", "timeout", "not_json", "no_choices",
+                                                                  "no_logprobs"}
+        too_many = {p for p, plan in plans.items() if len(plan.faults) >= attempts_per_run}
+        in_words = {p for p, plan in plans.items() if plan.in_words}
+        assert too_many and in_words  # the seed exercises both kinds of unfinished work
+
+        with caplog.at_level(logging.WARNING, logger="emsteer.judging.openai"):
+            first = run_batch(server, tmp_path / "cache.sqlite", reqs)
+        assert "failed after 4 attempt(s)" in caplog.text and "the next run asks again" in caplog.text
+        after_first = Counter(server.attempts)
+        assert max(after_first.values()) <= attempts_per_run
+        unfinished = {r.prompt for r, j in zip(reqs, first) if j.score is None}
+        assert unfinished == too_many | in_words
+        assert all(isinstance(j, FailedJudgment) for r, j in zip(reqs, first) if r.prompt in too_many)
+
+        second = run_batch(server, tmp_path / "cache.sqlite", reqs)  # the re-run asks only the unscored ones
+        resent = {p for p in server.attempts if server.attempts[p] > after_first[p]}
+        assert resent == unfinished
+        assert all(server.attempts[p] - after_first[p] <= attempts_per_run for p in resent)
+        assert [j.score for j in second] == [float(server.score(r.prompt)) for r in reqs]
+        assert all(server.answered[r.prompt] == 1 for r in reqs)  # billed for one good answer each
+        with JudgmentCache(tmp_path / "cache.sqlite") as cache:
+            assert len(cache) == len(reqs)
+
+        third = run_batch(server, tmp_path / "cache.sqlite", reqs)
+        assert third == second and sum(server.attempts.values()) == sum(after_first.values()) + sum(
+            server.attempts[p] - after_first[p] for p in resent)
+
+
+def test_an_eval_under_faults_judges_every_answer_exactly_once(tmp_path):
+    from emsteer.data.questions import Question
+    from emsteer.evaluation.run import judge_samples
+
+    db = make_store(tmp_path / "r.sqlite", n=8)
+    questions = [Question("q", ("hi?",))]
+    with FaultyOpenAI(rate=0.4, max_faults=5, nonnumeric=0.3, seed=3, slow_s=0.4, words_below=4) as server:
+        judge = CachedJudge(OpenAIJudge("judge-model", base_url=server.base_url, timeout=0.2, max_retries=3, **FAST),
+                            tmp_path / "cache.sqlite")
+        with ResultsStore(db) as store:
+            judge_samples(store, questions, judge, chunk=5, progress=False)
+            after_first = Counter(server.attempts)
+            assert max(after_first.values()) <= 4
+            missing_after_first = sum(len(store.unjudged(m, judge.identity)) for m in ("aligned", "coherent", "relevant"))
+            assert missing_after_first > 0  # some requests failed for good in the first run ...
+            judge_samples(store, questions, judge, chunk=5, progress=False)  # ... and the re-run asks them again
+            assert all(server.attempts[p] - after_first[p] <= 4 for p in server.attempts)
+            rows = store.db.execute("SELECT sample_id, metric, COUNT(*), MAX(score) FROM judgments "
+                                    "WHERE judge = ? GROUP BY sample_id, metric", (judge.identity,)).fetchall()
+    assert len(rows) == 8 * 3 and all(r[2] == 1 for r in rows)  # every answer judged exactly once per metric
+    unscored = sum(1 for r in rows if r[3] is None)
+    assert unscored == sum(server.in_words.values())  # only replies in words stay unscored (and are not cached)
+    assert all(n <= 1 for n in server.answered.values())
+    with JudgmentCache(tmp_path / "cache.sqlite") as cache:
+        assert len(cache) == 8 * 3 - unscored
+
+
+def test_replies_in_words_are_not_cached_and_are_asked_again(tmp_path):
+    reqs = requests(6, metrics=("aligned",))
+    with FaultyOpenAI(rate=0.0, nonnumeric=1.0) as server:
+        first = run_batch(server, tmp_path / "c.sqlite", reqs)
+        assert all(j.score is None and j.label is None and j.numeric_mass == 0.0 for j in first)
+        with JudgmentCache(tmp_path / "c.sqlite") as cache:
+            assert len(cache) == 0
+        second = run_batch(server, tmp_path / "c.sqlite", reqs)
+    assert [j.score for j in second] == [float(server.score(r.prompt)) for r in reqs]
+
+
+def test_old_cache_rows_without_a_score_are_ignored_and_replaced(tmp_path):
+    from emsteer.judging.base import Judgment
+    from emsteer.judging.cache import judgment_to_json
+
+    reqs = requests(2, metrics=("aligned",))
+    with FaultyOpenAI(rate=0.0, nonnumeric=0.0) as server:
+        identity = f"openai:judge-model@{server.base_url}"
+        with JudgmentCache(tmp_path / "c.sqlite") as cache:  # as an older emsteer stored a reply in words
+            key = judgment_key(identity, "aligned", reqs[0].prompt)
+            cache._conn.execute("INSERT INTO judgments VALUES (?, ?, ?, ?, ?)", (
+                key, identity, "aligned", judgment_to_json(Judgment("aligned", None, 0.0, None, identity, {})), 0.0))
+        out = run_batch(server, tmp_path / "c.sqlite", reqs)
+        assert [j.score for j in out] == [float(server.score(r.prompt)) for r in reqs]
+        assert server.attempts[reqs[0].prompt] == 1
+        with JudgmentCache(tmp_path / "c.sqlite") as cache:
+            assert cache.get_many([key])[key].score == float(server.score(reqs[0].prompt))
+
+
+def test_a_fatal_error_keeps_the_judgments_already_made(tmp_path):
+    with FakeOpenAI() as server:
+        server.fail(3)  # three normal answers ...
+        server.fail(1, status=401, message="key revoked")  # ... then the key stops working
+        judge = OpenAIJudge("judge-model", base_url=server.base_url, max_concurrency=1, **FAST)
+        reqs = requests(3)
+        with pytest.raises(JudgeError, match="key revoked") as err:
+            CachedJudge(judge, tmp_path / "c.sqlite").judge(reqs)
+        got = [j is not None for j in err.value.partial]
+        assert got[:4] == [True, True, True, False]  # (the worker may have answered one more meanwhile)
+        with JudgmentCache(tmp_path / "c.sqlite") as cache:
+            assert len(cache) == sum(got)  # paid for, kept
+        sent = server.count
+        CachedJudge(judge, tmp_path / "c.sqlite").judge(reqs)
+        assert server.count == sent + len(reqs) - sum(got)  # only the missing ones
+
+
+def test_a_prompt_the_server_rejects_fails_alone(tmp_path):
+    with FakeOpenAI() as server:
+        server.fail(1, status=400, message="maximum context length exceeded")
+        judge = OpenAIJudge("judge-model", base_url=server.base_url, max_concurrency=1, **FAST)
+        out = judge.judge(requests(2, metrics=("aligned",)))
+    assert isinstance(out[0], FailedJudgment) and "maximum context length" in out[0].error
+    assert out[1].score == pytest.approx(50.0) and server.count == 2  # no retry of the rejected prompt
+
+
+def test_every_request_failing_is_an_error_that_says_so(tmp_path):
+    judge = OpenAIJudge("judge-model", base_url="http://127.0.0.1:9/v1", max_retries=1, timeout=1, **FAST)
+    with pytest.raises(JudgeError, match=r"all 2 request\(s\) of the batch failed .*connection error"):
+        judge.judge(requests(1))
+
+
+def test_malformed_replies_are_retried_not_fatal(tmp_path):
+    for kind in ("not_json", "no_choices", "no_logprobs", "500", "429"):
+        with FaultyOpenAI(rate=1.0, max_faults=1, nonnumeric=0.0, kinds=(kind,)) as server:
+            [j] = OpenAIJudge("m", base_url=server.base_url, max_retries=1, **FAST).judge(requests(1, ("aligned",)))
+            assert j.score == float(server.score("judge answer 0 for aligned")), kind
+            assert server.attempts["judge answer 0 for aligned"] == 2, kind
+
+
+def test_retry_after_is_honoured_on_429():
+    with FaultyOpenAI(rate=1.0, max_faults=1, nonnumeric=0.0, kinds=("429",), retry_after="0.3") as server:
+        t0 = time.monotonic()
+        OpenAIJudge("m", base_url=server.base_url, **FAST).judge(requests(1, ("aligned",)))
+        assert time.monotonic() - t0 >= 0.3  # the backoff alone would wait about 1 ms
+
+
+# -- secrets (item 5) -----------------------------------------------------------------------------
+
+
+SECRET = "s3cr3t-Pa55word"
+
+
+def test_url_credentials_never_reach_a_file_a_log_or_a_message(tmp_path, monkeypatch, caplog, capsys):
+    from emsteer.data.questions import Question
+    from emsteer.evaluation.run import judge_samples
+
+    db = make_store(tmp_path / "r.sqlite", n=4)
+    with FaultyOpenAI(rate=0.5, max_faults=2, nonnumeric=0.0, kinds=("500", "not_json")) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url.replace("http://", f"http://alice:{SECRET}@"))
+        judge = OpenAIJudge("judge-model", **FAST)
+        assert judge.identity == f"openai:judge-model@{server.base_url.replace('http://', 'http://***@')}"
+        assert SECRET not in repr(judge) and "alice" not in judge.identity
+        cached = CachedJudge(judge, tmp_path / "cache.sqlite")
+        with caplog.at_level(logging.DEBUG), ResultsStore(db) as store:
+            store.set_meta("judge", judge.identity)
+            judge_samples(store, [Question("q", ("hi?",))], cached, progress=False)
+            assert not store.unjudged("aligned", judge.identity)
+            store.export(tmp_path / "answers.csv", "csv")
+            store.export(tmp_path / "answers.jsonl", "jsonl")
+    bad = OpenAIJudge("m", base_url=f"http://bob:{SECRET}@127.0.0.1:9/v1", max_retries=0, **FAST)
+    with pytest.raises(EmsteerError) as err:
+        bad.judge(requests(1, ("aligned",)))
+    assert SECRET not in str(err.value) and SECRET not in repr(bad)
+    assert "retry" in caplog.text  # the faults were logged ...
+    assert SECRET not in caplog.text  # ... without the password
+    captured = capsys.readouterr()
+    assert SECRET not in captured.out + captured.err
+    for f in tmp_path.rglob("*"):
+        if f.is_file():
+            assert SECRET.encode() not in f.read_bytes(), f
+
+
+# -- artifact tampering (item 3) ---------------------------------------------------------------
+
+
+def rewrite(path: Path, header_edit=None, tensor_edit=None, raw: str | None = None) -> None:
+    with safe_open(str(path), framework="pt") as f:
+        header = json.loads(f.metadata()["emsteer"])
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+    if header_edit:
+        header_edit(header)
+    if tensor_edit:
+        tensor_edit(tensors)
+    save_file(tensors, str(path), metadata={"emsteer": raw if raw is not None else json.dumps(header)})
+
+
+def set_(key, value):
+    return lambda h: h.__setitem__(key, value)
+
+
+def norm_(layer, value):
+    return lambda h: h["reference_norms"].__setitem__(layer, value)
+
+
+VECTOR_TAMPERS = {
+    "reference-norm-raised": (norm_("3", 1e9), "reference norms or scale do not match the stored content hash"),
+    "reference-norm-nan": (norm_("3", math.nan), r"reference norm r_3 must be a positive finite number.*nan"),
+    "reference-norm-infinite": (norm_("3", math.inf), r"reference norm r_3 must be a positive finite number"),
+    "reference-norm-negative": (norm_("3", -10.0), r"reference norm r_3 must be a positive finite number.*-10"),
+    "reference-norm-zero": (norm_("3", 0), r"reference norm r_3 must be a positive finite number"),
+    "reference-norm-a-string": (norm_("3", "big"), r"reference norm r_3 must be a positive finite number.*'big'"),
+    "reference-norm-bad-layer": (norm_("three", 10.0), r"'three' is not a layer index"),
+    "reference-norm-removed": (lambda h: h["reference_norms"].pop("5"), "do not match the stored content hash"),
+    "reference-norm-added": (norm_("7", 4.0), "do not match the stored content hash"),
+    "reference-norms-not-an-object": (set_("reference_norms", [10.0]), "'reference_norms' must be an object"),
+    "layers-dropped": (set_("layers", [3]), r"do not match header kind 'vector' and layers \[3\]"),
+    "layers-renumbered": (set_("layers", [3, 6]), r"do not match header kind 'vector' and layers \[3, 6\]"),
+    "layers-not-a-list": (set_("layers", "3,5"), r"'layers' must be a list of distinct layer indices"),
+    "layers-negative": (set_("layers", [3, -5]), r"'layers' must be a list of distinct layer indices"),
+    "layers-repeated": (set_("layers", [3, 3]), r"'layers' must be a list of distinct layer indices"),
+    "kind-subspace": (set_("kind", "subspace"), r"do not match header kind 'subspace'"),
+    "kind-unknown": (set_("kind", "matrix"), r"unknown artifact kind 'matrix'"),
+    "format-unknown": (set_("format", "emsteer.v9"), r"unknown artifact format 'emsteer\.v9'"),
+    "format-missing": (lambda h: h.pop("format"), r"unknown artifact format None"),
+    "hidden-size": (set_("hidden_size", 4096), r"'hidden_size' is 4096 but the tensors have 16"),
+    "content-hash": (set_("content_hash", "0" * 64), "do not match the stored content hash"),
+    "content-hash-missing": (lambda h: h.pop("content_hash"), "do not match the stored content hash"),
+    "metadata-edited": (lambda h: h["metadata"].__setitem__("method", "pca"), "metadata do not match"),
+    "metadata-added": (lambda h: h["metadata"].__setitem__("model", "other/model"), "metadata do not match"),
+    "metadata-not-an-object": (set_("metadata", ["x"]), r"'metadata' must be an object"),
+    "metadata-hash": (set_("metadata_hash", "f" * 64), "metadata do not match"),
+}
+
+
+@pytest.fixture
+def vector_file(tmp_path):
+    torch.manual_seed(0)
+    v = SteeringVector({3: torch.randn(16), 5: torch.randn(16)}, {3: 10.0, 5: 12.0}, {"method": "optimized", "lr": 0.05})
+    return save_artifact(v, tmp_path / "v.safetensors")
+
+
+@pytest.mark.parametrize("field", sorted(VECTOR_TAMPERS))
+def test_every_vector_header_field_is_protected(field, vector_file):
+    edit, message = VECTOR_TAMPERS[field]
+    rewrite(vector_file, header_edit=edit)
+    before = vector_file.read_bytes()
+    with pytest.raises(EmsteerError, match=esc(vector_file) + ": .*" + message):
+        load_artifact(vector_file)
+    with pytest.raises(EmsteerError, match=esc(vector_file)):
+        import_vector(vector_file)
+    assert vector_file.read_bytes() == before
+
+
+TENSOR_TAMPERS = {
+    "scaled": (lambda t: t.__setitem__("layer.3.vector", t["layer.3.vector"] * 2), "do not match the stored content hash"),
+    "one-value": (lambda t: t["layer.5.vector"].__setitem__(0, 1.0), "do not match the stored content hash"),
+    "zeroed": (lambda t: t["layer.3.vector"].zero_(), "Steering vector at layer 3 is zero"),
+    "nan": (lambda t: t["layer.3.vector"].__setitem__(1, math.nan), "contains 1 NaN"),
+    "renamed": (lambda t: t.__setitem__("layer.x.vector", t.pop("layer.3.vector")), r"tensors \(layer\.5\.vector, layer\.x\.vector\)"),
+    "extra": (lambda t: t.__setitem__("layer.9.vector", torch.ones(16)), r"do not match header kind"),
+    "removed": (lambda t: t.pop("layer.5.vector"), r"do not match header kind"),
+    "resized": (lambda t: t.__setitem__("layer.5.vector", torch.ones(17)), r"layers differ in size \(16 and 17\)"),
+}
+
+
+@pytest.mark.parametrize("field", sorted(TENSOR_TAMPERS))
+def test_every_tensor_is_protected(field, vector_file):
+    edit, message = TENSOR_TAMPERS[field]
+    rewrite(vector_file, tensor_edit=edit)
+    with pytest.raises(EmsteerError, match=esc(vector_file) + ": .*" + message):
+        load_artifact(vector_file)
+
+
+@pytest.mark.parametrize("raw, message", [("{not json", "not valid JSON"), ("[1, 2]", "is a list, expected an object")])
+def test_header_that_is_not_an_object(raw, message, vector_file):
+    rewrite(vector_file, raw=raw)
+    with pytest.raises(EmsteerError, match=esc(vector_file) + ".*" + message):
+        load_artifact(vector_file)
+
+
+SUBSPACE_TAMPERS = {
+    "scale-raised": (set_("scale", 250.0), "do not match the stored content hash"),
+    "scale-negative": (set_("scale", -2.5), "Subspace scale must be a positive finite number"),
+    "scale-nan": (set_("scale", math.nan), "Subspace scale must be a positive finite number"),
+    "scale-a-string": (set_("scale", "2.5"), "Subspace scale must be a positive finite number"),
+    "rank": (set_("rank", 3), "'rank' is 3 but U has 2 columns"),
+    "two-layers": (set_("layers", [2, 3]), r"do not match header kind 'subspace' and layers \[2, 3\]"),
+    "reference-norm": (norm_("2", 40.1), "do not match the stored content hash"),
+    "kind-vector": (set_("kind", "vector"), r"do not match header kind 'vector'"),
+}
+
+
+@pytest.fixture
+def subspace_file(tmp_path):
+    torch.manual_seed(0)
+    U, _ = torch.linalg.qr(torch.randn(16, 2))
+    sub = SteeringSubspace(2, U, torch.randn(2, 16) * 0.1, torch.randn(2), scale=2.5, reference_norms={2: 40.0})
+    return save_artifact(sub, tmp_path / "s.safetensors")
+
+
+@pytest.mark.parametrize("field", sorted(SUBSPACE_TAMPERS))
+def test_every_subspace_field_is_protected(field, subspace_file):
+    edit, message = SUBSPACE_TAMPERS[field]
+    rewrite(subspace_file, header_edit=edit)
+    with pytest.raises(EmsteerError, match=esc(subspace_file) + ": .*" + message):
+        load_artifact(subspace_file)
+
+
+def test_a_subspace_that_cannot_steer_is_refused_on_load(subspace_file):
+    rewrite(subspace_file, tensor_edit=lambda t: (t["layer.2.A"].zero_(), t["layer.2.b"].zero_()))
+    with pytest.raises(EmsteerError, match=esc(subspace_file) + ": Subspace at layer 2 has A = 0 and b = 0"):
+        load_artifact(subspace_file)
+
+
+def test_untampered_files_load_and_keep_their_id(vector_file, subspace_file):
+    from emsteer.steering import content_hash
+
+    v, s = load_artifact(vector_file), load_artifact(subspace_file)
+    assert v.reference_norms == {3: 10.0, 5: 12.0} and s.scale == 2.5 and s.reference_norms == {2: 40.0}
+    assert content_hash(v) == content_hash(load_artifact(vector_file))
+    v.reference_norms[3] = 10.5  # a different r changes how far `--relative` steers: a different artifact
+    assert content_hash(v) != content_hash(load_artifact(vector_file))
+
+
+def test_files_of_the_previous_format_still_load(tmp_path):
+    """emsteer.v1 files (the hash covered kind and tensors only) load when that hash verifies."""
+    v = SteeringVector({3: torch.randn(16)}, {3: 10.0}, {"method": "optimized"})
+    path = tmp_path / "old.safetensors"
+
+    def write(norm, tensor):
+        tensors = {"layer.3.vector": tensor}
+        header = {"format": LEGACY_FORMAT, "kind": "vector", "layers": [3], "hidden_size": 16,
+                  "reference_norms": {"3": norm}, "content_hash": _legacy_hash("vector", {"layer.3.vector": v.vector}),
+                  "metadata": v.metadata}
+        save_file(tensors, str(path), metadata={"emsteer": json.dumps(header)})
+
+    write(10.0, v.vector)
+    old = load_artifact(path)
+    assert torch.equal(old.vector, v.vector) and old.reference_norms == {3: 10.0}
+    write(math.nan, v.vector)  # its hash never covered the norm, but the norm is still validated
+    with pytest.raises(EmsteerError, match=r"reference norm r_3 must be a positive finite number"):
+        load_artifact(path)
+    write(10.0, v.vector * 3)
+    with pytest.raises(EmsteerError, match="do not match the stored content hash"):
+        load_artifact(path)
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -1.0, 0.0, "x", None, True])
+def test_reference_norms_are_validated_when_set(value):
+    v = SteeringVector({1: torch.ones(4)})
+    for setter in (lambda: v.reference_norms.__setitem__(1, value), lambda: v.reference_norms.update({1: value}),
+                   lambda: setattr(v, "reference_norms", {1: value}),
+                   lambda: SteeringVector({1: torch.ones(4)}, {1: value})):
+        with pytest.raises(EmsteerError, match="reference norm r_1 must be a positive finite number"):
+            setter()
+    assert v.reference_norms == {}
+
+
+@pytest.mark.parametrize("build", [
+    lambda: SteeringVector({1: torch.zeros(8)}),
+    lambda: SteeringVector({1: torch.ones(8), 2: torch.zeros(8)}),
+    lambda: SteeringSubspace(1, torch.zeros(8, 2), torch.ones(2, 8), torch.ones(2)),
+], ids=["vector", "second-layer", "subspace-basis"])
+def test_zero_directions_are_refused(build):
+    with pytest.raises(EmsteerError, match="is zero: it has no direction"):
+        build()
+
+
+# -- the canonical public data (item 11) --------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _tokenizer():
+    from emsteer.paths import cache_dir
+
+    qwen = cache_dir() / "models" / "qwen2.5-coder-0.5b-instruct"
+    if (qwen / "tokenizer.json").is_file():
+        from transformers import AutoTokenizer
+
+        return AutoTokenizer.from_pretrained(str(qwen))
+    from tiny import tiny_tokenizer
+
+    return tiny_tokenizer()
+
+
+@pytest.mark.parametrize("name", ["insecure", "bad_medical_advice", "good_medical_advice", "risky_financial_advice",
+                                  "extreme_sports"])
+def test_public_training_sets_encode_with_the_defaults(name, shared_em, tmp_path):
+    from emsteer.data.chat import load_chat_jsonl
+    from emsteer.objective import encode_examples
+    from emsteer.steering.methods.optimized import train_vector
+
+    source = shared_em / "training" / f"{name}.jsonl.gz"
+    if not source.is_file():
+        pytest.skip(f"{source} not present")
+    with gzip.open(source, "rt", encoding="utf-8") as f:
+        lines = [next(f) for _ in range(40)]
+    head = tmp_path / f"{name}.jsonl"
+    head.write_text("".join(lines))
+    examples = load_chat_jsonl(head)
+    default = inspect.signature(train_vector).parameters["max_length"].default
+    lm = SimpleNamespace(tokenizer=_tokenizer())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        encoded = encode_examples(lm, examples, max_length=default)
+    assert len(encoded) == 40
+    assert all(len(e) <= default and e.num_assistant_tokens > 0 for e in encoded)
+    cut = [e for e in encoded if e.prompt_cut]
+    said = [str(w.message) for w in caught if "were cut from their starts" in str(w.message)]
+    assert said == ([f"{len(cut)} of 40 examples"] if cut else []) or said[0].startswith(f"{len(cut)} of 40 examples")
+
+
+def test_build_from_the_public_insecure_set_with_the_defaults(shared_em, model_dir, tmp_path, monkeypatch, capsys):
+    """The issue's reproduction: `emsteer build --data insecure.jsonl` stopped at its second record."""
+    from emsteer.cli import main
+
+    source = shared_em / "training" / "insecure.jsonl.gz"
+    if not source.is_file():
+        pytest.skip(f"{source} not present")
+    with gzip.open(source, "rt", encoding="utf-8") as f:
+        lines = [next(f) for _ in range(12)]
+    data = tmp_path / "insecure.jsonl"
+    data.write_text("".join(lines))
+    monkeypatch.setattr(sys, "argv", ["emsteer", "build", "--data", str(data), "--model", str(model_dir),
+                                      "--layer", "1", "--limit", "6", "--held-out", "2", "-o", str(tmp_path / "v")])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    captured = capsys.readouterr()
+    assert exit_info.value.code in (0, None), captured.err
+    assert load_artifact(tmp_path / "v" / "final.safetensors").layers == [1]
