@@ -564,6 +564,41 @@ def test_the_corpus_is_large():
     assert len(CASES) >= 45
 
 
+# -- the command line: errors, never tracebacks --------------------------------------------------
+
+
+def _cli(monkeypatch, capsys, *args):
+    from emsteer.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["emsteer", *args])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    return exit_info.value.code, capsys.readouterr()
+
+
+@pytest.mark.parametrize("command, message", [
+    (lambda t: ["show", str(t / "app.sqlite")], "not an emsteer results file"),
+    (lambda t: ["show", str(t / "empty.sqlite")], r"not an emsteer results file \(it is empty\)"),
+    (lambda t: ["export", str(t / "r.sqlite"), str(t / "a.txt" / "out.csv")], "cannot write"),
+    (lambda t: ["export", str(t / "r.sqlite"), str(t / "out")], "unknown export format ''"),
+    (lambda t: ["report", str(t / "r.sqlite"), "-o", str(t / "reports")], "is a folder; name the report file"),
+    (lambda t: ["info", str(t / "cv.gguf")], "does not name a layer"),
+], ids=["show-foreign", "show-empty", "export-unwritable", "export-no-suffix", "report-into-a-folder",
+        "info-bad-gguf"])
+def test_cli_reports_bad_input_without_a_traceback(command, message, tmp_path, monkeypatch, capsys):
+    make_store(tmp_path / "r.sqlite")
+    edit_sqlite(tmp_path / "app.sqlite", "CREATE TABLE users (name TEXT)")
+    (tmp_path / "empty.sqlite").write_bytes(b"")
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / "reports").mkdir()
+    write_gguf(tmp_path / "cv.gguf", {"direction.twelve": np.ones(8, dtype=np.float32)})
+    before = snapshot(tmp_path)
+    code, captured = _cli(monkeypatch, capsys, *command(tmp_path))
+    assert code == 2 and "Traceback" not in captured.err
+    assert __import__("re").search(message, " ".join(captured.err.split())), captured.err
+    assert snapshot(tmp_path) == before
+
+
 # -- read-only commands (item 7) ------------------------------------------------------------------
 
 
@@ -795,6 +830,10 @@ def test_url_credentials_never_reach_a_file_a_log_or_a_message(tmp_path, monkeyp
             assert not store.unjudged("aligned", judge.identity)
             store.export(tmp_path / "answers.csv", "csv")
             store.export(tmp_path / "answers.jsonl", "jsonl")
+    from emsteer.analysis.report import write_report
+
+    write_report(db, tmp_path / "report.html")
+    assert "***@" in (tmp_path / "report.html").read_text()  # the judge is named, redacted
     bad = OpenAIJudge("m", base_url=f"http://bob:{SECRET}@127.0.0.1:9/v1", max_retries=0, **FAST)
     with pytest.raises(EmsteerError) as err:
         bad.judge(requests(1, ("aligned",)))

@@ -470,6 +470,8 @@ def report(
     """Write a self-contained HTML report: EM vs magnitude, steering vs finetuning, geometry, answers."""
     from emsteer.analysis.report import write_report
 
+    if output.is_dir():
+        raise EmsteerError(f"--output {output} is a folder; name the report file, e.g. {output / 'report.html'}.")
     path = write_report(db, output, judge=judge, title=title, max_answers=max_answers)
     out.print(f"[green]Report:[/green] {path.resolve()}")
 
