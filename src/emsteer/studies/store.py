@@ -337,8 +337,6 @@ class ResultsStore:
 
     @_guarded
     def artifacts(self) -> list[dict[str, Any]]:
-        import numpy as np
-
         out = []
         for r in self.db.execute("SELECT * FROM artifacts ORDER BY id").fetchall():
             where = f"{self.path}: artifacts row {r['id']} field"
