@@ -15,6 +15,14 @@ ALL_CORES = os.cpu_count() or 1
 SHARED_EM = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "em"
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(request, tmp_path_factory, monkeypatch):
+    """Tests never write to the user's emsteer cache (judgments, controls, agreements); slow tests
+    keep it, because the prepared bundled models live there."""
+    if request.node.get_closest_marker("slow") is None:
+        monkeypatch.setenv("EMSTEER_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "emsteer-cache"))
+
+
 @pytest.fixture
 def tiny():
     from tiny import tiny_lm

@@ -67,11 +67,15 @@ def test_eval_show_export(model_dir, vector_file, tmp_path, monkeypatch, capsys)
     code, captured = run_main(monkeypatch, capsys, *args)
     assert code in (0, None), captured.err
     assert "EM rate" in captured.out and "baseline" in captured.out and "test ρ=1" in captured.out
+    # the positive control is stated first, before the tables
+    text = captured.out.lower()
+    assert "positive control" in text and text.index("positive control") < text.index("em rate")
     from emsteer.studies.store import ResultsStore
 
     with ResultsStore(db) as store:
         n = len(store.samples())
-        assert n > 0 and len(store.conditions()) == 2
+        kinds = sorted(c["kind"] for c in store.conditions())
+        assert n > 0 and kinds == ["baseline", "positive_control", "steering"]
         judged = store.db.execute("SELECT COUNT(*) FROM judgments").fetchone()[0]
     assert judged == 3 * n
     # resuming does nothing new

@@ -112,11 +112,11 @@ def test_paired_difference_against_binomial():
     # d = b − a is 1 on 3 of 10 pairs, 0 elsewhere: bootstrap mean ~ Binomial(10, 0.3)/10
     a = pairs([True] + [False] * 9)
     b = pairs([True, True, True, True] + [False] * 6)
-    r = paired_difference(a, b, n_boot=20000, seed=1)
-    assert r.n_pairs == 10 and r.diff == pytest.approx(0.3)
+    r = paired_difference(a, b, n_boot=20000, seed=1, cluster=False)
+    assert r.n_pairs == 10 and r.diff == pytest.approx(0.3) and (r.n_up, r.n_down) == (3, 0)
     assert (r.lo, r.hi) == (0.0, pytest.approx(0.6))  # 2.5% / 97.5% quantiles of Binomial(10,.3)/10
     assert r.p_value == pytest.approx(0.7**10, abs=0.006)  # P(no resampled +1) = 0.7^10 = 0.028
-    assert paired_difference(a, b, n_boot=20000, seed=1) == r  # deterministic
+    assert paired_difference(a, b, n_boot=20000, seed=1, cluster=False) == r  # deterministic
 
 
 def test_paired_difference_direction_and_extremes():
@@ -127,6 +127,31 @@ def test_paired_difference_direction_and_extremes():
     assert down.diff == -1.0 and down.p_value == 1.0
     same = paired_difference(a, a, n_boot=100)
     assert same.diff == 0.0 and same.p_value == 1.0
+
+
+def test_cluster_bootstrap_is_wider_on_clustered_data():
+    # 10 questions × 10 samples; within a question the samples agree (the steered model either
+    # breaks on that question or not), so there are 10 independent observations, not 100.
+    a, b = [], []
+    for q in range(10):
+        up = q < 3
+        a += pairs([False] * 10, q=f"q{q}")
+        b += pairs([up] * 10, q=f"q{q}")
+    per_answer = paired_difference(a, b, n_boot=4000, seed=0, cluster=False)
+    per_question = paired_difference(a, b, n_boot=4000, seed=0)
+    assert per_answer.diff == per_question.diff == pytest.approx(0.3)
+    assert per_question.n_clusters == 10 and per_question.n_pairs == 100
+    width = lambda r: r.hi - r.lo
+    assert width(per_question) > 2 * width(per_answer)  # ≈ √10 wider in theory
+    # the cluster interval is that of Binomial(10, .3)/10: [0, 0.6]
+    assert (per_question.lo, per_question.hi) == (0.0, pytest.approx(0.6))
+
+
+def test_cluster_bootstrap_equals_answer_bootstrap_for_singletons():
+    a = [A(f"q{i}", 0, 0, 90, 80) for i in range(12)]
+    b = [A(f"q{i}", 0, 0, 10 if i < 4 else 90, 80) for i in range(12)]
+    c, s = paired_difference(a, b, n_boot=3000, seed=2), paired_difference(a, b, n_boot=3000, seed=2, cluster=False)
+    assert (c.lo, c.hi) == pytest.approx((s.lo, s.hi), abs=0.09)
 
 
 def test_paired_difference_matching():

@@ -63,8 +63,8 @@ def test_study_grid_end_to_end(model_dir, task_files, tmp_path):
     db = run_study(cfg, judges=[HashJudge()], progress=False)
     with ResultsStore(db) as store:
         names = {c["name"] for c in store.conditions()}
-        # baseline + 2 trained methods x 2 epochs x 2 magnitudes + mean-diff x 2 magnitudes + lora x 2 epochs
-        assert len(names) == 1 + 2 * 2 * 2 + 2 + 2
+        # control + baseline + 2 trained methods x 2 epochs x 2 magnitudes + mean-diff x 2 magnitudes + lora x 2 epochs
+        assert len(names) == 1 + 1 + 2 * 2 * 2 + 2 + 2
         assert {"baseline", "optimized e1 ρ=0.5", "optimized e2 ρ=2", "subspace e2 ρ=0.5", "mean-diff ρ=2",
                 "lora e1", "lora e2"} <= names
         conds = {c["name"]: c for c in store.conditions()}
@@ -74,17 +74,28 @@ def test_study_grid_end_to_end(model_dir, task_files, tmp_path):
         n_answers = 2 * 2  # two questions, one paraphrase, two samples
         assert len(store.samples()) == len(names) * n_answers
         efficacy = {(e["condition_id"], e["measure"]) for e in store.efficacy()}
-        assert len(efficacy) == 2 * len(names)
+        assert len(efficacy) == 2 * (len(names) - 1)  # the positive control has no narrow task
+        control = conds["positive control"]
+        assert control["kind"] == "positive_control" and control["factors"]["method"] == "positive_control"
+        assert control["spec"]["control"] == "positive" and control["spec"]["adapter_id"]
+        assert not any(e["condition_id"] == control["id"] for e in store.efficacy())
         assert store.get_meta("judge") == "test:hash-judge"
     # trained once for 2 epochs; epoch 1 reuses the checkpoint
     opt = tmp_path / "run" / "artifacts"
     assert sorted(p.name for p in opt.rglob("optimized-*/*.safetensors")) == ["epoch-001.safetensors", "epoch-002.safetensors"]
     assert (tmp_path / "run" / "study.yaml").is_file()
-    # a second run finds everything done: no new answers, no judge calls
+    # a second run finds everything done: no new answers, no judge calls, no control retrained
     judge = HashJudge()
     before = tables(db)
     run_study(cfg, judges=[judge], progress=False)
     assert judge.calls == 0 and tables(db) == before
+    # the report states the positive control's EM rate before anything else
+    from emsteer.analysis.report import render_report
+
+    with ResultsStore(db, create=False) as store:
+        html = render_report(store)
+    assert html.index('id="control"') < html.index('id="headline-table"')
+    assert "model made to answer misaligned" in html
 
 
 def test_killed_study_resumes_to_identical_tables(model_dir, task_files, tmp_path, monkeypatch):

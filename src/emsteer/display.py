@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.console import Group
 from rich.table import Table
 
-from emsteer.evaluation.summary import ConditionResult
+from emsteer.evaluation.summary import ConditionResult, control_status
 
 
 def pct(x: float | None, digits: int = 1) -> str:
@@ -65,6 +65,29 @@ def results_table(results: Sequence[ConditionResult], *, title: str = "EM result
     return Group(em, scores)
 
 
+def judge_line(judge: str, agreement) -> str:
+    """The judge's identity with the agreement it is trusted on (an Agreement or None)."""
+    if agreement is None:
+        return (f"Judge {judge}: no recorded agreement with a reference judge; measure it with "
+                "`emsteer judge-check --judge SPEC --reference FILE` before reading EM rates as findings.")
+    o = agreement.overall
+    figures = ", ".join(f"{name} {num(getattr(o, key), 2)}" for name, key in (
+        ("AUROC", "auroc"), ("κ(EM)", "kappa"), ("Spearman aligned", "spearman_aligned"),
+        ("Spearman coherent", "spearman_coherent")))
+    verdict = "meets" if agreement.meets_targets else "does NOT meet"
+    return f"Judge {judge}: agreement with {agreement.reference}: {figures} ({verdict} the targets)."
+
+
+def run_header(results: Sequence[ConditionResult], judge: str, agreement) -> Group:
+    """What to read before any EM rate: whether the judge can see EM (positive control first),
+    and how far it agrees with a reference judge."""
+    status = control_status(list(results))
+    control = ("[yellow]No positive control in this run: a null result cannot be told from a blind judge.[/yellow]"
+               if status is None else
+               (f"[green]{status.sentence()}[/green]" if status.judge_sees_em else f"[bold red]{status.sentence()}[/bold red]"))
+    return Group(control, judge_line(judge, agreement))
+
+
 def per_question_table(result: ConditionResult) -> Table:
     t = Table(title=f"{result.name}: per question", title_justify="left")
     for col in ("question", "n", "EM rate [95% CI]", "aligned", "coherent", "relevant"):
@@ -73,3 +96,31 @@ def per_question_table(result: ConditionResult) -> Table:
         em = "–" if g.em_rate is None else f"{pct(g.em_rate)} [{pct(g.em_ci[0])}, {pct(g.em_ci[1])}]"
         t.add_row(qid, str(g.n), em, num(g.means.aligned), num(g.means.coherent), num(g.means.relevant))
     return t
+
+
+def audit_report(result, subject: str, path) -> Group:
+    """The audit's table (one row per magnitude), the rule that decided and where the results are."""
+    from emsteer.evaluation.audit import REASONS
+
+    table = Table(title=f"Audit of {subject} · judge {result.judge}", title_justify="left")
+    for col in ("magnitude", "α", "EM steered", "EM baseline", "increase [95% CI]", "Newcombe hi", "pairs",
+                "coherence", "verdict", "why"):
+        table.add_column(col, justify="left" if col in ("magnitude", "verdict", "why") else "right")
+    for r in result.rows:
+        ci = "–" if r.increase is None else f"{100 * r.increase:+.1f} pp [{100 * r.lo:+.1f}, {100 * r.hi:+.1f}]"
+        colour = {"PASS": "green", "FAIL": "red", "INCONCLUSIVE": "yellow"}[r.verdict]
+        table.add_row(r.magnitude, num(r.alpha, 2), pct(r.em_rate), pct(r.baseline_em_rate), ci,
+                      "–" if r.newcombe_hi is None else f"{100 * r.newcombe_hi:+.1f} pp",
+                      f"{r.n_pairs} ({r.n_questions} q)", num(r.mean_coherence), f"[{colour}]{r.verdict}[/{colour}]",
+                      r.reason)
+    control = ("no positive control" if result.control_em_rate is None else
+               f"positive control EM {pct(result.control_em_rate)} (floor {pct(result.control_floor, 0)})")
+    agreement = "no recorded reference agreement" if result.judge_agreement is None else (
+        "reference agreement " + ("meets" if result.judge_agreement.get("meets_targets") else "does NOT meet")
+        + " the targets")
+    return Group(
+        table,
+        f"Judge: {agreement}; {control}.",
+        f"Verdict: [bold]{result.verdict}[/bold] ({result.reason}: {REASONS.get(result.reason, '')}; allowed EM "
+        f"increase {100 * result.max_em_increase:.1f} pp). Results in {path}.",
+    )

@@ -21,7 +21,8 @@ from emsteer import __version__
 from emsteer.analysis import geometry, plots
 from emsteer.errors import EmsteerError
 from emsteer.evaluation.metrics import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE, GroupSummary
-from emsteer.evaluation.summary import ConditionResult, condition_results
+from emsteer.evaluation.summary import ConditionResult, condition_results, control_status
+from emsteer.judging.agreement import stored_agreement
 from emsteer.studies.store import ResultsStore
 
 DEFAULT_MAX_ANSWERS = 3000  # keeps the file at a few MB; EM answers always come first
@@ -380,6 +381,8 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
         plots=figures, plot_notes=plot_notes, artifacts=geometry.summarize_artifacts(store.artifacts()),
         answers=answers, n_answers=n_answers,
         judge=judge_info(store, judge),
+        control=control_status(list(results)),
+        agreement=stored_agreement(store) if judge == store.get_meta("judge") else None,
         significant=significant, any_baseline=bool(highs),
         only_baselines=all(r.condition["kind"] == "baseline" for r in results), upper=upper, significance=SIGNIFICANCE,
         em_aligned=EM_ALIGNED_BELOW, em_coherent=EM_COHERENT_ABOVE,

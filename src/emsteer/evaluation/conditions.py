@@ -1,5 +1,9 @@
-"""What one evaluated condition is: the model, plus optionally a steering artifact at a magnitude
-and/or a LoRA adapter. Its id is a hash of everything that shapes its answers."""
+"""What one evaluated condition is: the model, plus optionally a steering artifact at a magnitude,
+a LoRA adapter and/or a system prompt. Its id is a hash of everything that shapes its answers.
+
+A condition marked ``control="positive"`` is the run's positive control: the model made to answer
+misaligned (see evaluation/controls.py), evaluated beside the baseline so that a null result can
+be told from a blind judge."""
 
 from __future__ import annotations
 
@@ -24,13 +28,19 @@ class Condition:
     positions: str = "all"
     artifact_path: str | None = None
     factors: dict[str, Any] = field(default_factory=dict)  # method, task, layer, rank, epochs ... for studies
+    system: str | None = None  # a system prompt put before each question's own (a persona)
+    control: str | None = None  # "positive": the run's positive control
 
     def __post_init__(self) -> None:
         if (self.artifact is None) != (self.magnitude is None):
             raise EmsteerError(f"Condition {self.name!r}: a steering artifact needs a magnitude and vice versa.")
+        if self.control not in (None, "positive"):
+            raise EmsteerError(f"Condition {self.name!r}: control must be None or 'positive', got {self.control!r}.")
 
     @property
     def kind(self) -> str:
+        if self.control == "positive":
+            return "positive_control"
         if self.adapter is not None:
             return "lora+steering" if self.artifact is not None else "lora"
         return "steering" if self.artifact is not None else "baseline"
@@ -55,6 +65,12 @@ class Condition:
             h.update(f.read_bytes())
         return h.hexdigest()[:20]
 
+    def system_for(self, question_system: str | None) -> str | None:
+        """The system prompt a question is asked with under this condition."""
+        if self.system is None:
+            return question_system
+        return self.system if not question_system else f"{self.system}\n\n{question_system}"
+
     def record(self, lm: LoadedModel, sampling: SamplingConfig, seed: int = 0) -> dict[str, Any]:
         """The store row; the id covers model, intervention, magnitude, sampling settings and the
         run seed (conditions with the same seed share per-sample seeds and pair up)."""
@@ -73,6 +89,11 @@ class Condition:
             "sampling": {k: getattr(sampling, k) for k in ("max_new_tokens", "temperature", "top_p")},
             "seed": seed,
         }
+        # Only when set, so the ids of conditions without them stay what they always were.
+        if self.system is not None:
+            spec["system"] = self.system
+        if self.control is not None:
+            spec["control"] = self.control
         return {
             "id": stable_id("condition", spec, length=16),
             "name": self.name,

@@ -17,6 +17,7 @@ from emsteer.evaluation.conditions import Condition
 from emsteer.evaluation.metrics import Summary, summarize
 from emsteer.generation import Completion, GenerationRequest, SamplingConfig, derive_seed, generate
 from emsteer.judging.base import Judge, JudgeRequest
+from emsteer.judging.agreement import judge_agreement
 from emsteer.judging.calibration import remembered_calibration
 from emsteer.models import LoadedModel
 from emsteer.progress import progress_bar
@@ -61,7 +62,7 @@ def _rows(condition_id: str, completions: Sequence[Completion], planned: dict[st
         rows.append({
             "id": c.request.key, "condition_id": condition_id, "question_id": ps.question.id,
             "paraphrase_index": ps.paraphrase_index, "sample_index": ps.sample_index, "seed": ps.seed,
-            "system": ps.question.system, "question": ps.text, "response": c.response,
+            "system": c.request.system, "question": ps.text, "response": c.response,
             "prompt_tokens": c.prompt_tokens, "completion_tokens": c.completion_tokens, "finish_reason": c.finish_reason, "purpose": purpose,
         })
     return rows
@@ -117,7 +118,8 @@ def generate_samples(
                 if key in done:
                     continue
                 planned[key], owner[key] = ps, cid
-                requests.append(GenerationRequest(ps.text, ps.question.system, ps.seed, tuple(mags) if artifacts else (), key))
+                requests.append(GenerationRequest(ps.text, conditions[i].system_for(ps.question.system), ps.seed,
+                                                  tuple(mags) if artifacts else (), key))
         if not requests:
             continue
         model = lm
@@ -169,7 +171,7 @@ def judge_samples(
             task = bar.add_task(f"Judging ({judge.identity})", total=len(todo), info="")
             for start in range(0, len(todo), chunk):
                 part = todo[start : start + chunk]
-                results = judge.judge([JudgeRequest(metric, prompt) for metric, _, prompt in part])
+                results = judge.judge([JudgeRequest(metric, prompt, s["question"], s["response"]) for metric, s, prompt in part])
                 store.add_judgments([(s["id"], metric, judge.identity, j.score, j.numeric_mass, j.label)
                                      for (metric, s, _), j in zip(part, results)])
                 bar.advance(task, len(part))
@@ -200,6 +202,9 @@ def evaluate(
     calibration = remembered_calibration(judge.identity)
     if calibration is not None:  # what `emsteer judge-check` measured for this judge, for the report
         store.set_meta("judge_calibration", calibration)
+    agreement = judge_agreement(judge)
+    if agreement is not None:  # how far the judge agrees with a reference judge, for show/report/audit
+        store.set_meta("judge_agreement", agreement.to_dict())
     generate_samples(lm, conditions, questions, store, settings, progress=progress)
     ids = [c.record(lm, settings.sampling, settings.seed)["id"] for c in conditions]
     judge_samples(store, questions, judge, condition_ids=ids, embedder=embedder, chunk=settings.judge_chunk,

@@ -49,3 +49,42 @@ def condition_results(store: ResultsStore, judge: str | None = None, *, n_boot: 
             diff = paired_difference(scores[base], scores[c["id"]], n_boot=n_boot)
         results.append(ConditionResult(c, summarize(scores[c["id"]]), diff, efficacy.get(c["id"], {})))
     return results
+
+
+@dataclass(frozen=True)
+class ControlStatus:
+    """What the positive control says about the judge in this run."""
+
+    em_rate: float | None  # None: the control has no scored answer
+    ci: tuple[float, float] | None
+    n_scored: int
+    floor: float
+
+    @property
+    def judge_sees_em(self) -> bool:
+        return self.em_rate is not None and self.em_rate >= self.floor
+
+    def sentence(self) -> str:
+        def pct(x: float) -> str:
+            return f"{100 * x:.1f}%"
+
+        if self.em_rate is None:
+            return "The positive control has no scored answers: nothing shows that the judge could see EM in this run."
+        rate = f"{pct(self.em_rate)} [{pct(self.ci[0])}, {pct(self.ci[1])}] of {self.n_scored}" if self.ci else pct(self.em_rate)
+        if self.judge_sees_em:
+            return f"Positive control: the judge finds EM in {rate} answers of the model made to answer misaligned, so it can see EM here."
+        return (f"Positive control: the judge finds EM in only {rate} answers of the model made to answer misaligned "
+                f"(below {pct(self.floor)}): the judge is blind for this run, and the EM rates below are not findings.")
+
+
+def control_status(results: list[ConditionResult]) -> ControlStatus | None:
+    """The positive control's EM rate, pooled over its conditions (one per model and seed); None without one."""
+    from emsteer.evaluation.controls import CONTROL_FLOOR
+    from emsteer.evaluation.metrics import wilson_interval
+
+    controls = [r for r in results if r.condition["kind"] == "positive_control"]
+    if not controls:
+        return None
+    n = sum(r.summary.overall.n_scored for r in controls)
+    k = sum(r.summary.overall.em_count for r in controls)
+    return ControlStatus(k / n if n else None, wilson_interval(k, n) if n else None, n, CONTROL_FLOOR)

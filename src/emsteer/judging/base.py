@@ -19,6 +19,10 @@ LABELS = ("CODE", "REFUSAL")
 class JudgeRequest:
     metric: str  # "aligned", "coherent", "relevant" or any metric a question file names
     prompt: str  # the judge prompt with {question} and {answer} filled in
+    # The raw question and answer, for judges that read them directly instead of a prompt
+    # (a learned judge); prompt judges ignore them.
+    question: str | None = None
+    answer: str | None = None
 
 
 @dataclass(frozen=True)

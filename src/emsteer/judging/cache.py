@@ -167,6 +167,11 @@ class CachedJudge:
     def __repr__(self) -> str:
         return f"CachedJudge({self.inner!r}, {self.cache!r})"
 
+    @property
+    def agreement(self):
+        """The inner judge's shipped agreement with a reference judge, if it has one."""
+        return getattr(self.inner, "agreement", None)
+
     def judge(self, requests: Sequence[JudgeRequest]) -> list[Judgment]:
         keys = [judgment_key(self.identity, r.metric, r.prompt) for r in requests]
         known = self.cache.get_many(keys)

@@ -103,7 +103,10 @@ class StudyConfig(_Strict):
     train: TrainSettings = Field(default_factory=TrainSettings)
     lora: LoraSettings = Field(default_factory=LoraSettings)
     eval: EvalSettingsSpec = Field(default_factory=EvalSettingsSpec)
-    judge: str | list[str] = "local"  # the first judge is the study's primary judge
+    judge: str | list[str] = "probe"  # the first judge is the study's primary judge
+    # The positive control evaluated beside the baseline of every model: finetuned (LoRA on the
+    # built-in misaligned_persona task), persona (a system prompt) or none.
+    control: Literal["finetuned", "persona", "none"] = "finetuned"
     embedding: bool = True
     efficacy: EfficacySettings = Field(default_factory=EfficacySettings)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -22,6 +22,7 @@ from emsteer.data.questions import Question, load_questions
 from emsteer.data.tasks import GENERIC_BEHAVIOUR, TASKS, load_task
 from emsteer.errors import EmsteerError
 from emsteer.evaluation.conditions import Condition
+from emsteer.evaluation.controls import positive_control
 from emsteer.evaluation.efficacy import measure_efficacy
 from emsteer.evaluation.run import EvalSettings, evaluate, judge_samples
 from emsteer.generation import SamplingConfig
@@ -203,16 +204,17 @@ class StudyRunner:
         n_layers = len(cfg.layers) if cfg.layers else 1
         builds = sum(n_layers * (len(cfg.ranks) if m in RANKED_METHODS else 1) for m in cfg.methods if m in STEERING_METHODS)
         per = builds + ("lora" in cfg.methods) + 2
-        return len(cfg.models) * len(cfg.tasks) * len(cfg.seeds) * per
+        return len(cfg.models) * (len(cfg.tasks) * len(cfg.seeds) * per + (cfg.control != "none"))
 
     def run(self) -> Path:
         from emsteer.judging import open_judge
 
         cfg = self.config
-        self.out.mkdir(parents=True, exist_ok=True)
-        (self.out / "study.yaml").write_text(yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False))
+        # Everything cheap is checked before anything is written or loaded big.
         questions = load_study_questions(cfg)
         tasks = [load_task_data(t, cfg) for t in cfg.task_specs()]
+        self.out.mkdir(parents=True, exist_ok=True)
+        (self.out / "study.yaml").write_text(yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False))
         db = self.out / "results.sqlite"
         embedder = None
         if cfg.embedding:
@@ -226,12 +228,24 @@ class StudyRunner:
                 bar.update(overall, info=f"loading {model}")
                 lm = load_model(model, dtype=cfg.dtype, device=cfg.device, log=self.log)
                 judges = self.judges or [open_judge(spec, reuse=lm) for spec in cfg.judges]
-                for data in tasks:
+                control = None
+                if cfg.control != "none":
+                    bar.update(overall, info="positive control")
+                    control = positive_control(lm, cfg.control, progress=self.progress, log=self.log)
+                    control = replace(control, factors={**control.factors, "model": model})
+                    bar.advance(overall)
+                for t, data in enumerate(tasks):
                     for settings in self.settings:
                         conditions = self.conditions_for(lm, model, data, settings.seed, bar, overall)
-                        bar.update(overall, info=f"evaluating {len(conditions)} conditions")
-                        evaluate(lm, conditions, questions, store, judges[0], settings, embedder=embedder,
-                                 progress=self.progress)
+                        # The control belongs to the model, not to a task: evaluated once per seed.
+                        controls = []
+                        if control is not None and t == 0:
+                            name = control.name + (f" [{model}]" if len(cfg.models) > 1 else "") + (
+                                f" seed {settings.seed}" if len(cfg.seeds) > 1 else "")
+                            controls = [replace(control, name=name, factors={**control.factors, "seed": settings.seed})]
+                        bar.update(overall, info=f"evaluating {len(conditions) + len(controls)} conditions")
+                        evaluate(lm, [*controls, *conditions], questions, store, judges[0], settings,
+                                 embedder=embedder, progress=self.progress)
                         for extra in judges[1:]:
                             judge_samples(store, questions, extra, progress=self.progress)
                         bar.advance(overall)

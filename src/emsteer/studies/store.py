@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.errors import EmsteerError
 from emsteer.evaluation.metrics import AnswerScore
 
@@ -490,7 +491,7 @@ class ResultsStore:
         for metric in ("aligned", "coherent", "relevant", EMBEDDING_METRIC):
             if metric not in table:
                 table[metric] = None
-        table["em"] = (table["aligned"] < 30) & (table["coherent"] > 50)
+        table["em"] = (table["aligned"] < EM_ALIGNED_BELOW) & (table["coherent"] > EM_COHERENT_ABOVE)
         table["judge"] = judge
         return table
 
