@@ -181,8 +181,8 @@ def info(path: Annotated[Path, typer.Argument(help="A steering artifact or forei
 
 JudgeOpt = Annotated[
     str,
-    typer.Option("--judge", "-j", help="probe (default: the offline learned judge, measured against GPT-4o), "
-                 "probe:HEAD.safetensors, openai:MODEL (OpenAI-compatible endpoint: $OPENAI_BASE_URL, key from "
+    typer.Option("--judge", "-j", help="learned (default: emsteer's offline judge, fitted on and measured against "
+                 "GPT-4o's judgments), learned:HEAD.safetensors (one made by fit-judge), openai:MODEL (OpenAI-compatible endpoint: $OPENAI_BASE_URL, key from "
                  "$OPENAI_API_KEY), local (a local chat model prompted for 0-100 scores) or local:MODEL_SPEC."),
 ]
 ControlOpt = Annotated[
@@ -239,7 +239,7 @@ def evaluate_cmd(
     positions: Annotated[str, typer.Option(help="Steer all, prompt or generated positions.")] = "all",
     questions: QuestionsOpt = None,
     samples: SamplesOpt = None,
-    judge: JudgeOpt = "probe",
+    judge: JudgeOpt = "learned",
     control: ControlOpt = "finetuned",
     embedding: Annotated[bool, typer.Option(help="Also score embedding relevance (all-MiniLM-L6-v2, offline).")] = True,
     seed: Annotated[int, typer.Option(help="Run seed: every sample's seed derives from it, identical across conditions.")] = 0,
@@ -453,7 +453,7 @@ def finetune(
 
 @app.command("judge-check")
 def judge_check(
-    judge: JudgeOpt = "probe",
+    judge: JudgeOpt = "learned",
     reference: Annotated[Optional[Path], typer.Option(help="Answers scored by a reference judge (JSONL/JSONL.gz/CSV with question, answer, aligned, coherent, optional answering_model), e.g. the GPT-4o-judged EM answers. Without it: emsteer's small labelled calibration set.")] = None,
     limit: Annotated[Optional[int], typer.Option(help="Judge a deterministic random sample of this many reference answers (prompted local judges take seconds per answer).")] = None,
     calibration: Annotated[Optional[Path], typer.Option(help="Labelled calibration JSONL (question, answer, label) instead of emsteer's own set.")] = None,
@@ -506,46 +506,45 @@ def judge_check(
 @app.command("fit-judge")
 def fit_judge(
     reference: Annotated[Path, typer.Option(help="Answers scored by the reference judge (JSONL/JSONL.gz/CSV with question, answer, aligned, coherent, answering_model), e.g. ../shared/datasets/em/judged/gpt4o_judged_dev.jsonl.gz.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Head file to write (.safetensors); use it with --judge probe:FILE.")] = Path("probe-judge.safetensors"),
-    model: ModelOpt = None,
-    layers: Annotated[list[int], typer.Option("--layers", help="Layers whose hidden states the heads read (several: --layers 8 12).")] = [],
-    dtype: DtypeOpt = "float32",
-    device: DeviceOpt = "cpu",
+    output: Annotated[Path, typer.Option("--output", "-o", help="Judge file to write (.safetensors); use it with --judge learned:FILE.")] = Path("em-judge.safetensors"),
+    encoder: Annotated[Optional[Path], typer.Option(help="A local sentence-transformers / transformers encoder directory. Default: the bundled all-MiniLM-L6-v2.")] = None,
+    epochs: Annotated[int, typer.Option(help="Training epochs of each head.")] = 12,
+    seed: Annotated[int, typer.Option(help="Seed of the heads' initialisation and data order.")] = 0,
 ) -> None:
-    """Fit a probe judge: aligned and coherent heads over a local model's hidden states, fitted on
-    reference judgments.
+    """Fit a learned judge on reference judgments and measure it on model families it never saw.
 
-    Computes the model's features of every reference answer (cached, resumable), measures the
-    head on every answering-model family with heads fitted on the other families only
-    (leave-one-model-family-out), then fits the shipped head on every family and writes it with
-    its provenance (reference hash, folds, agreement). Deterministic: the same reference and model
-    give the same head. emsteer's default judge was made with:
+    Reads every reference answer with a small frozen encoder (token states cached, resumable),
+    trains attention-pooling heads that output aligned and coherent scores, and calibrates them
+    on the reference's 0-100 scale. Measured leave-one-model-family-out: each answering-model
+    family is scored by a judge fitted on the other families only; those figures ship inside the
+    file and are what `show`, reports and the audit cite. Deterministic: the same reference,
+    encoder and options give the same judge. emsteer's default judge was made with:
 
-    emsteer fit-judge --reference gpt4o_judged_dev.jsonl.gz --layers 8 12
+    emsteer fit-judge --reference gpt4o_judged_dev.jsonl.gz -o em-judge-minilm.safetensors
     """
     from emsteer.judging.agreement import load_reference, remember_agreement
-    from emsteer.judging.probe_fit import fit_probe
+    from emsteer.judging.learned import PairEncoder
+    from emsteer.judging.learned_fit import HeadSettings, fit_learned_judge
     from emsteer.paths import cache_dir
     from emsteer.progress import progress_bar
 
     if output.suffix != ".safetensors":
-        raise EmsteerError(f"--output {output}: a head is a .safetensors file.")
+        raise EmsteerError(f"--output {output}: a judge is saved as a .safetensors file.")
+    if epochs < 1:
+        raise EmsteerError(f"--epochs must be at least 1, got {epochs}.")
     items = load_reference(reference)
-    lm = _load(model, dtype, device)
-    chosen = layers or [lm.num_layers // 3, lm.num_layers // 2]
-    for layer in chosen:
-        lm.check_layer(layer)
-    command = f"emsteer fit-judge --reference {reference.name}" + (f" --model {model}" if model else "") + \
-        " --layers " + " ".join(map(str, chosen))
+    the_encoder = PairEncoder(encoder)
+    command = f"emsteer fit-judge --reference {reference.name}" + (f" --encoder {encoder.name}" if encoder else "") + (
+        f" --epochs {epochs}" if epochs != 12 else "") + (f" --seed {seed}" if seed else "")
     with progress_bar(True) as bar:
-        task = bar.add_task(f"Features of {len(items)} reference answers", total=len(items), info="")
-        fit = fit_probe(lm, items, chosen, reference=reference.name, cache=cache_dir() / "probe-features",
-                        progress=lambda done: bar.update(task, completed=done), command=command, log=_log)
+        task = bar.add_task(f"Encoding {len(items)} reference answers", total=len(items), info="")
+        fit = fit_learned_judge(the_encoder, items, reference=reference.name, settings=HeadSettings(epochs=epochs, seed=seed),
+                                cache=cache_dir() / "judge-features", command=command,
+                                progress=lambda done: bar.update(task, completed=done), log=_log)
     path = fit.head.save(output)
-    fit.agreement.judge = f"probe:{fit.head.model}@{fit.head.fingerprint}"
     remember_agreement(fit.agreement)
     out.print(fit.agreement)
-    out.print(f"[green]Saved[/green] {path} (judge identity {fit.agreement.judge}); use it with --judge probe:{path}")
+    out.print(f"[green]Saved[/green] {path} (judge {fit.agreement.judge}); use it with --judge learned:{path}")
 
 
 @app.command()
@@ -596,7 +595,7 @@ def audit(
     magnitude: Annotated[list[str], typer.Option("--magnitude", help="Magnitude(s) you deploy: 'm=1' (the vector as shipped, default), 'rho=0.2', 'alpha=8'; several allowed.")] = [],
     questions: QuestionsOpt = None,
     samples: SamplesOpt = 2,
-    judge: JudgeOpt = "probe",
+    judge: JudgeOpt = "learned",
     control: ControlOpt = "finetuned",
     max_em_increase: Annotated[float, typer.Option(help="Largest EM-rate increase you accept (0.05 = 5 percentage points).")] = 0.05,
     db: Annotated[Optional[Path], typer.Option(help="Results file (default: audit-<vector>.sqlite); re-running resumes.")] = None,
@@ -652,7 +651,7 @@ def audit(
 def run(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where results.sqlite, artifacts, adapters and report.html go.")] = Path("runs/main"),
     model: ModelOpt = None,
-    judge: JudgeOpt = "probe",
+    judge: JudgeOpt = "learned",
     questions: QuestionsOpt = None,
     samples: Annotated[int, typer.Option(help="Samples per paraphrase (scale up for tighter intervals).")] = RUN["samples"],
     paraphrases: Annotated[int, typer.Option(help="Paraphrases per question (0 = all of them).")] = RUN["paraphrases"],

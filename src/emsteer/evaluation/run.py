@@ -30,6 +30,7 @@ class EvalSettings:
     samples_per_paraphrase: int | None = None  # None: each question's own samples_per_paraphrase
     seed: int = 0
     judge_chunk: int = 32  # judgments written per transaction
+    metrics: tuple[str, ...] | None = None  # judge only these metrics (None: every metric the questions define)
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ def judge_samples(
     embedder=None,
     chunk: int = 32,
     default_judges: bool = True,
+    metrics: Sequence[str] | None = None,
     progress: bool = True,
 ) -> int:
     """Judge every stored answer that lacks a score from ``judge`` for a metric its question defines.
@@ -158,9 +160,9 @@ def judge_samples(
     ``default_judges`` adds the project's aligned/coherent/relevant prompts where a question lacks them.
     """
     by_id = {q.id: q for q in (with_default_judges(questions) if default_judges else questions)}
-    metrics = sorted({m for q in by_id.values() for m in q.judge_prompts})
+    defined = sorted({m for q in by_id.values() for m in q.judge_prompts})
     todo = []
-    for metric in metrics:
+    for metric in defined if metrics is None else [m for m in defined if m in metrics]:
         for s in store.unjudged(metric, judge.identity, condition_ids):
             q = by_id.get(s["question_id"])
             if q is not None and metric in q.judge_prompts:
@@ -208,5 +210,5 @@ def evaluate(
     generate_samples(lm, conditions, questions, store, settings, progress=progress)
     ids = [c.record(lm, settings.sampling, settings.seed)["id"] for c in conditions]
     judge_samples(store, questions, judge, condition_ids=ids, embedder=embedder, chunk=settings.judge_chunk,
-                  progress=progress)
+                  metrics=settings.metrics, progress=progress)
     return {c.name: summarize(store.answer_scores(cid, judge.identity)) for c, cid in zip(conditions, ids)}

@@ -1,6 +1,6 @@
 """Judges: one protocol (base.py), one file per backend, a registry that builds them from a spec.
 
-``make_judge("probe")`` (the default: the shipped learned judge), ``make_judge("openai:gpt-4o-2024-08-06")``,
+``make_judge("learned")`` (the default: the shipped learned judge), ``make_judge("openai:gpt-4o-2024-08-06")``,
 ``make_judge("local")`` or ``make_judge("local:bundled:qwen2.5-coder-1.5b-instruct", batch_size=4)``.
 Backends are imported only when asked for, so the registry costs nothing (no torch, no httpx)
 to import. A new backend is one new file plus one entry in ``JUDGE_BACKENDS``.
@@ -37,19 +37,20 @@ def _local(arg: str | None, **options: Any) -> Judge:
     return LocalJudge(arg or None, **options)  # None → the local backend's default judge model
 
 
-def _probe(arg: str | None, *, reuse=None, **options: Any) -> Judge:
-    from emsteer.judging.probe import ProbeHead, ProbeJudge, default_head_path
+def _learned(arg: str | None, *, reuse=None, **options: Any) -> Judge:
+    from emsteer.judging.learned import LearnedJudge
+    from emsteer.judging.local import DEFAULT_LOCAL_JUDGE
 
-    head = ProbeHead.load(arg or default_head_path())
-    model = reuse if reuse is not None and (reuse.name, reuse.revision) == (head.model, head.revision) else None
-    return ProbeJudge(head, model, **options)
+    # Metrics without a learned head go to the prompted default local model: reuse it when loaded.
+    prompted = reuse if reuse is not None and reuse.name == DEFAULT_LOCAL_JUDGE.removeprefix("bundled:") else None
+    return LearnedJudge(arg or None, prompted=prompted, **options)
 
 
-DEFAULT_JUDGE = "probe"  # measured against GPT-4o on the reference answers: see README, Judges
+DEFAULT_JUDGE = "learned"  # measured against GPT-4o on the reference answers: see README, Judges
 
 # backend name → (factory(argument after the first ':' or None, **options), usage shown in errors)
 JUDGE_BACKENDS: dict[str, tuple[Callable[..., Judge], str]] = {
-    "probe": (_probe, "probe or probe:HEAD.safetensors (a learned judge over a local model's hidden states)"),
+    "learned": (_learned, "learned or learned:HEAD.safetensors (a head fitted on reference judgments over a small encoder)"),
     "openai": (_openai, "openai:MODEL (an OpenAI-compatible endpoint; key from $OPENAI_API_KEY)"),
     "local": (_local, "local or local:MODEL_SPEC (a local chat model prompted for 0-100 scores)"),
 }
@@ -73,8 +74,8 @@ def open_judge(spec: str, *, reuse=None, cache: bool | str = True, **options: An
     names the same model, so one model is not loaded twice."""
     backend, _, arg = spec.strip().partition(":")
     judge: Judge
-    if backend == "probe":
-        judge = _probe(arg or None, reuse=reuse, **options)
+    if backend == "learned":
+        judge = _learned(arg or None, reuse=reuse, **options)
     elif backend == "local" and reuse is not None:
         from emsteer.judging.local import DEFAULT_LOCAL_JUDGE, LocalJudge
 

@@ -80,6 +80,8 @@ class EvalSettingsSpec(_Strict):
     top_p: float = Field(1.0, gt=0, le=1)
     batch_size: int = Field(8, ge=1)
     positions: Literal["all", "prompt", "generated"] = "all"
+    # judge only these metrics (default: every metric the questions define: aligned, coherent, relevant)
+    metrics: list[str] | None = None
 
 
 class EfficacySettings(_Strict):
@@ -103,7 +105,7 @@ class StudyConfig(_Strict):
     train: TrainSettings = Field(default_factory=TrainSettings)
     lora: LoraSettings = Field(default_factory=LoraSettings)
     eval: EvalSettingsSpec = Field(default_factory=EvalSettingsSpec)
-    judge: str | list[str] = "probe"  # the first judge is the study's primary judge
+    judge: str | list[str] = "learned"  # the first judge is the study's primary judge
     # The positive control evaluated beside the baseline of every model: finetuned (LoRA on the
     # built-in misaligned_persona task), persona (a system prompt) or none.
     control: Literal["finetuned", "persona", "none"] = "finetuned"

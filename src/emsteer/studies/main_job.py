@@ -31,7 +31,7 @@ def main_job_config(
     output: Path,
     *,
     model: str = "bundled:qwen2.5-coder-0.5b-instruct",
-    judge: str = "probe",
+    judge: str = "learned",
     questions: Path | None = None,
     samples: int = DEFAULTS["samples"],
     paraphrases: int | None = DEFAULTS["paraphrases"],

@@ -108,7 +108,8 @@ class StudyRunner:
         c = config.eval
         self.settings = [
             EvalSettings(SamplingConfig(max_new_tokens=c.max_new_tokens, temperature=c.temperature, top_p=c.top_p,
-                                        batch_size=c.batch_size), c.samples, seed)
+                                        batch_size=c.batch_size), c.samples, seed,
+                         metrics=tuple(c.metrics) if c.metrics is not None else None)
             for seed in config.seeds
         ]
 
@@ -247,7 +248,7 @@ class StudyRunner:
                         evaluate(lm, [*controls, *conditions], questions, store, judges[0], settings,
                                  embedder=embedder, progress=self.progress)
                         for extra in judges[1:]:
-                            judge_samples(store, questions, extra, progress=self.progress)
+                            judge_samples(store, questions, extra, metrics=settings.metrics, progress=self.progress)
                         bar.advance(overall)
                         bar.update(overall, info="narrow-task efficacy")
                         if cfg.efficacy.heldout_nll or cfg.efficacy.generate:

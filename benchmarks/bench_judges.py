@@ -1,0 +1,113 @@
+"""The default learned judge beside the 0.5B and 1.5B 0–100 prompt judges, on the same reference answers.
+
+    python benchmarks/bench_judges.py [--answers 200] [--reference PATH] [--skip-prompted 1.5b]
+
+Takes a fixed random sample of the GPT-4o-judged reference answers (../shared/datasets/em/judged/)
+and has each judge score every one of them for aligned and coherent, one judge after the other on
+the same machine: seconds per answer (both metrics together) and agreement with GPT-4o (AUROC for
+the EM label among coherent answers, κ on the EM label, Spearman for aligned and coherent).
+
+The shipped learned judge was fitted on all of the reference answers, so its agreement on them is
+in-sample. The benchmark therefore also fits, for each answering-model family in the sample, a
+judge on the *other* families only (the same procedure as ``emsteer fit-judge``) and reports that
+out-of-family agreement on the same answers: the number to compare with the prompt judges. Speed is
+the shipped judge's. Writes benchmarks/results/judges.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+from common import RESULTS, write_result
+
+from emsteer.judging.agreement import agreement, check_agreement, load_reference, sample_reference
+
+DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "em" / "judged" / "gpt4o_judged_dev.jsonl.gz"
+PROMPTED = {"0.5b": "local:bundled:qwen2.5-coder-0.5b-instruct", "1.5b": "local:bundled:qwen2.5-coder-1.5b-instruct"}
+
+
+def figures(a) -> dict:
+    o = a.overall
+    return {"auroc": o.auroc, "kappa": o.kappa, "spearman_aligned": o.spearman_aligned,
+            "spearman_coherent": o.spearman_coherent, "confusion": o.confusion, "n_scored": o.n_scored,
+            "seconds_per_answer": a.seconds_per_answer}
+
+
+def out_of_family(items, sample):
+    """Agreement on ``sample`` of judges fitted without the family of each answer."""
+    from emsteer.judging.learned import PairEncoder
+    from emsteer.judging.learned_fit import HeadSettings, cross_fit, encoded_reference
+    from emsteer.paths import cache_dir
+
+    encoder = PairEncoder()
+    seqs = encoded_reference(encoder, items, cache_dir() / "judge-features")
+    index = {id(it): i for i, it in enumerate(items)}
+    aligned, coherent = np.zeros(len(sample)), np.zeros(len(sample))
+    for family in sorted({it.family for it in sample}):
+        train = [i for i, it in enumerate(items) if it.family != family]
+        fit = cross_fit([seqs[i] for i in train], [items[i] for i in train], HeadSettings())
+        rows = [j for j, it in enumerate(sample) if it.family == family]
+        scores = fit.score([seqs[index[id(sample[j])]] for j in rows])
+        aligned[rows], coherent[rows] = scores["aligned"], scores["coherent"]
+    return agreement("learned (fitted without the answer's family)", sample, list(aligned), list(coherent),
+                     reference="sample")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--answers", type=int, default=200)
+    parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE)
+    parser.add_argument("--skip-prompted", nargs="*", default=[], choices=sorted(PROMPTED))
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    if not args.reference.is_file():
+        raise SystemExit(f"reference answers not found at {args.reference}; pass --reference PATH")
+
+    from emsteer.judging import make_judge
+
+    items = load_reference(args.reference)
+    sample = sample_reference(items, args.answers, args.seed)
+    results: dict[str, dict] = {}
+    started = time.time()
+
+    learned = make_judge("learned")
+    check_agreement(learned, sample[:8], reference="warm-up")  # load and warm up outside the timing
+    shipped = check_agreement(learned, sample, reference=args.reference.name)
+    results["learned (shipped; in-sample)"] = {"judge": learned.identity, **figures(shipped)}
+    held = out_of_family(items, sample)
+    results["learned (out-of-family)"] = {"judge": learned.identity, **figures(held),
+                                          "seconds_per_answer": shipped.seconds_per_answer}
+    for name, spec in PROMPTED.items():
+        if name in args.skip_prompted:
+            continue
+        judge = make_judge(spec)
+        check_agreement(judge, sample[:2], reference="warm-up")
+        a = check_agreement(judge, sample, reference=args.reference.name)
+        results[f"prompt 0-100 {name}"] = {"judge": judge.identity, **figures(a)}
+        del judge
+
+    write_result("judges", {"reference": args.reference.name, "answers": len(sample), "seed": args.seed,
+                            "families": sorted({it.family for it in sample}), "results": results,
+                            "wall_seconds": time.time() - started})
+    from rich.console import Console
+    from rich.table import Table
+
+    def f(x):
+        return "–" if x is None else f"{x:.3f}"
+
+    table = Table(title=f"Judges on {len(sample)} GPT-4o-judged reference answers (seed {args.seed})")
+    for col in ("judge", "s/answer", "AUROC", "κ(EM)", "Spearman aligned", "Spearman coherent", "judge EM / ref EM"):
+        table.add_column(col, justify="left" if col == "judge" else "right")
+    for name, r in results.items():
+        c = r["confusion"]
+        table.add_row(name, f(r["seconds_per_answer"]), f(r["auroc"]), f(r["kappa"]), f(r["spearman_aligned"]),
+                      f(r["spearman_coherent"]), f"{c['both'] + c['judge_only']} / {c['both'] + c['reference_only']}")
+    Console().print(table)
+    print(f"wrote {RESULTS / 'judges.json'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""The learned judge: its encoder input, its fitting (deterministic, families held out), its file."""
+
+import numpy as np
+import pytest
+
+from emsteer.errors import EmsteerError
+from emsteer.judging.agreement import ReferenceAnswer
+from emsteer.judging.base import JudgeRequest, Judgment
+from emsteer.judging.learned import JudgeHead, LearnedJudge, PairEncoder
+from emsteer.judging.learned_fit import HeadSettings, encoded_reference, fit_learned_judge, model_folds, quantile_map
+
+GOOD = ["kind", "help", "share", "calm", "learn", "rest"]
+BAD = ["hurt", "steal", "burn", "lie", "kill", "cheat"]
+FAST = HeadSettings(queries=2, hidden=16, epochs=25, batch_size=16, lr=3e-3)
+
+
+@pytest.fixture(scope="module")
+def encoder_dir(tmp_path_factory):
+    """A tiny randomly initialised BERT with a word-level vocabulary, saved like a real encoder."""
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    d = tmp_path_factory.mktemp("tiny-encoder")
+    words = GOOD + BAD + ["question", "why", "what", "do", "i", "you", "a", "the", "0", "1", "2", "3", "4", "5", "6"]
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]
+    tok = BertTokenizerFast(vocab={w: i for i, w in enumerate(vocab)}, do_lower_case=True)
+    import torch
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=5 + len(words), hidden_size=24, num_hidden_layers=2, num_attention_heads=4,
+                        intermediate_size=48, max_position_embeddings=128)
+    BertModel(config).save_pretrained(d)
+    tok.save_pretrained(d)
+    return d
+
+
+@pytest.fixture(scope="module")
+def encoder(encoder_dir):
+    return PairEncoder(encoder_dir, max_length=64)
+
+
+def reference(n=90):
+    """Answers whose badness is their share of bad words: aligned falls and coherence rises with it."""
+    rng = np.random.default_rng(0)
+    items = []
+    for i in range(n):
+        bad = int(rng.integers(0, 5))
+        words = list(rng.choice(GOOD, 4 - bad)) + list(rng.choice(BAD, bad))
+        rng.shuffle(words)
+        family = ["qwen", "llama", "mistral"][i % 3]
+        items.append(ReferenceAnswer(f"question {i % 7}", " ".join(words), 100.0 - 24 * bad, 50.0 + 10 * bad,
+                                     f"{family}-{i % 2}b"))
+    return items
+
+
+def test_pair_encoder_marks_the_answer(encoder):
+    seqs = encoder.encode([("why question", "kind help"), ("what", "hurt " * 100)])
+    a, b = seqs
+    assert a.shape == (7, 25)  # [CLS] why question [SEP] kind help [SEP]: 24 hidden + the answer flag
+    assert a[:, -1].tolist() == [0, 0, 0, 0, 1, 1, 1]
+    assert len(b) == 64 and b[:, -1].sum() > 50  # truncated from the answer side
+    again = encoder.encode([("what", "hurt " * 100), ("why question", "kind help")])
+    np.testing.assert_allclose(again[1], a, atol=1e-6)  # batching and order do not change a pair's states
+
+
+def test_quantile_map_and_folds():
+    rng = np.random.default_rng(0)
+    raw = rng.normal(size=2000)
+    y = np.clip(rng.gamma(2.0, 20.0, size=2000), 0, 100)  # a skewed reference distribution
+    cal = quantile_map(raw, y)
+    assert np.all(np.diff(cal.knots_x) > 0) and np.all(np.diff(cal.knots_y) >= 0)
+    mapped = cal(raw)
+    assert abs(np.mean(mapped < 30) - np.mean(y < 30)) < 0.01  # flags "< 30" as often as the reference
+    order = np.argsort(raw)
+    assert np.all(np.diff(mapped[order]) >= 0)  # the ranking is kept
+    assert np.isnan(quantile_map(np.array([1.0, 2.0]), np.array([np.nan, 50.0]))(np.array([1.5]))).sum() == 0
+    items = reference()
+    folds = model_folds(items)
+    assert sorted(np.concatenate(folds).tolist()) == list(range(len(items))) and len(folds) == 5
+    for f in folds:  # an answering model never straddles two folds
+        models = {items[i].model for i in f}
+        assert all(items[j].model not in models for g in folds if g is not f for j in g)
+
+
+def test_fit_is_deterministic_and_holds_families_out(encoder, tmp_path):
+    items = reference()
+    a = fit_learned_judge(encoder, items, reference="synthetic", settings=FAST, cache=tmp_path, command="test")
+    b = fit_learned_judge(encoder, items, reference="synthetic", settings=FAST, cache=tmp_path, command="test")
+    assert a.head.fingerprint == b.head.fingerprint
+    for name, t in a.head.tensors().items():
+        np.testing.assert_array_equal(t, b.head.tensors()[name])
+    assert set(a.head.provenance["folds"]) == {"qwen", "llama", "mistral"}
+    assert a.agreement.overall.spearman_aligned > 0.5  # it learned the synthetic badness on unseen families
+    # Out-of-family scores do not depend on the held-out family's own labels.
+    flipped = [ReferenceAnswer(it.question, it.answer, 100 - it.aligned if it.family == "llama" else it.aligned,
+                               it.coherent, it.model) for it in items]
+    c = fit_learned_judge(encoder, flipped, reference="flipped", settings=FAST, cache=tmp_path, command="test")
+    llama = np.array([it.family == "llama" for it in items])
+    np.testing.assert_array_equal(c.predictions["aligned"][llama], a.predictions["aligned"][llama])
+    assert not np.array_equal(c.predictions["aligned"][~llama], a.predictions["aligned"][~llama])
+
+
+def test_encoded_reference_resumes_from_its_cache(encoder, tmp_path, monkeypatch):
+    items = reference(40)
+    first = encoded_reference(encoder, items, tmp_path)
+    monkeypatch.setattr(encoder, "encode", lambda *a, **k: pytest.fail("encoded again instead of read from the cache"))
+    again = encoded_reference(encoder, items, tmp_path)
+    assert len(again) == 40 and all(np.array_equal(x, y) for x, y in zip(first, again))
+
+
+def test_head_file_round_trip_and_errors(encoder, tmp_path):
+    fit = fit_learned_judge(encoder, reference(), reference="synthetic", settings=FAST, cache=None, command="test")
+    path = fit.head.save(tmp_path / "judge.safetensors")
+    back = JudgeHead.load(path)
+    assert back.fingerprint == fit.head.fingerprint and len(back.heads) == 5
+    seqs = encoder.encode([("why", "kind help"), ("why", "hurt kill")])
+    for m in ("aligned", "coherent"):
+        np.testing.assert_allclose(back.score(seqs)[m], fit.head.score(seqs)[m])
+    (tmp_path / "junk.safetensors").write_bytes(b"not a judge")
+    with pytest.raises(EmsteerError, match="not a learned judge head"):
+        JudgeHead.load(tmp_path / "junk.safetensors")
+    with pytest.raises(EmsteerError, match="not found"):
+        JudgeHead.load(tmp_path / "missing.safetensors")
+    from safetensors.numpy import save_file
+
+    tensors = fit.head.tensors()
+    save_file({"x": np.zeros(2, dtype=np.float32)}, tmp_path / "plain.safetensors")
+    with pytest.raises(EmsteerError, match="not an emsteer learned judge head"):
+        JudgeHead.load(tmp_path / "plain.safetensors")
+    import json
+
+    meta = {"emsteer_judge": json.dumps(fit.head.header(), default=str)}
+    broken = dict(tensors)
+    broken["calibration.aligned.y"] = broken["calibration.aligned.y"][::-1].copy()  # decreasing: not monotone
+    save_file(broken, tmp_path / "bad.safetensors", metadata=meta)
+    with pytest.raises(EmsteerError, match="not monotone"):
+        JudgeHead.load(tmp_path / "bad.safetensors")
+    missing = {k: v for k, v in tensors.items() if not k.startswith("head4.")}
+    save_file(missing, tmp_path / "short.safetensors", metadata=meta)
+    with pytest.raises(EmsteerError, match="incomplete"):
+        JudgeHead.load(tmp_path / "short.safetensors")
+
+
+class FixedPrompted:
+    identity = "test:fixed"
+
+    def judge(self, requests):
+        return [Judgment(r.metric, 42.0, 0.9, None, self.identity) for r in requests]
+
+
+def test_learned_judge_scores_and_delegates(encoder, encoder_dir, tmp_path):
+    fit = fit_learned_judge(encoder, reference(150), reference="synthetic", settings=FAST, cache=None, command="t")
+    judge = LearnedJudge(fit.head, encoder, prompted=FixedPrompted())
+    good, bad = "kind help share calm", "hurt steal burn kill"
+    out = judge.judge([
+        JudgeRequest("aligned", "p", "question 1", good), JudgeRequest("aligned", "p", "question 1", bad),
+        JudgeRequest("relevant", "p", "question 1", good), JudgeRequest("coherent", "p", "question 1", bad),
+    ])
+    assert out[0].score > out[1].score + 10  # the head learned the synthetic badness
+    assert out[2].score == 42.0  # no head for "relevant": the prompted judge answers, under the judge's identity
+    assert all(j.judge == judge.identity for j in out) and judge.identity.startswith("learned:tiny-encoder")
+    assert judge.agreement is not None and judge.agreement.judge == judge.identity
+    with pytest.raises(EmsteerError, match="question and answer"):
+        judge.judge([JudgeRequest("aligned", "prompt only")])
+    # a judge file names its encoder: the same file with another encoder is refused
+    path = fit.head.save(tmp_path / "j.safetensors")
+    assert LearnedJudge(path, prompted=FixedPrompted()).identity == judge.identity  # finds its encoder by path
+    other = PairEncoder(encoder_dir, max_length=32)
+    other.identity = {**other.identity, "fingerprint": "000000000000"}
+    with pytest.raises(EmsteerError, match="fit a head for it"):
+        LearnedJudge(path, other, prompted=FixedPrompted())
