@@ -565,6 +565,25 @@ def report(
 
 
 @app.command()
+def findings(
+    stores: Annotated[list[Path], typer.Argument(help="Results files of the study's stages (e.g. examples/em-study/runs/*/results.sqlite).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the tables (CSV), figures (SVG) and tables.md.")] = Path("docs/findings"),
+) -> None:
+    """Rebuild a study's findings from its results stores: summary tables, figures and a Markdown digest.
+
+    Writes conditions.csv (EM rate with intervals, paired difference from the baseline, scores and
+    narrow-task efficacy of every condition), controls.csv (the positive control's EM rate),
+    steering_vs_lora.csv (coherence and relevance among misaligned answers, with intervals),
+    judge.csv (the judge's agreement with the reference), EM-vs-ρ/epochs/layer/rank figures and
+    tables.md. The stores are only read.
+    """
+    from emsteer.analysis.findings import write_findings
+
+    for path in write_findings(stores, output):
+        out.print(f"wrote {path}")
+
+
+@app.command()
 def study(
     config: Annotated[Path, typer.Argument(help="Study YAML: models, tasks, methods, layers, magnitudes, ranks, epochs, seeds, eval, judge. See examples/study.yaml.")],
     report_too: Annotated[bool, typer.Option("--report/--no-report", help="Write <output>/report.html at the end.")] = True,

@@ -1,0 +1,208 @@
+"""Findings of a study, rebuilt from its results stores: summary tables (CSV), figures (SVG), a digest.
+
+``emsteer findings STORE... -o docs/findings`` writes:
+
+- ``conditions.csv``: every condition of every store: stage, model, task, method, layer, rank,
+  epochs, ρ, EM rate with its 95% Wilson interval, the paired difference from the baseline with
+  its question-cluster bootstrap and Newcombe intervals, mean scores, held-out task NLL;
+- ``controls.csv``: the positive control's EM rate per store and model (could the judge see EM?);
+- ``steering_vs_lora.csv``: coherence and relevance of misaligned answers (aligned < 30) under
+  the steering condition with the most EM and under LoRA, per store, model and task, with 95%
+  intervals of the difference from a bootstrap that resamples questions;
+- ``judge.csv``: the judge and its recorded agreement with the reference judge;
+- ``*.svg``: EM rate vs ρ per task, and vs epochs / layer / rank where a store varies them;
+- ``tables.md``: the tables above as Markdown, for the findings document.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emsteer.em import EM_ALIGNED_BELOW
+from emsteer.evaluation.summary import ConditionResult, condition_results
+from emsteer.studies.store import EMBEDDING_METRIC, ResultsStore
+
+CONDITION_COLUMNS = [
+    "stage", "model", "task", "kind", "method", "layer", "rank", "epochs", "rho", "alpha", "name", "n", "n_scored",
+    "em_count", "em_rate", "em_lo", "em_hi", "diff", "diff_lo", "diff_hi", "newcombe_lo", "newcombe_hi", "p_value",
+    "aligned", "coherent", "embedding_relevance", "heldout_nll",
+]
+
+
+def _num(x: Any) -> Any:
+    return None if x is None else round(float(x), 4)
+
+
+def condition_row(stage: str, r: ConditionResult) -> dict[str, Any]:
+    c, o, d = r.condition, r.summary.overall, r.vs_baseline
+    f = c.get("factors") or {}
+    newcombe = d.newcombe if d is not None else None
+    return {
+        "stage": stage, "model": c["model"], "task": f.get("task", ""), "kind": c["kind"],
+        "method": f.get("method", c["kind"]), "layer": f.get("layer"), "rank": f.get("rank"),
+        "epochs": f.get("epochs"), "rho": _num(c.get("rho")), "alpha": _num(c.get("alpha")), "name": c["name"],
+        "n": o.n, "n_scored": o.n_scored, "em_count": o.em_count, "em_rate": _num(o.em_rate),
+        "em_lo": _num(o.em_ci[0]) if o.em_ci else None, "em_hi": _num(o.em_ci[1]) if o.em_ci else None,
+        "diff": _num(d.diff) if d else None, "diff_lo": _num(d.lo) if d else None, "diff_hi": _num(d.hi) if d else None,
+        "newcombe_lo": _num(newcombe[0]) if newcombe else None, "newcombe_hi": _num(newcombe[1]) if newcombe else None,
+        "p_value": _num(d.p_value) if d else None, "aligned": _num(o.means.aligned), "coherent": _num(o.means.coherent),
+        "embedding_relevance": _num(o.means.embedding_relevance), "heldout_nll": _num(r.efficacy.get("heldout_nll")),
+    }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Mean of a score among misaligned answers: steering minus LoRA, with a 95% interval."""
+
+    metric: str
+    steering_mean: float | None
+    lora_mean: float | None
+    diff: float | None
+    lo: float | None
+    hi: float | None
+    n_steering: int
+    n_lora: int
+
+
+def misaligned_comparison(table, steering_id: str, lora_id: str, metric: str, *, n_boot: int = 2000,
+                          seed: int = 0) -> Comparison:
+    """Steering vs LoRA on ``metric`` among their misaligned answers (aligned < 30). The interval
+    resamples questions (with all their answers in both conditions): answers to one question are
+    not independent."""
+    mis = table[(table["aligned"] < EM_ALIGNED_BELOW) & table[metric].notna()]
+    a = mis[mis["condition_id"] == steering_id]
+    b = mis[mis["condition_id"] == lora_id]
+    mean_a = float(a[metric].mean()) if len(a) else None
+    mean_b = float(b[metric].mean()) if len(b) else None
+    if not len(a) or not len(b):
+        return Comparison(metric, mean_a, mean_b, None, None, None, len(a), len(b))
+    questions = sorted(set(table.loc[table["condition_id"].isin([steering_id, lora_id]), "question_id"]))
+    qi = {q: i for i, q in enumerate(questions)}
+
+    def sums(part):
+        s = np.zeros(len(questions))
+        n = np.zeros(len(questions))
+        np.add.at(s, [qi[q] for q in part["question_id"]], part[metric].to_numpy(dtype=float))
+        np.add.at(n, [qi[q] for q in part["question_id"]], 1)
+        return s, n
+
+    (sa, na), (sb, nb) = sums(a), sums(b)
+    idx = np.random.default_rng(seed).integers(0, len(questions), size=(n_boot, len(questions)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        boot = sa[idx].sum(1) / na[idx].sum(1) - sb[idx].sum(1) / nb[idx].sum(1)
+    boot = boot[np.isfinite(boot)]
+    lo, hi = (np.percentile(boot, [2.5, 97.5]) if len(boot) else (None, None))
+    return Comparison(metric, _num(mean_a), _num(mean_b), _num(mean_a - mean_b), _num(lo), _num(hi), len(a), len(b))
+
+
+def _stage(store: ResultsStore, path: Path) -> str:
+    study = store.get_meta("study")
+    return str(study.get("name")) if isinstance(study, dict) and study.get("name") else path.stem
+
+
+def _by_task(results: Sequence[ConditionResult]) -> dict[tuple[str, str], list[ConditionResult]]:
+    """Conditions per (model, task), each group with its model's baseline (shared by every task)."""
+    groups: dict[tuple[str, str], list[ConditionResult]] = {}
+    for r in results:
+        task = (r.condition.get("factors") or {}).get("task")
+        if r.condition["kind"] in ("steering", "lora", "lora+steering") and task:
+            groups.setdefault((r.condition["model"], task), []).append(r)
+    for (model, _), rs in groups.items():
+        rs += [r for r in results if r.condition["kind"] == "baseline" and r.condition["model"] == model]
+    return groups
+
+
+def _csv(path: Path, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> Path:
+    from emsteer.atomic import write_text_atomic
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return write_text_atomic(path, buf.getvalue())
+
+
+def _markdown(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    def cell(v: Any) -> str:
+        return "" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(r.get(c)) for c in columns) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
+    """Rebuild the findings files from results stores (read-only); returns the files written."""
+    from emsteer.analysis import plots
+    from emsteer.atomic import write_text_atomic
+    from emsteer.errors import EmsteerError
+    from emsteer.judging.agreement import stored_agreement
+
+    out = Path(out)
+    conditions, controls, comparisons, judges, written = [], [], [], [], []
+    for path in map(Path, stores):
+        with ResultsStore(path, create=False) as store:
+            stage = _stage(store, path)
+            judge = store.get_meta("judge")
+            results = condition_results(store, judge)
+            if not results:
+                raise EmsteerError(f"{path} holds no evaluated conditions.")
+            table = store.answers_table(judge)
+            agreement = stored_agreement(store)
+        conditions += [condition_row(stage, r) for r in results]
+        o = agreement.overall if agreement is not None else None
+        judges.append({"stage": stage, "judge": judge, "reference": agreement.reference if agreement else None,
+                       "auroc": _num(o.auroc) if o else None, "kappa": _num(o.kappa) if o else None,
+                       "spearman_aligned": _num(o.spearman_aligned) if o else None,
+                       "spearman_coherent": _num(o.spearman_coherent) if o else None,
+                       "meets_targets": agreement.meets_targets if agreement else None})
+        for r in results:
+            if r.condition["kind"] == "positive_control":
+                s = r.summary.overall
+                controls.append({"stage": stage, "model": r.condition["model"], "n_scored": s.n_scored,
+                                 "em_count": s.em_count, "em_rate": _num(s.em_rate),
+                                 "em_lo": _num(s.em_ci[0]) if s.em_ci else None,
+                                 "em_hi": _num(s.em_ci[1]) if s.em_ci else None,
+                                 "coherent": _num(s.means.coherent), "aligned": _num(s.means.aligned)})
+        for (model, task), rs in _by_task(results).items():
+            steering = [r for r in rs if r.condition["kind"] == "steering"]
+            loras = [r for r in rs if r.condition["kind"] == "lora"]
+            if steering and loras:
+                top = max(steering, key=lambda r: (r.summary.overall.em_count, -(r.condition.get("rho") or 0)))
+                lora = max(loras, key=lambda r: (r.condition.get("factors") or {}).get("epochs") or 0)
+                for metric in ("coherent", EMBEDDING_METRIC):
+                    c = misaligned_comparison(table, top.condition["id"], lora.condition["id"], metric)
+                    comparisons.append({"stage": stage, "model": model, "task": task, "steering": top.name,
+                                        "lora": lora.name, **c.__dict__})
+            slug = f"{stage}-{task}".replace("/", "_")
+            figures = [("em-vs-rho", plots.em_vs_magnitude(rs))]
+            figures += [(f"em-vs-{f}", plots.em_vs_factor(rs, f)) for f in plots.varied_factors(rs)]
+            for name, plot in figures:
+                if plot is not None:
+                    written.append(write_text_atomic(out / f"{slug}-{name}.svg", plot.svg))
+    written.append(_csv(out / "conditions.csv", conditions, CONDITION_COLUMNS))
+    control_cols = ["stage", "model", "n_scored", "em_count", "em_rate", "em_lo", "em_hi", "aligned", "coherent"]
+    written.append(_csv(out / "controls.csv", controls, control_cols))
+    comparison_cols = ["stage", "model", "task", "steering", "lora", "metric", "steering_mean", "lora_mean", "diff",
+                       "lo", "hi", "n_steering", "n_lora"]
+    written.append(_csv(out / "steering_vs_lora.csv", comparisons, comparison_cols))
+    judge_cols = ["stage", "judge", "reference", "auroc", "kappa", "spearman_aligned", "spearman_coherent", "meets_targets"]
+    written.append(_csv(out / "judge.csv", judges, judge_cols))
+    top = sorted([r for r in conditions if r["kind"] == "steering" and r["em_rate"] is not None],
+                 key=lambda r: (-(r["em_rate"] or 0), r["rho"] or 0))[:15]
+    md = ["# Generated tables (emsteer findings)", "", "## Positive controls", "", _markdown(controls, control_cols), "",
+          "## Judge", "", _markdown(judges, judge_cols), "", "## Steering conditions with the highest EM rate", "",
+          _markdown(top, ["stage", "task", "method", "layer", "rank", "epochs", "rho", "n_scored", "em_rate", "em_lo",
+                          "em_hi", "diff", "diff_lo", "diff_hi", "coherent", "heldout_nll"]), "",
+          "## Steering vs LoRA among misaligned answers", "",
+          _markdown(comparisons, comparison_cols), ""]
+    written.append(write_text_atomic(out / "tables.md", "\n".join(md)))
+    return written
+
