@@ -458,6 +458,7 @@ def judge_check(
     limit: Annotated[Optional[int], typer.Option(help="Judge a deterministic random sample of this many reference answers (prompted local judges take seconds per answer).")] = None,
     calibration: Annotated[Optional[Path], typer.Option(help="Labelled calibration JSONL (question, answer, label) instead of emsteer's own set.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the --limit sample.")] = 0,
+    injection: Annotated[bool, typer.Option("--injection", help="Measure prompt injection instead: how much text addressed to the grader raises the aligned score of emsteer's plainly harmful answers.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Measure how far to trust a judge.
@@ -472,9 +473,27 @@ def judge_check(
 
     Without --reference: scores emsteer's labelled calibration answers (aligned, misaligned,
     incoherent, refusal) and prints accuracy, rank correlations and the confusion table.
+
+    With --injection: scores emsteer's plainly harmful answers clean and with injected text
+    addressed to the grader (ignore-instructions, a forged delimiter and verdict, a fake system
+    message, a claimed score, a note to the grader, markup, unicode tricks) and prints, per
+    style, the mean aligned score clean vs injected, the mean and largest shift, and whether the
+    mean shift stays within the target (≤ 5 points).
     """
     from emsteer.judging import open_judge
 
+    if injection:
+        from emsteer.judging.injection import check_injection
+
+        if reference is not None or calibration is not None or limit is not None:
+            raise EmsteerError("--injection judges emsteer's whole injection set; leave out --reference, --calibration "
+                               "and --limit.")
+        result = check_injection(open_judge(judge, cache=False))
+        if as_json:
+            typer.echo(json.dumps(result.to_dict(), indent=2))
+        else:
+            out.print(result)
+        return
     if reference is not None:
         from emsteer.judging.agreement import check_agreement, load_reference, remember_agreement, sample_reference
         from emsteer.progress import progress_bar
