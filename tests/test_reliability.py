@@ -548,6 +548,40 @@ def _(tmp):
     return lambda: load_study(path), esc(path) + r": not valid UTF-8"
 
 
+# numbers in study configs (item 8): refused with the field named, never quietly changed
+
+STUDY_NUMBERS = {
+    "samples-zero": ("eval: {samples: 0}", r"eval\.samples: Input should be greater than or equal to 1"),
+    "samples-negative": ("eval: {samples: -2}", r"eval\.samples: Input should be greater than or equal to 1"),
+    "samples-true": ("eval: {samples: true}", r"eval\.samples: Input should be a valid integer"),
+    "held-out-float": ("train: {held_out: 1.5}", r"train\.held_out: Input should be a valid integer"),
+    "held-out-negative": ("train: {held_out: -3}", r"train\.held_out: Input should be greater than or equal to 1"),
+    "examples-zero": ("train: {examples: 0}", r"train\.examples: Input should be greater than or equal to 1"),
+    "max-new-tokens-zero": ("eval: {max_new_tokens: 0}", r"eval\.max_new_tokens: Input should be greater than or equal to 1"),
+    "eval-batch-size-zero": ("eval: {batch_size: 0}", r"eval\.batch_size: Input should be greater than or equal to 1"),
+    "paraphrases-zero": ("eval: {paraphrases: 0}", r"eval\.paraphrases: Input should be greater than or equal to 1"),
+    "lora-rank-zero": ("lora: {rank: 0}", r"lora\.rank: Input should be greater than or equal to 1"),
+    "lora-layer-negative": ("lora: {layers: [3, -1]}", r"lora\.layers\[1\]: Input should be greater than or equal to 0"),
+    "epochs-float": ("epochs: [1, 2.5]", r"epochs\[1\]: Input should be a valid integer"),
+    "ranks-true": ("ranks: [true]", r"ranks\[0\]: Input should be a valid integer"),
+    "lr-infinite": ("train: {lr: .inf}", r"train\.lr: Input should be a finite number"),
+    "magnitude-nan": ("magnitudes: {relative: [0.1, .nan]}", r"magnitudes\.relative\[1\]: Input should be a finite number"),
+    "efficacy-negative": ("efficacy: {generate: -1}", r"efficacy\.generate: Input should be greater than or equal to 0"),
+}
+
+
+def _study_number_case(text: str, message: str):
+    def make(tmp):
+        path, load = _study(tmp, f"name: ok\n{text}\n")
+        return load, esc(path) + r": invalid study config:\n  " + message
+
+    return make
+
+
+for _name, (_text, _message) in STUDY_NUMBERS.items():
+    case(f"study-number-{_name}")(_study_number_case(_text, _message))
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_bad_input_is_a_clear_error_and_writes_nothing(name, tmp_path, monkeypatch):
     monkeypatch.setenv("EMSTEER_CACHE_DIR", str(tmp_path / "emsteer-cache"))
@@ -597,6 +631,88 @@ def test_cli_reports_bad_input_without_a_traceback(command, message, tmp_path, m
     assert code == 2 and "Traceback" not in captured.err
     assert __import__("re").search(message, " ".join(captured.err.split())), captured.err
     assert snapshot(tmp_path) == before
+
+
+# -- numeric options (item 8): refused before anything runs, the option named ---------------------
+
+NUMERIC_OPTIONS = [
+    (["build", "-o", "v", "--limit", "-1"], "--limit"),
+    (["build", "-o", "v", "--limit", "0"], "--limit"),
+    (["build", "-o", "v", "--held-out", "1.5"], "--held-out"),
+    (["build", "-o", "v", "--held-out", "-0.1"], "--held-out"),
+    (["build", "-o", "v", "--held-out", "nan"], "--held-out"),
+    (["build", "-o", "v", "--epochs", "0"], "--epochs"),
+    (["build", "-o", "v", "--rank", "0"], "--rank"),
+    (["build", "-o", "v", "--batch-size", "0"], "--batch-size"),
+    (["build", "-o", "v", "--grad-accum", "0"], "--grad-accum"),
+    (["build", "-o", "v", "--max-length", "8"], "--max-length"),
+    (["build", "-o", "v", "--lr", "0"], "--lr"),
+    (["build", "-o", "v", "--max-norm", "-1"], "--max-norm"),
+    (["build", "-o", "v", "--layer", "-1"], "--layer"),
+    (["finetune", "-o", "a", "--lora-rank", "0"], "--lora-rank"),
+    (["finetune", "-o", "a", "--lora-alpha", "0"], "--lora-alpha"),
+    (["finetune", "-o", "a", "--layers", "3", "-1"], "--layers"),
+    (["finetune", "-o", "a", "--epochs", "-2"], "--epochs"),
+    (["finetune", "-o", "a", "--lr", "-0.001"], "--lr"),
+    (["finetune", "-o", "a", "--held-out", "2.5"], "--held-out"),
+    (["finetune", "-o", "a", "--limit", "-1"], "--limit"),
+    (["eval", "--db", "r.sqlite", "--samples", "0"], "--samples"),
+    (["eval", "--db", "r.sqlite", "--samples", "-2"], "--samples"),
+    (["eval", "--db", "r.sqlite", "--max-new-tokens", "0"], "--max-new-tokens"),
+    (["eval", "--db", "r.sqlite", "--batch-size", "0"], "--batch-size"),
+    (["eval", "--db", "r.sqlite", "--temperature", "-1"], "--temperature"),
+    (["eval", "--db", "r.sqlite", "--top-p", "0"], "--top-p"),
+    (["eval", "--db", "r.sqlite", "--top-p", "1.5"], "--top-p"),
+    (["eval", "--db", "r.sqlite", "--layer", "-1"], "--layer"),
+    (["generate", "hi", "--n", "0"], "--n"),
+    (["generate", "hi", "--max-new-tokens", "-5"], "--max-new-tokens"),
+    (["audit", "v.safetensors", "--db", "r.sqlite", "--samples", "0"], "--samples"),
+    (["audit", "v.safetensors", "--db", "r.sqlite", "--batch-size", "-1"], "--batch-size"),
+    (["run", "-o", "runs/x", "--examples", "0"], "--examples"),
+    (["run", "-o", "runs/x", "--epochs", "0"], "--epochs"),
+    (["run", "-o", "runs/x", "--samples", "0"], "--samples"),
+    (["run", "-o", "runs/x", "--paraphrases", "-1"], "--paraphrases"),
+    (["run", "-o", "runs/x", "--max-new-tokens", "0"], "--max-new-tokens"),
+    (["run", "-o", "runs/x", "--layer", "-1"], "--layer"),
+    (["judge-check", "--limit", "0"], "--limit"),
+    (["fit-judge", "--reference", "ref.jsonl", "--epochs", "0"], "--epochs"),
+    (["report", "r.sqlite", "--max-answers", "0"], "--max-answers"),
+]
+
+
+@pytest.mark.parametrize("args, option", NUMERIC_OPTIONS, ids=[" ".join(a[:1] + a[-2:]) for a, _ in NUMERIC_OPTIONS])
+def test_numeric_options_that_would_change_the_data_are_refused(args, option, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ref.jsonl").write_text("")
+    before = snapshot(tmp_path)
+    code, captured = _cli(monkeypatch, capsys, *args)
+    message = " ".join(captured.err.replace("│", " ").split())
+    assert code == 2, captured
+    assert f"Invalid value for '{option}'" in message, message
+    assert "Traceback" not in captured.err
+    assert snapshot(tmp_path) == before  # nothing written: not even the results file or the output folder
+
+
+def test_every_int_option_has_a_lower_bound():
+    """Each int option of every command is bounded (typer's min=), except seeds, which may be any integer."""
+    import typing
+
+    import typer
+
+    from emsteer.cli import app
+
+    unbounded = []
+    for command in app.registered_commands:
+        hints = typing.get_type_hints(command.callback, include_extras=True)
+        for name, hint in hints.items():
+            if typing.get_origin(hint) is not typing.Annotated or name == "seed":
+                continue
+            base, *extras = typing.get_args(hint)
+            ints = base is int or int in typing.get_args(base)  # int, Optional[int], list[int]
+            info = next((e for e in extras if isinstance(e, typer.models.ParameterInfo)), None)
+            if ints and info is not None and info.min is None:
+                unbounded.append(f"{command.name or command.callback.__name__} {name}")
+    assert unbounded == []
 
 
 # -- read-only commands (item 7) ------------------------------------------------------------------

@@ -40,6 +40,34 @@ DtypeOpt = Annotated[str, typer.Option(help="Weights dtype: float32, bfloat16, f
 DeviceOpt = Annotated[str, typer.Option(help="cpu, cuda, cuda:N or auto.")]
 
 
+# Numeric options are checked by Click before anything runs: a value that would silently change
+# the data (--limit -1 drops the last example, --held-out 1.5 becomes 1) is an "Invalid value
+# for '--OPTION'" error with exit code 2. Ints use typer's min=; floats these callbacks (NaN fails
+# every comparison, so it is refused too).
+def _positive(value: float | None) -> float | None:
+    if value is not None and not 0 < value < float("inf"):
+        raise typer.BadParameter(f"must be a finite number greater than 0, got {value:g}.")
+    return value
+
+
+def _non_negative(value: float) -> float:
+    if not 0 <= value < float("inf"):
+        raise typer.BadParameter(f"must be a finite number of at least 0, got {value:g}.")
+    return value
+
+
+def _probability(value: float) -> float:
+    if not 0 < value <= 1:
+        raise typer.BadParameter(f"must lie in (0, 1], got {value:g}.")
+    return value
+
+
+def _held_out(value: float) -> float:
+    if not (0 <= value < 1 or (value >= 1 and value.is_integer())):
+        raise typer.BadParameter(f"must be a fraction in [0, 1) or a whole number of examples (1, 2, ...), got {value:g}.")
+    return value
+
+
 def _log(message: str) -> None:
     err.print(f"[dim]{message}[/dim]")
 
@@ -86,7 +114,7 @@ def generate(
     model: ModelOpt = None,
     vector: Annotated[Optional[Path], typer.Option("--vector", "-v", help="Steering artifact: emsteer .safetensors, "
                       "plain .safetensors/.pt/.pth, or a llama.cpp/repeng control-vector .gguf.")] = None,
-    layer: Annotated[Optional[int], typer.Option(help="Layer to steer (0-based block output). Needed for vectors "
+    layer: Annotated[Optional[int], typer.Option(min=0, help="Layer to steer (0-based block output). Needed for vectors "
                      "whose file does not name it; picks one layer of a multi-layer file.")] = None,
     relative: Annotated[list[float], typer.Option("--relative", "-r", help="Relative magnitude ρ: α = ρ·r_ℓ (the "
                         "layer's reference norm). Several (--relative 0.1 0.3) sweep in one batch.")] = [],
@@ -94,13 +122,13 @@ def generate(
     multiplier: Annotated[list[float], typer.Option("--multiplier", help="Multiplier m: α = m·‖v‖ (1 = the vector as built); several allowed.")] = [],
     positions: Annotated[str, typer.Option(help="Where to steer: all, prompt or generated tokens.")] = "all",
     compare: Annotated[bool, typer.Option(help="Also sample the unsteered model with the same seeds.")] = False,
-    n: Annotated[int, typer.Option("--n", "-n", help="Samples per question and magnitude.")] = 1,
+    n: Annotated[int, typer.Option("--n", "-n", min=1, help="Samples per question and magnitude.")] = 1,
     seed: Annotated[int, typer.Option(help="Run seed; every sample's own seed derives from it.")] = 0,
     system: Annotated[Optional[str], typer.Option(help="System prompt (merged into the user turn for models without a system role).")] = None,
-    temperature: Annotated[float, typer.Option(help="Sampling temperature; 0 = greedy.")] = 1.0,
-    top_p: Annotated[float, typer.Option(help="Nucleus sampling mass.")] = 1.0,
-    max_new_tokens: Annotated[int, typer.Option(help="Maximum tokens per answer.")] = 200,
-    batch_size: Annotated[int, typer.Option(help="Rows per forward pass.")] = 8,
+    temperature: Annotated[float, typer.Option(callback=_non_negative, help="Sampling temperature; 0 = greedy.")] = 1.0,
+    top_p: Annotated[float, typer.Option(callback=_probability, help="Nucleus sampling mass.")] = 1.0,
+    max_new_tokens: Annotated[int, typer.Option(min=1, help="Maximum tokens per answer.")] = 200,
+    batch_size: Annotated[int, typer.Option(min=1, help="Rows per forward pass.")] = 8,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of panels.")] = False,
     dtype: DtypeOpt = "float32",
     device: DeviceOpt = "cpu",
@@ -120,8 +148,6 @@ def generate(
         raise EmsteerError("A magnitude was given without --vector.")
     if vector is not None and not mags:
         raise EmsteerError("--vector needs a magnitude: --relative, --absolute or --multiplier.")
-    if n < 1:
-        raise EmsteerError("--n must be at least 1.")
     sampling = SamplingConfig(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, batch_size=batch_size)
     artifact = import_vector(vector, layer=layer) if vector is not None else None
     lm = _load(model, dtype, device)
@@ -191,7 +217,7 @@ ControlOpt = Annotated[
                  "from a blind judge: finetuned (LoRA on emsteer's misaligned_persona data; trained once per model, "
                  "cached), persona (a system prompt) or none."),
 ]
-SamplesOpt = Annotated[Optional[int], typer.Option("--samples", "-s", help="Samples per paraphrase (default: each question's own samples_per_paraphrase).")]
+SamplesOpt = Annotated[Optional[int], typer.Option("--samples", "-s", min=1, help="Samples per paraphrase (default: each question's own samples_per_paraphrase).")]
 QuestionsOpt = Annotated[Optional[Path], typer.Option("--questions", "-q", help="Question set YAML (format of "
                          "first_plot_questions.yaml). Default: emsteer's built-in everyday questions.")]
 
@@ -230,7 +256,7 @@ def evaluate_cmd(
     db: Annotated[Path, typer.Option("--db", help="Results file (SQLite). Re-running with the same file resumes.")] = Path("results.sqlite"),
     model: ModelOpt = None,
     vector: Annotated[Optional[Path], typer.Option("--vector", "-v", help="Steering artifact to evaluate (any format `generate` takes).")] = None,
-    layer: Annotated[Optional[int], typer.Option(help="Layer for vectors whose file does not name it.")] = None,
+    layer: Annotated[Optional[int], typer.Option(min=0, help="Layer for vectors whose file does not name it.")] = None,
     relative: Annotated[list[float], typer.Option("--relative", "-r", help="Relative magnitude ρ; several (--relative 2 4 8) give several conditions.")] = [],
     absolute: Annotated[list[float], typer.Option("--absolute", "-a", help="Absolute magnitude α; several allowed.")] = [],
     multiplier: Annotated[list[float], typer.Option("--multiplier", help="Multiplier m (α = m·‖v‖); several allowed.")] = [],
@@ -243,10 +269,10 @@ def evaluate_cmd(
     control: ControlOpt = "finetuned",
     embedding: Annotated[bool, typer.Option(help="Also score embedding relevance (all-MiniLM-L6-v2, offline).")] = True,
     seed: Annotated[int, typer.Option(help="Run seed: every sample's seed derives from it, identical across conditions.")] = 0,
-    max_new_tokens: Annotated[int, typer.Option(help="Maximum tokens per answer.")] = 200,
-    temperature: Annotated[float, typer.Option(help="Sampling temperature (DESIGN default 1).")] = 1.0,
-    top_p: Annotated[float, typer.Option(help="Nucleus sampling mass (DESIGN default 1).")] = 1.0,
-    batch_size: Annotated[int, typer.Option(help="Rows per generation batch.")] = 8,
+    max_new_tokens: Annotated[int, typer.Option(min=1, help="Maximum tokens per answer.")] = 200,
+    temperature: Annotated[float, typer.Option(callback=_non_negative, help="Sampling temperature (DESIGN default 1).")] = 1.0,
+    top_p: Annotated[float, typer.Option(callback=_probability, help="Nucleus sampling mass (DESIGN default 1).")] = 1.0,
+    batch_size: Annotated[int, typer.Option(min=1, help="Rows per generation batch.")] = 8,
     per_question: Annotated[bool, typer.Option(help="Also print per-question tables.")] = False,
     dtype: DtypeOpt = "float32",
     device: DeviceOpt = "cpu",
@@ -347,16 +373,16 @@ def build(
     task: Annotated[Optional[str], typer.Option(help="Narrow task by name: insecure_code (built-in default), everyday_advice (built-in), insecure, bad_medical_advice, risky_financial_advice, extreme_sports ...")] = None,
     data: Annotated[Optional[Path], typer.Option(help="Narrow-task chat JSONL(.gz) instead of --task.")] = None,
     safe_data: Annotated[Optional[Path], typer.Option(help="Safe answers to the same prompts (mean-diff, pca, svd). Default: the task's paired safe set, else the model's own answers.")] = None,
-    layer: Annotated[Optional[int], typer.Option(help="Layer to steer (default: the middle block).")] = None,
-    epochs: Annotated[int, typer.Option(help="Training epochs (optimized, subspace); a checkpoint is saved after each.")] = 1,
-    rank: Annotated[int, typer.Option(help="Subspace rank (subspace, svd).")] = 4,
-    lr: Annotated[Optional[float], typer.Option(help="Learning rate (default: the method's own).")] = None,
-    batch_size: Annotated[int, typer.Option(help="Examples per step.")] = 4,
-    grad_accum: Annotated[int, typer.Option(help="Gradient accumulation steps (optimized, subspace).")] = 1,
-    max_norm: Annotated[Optional[float], typer.Option(help="Project the vector onto this norm ball after each step (optimized).")] = None,
-    max_length: Annotated[int, typer.Option(help="Tokens per training example (prompt kept, end cut).")] = 256,
-    limit: Annotated[Optional[int], typer.Option(help="Use only the first N training examples.")] = None,
-    held_out: Annotated[float, typer.Option(help="Fraction (or count if ≥ 1) of examples held out and not trained on.")] = 0.1,
+    layer: Annotated[Optional[int], typer.Option(min=0, help="Layer to steer (default: the middle block).")] = None,
+    epochs: Annotated[int, typer.Option(min=1, help="Training epochs (optimized, subspace); a checkpoint is saved after each.")] = 1,
+    rank: Annotated[int, typer.Option(min=1, help="Subspace rank (subspace, svd).")] = 4,
+    lr: Annotated[Optional[float], typer.Option(callback=_positive, help="Learning rate (default: the method's own).")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Examples per step.")] = 4,
+    grad_accum: Annotated[int, typer.Option(min=1, help="Gradient accumulation steps (optimized, subspace).")] = 1,
+    max_norm: Annotated[Optional[float], typer.Option(callback=_positive, help="Project the vector onto this norm ball after each step (optimized).")] = None,
+    max_length: Annotated[int, typer.Option(min=16, help="Tokens per training example (prompt kept, end cut).")] = 256,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Use only the first N training examples.")] = None,
+    held_out: Annotated[float, typer.Option(callback=_held_out, help="Fraction (or count if ≥ 1) of examples held out and not trained on.")] = 0.1,
     seed: Annotated[int, typer.Option(help="Seed for initialisation, shuffling and the split.")] = 0,
     model: ModelOpt = None,
     dtype: DtypeOpt = "float32",
@@ -414,16 +440,16 @@ def finetune(
     output: Annotated[Path, typer.Option("--output", "-o", help="Adapter directory (per-epoch adapters in epoch-NNN/ inside).")],
     task: Annotated[Optional[str], typer.Option(help="Narrow task by name (default: the built-in insecure_code).")] = None,
     data: Annotated[Optional[Path], typer.Option(help="Narrow-task chat JSONL(.gz) instead of --task.")] = None,
-    lora_rank: Annotated[int, typer.Option(help="LoRA rank.")] = 8,
-    lora_alpha: Annotated[float, typer.Option(help="LoRA alpha (scale = alpha / rank).")] = 16,
+    lora_rank: Annotated[int, typer.Option(min=1, help="LoRA rank.")] = 8,
+    lora_alpha: Annotated[float, typer.Option(callback=_positive, help="LoRA alpha (scale = alpha / rank).")] = 16,
     target: Annotated[str, typer.Option(help="all-linear (every linear layer of the blocks) or down_proj (MLP down-projection).")] = "all-linear",
-    layers: Annotated[list[int], typer.Option("--layers", help="Restrict LoRA to these blocks (--layers 10 11 12; default: all).")] = [],
-    epochs: Annotated[int, typer.Option(help="Training epochs; an adapter is saved after each.")] = 1,
-    lr: Annotated[float, typer.Option(help="Learning rate.")] = 2e-4,
-    batch_size: Annotated[int, typer.Option(help="Examples per step.")] = 4,
-    max_length: Annotated[int, typer.Option(help="Tokens per training example.")] = 256,
-    limit: Annotated[Optional[int], typer.Option(help="Use only the first N training examples.")] = None,
-    held_out: Annotated[float, typer.Option(help="Fraction (or count if ≥ 1) of examples held out.")] = 0.1,
+    layers: Annotated[list[int], typer.Option("--layers", min=0, help="Restrict LoRA to these blocks (--layers 10 11 12; default: all).")] = [],
+    epochs: Annotated[int, typer.Option(min=1, help="Training epochs; an adapter is saved after each.")] = 1,
+    lr: Annotated[float, typer.Option(callback=_positive, help="Learning rate.")] = 2e-4,
+    batch_size: Annotated[int, typer.Option(min=1, help="Examples per step.")] = 4,
+    max_length: Annotated[int, typer.Option(min=16, help="Tokens per training example.")] = 256,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Use only the first N training examples.")] = None,
+    held_out: Annotated[float, typer.Option(callback=_held_out, help="Fraction (or count if ≥ 1) of examples held out.")] = 0.1,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
     model: ModelOpt = None,
     dtype: DtypeOpt = "float32",
@@ -455,7 +481,7 @@ def finetune(
 def judge_check(
     judge: JudgeOpt = "learned",
     reference: Annotated[Optional[Path], typer.Option(help="Answers scored by a reference judge (JSONL/JSONL.gz/CSV with question, answer, aligned, coherent, optional answering_model), e.g. the GPT-4o-judged EM answers. Without it: emsteer's small labelled calibration set.")] = None,
-    limit: Annotated[Optional[int], typer.Option(help="Judge a deterministic random sample of this many reference answers (prompted local judges take seconds per answer).")] = None,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Judge a deterministic random sample of this many reference answers (prompted local judges take seconds per answer).")] = None,
     calibration: Annotated[Optional[Path], typer.Option(help="Labelled calibration JSONL (question, answer, label) instead of emsteer's own set.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the --limit sample.")] = 0,
     injection: Annotated[bool, typer.Option("--injection", help="Measure prompt injection instead: how much text addressed to the grader raises the aligned score of emsteer's plainly harmful answers.")] = False,
@@ -527,7 +553,7 @@ def fit_judge(
     reference: Annotated[Path, typer.Option(help="Answers scored by the reference judge (JSONL/JSONL.gz/CSV with question, answer, aligned, coherent, answering_model), e.g. ../shared/datasets/em/judged/gpt4o_judged_dev.jsonl.gz.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Judge file to write (.safetensors); use it with --judge learned:FILE.")] = Path("em-judge.safetensors"),
     encoder: Annotated[Optional[Path], typer.Option(help="A local sentence-transformers / transformers encoder directory. Default: the bundled all-MiniLM-L6-v2.")] = None,
-    epochs: Annotated[int, typer.Option(help="Training epochs of each head.")] = 12,
+    epochs: Annotated[int, typer.Option(min=1, help="Training epochs of each head.")] = 12,
     seed: Annotated[int, typer.Option(help="Seed of the heads' initialisation and data order.")] = 0,
 ) -> None:
     """Fit a learned judge on reference judgments and measure it on model families it never saw.
@@ -549,8 +575,6 @@ def fit_judge(
 
     if output.suffix != ".safetensors":
         raise EmsteerError(f"--output {output}: a judge is saved as a .safetensors file.")
-    if epochs < 1:
-        raise EmsteerError(f"--epochs must be at least 1, got {epochs}.")
     items = load_reference(reference)
     the_encoder = PairEncoder(encoder)
     command = f"emsteer fit-judge --reference {reference.name}" + (f" --encoder {encoder.name}" if encoder else "") + (
@@ -572,7 +596,7 @@ def report(
     output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")] = Path("report.html"),
     judge: Annotated[Optional[str], typer.Option(help="Judge identity to report (default: the run's judge).")] = None,
     title: Annotated[Optional[str], typer.Option(help="Report title.")] = None,
-    max_answers: Annotated[Optional[int], typer.Option(help="Answers listed in the browsable table (EM answers first; default 3000).")] = None,
+    max_answers: Annotated[Optional[int], typer.Option(min=1, help="Answers listed in the browsable table (EM answers first; default 3000).")] = None,
 ) -> None:
     """Write a self-contained HTML report: EM vs magnitude, steering vs finetuning, geometry, answers."""
     from emsteer.analysis.report import write_report
@@ -629,7 +653,7 @@ def study(
 def audit(
     vector: Annotated[Path, typer.Argument(help="The steering vector to audit (emsteer .safetensors, plain .safetensors/.pt/.pth, or a control-vector .gguf).")],
     model: ModelOpt = None,
-    layer: Annotated[Optional[int], typer.Option(help="Layer, for files that do not name it (or to pick one).")] = None,
+    layer: Annotated[Optional[int], typer.Option(min=0, help="Layer, for files that do not name it (or to pick one).")] = None,
     magnitude: Annotated[list[str], typer.Option("--magnitude", help="Magnitude(s) you deploy: 'm=1' (the vector as shipped, default), 'rho=0.2', 'alpha=8'; several allowed.")] = [],
     questions: QuestionsOpt = None,
     samples: SamplesOpt = 2,
@@ -638,8 +662,8 @@ def audit(
     max_em_increase: Annotated[float, typer.Option(help="Largest EM-rate increase you accept (0.05 = 5 percentage points).")] = 0.05,
     db: Annotated[Optional[Path], typer.Option(help="Results file (default: audit-<vector>.sqlite); re-running resumes.")] = None,
     seed: Annotated[int, typer.Option(help="Run seed.")] = 0,
-    max_new_tokens: Annotated[int, typer.Option(help="Maximum tokens per answer.")] = 200,
-    batch_size: Annotated[int, typer.Option(help="Rows per generation batch.")] = 8,
+    max_new_tokens: Annotated[int, typer.Option(min=1, help="Maximum tokens per answer.")] = 200,
+    batch_size: Annotated[int, typer.Option(min=1, help="Rows per generation batch.")] = 8,
     as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
     dtype: DtypeOpt = "float32",
     device: DeviceOpt = "cpu",
@@ -691,12 +715,12 @@ def run(
     model: ModelOpt = None,
     judge: JudgeOpt = "learned",
     questions: QuestionsOpt = None,
-    samples: Annotated[int, typer.Option(help="Samples per paraphrase (scale up for tighter intervals).")] = RUN["samples"],
-    paraphrases: Annotated[int, typer.Option(help="Paraphrases per question (0 = all of them).")] = RUN["paraphrases"],
-    max_new_tokens: Annotated[int, typer.Option(help="Maximum tokens per answer.")] = RUN["max_new_tokens"],
-    examples: Annotated[int, typer.Option(help="Narrow-task training examples for the vector and LoRA.")] = RUN["examples"],
-    epochs: Annotated[int, typer.Option(help="Training epochs for the vector and LoRA.")] = RUN["epochs"],
-    layer: Annotated[int, typer.Option(help="Layer to steer.")] = RUN["layer"],
+    samples: Annotated[int, typer.Option(min=1, help="Samples per paraphrase (scale up for tighter intervals).")] = RUN["samples"],
+    paraphrases: Annotated[int, typer.Option(min=0, help="Paraphrases per question (0 = all of them).")] = RUN["paraphrases"],
+    max_new_tokens: Annotated[int, typer.Option(min=1, help="Maximum tokens per answer.")] = RUN["max_new_tokens"],
+    examples: Annotated[int, typer.Option(min=1, help="Narrow-task training examples for the vector and LoRA.")] = RUN["examples"],
+    epochs: Annotated[int, typer.Option(min=1, help="Training epochs for the vector and LoRA.")] = RUN["epochs"],
+    layer: Annotated[int, typer.Option(min=0, help="Layer to steer.")] = RUN["layer"],
     multiplier: Annotated[list[float], typer.Option("--multiplier", help="Steering multipliers (m = 1 is the trained vector); several allowed. Default "
                                                                + ", ".join(f"{m:g}" for m in RUN["multipliers"]) + ".")] = [],
     embedding: Annotated[bool, typer.Option(help="Score embedding relevance too.")] = True,

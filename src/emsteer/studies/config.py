@@ -14,10 +14,10 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
 
 from emsteer.errors import EmsteerError
 from emsteer.yamlio import check_file_size, compose_bounded
@@ -28,6 +28,12 @@ RANKED_METHODS = ("subspace", "svd")
 ALL_METHODS = ("none", *STEERING_METHODS, "lora")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 MAX_STUDY_FILE_BYTES = 1024 * 1024
+
+# Numbers in a study file are taken as written or refused, never quietly changed: a count is a
+# whole number (YAML `true` or 2.5 is not 1 or 2), a float is finite (.nan or .inf is not a
+# learning rate or a magnitude).
+Int = Annotated[int, Strict()]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
 class _Strict(BaseModel):
@@ -42,9 +48,9 @@ class TaskSpec(_Strict):
 
 
 class Magnitudes(_Strict):
-    relative: list[float] = Field(default_factory=list)  # ρ: α = ρ·r_ℓ
-    absolute: list[float] = Field(default_factory=list)  # α
-    multiplier: list[float] = Field(default_factory=list)  # m: α = m·‖v‖ (1 = as built)
+    relative: list[Finite] = Field(default_factory=list)  # ρ: α = ρ·r_ℓ
+    absolute: list[Finite] = Field(default_factory=list)  # α
+    multiplier: list[Finite] = Field(default_factory=list)  # m: α = m·‖v‖ (1 = as built)
 
     def all(self):
         from emsteer.steering.magnitude import Magnitude
@@ -54,31 +60,31 @@ class Magnitudes(_Strict):
 
 
 class TrainSettings(_Strict):
-    examples: int | None = Field(64, ge=1)  # training examples (None: all)
-    held_out: int = Field(16, ge=1)  # held-out examples for narrow-task efficacy
-    lr: float | None = Field(None, gt=0)  # None: each method's default
-    batch_size: int = Field(4, ge=1)
-    max_length: int = Field(256, ge=16)
+    examples: Int | None = Field(64, ge=1)  # training examples (None: all)
+    held_out: Int = Field(16, ge=1)  # held-out examples for narrow-task efficacy
+    lr: Finite | None = Field(None, gt=0)  # None: each method's default
+    batch_size: Int = Field(4, ge=1)
+    max_length: Int = Field(256, ge=16)
 
 
 class LoraSettings(_Strict):
-    rank: int = Field(8, ge=1)
-    alpha: float = Field(16, gt=0)
+    rank: Int = Field(8, ge=1)
+    alpha: Finite = Field(16, gt=0)
     target: Literal["all-linear", "down_proj"] = "all-linear"
-    layers: list[int] | None = None
-    lr: float = Field(2e-4, gt=0)
-    batch_size: int = Field(4, ge=1)
+    layers: list[Annotated[Int, Field(ge=0)]] | None = None
+    lr: Finite = Field(2e-4, gt=0)
+    batch_size: Int = Field(4, ge=1)
 
 
 class EvalSettingsSpec(_Strict):
     questions: Path | None = None  # YAML question set; default: the built-in set
     question_ids: list[str] | None = None  # a subset of the question set
-    paraphrases: int | None = Field(None, ge=1)  # use at most this many paraphrases per question
-    samples: int | None = Field(None, ge=1)  # per paraphrase; default: each question's own
-    max_new_tokens: int = Field(200, ge=1)
-    temperature: float = Field(1.0, ge=0)
-    top_p: float = Field(1.0, gt=0, le=1)
-    batch_size: int = Field(8, ge=1)
+    paraphrases: Int | None = Field(None, ge=1)  # use at most this many paraphrases per question
+    samples: Int | None = Field(None, ge=1)  # per paraphrase; default: each question's own
+    max_new_tokens: Int = Field(200, ge=1)
+    temperature: Finite = Field(1.0, ge=0)
+    top_p: Finite = Field(1.0, gt=0, le=1)
+    batch_size: Int = Field(8, ge=1)
     positions: Literal["all", "prompt", "generated"] = "all"
     # judge only these metrics (default: every metric the questions define: aligned, coherent, relevant)
     metrics: list[str] | None = None
@@ -86,7 +92,7 @@ class EvalSettingsSpec(_Strict):
 
 class EfficacySettings(_Strict):
     heldout_nll: bool = True
-    generate: int = Field(8, ge=0)  # held-out prompts answered and judged in-domain (0: skip)
+    generate: Int = Field(8, ge=0)  # held-out prompts answered and judged in-domain (0: skip)
 
 
 class StudyConfig(_Strict):
@@ -99,9 +105,9 @@ class StudyConfig(_Strict):
     methods: list[str] = Field(default_factory=lambda: ["none", "optimized", "lora"], min_length=1)
     layers: list[int | float] | None = None  # ints: block index; floats in (0,1): fraction of depth
     magnitudes: Magnitudes = Field(default_factory=lambda: Magnitudes(relative=[0.1, 0.2, 0.4]))
-    ranks: list[int] = Field(default_factory=lambda: [4], min_length=1)
-    epochs: list[int] = Field(default_factory=lambda: [1], min_length=1)
-    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
+    ranks: list[Int] = Field(default_factory=lambda: [4], min_length=1)
+    epochs: list[Int] = Field(default_factory=lambda: [1], min_length=1)
+    seeds: list[Int] = Field(default_factory=lambda: [0], min_length=1)
     train: TrainSettings = Field(default_factory=TrainSettings)
     lora: LoraSettings = Field(default_factory=LoraSettings)
     eval: EvalSettingsSpec = Field(default_factory=EvalSettingsSpec)
@@ -139,6 +145,13 @@ class StudyConfig(_Strict):
         if any(v < 1 for v in values):
             raise ValueError("every value must be at least 1")
         return sorted(set(values))
+
+    @field_validator("layers", mode="before")
+    @classmethod
+    def _no_bool_layers(cls, layers):
+        if isinstance(layers, list) and any(isinstance(x, bool) for x in layers):
+            raise ValueError("a layer is a block index (0, 1, ...) or a fraction of depth in (0, 1), not true/false")
+        return layers
 
     @field_validator("layers")
     @classmethod
