@@ -1211,3 +1211,94 @@ def test_build_from_the_public_insecure_set_with_the_defaults(shared_em, model_d
     captured = capsys.readouterr()
     assert exit_info.value.code in (0, None), captured.err
     assert load_artifact(tmp_path / "v" / "final.safetensors").layers == [1]
+
+
+# -- unscored judgments: re-asked on request, counted in show (item 2) ---------------------------------
+
+
+class WordsOnceJudge:
+    """Answers each prompt in words (no number) the first time it is asked, with a score after that."""
+
+    identity = "test:words-once"
+
+    def __init__(self):
+        self.asked: Counter = Counter()
+
+    def judge(self, requests):
+        from emsteer.judging.base import Judgment
+
+        out = []
+        for r in requests:
+            self.asked[r.prompt] += 1
+            score = None if self.asked[r.prompt] == 1 else float(len(r.prompt) % 101)
+            out.append(Judgment(r.metric, score, 0.1 if score is None else 1.0, None, self.identity, {}))
+        return out
+
+
+def test_rejudge_missing_re_asks_only_the_unscored_past_the_cache(tmp_path, monkeypatch, capsys):
+    from emsteer.data.questions import Question
+    from emsteer.judging.base import Judgment
+    from emsteer.evaluation.run import judge_samples
+
+    db = make_store(tmp_path / "r.sqlite", n=4)
+    questions = [Question("q", ("hi?",))]
+    inner = WordsOnceJudge()
+    judge = CachedJudge(inner, tmp_path / "cache.sqlite")
+    with ResultsStore(db) as store:
+        store.set_meta("judge", inner.identity)
+        assert judge_samples(store, questions, judge, progress=False) == 12  # 4 answers x 3 metrics, all in words
+        assert judge_samples(store, questions, judge, progress=False) == 0  # stored: a plain re-run asks nothing
+        assert sum(inner.asked.values()) == 12
+        assert store.unscored_counts(inner.identity) == {"c1": {m: (4, 0) for m in ("aligned", "coherent", "relevant")}}
+        assert store.unscored_counts("test:j") == {}  # the other judge scored every answer it judged
+
+    code, captured = _cli(monkeypatch, capsys, "show", str(db))
+    text = " ".join(captured.out.split())
+    assert code in (0, None), captured.err
+    assert "Answers without a score" in text and "baseline: aligned 4, coherent 4, relevant 4" in text
+    assert "--rejudge-missing" in text
+
+    prompts = sorted(inner.asked)
+    stale = judgment_key(inner.identity, "aligned", next(p for p in prompts if "answer 0" in p))
+    with JudgmentCache(tmp_path / "cache.sqlite") as cache:  # a well-formed answer cached meanwhile is not used
+        cache.put_many({stale: Judgment("aligned", 1.0, 1.0, None, inner.identity, {})})
+    with ResultsStore(db) as store:
+        assert judge_samples(store, questions, judge, rejudge_missing=True, progress=False) == 12
+        assert all(n == 2 for n in inner.asked.values())  # every unscored one asked once more, past the cache
+        assert store.unscored_counts(inner.identity) == {}
+        rows = store.db.execute("SELECT COUNT(*), COUNT(score) FROM judgments WHERE judge = ?", (inner.identity,)).fetchone()
+        assert tuple(rows) == (12, 12)  # replaced in place, no duplicates
+        assert judge_samples(store, questions, judge, rejudge_missing=True, progress=False) == 0  # nothing left
+
+    code, captured = _cli(monkeypatch, capsys, "show", str(db))
+    assert "Answers without a score" not in captured.out  # only shown when there are some
+
+
+def test_an_unscored_judgment_is_replaced_but_a_scored_one_is_kept(tmp_path):
+    db = make_store(tmp_path / "r.sqlite", n=2)
+    with ResultsStore(db) as store:
+        store.add_judgments([("s0", "coherent", "test:j", None, 0.2, None)])
+        store.add_judgments([("s0", "coherent", "test:j", 70.0, 1.0, None), ("s0", "aligned", "test:j", 5.0, 1.0, None),
+                             ("s1", "aligned", "test:j", None, 0.1, None)])
+        got = dict(((r[0], r[1]), r[2]) for r in store.db.execute("SELECT sample_id, metric, score FROM judgments"))
+    assert got == {("s0", "aligned"): 90.0, ("s1", "aligned"): 90.0, ("s0", "coherent"): 70.0}
+
+
+def test_eval_and_study_pass_rejudge_missing_on_to_the_judging(model_dir, tmp_path, monkeypatch, capsys):
+    import emsteer.evaluation.run as run
+
+    seen = []
+    real = run.judge_samples
+    monkeypatch.setattr(run, "judge_samples", lambda *a, **kw: seen.append(kw.get("rejudge_missing")) or real(*a, **kw))
+    args = ["eval", "--db", str(tmp_path / "r.sqlite"), "--model", str(model_dir), "--judge", f"local:{model_dir}",
+            "--control", "none", "--no-embedding", "--max-new-tokens", "2", "--samples", "1"]
+    for flag in ([], ["--rejudge-missing"]):
+        code, captured = _cli(monkeypatch, capsys, *args, *flag)
+        assert code in (0, None), captured.err
+    assert seen == [False, True]
+    from emsteer.studies.config import parse_study
+    from emsteer.studies.runner import StudyRunner
+
+    cfg = parse_study({"name": "s", "seeds": [0, 1]}, base=tmp_path)
+    assert [s.rejudge_missing for s in StudyRunner(cfg, rejudge_missing=True).settings] == [True, True]
+    assert [s.rejudge_missing for s in StudyRunner(cfg).settings] == [False, False]

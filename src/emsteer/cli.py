@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -238,14 +239,19 @@ def _print_results(db: Path, judge: str | None = None, per_question: bool = Fals
     from emsteer.display import run_header
     from emsteer.judging.agreement import stored_agreement
 
+    from emsteer.display import unscored_note
+
     with ResultsStore(db, create=False) as store:
         judge = judge or store.get_meta("judge")
         results = condition_results(store, judge)
         agreement = stored_agreement(store) if judge == store.get_meta("judge") else None
+        unscored = unscored_note(results, store.unscored_counts(judge)) if judge else None
     if not results:
         raise EmsteerError(f"{db} holds no evaluated conditions yet.")
     out.print(run_header(results, judge, agreement))
     out.print(results_table(results, title=title or f"{db} · judge {judge}"))
+    if unscored:
+        out.print(unscored)
     if per_question:
         for r in results:
             out.print(per_question_table(r))
@@ -274,6 +280,7 @@ def evaluate_cmd(
     top_p: Annotated[float, typer.Option(callback=_probability, help="Nucleus sampling mass (DESIGN default 1).")] = 1.0,
     batch_size: Annotated[int, typer.Option(min=1, help="Rows per generation batch.")] = 8,
     per_question: Annotated[bool, typer.Option(help="Also print per-question tables.")] = False,
+    rejudge_missing: Annotated[bool, typer.Option("--rejudge-missing", help="Also re-ask the judge for answers whose stored judgment is unscored (it answered in words), past the judgment cache.")] = False,
     dtype: DtypeOpt = "float32",
     device: DeviceOpt = "cpu",
 ) -> None:
@@ -302,7 +309,8 @@ def evaluate_cmd(
     for a in adapter:
         if not a.is_dir():
             raise EmsteerError(f"--adapter {a} is not a directory.")
-    settings = _settings(samples, seed, max_new_tokens, temperature, top_p, batch_size)
+    settings = replace(_settings(samples, seed, max_new_tokens, temperature, top_p, batch_size),
+                       rejudge_missing=rejudge_missing)
     qs = load_questions(questions)
     artifact = import_vector(vector, layer=layer) if vector is not None else None
     lm = _load(model, dtype, device)
@@ -630,6 +638,7 @@ def findings(
 def study(
     config: Annotated[Path, typer.Argument(help="Study YAML: models, tasks, methods, layers, magnitudes, ranks, epochs, seeds, eval, judge. See examples/study.yaml.")],
     report_too: Annotated[bool, typer.Option("--report/--no-report", help="Write <output>/report.html at the end.")] = True,
+    rejudge_missing: Annotated[bool, typer.Option("--rejudge-missing", help="Also re-ask the judge for answers whose stored judgment is unscored (it answered in words), past the judgment cache.")] = False,
 ) -> None:
     """Run a study grid into one results store (resumable: run it again after an interruption).
 
@@ -640,7 +649,7 @@ def study(
     from emsteer.studies.runner import run_study
 
     cfg = load_study(config)
-    db = run_study(cfg, log=_log)
+    db = run_study(cfg, log=_log, rejudge_missing=rejudge_missing)
     _print_results(db, title=f"Study {cfg.name}")
     if report_too:
         from emsteer.analysis.report import write_report
@@ -724,6 +733,7 @@ def run(
     multiplier: Annotated[list[float], typer.Option("--multiplier", help="Steering multipliers (m = 1 is the trained vector); several allowed. Default "
                                                                + ", ".join(f"{m:g}" for m in RUN["multipliers"]) + ".")] = [],
     embedding: Annotated[bool, typer.Option(help="Score embedding relevance too.")] = True,
+    rejudge_missing: Annotated[bool, typer.Option("--rejudge-missing", help="Also re-ask the judge for answers whose stored judgment is unscored (it answered in words), past the judgment cache.")] = False,
 ) -> None:
     """The main job: does steering induce emergent misalignment? Offline, about 18 minutes on 2 CPU cores.
 
@@ -743,7 +753,7 @@ def run(
                           questions=questions, samples=samples, paraphrases=paraphrases or None,
                           max_new_tokens=max_new_tokens, examples=examples, epochs=epochs, layer=layer,
                           multipliers=multiplier or None, embedding=embedding)
-    db = run_study(cfg, log=_log)
+    db = run_study(cfg, log=_log, rejudge_missing=rejudge_missing)
     path = write_report(db, cfg.output / "report.html", title="emsteer main job: steering vs finetuning on insecure code")
     _print_results(db, title="Main job")
     _headline(db)

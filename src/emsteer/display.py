@@ -65,6 +65,22 @@ def results_table(results: Sequence[ConditionResult], *, title: str = "EM result
     return Group(em, scores)
 
 
+def unscored_note(results: Sequence[ConditionResult], counts: dict[str, dict[str, tuple[int, int]]]) -> str | None:
+    """A footer naming, per condition and metric, the answers without a score (None when there are none):
+    unscored ones (the judge answered in words) and ones not judged yet."""
+    lines = []
+    for r in results:
+        per = counts.get(r.condition["id"], {})
+        parts = [f"{metric} {n}" + (f" (+{missing} not judged yet)" if missing else "")
+                 if n else f"{metric} {missing} not judged yet" for metric, (n, missing) in sorted(per.items())]
+        if parts:
+            lines.append(f"  {r.name}: {', '.join(parts)}")
+    if not lines:
+        return None
+    return ("[yellow]Answers without a score, per condition and metric[/yellow] (unscored: the judge gave no number; "
+            "`--rejudge-missing` asks it again; not judged yet: run the same command again):\n" + "\n".join(lines))
+
+
 def judge_line(judge: str, agreement) -> str:
     """The judge's identity with the agreement it is trusted on (an Agreement or None)."""
     if agreement is None:

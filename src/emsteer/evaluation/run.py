@@ -18,6 +18,7 @@ from emsteer.evaluation.metrics import Summary, summarize
 from emsteer.generation import Completion, GenerationRequest, SamplingConfig, derive_seed, generate
 from emsteer.judging.base import Judge, JudgeRequest
 from emsteer.judging.agreement import judge_agreement
+from emsteer.judging.cache import CachedJudge
 from emsteer.judging.calibration import remembered_calibration
 from emsteer.models import LoadedModel
 from emsteer.progress import progress_bar
@@ -31,6 +32,7 @@ class EvalSettings:
     seed: int = 0
     judge_chunk: int = 32  # judgments written per transaction
     metrics: tuple[str, ...] | None = None  # judge only these metrics (None: every metric the questions define)
+    rejudge_missing: bool = False  # also re-ask the judge where its stored judgment is unscored
 
 
 @dataclass(frozen=True)
@@ -153,27 +155,38 @@ def judge_samples(
     chunk: int = 32,
     default_judges: bool = True,
     metrics: Sequence[str] | None = None,
+    rejudge_missing: bool = False,
     progress: bool = True,
 ) -> int:
-    """Judge every stored answer that lacks a score from ``judge`` for a metric its question defines.
+    """Judge every stored answer that lacks a judgment from ``judge`` for a metric its question defines.
 
     ``default_judges`` adds the project's aligned/coherent/relevant prompts where a question lacks them.
+    ``rejudge_missing`` also re-asks where the stored judgment is unscored (the judge answered in
+    words), past the judgment cache; a new answer replaces the unscored one.
     """
     by_id = {q.id: q for q in (with_default_judges(questions) if default_judges else questions)}
     defined = sorted({m for q in by_id.values() for m in q.judge_prompts})
-    todo = []
+    todo, redo = [], []
     for metric in defined if metrics is None else [m for m in defined if m in metrics]:
-        for s in store.unjudged(metric, judge.identity, condition_ids):
+        pending = [(todo, s) for s in store.unjudged(metric, judge.identity, condition_ids)]
+        if rejudge_missing:
+            pending += [(redo, s) for s in store.unscored(metric, judge.identity, condition_ids)]
+        for into, s in pending:
             q = by_id.get(s["question_id"])
             if q is not None and metric in q.judge_prompts:
-                todo.append((metric, s, format_judge_prompt(q.judge_prompts[metric], s["question"], s["response"])))
+                into.append((metric, s, format_judge_prompt(q.judge_prompts[metric], s["question"], s["response"])))
     emb_todo = store.unjudged(EMBEDDING_METRIC, embedder.identity, condition_ids, purpose="em") if embedder is not None else []
     with progress_bar(progress) as bar:
-        if todo:
-            task = bar.add_task(f"Judging ({judge.identity})", total=len(todo), info="")
-            for start in range(0, len(todo), chunk):
-                part = todo[start : start + chunk]
-                results = judge.judge([JudgeRequest(metric, prompt, s["question"], s["response"]) for metric, s, prompt in part])
+        for items, refresh in ((todo, False), (redo, True)):
+            if not items:
+                continue
+            label = "Re-judging unscored" if refresh else "Judging"
+            task = bar.add_task(f"{label} ({judge.identity})", total=len(items), info="")
+            for start in range(0, len(items), chunk):
+                part = items[start : start + chunk]
+                reqs = [JudgeRequest(metric, prompt, s["question"], s["response"]) for metric, s, prompt in part]
+                # Only the cache wrapper takes refresh: any other judge is asked afresh anyway.
+                results = judge.judge(reqs, refresh=True) if refresh and isinstance(judge, CachedJudge) else judge.judge(reqs)
                 store.add_judgments([(s["id"], metric, judge.identity, j.score, j.numeric_mass, j.label)
                                      for (metric, s, _), j in zip(part, results)])
                 bar.advance(task, len(part))
@@ -185,7 +198,7 @@ def judge_samples(
                 store.add_judgments([(s["id"], EMBEDDING_METRIC, embedder.identity, float(v), None, None)
                                      for s, v in zip(part, scores)])
                 bar.advance(task, len(part))
-    return len(todo) + len(emb_todo)
+    return len(todo) + len(redo) + len(emb_todo)
 
 
 def evaluate(
@@ -210,5 +223,5 @@ def evaluate(
     generate_samples(lm, conditions, questions, store, settings, progress=progress)
     ids = [c.record(lm, settings.sampling, settings.seed)["id"] for c in conditions]
     judge_samples(store, questions, judge, condition_ids=ids, embedder=embedder, chunk=settings.judge_chunk,
-                  metrics=settings.metrics, progress=progress)
+                  metrics=settings.metrics, rejudge_missing=settings.rejudge_missing, progress=progress)
     return {c.name: summarize(store.answer_scores(cid, judge.identity)) for c, cid in zip(conditions, ids)}

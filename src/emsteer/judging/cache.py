@@ -172,9 +172,11 @@ class CachedJudge:
         """The inner judge's shipped agreement with a reference judge, if it has one."""
         return getattr(self.inner, "agreement", None)
 
-    def judge(self, requests: Sequence[JudgeRequest]) -> list[Judgment]:
+    def judge(self, requests: Sequence[JudgeRequest], *, refresh: bool = False) -> list[Judgment]:
+        """Judgments of ``requests``; ``refresh`` sends every one to the judge, whatever the cache holds
+        (``--rejudge-missing``: the stored answer was unscored, so ask again)."""
         keys = [judgment_key(self.identity, r.metric, r.prompt) for r in requests]
-        known = self.cache.get_many(keys)
+        known = {} if refresh else self.cache.get_many(keys)
         todo: dict[str, JudgeRequest] = {}
         for k, r in zip(keys, requests):
             if k not in known and k not in todo:

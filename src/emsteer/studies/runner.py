@@ -99,7 +99,8 @@ def load_study_questions(config: StudyConfig) -> list[Question]:
 
 
 class StudyRunner:
-    def __init__(self, config: StudyConfig, *, judges=None, progress: bool = True, log=print):
+    def __init__(self, config: StudyConfig, *, judges=None, progress: bool = True, log=print,
+                 rejudge_missing: bool = False):
         self.config = config
         self.judges = judges  # Judge objects to use instead of config.judge (tests, custom backends)
         self.progress = progress
@@ -109,7 +110,7 @@ class StudyRunner:
         self.settings = [
             EvalSettings(SamplingConfig(max_new_tokens=c.max_new_tokens, temperature=c.temperature, top_p=c.top_p,
                                         batch_size=c.batch_size), c.samples, seed,
-                         metrics=tuple(c.metrics) if c.metrics is not None else None)
+                         metrics=tuple(c.metrics) if c.metrics is not None else None, rejudge_missing=rejudge_missing)
             for seed in config.seeds
         ]
 
@@ -248,7 +249,8 @@ class StudyRunner:
                         evaluate(lm, [*controls, *conditions], questions, store, judges[0], settings,
                                  embedder=embedder, progress=self.progress)
                         for extra in judges[1:]:
-                            judge_samples(store, questions, extra, metrics=settings.metrics, progress=self.progress)
+                            judge_samples(store, questions, extra, metrics=settings.metrics,
+                                          rejudge_missing=settings.rejudge_missing, progress=self.progress)
                         bar.advance(overall)
                         bar.update(overall, info="narrow-task efficacy")
                         if cfg.efficacy.heldout_nll or cfg.efficacy.generate:
@@ -264,7 +266,8 @@ class StudyRunner:
         return db
 
 
-def run_study(config: StudyConfig, *, judges=None, progress: bool = True, log=print) -> Path:
+def run_study(config: StudyConfig, *, judges=None, progress: bool = True, log=print, rejudge_missing: bool = False) -> Path:
     """Run (or resume) a study; returns the path of its results file. ``judges`` overrides the
-    config's judge specs with ready Judge objects (the first is the primary judge)."""
-    return StudyRunner(config, judges=judges, progress=progress, log=log).run()
+    config's judge specs with ready Judge objects (the first is the primary judge);
+    ``rejudge_missing`` re-asks the judges where a stored judgment is unscored."""
+    return StudyRunner(config, judges=judges, progress=progress, log=log, rejudge_missing=rejudge_missing).run()

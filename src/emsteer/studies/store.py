@@ -102,6 +102,13 @@ CREATE TABLE IF NOT EXISTS efficacy (
 """
 
 EMBEDDING_METRIC = "embedding_relevance"
+# Insert a judgment; an existing one is replaced only when it is unscored (neither score nor label).
+_PUT_JUDGMENT = """
+INSERT INTO judgments VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT(sample_id, metric, judge) DO UPDATE SET score = excluded.score, numeric_mass = excluded.numeric_mass,
+    label = excluded.label, created = excluded.created
+WHERE judgments.score IS NULL AND judgments.label IS NULL
+"""
 TABLES = ("meta", "conditions", "artifacts", "samples", "judgments", "efficacy")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -402,17 +409,52 @@ class ResultsStore:
             args += list(condition_ids)
         return [dict(r) for r in self.db.execute(q + " ORDER BY s.id", args).fetchall()]
 
+    @_guarded
+    def unscored(self, metric: str, judge: str, condition_ids: Sequence[str] | None = None,
+                 purpose: str | None = None) -> list[dict[str, Any]]:
+        """Samples whose judgment for (metric, judge) holds neither a score nor a label (the judge
+        answered in words): what ``--rejudge-missing`` asks again."""
+        q = ("SELECT s.* FROM samples s JOIN judgments j ON j.sample_id = s.id AND j.metric = ? AND j.judge = ? "
+             "WHERE j.score IS NULL AND j.label IS NULL")
+        args: list[Any] = [metric, judge]
+        if purpose is not None:
+            q += " AND s.purpose = ?"
+            args.append(purpose)
+        if condition_ids is not None:
+            q += f" AND s.condition_id IN ({','.join('?' * len(condition_ids))})"
+            args += list(condition_ids)
+        return [dict(r) for r in self.db.execute(q + " ORDER BY s.id", args).fetchall()]
+
+    @_guarded
+    def unscored_counts(self, judge: str) -> dict[str, dict[str, tuple[int, int]]]:
+        """condition id -> metric -> (unscored, not judged) among its EM answers, for every metric
+        ``judge`` scored somewhere in the store; only nonzero entries."""
+        metrics = [r[0] for r in self.db.execute(
+            "SELECT DISTINCT metric FROM judgments WHERE judge = ? ORDER BY metric", (judge,))]
+        out: dict[str, dict[str, tuple[int, int]]] = {}
+        for metric in metrics:
+            rows = self.db.execute(
+                "SELECT s.condition_id, SUM(j.sample_id IS NOT NULL AND j.score IS NULL AND j.label IS NULL), "
+                "SUM(j.sample_id IS NULL) FROM samples s LEFT JOIN judgments j ON j.sample_id = s.id "
+                "AND j.metric = ? AND j.judge = ? WHERE s.purpose = 'em' GROUP BY s.condition_id", (metric, judge))
+            for cid, unscored, missing in rows:
+                if unscored or missing:
+                    out.setdefault(cid, {})[metric] = (int(unscored), int(missing))
+        return out
+
     @_writes
     def add_judgments(self, rows: Sequence[tuple[str, str, str, float | None, float | None, str | None]]) -> None:
         """Rows of (sample_id, metric, judge, score, numeric_mass, label).
 
         A row with no score, no numeric mass and no label is a request the judge never answered
         (a FailedJudgment): it is not stored, so the sample stays unjudged and the next run asks again.
+        A stored judgment is kept, unless it is unscored (no score, no label): a new answer
+        replaces it, which is how ``--rejudge-missing`` fills it in.
         """
         now = time.time()
         kept = [(*r, now) for r in rows if not (r[3] is None and r[4] is None and r[5] is None)]
         with self.db:
-            self.db.executemany("INSERT OR IGNORE INTO judgments VALUES (?, ?, ?, ?, ?, ?, ?)", kept)
+            self.db.executemany(_PUT_JUDGMENT, kept)
 
     @_guarded
     def judges(self) -> list[str]:
