@@ -76,11 +76,11 @@ def test_a_killed_run_resumes_to_identical_results(tiny, questions, conditions, 
     original = ResultsStore.add_samples
     writes = {"n": 0}
 
-    def dying_add_samples(self, rows):
+    def dying_add_samples(self, rows, **kw):
         writes["n"] += 1
         if writes["n"] == 3:
             raise KeyboardInterrupt  # as if the user pressed ctrl-c in the middle of the run
-        return original(self, rows)
+        return original(self, rows, **kw)
 
     monkeypatch.setattr(ResultsStore, "add_samples", dying_add_samples)
     with ResultsStore(killed) as store, pytest.raises(KeyboardInterrupt):

@@ -529,7 +529,7 @@ def _(tmp):
 @case("study-unknown-judge-backend")
 def _(tmp):
     path, load = _study(tmp, "name: ok\njudge: [local, gpt4:turbo]\n")
-    return load, esc(path) + r": invalid study config:\n  judge\[1\]: unknown judge backend in 'gpt4:turbo'"
+    return load, esc(path) + r": invalid study config:\n  judge\[1\]: unknown judge backend 'gpt4' in 'gpt4:turbo'"
 
 
 @case("study-invalid-yaml-line")
@@ -1302,3 +1302,154 @@ def test_eval_and_study_pass_rejudge_missing_on_to_the_judging(model_dir, tmp_pa
     cfg = parse_study({"name": "s", "seeds": [0, 1]}, base=tmp_path)
     assert [s.rejudge_missing for s in StudyRunner(cfg, rejudge_missing=True).settings] == [True, True]
     assert [s.rejudge_missing for s in StudyRunner(cfg).settings] == [False, False]
+
+
+# -- concurrency and cheap checks first (item 10) ----------------------------------------------------
+
+HOLD = ("import sys, time\n"
+        "from emsteer.studies.store import ResultsStore\n"
+        "store = ResultsStore(sys.argv[1])\n"
+        "print('holding', flush=True)\n"
+        "time.sleep(120)\n")
+
+
+def _no_model(*args, **kwargs):
+    raise AssertionError("a model was loaded before the cheap checks failed")
+
+
+def _flat(text: str) -> str:
+    return "".join(text.split())  # rich wraps long paths anywhere
+
+
+def test_a_second_process_writing_a_store_is_refused_with_the_holders_pid(tmp_path, monkeypatch, capsys):
+    import subprocess
+
+    import emsteer.cli as cli
+    import emsteer.studies.runner as runner
+    from emsteer.studies.config import parse_study
+    from emsteer.studies.runner import run_study
+
+    db = make_store(tmp_path / "study" / "results.sqlite")
+    lock = tmp_path / "study" / "results.sqlite.lock"
+    assert not lock.exists()  # a closed store leaves no lock file
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        busy = f"another emsteer process is writing to {db} (pid {holder.pid}); wait for it to finish or"
+        with pytest.raises(EmsteerError) as err:
+            ResultsStore(db)
+        assert str(err.value) == busy + " use another --db."
+
+        monkeypatch.setattr(cli, "_load", _no_model)  # refused before the model loads
+        code, captured = _cli(monkeypatch, capsys, "eval", "--db", str(db), "--judge", "local", "--control", "none",
+                              "--no-embedding")
+        assert code == 2 and _flat(busy) in _flat(captured.err), captured.err
+
+        monkeypatch.setattr(runner, "load_model", _no_model)
+        cfg = parse_study({"name": "s", "output": str(tmp_path / "study"), "methods": ["none"], "control": "none",
+                           "embedding": False}, base=tmp_path)
+        with pytest.raises(EmsteerError, match=r"\(pid %d\); wait for it to finish or give this study another output "
+                           r"folder" % holder.pid):
+            run_study(cfg, progress=False)
+
+        with ResultsStore(db, create=False) as store:  # readers take no lock
+            assert len(store.samples()) == 3
+        code, captured = _cli(monkeypatch, capsys, "show", str(db))
+        assert code in (0, None), captured.err
+    finally:
+        holder.kill()  # kill -9: the kernel drops its lock
+        holder.wait()
+    assert lock.exists()  # left behind by the killed holder ...
+    with ResultsStore(db) as store:  # ... and no obstacle to the next run
+        store.set_meta("after", 1)
+        with ResultsStore(db) as again:  # a run may open its own store again (the lock is per process)
+            assert again.get_meta("after") == 1
+        assert lock.exists()
+    assert not lock.exists()
+
+
+def test_the_lock_of_a_new_store_in_a_new_folder(tmp_path):
+    from emsteer.studies.store import StoreLock
+
+    db = tmp_path / "new" / "r.sqlite"
+    with StoreLock(db) as lock:
+        assert lock.path.read_text() == f"{os.getpid()}\n"
+        with ResultsStore(db) as store:  # the run's own store nests inside its lock
+            store.set_meta("x", 1)
+        assert lock.path.exists()
+    assert sorted(p.name for p in db.parent.iterdir()) == ["r.sqlite"]
+
+
+def test_a_failed_eval_leaves_no_condition_without_answers(tiny, tmp_path, monkeypatch):
+    import emsteer.evaluation.run as run
+    from emsteer.data.questions import Question
+    from emsteer.evaluation.conditions import Condition
+    from emsteer.evaluation.run import EvalSettings, evaluate
+    from emsteer.generation import Completion, SamplingConfig
+    from emsteer.steering import Magnitude
+    from judges import HashJudge
+
+    torch.manual_seed(0)
+    vector = SteeringVector({1: torch.randn(32)}, {1: 2.0}, {"method": "test"})
+    conditions = [Condition("baseline"), Condition("steered", vector, Magnitude.multiplier(1.0))]
+    questions = [Question("q", ("hi?",))]
+    settings = EvalSettings(SamplingConfig(max_new_tokens=2), samples_per_paraphrase=2)
+    real = run.generate
+
+    def dies_after_one_batch(model, requests, sampling, *, on_batch, **kwargs):
+        on_batch([Completion(r, "x", 1, 1, "stop") for r in requests[:2]])  # the baseline's two answers
+        raise RuntimeError("CUDA out of memory")
+
+    monkeypatch.setattr(run, "generate", dies_after_one_batch)
+    with ResultsStore(tmp_path / "r.sqlite") as store, pytest.raises(RuntimeError):
+        evaluate(tiny, conditions, questions, store, HashJudge(), settings, progress=False)
+    with ResultsStore(tmp_path / "r.sqlite") as store:
+        assert [c["name"] for c in store.conditions()] == ["baseline"]
+        assert store.artifacts() == []  # the steered condition's artifact is written with its first answer too
+        monkeypatch.setattr(run, "generate", real)
+        evaluate(tiny, conditions, questions, store, HashJudge(), settings, progress=False)
+        assert [c["name"] for c in store.conditions()] == ["baseline", "steered"]  # in the order given
+        empty = store.db.execute("SELECT COUNT(*) FROM conditions c WHERE NOT EXISTS "
+                                 "(SELECT 1 FROM samples s WHERE s.condition_id = c.id)").fetchone()[0]
+        assert empty == 0 and len(store.samples()) == 4 and len(store.artifacts()) == 1
+
+
+CHEAP_FIRST = [
+    (["eval", "--judge", "opnai:gpt-4o"], r"unknown judge backend 'opnai' in 'opnai:gpt-4o'"),
+    (["eval", "--judge", "openai"], r"judge 'openai' needs a model name"),
+    (["eval", "--judge", "learned:heads/missing.safetensors"], r"learned judge head heads/missing\.safetensors not found"),
+    (["eval", "--judge", "local:bundled:qwen-nope"], r"no bundled model 'qwen-nope'"),
+    (["eval", "--control", "persona2"], r"--control 'persona2': choose one of finetuned, persona, none"),
+    (["eval", "--positions", "middle"], r"--positions 'middle': choose all, prompt or generated"),
+    (["eval", "--db", "app.sqlite"], r"app\.sqlite is not an emsteer results file \(tables found: users"),
+    (["eval", "--db", "notes.txt"], r"notes\.txt is not an emsteer results file \(it is not an SQLite database\)"),
+    (["eval", "--db", "folder"], r"folder is a folder; expected a results file"),
+    (["eval", "--questions", "missing.yaml"], r"missing\.yaml: question file not found"),
+    (["eval", "--vector", "missing.safetensors", "--relative", "1"], r"missing\.safetensors does not exist"),
+    (["audit", "v.safetensors", "--judge", "opnai:gpt-4o"], r"unknown judge backend 'opnai'"),
+    (["audit", "v.safetensors", "--db", "app.sqlite"], r"app\.sqlite is not an emsteer results file"),
+    (["run", "-o", "runs/x", "--judge", "opnai:gpt-4o"], r"unknown judge backend 'opnai'"),
+    (["run", "-o", "runs/x", "--judge", "learned:missing.safetensors"], r"learned judge head missing\.safetensors not found"),
+    (["run", "-o", "folder"], r"results\.sqlite is a folder; expected a results file"),
+]
+
+
+@pytest.mark.parametrize("args, message", CHEAP_FIRST, ids=[" ".join(a) for a, _ in CHEAP_FIRST])
+def test_cheap_checks_fail_before_any_model_loads(args, message, tmp_path, monkeypatch, capsys):
+    import re
+
+    import emsteer.cli as cli
+    import emsteer.studies.runner as runner
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "_load", _no_model)
+    monkeypatch.setattr(runner, "load_model", _no_model)
+    edit_sqlite(tmp_path / "app.sqlite", "CREATE TABLE users (name TEXT)")
+    (tmp_path / "notes.txt").write_text("not a store")
+    (tmp_path / "folder" / "results.sqlite").mkdir(parents=True)
+    save_artifact(SteeringVector({1: torch.ones(32)}, {1: 2.0}), tmp_path / "v.safetensors")
+    before = snapshot(tmp_path)
+    code, captured = _cli(monkeypatch, capsys, *args)
+    assert code == 2 and "Traceback" not in captured.err, captured.err
+    assert re.search(message.replace(" ", ""), _flat(captured.err)), captured.err  # (rich wraps long paths anywhere)
+    assert snapshot(tmp_path) == before  # no results file, no lock file, no output folder

@@ -105,11 +105,11 @@ def test_killed_study_resumes_to_identical_tables(model_dir, task_files, tmp_pat
     original = ResultsStore.add_samples
     calls = {"n": 0}
 
-    def dying(self, rows):
+    def dying(self, rows, **kw):
         calls["n"] += 1
         if calls["n"] == 4:
             raise KeyboardInterrupt
-        return original(self, rows)
+        return original(self, rows, **kw)
 
     monkeypatch.setattr(ResultsStore, "add_samples", dying)
     with pytest.raises(KeyboardInterrupt):

@@ -231,6 +231,21 @@ def _settings(samples, seed, max_new_tokens, temperature, top_p, batch_size):
                                        batch_size=batch_size), samples, seed)
 
 
+def _check_cheap(judge: str, control: str, positions: str, db: Path) -> None:
+    """What a run can check before it loads a model (seconds to minutes): the judge spec, the
+    positive control, the steering positions and the results file."""
+    from emsteer.evaluation.controls import CONTROL_KINDS
+    from emsteer.judging import check_judge_spec
+    from emsteer.studies.store import ResultsStore
+
+    check_judge_spec(judge)
+    if control not in CONTROL_KINDS:
+        raise EmsteerError(f"--control {control!r}: choose one of {', '.join(CONTROL_KINDS)}.")
+    if positions not in ("all", "prompt", "generated"):
+        raise EmsteerError(f"--positions {positions!r}: choose all, prompt or generated.")
+    ResultsStore.check_writable(db)
+
+
 def _print_results(db: Path, judge: str | None = None, per_question: bool = False, title: str | None = None) -> None:
     from emsteer.display import per_question_table, results_table
     from emsteer.evaluation.summary import condition_results
@@ -297,7 +312,7 @@ def evaluate_cmd(
     from emsteer.evaluation.run import evaluate
     from emsteer.judging import open_judge
     from emsteer.steering import import_vector, with_reference_norms
-    from emsteer.studies.store import ResultsStore
+    from emsteer.studies.store import ResultsStore, StoreLock
 
     mags = _magnitudes(relative, absolute, multiplier)
     if vector is not None and not mags:
@@ -311,26 +326,28 @@ def evaluate_cmd(
             raise EmsteerError(f"--adapter {a} is not a directory.")
     settings = replace(_settings(samples, seed, max_new_tokens, temperature, top_p, batch_size),
                        rejudge_missing=rejudge_missing)
+    _check_cheap(judge, control, positions, db)
     qs = load_questions(questions)
     artifact = import_vector(vector, layer=layer) if vector is not None else None
-    lm = _load(model, dtype, device)
-    conditions = [Condition("baseline")] if baseline else []
-    if artifact is not None:
-        with_reference_norms(artifact, lm)
-        method = artifact.metadata.get("method", "vector")
-        conditions += [Condition(f"{method} {m}", artifact, m, positions=positions, artifact_path=str(vector),
-                                 factors={"method": method, "layer": artifact.layers[0]}) for m in mags]
-    conditions += [Condition(f"lora {a.name}", adapter=a, factors={"method": "lora"}) for a in adapter]
-    the_judge = open_judge(judge, reuse=lm)
-    positive = positive_control(lm, control, log=_log) if baseline else None
-    conditions = ([positive] if positive is not None else []) + conditions
-    embedder = None
-    if embedding:
-        from emsteer.judging.embedding import EmbeddingRelevance
+    with StoreLock(db):  # before the model loads: a second process writing this store stops here
+        lm = _load(model, dtype, device)
+        conditions = [Condition("baseline")] if baseline else []
+        if artifact is not None:
+            with_reference_norms(artifact, lm)
+            method = artifact.metadata.get("method", "vector")
+            conditions += [Condition(f"{method} {m}", artifact, m, positions=positions, artifact_path=str(vector),
+                                     factors={"method": method, "layer": artifact.layers[0]}) for m in mags]
+        conditions += [Condition(f"lora {a.name}", adapter=a, factors={"method": "lora"}) for a in adapter]
+        the_judge = open_judge(judge, reuse=lm)
+        positive = positive_control(lm, control, log=_log) if baseline else None
+        conditions = ([positive] if positive is not None else []) + conditions
+        embedder = None
+        if embedding:
+            from emsteer.judging.embedding import EmbeddingRelevance
 
-        embedder = EmbeddingRelevance()
-    with ResultsStore(db) as store:
-        evaluate(lm, conditions, qs, store, the_judge, settings, embedder=embedder)
+            embedder = EmbeddingRelevance()
+        with ResultsStore(db) as store:
+            evaluate(lm, conditions, qs, store, the_judge, settings, embedder=embedder)
     _print_results(db, the_judge.identity, per_question)
     out.print(f"[dim]Results in {db}. `emsteer show {db}` prints this again; `emsteer report {db}` writes the HTML report.[/dim]")
 
@@ -693,22 +710,24 @@ def audit(
     from emsteer.evaluation.controls import positive_control
     from emsteer.judging import open_judge
     from emsteer.steering import import_vector, parse_magnitude, with_reference_norms
-    from emsteer.studies.store import ResultsStore
+    from emsteer.studies.store import ResultsStore, StoreLock
 
     if not 0 <= max_em_increase < 1:
         raise EmsteerError("--max-em-increase is a rate between 0 and 1 (0.05 = 5 percentage points).")
     mags = [parse_magnitude(m) for m in magnitude] or [parse_magnitude("m=1")]
+    path = db or Path(f"audit-{vector.stem}.sqlite")
+    _check_cheap(judge, control, "all", path)
     artifact = import_vector(vector, layer=layer)
     qs = load_questions(questions)
     settings = _settings(samples, seed, max_new_tokens, 1.0, 1.0, batch_size)
-    lm = _load(model, dtype, device)
-    with_reference_norms(artifact, lm)
-    the_judge = open_judge(judge, reuse=lm)
-    positive = positive_control(lm, control, progress=not as_json, log=_log)
-    path = db or Path(f"audit-{vector.stem}.sqlite")
-    with ResultsStore(path) as store:
-        result = audit_vector(lm, artifact, mags, qs, the_judge, store, settings, max_em_increase=max_em_increase,
-                              artifact_path=str(vector), control=positive, progress=not as_json)
+    with StoreLock(path):  # before the model loads: a second process writing this store stops here
+        lm = _load(model, dtype, device)
+        with_reference_norms(artifact, lm)
+        the_judge = open_judge(judge, reuse=lm)
+        positive = positive_control(lm, control, progress=not as_json, log=_log)
+        with ResultsStore(path) as store:
+            result = audit_vector(lm, artifact, mags, qs, the_judge, store, settings, max_em_increase=max_em_increase,
+                                  artifact_path=str(vector), control=positive, progress=not as_json)
     if as_json:
         typer.echo(json.dumps({**result.to_dict(), "vector": str(vector), "results": str(path)}, indent=2))
     else:

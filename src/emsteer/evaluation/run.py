@@ -9,6 +9,7 @@ between conditions are paired.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -86,11 +87,14 @@ def generate_samples(
     ``purpose`` tags the samples: "em" for evaluation questions, "in_domain" for narrow-task prompts.
     """
     plan = plan_samples(questions, settings)
-    records = [c.record(lm, settings.sampling, settings.seed) for c in conditions]
-    for cond, rec in zip(conditions, records):
-        store.add_condition(rec)
-        if cond.artifact is not None:
-            store.add_artifact(rec["artifact_id"], cond.artifact, cond.artifact_path)
+    # A condition (and its artifact) is written with its first samples, in one transaction, so a
+    # run that fails leaves no condition without answers. ``created`` keeps the listing in the
+    # order given, whichever condition's answers come first.
+    start = time.time()
+    records = [{**c.record(lm, settings.sampling, settings.seed), "created": start + i * 1e-6}
+               for i, c in enumerate(conditions)]
+    by_id = {rec["id"]: (cond, rec) for cond, rec in zip(conditions, records)}
+    written: set[str] = set()  # conditions written by this run
     new = 0
     # Conditions without an adapter share the base model: one generation call, mixed batches.
     groups: dict[str | None, list[int]] = {}
@@ -136,7 +140,11 @@ def generate_samples(
             for c in batch:
                 by_condition.setdefault(owner[c.request.key], []).append(c)
             for cid, items in by_condition.items():
-                store.add_samples(_rows(cid, items, planned, purpose))
+                cond, rec = by_id[cid]
+                first = cid not in written
+                artifact = (rec["artifact_id"], cond.artifact, cond.artifact_path) if first and cond.artifact is not None else None
+                store.add_samples(_rows(cid, items, planned, purpose), condition=rec if first else None, artifact=artifact)
+                written.add(cid)
 
         label = "Generating" + (f" (adapter {adapter})" if adapter else "")
         generate(model, requests, settings.sampling, steering=artifacts, positions=next(iter(positions), "all"),

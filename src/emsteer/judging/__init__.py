@@ -9,6 +9,7 @@ to import. A new backend is one new file plus one entry in ``JUDGE_BACKENDS``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from emsteer.errors import EmsteerError
@@ -56,22 +57,41 @@ JUDGE_BACKENDS: dict[str, tuple[Callable[..., Judge], str]] = {
 }
 
 
-def make_judge(spec: str, **options: Any) -> Judge:
-    """Build a judge from ``BACKEND[:ARGUMENT]``; ``options`` go to the backend's constructor."""
+def check_judge_spec(spec: str) -> None:
+    """What can be checked about a judge spec without loading anything, so a typo fails before a
+    run loads its model: a known backend, the model name openai needs, a learned head file that
+    exists, a bundled local judge that exists."""
     if not isinstance(spec, str) or not spec.strip():
         raise EmsteerError(f"judge spec must be a non-empty string like 'openai:MODEL' or 'local', got {spec!r}")
-    backend, sep, arg = spec.strip().partition(":")
-    entry = JUDGE_BACKENDS.get(backend)
-    if entry is None:
+    backend, _, arg = spec.strip().partition(":")
+    if backend not in JUDGE_BACKENDS:
         known = "; ".join(usage for _, usage in JUDGE_BACKENDS.values())
         raise EmsteerError(f"unknown judge backend {backend!r} in {spec!r}; known backends: {known}")
-    return entry[0](arg if sep else None, **options)
+    if backend == "openai" and not arg:
+        raise EmsteerError("judge 'openai' needs a model name: openai:MODEL (e.g. openai:gpt-4o-2024-08-06)")
+    if backend == "learned" and arg and not Path(arg).expanduser().is_file():
+        raise EmsteerError(f"judge {spec!r}: learned judge head {arg} not found; expected a .safetensors file "
+                           "made by `emsteer fit-judge`.")
+    if backend == "local" and arg.startswith("bundled:"):
+        from emsteer.models.bundled import BUNDLED_MODELS
+
+        name = arg.removeprefix("bundled:")
+        if name not in BUNDLED_MODELS:
+            raise EmsteerError(f"judge {spec!r}: no bundled model {name!r}; bundled: {', '.join(BUNDLED_MODELS)}.")
+
+
+def make_judge(spec: str, **options: Any) -> Judge:
+    """Build a judge from ``BACKEND[:ARGUMENT]``; ``options`` go to the backend's constructor."""
+    check_judge_spec(spec)
+    backend, sep, arg = spec.strip().partition(":")
+    return JUDGE_BACKENDS[backend][0](arg if sep else None, **options)
 
 
 def open_judge(spec: str, *, reuse=None, cache: bool | str = True, **options: Any) -> Judge:
     """A judge for a run: built from ``spec``, wrapped in the judgment cache (default file, a
     path, or none), reusing ``reuse`` (a LoadedModel already in memory) when a local judge
     names the same model, so one model is not loaded twice."""
+    check_judge_spec(spec)
     backend, _, arg = spec.strip().partition(":")
     judge: Judge
     if backend == "learned":
@@ -91,6 +111,7 @@ def open_judge(spec: str, *, reuse=None, cache: bool | str = True, **options: An
 __all__ = [
     "DEFAULT_JUDGE",
     "JUDGE_BACKENDS",
+    "check_judge_spec",
     "LABELS",
     "MIN_NUMERIC_MASS",
     "CachedJudge",

@@ -242,7 +242,7 @@ def check_inputs(config: StudyConfig, source: str) -> None:
     """The files, tasks, questions and judges a config names exist (cheap checks, nothing loaded big)."""
     from emsteer.data.questions import load_questions
     from emsteer.data.tasks import get_task
-    from emsteer.judging import JUDGE_BACKENDS
+    from emsteer.judging import check_judge_spec
 
     def fail(where: str, message: str) -> None:
         raise EmsteerError(f"{source}: invalid study config:\n  {where}: {message}")
@@ -263,9 +263,10 @@ def check_inputs(config: StudyConfig, source: str) -> None:
     if missing:
         fail("eval.question_ids", f"{', '.join(missing)} not in the question set")
     for i, spec in enumerate(config.judges):
-        if spec.strip().partition(":")[0] not in JUDGE_BACKENDS:
-            fail(f"judge[{i}]" if isinstance(config.judge, list) else "judge",
-                 f"unknown judge backend in {spec!r}; known: {', '.join(JUDGE_BACKENDS)}")
+        try:
+            check_judge_spec(spec)
+        except EmsteerError as err:
+            fail(f"judge[{i}]" if isinstance(config.judge, list) else "judge", str(err))
 
 
 def load_study(path: str | Path) -> StudyConfig:

@@ -30,7 +30,7 @@ from emsteer.models import LoadedModel, load_model
 from emsteer.progress import progress_bar
 from emsteer.steering.artifacts import load_artifact, save_artifact
 from emsteer.studies.config import RANKED_METHODS, STEERING_METHODS, TRAINED_METHODS, StudyConfig, TaskSpec
-from emsteer.studies.store import ResultsStore
+from emsteer.studies.store import ResultsStore, StoreLock
 
 
 @dataclass
@@ -209,15 +209,27 @@ class StudyRunner:
         return len(cfg.models) * (len(cfg.tasks) * len(cfg.seeds) * per + (cfg.control != "none"))
 
     def run(self) -> Path:
-        from emsteer.judging import open_judge
+        from emsteer.judging import check_judge_spec
 
         cfg = self.config
         # Everything cheap is checked before anything is written or loaded big.
         questions = load_study_questions(cfg)
         tasks = [load_task_data(t, cfg) for t in cfg.task_specs()]
-        self.out.mkdir(parents=True, exist_ok=True)
-        (self.out / "study.yaml").write_text(yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False))
+        if self.judges is None:
+            for spec in cfg.judges:
+                check_judge_spec(spec)
         db = self.out / "results.sqlite"
+        ResultsStore.check_writable(db)
+        self.out.mkdir(parents=True, exist_ok=True)
+        # One writing process per study: a second one would build, generate and judge it all again.
+        with StoreLock(db, hint="give this study another output folder"):
+            (self.out / "study.yaml").write_text(yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False))
+            return self._run(questions, tasks, db)
+
+    def _run(self, questions: list[Question], tasks: list[TaskData], db: Path) -> Path:
+        from emsteer.judging import open_judge
+
+        cfg = self.config
         embedder = None
         if cfg.embedding:
             from emsteer.judging.embedding import EmbeddingRelevance

@@ -13,14 +13,20 @@ SQLite ``mode=ro`` URI: it never adds a table, never switches a foreign file to 
 read-only folder, and refuses anything that is not an emsteer store (a 0-byte file included).
 Every SQLite or JSON problem (a corrupt page, a non-integer schema version, metadata that is
 not JSON) is an EmsteerError naming the file, never a traceback.
+
+A store opened for writing holds ``StoreLock`` (``<store>.lock``) while it is open: two
+processes writing one store would generate and judge the same rows twice, so the second one is
+refused at once with the first one's pid. Read-only opens take no lock.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
 import hashlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -123,6 +129,81 @@ def sample_id(condition_id: str, question_id: str, paraphrase_index: int, sample
     return stable_id("sample", condition_id, question_id, paraphrase_index, sample_index, seed)
 
 
+class StoreLock:
+    """An exclusive lock on a results file for the duration of a writing run (``<store>.lock``).
+
+    flock, non-blocking: a second process writing the same store gets a clear error naming the
+    holder's pid instead of judging (and paying for) the same rows again. Re-entrant within a
+    process (a run that opens its store again nests). The kernel drops the lock when its
+    process dies, kill -9 included, so a left-over file never blocks; the file is removed on
+    release. Use as a context manager, or acquire() and release().
+    """
+
+    _held: dict[str, list] = {}  # lock file (absolute) -> [fd, depth] held by this process
+
+    def __init__(self, store: str | Path, *, hint: str = "use another --db") -> None:
+        self.store = Path(store)
+        self.path = Path(f"{store}.lock")
+        self.key = os.path.realpath(self.path)  # one lock per file, however the path is spelled
+        self.hint = hint
+        self.held = False
+
+    def acquire(self) -> "StoreLock":
+        if self.held:
+            return self
+        entry = self._held.get(self.key)
+        if entry is not None:
+            entry[1] += 1
+            self.held = True
+            return self
+        while True:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)  # where the store will be created
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as err:
+                raise EmsteerError(f"cannot create the lock file {self.path} beside results file {self.store}: "
+                                   f"{err.strerror or err}; choose a writable folder.") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                pid = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+                os.close(fd)
+                raise EmsteerError(f"another emsteer process is writing to {self.store} (pid {pid}); "
+                                   f"wait for it to finish or {self.hint}.") from None
+            # The previous holder removes the file when it lets go: if it did so after we opened
+            # it, we hold a lock on a deleted file, so try again with the file that is there now.
+            try:
+                current = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                current = False
+            if current:
+                break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._held[self.key] = [fd, 1]
+        self.held = True
+        return self
+
+    def release(self) -> None:
+        if not self.held:
+            return
+        self.held = False
+        entry = self._held[self.key]
+        entry[1] -= 1
+        if entry[1] == 0:
+            del self._held[self.key]
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)  # while still locked: see acquire()
+            os.close(entry[0])
+
+    def __enter__(self) -> "StoreLock":
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
 def _guarded(method):
     """Turn SQLite errors (and pandas' wrapping of them) into an EmsteerError naming the file."""
 
@@ -171,18 +252,50 @@ class ResultsStore:
         self.path = Path(path)
         self.readonly = not create
         self.db: sqlite3.Connection | None = None
+        self.lock: StoreLock | None = None
         if self.path.is_dir():
             raise EmsteerError(f"{self.path} is a folder; expected a results file (results.sqlite).")
-        if self.readonly:
-            self._open_readonly()
-        else:
-            self._open_for_writing()
-        self.db.row_factory = sqlite3.Row
         try:
+            if self.readonly:
+                self._open_readonly()
+            else:
+                self._open_for_writing()
+            self.db.row_factory = sqlite3.Row
             self._check_version()
         except BaseException:
-            self.db.close()
+            self.close()
             raise
+
+    @classmethod
+    def check_writable(cls, path: str | Path) -> None:
+        """What opening ``path`` for writing would refuse, checked without writing anything, so a
+        run fails before it loads a model: a folder, a file that is not an emsteer store of this
+        schema, a read-only file or folder."""
+        path = Path(path)
+        if path.is_dir():
+            raise EmsteerError(f"{path} is a folder; expected a results file (results.sqlite).")
+        if path.is_file() and path.stat().st_size > 0:
+            probe = cls.__new__(cls)
+            probe.path, probe.readonly, probe.db, probe.lock = path, True, None, None
+            try:
+                probe._check_header(allow_empty=False)
+                probe.db = probe._connect_ro()
+                probe._check_tables(partial_ok=True)
+                probe.db.row_factory = sqlite3.Row
+                if probe.get_meta("schema_version") is not None:  # (an older store gets one when opened)
+                    probe._check_version()
+            except sqlite3.DatabaseError as err:
+                raise probe._not_a_store(err) from None
+            finally:
+                probe.close()
+        folder = path.parent
+        while not folder.exists():  # the folder the run would create it in
+            folder = folder.parent
+        if not folder.is_dir():
+            raise EmsteerError(f"cannot create results file {path}: {folder} is not a folder.")
+        if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            where = path if path.exists() and not os.access(path, os.W_OK) else folder
+            raise EmsteerError(f"cannot write results file {path}: {where} is read-only; choose a writable --db.")
 
     def _open_readonly(self) -> None:
         if not self.path.is_file():
@@ -222,6 +335,7 @@ class ResultsStore:
             self._check_header(allow_empty=False)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.lock = StoreLock(self.path).acquire()  # one writing process per store
             self.db = sqlite3.connect(self.path, timeout=30)
             if existing:
                 self._check_tables(partial_ok=True)  # an emsteer store (maybe older): never adopt a foreign file
@@ -286,6 +400,8 @@ class ResultsStore:
     def close(self) -> None:
         if self.db is not None:
             self.db.close()
+        if self.lock is not None:
+            self.lock.release()
 
     def __enter__(self) -> "ResultsStore":
         return self
@@ -306,15 +422,20 @@ class ResultsStore:
     # -- conditions and artifacts -------------------------------------------------------------
     @_writes
     def add_condition(self, row: Mapping[str, Any]) -> None:
-        """Insert a condition (a dict with the columns of ``conditions``); existing ids are kept."""
+        """Insert a condition (a dict with the columns of ``conditions``, ``created`` optional);
+        existing ids are kept. An evaluation writes its conditions with their first samples
+        instead (``add_samples(condition=...)``), so a failed run leaves no empty condition."""
+        with self.db:
+            self._insert_condition(row)
+
+    def _insert_condition(self, row: Mapping[str, Any]) -> None:
         cols = ["id", "name", "kind", "model", "model_revision", "artifact_id", "adapter", "magnitude_kind",
                 "magnitude_value", "alpha", "rho", "positions", "factors", "spec"]
         values = [json.dumps(row[c], sort_keys=True, default=str) if c in ("factors", "spec") else row.get(c) for c in cols]
-        with self.db:
-            self.db.execute(
-                f"INSERT OR IGNORE INTO conditions ({', '.join(cols)}, created) VALUES ({', '.join('?' * len(cols))}, ?)",
-                [*values, time.time()],
-            )
+        self.db.execute(
+            f"INSERT OR IGNORE INTO conditions ({', '.join(cols)}, created) VALUES ({', '.join('?' * len(cols))}, ?)",
+            [*values, row.get("created") or time.time()],
+        )
 
     @_guarded
     def conditions(self) -> list[dict[str, Any]]:
@@ -331,17 +452,20 @@ class ResultsStore:
 
     @_writes
     def add_artifact(self, artifact_id: str, artifact, path: str | None) -> None:
+        with self.db:
+            self._insert_artifact(artifact_id, artifact, path)
+
+    def _insert_artifact(self, artifact_id: str, artifact, path: str | None) -> None:
         import numpy as np
 
         blob = None
         if artifact.kind == "vector":
             blob = np.stack([artifact.vectors[l].detach().float().cpu().numpy() for l in artifact.layers]).astype("<f4").tobytes()
-        with self.db:
-            self.db.execute(
-                "INSERT OR IGNORE INTO artifacts VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (artifact_id, path, artifact.kind, json.dumps(artifact.layers), artifact.metadata.get("method"),
-                 json.dumps(artifact.metadata, default=str), blob),
-            )
+        self.db.execute(
+            "INSERT OR IGNORE INTO artifacts VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (artifact_id, path, artifact.kind, json.dumps(artifact.layers), artifact.metadata.get("method"),
+             json.dumps(artifact.metadata, default=str), blob),
+        )
 
     @_guarded
     def artifacts(self) -> list[dict[str, Any]]:
@@ -374,11 +498,18 @@ class ResultsStore:
         return found
 
     @_writes
-    def add_samples(self, rows: Sequence[Mapping[str, Any]]) -> None:
+    def add_samples(self, rows: Sequence[Mapping[str, Any]], *, condition: Mapping[str, Any] | None = None,
+                    artifact: tuple[str, Any, str | None] | None = None) -> None:
+        """Insert samples; ``condition`` (a condition row) and ``artifact`` ((id, artifact, path)) are
+        written in the same transaction, so a condition never exists without its samples."""
         cols = ["id", "condition_id", "question_id", "paraphrase_index", "sample_index", "seed", "system",
                 "question", "response", "prompt_tokens", "completion_tokens", "finish_reason", "purpose"]
         now = time.time()
         with self.db:
+            if artifact is not None:
+                self._insert_artifact(*artifact)
+            if condition is not None:
+                self._insert_condition(condition)
             self.db.executemany(
                 f"INSERT OR IGNORE INTO samples ({', '.join(cols)}, created) VALUES ({', '.join('?' * (len(cols) + 1))})",
                 [[r.get(c, "em") if c == "purpose" else r[c] for c in cols] + [now] for r in rows],
