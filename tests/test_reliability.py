@@ -5,6 +5,12 @@
 - a fault-injecting OpenAI-compatible server: a batch completes with every request judged
   exactly once (after at most one re-run for the unscored ones), no prompt sent more often
   than its retry limit per run;
+- numeric options and study-config numbers that would silently change the data are refused,
+  naming the option or field, before anything is written;
+- unscored judgments are re-asked on request (--rejudge-missing) and counted by show;
+- one writing process per store (a second one is refused with the holder's pid), no condition
+  without answers after a failed run, and judge specs, controls and store paths checked before
+  any model loads;
 - tamper tests for every field of an artifact file;
 - URL credentials never reach a file, a log or a message;
 - the public EM training sets encode with the defaults.
@@ -595,7 +601,7 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(name, tmp_path, monkeypat
 
 
 def test_the_corpus_is_large():
-    assert len(CASES) >= 45
+    assert len(CASES) >= 60
 
 
 # -- the command line: errors, never tracebacks --------------------------------------------------
