@@ -206,6 +206,30 @@ def info(path: Annotated[Path, typer.Argument(help="A steering artifact or forei
     out.print(table)
 
 
+@app.command("export-vector")
+def export_vector_cmd(
+    artifact: Annotated[Path, typer.Argument(help="Steering vector to export (any format `info` reads).")],
+    output: Annotated[Path, typer.Argument(help="File to write: .gguf for gguf, .pt for steering-vectors and pt.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="gguf (llama.cpp / repeng control vector), steering-vectors "
+                                     "(.pt of SteeringVector fields: SteeringVector(**torch.load(path))) or pt (dict layer → tensor).")] = "gguf",
+    magnitude: Annotated[Optional[str], typer.Option(help="Bake a magnitude into each layer's vector: 'rho=0.2' (relative), "
+                                                     "'alpha=12' (absolute) or 'm=2' (multiplier). Default: the vector as built.")] = None,
+    layer: Annotated[Optional[int], typer.Option(min=0, help="Export only this layer.")] = None,
+    model_hint: Annotated[Optional[str], typer.Option(help="GGUF controlvector.model_hint (default: the model the vector was built on).")] = None,
+) -> None:
+    """Export a steering vector for llama.cpp, repeng or steering-vectors.
+
+    Layers keep emsteer's numbering (output of block ℓ), which is what llama.cpp and repeng mean by
+    direction.ℓ. Importing the file again (`emsteer info`, --vector) gives the same tensors.
+    """
+    from emsteer.steering import import_vector, parse_magnitude
+    from emsteer.steering.exporters import export_vector
+
+    mag = parse_magnitude(magnitude) if magnitude is not None else None
+    path = export_vector(import_vector(artifact, layer=layer), output, fmt, magnitude=mag, hint=model_hint)
+    out.print(f"Wrote {path} ({fmt})")
+
+
 JudgeOpt = Annotated[
     str,
     typer.Option("--judge", "-j", help="learned (default: emsteer's offline judge, fitted on and measured against "

@@ -1,0 +1,127 @@
+"""Export steering vectors for other tools: llama.cpp / repeng control-vector GGUF,
+steering-vectors objects, plain torch files. The mirror of ``importers``: every file written
+here imports back (``import_vector``) to the same per-layer tensors.
+
+What is written is the per-layer vector v_ℓ scaled to the magnitude asked for: by default the
+vector as built (multiplier 1); with ``magnitude`` each layer becomes α_ℓ·v̂_ℓ, so a tool that
+adds the vector as is (llama.cpp ``--control-vector``, repeng strength 1, steering-vectors
+multiplier 1) steers exactly as emsteer does at that magnitude.
+
+Layer numbering is emsteer's (ℓ = output of decoder block ℓ, 0-based) in every format: it is
+also what repeng and llama.cpp mean by ``direction.N`` (see ``importers``). Only additive
+vectors export: a subspace's U(Ah + b) depends on h, which these formats cannot express.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+from emsteer.errors import EmsteerError
+from emsteer.steering.artifacts import Artifact, SteeringVector, content_hash
+from emsteer.steering.magnitude import Magnitude
+
+FORMATS = ("gguf", "steering-vectors", "pt")
+SUFFIXES = {"gguf": ".gguf", "steering-vectors": ".pt", "pt": ".pt"}
+
+
+def scaled_vectors(artifact: Artifact, magnitude: Magnitude | None = None) -> dict[int, torch.Tensor]:
+    """layer → float32 vector to add, at ``magnitude`` (None: the vector as built)."""
+    if not isinstance(artifact, SteeringVector):
+        raise EmsteerError(f"only steering vectors export; this artifact is a rank-{artifact.rank} subspace, whose "
+                           "shift U(Ah + b) depends on the hidden state and has no control-vector form.")
+    out = {}
+    for layer, v in sorted(artifact.vectors.items()):
+        v = v.detach().to("cpu", torch.float32)
+        if magnitude is not None:
+            v = v / v.norm() * magnitude.alpha(artifact, layer)
+        out[layer] = v.contiguous()
+    return out
+
+
+def _atomic(path: Path, write: Callable[[str], None]) -> Path:
+    """Write through a temporary file in the same folder: a failure leaves nothing behind."""
+    if path.is_dir():
+        raise EmsteerError(f"{path} is a folder; give the exported vector a file name.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as err:
+        raise EmsteerError(f"cannot write {path}: {err.strerror or err}.") from None
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def model_hint(artifact: Artifact) -> str:
+    """What a control vector says it was made for: an imported hint, else the model it was built on."""
+    meta = artifact.metadata
+    return str(meta.get("model_hint") or meta.get("model") or "unknown")
+
+
+def export_gguf(artifact: Artifact, path: str | Path, *, magnitude: Magnitude | None = None,
+                hint: str | None = None) -> Path:
+    """A llama.cpp / repeng control vector: architecture ``controlvector``, ``controlvector.model_hint``,
+    ``controlvector.layer_count`` and one F32 tensor ``direction.N`` per layer (repeng's own layout)."""
+    import gguf
+
+    vectors = scaled_vectors(artifact, magnitude)
+
+    def write(tmp: str) -> None:
+        writer = gguf.GGUFWriter(tmp, "controlvector")
+        writer.add_string("controlvector.model_hint", hint or model_hint(artifact))
+        writer.add_uint32("controlvector.layer_count", len(vectors))
+        # Provenance for emsteer; llama.cpp and repeng ignore keys they do not know.
+        writer.add_string("emsteer.content_hash", content_hash(artifact))
+        writer.add_string("emsteer.magnitude", str(magnitude) if magnitude is not None else "m=1")
+        for layer, v in vectors.items():
+            writer.add_tensor(f"direction.{layer}", v.numpy())
+        writer.write_header_to_file()
+        writer.write_kv_data_to_file()
+        writer.write_tensors_to_file()
+        writer.close()
+
+    return _atomic(Path(path), write)
+
+
+def steering_vectors_state(artifact: Artifact, magnitude: Magnitude | None = None) -> dict:
+    """The fields of a ``steering_vectors.SteeringVector``: ``SteeringVector(**state)`` rebuilds it."""
+    return {"layer_activations": scaled_vectors(artifact, magnitude), "layer_type": "decoder_block"}
+
+
+def to_steering_vectors(artifact: Artifact, magnitude: Magnitude | None = None):
+    """A ``steering_vectors.SteeringVector`` object (needs the steering-vectors package)."""
+    try:
+        from steering_vectors import SteeringVector as SVSteeringVector
+    except ImportError as err:
+        raise EmsteerError("to_steering_vectors needs the steering-vectors package: "
+                           "pip install --no-deps steering-vectors") from err
+    return SVSteeringVector(**steering_vectors_state(artifact, magnitude))
+
+
+def export_torch(state: dict, path: str | Path) -> Path:
+    return _atomic(Path(path), lambda tmp: torch.save(state, tmp))
+
+
+def export_vector(artifact: Artifact, path: str | Path, fmt: str, *, magnitude: Magnitude | None = None,
+                  hint: str | None = None) -> Path:
+    """Write ``artifact`` as ``fmt``: gguf, steering-vectors (a .pt of SteeringVector fields, loaded with
+    ``SteeringVector(**torch.load(path))``) or pt (a .pt dict layer → tensor)."""
+    path = Path(path)
+    if fmt not in FORMATS:
+        raise EmsteerError(f"{path}: unknown vector format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+    if path.suffix.lower() != SUFFIXES[fmt]:
+        raise EmsteerError(f"{path}: a {fmt} vector is a {SUFFIXES[fmt]} file; name it {path.with_suffix(SUFFIXES[fmt])}.")
+    if fmt == "gguf":
+        return export_gguf(artifact, path, magnitude=magnitude, hint=hint)
+    if fmt == "steering-vectors":
+        return export_torch(steering_vectors_state(artifact, magnitude), path)
+    return export_torch(scaled_vectors(artifact, magnitude), path)
