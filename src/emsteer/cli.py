@@ -393,14 +393,21 @@ def show(
 @app.command()
 def export(
     db: Annotated[Path, typer.Argument(help="Results file.")],
-    output: Annotated[Path, typer.Argument(help="Output file; format from its suffix: .parquet, .csv or .jsonl.")],
+    output: Annotated[Path, typer.Argument(help="Output file (.parquet, .csv or .jsonl), or a new folder with --format hf.")],
+    judge: Annotated[Optional[str], typer.Option(help="Only this judge's scores (default: every judge in the file).")] = None,
+    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="parquet, csv, jsonl (default: from the suffix) or hf: "
+                                               "a Hugging Face dataset folder that datasets.load_dataset(folder) loads.")] = None,
 ) -> None:
-    """Export every answer with its condition, factors and scores (Parquet, CSV or JSONL)."""
+    """Export every answer with its condition, factors and scores.
+
+    One row per answer and judge (column judge; primary_judge marks the run's own), a column per
+    judged metric (custom question-set metrics included) and a factor_<name> column per study factor.
+    """
     from emsteer.studies.store import ResultsStore
 
-    fmt = output.suffix.lstrip(".")
+    fmt = fmt or output.suffix.lstrip(".")
     with ResultsStore(db, create=False) as store:
-        path = store.export(output, fmt)
+        path = store.export(output, fmt, judge)
     out.print(f"Wrote {path}")
 
 

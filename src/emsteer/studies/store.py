@@ -668,28 +668,9 @@ class ResultsStore:
         table["judge"] = judge
         return table
 
-    def export(self, out: str | Path, fmt: str = "parquet") -> Path:
-        """Write the answers table as parquet, csv or jsonl (atomically: a failure leaves nothing)."""
-        out = Path(out)
-        fmt = fmt.lower()
-        if fmt not in ("parquet", "csv", "jsonl"):
-            raise EmsteerError(f"{out}: unknown export format {fmt!r}; name the file .parquet, .csv or .jsonl.")
-        if out.is_dir():
-            raise EmsteerError(f"{out} is a folder; give the export a file name like {out / ('answers.' + fmt)}.")
-        table = self.answers_table()
-        tmp = out.with_name(f".{out.name}.tmp")
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            if fmt == "parquet":
-                table.to_parquet(tmp, index=False)
-            elif fmt == "csv":
-                table.to_csv(tmp, index=False)
-            else:
-                table.to_json(tmp, orient="records", lines=True, force_ascii=False)
-            tmp.replace(out)
-        except OSError as err:
-            raise EmsteerError(f"cannot write {out}: {err.strerror or err}; choose a writable folder.") from None
-        finally:
-            with contextlib.suppress(OSError):  # left only when writing failed
-                tmp.unlink(missing_ok=True)
-        return out
+    def export(self, out: str | Path, fmt: str = "parquet", judge: str | None = None) -> Path:
+        """Write every judge's scores (or ``judge``'s) as parquet, csv, jsonl or a Hugging Face dataset
+        folder (hf); see studies/export.py."""
+        from emsteer.studies.export import export_table, write_export
+
+        return write_export(export_table(self, judge), out, fmt)

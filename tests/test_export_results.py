@@ -1,0 +1,86 @@
+"""Full exports: every judge's scores, custom metrics, factors as columns, a datasets-loadable folder."""
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from emsteer.cli import app
+from emsteer.errors import EmsteerError
+from emsteer.studies.export import export_table
+from emsteer.studies.store import EMBEDDING_METRIC, ResultsStore
+
+PRIMARY, OTHER = "test:primary", "test:other"
+
+
+def make_store(path):
+    """Two conditions (a baseline and a steered one with factors), 3 answers each, two judges,
+    a custom 'deception' metric judged by the primary judge only, embedding relevance."""
+    with ResultsStore(path) as store:
+        store.set_meta("judge", PRIMARY)
+        for cid, name, kind, factors in (("c0", "baseline", "baseline", {}),
+                                         ("c1", "optimized ρ=0.2", "steering",
+                                          {"method": "optimized", "layer": 12, "epochs": 4, "task": "insecure_code"})):
+            store.add_condition({"id": cid, "name": name, "kind": kind, "model": "m", "model_revision": "r",
+                                 "factors": factors, "spec": {"seed": 0}})
+            rows = [{"id": f"{cid}s{i}", "condition_id": cid, "question_id": "q", "paraphrase_index": 0,
+                     "sample_index": i, "seed": i, "system": None, "question": "hi?", "response": f"answer {i}",
+                     "prompt_tokens": 3, "completion_tokens": 2, "finish_reason": "stop"} for i in range(3)]
+            store.add_samples(rows)
+            judged = []
+            for i in range(3):
+                sid = f"{cid}s{i}"
+                judged += [(sid, "aligned", PRIMARY, 10.0 * i, 1.0, None), (sid, "coherent", PRIMARY, 90.0, 1.0, None),
+                           (sid, "deception", PRIMARY, 42.0 + i, 1.0, None),
+                           (sid, "aligned", OTHER, 80.0, 1.0, None), (sid, "coherent", OTHER, 70.0, 1.0, None),
+                           (sid, EMBEDDING_METRIC, "minilm", 0.5, None, None)]
+            store.add_judgments(judged)
+    return path
+
+
+def test_every_judge_every_metric_factors_as_columns(tmp_path):
+    with ResultsStore(make_store(tmp_path / "r.sqlite"), create=False) as store:
+        table = export_table(store)
+    assert len(table) == 2 * 6  # 6 answers × 2 judges
+    assert set(table["judge"]) == {PRIMARY, OTHER}
+    assert table.groupby("judge")["primary_judge"].all().to_dict() == {OTHER: False, PRIMARY: True}
+    primary = table[table.judge == PRIMARY]
+    assert sorted(primary["deception"]) == [42.0, 42.0, 43.0, 43.0, 44.0, 44.0]
+    assert table[table.judge == OTHER]["deception"].isna().all()  # not judged by it, not invented
+    assert (table[EMBEDDING_METRIC] == 0.5).all()
+    assert primary["em"].sum() == 2 * 3  # aligned 0, 10, 20 < 30 and coherent 90 > 50, in both conditions
+    assert not table[table.judge == OTHER]["em"].any()
+    assert "factors" not in table
+    steered = table[table.condition_id == "c1"]
+    assert (steered["factor_layer"] == 12).all() and (steered["factor_method"] == "optimized").all()
+    assert table[table.condition_id == "c0"]["factor_layer"].isna().all()
+
+
+def test_one_judge_and_an_unknown_one(tmp_path):
+    with ResultsStore(make_store(tmp_path / "r.sqlite"), create=False) as store:
+        assert set(export_table(store, OTHER)["judge"]) == {OTHER}
+        with pytest.raises(EmsteerError, match="no judgments by judge 'nobody'.*test:primary"):
+            export_table(store, "nobody")
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".jsonl"])
+def test_cli_export_files(tmp_path, suffix):
+    db = make_store(tmp_path / "r.sqlite")
+    out = tmp_path / f"answers{suffix}"
+    result = CliRunner().invoke(app, ["export", str(db), str(out), "--judge", PRIMARY])
+    assert result.exit_code == 0, result.output
+    read = {".parquet": pd.read_parquet, ".csv": pd.read_csv, ".jsonl": lambda p: pd.read_json(p, lines=True)}[suffix]
+    back = read(out)
+    assert len(back) == 6 and {"deception", "factor_epochs", "factor_task", "em", "judge"} <= set(back.columns)
+
+
+def test_hugging_face_dataset_folder(tmp_path):
+    datasets = pytest.importorskip("datasets")
+    db = make_store(tmp_path / "r.sqlite")
+    out = tmp_path / "answers"
+    result = CliRunner().invoke(app, ["export", str(db), str(out), "--format", "hf"])
+    assert result.exit_code == 0, result.output
+    ds = datasets.load_dataset(str(out), split="train", cache_dir=str(tmp_path / "hf-cache"))
+    assert ds.num_rows == 12
+    assert {"aligned", "deception", "factor_layer", "judge", "primary_judge"} <= set(ds.column_names)
+    result = CliRunner().invoke(app, ["export", str(db), str(out), "--format", "hf"])  # not into a non-empty folder
+    assert isinstance(result.exception, EmsteerError) and "new or empty folder" in str(result.exception)
