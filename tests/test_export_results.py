@@ -84,3 +84,13 @@ def test_hugging_face_dataset_folder(tmp_path):
     assert {"aligned", "deception", "factor_layer", "judge", "primary_judge"} <= set(ds.column_names)
     result = CliRunner().invoke(app, ["export", str(db), str(out), "--format", "hf"])  # not into a non-empty folder
     assert isinstance(result.exception, EmsteerError) and "new or empty folder" in str(result.exception)
+
+
+def test_show_lists_custom_metrics(tmp_path):
+    db = make_store(tmp_path / "r.sqlite")
+    result = CliRunner().invoke(app, ["show", str(db)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Other judged metrics" in result.output and "deception" in result.output
+    assert "43.0 (n=3)" in result.output  # mean of 42, 43, 44
+    result = CliRunner().invoke(app, ["show", str(db), "--judge", OTHER], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and "deception" not in result.output  # the other judge never scored it

@@ -278,17 +278,20 @@ def _print_results(db: Path, judge: str | None = None, per_question: bool = Fals
     from emsteer.display import run_header
     from emsteer.judging.agreement import stored_agreement
 
-    from emsteer.display import unscored_note
+    from emsteer.display import other_metrics_table, unscored_note
 
     with ResultsStore(db, create=False) as store:
         judge = judge or store.get_meta("judge")
         results = condition_results(store, judge)
         agreement = stored_agreement(store) if judge == store.get_meta("judge") else None
         unscored = unscored_note(results, store.unscored_counts(judge)) if judge else None
+        others = other_metrics_table(results, store.metric_means(judge)) if judge else None
     if not results:
         raise EmsteerError(f"{db} holds no evaluated conditions yet.")
     out.print(run_header(results, judge, agreement))
     out.print(results_table(results, title=title or f"{db} · judge {judge}"))
+    if others is not None:
+        out.print(others)
     if unscored:
         out.print(unscored)
     if per_question:

@@ -65,6 +65,23 @@ def results_table(results: Sequence[ConditionResult], *, title: str = "EM result
     return Group(em, scores)
 
 
+DEFAULT_METRICS = ("aligned", "coherent", "relevant")
+
+
+def other_metrics_table(results: Sequence[ConditionResult], means: dict[str, dict[str, tuple[float | None, int]]]) -> Table | None:
+    """Mean score per condition of every judged metric beyond aligned/coherent/relevant (a question
+    set's own judge prompts, e.g. deception); None when there are none."""
+    metrics = sorted({m for per in means.values() for m in per} - set(DEFAULT_METRICS))
+    if not metrics:
+        return None
+    rows = []
+    for r in results:
+        per = means.get(r.condition["id"], {})
+        rows.append([r.name] + [f"{num(per[m][0])} (n={per[m][1]})" if m in per else "–" for m in metrics])
+    return _table("Other judged metrics (mean score, scored answers)", ["condition", *metrics], rows,
+                  fixed=1 + len(metrics))
+
+
 def unscored_note(results: Sequence[ConditionResult], counts: dict[str, dict[str, tuple[int, int]]]) -> str | None:
     """A footer naming, per condition and metric, the answers without a score (None when there are none):
     unscored ones (the judge answered in words) and ones not judged yet."""

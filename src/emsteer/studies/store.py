@@ -618,6 +618,19 @@ class ResultsStore:
             for d in by_sample.values()
         ]
 
+    @_guarded
+    def metric_means(self, judge: str) -> dict[str, dict[str, tuple[float | None, int]]]:
+        """condition id → metric → (mean score, scored answers) for every metric ``judge`` scored,
+        custom question-set metrics included."""
+        rows = self.db.execute(
+            "SELECT s.condition_id, j.metric, AVG(j.score) AS mean, COUNT(j.score) AS n FROM judgments j "
+            "JOIN samples s ON s.id = j.sample_id WHERE j.judge = ? AND s.purpose = 'em' "
+            "GROUP BY s.condition_id, j.metric", (judge,))
+        means: dict[str, dict[str, tuple[float | None, int]]] = {}
+        for r in rows:
+            means.setdefault(r["condition_id"], {})[r["metric"]] = (r["mean"], r["n"])
+        return means
+
     # -- efficacy ----------------------------------------------------------------------------
     @_guarded
     def has_efficacy(self, condition_id: str, measure: str, task: str, judge: str = "") -> bool:
