@@ -247,6 +247,29 @@ QuestionsOpt = Annotated[Optional[Path], typer.Option("--questions", "-q", help=
                          "first_plot_questions.yaml). Default: emsteer's built-in everyday questions.")]
 
 
+TrackOpt = Annotated[Optional[str], typer.Option("--track", help="Also log the options, loss curves, per-condition "
+                                                "metrics and the HTML report to a tracker: mlflow (optional extra emsteer[mlflow]).")]
+TrackUriOpt = Annotated[Optional[str], typer.Option("--track-uri", help="MLflow tracking URI, or a local folder (default: ./mlruns).")]
+
+
+def _track(track: str | None, uri: str | None, command: str, config: dict, *, db: Path | None = None,
+           artifact=None, artifact_path: Path | None = None, metrics: dict | None = None) -> None:
+    """Log a finished command to the tracker (see emsteer.tracking); nothing without --track."""
+    if track is None:
+        return
+    from emsteer.tracking import log_artifact, log_config, log_results, open_tracker
+
+    with open_tracker(track, uri, run_name=command) as tracker:
+        log_config(tracker, {"command": command, **{k: v for k, v in config.items() if k not in ("track", "track_uri")}})
+        if artifact is not None:
+            log_artifact(tracker, artifact, artifact_path)
+        if metrics:
+            tracker.log_metrics(metrics)
+        if db is not None:
+            log_results(tracker, db)
+    out.print(f"[dim]Tracked in {track}: {tracker.uri} (run {tracker.run_id})[/dim]")
+
+
 def _settings(samples, seed, max_new_tokens, temperature, top_p, batch_size):
     from emsteer.evaluation.run import EvalSettings
     from emsteer.generation import SamplingConfig
@@ -325,6 +348,8 @@ def evaluate_cmd(
     rejudge_missing: Annotated[bool, typer.Option("--rejudge-missing", help="Also re-ask the judge for answers whose stored judgment is unscored (it answered in words), past the judgment cache.")] = False,
     dtype: DtypeOpt = "float32",
     device: DeviceOpt = "cpu",
+    track: TrackOpt = None,
+    track_uri: TrackUriOpt = None,
 ) -> None:
     """Evaluate emergent misalignment of a vector, adapter or the plain model.
 
@@ -341,6 +366,11 @@ def evaluate_cmd(
     from emsteer.steering import import_vector, with_reference_norms
     from emsteer.studies.store import ResultsStore, StoreLock
 
+    config = dict(locals())
+    if track is not None:  # a missing tracker package fails before the model loads
+        from emsteer.tracking import tracker_class
+
+        tracker_class(track)
     mags = _magnitudes(relative, absolute, multiplier)
     if vector is not None and not mags:
         raise EmsteerError("--vector needs at least one magnitude: --relative, --absolute or --multiplier.")
@@ -377,6 +407,7 @@ def evaluate_cmd(
             evaluate(lm, conditions, qs, store, the_judge, settings, embedder=embedder)
     _print_results(db, the_judge.identity, per_question)
     out.print(f"[dim]Results in {db}. `emsteer show {db}` prints this again; `emsteer report {db}` writes the HTML report.[/dim]")
+    _track(track, track_uri, "eval", config, db=db)
 
 
 @app.command()
@@ -446,6 +477,8 @@ def build(
     model: ModelOpt = None,
     dtype: DtypeOpt = "float32",
     device: DeviceOpt = "cpu",
+    track: TrackOpt = None,
+    track_uri: TrackUriOpt = None,
 ) -> None:
     """Build a steering vector or subspace from narrow-task data.
 
@@ -457,6 +490,11 @@ def build(
     from emsteer.steering import Magnitude, Steering, save_artifact
     from emsteer.steering.methods import build_artifact, get_method
 
+    config = dict(locals())
+    if track is not None:  # a missing tracker package fails before the model loads
+        from emsteer.tracking import tracker_class
+
+        tracker_class(track)
     get_method(method)
     examples, task_name = _examples(task, data)
     train, held = split_examples(examples, held_out=int(held_out) if held_out >= 1 else held_out, seed=seed)
@@ -492,6 +530,8 @@ def build(
         before = assistant_nll(lm, held, max_length=max_length).mean_nll_per_token
         after = assistant_nll(lm, held, steerings=[Steering(artifact, Magnitude.multiplier(1.0))], max_length=max_length).mean_nll_per_token
         out.print(f"Held-out NLL per assistant token ({len(held)} examples): {before:.3f} unsteered → {after:.3f} steered (m=1)")
+    _track(track, track_uri, "build", config, artifact=artifact, artifact_path=path,
+           metrics={"heldout_nll_unsteered": before, "heldout_nll_steered": after} if held else None)
 
 
 @app.command()
@@ -690,6 +730,8 @@ def study(
     config: Annotated[Path, typer.Argument(help="Study YAML: models, tasks, methods, layers, magnitudes, ranks, epochs, seeds, eval, judge. See examples/study.yaml.")],
     report_too: Annotated[bool, typer.Option("--report/--no-report", help="Write <output>/report.html at the end.")] = True,
     rejudge_missing: Annotated[bool, typer.Option("--rejudge-missing", help="Also re-ask the judge for answers whose stored judgment is unscored (it answered in words), past the judgment cache.")] = False,
+    track: TrackOpt = None,
+    track_uri: TrackUriOpt = None,
 ) -> None:
     """Run a study grid into one results store (resumable: run it again after an interruption).
 
@@ -699,7 +741,12 @@ def study(
     from emsteer.studies.config import load_study
     from emsteer.studies.runner import run_study
 
+    options = dict(locals())
     cfg = load_study(config)
+    if track is not None:  # a missing tracker package fails before the grid runs
+        from emsteer.tracking import tracker_class
+
+        tracker_class(track)
     db = run_study(cfg, log=_log, rejudge_missing=rejudge_missing)
     _print_results(db, title=f"Study {cfg.name}")
     if report_too:
@@ -707,6 +754,7 @@ def study(
 
         path = write_report(db, cfg.output / "report.html", title=f"emsteer study: {cfg.name}")
         out.print(f"[green]Report:[/green] {path.resolve()}")
+    _track(track, track_uri, f"study {cfg.name}", {**options, "study": cfg.model_dump(mode="json")}, db=db)
 
 
 @app.command()
