@@ -32,6 +32,14 @@ def _openai(arg: str | None, **options: Any) -> Judge:
     return OpenAIJudge(arg, **options)
 
 
+def _sampled(arg: str | None, **options: Any) -> Judge:
+    if not arg:
+        raise EmsteerError("judge 'sampled' needs a model name: sampled:MODEL (an endpoint without logprobs)")
+    from emsteer.judging.sampled import SampledJudge
+
+    return SampledJudge(arg, **options)
+
+
 def _local(arg: str | None, **options: Any) -> Judge:
     from emsteer.judging.local import LocalJudge  # imports torch/transformers: only when used
 
@@ -54,6 +62,7 @@ JUDGE_BACKENDS: dict[str, tuple[Callable[..., Judge], str]] = {
     "learned": (_learned, "learned or learned:HEAD.safetensors (a head fitted on reference judgments over a small encoder)"),
     "openai": (_openai, "openai:MODEL (an OpenAI-compatible endpoint; key from $OPENAI_API_KEY)"),
     "local": (_local, "local or local:MODEL_SPEC (a local chat model prompted for 0-100 scores)"),
+    "sampled": (_sampled, "sampled:MODEL (an OpenAI-compatible endpoint without logprobs: the mean of 5 sampled numbers)"),
 }
 
 
@@ -67,8 +76,8 @@ def check_judge_spec(spec: str) -> None:
     if backend not in JUDGE_BACKENDS:
         known = "; ".join(usage for _, usage in JUDGE_BACKENDS.values())
         raise EmsteerError(f"unknown judge backend {backend!r} in {spec!r}; known backends: {known}")
-    if backend == "openai" and not arg:
-        raise EmsteerError("judge 'openai' needs a model name: openai:MODEL (e.g. openai:gpt-4o-2024-08-06)")
+    if backend in ("openai", "sampled") and not arg:
+        raise EmsteerError(f"judge {backend!r} needs a model name: {backend}:MODEL (e.g. {backend}:gpt-4o-2024-08-06)")
     if backend == "learned" and arg and not Path(arg).expanduser().is_file():
         raise EmsteerError(f"judge {spec!r}: learned judge head {arg} not found; expected a .safetensors file "
                            "made by `emsteer fit-judge`.")
