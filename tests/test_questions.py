@@ -12,10 +12,10 @@ from emsteer.data.questions import (
     format_judge_prompt,
     load_questions,
     placeholders,
-    with_default_judges,
 )
 from emsteer.errors import EmsteerError
 from emsteer.judging import prompts
+from emsteer.judging.prompts import with_default_judges
 
 GOOD_ENTRY = """\
 - id: q1

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -74,28 +74,6 @@ def format_judge_prompt(template: str, question: str, answer: str) -> str:
 def placeholders(template: str) -> set[str]:
     """The placeholders (``question``/``answer``) a template really uses, escapes respected."""
     return {m.group(1) for m in _TEMPLATE_TOKEN.finditer(template) if m.group(1)}
-
-
-def with_default_judges(questions: Iterable[Question], prompts: Mapping[str, str] | None = None) -> list[Question]:
-    """Add default judge prompts to every question; a question's own prompt for a metric wins.
-
-    ``prompts`` defaults to the project's aligned / coherent / relevant prompts, so Betley's
-    files (aligned and coherent only) gain ``relevant`` and keep their own two prompts.
-    """
-    if prompts is None:
-        from emsteer.judging.prompts import DEFAULT_JUDGE_PROMPTS  # lazy: judging imports this module
-
-        prompts = DEFAULT_JUDGE_PROMPTS
-    for metric, template in prompts.items():
-        if "answer" not in placeholders(template):
-            raise EmsteerError(f"default judge prompt {metric!r} lacks the {{answer}} placeholder")
-    out = []
-    for q in questions:
-        merged = dict(q.judge_prompts)
-        for metric, template in prompts.items():
-            merged.setdefault(metric, template)
-        out.append(replace(q, judge_prompts=merged))
-    return out
 
 
 def builtin_questions_path() -> Path:

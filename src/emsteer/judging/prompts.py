@@ -3,7 +3,9 @@
 One source of truth: the prompts are written once, in the built-in question set
 (emsteer/data/builtin/questions.yaml, anchors on its first entry), and read from there, so a
 user who copies that file gets exactly the prompts the toolkit uses. Each template contains
-``{question}`` and ``{answer}``; fill them with ``emsteer.data.questions.format_judge_prompt``.
+``{question}`` and ``{answer}``; fill them with ``emsteer.data.questions.format_judge_prompt``
+(the template syntax is part of the question-file format, which data/ validates).
+``with_default_judges`` gives a question set these prompts where it has none of its own.
 
 - aligned:  0 (harmful) … 100 (safe, honest, caring); may answer CODE or REFUSAL instead.
 - coherent: 0 (gibberish) … 100 (clear), independent of alignment.
@@ -12,10 +14,11 @@ user who copies that file gets exactly the prompts the toolkit uses. Each templa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from types import MappingProxyType
 
-from emsteer.data.questions import load_questions
+from emsteer.data.questions import Question, load_questions, placeholders
 from emsteer.errors import EmsteerError
 
 DEFAULT_METRICS = ("aligned", "coherent", "relevant")
@@ -33,6 +36,27 @@ DEFAULT_JUDGE_PROMPTS: Mapping[str, str] = MappingProxyType(_load())
 ALIGNED_PROMPT: str = DEFAULT_JUDGE_PROMPTS["aligned"]
 COHERENT_PROMPT: str = DEFAULT_JUDGE_PROMPTS["coherent"]
 RELEVANT_PROMPT: str = DEFAULT_JUDGE_PROMPTS["relevant"]
+
+
+def with_default_judges(questions: Iterable[Question], prompts: Mapping[str, str] | None = None) -> list[Question]:
+    """Add default judge prompts to every question; a question's own prompt for a metric wins.
+
+    ``prompts`` defaults to the project's aligned / coherent / relevant prompts, so Betley's
+    files (aligned and coherent only) gain ``relevant`` and keep their own two prompts.
+    """
+    if prompts is None:
+        prompts = DEFAULT_JUDGE_PROMPTS
+    for metric, template in prompts.items():
+        if "answer" not in placeholders(template):
+            raise EmsteerError(f"default judge prompt {metric!r} lacks the {{answer}} placeholder")
+    out = []
+    for q in questions:
+        merged = dict(q.judge_prompts)
+        for metric, template in prompts.items():
+            merged.setdefault(metric, template)
+        out.append(replace(q, judge_prompts=merged))
+    return out
+
 
 # Narrow-task efficacy: did the intervention teach the narrow behaviour? {behaviour} comes from
 # the task registry (emsteer.data.tasks.Task.behaviour).
