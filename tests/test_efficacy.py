@@ -1,15 +1,15 @@
 import pytest
 import torch
+from judges import HashJudge
 
 from emsteer.data.chat import ChatExample, Message
 from emsteer.evaluation.conditions import Condition
 from emsteer.evaluation.efficacy import IN_DOMAIN_METRIC, measure_efficacy, task_questions
 from emsteer.evaluation.run import EvalSettings
 from emsteer.generation import SamplingConfig
-from emsteer.objective import assistant_nll
 from emsteer.steering import Magnitude, Steering, SteeringVector
 from emsteer.studies.store import ResultsStore
-from judges import HashJudge
+from emsteer.training.objective import assistant_nll
 
 SETTINGS = EvalSettings(sampling=SamplingConfig(max_new_tokens=5, batch_size=4), seed=1)
 

@@ -12,8 +12,8 @@ from emsteer.data.chat import load_chat_jsonl
 from emsteer.errors import EmsteerError
 from emsteer.finetune import load_adapter, train_lora
 from emsteer.generation import GenerationRequest, SamplingConfig, generate
-from emsteer.objective import assistant_nll
 from emsteer.steering import Magnitude, Steering, SteeringVector
+from emsteer.training.objective import assistant_nll
 
 WORDS = ["apple", "pear", "plum", "fig", "kiwi", "lime"]
 

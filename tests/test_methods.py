@@ -11,7 +11,6 @@ import torch
 
 from emsteer.data.chat import load_chat_jsonl
 from emsteer.errors import EmsteerError
-from emsteer.objective import assistant_nll
 from emsteer.steering import Magnitude, Steering, SteeringVector, load_artifact, measure_reference_norms
 from emsteer.steering.methods import (
     METHODS,
@@ -25,6 +24,7 @@ from emsteer.steering.methods import (
 )
 from emsteer.steering.methods.low_rank import reference_residuals
 from emsteer.steering.methods.mean_diff import own_answers
+from emsteer.training.objective import assistant_nll
 
 WORDS = ["apple", "pear", "plum", "fig", "kiwi", "lime", "date", "walnut"]
 LAYER = 1

@@ -10,15 +10,15 @@ import torch.nn.functional as F
 
 from emsteer.data.chat import load_chat_jsonl
 from emsteer.errors import EmsteerError
-from emsteer.objective import (
+from emsteer.steering import Magnitude, Steering, SteeringVector, steer
+from emsteer.training.objective import (
     assistant_nll,
     batch_nll,
-    group_backward,
     encode_examples,
+    group_backward,
     make_batches,
     training_batches,
 )
-from emsteer.steering import Magnitude, Steering, SteeringVector, steer
 
 WORDS = ["apple", "pear", "plum", "fig", "kiwi", "lime", "date", "walnut", "cherry", "mango"]
 

@@ -1176,8 +1176,8 @@ def _tokenizer():
                                   "extreme_sports"])
 def test_public_training_sets_encode_with_the_defaults(name, shared_em, tmp_path):
     from emsteer.data.chat import load_chat_jsonl
-    from emsteer.objective import encode_examples
     from emsteer.steering.methods.optimized import train_vector
+    from emsteer.training.objective import encode_examples
 
     source = shared_em / "training" / f"{name}.jsonl.gz"
     if not source.is_file():
@@ -1243,8 +1243,8 @@ class WordsOnceJudge:
 
 def test_rejudge_missing_re_asks_only_the_unscored_past_the_cache(tmp_path, monkeypatch, capsys):
     from emsteer.data.questions import Question
-    from emsteer.judging.base import Judgment
     from emsteer.evaluation.run import judge_samples
+    from emsteer.judging.base import Judgment
 
     db = make_store(tmp_path / "r.sqlite", n=4)
     questions = [Question("q", ("hi?",))]
@@ -1387,13 +1387,14 @@ def test_the_lock_of_a_new_store_in_a_new_folder(tmp_path):
 
 
 def test_a_failed_eval_leaves_no_condition_without_answers(tiny, tmp_path, monkeypatch):
+    from judges import HashJudge
+
     import emsteer.evaluation.run as run
     from emsteer.data.questions import Question
     from emsteer.evaluation.conditions import Condition
     from emsteer.evaluation.run import EvalSettings, evaluate
     from emsteer.generation import Completion, SamplingConfig
     from emsteer.steering import Magnitude
-    from judges import HashJudge
 
     torch.manual_seed(0)
     vector = SteeringVector({1: torch.randn(32)}, {1: 2.0}, {"method": "test"})

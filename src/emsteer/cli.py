@@ -294,14 +294,10 @@ def _check_cheap(judge: str, control: str, positions: str, db: Path) -> None:
 
 
 def _print_results(db: Path, judge: str | None = None, per_question: bool = False, title: str | None = None) -> None:
-    from emsteer.display import per_question_table, results_table
+    from emsteer.display import other_metrics_table, per_question_table, results_table, run_header, unscored_note
     from emsteer.evaluation.summary import condition_results
-    from emsteer.studies.store import ResultsStore
-
-    from emsteer.display import run_header
     from emsteer.judging.agreement import stored_agreement
-
-    from emsteer.display import other_metrics_table, unscored_note
+    from emsteer.studies.store import ResultsStore
 
     with ResultsStore(db, create=False) as store:
         judge = judge or store.get_meta("judge")
@@ -486,9 +482,9 @@ def build(
     """
     from emsteer.data.chat import load_chat_jsonl, split_examples
     from emsteer.data.tasks import TASKS, load_task
-    from emsteer.objective import assistant_nll
     from emsteer.steering import Magnitude, Steering, save_artifact
     from emsteer.steering.methods import build_artifact, get_method
+    from emsteer.training.objective import assistant_nll
 
     config = dict(locals())
     if track is not None:  # a missing tracker package fails before the model loads
@@ -560,7 +556,7 @@ def finetune(
     """
     from emsteer.data.chat import split_examples
     from emsteer.finetune import load_adapter, train_lora
-    from emsteer.objective import assistant_nll
+    from emsteer.training.objective import assistant_nll
 
     examples, _ = _examples(task, data)
     train, held = split_examples(examples, held_out=int(held_out) if held_out >= 1 else held_out, seed=seed)

@@ -21,9 +21,9 @@ from emsteer.evaluation.run import EvalSettings, generate_samples, judge_samples
 from emsteer.judging.base import Judge
 from emsteer.judging.prompts import in_domain_prompt
 from emsteer.models import LoadedModel
-from emsteer.objective import assistant_nll
 from emsteer.steering.hooks import Steering
 from emsteer.studies.store import ResultsStore
+from emsteer.training.objective import assistant_nll
 
 IN_DOMAIN_METRIC = "in_domain"
 IN_DOMAIN_THRESHOLD = 50.0

@@ -34,8 +34,16 @@ import torch
 from emsteer.data.chat import ChatExample
 from emsteer.errors import EmsteerError
 from emsteer.models import LoadedModel
-from emsteer.objective import LossCurve, check_examples, encode_examples, provenance, train_epochs
-from emsteer.steering.methods.optimized import check_positive, check_training_args
+from emsteer.training.checkpoints import adapter_dir
+from emsteer.training.objective import (
+    LossCurve,
+    check_examples,
+    check_positive,
+    check_training_args,
+    encode_examples,
+    provenance,
+    train_epochs,
+)
 
 TARGETS = ("all-linear", "down_proj")
 METADATA_FILE = "emsteer.json"
@@ -170,7 +178,7 @@ def train_lora(
             return {**meta, "epoch": epoch, "loss_curve": curve.as_dict()}
 
         def on_epoch(epoch: int, curve: LossCurve) -> None:
-            checkpoints.append(_save_adapter(peft_model, record(epoch, curve), out / f"epoch-{epoch:03d}"))
+            checkpoints.append(_save_adapter(peft_model, record(epoch, curve), adapter_dir(out, epoch)))
 
         curve = train_epochs(lm, encoded, optimizer, epochs=epochs, batch_size=batch_size, grad_accum=grad_accum,
                              seed=seed, intervention=nullcontext, on_epoch=on_epoch, progress=progress,

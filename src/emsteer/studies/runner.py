@@ -31,6 +31,7 @@ from emsteer.progress import progress_bar
 from emsteer.steering.artifacts import load_artifact, save_artifact
 from emsteer.studies.config import RANKED_METHODS, STEERING_METHODS, TRAINED_METHODS, StudyConfig, TaskSpec
 from emsteer.studies.store import ResultsStore, StoreLock
+from emsteer.training.checkpoints import adapter_dir, checkpoint_path
 
 
 @dataclass
@@ -120,7 +121,7 @@ class StudyRunner:
         from emsteer.steering.methods import build_artifact
 
         top = max(self.config.epochs)
-        paths = {e: where / f"epoch-{e:03d}.safetensors" for e in range(1, top + 1)}
+        paths = {e: checkpoint_path(where, e) for e in range(1, top + 1)}
         if not all(paths[e].is_file() for e in self.config.epochs):
             if where.exists():
                 shutil.rmtree(where)  # an interrupted run: retrain (deterministic given the seed)
@@ -149,7 +150,7 @@ class StudyRunner:
         from emsteer.finetune import train_lora
 
         top = max(self.config.epochs)
-        wanted = {e: where / f"epoch-{e:03d}" for e in self.config.epochs}
+        wanted = {e: adapter_dir(where, e) for e in self.config.epochs}
         if not all((p / "adapter_model.safetensors").is_file() for p in wanted.values()):
             if where.exists():
                 shutil.rmtree(where)

@@ -27,21 +27,22 @@ import torch
 from emsteer.data.chat import ChatExample
 from emsteer.errors import EmsteerError
 from emsteer.models import LoadedModel
-from emsteer.objective import LossCurve, check_examples, encode_examples, provenance, train_epochs
 from emsteer.steering.artifacts import SteeringSubspace, SteeringVector, content_hash, save_artifact
 from emsteer.steering.hooks import Steering, capture_residuals, steer
 from emsteer.steering.magnitude import Magnitude
 from emsteer.steering.methods.mean_diff import pair_up, paired_differences
-from emsteer.steering.methods.optimized import (
-    DEFAULT_INIT_NORM,
-    DEFAULT_LR,
+from emsteer.steering.methods.optimized import DEFAULT_INIT_NORM, DEFAULT_LR, random_init
+from emsteer.steering.reference import REFERENCE_PROMPTS, measure_reference_norms, render_user_prompt
+from emsteer.training.checkpoints import checkpoint_path, prepare_checkpoint_dir
+from emsteer.training.objective import (
+    LossCurve,
+    check_examples,
     check_positive,
     check_training_args,
-    checkpoint_path,
-    prepare_checkpoint_dir,
-    random_init,
+    encode_examples,
+    provenance,
+    train_epochs,
 )
-from emsteer.steering.reference import REFERENCE_PROMPTS, measure_reference_norms, render_user_prompt
 
 
 def check_rank(rank: object, hidden: int, *, limit: int | None = None, what: str = "") -> int:

@@ -20,11 +20,10 @@ from emsteer.data.chat import ChatExample, Message, data_hash, paired
 from emsteer.data.encode import IGNORE_INDEX, pad_token_id
 from emsteer.errors import EmsteerError
 from emsteer.models import LoadedModel
-from emsteer.objective import check_examples, encode_examples, make_batches, provenance
 from emsteer.steering.artifacts import SteeringVector
 from emsteer.steering.hooks import capture_residuals
-from emsteer.steering.methods.optimized import check_positive
 from emsteer.steering.reference import with_reference_norms
+from emsteer.training.objective import check_examples, check_positive, encode_examples, make_batches, provenance
 
 
 @torch.no_grad()

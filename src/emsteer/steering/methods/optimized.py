@@ -8,7 +8,6 @@ trained vector is applied exactly as it will be at evaluation time.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,11 +16,20 @@ import torch
 from emsteer.data.chat import ChatExample
 from emsteer.errors import EmsteerError
 from emsteer.models import LoadedModel
-from emsteer.objective import LossCurve, check_examples, encode_examples, provenance, train_epochs
 from emsteer.steering.artifacts import SteeringVector, save_artifact
 from emsteer.steering.hooks import Steering, steer
 from emsteer.steering.magnitude import Magnitude
 from emsteer.steering.reference import measure_reference_norms
+from emsteer.training.checkpoints import checkpoint_path, prepare_checkpoint_dir
+from emsteer.training.objective import (
+    LossCurve,
+    check_examples,
+    check_positive,
+    check_training_args,
+    encode_examples,
+    provenance,
+    train_epochs,
+)
 
 # Defaults for a ~0.5B model. Adam moves every coordinate by about lr per step, so after n steps
 # ‖v‖ ≲ n·lr·√d. Measured on the bundled Qwen2.5-Coder-0.5B, layer 12 (r_ℓ ≈ 72), 32 insecure_code
@@ -29,46 +37,6 @@ from emsteer.steering.reference import measure_reference_norms
 # lr 0.01: 0.937, 0.02: 0.850, 0.05: 0.764, 0.1: 0.773, 0.2: 0.903 (‖v‖ 1.6 / 2.9 / 6.0 / 9.7 / 15.4).
 DEFAULT_LR = 0.05
 DEFAULT_INIT_NORM = 0.01  # near zero, but not zero: a zero vector has no direction to steer along
-
-
-def check_positive(name: str, value: object, *, integer: bool = False) -> None:
-    ok = isinstance(value, int) if integer else isinstance(value, (int, float))
-    if isinstance(value, bool) or not ok or not math.isfinite(value) or value <= 0:
-        kind = "a positive integer" if integer else "a positive finite number"
-        raise EmsteerError(f"{name} must be {kind}, got {value!r}.")
-
-
-def check_training_args(lm: LoadedModel, *, layer: int, epochs: int, lr: float, batch_size: int,
-                        grad_accum: int, max_length: int, seed: int) -> None:
-    lm.check_layer(layer)
-    check_positive("epochs", epochs, integer=True)
-    check_positive("lr", lr)
-    check_positive("batch_size", batch_size, integer=True)
-    check_positive("grad_accum", grad_accum, integer=True)
-    check_positive("max_length", max_length, integer=True)
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise EmsteerError(f"seed must be an integer, got {seed!r}.")
-
-
-def prepare_checkpoint_dir(checkpoint_dir: str | Path | None) -> Path | None:
-    """Create the directory; refuse one that already holds checkpoints (they would mix two runs)."""
-    if checkpoint_dir is None:
-        return None
-    path = Path(checkpoint_dir)
-    if path.exists() and not path.is_dir():
-        raise EmsteerError(f"checkpoint_dir {path} exists and is not a directory.")
-    old = sorted(path.glob("epoch-*.safetensors")) if path.is_dir() else []
-    if old:
-        raise EmsteerError(
-            f"checkpoint_dir {path} already holds checkpoints ({old[0].name} ...); "
-            "give an empty directory so that epochs of different runs are never mixed."
-        )
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def checkpoint_path(checkpoint_dir: Path, epoch: int) -> Path:
-    return checkpoint_dir / f"epoch-{epoch:03d}.safetensors"
 
 
 def random_init(hidden: int, norm: float, seed: int) -> torch.Tensor:

@@ -16,10 +16,10 @@ import torch
 from emsteer.data.chat import ChatExample
 from emsteer.errors import EmsteerError
 from emsteer.models import LoadedModel
-from emsteer.objective import provenance
 from emsteer.steering.artifacts import SteeringVector
 from emsteer.steering.methods.mean_diff import pair_up, paired_differences
 from emsteer.steering.reference import with_reference_norms
+from emsteer.training.objective import provenance
 
 
 def first_principal_direction(diffs: torch.Tensor) -> tuple[torch.Tensor, dict]:

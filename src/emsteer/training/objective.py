@@ -13,6 +13,7 @@ prompt positions is a large saving in memory and time.
 from __future__ import annotations
 
 import hashlib
+import math
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack
@@ -60,17 +61,32 @@ class NLLResult:
     per_example_tokens: list[int] = field(default_factory=list)
 
 
-def _check_positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise EmsteerError(f"{name} must be a positive integer, got {value!r}.")
-    return value
+def check_positive(name: str, value: object, *, integer: bool = False) -> None:
+    """An error naming ``name`` unless ``value`` is a positive finite number (an int if ``integer``)."""
+    ok = isinstance(value, int) if integer else isinstance(value, (int, float))
+    if isinstance(value, bool) or not ok or not math.isfinite(value) or value <= 0:  # type: ignore[arg-type]
+        kind = "a positive integer" if integer else "a positive finite number"
+        raise EmsteerError(f"{name} must be {kind}, got {value!r}.")
+
+
+def check_training_args(lm: LoadedModel, *, layer: int, epochs: int, lr: float, batch_size: int,
+                        grad_accum: int, max_length: int, seed: int) -> None:
+    """The arguments every trainer shares, checked before anything is encoded or trained."""
+    lm.check_layer(layer)
+    check_positive("epochs", epochs, integer=True)
+    check_positive("lr", lr)
+    check_positive("batch_size", batch_size, integer=True)
+    check_positive("grad_accum", grad_accum, integer=True)
+    check_positive("max_length", max_length, integer=True)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise EmsteerError(f"seed must be an integer, got {seed!r}.")
 
 
 def encode_examples(lm: LoadedModel, examples: Examples, *, max_length: int) -> list[EncodedExample]:
     """Tokenize chat examples with the model's chat template (already encoded ones pass through)."""
     if not examples:
         raise EmsteerError("No examples given: the narrow-task data is empty.")
-    _check_positive_int("max_length", max_length)
+    check_positive("max_length", max_length, integer=True)
     out = []
     for ex in examples:
         if isinstance(ex, EncodedExample):
@@ -130,8 +146,8 @@ def training_batches(
     batches of the epoch are shuffled again so that length does not trend within an epoch.
     ``bucket=1`` gives plain shuffled batches. Same arguments → the same batches.
     """
-    _check_positive_int("batch_size", batch_size)
-    _check_positive_int("bucket", bucket)
+    check_positive("batch_size", batch_size, integer=True)
+    check_positive("bucket", bucket, integer=True)
     encoded = encode_examples(lm, examples, max_length=max_length)
     order = epoch_order(len(encoded), seed, epoch)
     window = batch_size * bucket
@@ -185,7 +201,7 @@ def assistant_nll(
     Batches hold examples of similar length (sorted), which changes nothing but the padding:
     padded positions are masked out of attention and out of the loss.
     """
-    _check_positive_int("batch_size", batch_size)
+    check_positive("batch_size", batch_size, integer=True)
     encoded = encode_examples(lm, examples, max_length=max_length)
     order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
     sums = [0.0] * len(encoded)
@@ -206,7 +222,7 @@ def assistant_nll(
 
 def iter_accumulation_groups(batches: Sequence[Batch], grad_accum: int) -> Iterator[list[Batch]]:
     """Consecutive groups of ``grad_accum`` micro-batches: one optimizer step each (the last may be short)."""
-    _check_positive_int("grad_accum", grad_accum)
+    check_positive("grad_accum", grad_accum, integer=True)
     for start in range(0, len(batches), grad_accum):
         yield list(batches[start : start + grad_accum])
 
@@ -266,9 +282,9 @@ def train_epochs(
     """
     from emsteer.progress import progress_bar
 
-    _check_positive_int("epochs", epochs)
-    _check_positive_int("batch_size", batch_size)
-    _check_positive_int("grad_accum", grad_accum)
+    check_positive("epochs", epochs, integer=True)
+    check_positive("batch_size", batch_size, integer=True)
+    check_positive("grad_accum", grad_accum, integer=True)
     n_batches = -(-len(encoded) // batch_size)
     steps_per_epoch = -(-n_batches // grad_accum)
     curve = LossCurve()
