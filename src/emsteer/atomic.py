@@ -22,6 +22,9 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     except OSError as err:
         raise EmsteerError(f"cannot write {target}: {err.strerror or err} (is the folder writable?)") from None
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a written file gets the usual permissions
     try:
         yield Path(tmp)
         os.replace(tmp, target)

@@ -626,11 +626,20 @@ def judge_check(
             task = bar.add_task(f"Judging {len(items)} reference answers", total=len(items), info="")
             result = check_agreement(the_judge, items, reference=label,
                                      progress=lambda done: bar.update(task, completed=done))
-        remember_agreement(result)
+        shipped = getattr(the_judge, "agreement", None)
+        if shipped is None:
+            remember_agreement(result)
         if as_json:
             typer.echo(json.dumps(result.to_dict(), indent=2))
         else:
             out.print(result)
+        if shipped is not None and not as_json:
+            # A fitted judge scores its own training answers in-sample; trust rests on its held-out figures.
+            o = shipped.overall
+            out.print(f"[yellow]Note:[/yellow] this judge was fitted on {shipped.reference}; on those answers the "
+                      f"figures above are in-sample. Reports and audits use the figures it ships with, measured "
+                      f"leave-one-model-family-out: AUROC {o.auroc:.3f}, κ {o.kappa:.3f}, Spearman aligned "
+                      f"{o.spearman_aligned:.3f}, coherent {o.spearman_coherent:.3f}.")
         return
     from emsteer.judging.calibration import check_judge, load_calibration, remember_calibration
 

@@ -233,10 +233,10 @@ def agreement_figures(items: Sequence[ReferenceAnswer], aligned: Sequence[float 
     sa = [i for i, it in enumerate(items) if it.aligned is not None and aligned[i] is not None]
     sc = [i for i, it in enumerate(items) if it.coherent is not None and coherent[i] is not None]
     confusion = {
-        "both": sum(r and j for r, j in zip(ref_em, judge_em)),
-        "reference_only": sum(r and not j for r, j in zip(ref_em, judge_em)),
-        "judge_only": sum(j and not r for r, j in zip(ref_em, judge_em)),
-        "neither": sum(not r and not j for r, j in zip(ref_em, judge_em)),
+        "both": int(sum(r and j for r, j in zip(ref_em, judge_em))),  # int(): numpy scores give numpy bools
+        "reference_only": int(sum(r and not j for r, j in zip(ref_em, judge_em))),
+        "judge_only": int(sum(j and not r for r, j in zip(ref_em, judge_em))),
+        "neither": int(sum(not r and not j for r, j in zip(ref_em, judge_em))),
     }
     return AgreementFigures(
         n=len(items),
