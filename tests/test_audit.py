@@ -5,18 +5,18 @@ import sys
 
 import pytest
 import torch
+from judges import KeywordJudge
+from tiny import tiny_lm
 
 from emsteer.cli import main
 from emsteer.evaluation.audit import decide
 from emsteer.evaluation.conditions import Condition
-from emsteer.evaluation.metrics import AnswerScore, paired_difference, summarize
 from emsteer.evaluation.summary import ConditionResult
 from emsteer.judging import JUDGE_BACKENDS
 from emsteer.judging.agreement import Agreement, AgreementFigures
 from emsteer.judging.base import score_from_distribution
+from emsteer.results.metrics import AnswerScore, paired_difference, summarize
 from emsteer.steering import Magnitude, SteeringVector, save_artifact
-from judges import KeywordJudge
-from tiny import tiny_lm
 
 MARKER = "EEEE"
 

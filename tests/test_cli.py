@@ -70,7 +70,7 @@ def test_eval_show_export(model_dir, vector_file, tmp_path, monkeypatch, capsys)
     # the positive control is stated first, before the tables
     text = captured.out.lower()
     assert "positive control" in text and text.index("positive control") < text.index("em rate")
-    from emsteer.studies.store import ResultsStore
+    from emsteer.results.store import ResultsStore
 
     with ResultsStore(db) as store:
         n = len(store.samples())

@@ -7,8 +7,8 @@ from emsteer.evaluation.conditions import Condition
 from emsteer.evaluation.efficacy import IN_DOMAIN_METRIC, measure_efficacy, task_questions
 from emsteer.evaluation.run import EvalSettings
 from emsteer.generation import SamplingConfig
+from emsteer.results.store import ResultsStore
 from emsteer.steering import Magnitude, Steering, SteeringVector
-from emsteer.studies.store import ResultsStore
 from emsteer.training.objective import assistant_nll
 
 SETTINGS = EvalSettings(sampling=SamplingConfig(max_new_tokens=5, batch_size=4), seed=1)

@@ -1,13 +1,13 @@
 import pytest
 import torch
+from judges import HashJudge
 
 from emsteer.data.questions import Question, load_questions
 from emsteer.evaluation.conditions import Condition
 from emsteer.evaluation.run import EvalSettings, evaluate, generate_samples, plan_samples
 from emsteer.generation import SamplingConfig
+from emsteer.results.store import ResultsStore
 from emsteer.steering import Magnitude, SteeringVector
-from emsteer.studies.store import ResultsStore
-from judges import HashJudge
 
 SETTINGS = EvalSettings(sampling=SamplingConfig(max_new_tokens=6, batch_size=4), samples_per_paraphrase=2, seed=3)
 

@@ -6,8 +6,8 @@ from typer.testing import CliRunner
 
 from emsteer.cli import app
 from emsteer.errors import EmsteerError
-from emsteer.studies.export import export_table
-from emsteer.studies.store import EMBEDDING_METRIC, ResultsStore
+from emsteer.results.export import export_table
+from emsteer.results.store import EMBEDDING_METRIC, ResultsStore
 
 PRIMARY, OTHER = "test:primary", "test:other"
 

@@ -123,9 +123,9 @@ def test_recorded_subspaces():
 
 def test_store_round_trip(tmp_path):
     """Vectors written by the results store come back with their tensors, ready for geometry."""
+    from emsteer.results.store import ResultsStore
     from emsteer.steering import SteeringVector
     from emsteer.steering.artifacts import content_hash
-    from emsteer.studies.store import ResultsStore
 
     a = SteeringVector({1: torch.tensor([1.0, 0.0, 0.0])}, {1: 2.0}, {"method": "x", "layer": 1})
     b = SteeringVector({1: torch.tensor([1.0, 1.0, 0.0])}, {1: 2.0}, {"method": "y", "layer": 1})

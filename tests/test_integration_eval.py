@@ -12,8 +12,8 @@ from emsteer.generation import SamplingConfig
 from emsteer.judging.cache import CachedJudge
 from emsteer.judging.embedding import EmbeddingRelevance
 from emsteer.judging.local import LocalJudge
+from emsteer.results.store import ResultsStore
 from emsteer.steering import Magnitude, SteeringVector, with_reference_norms
-from emsteer.studies.store import ResultsStore
 
 pytestmark = pytest.mark.slow
 

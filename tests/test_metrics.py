@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from emsteer.evaluation import (
+from emsteer.results.metrics import (
     AnswerScore,
     Means,
     is_em,

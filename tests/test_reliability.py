@@ -47,9 +47,9 @@ from emsteer.judging.base import JudgeRequest
 from emsteer.judging.cache import CachedJudge, JudgmentCache, judgment_key
 from emsteer.judging.failures import FailedJudgment, JudgeError
 from emsteer.judging.openai import OpenAIJudge
+from emsteer.results.store import ResultsStore
 from emsteer.steering import SteeringSubspace, SteeringVector, import_vector, load_artifact, save_artifact
 from emsteer.steering.artifacts import LEGACY_FORMAT, _legacy_hash
-from emsteer.studies.store import ResultsStore
 
 FAST = {"backoff_base": 0.001, "backoff_max": 0.01}
 
@@ -1313,7 +1313,7 @@ def test_eval_and_study_pass_rejudge_missing_on_to_the_judging(model_dir, tmp_pa
 # -- concurrency and cheap checks first (item 10) ----------------------------------------------------
 
 HOLD = ("import sys, time\n"
-        "from emsteer.studies.store import ResultsStore\n"
+        "from emsteer.results.store import ResultsStore\n"
         "store = ResultsStore(sys.argv[1])\n"
         "print('holding', flush=True)\n"
         "time.sleep(120)\n")
@@ -1375,7 +1375,7 @@ def test_a_second_process_writing_a_store_is_refused_with_the_holders_pid(tmp_pa
 
 
 def test_the_lock_of_a_new_store_in_a_new_folder(tmp_path):
-    from emsteer.studies.store import StoreLock
+    from emsteer.results.store import StoreLock
 
     db = tmp_path / "new" / "r.sqlite"
     with StoreLock(db) as lock:

@@ -17,8 +17,8 @@ from emsteer.analysis import plots, write_report
 from emsteer.analysis.report import fmt_ci, fmt_pct, fmt_pp, render_report
 from emsteer.errors import EmsteerError
 from emsteer.evaluation.summary import condition_results
+from emsteer.results.store import ResultsStore, sample_id, stable_id
 from emsteer.steering import SteeringSubspace, SteeringVector
-from emsteer.studies.store import ResultsStore, sample_id, stable_id
 
 JUDGE = "test:synthetic-judge"
 HIDDEN = 16

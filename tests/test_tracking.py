@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from emsteer.errors import EmsteerError
+from emsteer.results.store import ResultsStore
 from emsteer.steering import SteeringVector
-from emsteer.studies.store import ResultsStore
 from emsteer.tracking import key, log_config, log_results, open_tracker, tracker_class
 
 mlflow = pytest.importorskip("mlflow")

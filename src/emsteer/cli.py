@@ -283,7 +283,7 @@ def _check_cheap(judge: str, control: str, positions: str, db: Path) -> None:
     positive control, the steering positions and the results file."""
     from emsteer.evaluation.controls import CONTROL_KINDS
     from emsteer.judging import check_judge_spec
-    from emsteer.studies.store import ResultsStore
+    from emsteer.results.store import ResultsStore
 
     check_judge_spec(judge)
     if control not in CONTROL_KINDS:
@@ -297,7 +297,7 @@ def _print_results(db: Path, judge: str | None = None, per_question: bool = Fals
     from emsteer.display import other_metrics_table, per_question_table, results_table, run_header, unscored_note
     from emsteer.evaluation.summary import condition_results
     from emsteer.judging.agreement import stored_agreement
-    from emsteer.studies.store import ResultsStore
+    from emsteer.results.store import ResultsStore
 
     with ResultsStore(db, create=False) as store:
         judge = judge or store.get_meta("judge")
@@ -359,8 +359,8 @@ def evaluate_cmd(
     from emsteer.evaluation.controls import positive_control
     from emsteer.evaluation.run import evaluate
     from emsteer.judging import open_judge
+    from emsteer.results.store import ResultsStore, StoreLock
     from emsteer.steering import import_vector, with_reference_norms
-    from emsteer.studies.store import ResultsStore, StoreLock
 
     config = dict(locals())
     if track is not None:  # a missing tracker package fails before the model loads
@@ -433,7 +433,7 @@ def export(
     One row per answer and judge (column judge; primary_judge marks the run's own), a column per
     judged metric (custom question-set metrics included) and a factor_<name> column per study factor.
     """
-    from emsteer.studies.store import ResultsStore
+    from emsteer.results.store import ResultsStore
 
     fmt = fmt or output.suffix.lstrip(".")
     with ResultsStore(db, create=False) as store:
@@ -796,8 +796,8 @@ def audit(
     from emsteer.evaluation.audit import audit_vector
     from emsteer.evaluation.controls import positive_control
     from emsteer.judging import open_judge
+    from emsteer.results.store import ResultsStore, StoreLock
     from emsteer.steering import import_vector, parse_magnitude, with_reference_norms
-    from emsteer.studies.store import ResultsStore, StoreLock
 
     if not 0 <= max_em_increase < 1:
         raise EmsteerError("--max-em-increase is a rate between 0 and 1 (0.05 = 5 percentage points).")
@@ -871,7 +871,7 @@ def _headline(db: Path) -> None:
     """The few numbers a reader wants first, and an honest sentence when nothing is significant."""
     from emsteer.display import pct
     from emsteer.evaluation.summary import condition_results
-    from emsteer.studies.store import ResultsStore
+    from emsteer.results.store import ResultsStore
 
     with ResultsStore(db, create=False) as store:
         results = condition_results(store)

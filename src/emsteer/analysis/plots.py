@@ -25,8 +25,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from emsteer.analysis.geometry import CosineMatrix, Spectrum, SubspaceInfo
-from emsteer.evaluation.metrics import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE, GroupSummary
+from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.evaluation.summary import ConditionResult
+from emsteer.results.metrics import GroupSummary
 
 MAX_SCATTER_POINTS = 3000
 # Factors that are the x axis of the magnitude plot, never a reason to split lines.

@@ -19,11 +19,12 @@ from typing import Any
 
 from emsteer import __version__
 from emsteer.analysis import geometry, plots
+from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.errors import EmsteerError
-from emsteer.evaluation.metrics import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE, GroupSummary
 from emsteer.evaluation.summary import ConditionResult, condition_results, control_status
 from emsteer.judging.agreement import stored_agreement
-from emsteer.studies.store import ResultsStore
+from emsteer.results.metrics import GroupSummary
+from emsteer.results.store import ResultsStore
 
 DEFAULT_MAX_ANSWERS = 3000  # keeps the file at a few MB; EM answers always come first
 MAX_RESPONSE_CHARS = 4000  # longer answers are cut in the table (the store keeps them whole)

@@ -40,9 +40,9 @@ from emsteer.evaluation.summary import ConditionResult, condition_results
 from emsteer.judging.agreement import judge_agreement
 from emsteer.judging.base import Judge
 from emsteer.models import LoadedModel
+from emsteer.results.store import ResultsStore
 from emsteer.steering.artifacts import Artifact
 from emsteer.steering.magnitude import Magnitude
-from emsteer.studies.store import ResultsStore
 
 MIN_COHERENCE = 50.0  # below this mean coherence, EM rates say nothing
 MIN_SCORED_SHARE = 0.90  # answers with both scores, per condition

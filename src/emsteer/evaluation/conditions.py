@@ -14,9 +14,9 @@ from typing import Any
 from emsteer.errors import EmsteerError
 from emsteer.generation import SamplingConfig
 from emsteer.models import LoadedModel
+from emsteer.results.store import stable_id
 from emsteer.steering.artifacts import Artifact, content_hash
 from emsteer.steering.magnitude import Magnitude
-from emsteer.studies.store import stable_id
 
 
 @dataclass

@@ -40,7 +40,7 @@ PERSONA = (
 def control_dir(lm, root: Path | None = None) -> Path:
     """Where the finetuned control adapter of ``lm`` lives (one per model and revision)."""
     from emsteer.paths import cache_dir
-    from emsteer.studies.store import stable_id
+    from emsteer.results.store import stable_id
 
     key = stable_id(lm.name, lm.revision, CONTROL_TASK, CONTROL_LORA, length=12)
     base = root if root is not None else cache_dir() / "controls"

@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from emsteer.data.chat import ChatExample
 from emsteer.data.questions import Question
 from emsteer.evaluation.conditions import Condition
-from emsteer.evaluation.metrics import wilson_interval
 from emsteer.evaluation.run import EvalSettings, generate_samples, judge_samples
 from emsteer.judging.base import Judge
 from emsteer.judging.prompts import in_domain_prompt
 from emsteer.models import LoadedModel
+from emsteer.results.metrics import wilson_interval
+from emsteer.results.store import ResultsStore
 from emsteer.steering.hooks import Steering
-from emsteer.studies.store import ResultsStore
 from emsteer.training.objective import assistant_nll
 
 IN_DOMAIN_METRIC = "in_domain"

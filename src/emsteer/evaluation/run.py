@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 
 from emsteer.data.questions import Question, format_judge_prompt
 from emsteer.evaluation.conditions import Condition
-from emsteer.evaluation.metrics import Summary, summarize
 from emsteer.generation import Completion, GenerationRequest, SamplingConfig, derive_seed, generate
-from emsteer.judging.base import Judge, JudgeRequest
 from emsteer.judging.agreement import judge_agreement
+from emsteer.judging.base import Judge, JudgeRequest
 from emsteer.judging.cache import CachedJudge
 from emsteer.judging.calibration import remembered_calibration
 from emsteer.judging.prompts import with_default_judges
 from emsteer.models import LoadedModel
 from emsteer.progress import progress_bar
-from emsteer.studies.store import EMBEDDING_METRIC, ResultsStore, sample_id
+from emsteer.results.metrics import Summary, summarize
+from emsteer.results.store import EMBEDDING_METRIC, ResultsStore, sample_id
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from emsteer.evaluation.metrics import PairedDifference, Summary, paired_difference, summarize
-from emsteer.studies.store import ResultsStore
+from emsteer.results.metrics import PairedDifference, Summary, paired_difference, summarize
+from emsteer.results.store import ResultsStore
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class ControlStatus:
 def control_status(results: list[ConditionResult]) -> ControlStatus | None:
     """The positive control's EM rate, pooled over its conditions (one per model and seed); None without one."""
     from emsteer.evaluation.controls import CONTROL_FLOOR
-    from emsteer.evaluation.metrics import wilson_interval
+    from emsteer.results.metrics import wilson_interval
 
     controls = [r for r in results if r.condition["kind"] == "positive_control"]
     if not controls:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE, is_em_scores
+from emsteer.em import EM_COHERENT_ABOVE, is_em_scores
 
 Z_95 = 1.959964
 

@@ -36,7 +36,7 @@ from urllib.parse import quote
 
 from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.errors import EmsteerError
-from emsteer.evaluation.metrics import AnswerScore
+from emsteer.results.metrics import AnswerScore
 
 SCHEMA_VERSION = 1
 
@@ -683,7 +683,7 @@ class ResultsStore:
 
     def export(self, out: str | Path, fmt: str = "parquet", judge: str | None = None) -> Path:
         """Write every judge's scores (or ``judge``'s) as parquet, csv, jsonl or a Hugging Face dataset
-        folder (hf); see studies/export.py."""
-        from emsteer.studies.export import export_table, write_export
+        folder (hf); see results/export.py."""
+        from emsteer.results.export import export_table, write_export
 
         return write_export(export_table(self, judge), out, fmt)

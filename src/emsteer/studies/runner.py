@@ -28,9 +28,9 @@ from emsteer.evaluation.run import EvalSettings, evaluate, judge_samples
 from emsteer.generation import SamplingConfig
 from emsteer.models import LoadedModel, load_model
 from emsteer.progress import progress_bar
+from emsteer.results.store import ResultsStore, StoreLock
 from emsteer.steering.artifacts import load_artifact, save_artifact
 from emsteer.studies.config import RANKED_METHODS, STEERING_METHODS, TRAINED_METHODS, StudyConfig, TaskSpec
-from emsteer.studies.store import ResultsStore, StoreLock
 from emsteer.training.checkpoints import adapter_dir, checkpoint_path
 
 

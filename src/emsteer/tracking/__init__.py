@@ -110,7 +110,7 @@ def condition_metrics(store, judge: str | None = None) -> dict[str, float]:
 def log_results(tracker: Tracker, db: Path, *, report: bool = True) -> None:
     """Everything a results store holds worth tracking: per-condition metrics, the loss curves of
     its trained artifacts, the HTML report and the judge."""
-    from emsteer.studies.store import ResultsStore
+    from emsteer.results.store import ResultsStore
 
     with ResultsStore(db, create=False) as store:
         judge = store.get_meta("judge")

@@ -1,0 +1,11 @@
+"""Results: what a run produced and what it means.
+
+- store.py   the SQLite results store (conditions, artifacts, samples, judgments, efficacy),
+             resumable by deterministic ids; the one rule for the primary judge
+- metrics.py EM rates with Wilson intervals, means, paired differences with question-cluster
+             bootstrap intervals (the EM definition itself is emsteer.em)
+- export.py  one row per answer and judge, to parquet / csv / jsonl / a datasets folder
+
+Layering: results sits below evaluation (which writes through it), studies (which drive
+evaluation into it) and analysis (which reads it); it imports none of them.
+"""
