@@ -1,0 +1,159 @@
+"""The package layering (docs/ARCHITECTURE.md): imports only point down, so there are no cycles.
+
+The graph counts every import, lazy ones inside functions included (a lazy import still ties two
+packages together); only ``if TYPE_CHECKING:`` blocks are left out. Each module must also import
+as the first emsteer module of a fresh interpreter, which is where a cycle shows at run time.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import emsteer
+
+SRC = Path(emsteer.__file__).parent
+
+# Bottom to top. A unit may import only units on lower rows (and itself). A new package or
+# top-level module needs a row here: that is the moment to decide where it belongs.
+LAYERS: list[set[str]] = [
+    {"errors", "paths", "em", "redact", "progress"},  # small shared utilities
+    {"atomic", "yamlio"},
+    {"data", "models"},  # narrow-task data and question sets; model loading
+    {"steering"},  # the core: artifacts, hooks, magnitudes, reference norms, import/export
+    {"generation", "training"},  # steered sampling; the objective, epochs loop, checkpoint names
+    {"steering.methods", "finetune"},  # construction methods and LoRA, both trained by training/
+    {"judging"},  # judges, their prompts, cache, calibration and agreement
+    {"results"},  # the store, metrics, exports
+    {"evaluation"},  # EM evaluation runs, controls, efficacy, audit, summaries
+    {"studies", "display", "inspect_bridge"},
+    {"analysis"},  # report, plots, geometry, findings
+    {"tracking"},
+    {"api", "cli"},  # the two front doors: Python (emsteer/__init__ exports api) and the shell
+    {"__main__"},  # python -m emsteer
+]
+
+
+def unit_of(module: str) -> str:
+    """``emsteer.steering.methods.pca`` → ``steering.methods``; ``emsteer.cli`` → ``cli``."""
+    parts = module.split(".")[1:]
+    if parts[:2] == ["steering", "methods"]:
+        return "steering.methods"
+    return parts[0] if parts else ""
+
+
+def module_names() -> dict[str, Path]:
+    out = {}
+    for path in sorted(SRC.rglob("*.py")):
+        parts = ["emsteer", *path.relative_to(SRC).with_suffix("").parts]
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out[".".join(parts)] = path
+    return out
+
+
+def _imports(body: list[ast.stmt]):
+    for node in body:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            yield from _imports(node.orelse)
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.stmt):
+                yield from _imports([child])
+
+
+def imported_modules(module: str, path: Path, known: dict[str, Path]) -> set[str]:
+    """The emsteer modules ``module`` imports (``from pkg import name`` counts as pkg.name when that is a module)."""
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    found = set()
+    for node in _imports(ast.parse(path.read_text()).body):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        else:
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([node.module] if node.module else []))
+            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
+        for target in targets:
+            while target not in known and "." in target:
+                target = target.rsplit(".", 1)[0]
+            if target in known and target != module and target != "emsteer":
+                found.add(target)
+    return found
+
+
+def layer_of(unit: str) -> int:
+    for i, row in enumerate(LAYERS):
+        if unit in row:
+            return i
+    raise AssertionError(f"emsteer.{unit} has no row in LAYERS (tests/test_architecture.py): place it")
+
+
+def test_imports_point_down_the_layers():
+    known = module_names()
+    upward = []
+    for module, path in known.items():
+        if module == "emsteer":
+            continue  # the package's lazy public API (emsteer.api) sits above everything
+        mine = layer_of(unit_of(module))
+        for target in imported_modules(module, path, known):
+            theirs = unit_of(target)
+            if theirs != unit_of(module) and layer_of(theirs) >= mine:
+                upward.append(f"{module} imports {target}")
+    assert not upward, "imports that point sideways or up:\n" + "\n".join(sorted(upward))
+
+
+def test_no_module_import_cycles():
+    known = module_names()
+    graph = {m: imported_modules(m, p, known) for m, p in known.items()}
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+
+    def visit(m: str, path: list[str]) -> None:
+        state[m] = 1
+        for n in sorted(graph[m]):
+            if state.get(n) == 1:
+                raise AssertionError("import cycle: " + " -> ".join(path[path.index(n):] + [n]))
+            if n not in state:
+                visit(n, path + [n])
+        state[m] = 2
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m, [m])
+
+
+def test_every_module_imports_first_in_a_fresh_interpreter():
+    """Import each module as the first emsteer import (emsteer's modules dropped between tries,
+    third-party ones kept so that torch loads once). Optional extras that are not installed skip."""
+    names = [m for m in module_names() if m not in ("emsteer", "emsteer.__main__")]  # __main__ runs the CLI
+    script = (
+        "import importlib, sys\n"
+        f"names = {names!r}\n"
+        "failed = []\n"
+        "for name in names:\n"
+        "    for loaded in [m for m in sys.modules if m == 'emsteer' or m.startswith('emsteer.')]:\n"
+        "        del sys.modules[loaded]\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        "    except ModuleNotFoundError as err:\n"
+        "        if (err.name or '').split('.')[0] == 'emsteer':\n"
+        "            failed.append(f'{name}: {err!r}')\n"
+        "    except Exception as err:\n"
+        "        failed.append(f'{name}: {err!r}')\n"
+        "print('\\n'.join(failed))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "", done.stdout
+
+
+def test_the_root_package_imports_nothing_heavy():
+    """``import emsteer`` (and so every ``emsteer.x`` import) must not pull torch: the API is lazy."""
+    code = "import sys, emsteer, emsteer.errors; print('torch' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "False", done.stderr
