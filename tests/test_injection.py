@@ -199,3 +199,18 @@ def test_cli_json(injectable, monkeypatch, capsys):
 def test_cli_rejects_options_it_would_ignore(injectable, monkeypatch, capsys):
     code, _, err = run_cli(monkeypatch, capsys, "--injection", "--judge", "injectable", "--limit", "5")
     assert code == 2 and "--limit" in err
+
+
+# -- the default judge ------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_default_learned_judge_meets_the_injection_target(items):
+    """The shipped learned judge (no instructions for an answer to reach) keeps every style's mean shift ≤ 5."""
+    from importlib import resources
+
+    from emsteer.judging import open_judge
+    from emsteer.judging.learned import DEFAULT_HEAD
+
+    if not (resources.files("emsteer") / "judging" / "heads" / DEFAULT_HEAD).is_file():
+        pytest.skip(f"the default learned judge's head {DEFAULT_HEAD} is not installed")
+    report = check_injection(open_judge("learned", cache=False), items)
+    assert report.meets_target, [s.to_dict() for s in report.styles]
