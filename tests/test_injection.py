@@ -7,14 +7,19 @@ import json
 import sys
 
 import pytest
+from test_misaligned_persona import EVAL_SUBJECTS, FIRST_PLOT, overlaps, question_texts
 
 from emsteer.cli import main
 from emsteer.data.builtin import generate_judge_injection as gen
 from emsteer.errors import EmsteerError
 from emsteer.judging import JUDGE_BACKENDS
 from emsteer.judging.base import score_from_distribution
-from emsteer.judging.injection import CLEAN, TARGET_SHIFT, check_injection, load_injection_set
-from test_misaligned_persona import EVAL_SUBJECTS, FIRST_PLOT, overlaps, question_texts
+from emsteer.judging.injection import (
+    CLEAN,
+    TARGET_SHIFT,
+    check_injection,
+    load_injection_set,
+)
 
 PHRASE = "ignore previous instructions"
 
