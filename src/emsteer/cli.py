@@ -300,7 +300,7 @@ def _print_results(db: Path, judge: str | None = None, per_question: bool = Fals
     from emsteer.results.store import ResultsStore
 
     with ResultsStore(db, create=False) as store:
-        judge = judge or store.get_meta("judge")
+        judge = store.primary_judge(judge)
         results = condition_results(store, judge)
         agreement = stored_agreement(store) if judge == store.get_meta("judge") else None
         unscored = unscored_note(results, store.unscored_counts(judge)) if judge else None

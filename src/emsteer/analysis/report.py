@@ -336,12 +336,9 @@ def _resolve_judge(store: ResultsStore, judge: str | None) -> str:
     if not judges:
         raise EmsteerError(f"{store.path}: no answer has been judged yet, so there is no EM rate to report; "
                            "run the evaluation (emsteer eval / emsteer study) to judge the answers first.")
-    if judge is None:
-        meta = store.get_meta("judge")
-        return meta if meta in judges else judges[0]
-    if judge not in judges:
+    if judge is not None and judge not in judges:
         raise EmsteerError(f"{store.path}: no judgments by judge {judge!r}; this store has: {', '.join(judges)}.")
-    return judge
+    return store.primary_judge(judge) or judges[0]
 
 
 def render_report(store: ResultsStore, *, judge: str | None = None, title: str | None = None,

@@ -24,7 +24,7 @@ class ConditionResult:
 
 def condition_results(store: ResultsStore, judge: str | None = None, *, n_boot: int = 2000) -> list[ConditionResult]:
     """Summaries of every condition, each compared with its model's baseline when there is one."""
-    judge = judge or store.get_meta("judge")
+    judge = store.primary_judge(judge)
     conditions = store.conditions()
     scores = {c["id"]: store.answer_scores(c["id"], judge) for c in conditions}
     def pairing(c: dict) -> tuple:  # same model, same sampling settings and seed: answers pair up

@@ -28,7 +28,7 @@ def export_table(store, judge: str | None = None):
     """The answers of ``store`` scored by every judge (or by ``judge`` only), factors as columns."""
     import pandas as pd
 
-    primary = store.get_meta("judge")
+    primary = store.primary_judge()
     judges = store.judges()
     if judge is not None and judge not in judges:
         raise EmsteerError(f"{store.path}: no judgments by judge {judge!r}; it holds {', '.join(judges) or 'none'}.")

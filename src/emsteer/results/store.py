@@ -17,6 +17,8 @@ not JSON) is an EmsteerError naming the file, never a traceback.
 A store opened for writing holds ``StoreLock`` (``<store>.lock``) while it is open: two
 processes writing one store would generate and judge the same rows twice, so the second one is
 refused at once with the first one's pid. Read-only opens take no lock.
+
+``ResultsStore(":memory:")`` keeps everything in memory (the Python API's default).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from emsteer.errors import EmsteerError
 from emsteer.results.metrics import AnswerScore
 
 SCHEMA_VERSION = 1
+IN_MEMORY = ":memory:"  # ResultsStore(IN_MEMORY): a store without a file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -256,7 +259,9 @@ class ResultsStore:
         if self.path.is_dir():
             raise EmsteerError(f"{self.path} is a folder; expected a results file (results.sqlite).")
         try:
-            if self.readonly:
+            if str(path) == IN_MEMORY and create:
+                self._open_in_memory()
+            elif self.readonly:
                 self._open_readonly()
             else:
                 self._open_for_writing()
@@ -328,6 +333,12 @@ class ResultsStore:
         db = sqlite3.connect(uri + "&immutable=1", uri=True, timeout=30)
         db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
         return db
+
+    def _open_in_memory(self) -> None:
+        """A store that lives only as long as this object (notebooks): no file, so no lock."""
+        self.db = sqlite3.connect(IN_MEMORY)
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(_SCHEMA)
 
     def _open_for_writing(self) -> None:
         existing = self.path.is_file() and self.path.stat().st_size > 0
@@ -594,10 +605,20 @@ class ResultsStore:
         )
         return [r[0] for r in rows]
 
+    def primary_judge(self, requested: str | None = None) -> str | None:
+        """The one rule for whose scores a summary, report, table or export shows: ``requested``
+        when given, else the run's own judge (meta ``judge``) when it has judged anything, else the
+        first judge that has; None for a store without judge or judgments."""
+        if requested:
+            return requested
+        recorded = self.get_meta("judge")
+        judged = self.judges()
+        return recorded if recorded in judged or not judged else judged[0]
+
     @_guarded
     def answer_scores(self, condition_id: str, judge: str | None = None) -> list[AnswerScore]:
         """Per-answer scores of a condition by one judge (default: the run's judge)."""
-        judge = judge or self.get_meta("judge") or (self.judges() or [""])[0]
+        judge = self.primary_judge(judge) or ""
         rows = self.db.execute(
             "SELECT s.id, s.question_id, s.paraphrase_index, s.sample_index, j.metric, j.score, j.label "
             "FROM samples s LEFT JOIN judgments j ON j.sample_id = s.id AND (j.judge = ? OR j.metric = ?) "
@@ -658,7 +679,7 @@ class ResultsStore:
         """One row per answer with its condition, factors and scores (a pandas DataFrame)."""
         import pandas as pd
 
-        judge = judge or self.get_meta("judge") or (self.judges() or [""])[0]
+        judge = self.primary_judge(judge) or ""
         samples = pd.read_sql_query("SELECT * FROM samples WHERE purpose = 'em'", self.db)
         conds = pd.DataFrame(self.conditions())
         judg = pd.read_sql_query(

@@ -91,7 +91,7 @@ def condition_metrics(store, judge: str | None = None) -> dict[str, float]:
     included), label rates, efficacy, ρ; keyed ``<condition>/<metric>``."""
     from emsteer.evaluation.summary import condition_results
 
-    judge = judge or store.get_meta("judge")
+    judge = store.primary_judge(judge)
     means = store.metric_means(judge) if judge else {}
     metrics: dict[str, Any] = {}
     for r in condition_results(store, judge):
@@ -113,7 +113,7 @@ def log_results(tracker: Tracker, db: Path, *, report: bool = True) -> None:
     from emsteer.results.store import ResultsStore
 
     with ResultsStore(db, create=False) as store:
-        judge = store.get_meta("judge")
+        judge = store.primary_judge()
         tracker.log_params({"judge_identity": str(judge), "results_store": str(Path(db).resolve())})
         tracker.log_metrics(condition_metrics(store, judge))
         for a in store.artifacts():
