@@ -483,7 +483,7 @@ def build(
     from emsteer.data.chat import load_chat_jsonl, split_examples
     from emsteer.data.tasks import TASKS, load_task
     from emsteer.steering import Magnitude, Steering, save_artifact
-    from emsteer.steering.methods import build_artifact, get_method
+    from emsteer.steering.methods import build_artifact, method_info
     from emsteer.training.objective import assistant_nll
 
     config = dict(locals())
@@ -491,16 +491,15 @@ def build(
         from emsteer.tracking import tracker_class
 
         tracker_class(track)
-    get_method(method)
+    info = method_info(method)
     examples, task_name = _examples(task, data)
     train, held = split_examples(examples, held_out=int(held_out) if held_out >= 1 else held_out, seed=seed)
     if limit is not None:
         train = train[:limit]
     lm = _load(model, dtype, device)
     layer = lm.check_layer(layer if layer is not None else lm.num_layers // 2)
-    trained = method in ("optimized", "subspace")
     params: dict = {"seed": seed, "max_length": max_length}
-    if trained:
+    if info.trained:
         params.update(epochs=epochs, batch_size=batch_size, grad_accum=grad_accum)
         if lr is not None:
             params["lr"] = lr
@@ -508,13 +507,13 @@ def build(
             params["max_norm"] = max_norm
         directory = output if output.suffix != ".safetensors" else output.with_suffix("")
         params["checkpoint_dir"] = directory
-    else:
+    if info.paired:
         safe = load_chat_jsonl(safe_data) if safe_data else None
         pair = TASKS.get(task_name).pair if data is None and task_name in TASKS else None
         if safe is None and pair:
             safe = load_task(pair)
         params["safe"] = safe
-    if method in ("subspace", "svd"):
+    if info.ranked:
         params["rank"] = rank
     artifact = build_artifact(method, lm, train, layer=layer, **params)
     artifact.metadata.setdefault("task", task_name)

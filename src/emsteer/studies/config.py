@@ -22,10 +22,14 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, fiel
 from emsteer.errors import EmsteerError
 from emsteer.yamlio import check_file_size, compose_bounded
 
-STEERING_METHODS = ("optimized", "mean-diff", "pca", "subspace", "svd")
-TRAINED_METHODS = ("optimized", "subspace")  # per-epoch checkpoints: the epochs factor
-RANKED_METHODS = ("subspace", "svd")
-ALL_METHODS = ("none", *STEERING_METHODS, "lora")
+BASELINE_METHOD, LORA_METHOD = "none", "lora"  # the grid's other two "methods"; steering ones: steering.methods
+
+
+def steering_methods() -> list[str]:
+    """The registry's construction methods (imported when a config is checked, not at import)."""
+    from emsteer.steering.methods import method_names
+
+    return method_names()
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 MAX_STUDY_FILE_BYTES = 1024 * 1024
 
@@ -132,8 +136,9 @@ class StudyConfig(_Strict):
         out = []
         for m in methods:
             key = m.strip().lower().replace("_", "-")
-            if key not in ALL_METHODS:
-                raise ValueError(f"unknown method {m!r}; choose from {', '.join(ALL_METHODS)}")
+            known = [BASELINE_METHOD, *steering_methods(), LORA_METHOD]
+            if key not in known:
+                raise ValueError(f"unknown method {m!r}; choose from {', '.join(known)}")
             out.append(key)
         if len(set(out)) != len(out):
             raise ValueError("a method is listed twice")
@@ -165,7 +170,7 @@ class StudyConfig(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self):
-        steering = [m for m in self.methods if m in STEERING_METHODS]
+        steering = [m for m in self.methods if m not in (BASELINE_METHOD, LORA_METHOD)]
         if steering and not self.magnitudes.all():
             raise ValueError(f"magnitudes: methods {', '.join(steering)} need at least one magnitude")
         return self

@@ -30,7 +30,8 @@ from emsteer.models import LoadedModel, load_model
 from emsteer.progress import progress_bar
 from emsteer.results.store import ResultsStore, StoreLock
 from emsteer.steering.artifacts import load_artifact, save_artifact
-from emsteer.studies.config import RANKED_METHODS, STEERING_METHODS, TRAINED_METHODS, StudyConfig, TaskSpec
+from emsteer.steering.methods import METHODS
+from emsteer.studies.config import StudyConfig, TaskSpec
 from emsteer.training.checkpoints import adapter_dir, checkpoint_path
 
 
@@ -175,11 +176,11 @@ class StudyRunner:
             conditions.append(Condition(f"baseline{suffix if many['models'] or many['seeds'] else ''}",
                                         factors={**base, "method": "none"}))
         root = self.out / "artifacts" / slug(model) / slug(data.name)
-        for method in [m for m in cfg.methods if m in STEERING_METHODS]:
+        for method in [m for m in cfg.methods if m in METHODS]:
             for layer in layers:
-                for rank in cfg.ranks if method in RANKED_METHODS else [None]:
+                for rank in cfg.ranks if METHODS[method].ranked else [None]:
                     where = root / slug(f"{method}-L{layer}" + (f"-r{rank}" if rank else "") + f"-s{seed}")
-                    build = self._trained if method in TRAINED_METHODS else self._built
+                    build = self._trained if METHODS[method].trained else self._built
                     bar.update(task_id, info=f"building {method} L{layer}" + (f" r{rank}" if rank else ""))
                     for epochs, (artifact, path) in build(method, lm, data, layer, rank, seed, where).items():
                         for magnitude in cfg.magnitudes.all():
@@ -205,7 +206,7 @@ class StudyRunner:
         """Progress units: per model × task × seed, one per artifact family built, LoRA, eval, efficacy."""
         cfg = self.config
         n_layers = len(cfg.layers) if cfg.layers else 1
-        builds = sum(n_layers * (len(cfg.ranks) if m in RANKED_METHODS else 1) for m in cfg.methods if m in STEERING_METHODS)
+        builds = sum(n_layers * (len(cfg.ranks) if METHODS[m].ranked else 1) for m in cfg.methods if m in METHODS)
         per = builds + ("lora" in cfg.methods) + 2
         return len(cfg.models) * (len(cfg.tasks) * len(cfg.seeds) * per + (cfg.control != "none"))
 

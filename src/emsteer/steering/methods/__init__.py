@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from emsteer.data.chat import ChatExample
 from emsteer.errors import EmsteerError
@@ -19,24 +20,40 @@ from emsteer.steering.methods.mean_diff import assistant_activation_means, mean_
 from emsteer.steering.methods.optimized import train_vector
 from emsteer.steering.methods.pca import pca_vector
 
-METHODS: dict[str, Callable[..., Artifact]] = {
-    "optimized": train_vector,  # trained vector (optimized objective)
-    "mean-diff": mean_diff_vector,  # CAA; safe= paired data, or the model's own answers
-    "pca": pca_vector,  # first principal direction of paired differences
-    "subspace": train_subspace,  # trained rank-k subspace (rank=)
-    "svd": svd_subspace,  # rank-k SVD truncation of the per-example mean differences (rank=)
+@dataclass(frozen=True)
+class Method:
+    """A construction method and what it can do, read by ``emsteer build``, the API and studies."""
+
+    build: Callable[..., Artifact]
+    trained: bool = False  # trained for E epochs with per-epoch checkpoints (the epochs factor)
+    ranked: bool = False  # builds a rank-k subspace: takes rank=
+    paired: bool = False  # compares unsafe with safe answers to the same prompts: takes safe=
+
+
+METHODS: dict[str, Method] = {
+    "optimized": Method(train_vector, trained=True),  # trained vector (optimized objective)
+    "mean-diff": Method(mean_diff_vector, paired=True),  # CAA; safe= paired data, or the model's own answers
+    "pca": Method(pca_vector, paired=True),  # first principal direction of paired differences
+    "subspace": Method(train_subspace, trained=True, ranked=True),  # trained rank-k subspace (rank=)
+    "svd": Method(svd_subspace, ranked=True, paired=True),  # rank-k SVD truncation of per-example differences
 }
 
 
-def method_names() -> list[str]:
-    return list(METHODS)
+def method_names(*, trained: bool | None = None, ranked: bool | None = None) -> list[str]:
+    """Method names, optionally only those that are (or are not) trained / ranked."""
+    return [n for n, m in METHODS.items()
+            if (trained is None or m.trained == trained) and (ranked is None or m.ranked == ranked)]
 
 
-def get_method(name: str) -> Callable[..., Artifact]:
+def method_info(name: str) -> Method:
     key = name.strip().lower().replace("_", "-")
     if key not in METHODS:
         raise EmsteerError(f"Unknown construction method {name!r}; choose one of {', '.join(METHODS)}.")
     return METHODS[key]
+
+
+def get_method(name: str) -> Callable[..., Artifact]:
+    return method_info(name).build
 
 
 def build_artifact(method: str, lm: LoadedModel, examples: Sequence[ChatExample], *, layer: int, **params) -> Artifact:
@@ -63,10 +80,12 @@ def build_artifact(method: str, lm: LoadedModel, examples: Sequence[ChatExample]
 
 __all__ = [
     "METHODS",
+    "Method",
     "assistant_activation_means",
     "build_artifact",
     "get_method",
     "mean_diff_vector",
+    "method_info",
     "method_names",
     "pca_vector",
     "per_example_vectors",
