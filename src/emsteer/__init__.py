@@ -1,3 +1,46 @@
-"""emsteer: does activation steering induce emergent misalignment?"""
+"""emsteer: does activation steering induce emergent misalignment?
+
+The Python API (emsteer.api), in about five lines::
+
+    import emsteer as em
+
+    lm = em.load_model()                                          # the bundled offline model
+    vector = em.build_vector(lm, "insecure_code", method="mean-diff")   # or em.load_vector(path)
+    results = em.evaluate(lm, vector, relative=[0.5, 1.0], samples=2)
+    results.to_frame()                    # EM rates, 95% intervals, paired differences vs baseline
+
+``with em.steer(lm, vector, relative=0.5): ...`` steers anything run inside the block. The names
+load on first use, so ``import emsteer`` stays cheap (no torch until a model is needed).
+"""
+
+from typing import Any
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "EmsteerError",
+    "Magnitude",
+    "Results",
+    "__version__",
+    "build_vector",
+    "evaluate",
+    "load_examples",
+    "load_model",
+    "load_vector",
+    "steer",
+]
+
+_LAZY = {
+    "EmsteerError": "emsteer.errors",
+    "Magnitude": "emsteer.steering.magnitude",
+    **{name: "emsteer.api" for name in ("Results", "build_vector", "evaluate", "load_examples", "load_model",
+                                         "load_vector", "steer")},
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'emsteer' has no attribute {name!r}")

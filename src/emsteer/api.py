@@ -1,0 +1,205 @@
+"""The Python API for notebooks: load a model, build or load a vector, steer, evaluate, read a table.
+
+Example (the bundled offline model, the built-in insecure-code task and questions, the default
+learned judge; a few minutes on a laptop CPU)::
+
+    import emsteer as em
+
+    lm = em.load_model()
+    vector = em.build_vector(lm, "insecure_code", method="mean-diff")
+    results = em.evaluate(lm, vector, relative=[0.5, 1.0], samples=2)
+    print(results.to_frame()[["condition", "em_rate", "em_lo", "em_hi", "em_diff", "diff_lo", "diff_hi"]])
+
+Everything goes through the same code as the CLI (``emsteer build`` / ``emsteer eval``), so a
+notebook and a command line give the same numbers for the same seeds. Results live in an
+in-memory store unless ``store=`` names a file, which ``emsteer show`` / ``report`` then read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from emsteer.data.chat import ChatExample, load_chat_jsonl
+from emsteer.data.questions import Question, load_questions
+from emsteer.data.tasks import TASKS, load_task
+from emsteer.errors import EmsteerError
+from emsteer.evaluation.conditions import Condition
+from emsteer.evaluation.run import EvalSettings
+from emsteer.evaluation.run import evaluate as _evaluate
+from emsteer.evaluation.summary import ConditionResult, condition_results
+from emsteer.generation import SamplingConfig
+from emsteer.judging.base import Judge
+from emsteer.models import LoadedModel, load_model
+from emsteer.results.store import IN_MEMORY, ResultsStore
+from emsteer.steering import Artifact, Magnitude, Steering, SteeringContext, import_vector, with_reference_norms
+from emsteer.steering import steer as _steer
+from emsteer.steering.hooks import Positions
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Results", "build_vector", "evaluate", "load_examples", "load_model", "load_vector", "steer"]
+
+
+def load_examples(data: str | Path | Sequence[ChatExample]) -> list[ChatExample]:
+    """Narrow-task chat examples from a task name (``insecure_code``, see ``emsteer tasks``), a
+    chat JSONL file, or examples already loaded."""
+    if isinstance(data, (str, Path)):
+        return load_task(data) if str(data) in TASKS else load_chat_jsonl(data)
+    return list(data)
+
+
+def build_vector(
+    lm: LoadedModel,
+    data: str | Path | Sequence[ChatExample],
+    *,
+    method: str = "mean-diff",
+    layer: int | None = None,
+    safe: str | Path | Sequence[ChatExample] | None = None,
+    progress: bool = False,
+    **params: Any,
+) -> Artifact:
+    """Build a steering artifact from narrow-task data, as ``emsteer build`` does.
+
+    ``layer`` defaults to the middle layer. Paired methods (mean-diff, pca, svd) take ``safe``
+    answers to the same prompts; by default a built-in task's paired safe set, else the model's
+    own answers. Other keyword arguments go to the method (``epochs``, ``lr``, ``rank`` ...).
+    The artifact carries its reference norms, so relative magnitudes work at once.
+    """
+    from emsteer.steering.methods import METHODS, build_artifact, method_info
+
+    info = method_info(method)
+    layer = lm.check_layer(layer if layer is not None else lm.num_layers // 2)
+    if info.paired:
+        pair = TASKS[str(data)].pair if isinstance(data, (str, Path)) and str(data) in TASKS else None
+        chosen = safe if safe is not None else pair
+        params["safe"] = load_examples(chosen) if chosen is not None else None
+    elif safe is not None:
+        paired = ", ".join(n for n, m in METHODS.items() if m.paired)
+        raise EmsteerError(f"method {method!r} takes no safe answers; the paired methods are {paired}.")
+    artifact = build_artifact(method, lm, load_examples(data), layer=layer, progress=progress, **params)
+    return with_reference_norms(artifact, lm)
+
+
+def load_vector(path: str | Path, *, layer: int | None = None, lm: LoadedModel | None = None) -> Artifact:
+    """Load a steering artifact: emsteer .safetensors, plain .safetensors/.pt/.pth, or a
+    llama.cpp/repeng control-vector .gguf (``layer`` where the file does not say). With ``lm``
+    its reference norms are measured, for relative magnitudes."""
+    artifact = import_vector(path, layer=layer)
+    return with_reference_norms(artifact, lm) if lm is not None else artifact
+
+
+def _magnitude(relative: float | None, absolute: float | None, multiplier: float | None) -> Magnitude:
+    given = [m for m in (relative, absolute, multiplier) if m is not None]
+    if len(given) != 1:
+        raise EmsteerError("give exactly one magnitude: relative= (ρ, a fraction of the residual norm), "
+                           "absolute= (α) or multiplier= (m·‖v‖).")
+    if relative is not None:
+        return Magnitude.relative(relative)
+    return Magnitude.absolute(absolute) if absolute is not None else Magnitude.multiplier(multiplier)  # type: ignore[arg-type]
+
+
+@contextmanager
+def steer(
+    lm: LoadedModel,
+    artifact: Artifact,
+    *,
+    relative: float | None = None,
+    absolute: float | None = None,
+    multiplier: float | None = None,
+    positions: Positions = "all",
+) -> Iterator[SteeringContext]:
+    """Steer ``lm`` inside the block with one magnitude; the hooks are removed on exit, also on errors::
+
+        with em.steer(lm, vector, relative=0.5):
+            out = lm.model.generate(**lm.tokenizer("hey I feel bored", return_tensors="pt"))
+    """
+    with _steer(lm, Steering(artifact, _magnitude(relative, absolute, multiplier)), positions=positions) as ctx:
+        yield ctx
+
+
+@dataclass
+class Results:
+    """What ``evaluate`` measured: the store it wrote and the summary of every condition."""
+
+    store: ResultsStore
+    judge: str
+
+    @property
+    def conditions(self) -> list[ConditionResult]:
+        return condition_results(self.store, self.judge)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per condition: EM rate with its 95% Wilson interval, the paired difference from
+        the same model's baseline with its question-cluster bootstrap interval and one-sided p,
+        mean scores, refusal/code rates, α and ρ."""
+        import pandas as pd
+
+        rows = []
+        for r in self.conditions:
+            o, d, c = r.summary.overall, r.vs_baseline, r.condition
+            rows.append({
+                "condition": r.name, "kind": c["kind"], "alpha": c.get("alpha"), "rho": c.get("rho"),
+                "n": o.n, "n_scored": o.n_scored, "em_rate": o.em_rate,
+                "em_lo": o.em_ci[0] if o.em_ci else None, "em_hi": o.em_ci[1] if o.em_ci else None,
+                "em_diff": d.diff if d else None, "diff_lo": d.lo if d else None, "diff_hi": d.hi if d else None,
+                "diff_p": d.p_value if d else None,
+                "aligned": o.means.aligned, "coherent": o.means.coherent, "relevant": o.means.relevant,
+                "refusal_rate": o.refusal_rate, "code_rate": o.code_rate,
+            })
+        return pd.DataFrame(rows)
+
+
+def evaluate(
+    lm: LoadedModel,
+    vector: Artifact | None = None,
+    *,
+    relative: Sequence[float] = (),
+    absolute: Sequence[float] = (),
+    multiplier: Sequence[float] = (),
+    baseline: bool = True,
+    conditions: Sequence[Condition] = (),
+    questions: str | Path | Sequence[Question] | None = None,
+    judge: str | Judge = "learned",
+    samples: int | None = None,
+    max_new_tokens: int = 200,
+    temperature: float = 1.0,
+    seed: int = 0,
+    positions: Positions = "all",
+    store: str | Path | ResultsStore = IN_MEMORY,
+    progress: bool = False,
+) -> Results:
+    """Ask the questions under each condition, judge every answer, summarise, as ``emsteer eval``.
+
+    Conditions: the baseline (unless ``baseline=False``), one per magnitude of ``vector``, then
+    any ``conditions`` given as ``emsteer.evaluation.conditions.Condition``. All share per-sample
+    seeds, so differences from the baseline are paired. ``questions``: a YAML file, loaded
+    questions, or None for the built-in set; ``samples`` overrides samples per paraphrase.
+    ``judge`` is a judge spec (``learned``, ``openai:MODEL``, ``local`` ...) or a Judge object.
+    """
+    from emsteer.judging import open_judge
+
+    mags = ([Magnitude.relative(v) for v in relative] + [Magnitude.absolute(v) for v in absolute]
+            + [Magnitude.multiplier(v) for v in multiplier])
+    if (vector is None) != (not mags):
+        raise EmsteerError("a vector needs at least one magnitude (relative=, absolute= or multiplier=), "
+                           "and a magnitude needs a vector.")
+    todo = [Condition("baseline")] if baseline else []
+    if vector is not None:
+        with_reference_norms(vector, lm)
+        method = vector.metadata.get("method", "vector")
+        todo += [Condition(f"{method} {m}", vector, m, positions=positions,
+                           factors={"method": method, "layer": vector.layers[0]}) for m in mags]
+    todo += list(conditions)
+    if not todo:
+        raise EmsteerError("nothing to evaluate: give a vector with magnitudes, conditions, or keep the baseline.")
+    qs = load_questions(questions) if questions is None or isinstance(questions, (str, Path)) else list(questions)
+    the_judge = open_judge(judge, reuse=lm) if isinstance(judge, str) else judge
+    settings = EvalSettings(SamplingConfig(max_new_tokens=max_new_tokens, temperature=temperature), samples, seed)
+    results_store = store if isinstance(store, ResultsStore) else ResultsStore(store)
+    _evaluate(lm, todo, qs, results_store, the_judge, settings, progress=progress)
+    return Results(results_store, the_judge.identity)
