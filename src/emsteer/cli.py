@@ -519,7 +519,7 @@ def build(
     artifact.metadata.setdefault("task", task_name)
     path = save_artifact(artifact, output if output.suffix == ".safetensors" else output / "final.safetensors")
     out.print(f"[green]Saved[/green] {artifact.kind} ({method}, layer {layer}) to {path}")
-    if trained:
+    if info.trained:
         out.print(f"Per-epoch checkpoints: {params['checkpoint_dir']}/epoch-*.safetensors")
     if held:
         before = assistant_nll(lm, held, max_length=max_length).mean_nll_per_token
