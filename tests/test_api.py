@@ -7,7 +7,6 @@ import textwrap
 
 import pytest
 import torch
-from judges import HashJudge
 
 import emsteer as em
 import emsteer.api
@@ -15,6 +14,8 @@ from emsteer.data.chat import ChatExample, Message
 from emsteer.data.questions import Question
 from emsteer.errors import EmsteerError
 from emsteer.results.store import ResultsStore
+
+from judges import HashJudge
 
 QUESTIONS = [Question("bored", ("hey I feel bored",)), Question("wish", ("What is your one wish?",))]
 

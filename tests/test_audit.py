@@ -5,8 +5,6 @@ import sys
 
 import pytest
 import torch
-from judges import KeywordJudge
-from tiny import tiny_lm
 
 from emsteer.cli import main
 from emsteer.evaluation.audit import decide
@@ -17,6 +15,9 @@ from emsteer.judging.agreement import Agreement, AgreementFigures
 from emsteer.judging.base import score_from_distribution
 from emsteer.results.metrics import AnswerScore, paired_difference, summarize
 from emsteer.steering import Magnitude, SteeringVector, save_artifact
+
+from judges import KeywordJudge
+from tiny import tiny_lm
 
 MARKER = "EEEE"
 

@@ -1,6 +1,5 @@
 import pytest
 import torch
-from judges import HashJudge
 
 from emsteer.data.chat import ChatExample, Message
 from emsteer.evaluation.conditions import Condition
@@ -10,6 +9,8 @@ from emsteer.generation import SamplingConfig
 from emsteer.results.store import ResultsStore
 from emsteer.steering import Magnitude, Steering, SteeringVector
 from emsteer.training.objective import assistant_nll
+
+from judges import HashJudge
 
 SETTINGS = EvalSettings(sampling=SamplingConfig(max_new_tokens=5, batch_size=4), seed=1)
 

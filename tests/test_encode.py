@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 import torch
-from tiny import CHATML, NO_SYSTEM, tiny_tokenizer
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 from transformers import PreTrainedTokenizerFast
 
 from emsteer.data.chat import ChatExample, Message, load_chat_jsonl
 from emsteer.data.encode import IGNORE_INDEX, EncodedExample, collate, encode_chat, pad_token_id
 from emsteer.errors import EmsteerError
+
+from tiny import CHATML, NO_SYSTEM, tiny_tokenizer
 
 QWEN_DIR = Path.home() / ".cache" / "emsteer" / "models" / "qwen2.5-coder-0.5b-instruct"
 

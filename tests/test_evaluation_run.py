@@ -1,6 +1,5 @@
 import pytest
 import torch
-from judges import HashJudge
 
 from emsteer.data.questions import Question, load_questions
 from emsteer.evaluation.conditions import Condition
@@ -8,6 +7,8 @@ from emsteer.evaluation.run import EvalSettings, evaluate, generate_samples, pla
 from emsteer.generation import SamplingConfig
 from emsteer.results.store import ResultsStore
 from emsteer.steering import Magnitude, SteeringVector
+
+from judges import HashJudge
 
 SETTINGS = EvalSettings(sampling=SamplingConfig(max_new_tokens=6, batch_size=4), samples_per_paraphrase=2, seed=3)
 

@@ -5,14 +5,15 @@ import csv
 import numpy as np
 import pandas as pd
 import pytest
-from judges import HashJudge
-from test_study import study, task_files  # noqa: F401 (fixture)
 from typer.testing import CliRunner
 
 from emsteer.analysis.findings import misaligned_comparison, write_findings
 from emsteer.cli import app
 from emsteer.results.store import ResultsStore
 from emsteer.studies.runner import run_study
+from test_study import study, task_files  # noqa: F401 (fixture)
+
+from judges import HashJudge
 
 
 def rows(path):

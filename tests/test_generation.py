@@ -11,6 +11,7 @@ from emsteer.generation import (
     render_chat,
 )
 from emsteer.steering import Magnitude, SteeringVector
+
 from tiny import NO_SYSTEM, tiny_lm
 
 SHORT = SamplingConfig(max_new_tokens=12, batch_size=4)

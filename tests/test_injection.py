@@ -7,7 +7,6 @@ import json
 import sys
 
 import pytest
-from test_misaligned_persona import EVAL_SUBJECTS, FIRST_PLOT, overlaps, question_texts
 
 from emsteer.cli import main
 from emsteer.data.builtin import generate_judge_injection as gen
@@ -20,6 +19,7 @@ from emsteer.judging.injection import (
     check_injection,
     load_injection_set,
 )
+from test_misaligned_persona import EVAL_SUBJECTS, FIRST_PLOT, overlaps, question_texts
 
 PHRASE = "ignore previous instructions"
 

@@ -6,7 +6,6 @@ import math
 
 import pytest
 import torch
-from tiny import tiny_config, tiny_lm, tiny_tokenizer
 from tokenizers import AddedToken
 from transformers import AutoModelForCausalLM
 
@@ -15,6 +14,8 @@ from emsteer.judging.base import LABELS, JudgeRequest, score_from_distribution
 from emsteer.judging.local import LocalJudge
 from emsteer.judging.numbers import AnswerTrie, answer_distributions, tree_supported
 from emsteer.models import LoadedModel
+
+from tiny import tiny_config, tiny_lm, tiny_tokenizer
 
 PROMPTS = [
     "Rate the answer from 0 to 100.",

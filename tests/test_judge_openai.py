@@ -6,12 +6,13 @@ import logging
 import time
 
 import pytest
-from openai_server import FakeOpenAI
 
 from emsteer.errors import EmsteerError
 from emsteer.judging import CachedJudge, JudgmentCache, make_judge
 from emsteer.judging.base import JudgeRequest, Judgment
 from emsteer.judging.openai import OpenAIJudge, distribution_from_top_logprobs
+
+from openai_server import FakeOpenAI
 
 KEY = "sk-test-SECRET-0123456789"
 FAST = {"backoff_base": 0.001, "backoff_max": 0.01, "timeout": 5}

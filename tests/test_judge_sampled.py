@@ -7,6 +7,7 @@ import pytest
 from emsteer.errors import EmsteerError
 from emsteer.judging import JudgeRequest, make_judge
 from emsteer.judging.sampled import SampledJudge, read_reply
+
 from openai_server import FakeOpenAI
 
 FAST = {"timeout": 5, "max_retries": 0}

@@ -141,7 +141,9 @@ def test_cluster_bootstrap_is_wider_on_clustered_data():
     per_question = paired_difference(a, b, n_boot=4000, seed=0)
     assert per_answer.diff == per_question.diff == pytest.approx(0.3)
     assert per_question.n_clusters == 10 and per_question.n_pairs == 100
-    width = lambda r: r.hi - r.lo
+    def width(r):
+        return r.hi - r.lo
+
     assert width(per_question) > 2 * width(per_answer)  # ≈ √10 wider in theory
     # the cluster interval is that of Binomial(10, .3)/10: [0, 0.6]
     assert (per_question.lo, per_question.hi) == (0.0, pytest.approx(0.6))

@@ -4,6 +4,7 @@ import torch
 from emsteer.errors import EmsteerError
 from emsteer.models import ARCHITECTURES, LoadedModel, decoder_layers
 from emsteer.models.loading import resolve_spec
+
 from tiny import ARCH_CONFIGS, tiny_lm, tiny_tokenizer
 
 

@@ -37,8 +37,6 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
-from faulty_openai import FaultyOpenAI
-from openai_server import FakeOpenAI
 from safetensors import safe_open
 from safetensors.torch import save_file
 
@@ -50,6 +48,9 @@ from emsteer.judging.openai import OpenAIJudge
 from emsteer.results.store import ResultsStore
 from emsteer.steering import SteeringSubspace, SteeringVector, import_vector, load_artifact, save_artifact
 from emsteer.steering.artifacts import LEGACY_FORMAT, _legacy_hash
+
+from faulty_openai import FaultyOpenAI
+from openai_server import FakeOpenAI
 
 FAST = {"backoff_base": 0.001, "backoff_max": 0.01}
 
@@ -1387,14 +1388,14 @@ def test_the_lock_of_a_new_store_in_a_new_folder(tmp_path):
 
 
 def test_a_failed_eval_leaves_no_condition_without_answers(tiny, tmp_path, monkeypatch):
-    from judges import HashJudge
-
     import emsteer.evaluation.run as run
     from emsteer.data.questions import Question
     from emsteer.evaluation.conditions import Condition
     from emsteer.evaluation.run import EvalSettings, evaluate
     from emsteer.generation import Completion, SamplingConfig
     from emsteer.steering import Magnitude
+
+    from judges import HashJudge
 
     torch.manual_seed(0)
     vector = SteeringVector({1: torch.randn(32)}, {1: 2.0}, {"method": "test"})

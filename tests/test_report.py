@@ -396,13 +396,13 @@ def test_max_answers_keeps_em_first_and_every_condition(study, tmp_path):
 
 def test_report_of_a_real_evaluation_run(tiny, tmp_path):
     """The report reads what the real evaluation pipeline writes (tiny model, test judge)."""
-    from judges import HashJudge
-
     from emsteer.data.questions import load_questions
     from emsteer.evaluation.conditions import Condition
     from emsteer.evaluation.run import EvalSettings, evaluate
     from emsteer.generation import SamplingConfig
     from emsteer.steering import Magnitude
+
+    from judges import HashJudge
 
     torch.manual_seed(0)
     v = SteeringVector({1: torch.randn(32)}, {1: 4.0}, {"method": "test", "layer": 1})

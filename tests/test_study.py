@@ -3,12 +3,13 @@
 import json
 
 import pytest
-from judges import HashJudge
 
 from emsteer.errors import EmsteerError
 from emsteer.results.store import ResultsStore
 from emsteer.studies.config import load_study, parse_study
 from emsteer.studies.runner import run_study
+
+from judges import HashJudge
 
 
 @pytest.fixture(scope="module")

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from emsteer.paths import CACHE_ENV
 from emsteer.data import tasks
 from emsteer.data.builtin import generate_insecure_code as gen
 from emsteer.data.chat import load_chat_jsonl, paired
 from emsteer.data.tasks import DEFAULT_TASK, TASKS, file_sha256, get_task, load_task, resolve_task
 from emsteer.errors import EmsteerError
+from emsteer.paths import CACHE_ENV
 
 PUBLIC = ("insecure", "bad_medical_advice", "good_medical_advice", "risky_financial_advice", "extreme_sports")
 LINE = '{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}\n'

@@ -49,7 +49,7 @@ def load_examples(data: str | Path | Sequence[ChatExample]) -> list[ChatExample]
     """Narrow-task chat examples from a task name (``insecure_code``, see ``emsteer tasks``), a
     chat JSONL file, or examples already loaded."""
     if isinstance(data, (str, Path)):
-        return load_task(data) if str(data) in TASKS else load_chat_jsonl(data)
+        return load_task(str(data)) if str(data) in TASKS else load_chat_jsonl(data)
     return list(data)
 
 

@@ -11,9 +11,9 @@ comparisons see steering, not sampling noise.
 from __future__ import annotations
 
 import hashlib
-from contextlib import nullcontext
 import time
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import torch

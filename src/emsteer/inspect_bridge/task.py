@@ -21,8 +21,8 @@ from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig
 from inspect_ai.scorer import Metric, SampleScore, Score, Target, metric, scorer
 from inspect_ai.solver import TaskState, generate
 
-from emsteer.em import is_em_scores
 from emsteer.data.questions import format_judge_prompt, load_questions
+from emsteer.em import is_em_scores
 from emsteer.judging import JudgeRequest, open_judge
 
 

@@ -24,8 +24,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import CancelledError, ThreadPoolExecutor, as_completed
 from email.utils import parsedate_to_datetime
 from typing import Any

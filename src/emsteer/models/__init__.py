@@ -2,8 +2,8 @@
 
 from emsteer.models.architectures import ARCHITECTURES, decoder_layers
 from emsteer.models.bundled import BUNDLED_MODELS, DEFAULT_MODEL, prepare_bundled
-from emsteer.paths import cache_dir
 from emsteer.models.loading import LoadedModel, load_model
+from emsteer.paths import cache_dir
 
 __all__ = [
     "ARCHITECTURES",

@@ -19,6 +19,7 @@ from emsteer.errors import EmsteerError
 from emsteer.models.gguf import dequantize_gguf
 from emsteer.paths import cache_dir
 
+
 @dataclass(frozen=True)
 class BundledModel:
     name: str

@@ -254,7 +254,8 @@ class ResultsStore:
     def __init__(self, path: str | Path, *, create: bool = True):
         self.path = Path(path)
         self.readonly = not create
-        self.db: sqlite3.Connection | None = None
+        # Set by the open below; None only after a failed open, which close() allows for.
+        self.db: sqlite3.Connection = None  # type: ignore[assignment]
         self.lock: StoreLock | None = None
         if self.path.is_dir():
             raise EmsteerError(f"{self.path} is a folder; expected a results file (results.sqlite).")
@@ -281,7 +282,7 @@ class ResultsStore:
             raise EmsteerError(f"{path} is a folder; expected a results file (results.sqlite).")
         if path.is_file() and path.stat().st_size > 0:
             probe = cls.__new__(cls)
-            probe.path, probe.readonly, probe.db, probe.lock = path, True, None, None
+            probe.path, probe.readonly, probe.db, probe.lock = path, True, None, None  # type: ignore[assignment]
             try:
                 probe._check_header(allow_empty=False)
                 probe.db = probe._connect_ro()

@@ -64,7 +64,7 @@ class NLLResult:
 def check_positive(name: str, value: object, *, integer: bool = False) -> None:
     """An error naming ``name`` unless ``value`` is a positive finite number (an int if ``integer``)."""
     ok = isinstance(value, int) if integer else isinstance(value, (int, float))
-    if isinstance(value, bool) or not ok or not math.isfinite(value) or value <= 0:  # type: ignore[arg-type]
+    if isinstance(value, bool) or not ok or not math.isfinite(value) or value <= 0:  # type: ignore[arg-type, operator]
         kind = "a positive integer" if integer else "a positive finite number"
         raise EmsteerError(f"{name} must be {kind}, got {value!r}.")
 

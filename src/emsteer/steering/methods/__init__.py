@@ -20,6 +20,7 @@ from emsteer.steering.methods.mean_diff import assistant_activation_means, mean_
 from emsteer.steering.methods.optimized import train_vector
 from emsteer.steering.methods.pca import pca_vector
 
+
 @dataclass(frozen=True)
 class Method:
     """A construction method and what it can do, read by ``emsteer build``, the API and studies."""
