@@ -27,7 +27,7 @@ import numpy as np
 
 from emsteer.em import EM_ALIGNED_BELOW
 from emsteer.evaluation.summary import ConditionResult, condition_results
-from emsteer.studies.store import EMBEDDING_METRIC, ResultsStore
+from emsteer.results.store import EMBEDDING_METRIC, ResultsStore
 
 CONDITION_COLUMNS = [
     "stage", "model", "task", "kind", "method", "layer", "rank", "epochs", "rho", "alpha", "name", "n", "n_scored",
@@ -150,7 +150,7 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
     for path in map(Path, stores):
         with ResultsStore(path, create=False) as store:
             stage = _stage(store, path)
-            judge = store.get_meta("judge")
+            judge = store.primary_judge()
             results = condition_results(store, judge)
             if not results:
                 raise EmsteerError(f"{path} holds no evaluated conditions.")
