@@ -229,55 +229,77 @@ class StudyRunner:
             return self._run(questions, tasks, db)
 
     def _run(self, questions: list[Question], tasks: list[TaskData], db: Path) -> Path:
-        from emsteer.judging import open_judge
-
         cfg = self.config
-        embedder = None
-        if cfg.embedding:
-            from emsteer.judging.embedding import EmbeddingRelevance
-
-            embedder = EmbeddingRelevance()
+        embedder = self.embedder()
         with ResultsStore(db) as store, progress_bar(self.progress) as bar:
             store.set_meta("study", cfg.model_dump(mode="json"))
             overall = bar.add_task(f"Study {cfg.name}", total=self.steps(), info="")
             for model in cfg.models:
                 bar.update(overall, info=f"loading {model}")
-                lm = load_model(model, dtype=cfg.dtype, device=cfg.device, log=self.log)
-                judges = self.judges or [open_judge(spec, reuse=lm) for spec in cfg.judges]
+                lm, judges = self.load(model)
                 control = None
                 if cfg.control != "none":
                     bar.update(overall, info="positive control")
-                    control = positive_control(lm, cfg.control, progress=self.progress, log=self.log)
-                    control = replace(control, factors={**control.factors, "model": model})
+                    control = self.control(lm, model)
                     bar.advance(overall)
                 for t, data in enumerate(tasks):
                     for settings in self.settings:
-                        conditions = self.conditions_for(lm, model, data, settings.seed, bar, overall)
-                        # The control belongs to the model, not to a task: evaluated once per seed.
-                        controls = []
-                        if control is not None and t == 0:
-                            name = control.name + (f" [{model}]" if len(cfg.models) > 1 else "") + (
-                                f" seed {settings.seed}" if len(cfg.seeds) > 1 else "")
-                            controls = [replace(control, name=name, factors={**control.factors, "seed": settings.seed})]
-                        bar.update(overall, info=f"evaluating {len(conditions) + len(controls)} conditions")
-                        evaluate(lm, [*controls, *conditions], questions, store, judges[0], settings,
-                                 embedder=embedder, progress=self.progress)
-                        for extra in judges[1:]:
-                            judge_samples(store, questions, extra, metrics=settings.metrics,
-                                          rejudge_missing=settings.rejudge_missing, progress=self.progress)
-                        bar.advance(overall)
-                        bar.update(overall, info="narrow-task efficacy")
-                        if cfg.efficacy.heldout_nll or cfg.efficacy.generate:
-                            measure_efficacy(lm, conditions, data.held_out, store, task=data.name,
-                                             behaviour=data.behaviour, judge=judges[0] if cfg.efficacy.generate else None,
-                                             settings=settings, n_generate=cfg.efficacy.generate,
-                                             max_length=cfg.train.max_length, heldout_nll=cfg.efficacy.heldout_nll,
-                                             progress=self.progress)
-                        bar.advance(overall)
+                        self.run_unit(store, lm, judges, questions, model, t, data, settings, control=control, embedder=embedder,
+                                      bar=bar, task_id=overall)
                 store.set_meta("judge", judges[0].identity)
                 del lm, judges
             bar.update(overall, info="done")
         return db
+
+    # -- pieces a distributed executor (studies/distributed.py) runs on its workers ---------------
+    def embedder(self):
+        if not self.config.embedding:
+            return None
+        from emsteer.judging.embedding import EmbeddingRelevance
+
+        return EmbeddingRelevance()
+
+    def load(self, model: str):
+        """The model and its judges (the first is the primary judge)."""
+        from emsteer.judging import open_judge
+
+        cfg = self.config
+        lm = load_model(model, dtype=cfg.dtype, device=cfg.device, log=self.log)
+        return lm, self.judges or [open_judge(spec, reuse=lm) for spec in cfg.judges]
+
+    def control(self, lm: LoadedModel, model: str) -> Condition | None:
+        """The model's positive control condition (trained once per model and cached)."""
+        control = positive_control(lm, self.config.control, progress=self.progress, log=self.log)
+        return None if control is None else replace(control, factors={**control.factors, "model": model})
+
+    def run_unit(self, store: ResultsStore, lm: LoadedModel, judges, questions: list[Question], model: str, t: int,
+                 data: TaskData, settings: EvalSettings, *, bar, task_id=None, control: Condition | None = None,
+                 embedder=None) -> None:
+        """One model × task × seed (task ``t`` of the study): build its artifacts, evaluate its
+        conditions, measure efficacy. Every name and key is the serial run's, whoever runs it."""
+        cfg = self.config
+        conditions = self.conditions_for(lm, model, data, settings.seed, bar, task_id)
+        # The control belongs to the model, not to a task: evaluated once per seed.
+        controls = []
+        if control is not None and t == 0:
+            name = control.name + (f" [{model}]" if len(cfg.models) > 1 else "") + (
+                f" seed {settings.seed}" if len(cfg.seeds) > 1 else "")
+            controls = [replace(control, name=name, factors={**control.factors, "seed": settings.seed})]
+        bar.update(task_id, info=f"evaluating {len(conditions) + len(controls)} conditions")
+        evaluate(lm, [*controls, *conditions], questions, store, judges[0], settings,
+                 embedder=embedder, progress=self.progress)
+        for extra in judges[1:]:
+            judge_samples(store, questions, extra, metrics=settings.metrics,
+                          rejudge_missing=settings.rejudge_missing, progress=self.progress)
+        bar.advance(task_id)
+        bar.update(task_id, info="narrow-task efficacy")
+        if cfg.efficacy.heldout_nll or cfg.efficacy.generate:
+            measure_efficacy(lm, conditions, data.held_out, store, task=data.name,
+                             behaviour=data.behaviour, judge=judges[0] if cfg.efficacy.generate else None,
+                             settings=settings, n_generate=cfg.efficacy.generate,
+                             max_length=cfg.train.max_length, heldout_nll=cfg.efficacy.heldout_nll,
+                             progress=self.progress)
+        bar.advance(task_id)
 
 
 def run_study(config: StudyConfig, *, judges=None, progress: bool = True, log=print, rejudge_missing: bool = False) -> Path:
