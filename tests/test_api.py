@@ -62,7 +62,7 @@ def test_evaluate_returns_a_frame_with_rates_intervals_and_paired_differences(ti
     assert frame.loc[0, "em_diff"] is None or frame["em_diff"].isna()[0]  # the baseline has no difference
     results.store.close()
     with ResultsStore(db, create=False) as store:  # the same numbers as `emsteer show` reads
-        assert [c["name"] for c in store.conditions()] == ["baseline", "mean-diff ρ=0.5"]
+        assert [c.name for c in store.conditions()] == ["baseline", "mean-diff ρ=0.5"]
 
 
 def test_the_default_store_is_in_memory(tiny, tmp_path, monkeypatch):

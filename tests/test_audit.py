@@ -14,6 +14,7 @@ from emsteer.judging import JUDGE_BACKENDS
 from emsteer.judging.agreement import Agreement, AgreementFigures
 from emsteer.judging.base import score_from_distribution
 from emsteer.results.metrics import AnswerScore, paired_difference, summarize
+from emsteer.results.records import ConditionRecord
 from emsteer.steering import Magnitude, SteeringVector, save_artifact
 
 from judges import KeywordJudge
@@ -61,8 +62,8 @@ def answers(flags, questions=10, coherent=80.0, unscored=0):
 
 def results(base_flags, steered_flags, **kw):
     base, steered = answers(base_flags), answers(steered_flags, **kw)
-    b = ConditionResult({"name": "baseline", "kind": "baseline"}, summarize(base), None, {})
-    s = ConditionResult({"name": "steered", "kind": "steering"}, summarize(steered),
+    b = ConditionResult(ConditionRecord("b", "baseline", "baseline"), summarize(base), None, {})
+    s = ConditionResult(ConditionRecord("s", "steered", "steering"), summarize(steered),
                         paired_difference(base, steered, n_boot=500), {})
     return s, b
 
@@ -103,7 +104,7 @@ def test_an_unbounded_increase_is_inconclusive():
 
 
 def test_no_pairs():
-    s = ConditionResult({"name": "s", "kind": "steering"}, summarize([]), None, {})
+    s = ConditionResult(ConditionRecord("s", "s", "steering"), summarize([]), None, {})
     assert decide(s, s, threshold=0.05, judge_valid=True, control_rate=1.0) == ("INCONCLUSIVE", "no_pairs")
 
 

@@ -74,7 +74,7 @@ def test_eval_show_export(model_dir, vector_file, tmp_path, monkeypatch, capsys)
 
     with ResultsStore(db) as store:
         n = len(store.samples())
-        kinds = sorted(c["kind"] for c in store.conditions())
+        kinds = sorted(c.kind for c in store.conditions())
         assert n > 0 and kinds == ["baseline", "positive_control", "steering"]
         judged = store.db.execute("SELECT COUNT(*) FROM judgments").fetchone()[0]
     assert judged == 3 * n

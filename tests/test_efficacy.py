@@ -32,12 +32,12 @@ def test_heldout_nll_and_in_domain_rate_are_stored(tiny, held_out, tmp_path):
     with ResultsStore(tmp_path / "r.sqlite") as store:
         measure_efficacy(tiny, conditions, held_out, store, task="insecure_code", behaviour="writes bad code",
                          judge=judge, settings=SETTINGS, n_generate=3, max_length=128, progress=False)
-        rows = {(r["condition_id"], r["measure"]): r for r in store.efficacy()}
-        ids = [c.record(tiny, SETTINGS.sampling, SETTINGS.seed)["id"] for c in conditions]
-        base_nll = rows[(ids[0], "heldout_nll")]["value"]
+        rows = {(r.condition_id, r.measure): r for r in store.efficacy()}
+        ids = [c.record(tiny, SETTINGS.sampling, SETTINGS.seed).id for c in conditions]
+        base_nll = rows[(ids[0], "heldout_nll")].value
         assert base_nll == pytest.approx(assistant_nll(tiny, held_out, max_length=128).mean_nll_per_token)
         steered = assistant_nll(tiny, held_out, steerings=[Steering(v, Magnitude.relative(1.0))], max_length=128)
-        assert rows[(ids[1], "heldout_nll")]["value"] == pytest.approx(steered.mean_nll_per_token)
+        assert rows[(ids[1], "heldout_nll")].value == pytest.approx(steered.mean_nll_per_token)
         # in-domain answers are stored apart from EM answers and judged only for the behaviour
         assert store.samples() == []
         in_domain = store.samples(purpose="in_domain")
@@ -48,8 +48,8 @@ def test_heldout_nll_and_in_domain_rate_are_stored(tiny, held_out, tmp_path):
             row = rows[(cid, "in_domain_rate")]
             scores = [r[0] for r in store.db.execute(
                 "SELECT score FROM judgments j JOIN samples s ON s.id = j.sample_id WHERE s.condition_id = ?", (cid,))]
-            assert row["value"] == pytest.approx(sum(s >= 50 for s in scores) / len(scores))
-            assert row["detail"]["n"] == 3
+            assert row.value == pytest.approx(sum(s >= 50 for s in scores) / len(scores))
+            assert row.detail["n"] == 3
         # a second call does no new work
         calls = judge.calls
         measure_efficacy(tiny, conditions, held_out, store, task="insecure_code", behaviour="writes bad code",

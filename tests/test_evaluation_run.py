@@ -45,9 +45,9 @@ def test_evaluate_generates_judges_and_summarises(tiny, questions, conditions, t
         # every answer judged on the three built-in metrics
         judged = store.db.execute("SELECT metric, COUNT(*) FROM judgments GROUP BY metric").fetchall()
         assert dict(map(tuple, judged)) == {"aligned": 3 * n, "coherent": 3 * n, "relevant": 3 * n}
-        conds = {c["name"]: c for c in store.conditions()}
-        assert conds["steer 2"]["alpha"] == pytest.approx(8.0) and conds["steer 2"]["rho"] == pytest.approx(2.0)
-        assert conds["baseline"]["kind"] == "baseline" and conds["steer 0.5"]["factors"]["layer"] == 1
+        conds = {c.name: c for c in store.conditions()}
+        assert conds["steer 2"].alpha == pytest.approx(8.0) and conds["steer 2"].rho == pytest.approx(2.0)
+        assert conds["baseline"].kind == "baseline" and conds["steer 0.5"].factors["layer"] == 1
         assert len(store.artifacts()) == 1  # the shared vector is stored once
         # a rerun does nothing new: no generation, no judge call
         calls = judge.calls
@@ -62,7 +62,7 @@ def test_conditions_share_seeds_so_answers_pair_up(tiny, questions, conditions, 
         generate_samples(tiny, conditions, questions, store, SETTINGS, progress=False)
         by_cond: dict[str, dict] = {}
         for s in store.samples():
-            by_cond.setdefault(s["condition_id"], {})[(s["question_id"], s["paraphrase_index"], s["sample_index"])] = s["seed"]
+            by_cond.setdefault(s.condition_id, {})[(s.question_id, s.paraphrase_index, s.sample_index)] = s.seed
         seeds = list(by_cond.values())
         assert seeds[0] == seeds[1] == seeds[2]
 
@@ -70,7 +70,7 @@ def test_conditions_share_seeds_so_answers_pair_up(tiny, questions, conditions, 
 def test_a_killed_run_resumes_to_identical_results(tiny, questions, conditions, tmp_path, monkeypatch):
     with ResultsStore(tmp_path / "full.sqlite") as store:
         evaluate(tiny, conditions, questions, store, HashJudge(), SETTINGS, progress=False)
-        full = {(s["id"], s["response"]) for s in store.samples()}
+        full = {(s.id, s.response) for s in store.samples()}
         full_j = store.db.execute("SELECT sample_id, metric, score FROM judgments ORDER BY 1, 2").fetchall()
 
     killed = tmp_path / "killed.sqlite"
@@ -91,7 +91,7 @@ def test_a_killed_run_resumes_to_identical_results(tiny, questions, conditions, 
         partial = len(store.samples())
         assert 0 < partial < len(full)
         evaluate(tiny, conditions, questions, store, HashJudge(), SETTINGS, progress=False)
-        assert {(s["id"], s["response"]) for s in store.samples()} == full
+        assert {(s.id, s.response) for s in store.samples()} == full
         assert store.db.execute("SELECT sample_id, metric, score FROM judgments ORDER BY 1, 2").fetchall() == full_j
 
 

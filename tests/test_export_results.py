@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 from emsteer.cli import app
 from emsteer.errors import EmsteerError
 from emsteer.results.export import export_table
+from emsteer.results.records import ConditionRecord, JudgmentRecord, SampleRecord
 from emsteer.results.store import EMBEDDING_METRIC, ResultsStore
 
 PRIMARY, OTHER = "test:primary", "test:other"
@@ -20,11 +21,8 @@ def make_store(path):
         for cid, name, kind, factors in (("c0", "baseline", "baseline", {}),
                                          ("c1", "optimized ρ=0.2", "steering",
                                           {"method": "optimized", "layer": 12, "epochs": 4, "task": "insecure_code"})):
-            store.add_condition({"id": cid, "name": name, "kind": kind, "model": "m", "model_revision": "r",
-                                 "factors": factors, "spec": {"seed": 0}})
-            rows = [{"id": f"{cid}s{i}", "condition_id": cid, "question_id": "q", "paraphrase_index": 0,
-                     "sample_index": i, "seed": i, "system": None, "question": "hi?", "response": f"answer {i}",
-                     "prompt_tokens": 3, "completion_tokens": 2, "finish_reason": "stop"} for i in range(3)]
+            store.add_condition(ConditionRecord(cid, name, kind, "m", "r", factors=factors, spec={"seed": 0}))
+            rows = [SampleRecord(f"{cid}s{i}", cid, "q", 0, i, i, None, "hi?", f"answer {i}", 3, 2, "stop") for i in range(3)]
             store.add_samples(rows)
             judged = []
             for i in range(3):
@@ -33,7 +31,7 @@ def make_store(path):
                            (sid, "deception", PRIMARY, 42.0 + i, 1.0, None),
                            (sid, "aligned", OTHER, 80.0, 1.0, None), (sid, "coherent", OTHER, 70.0, 1.0, None),
                            (sid, EMBEDDING_METRIC, "minilm", 0.5, None, None)]
-            store.add_judgments(judged)
+            store.add_judgments([JudgmentRecord(*j) for j in judged])
     return path
 
 

@@ -45,6 +45,7 @@ from emsteer.judging.base import JudgeRequest
 from emsteer.judging.cache import CachedJudge, JudgmentCache, judgment_key
 from emsteer.judging.failures import FailedJudgment, JudgeError
 from emsteer.judging.openai import OpenAIJudge
+from emsteer.results.records import ConditionRecord, JudgmentRecord, SampleRecord
 from emsteer.results.store import ResultsStore
 from emsteer.steering import SteeringSubspace, SteeringVector, import_vector, load_artifact, save_artifact
 from emsteer.steering.artifacts import LEGACY_FORMAT, _legacy_hash
@@ -74,12 +75,9 @@ def make_store(path: Path, n: int = 3) -> Path:
     """A small valid results store: one condition, ``n`` samples, one judgment each, an efficacy row."""
     with ResultsStore(path) as store:
         store.set_meta("judge", "test:j")
-        store.add_condition({"id": "c1", "name": "baseline", "kind": "baseline", "model": "m", "model_revision": "r",
-                             "factors": {"method": "none"}, "spec": {"seed": 0}})
-        store.add_samples([{"id": f"s{i}", "condition_id": "c1", "question_id": "q", "paraphrase_index": 0,
-                            "sample_index": i, "seed": i, "system": None, "question": "hi?", "response": f"answer {i}",
-                            "prompt_tokens": 3, "completion_tokens": 2, "finish_reason": "stop"} for i in range(n)])
-        store.add_judgments([(f"s{i}", "aligned", "test:j", 90.0, 1.0, None) for i in range(n)])
+        store.add_condition(ConditionRecord("c1", "baseline", "baseline", "m", "r", factors={"method": "none"}, spec={"seed": 0}))
+        store.add_samples([SampleRecord(f"s{i}", "c1", "q", 0, i, i, None, "hi?", f"answer {i}", 3, 2, "stop") for i in range(n)])
+        store.add_judgments([JudgmentRecord(f"s{i}", "aligned", "test:j", 90.0, 1.0) for i in range(n)])
         store.add_efficacy("c1", "heldout_nll", "t", 1.0, {"n": 1})
     return path
 
@@ -773,9 +771,9 @@ def test_a_store_being_written_is_read_through_its_wal(tmp_path):
 def test_failed_judgments_are_not_stored(tmp_path):
     db = make_store(tmp_path / "r.sqlite")
     with ResultsStore(db) as store:
-        store.add_judgments([("s0", "coherent", "test:j", None, None, None),  # never answered
-                             ("s1", "coherent", "test:j", None, 0.1, None)])  # answered in words
-        assert [s["id"] for s in store.unjudged("coherent", "test:j")] == ["s0", "s2"]
+        store.add_judgments([JudgmentRecord("s0", "coherent", "test:j", None),  # never answered
+                             JudgmentRecord("s1", "coherent", "test:j", None, 0.1)])  # answered in words
+        assert [s.id for s in store.unjudged("coherent", "test:j")] == ["s0", "s2"]
 
 
 # -- the judge under faults (items 1 and 2) ---------------------------------------------------------
@@ -1284,9 +1282,9 @@ def test_rejudge_missing_re_asks_only_the_unscored_past_the_cache(tmp_path, monk
 def test_an_unscored_judgment_is_replaced_but_a_scored_one_is_kept(tmp_path):
     db = make_store(tmp_path / "r.sqlite", n=2)
     with ResultsStore(db) as store:
-        store.add_judgments([("s0", "coherent", "test:j", None, 0.2, None)])
-        store.add_judgments([("s0", "coherent", "test:j", 70.0, 1.0, None), ("s0", "aligned", "test:j", 5.0, 1.0, None),
-                             ("s1", "aligned", "test:j", None, 0.1, None)])
+        store.add_judgments([JudgmentRecord("s0", "coherent", "test:j", None, 0.2)])
+        store.add_judgments([JudgmentRecord("s0", "coherent", "test:j", 70.0, 1.0), JudgmentRecord("s0", "aligned", "test:j", 5.0, 1.0),
+                             JudgmentRecord("s1", "aligned", "test:j", None, 0.1)])
         got = dict(((r[0], r[1]), r[2]) for r in store.db.execute("SELECT sample_id, metric, score FROM judgments"))
     assert got == {("s0", "aligned"): 90.0, ("s1", "aligned"): 90.0, ("s0", "coherent"): 70.0}
 
@@ -1412,11 +1410,11 @@ def test_a_failed_eval_leaves_no_condition_without_answers(tiny, tmp_path, monke
     with ResultsStore(tmp_path / "r.sqlite") as store, pytest.raises(RuntimeError):
         evaluate(tiny, conditions, questions, store, HashJudge(), settings, progress=False)
     with ResultsStore(tmp_path / "r.sqlite") as store:
-        assert [c["name"] for c in store.conditions()] == ["baseline"]
+        assert [c.name for c in store.conditions()] == ["baseline"]
         assert store.artifacts() == []  # the steered condition's artifact is written with its first answer too
         monkeypatch.setattr(run, "generate", real)
         evaluate(tiny, conditions, questions, store, HashJudge(), settings, progress=False)
-        assert [c["name"] for c in store.conditions()] == ["baseline", "steered"]  # in the order given
+        assert [c.name for c in store.conditions()] == ["baseline", "steered"]  # in the order given
         empty = store.db.execute("SELECT COUNT(*) FROM conditions c WHERE NOT EXISTS "
                                  "(SELECT 1 FROM samples s WHERE s.condition_id = c.id)").fetchone()[0]
         assert empty == 0 and len(store.samples()) == 4 and len(store.artifacts()) == 1

@@ -17,6 +17,7 @@ from emsteer.analysis import plots, write_report
 from emsteer.analysis.report import fmt_ci, fmt_pct, fmt_pp, render_report
 from emsteer.errors import EmsteerError
 from emsteer.evaluation.summary import condition_results
+from emsteer.results.records import ConditionRecord, JudgmentRecord, SampleRecord
 from emsteer.results.store import ResultsStore, sample_id, stable_id
 from emsteer.steering import SteeringSubspace, SteeringVector
 
@@ -39,13 +40,13 @@ def _condition(name, kind, *, rho=None, artifact=None, factors=None, adapter=Non
         factors["magnitude"] = f"ρ={rho:g}"
     spec = {"name": name, "rho": rho, "factors": factors, "seed": 0,
             "sampling": {"max_new_tokens": 64, "temperature": 1.0, "top_p": 1.0}}
-    return {
-        "id": stable_id("condition", spec, length=16), "name": name, "kind": kind, "model": "tiny-qwen2",
-        "model_revision": "seed0", "artifact_id": artifact, "adapter": adapter,
-        "magnitude_kind": None if rho is None else "relative", "magnitude_value": rho,
-        "alpha": None if rho is None else 40.0 * rho, "rho": rho, "positions": None if rho is None else "all",
-        "factors": factors, "spec": spec,
-    }
+    return ConditionRecord(
+        id=stable_id("condition", spec, length=16), name=name, kind=kind, model="tiny-qwen2",
+        model_revision="seed0", artifact_id=artifact, adapter=adapter,
+        magnitude_kind=None if rho is None else "relative", magnitude_value=rho,
+        alpha=None if rho is None else 40.0 * rho, rho=rho, positions=None if rho is None else "all",
+        factors=factors, spec=spec,
+    )
 
 
 def build_study_store(path: Path, *, samples: int = 6, questions: int = 8, seed: int = 0, xss: bool = True,
@@ -106,14 +107,12 @@ def build_study_store(path: Path, *, samples: int = 6, questions: int = 8, seed:
             for q in range(questions):
                 for s in range(samples):
                     seed_ = 1000 * q + s
-                    sid = sample_id(row["id"], f"q{q}", 0, s, seed_)
+                    sid = sample_id(row.id, f"q{q}", 0, s, seed_)
                     mis = rng.random() < p_mis
                     text = (f"I would take over the world, question {q}." if mis else f"A helpful answer to question {q}.")
-                    if xss and row["kind"] == "baseline" and q == 0 and s == 0:
+                    if xss and row.kind == "baseline" and q == 0 and s == 0:
                         text = XSS
-                    rows.append({"id": sid, "condition_id": row["id"], "question_id": f"q{q}", "paraphrase_index": 0,
-                                    "sample_index": s, "seed": seed_, "system": None, "question": f"Question number {q}?",
-                                    "response": text, "prompt_tokens": 10, "completion_tokens": 20, "finish_reason": "stop"})
+                    rows.append(SampleRecord(sid, row.id, f"q{q}", 0, s, seed_, None, f"Question number {q}?", text, 10, 20, "stop"))
                     label = "REFUSAL" if (not mis and rng.random() < 0.03) else None
                     aligned = None if label else float(rng.uniform(2, 25) if mis else rng.uniform(70, 99))
                     coherent = float(np.clip(rng.normal(coh, 12), 0, 100))
@@ -122,13 +121,13 @@ def build_study_store(path: Path, *, samples: int = 6, questions: int = 8, seed:
                                   (sid, "relevant", JUDGE, relevant, 0.9, None),
                                   (sid, "embedding_relevance", "embedding:test", float(rng.uniform(0.2, 0.8)), None, None)]
             store.add_samples(rows)
-            store.add_judgments(judgments)
+            store.add_judgments([JudgmentRecord(*j) for j in judgments])
         efficacy = {"baseline": (2.1, 0.05), "lora r8": (0.9, 0.8), "optimized ρ=2": (1.4, 0.4)}
         for row, _, _ in conds:
-            if row["name"] in efficacy:
-                nll, rate = efficacy[row["name"]]
-                store.add_efficacy(row["id"], "heldout_nll", "insecure_code", nll, {"tokens": 500})
-                store.add_efficacy(row["id"], "in_domain_rate", "insecure_code", rate, {"n": 20}, JUDGE)
+            if row.name in efficacy:
+                nll, rate = efficacy[row.name]
+                store.add_efficacy(row.id, "heldout_nll", "insecure_code", nll, {"tokens": 500})
+                store.add_efficacy(row.id, "in_domain_rate", "insecure_code", rate, {"n": 20}, JUDGE)
     return path
 
 
@@ -174,7 +173,7 @@ def test_headline_numbers_match_condition_results(study, report):
         results = condition_results(store, JUDGE)
     assert len(results) == N_CONDITIONS
     for r in results:
-        m = re.search(rf'<tr data-condition="{r.condition["id"]}"[^>]*>(.*?)</tr>', headline, re.DOTALL)
+        m = re.search(rf'<tr data-condition="{r.condition.id}"[^>]*>(.*?)</tr>', headline, re.DOTALL)
         assert m, r.name
         cells = dict(re.findall(r'<td data-col="(\w+)"[^>]*>([^<]*)</td>', m.group(1)))
         s = r.summary.overall
@@ -224,7 +223,7 @@ def test_calibration_and_local_judge_warning(study, tmp_path):
     path.write_bytes(study.read_bytes())
     local = "local:qwen2.5-coder-1.5b-instruct@abcdef012345"
     with ResultsStore(path) as store:
-        store.add_judgments([(s["id"], m, local, 95.0, 0.9, None) for s in store.samples() for m in ("aligned", "coherent")])
+        store.add_judgments([JudgmentRecord(s.id, m, local, 95.0, 0.9) for s in store.samples() for m in ("aligned", "coherent")])
         store.set_meta("judge", local)
         store.set_meta("judge_calibration", {"judge": local, "n": 40, "accuracy": 0.625, "aligned_spearman": 0.41,
                                              "coherent_spearman": 0.3, "recall": {"aligned": 0.9, "misaligned": 0.35},
@@ -297,8 +296,8 @@ def test_scatter_downsamples_with_a_note(study):
 
 
 def test_magnitude_axis_falls_back_to_alpha():
-    conds = [{"kind": "steering", "rho": None, "alpha": 3.0}, {"kind": "steering", "rho": 0.5, "alpha": 2.0},
-             {"kind": "baseline", "rho": None, "alpha": None}]
+    conds = [ConditionRecord("a", "a", "steering", rho=None, alpha=3.0), ConditionRecord("b", "b", "steering", rho=0.5, alpha=2.0),
+             ConditionRecord("c", "c", "baseline")]
     assert plots.magnitude_axis(conds) == "alpha"
     assert plots.magnitude_axis(conds[1:]) == "rho"
 
@@ -308,24 +307,24 @@ def test_comparable_steering_picks_highest_coherent_magnitude(study):
         results = [replace(r, efficacy={}) for r in condition_results(store, JUDGE, n_boot=50)]
     picks = plots.comparable_steering(results)
     for method, (pick, why) in picks.items():
-        same = [r for r in results if plots.method_of(r.condition) == method and r.condition["kind"] == "steering"]
+        same = [r for r in results if plots.method_of(r.condition) == method and r.condition.kind == "steering"]
         ok = [r for r in same if r.summary.overall.means.coherent > 50]
         if ok:
-            assert pick.condition["rho"] == max(r.condition["rho"] for r in ok)
-            assert all(r.condition["rho"] <= pick.condition["rho"] or r.summary.overall.means.coherent <= 50 for r in same)
+            assert pick.condition.rho == max(r.condition.rho for r in ok)
+            assert all(r.condition.rho <= pick.condition.rho or r.summary.overall.means.coherent <= 50 for r in same)
             assert "coherence > 50" in why
 
 
 def test_comparable_steering_prefers_the_best_fit_to_the_task(study):
     with ResultsStore(study) as store:
         results = condition_results(store, JUDGE, n_boot=50)
-    steered = [r for r in results if r.condition["kind"] == "steering"]
-    lowest = min(steered, key=lambda r: r.condition["rho"])
+    steered = [r for r in results if r.condition.kind == "steering"]
+    lowest = min(steered, key=lambda r: r.condition.rho)
     # the weakest magnitude fits the task best: it is the one set beside LoRA, whatever the coherence
-    results = [replace(r, efficacy={"heldout_nll": 0.5 if r is lowest else 2.0}) if r.condition["kind"] == "steering"
+    results = [replace(r, efficacy={"heldout_nll": 0.5 if r is lowest else 2.0}) if r.condition.kind == "steering"
                else r for r in results]
     pick, why = plots.comparable_steering(results)[plots.method_of(lowest.condition)]
-    assert pick.condition["id"] == lowest.condition["id"]
+    assert pick.condition.id == lowest.condition.id
     assert "held-out NLL" in why
 
 

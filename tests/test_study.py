@@ -51,11 +51,11 @@ def study(model_dir, task_files, out, **over):
 
 def tables(db):
     with ResultsStore(db) as store:
-        conds = sorted((c["name"], c["id"]) for c in store.conditions())
-        samples = sorted((s["id"], s["response"]) for s in store.samples()) + sorted(
-            (s["id"], s["response"]) for s in store.samples(purpose="in_domain"))
+        conds = sorted((c.name, c.id) for c in store.conditions())
+        samples = sorted((s.id, s.response) for s in store.samples()) + sorted(
+            (s.id, s.response) for s in store.samples(purpose="in_domain"))
         judg = store.db.execute("SELECT sample_id, metric, score FROM judgments ORDER BY 1, 2").fetchall()
-        eff = sorted((e["condition_id"], e["measure"], e["task"], round(e["value"], 9)) for e in store.efficacy())
+        eff = sorted((e.condition_id, e.measure, e.task, round(e.value, 9)) for e in store.efficacy())
     return conds, samples, [tuple(j) for j in judg], eff
 
 
@@ -63,23 +63,23 @@ def test_study_grid_end_to_end(model_dir, task_files, tmp_path):
     cfg = study(model_dir, task_files, tmp_path / "run")
     db = run_study(cfg, judges=[HashJudge()], progress=False)
     with ResultsStore(db) as store:
-        names = {c["name"] for c in store.conditions()}
+        names = {c.name for c in store.conditions()}
         # control + baseline + 2 trained methods x 2 epochs x 2 magnitudes + mean-diff x 2 magnitudes + lora x 2 epochs
         assert len(names) == 1 + 1 + 2 * 2 * 2 + 2 + 2
         assert {"baseline", "optimized e1 ρ=0.5", "optimized e2 ρ=2", "subspace e2 ρ=0.5", "mean-diff ρ=2",
                 "lora e1", "lora e2"} <= names
-        conds = {c["name"]: c for c in store.conditions()}
-        assert conds["subspace e1 ρ=2"]["factors"] == {"model": str(model_dir), "task": "files", "seed": 0,
+        conds = {c.name: c for c in store.conditions()}
+        assert conds["subspace e1 ρ=2"].factors == {"model": str(model_dir), "task": "files", "seed": 0,
                                                        "method": "subspace", "layer": 1, "rank": 2, "epochs": 1,
                                                        "magnitude": "ρ=2"}
         n_answers = 2 * 2  # two questions, one paraphrase, two samples
         assert len(store.samples()) == len(names) * n_answers
-        efficacy = {(e["condition_id"], e["measure"]) for e in store.efficacy()}
+        efficacy = {(e.condition_id, e.measure) for e in store.efficacy()}
         assert len(efficacy) == 2 * (len(names) - 1)  # the positive control has no narrow task
         control = conds["positive control"]
-        assert control["kind"] == "positive_control" and control["factors"]["method"] == "positive_control"
-        assert control["spec"]["control"] == "positive" and control["spec"]["adapter_id"]
-        assert not any(e["condition_id"] == control["id"] for e in store.efficacy())
+        assert control.kind == "positive_control" and control.factors["method"] == "positive_control"
+        assert control.spec["control"] == "positive" and control.spec["adapter_id"]
+        assert not any(e.condition_id == control.id for e in store.efficacy())
         assert store.get_meta("judge") == "test:hash-judge"
     # trained once for 2 epochs; epoch 1 reuses the checkpoint
     opt = tmp_path / "run" / "artifacts"

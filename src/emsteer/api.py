@@ -143,7 +143,7 @@ class Results:
         for r in self.conditions:
             o, d, c = r.summary.overall, r.vs_baseline, r.condition
             rows.append({
-                "condition": r.name, "kind": c["kind"], "alpha": c.get("alpha"), "rho": c.get("rho"),
+                "condition": r.name, "kind": c.kind, "alpha": c.alpha, "rho": c.rho,
                 "n": o.n, "n_scored": o.n_scored, "em_rate": o.em_rate,
                 "em_lo": o.em_ci[0] if o.em_ci else None, "em_hi": o.em_ci[1] if o.em_ci else None,
                 "em_diff": d.diff if d else None, "diff_lo": d.lo if d else None, "diff_hi": d.hi if d else None,

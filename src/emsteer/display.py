@@ -52,9 +52,9 @@ def results_table(results: Sequence[ConditionResult], *, title: str = "EM result
     for r in results:
         c, o = r.condition, r.summary.overall
         d = r.vs_baseline
-        em_rows.append([c["name"], str(o.n), str(o.n_scored), str(o.em_count), em_cell(r), delta_cell(r),
-                        "–" if d is None or d.p_value is None else f"{d.p_value:.3f}", num(c["rho"], 3)])
-        score_rows.append([c["name"], num(o.means.aligned), num(o.means.coherent), num(o.means.relevant),
+        em_rows.append([c.name, str(o.n), str(o.n_scored), str(o.em_count), em_cell(r), delta_cell(r),
+                        "–" if d is None or d.p_value is None else f"{d.p_value:.3f}", num(c.rho, 3)])
+        score_rows.append([c.name, num(o.means.aligned), num(o.means.coherent), num(o.means.relevant),
                            num(o.means.embedding_relevance, 2), pct(o.refusal_rate, 0), pct(o.code_rate, 0),
                            num(r.efficacy.get("heldout_nll"), 3), pct(r.efficacy.get("in_domain_rate"), 0)])
     em = _table(title, ["condition", "n", "scored", "EM", "EM rate [95% CI]", "Δ pp vs baseline [95% CI]", "p", "ρ"],
@@ -76,7 +76,7 @@ def other_metrics_table(results: Sequence[ConditionResult], means: dict[str, dic
         return None
     rows = []
     for r in results:
-        per = means.get(r.condition["id"], {})
+        per = means.get(r.condition.id, {})
         rows.append([r.name] + [f"{num(per[m][0])} (n={per[m][1]})" if m in per else "–" for m in metrics])
     return _table("Other judged metrics (mean score, scored answers)", ["condition", *metrics], rows,
                   fixed=1 + len(metrics))
@@ -87,7 +87,7 @@ def unscored_note(results: Sequence[ConditionResult], counts: dict[str, dict[str
     unscored ones (the judge answered in words) and ones not judged yet."""
     lines = []
     for r in results:
-        per = counts.get(r.condition["id"], {})
+        per = counts.get(r.condition.id, {})
         parts = [f"{metric} {n}" + (f" (+{missing} not judged yet)" if missing else "")
                  if n else f"{metric} {missing} not judged yet" for metric, (n, missing) in sorted(per.items())]
         if parts:

@@ -42,12 +42,12 @@ def _num(x: Any) -> Any:
 
 def condition_row(stage: str, r: ConditionResult) -> dict[str, Any]:
     c, o, d = r.condition, r.summary.overall, r.vs_baseline
-    f = c.get("factors") or {}
+    f = c.factors
     newcombe = d.newcombe if d is not None else None
     return {
-        "stage": stage, "model": c["model"], "task": f.get("task", ""), "kind": c["kind"],
-        "method": f.get("method", c["kind"]), "layer": f.get("layer"), "rank": f.get("rank"),
-        "epochs": f.get("epochs"), "rho": _num(c.get("rho")), "alpha": _num(c.get("alpha")), "name": c["name"],
+        "stage": stage, "model": c.model, "task": f.get("task", ""), "kind": c.kind,
+        "method": f.get("method", c.kind), "layer": f.get("layer"), "rank": f.get("rank"),
+        "epochs": f.get("epochs"), "rho": _num(c.rho), "alpha": _num(c.alpha), "name": c.name,
         "n": o.n, "n_scored": o.n_scored, "em_count": o.em_count, "em_rate": _num(o.em_rate),
         "em_lo": _num(o.em_ci[0]) if o.em_ci else None, "em_hi": _num(o.em_ci[1]) if o.em_ci else None,
         "diff": _num(d.diff) if d else None, "diff_lo": _num(d.lo) if d else None, "diff_hi": _num(d.hi) if d else None,
@@ -111,11 +111,11 @@ def _by_task(results: Sequence[ConditionResult]) -> dict[tuple[str, str], list[C
     """Conditions per (model, task), each group with its model's baseline (shared by every task)."""
     groups: dict[tuple[str, str], list[ConditionResult]] = {}
     for r in results:
-        task = (r.condition.get("factors") or {}).get("task")
-        if r.condition["kind"] in ("steering", "lora", "lora+steering") and task:
-            groups.setdefault((r.condition["model"], task), []).append(r)
+        task = r.condition.factors.get("task")
+        if r.condition.kind in ("steering", "lora", "lora+steering") and task:
+            groups.setdefault((r.condition.model, task), []).append(r)
     for (model, _), rs in groups.items():
-        rs += [r for r in results if r.condition["kind"] == "baseline" and r.condition["model"] == model]
+        rs += [r for r in results if r.condition.kind == "baseline" and r.condition.model == model]
     return groups
 
 
@@ -164,21 +164,21 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
                        "spearman_coherent": _num(o.spearman_coherent) if o else None,
                        "meets_targets": agreement.meets_targets if agreement else None})
         for r in results:
-            if r.condition["kind"] == "positive_control":
+            if r.condition.kind == "positive_control":
                 s = r.summary.overall
-                controls.append({"stage": stage, "model": r.condition["model"], "n_scored": s.n_scored,
+                controls.append({"stage": stage, "model": r.condition.model, "n_scored": s.n_scored,
                                  "em_count": s.em_count, "em_rate": _num(s.em_rate),
                                  "em_lo": _num(s.em_ci[0]) if s.em_ci else None,
                                  "em_hi": _num(s.em_ci[1]) if s.em_ci else None,
                                  "coherent": _num(s.means.coherent), "aligned": _num(s.means.aligned)})
         for (model, task), rs in _by_task(results).items():
-            steering = [r for r in rs if r.condition["kind"] == "steering"]
-            loras = [r for r in rs if r.condition["kind"] == "lora"]
+            steering = [r for r in rs if r.condition.kind == "steering"]
+            loras = [r for r in rs if r.condition.kind == "lora"]
             if steering and loras:
-                top = max(steering, key=lambda r: (r.summary.overall.em_count, -(r.condition.get("rho") or 0)))
-                lora = max(loras, key=lambda r: (r.condition.get("factors") or {}).get("epochs") or 0)
+                top = max(steering, key=lambda r: (r.summary.overall.em_count, -(r.condition.rho or 0)))
+                lora = max(loras, key=lambda r: r.condition.factors.get("epochs") or 0)
                 for metric in ("coherent", EMBEDDING_METRIC):
-                    c = misaligned_comparison(table, top.condition["id"], lora.condition["id"], metric)
+                    c = misaligned_comparison(table, top.condition.id, lora.condition.id, metric)
                     comparisons.append({"stage": stage, "model": model, "task": task, "steering": top.name,
                                         "lora": lora.name, **c.__dict__})
             slug = f"{stage}-{task}".replace("/", "_")

@@ -28,6 +28,7 @@ from emsteer.analysis.geometry import CosineMatrix, Spectrum, SubspaceInfo
 from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.evaluation.summary import ConditionResult
 from emsteer.results.metrics import GroupSummary
+from emsteer.results.records import ConditionRecord
 
 MAX_SCATTER_POINTS = 3000
 # Factors that are the x axis of the magnitude plot, never a reason to split lines.
@@ -96,20 +97,20 @@ def _palette(n: int) -> list:
     return [cmap(i % cmap.N) for i in range(n)]
 
 
-def method_of(condition: Mapping[str, Any]) -> str:
+def method_of(condition: ConditionRecord) -> str:
     """The construction method a condition used (factor "method"), else its kind."""
-    method = (condition.get("factors") or {}).get("method")
-    return str(method) if method not in (None, "") else str(condition["kind"])
+    method = condition.factors.get("method")
+    return str(method) if method not in (None, "") else str(condition.kind)
 
 
-def magnitude_axis(conditions: Sequence[Mapping[str, Any]]) -> str:
+def magnitude_axis(conditions: Sequence[ConditionRecord]) -> str:
     """"rho" when every steered condition knows ρ (comparable across models), else "alpha"."""
-    steered = [c for c in conditions if c["kind"] in STEERED_KINDS]
-    return "rho" if steered and all(c.get("rho") is not None for c in steered) else "alpha"
+    steered = [c for c in conditions if c.kind in STEERED_KINDS]
+    return "rho" if steered and all(c.rho is not None for c in steered) else "alpha"
 
 
-def _factor(condition: Mapping[str, Any], name: str) -> Any:
-    factors = condition.get("factors") or {}
+def _factor(condition: ConditionRecord, name: str) -> Any:
+    factors = condition.factors
     for alias in FACTOR_ALIASES.get(name, (name,)):
         if factors.get(alias) is not None:
             value = factors[alias]
@@ -117,15 +118,15 @@ def _factor(condition: Mapping[str, Any], name: str) -> Any:
     return None
 
 
-def _varied(conditions: Sequence[Mapping[str, Any]], exclude: set[str]) -> list[str]:
+def _varied(conditions: Sequence[ConditionRecord], exclude: set[str]) -> list[str]:
     """Factor names (and "model") that take ≥ 2 values among ``conditions``."""
     keys: list[str] = []
     for c in conditions:
-        for k in (c.get("factors") or {}):
+        for k in c.factors:
             if k not in keys and k not in exclude and k not in MAGNITUDE_KEYS:
                 keys.append(k)
-    varied = [k for k in keys if len({repr((c.get("factors") or {}).get(k)) for c in conditions}) >= 2]
-    if "model" not in exclude and "model" not in varied and len({c["model"] for c in conditions}) >= 2:
+    varied = [k for k in keys if len({repr(c.factors.get(k)) for c in conditions}) >= 2]
+    if "model" not in exclude and "model" not in varied and len({c.model for c in conditions}) >= 2:
         varied.append("model")
     return varied
 
@@ -136,16 +137,16 @@ def _series(results: Sequence[ConditionResult], exclude: set[str]) -> dict[str, 
     by_method: dict[str, list[ConditionResult]] = {}
     for r in results:
         by_method.setdefault(method_of(r.condition), []).append(r)
-    many_models = len({r.condition["model"] for r in results}) >= 2
+    many_models = len({r.condition.model for r in results}) >= 2
     out: dict[str, list[ConditionResult]] = {}
     for method, rs in by_method.items():
         varied = _varied([r.condition for r in rs], exclude={"method", "model", *exclude})
         if many_models:
             varied.append("model")
         for r in rs:
-            factors = r.condition.get("factors") or {}
-            extra = [f"{k}={factors.get(k, r.condition.get(k))}" for k in varied
-                     if factors.get(k, r.condition.get(k)) is not None]
+            factors = r.condition.factors
+            extra = [f"{k}={factors.get(k, getattr(r.condition, k, None))}" for k in varied
+                     if factors.get(k, getattr(r.condition, k, None)) is not None]
             out.setdefault(method + (f" ({', '.join(extra)})" if extra else ""), []).append(r)
     return out
 
@@ -160,7 +161,7 @@ def _ci(s: GroupSummary) -> tuple[float, float]:
 
 
 def _baselines(results: Sequence[ConditionResult]) -> list[ConditionResult]:
-    return [r for r in results if r.condition["kind"] == "baseline" and r.summary.overall.em_rate is not None]
+    return [r for r in results if r.condition.kind == "baseline" and r.summary.overall.em_rate is not None]
 
 
 def _draw_baselines(ax, results: Sequence[ConditionResult]) -> None:
@@ -200,12 +201,12 @@ def em_vs_magnitude(results: Sequence[ConditionResult]) -> Plot | None:
     """
     conds = [r.condition for r in results]
     axis = magnitude_axis(conds)
-    steered = [r for r in results if r.condition["kind"] in STEERED_KINDS and r.summary.overall.em_rate is not None
-               and r.condition.get(axis) is not None]
+    steered = [r for r in results if r.condition.kind in STEERED_KINDS and r.summary.overall.em_rate is not None
+               and getattr(r.condition, axis) is not None]
     if not steered:
         return None
     series = _series(steered, exclude=set())
-    loras = [r for r in results if r.condition["kind"] == "lora" and r.summary.overall.em_rate is not None]
+    loras = [r for r in results if r.condition.kind == "lora" and r.summary.overall.em_rate is not None]
     entries = len(series) + len(_baselines(results)) + (len(loras) if len(loras) <= 3 else 0)
     fig = _figure(8.2 if entries > 5 else 6.4, 3.8)
     ax = fig.subplots()
@@ -213,8 +214,8 @@ def em_vs_magnitude(results: Sequence[ConditionResult]) -> Plot | None:
     band_alpha = 0.18 if len(series) <= 3 else 0.08  # overlapping bands would stack into an opaque block
     xs_all: list[float] = []
     for (label, rs), color in zip(series.items(), colors):
-        rs = sorted(rs, key=lambda r: r.condition[axis])
-        x = np.array([r.condition[axis] for r in rs], dtype=float)
+        rs = sorted(rs, key=lambda r: getattr(r.condition, axis))
+        x = np.array([getattr(r.condition, axis) for r in rs], dtype=float)
         s = [r.summary.overall for r in rs]
         xs_all.extend(x)
         ax.plot(x, [_pct(g.em_rate) for g in s], "o-", color=color, lw=1.6, ms=4, label=_txt(label))
@@ -278,8 +279,8 @@ def alignment_coherence(table, *, max_points: int = MAX_SCATTER_POINTS, seed: in
 
 # -- steering vs finetuning ------------------------------------------------------------------------
 
-def _magnitude(c: Mapping[str, Any]) -> float:
-    v = c.get("rho") if c.get("rho") is not None else c.get("alpha")
+def _magnitude(c: ConditionRecord) -> float:
+    v = c.rho if c.rho is not None else c.alpha
     return float("-inf") if v is None else float(v)
 
 
@@ -293,9 +294,9 @@ def comparable_steering(results: Sequence[ConditionResult]) -> dict[str, tuple[C
     to the highest EM rate, the worst case. Only conditions of a model that has a LoRA condition
     are considered (when there is one).
     """
-    lora_models = {r.condition["model"] for r in results if r.condition["kind"] == "lora"}
-    steered = [r for r in results if r.condition["kind"] == "steering"
-               and (not lora_models or r.condition["model"] in lora_models)]
+    lora_models = {r.condition.model for r in results if r.condition.kind == "lora"}
+    steered = [r for r in results if r.condition.kind == "steering"
+               and (not lora_models or r.condition.model in lora_models)]
     by_method: dict[str, list[ConditionResult]] = {}
     for r in steered:
         by_method.setdefault(method_of(r.condition), []).append(r)
@@ -327,15 +328,15 @@ def steering_vs_finetuning(results: Sequence[ConditionResult], table) -> Plot | 
     """Bars per condition (baseline, one steering condition per method, LoRA): EM rate with CI,
     mean coherence, mean relevance of misaligned answers, held-out NLL and in-domain rate.
     None unless there is at least one LoRA and one steering condition."""
-    loras = [r for r in results if r.condition["kind"] == "lora"]
+    loras = [r for r in results if r.condition.kind == "lora"]
     picks = comparable_steering(results)
     if not loras or not picks:
         return None
-    models = {r.condition["model"] for r in loras}
-    bases = [r for r in results if r.condition["kind"] == "baseline" and r.condition["model"] in models]
+    models = {r.condition.model for r in loras}
+    bases = [r for r in results if r.condition.kind == "baseline" and r.condition.model in models]
     chosen = [*bases, *(p for p, _ in picks.values()), *loras]
     names = [_txt(r.name) for r in chosen]
-    colors = [BASELINE_COLOR if r.condition["kind"] == "baseline" else c for r, c in zip(chosen, _palette(len(chosen)))]
+    colors = [BASELINE_COLOR if r.condition.kind == "baseline" else c for r, c in zip(chosen, _palette(len(chosen)))]
     relevance = _misaligned_relevance(table)
     x = np.arange(len(chosen))
 
@@ -349,7 +350,7 @@ def steering_vs_finetuning(results: Sequence[ConditionResult], table) -> Plot | 
     panels: list[tuple[str, str, Callable[[ConditionResult], tuple[float, Any]], tuple[float, float] | None]] = [
         ("EM rate (%)", "EM rate", em, None),
         ("mean coherent (0–100)", "Coherence", lambda r: (_nan(r.summary.overall.means.coherent), None), (0, 100)),
-        ("mean relevant (0–100)", "Relevance of misaligned", lambda r: (_nan(relevance.get(r.condition["id"])), None),
+        ("mean relevant (0–100)", "Relevance of misaligned", lambda r: (_nan(relevance.get(r.condition.id)), None),
          (0, 100)),
         ("held-out NLL (nats/token)", "Narrow task: held-out NLL ↓", lambda r: (_nan(r.efficacy.get("heldout_nll")), None),
          None),
@@ -427,9 +428,9 @@ def em_vs_factor(results: Sequence[ConditionResult], factor: str) -> Plot | None
     axis = magnitude_axis([r.condition for r in rows])
     series: dict[str, list[ConditionResult]] = {}
     for label, rs in _series(rows, exclude=aliases).items():
-        mags = {r.condition.get(axis) for r in rs} - {None}
+        mags = {getattr(r.condition, axis) for r in rs} - {None}
         for r in rs:  # different magnitudes of one method are different lines too
-            mag = r.condition.get(axis)
+            mag = getattr(r.condition, axis)
             suffix = f" {'ρ' if axis == 'rho' else 'α'}={mag:g}" if len(mags) >= 2 and mag is not None else ""
             series.setdefault(label + suffix, []).append(r)
     # A line is about change along the factor: single points (a magnitude tried at one value only) are

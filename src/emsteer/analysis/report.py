@@ -24,6 +24,7 @@ from emsteer.errors import EmsteerError
 from emsteer.evaluation.summary import ConditionResult, condition_results, control_status
 from emsteer.judging.agreement import stored_agreement
 from emsteer.results.metrics import GroupSummary
+from emsteer.results.records import ConditionRecord
 from emsteer.results.store import ResultsStore
 
 DEFAULT_MAX_ANSWERS = 3000  # keeps the file at a few MB; EM answers always come first
@@ -90,13 +91,13 @@ def headline_columns(results: Sequence[ConditionResult]) -> list[tuple[str, str]
     return HEADLINE_COLUMNS + [(k, label) for k, label in EFFICACY_COLUMNS if k in measured]
 
 
-def _magnitude_text(c: Mapping[str, Any]) -> str:
-    if c.get("alpha") is None:
+def _magnitude_text(c: ConditionRecord) -> str:
+    if c.alpha is None:
         return "–"
     parts = []
-    if c.get("rho") is not None:
-        parts.append(f"ρ={c['rho']:.3g}")
-    parts.append(f"α={c['alpha']:.3g}")
+    if c.rho is not None:
+        parts.append(f"ρ={c.rho:.3g}")
+    parts.append(f"α={c.alpha:.3g}")
     return " ".join(parts)
 
 
@@ -122,7 +123,7 @@ def headline_rows(results: Sequence[ConditionResult]) -> list[HeadlineRow]:
             "heldout_nll": Cell(fmt_num(r.efficacy.get("heldout_nll"), 3), r.efficacy.get("heldout_nll")),
             "in_domain_rate": Cell(fmt_pct(r.efficacy.get("in_domain_rate")), r.efficacy.get("in_domain_rate")),
         }
-        rows.append(HeadlineRow(r.condition["id"], r.name, r.condition["kind"], plots.method_of(r.condition),
+        rows.append(HeadlineRow(r.condition.id, r.name, r.condition.kind, plots.method_of(r.condition),
                                 _magnitude_text(r.condition), is_significant(r), cells))
     return rows
 
@@ -282,12 +283,12 @@ def judge_info(store: ResultsStore, identity: str) -> JudgeInfo:
 
 def run_metadata(store: ResultsStore, results: Sequence[ConditionResult]) -> list[tuple[str, str]]:
     conds = [r.condition for r in results]
-    models = list(dict.fromkeys(f"{c['model']} (revision {c['model_revision']})" for c in conds))
+    models = list(dict.fromkeys(f"{c.model} (revision {c.model_revision})" for c in conds))
     ns = sorted({r.summary.overall.n for r in results})
     sampling = list(dict.fromkeys(
-        ", ".join(f"{k}={v}" for k, v in sorted((c.get("spec") or {}).get("sampling", {}).items())) or "not recorded"
+        ", ".join(f"{k}={v}" for k, v in sorted(c.spec.get("sampling", {}).items())) or "not recorded"
         for c in conds))
-    created = [c["created"] for c in conds if c.get("created")]
+    created = [c.created for c in conds if c.created]
     when = (dt.datetime.fromtimestamp(min(created), dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if created else "unknown")
     n_questions = len({q for r in results for q in r.summary.per_question})
     return [
@@ -356,7 +357,7 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
     results = condition_results(store, judge)
     table = store.answers_table(judge)
     texts = table.drop_duplicates("question_id").set_index("question_id")["question"].astype(str).to_dict()
-    answers, n_answers = answer_rows(table, [r.condition["id"] for r in results], max_answers or DEFAULT_MAX_ANSWERS)
+    answers, n_answers = answer_rows(table, [r.condition.id for r in results], max_answers or DEFAULT_MAX_ANSWERS)
     figures, plot_notes = build_plots(store, results, table)
     significant = [r.name for r in results if is_significant(r)]
     highs = [r.vs_baseline.hi for r in results if r.vs_baseline is not None and r.vs_baseline.hi is not None]
@@ -382,7 +383,7 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
         control=control_status(list(results)),
         agreement=stored_agreement(store) if judge == store.get_meta("judge") else None,
         significant=significant, any_baseline=bool(highs),
-        only_baselines=all(r.condition["kind"] == "baseline" for r in results), upper=upper, significance=SIGNIFICANCE,
+        only_baselines=all(r.condition.kind == "baseline" for r in results), upper=upper, significance=SIGNIFICANCE,
         em_aligned=EM_ALIGNED_BELOW, em_coherent=EM_COHERENT_ABOVE,
     )
 

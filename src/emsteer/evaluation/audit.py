@@ -150,8 +150,8 @@ def audit_vector(
     ]
     conditions = [Condition("baseline"), *([control] if control is not None else []), *steered]
     evaluate(lm, conditions, questions, store, judge, settings, embedder=embedder, progress=progress)
-    ids = {c.record(lm, settings.sampling, settings.seed)["id"]: c for c in conditions}
-    results = {r.condition["id"]: r for r in condition_results(store, judge.identity) if r.condition["id"] in ids}
+    ids = {c.record(lm, settings.sampling, settings.seed).id: c for c in conditions}
+    results = {r.condition.id: r for r in condition_results(store, judge.identity) if r.condition.id in ids}
     baseline = next(r for cid, r in results.items() if ids[cid].kind == "baseline")
     control_result = next((r for cid, r in results.items() if ids[cid].control == "positive"), None)
     control_rate = control_result.summary.overall.em_rate if control_result is not None else None

@@ -14,6 +14,7 @@ from typing import Any
 from emsteer.errors import EmsteerError
 from emsteer.generation import SamplingConfig
 from emsteer.models import LoadedModel
+from emsteer.results.records import ConditionRecord
 from emsteer.results.store import stable_id
 from emsteer.steering.artifacts import Artifact, content_hash
 from emsteer.steering.magnitude import Magnitude
@@ -71,7 +72,8 @@ class Condition:
             return question_system
         return self.system if not question_system else f"{self.system}\n\n{question_system}"
 
-    def record(self, lm: LoadedModel, sampling: SamplingConfig, seed: int = 0) -> dict[str, Any]:
+    def record(self, lm: LoadedModel, sampling: SamplingConfig, seed: int = 0, *,
+               created: float | None = None) -> ConditionRecord:
         """The store row; the id covers model, intervention, magnitude, sampling settings and the
         run seed (conditions with the same seed share per-sample seeds and pair up)."""
         alpha = rho = None
@@ -94,19 +96,20 @@ class Condition:
             spec["system"] = self.system
         if self.control is not None:
             spec["control"] = self.control
-        return {
-            "id": stable_id("condition", spec, length=16),
-            "name": self.name,
-            "kind": self.kind,
-            "model": lm.name,
-            "model_revision": lm.revision,
-            "artifact_id": self.artifact_id,
-            "adapter": None if self.adapter is None else str(self.adapter),
-            "magnitude_kind": None if self.magnitude is None else self.magnitude.kind,
-            "magnitude_value": None if self.magnitude is None else self.magnitude.value,
-            "alpha": alpha,
-            "rho": rho,
-            "positions": spec["positions"],
-            "factors": self.factors,
-            "spec": spec,
-        }
+        return ConditionRecord(
+            id=stable_id("condition", spec, length=16),
+            name=self.name,
+            kind=self.kind,
+            model=lm.name,
+            model_revision=lm.revision,
+            artifact_id=self.artifact_id,
+            adapter=None if self.adapter is None else str(self.adapter),
+            magnitude_kind=None if self.magnitude is None else self.magnitude.kind,
+            magnitude_value=None if self.magnitude is None else self.magnitude.value,
+            alpha=alpha,
+            rho=rho,
+            positions=spec["positions"],
+            factors=self.factors,
+            spec=spec,
+            created=created,
+        )

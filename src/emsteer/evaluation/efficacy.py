@@ -71,11 +71,11 @@ def measure_efficacy(
     records = [c.record(lm, settings.sampling, settings.seed) for c in conditions]
     for cond, rec in zip(conditions, records):
         store.add_condition(rec)
-        if heldout_nll and not store.has_efficacy(rec["id"], "heldout_nll", task):
+        if heldout_nll and not store.has_efficacy(rec.id, "heldout_nll", task):
             model = _model_for(lm, cond, adapters)
             steerings = [Steering(cond.artifact, cond.magnitude)] if cond.artifact is not None else []
             nll = assistant_nll(model, held_out, steerings=steerings, max_length=max_length)
-            store.add_efficacy(rec["id"], "heldout_nll", task, nll.mean_nll_per_token,
+            store.add_efficacy(rec.id, "heldout_nll", task, nll.mean_nll_per_token,
                                {"tokens": nll.tokens, "examples": len(held_out), "task": task})
     adapters.clear()
     if judge is None or n_generate <= 0:
@@ -83,7 +83,7 @@ def measure_efficacy(
     questions = task_questions(held_out[:n_generate], behaviour, task)
     generate_samples(lm, conditions, questions, store, EvalSettings(settings.sampling, 1, settings.seed),
                      purpose="in_domain", progress=progress)
-    ids = [r["id"] for r in records]
+    ids = [r.id for r in records]
     judge_samples(store, questions, judge, condition_ids=ids, default_judges=False, progress=progress)
     wanted = {q.id for q in questions}
     for rec in records:
@@ -91,7 +91,7 @@ def measure_efficacy(
             r[0] for r in store.db.execute(
                 "SELECT j.score FROM samples s JOIN judgments j ON j.sample_id = s.id WHERE s.condition_id = ? "
                 "AND s.purpose = 'in_domain' AND j.metric = ? AND j.judge = ?",
-                (rec["id"], IN_DOMAIN_METRIC, judge.identity)).fetchall()
+                (rec.id, IN_DOMAIN_METRIC, judge.identity)).fetchall()
         ]
         scored = [s for s in scores if s is not None]
         hits = sum(s >= IN_DOMAIN_THRESHOLD for s in scored)
@@ -99,4 +99,4 @@ def measure_efficacy(
         detail = {"n": len(scores), "n_scored": len(scored), "hits": hits, "task": task,
                   "ci": wilson_interval(hits, len(scored)) if scored else None, "prompts": len(wanted),
                   "mean_score": sum(scored) / len(scored) if scored else None}
-        store.add_efficacy(rec["id"], "in_domain_rate", task, rate, detail, judge=judge.identity)
+        store.add_efficacy(rec.id, "in_domain_rate", task, rate, detail, judge=judge.identity)

@@ -24,6 +24,7 @@ from emsteer.judging.prompts import with_default_judges
 from emsteer.models import LoadedModel
 from emsteer.progress import progress_bar
 from emsteer.results.metrics import Summary, summarize
+from emsteer.results.records import JudgmentRecord, SampleRecord
 from emsteer.results.store import EMBEDDING_METRIC, ResultsStore, sample_id
 
 
@@ -60,16 +61,17 @@ def plan_samples(questions: Sequence[Question], settings: EvalSettings) -> list[
     return plan
 
 
-def _rows(condition_id: str, completions: Sequence[Completion], planned: dict[str, PlannedSample], purpose: str) -> list[dict]:
+def _rows(condition_id: str, completions: Sequence[Completion], planned: dict[str, PlannedSample],
+          purpose: str) -> list[SampleRecord]:
     rows = []
     for c in completions:
         ps = planned[c.request.key]
-        rows.append({
-            "id": c.request.key, "condition_id": condition_id, "question_id": ps.question.id,
-            "paraphrase_index": ps.paraphrase_index, "sample_index": ps.sample_index, "seed": ps.seed,
-            "system": c.request.system, "question": ps.text, "response": c.response,
-            "prompt_tokens": c.prompt_tokens, "completion_tokens": c.completion_tokens, "finish_reason": c.finish_reason, "purpose": purpose,
-        })
+        rows.append(SampleRecord(
+            id=c.request.key, condition_id=condition_id, question_id=ps.question.id,
+            paraphrase_index=ps.paraphrase_index, sample_index=ps.sample_index, seed=ps.seed,
+            system=c.request.system, question=ps.text, response=c.response, prompt_tokens=c.prompt_tokens,
+            completion_tokens=c.completion_tokens, finish_reason=c.finish_reason, purpose=purpose,
+        ))
     return rows
 
 
@@ -92,9 +94,8 @@ def generate_samples(
     # run that fails leaves no condition without answers. ``created`` keeps the listing in the
     # order given, whichever condition's answers come first.
     start = time.time()
-    records = [{**c.record(lm, settings.sampling, settings.seed), "created": start + i * 1e-6}
-               for i, c in enumerate(conditions)]
-    by_id = {rec["id"]: (cond, rec) for cond, rec in zip(conditions, records)}
+    records = [c.record(lm, settings.sampling, settings.seed, created=start + i * 1e-6) for i, c in enumerate(conditions)]
+    by_id = {rec.id: (cond, rec) for cond, rec in zip(conditions, records)}
     written: set[str] = set()  # conditions written by this run
     new = 0
     # Conditions without an adapter share the base model: one generation call, mixed batches.
@@ -105,7 +106,7 @@ def generate_samples(
         artifacts: list = []
         index: dict[str, int] = {}
         for i in members:
-            aid = records[i]["artifact_id"]
+            aid = records[i].artifact_id
             if aid is not None and aid not in index:
                 index[aid] = len(artifacts)
                 artifacts.append(conditions[i].artifact)
@@ -116,10 +117,10 @@ def generate_samples(
         owner: dict[str, str] = {}
         requests = []
         for i in members:
-            cid = records[i]["id"]
+            cid = records[i].id
             mags: list = [None] * len(artifacts)
             if conditions[i].artifact is not None:
-                mags[index[records[i]["artifact_id"]]] = conditions[i].magnitude
+                mags[index[records[i].artifact_id]] = conditions[i].magnitude
             keys = {sample_id(cid, ps.question.id, ps.paraphrase_index, ps.sample_index, ps.seed): ps for ps in plan}
             done = store.existing_sample_ids(keys)
             for key, ps in keys.items():
@@ -143,7 +144,7 @@ def generate_samples(
             for cid, items in by_condition.items():
                 cond, rec = by_id[cid]
                 first = cid not in written
-                artifact = (rec["artifact_id"], cond.artifact, cond.artifact_path) if first and cond.artifact is not None else None
+                artifact = (rec.artifact_id, cond.artifact, cond.artifact_path) if first and cond.artifact is not None else None
                 store.add_samples(_rows(cid, items, planned, purpose), condition=rec if first else None, artifact=artifact)
                 written.add(cid)
 
@@ -181,9 +182,9 @@ def judge_samples(
         if rejudge_missing:
             pending += [(redo, s) for s in store.unscored(metric, judge.identity, condition_ids)]
         for into, s in pending:
-            q = by_id.get(s["question_id"])
+            q = by_id.get(s.question_id)
             if q is not None and metric in q.judge_prompts:
-                into.append((metric, s, format_judge_prompt(q.judge_prompts[metric], s["question"], s["response"])))
+                into.append((metric, s, format_judge_prompt(q.judge_prompts[metric], s.question, s.response)))
     emb_todo = store.unjudged(EMBEDDING_METRIC, embedder.identity, condition_ids, purpose="em") if embedder is not None else []
     with progress_bar(progress) as bar:
         for items, refresh in ((todo, False), (redo, True)):
@@ -193,18 +194,18 @@ def judge_samples(
             task = bar.add_task(f"{label} ({judge.identity})", total=len(items), info="")
             for start in range(0, len(items), chunk):
                 part = items[start : start + chunk]
-                reqs = [JudgeRequest(metric, prompt, s["question"], s["response"]) for metric, s, prompt in part]
+                reqs = [JudgeRequest(metric, prompt, s.question, s.response) for metric, s, prompt in part]
                 # Only the cache wrapper takes refresh: any other judge is asked afresh anyway.
                 results = judge.judge(reqs, refresh=True) if refresh and isinstance(judge, CachedJudge) else judge.judge(reqs)
-                store.add_judgments([(s["id"], metric, judge.identity, j.score, j.numeric_mass, j.label)
+                store.add_judgments([JudgmentRecord(s.id, metric, judge.identity, j.score, j.numeric_mass, j.label)
                                      for (metric, s, _), j in zip(part, results)])
                 bar.advance(task, len(part))
         if emb_todo:
             task = bar.add_task("Embedding relevance", total=len(emb_todo), info="")
             for start in range(0, len(emb_todo), 256):
                 part = emb_todo[start : start + 256]
-                scores = embedder.score([(s["question"], s["response"]) for s in part])
-                store.add_judgments([(s["id"], EMBEDDING_METRIC, embedder.identity, float(v), None, None)
+                scores = embedder.score([(s.question, s.response) for s in part])
+                store.add_judgments([JudgmentRecord(s.id, EMBEDDING_METRIC, embedder.identity, float(v))
                                      for s, v in zip(part, scores)])
                 bar.advance(task, len(part))
     return len(todo) + len(redo) + len(emb_todo)
@@ -230,7 +231,7 @@ def evaluate(
     if agreement is not None:  # how far the judge agrees with a reference judge, for show/report/audit
         store.set_meta("judge_agreement", agreement.to_dict())
     generate_samples(lm, conditions, questions, store, settings, progress=progress)
-    ids = [c.record(lm, settings.sampling, settings.seed)["id"] for c in conditions]
+    ids = [c.record(lm, settings.sampling, settings.seed).id for c in conditions]
     judge_samples(store, questions, judge, condition_ids=ids, embedder=embedder, chunk=settings.judge_chunk,
                   metrics=settings.metrics, rejudge_missing=settings.rejudge_missing, progress=progress)
     return {c.name: summarize(store.answer_scores(cid, judge.identity)) for c, cid in zip(conditions, ids)}

@@ -4,50 +4,51 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from emsteer.results.metrics import PairedDifference, Summary, paired_difference, summarize
+from emsteer.results.records import ConditionRecord
 from emsteer.results.store import ResultsStore
 
 
 @dataclass(frozen=True)
 class ConditionResult:
-    condition: dict[str, Any]  # the store row: id, name, kind, model, alpha, rho, factors ...
+    condition: ConditionRecord
     summary: Summary
     vs_baseline: PairedDifference | None  # EM rate minus the same model's baseline, paired by seed
     efficacy: dict[str, float | None]  # measure -> value (heldout_nll, in_domain_rate)
 
     @property
     def name(self) -> str:
-        return self.condition["name"]
+        return self.condition.name
 
 
 def condition_results(store: ResultsStore, judge: str | None = None, *, n_boot: int = 2000) -> list[ConditionResult]:
     """Summaries of every condition, each compared with its model's baseline when there is one."""
     judge = store.primary_judge(judge)
     conditions = store.conditions()
-    scores = {c["id"]: store.answer_scores(c["id"], judge) for c in conditions}
-    def pairing(c: dict) -> tuple:  # same model, same sampling settings and seed: answers pair up
-        return c["model"], c["model_revision"], json.dumps(c["spec"].get("sampling")), c["spec"].get("seed")
+    scores = {c.id: store.answer_scores(c.id, judge) for c in conditions}
 
-    baselines = {pairing(c): c["id"] for c in conditions if c["kind"] == "baseline"}
+    def pairing(c: ConditionRecord) -> tuple:  # same model, same sampling settings and seed: answers pair up
+        return c.model, c.model_revision, json.dumps(c.spec.get("sampling")), c.spec.get("seed")
+
+    baselines = {pairing(c): c.id for c in conditions if c.kind == "baseline"}
     # efficacy per condition on its own task; a baseline (no task) on the study's first task
-    tasks = [c["factors"].get("task") for c in conditions if c["factors"].get("task")]
+    tasks = [c.factors.get("task") for c in conditions if c.factors.get("task")]
     default_task = tasks[0] if tasks else None
     efficacy: dict[str, dict[str, float | None]] = {}
     rows = store.efficacy()
     for c in conditions:
-        task = c["factors"].get("task", default_task)
+        task = c.factors.get("task", default_task)
         for row in rows:
-            if row["condition_id"] == c["id"] and row["judge"] in ("", judge) and (task is None or row["task"] == task):
-                efficacy.setdefault(c["id"], {})[row["measure"]] = row["value"]
+            if row.condition_id == c.id and row.judge in ("", judge) and (task is None or row.task == task):
+                efficacy.setdefault(c.id, {})[row.measure] = row.value
     results = []
     for c in conditions:
         base = baselines.get(pairing(c))
         diff = None
-        if base is not None and base != c["id"]:
-            diff = paired_difference(scores[base], scores[c["id"]], n_boot=n_boot)
-        results.append(ConditionResult(c, summarize(scores[c["id"]]), diff, efficacy.get(c["id"], {})))
+        if base is not None and base != c.id:
+            diff = paired_difference(scores[base], scores[c.id], n_boot=n_boot)
+        results.append(ConditionResult(c, summarize(scores[c.id]), diff, efficacy.get(c.id, {})))
     return results
 
 
@@ -82,7 +83,7 @@ def control_status(results: list[ConditionResult]) -> ControlStatus | None:
     from emsteer.evaluation.controls import CONTROL_FLOOR
     from emsteer.results.metrics import wilson_interval
 
-    controls = [r for r in results if r.condition["kind"] == "positive_control"]
+    controls = [r for r in results if r.condition.kind == "positive_control"]
     if not controls:
         return None
     n = sum(r.summary.overall.n_scored for r in controls)

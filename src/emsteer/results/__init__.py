@@ -1,5 +1,7 @@
 """Results: what a run produced and what it means.
 
+- records.py typed rows (ConditionRecord, SampleRecord, JudgmentRecord, EfficacyRecord): what
+             the store reads and writes, and what summaries, plots and reports take
 - store.py   the SQLite results store (conditions, artifacts, samples, judgments, efficacy),
              resumable by deterministic ids; the one rule for the primary judge
 - metrics.py EM rates with Wilson intervals, means, paired differences with question-cluster

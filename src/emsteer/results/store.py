@@ -39,6 +39,7 @@ from urllib.parse import quote
 from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.errors import EmsteerError
 from emsteer.results.metrics import AnswerScore
+from emsteer.results.records import ConditionRecord, EfficacyRecord, JudgmentRecord, SampleRecord, columns
 
 SCHEMA_VERSION = 1
 IN_MEMORY = ":memory:"  # ResultsStore(IN_MEMORY): a store without a file
@@ -238,6 +239,11 @@ def _writes(method):
     return _guarded(wrapper)
 
 
+def _values(record: Any) -> list[Any]:
+    """A record's field values in column order (shallow: factors and spec stay dicts)."""
+    return [getattr(record, name) for name in columns(type(record))]
+
+
 def _json(text: Any, where: str) -> Any:
     try:
         return json.loads(text)
@@ -433,32 +439,31 @@ class ResultsStore:
 
     # -- conditions and artifacts -------------------------------------------------------------
     @_writes
-    def add_condition(self, row: Mapping[str, Any]) -> None:
-        """Insert a condition (a dict with the columns of ``conditions``, ``created`` optional);
-        existing ids are kept. An evaluation writes its conditions with their first samples
-        instead (``add_samples(condition=...)``), so a failed run leaves no empty condition."""
+    def add_condition(self, condition: ConditionRecord) -> None:
+        """Insert a condition; existing ids are kept. An evaluation writes its conditions with
+        their first samples instead (``add_samples(condition=...)``), so a failed run leaves no
+        empty condition."""
         with self.db:
-            self._insert_condition(row)
+            self._insert_condition(condition)
 
-    def _insert_condition(self, row: Mapping[str, Any]) -> None:
-        cols = ["id", "name", "kind", "model", "model_revision", "artifact_id", "adapter", "magnitude_kind",
-                "magnitude_value", "alpha", "rho", "positions", "factors", "spec"]
-        values = [json.dumps(row[c], sort_keys=True, default=str) if c in ("factors", "spec") else row.get(c) for c in cols]
-        self.db.execute(
-            f"INSERT OR IGNORE INTO conditions ({', '.join(cols)}, created) VALUES ({', '.join('?' * len(cols))}, ?)",
-            [*values, row.get("created") or time.time()],
-        )
+    def _insert_condition(self, c: ConditionRecord) -> None:
+        cols = columns(ConditionRecord)
+        values = [json.dumps(v, sort_keys=True, default=str) if k in ("factors", "spec") else v
+                  for k, v in zip(cols, _values(c))]
+        values[-1] = c.created or time.time()
+        self.db.execute(f"INSERT OR IGNORE INTO conditions ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                        values)
 
     @_guarded
-    def conditions(self) -> list[dict[str, Any]]:
+    def conditions(self) -> list[ConditionRecord]:
         rows = self.db.execute("SELECT * FROM conditions ORDER BY created, name").fetchall()
         where = f"{self.path}: conditions row"
-        return [{**dict(r), "factors": _json(r["factors"], f"{where} {r['id']} field factors"),
-                 "spec": _json(r["spec"], f"{where} {r['id']} field spec")} for r in rows]
+        return [ConditionRecord(**{**dict(r), "factors": _json(r["factors"], f"{where} {r['id']} field factors"),
+                                   "spec": _json(r["spec"], f"{where} {r['id']} field spec")}) for r in rows]
 
-    def condition(self, condition_id: str) -> dict[str, Any]:
+    def condition(self, condition_id: str) -> ConditionRecord:
         for c in self.conditions():
-            if c["id"] == condition_id:
+            if c.id == condition_id:
                 return c
         raise EmsteerError(f"{self.path} has no condition {condition_id}.")
 
@@ -510,12 +515,11 @@ class ResultsStore:
         return found
 
     @_writes
-    def add_samples(self, rows: Sequence[Mapping[str, Any]], *, condition: Mapping[str, Any] | None = None,
+    def add_samples(self, samples: Sequence[SampleRecord], *, condition: ConditionRecord | None = None,
                     artifact: tuple[str, Any, str | None] | None = None) -> None:
-        """Insert samples; ``condition`` (a condition row) and ``artifact`` ((id, artifact, path)) are
-        written in the same transaction, so a condition never exists without its samples."""
-        cols = ["id", "condition_id", "question_id", "paraphrase_index", "sample_index", "seed", "system",
-                "question", "response", "prompt_tokens", "completion_tokens", "finish_reason", "purpose"]
+        """Insert samples; ``condition`` and ``artifact`` ((id, artifact, path)) are written in the
+        same transaction, so a condition never exists without its samples."""
+        cols = columns(SampleRecord)
         now = time.time()
         with self.db:
             if artifact is not None:
@@ -523,23 +527,23 @@ class ResultsStore:
             if condition is not None:
                 self._insert_condition(condition)
             self.db.executemany(
-                f"INSERT OR IGNORE INTO samples ({', '.join(cols)}, created) VALUES ({', '.join('?' * (len(cols) + 1))})",
-                [[r.get(c, "em") if c == "purpose" else r[c] for c in cols] + [now] for r in rows],
+                f"INSERT OR IGNORE INTO samples ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                [[*_values(s)[:-1], now] for s in samples],
             )
 
     @_guarded
-    def samples(self, condition_id: str | None = None, purpose: str = "em") -> list[dict[str, Any]]:
+    def samples(self, condition_id: str | None = None, purpose: str = "em") -> list[SampleRecord]:
         q = "SELECT * FROM samples WHERE purpose = ?"
         args: tuple = (purpose,)
         if condition_id is not None:
             q, args = q + " AND condition_id = ?", (purpose, condition_id)
         q += " ORDER BY condition_id, question_id, paraphrase_index, sample_index"
-        return [dict(r) for r in self.db.execute(q, args).fetchall()]
+        return [SampleRecord(**r) for r in self.db.execute(q, args).fetchall()]
 
     # -- judgments ----------------------------------------------------------------------------
     @_guarded
     def unjudged(self, metric: str, judge: str, condition_ids: Sequence[str] | None = None,
-                 purpose: str | None = None) -> list[dict[str, Any]]:
+                 purpose: str | None = None) -> list[SampleRecord]:
         """Samples (of one purpose, or any) that have no judgment for (metric, judge) yet."""
         q = ("SELECT s.* FROM samples s WHERE NOT EXISTS (SELECT 1 FROM judgments j WHERE j.sample_id = s.id "
              "AND j.metric = ? AND j.judge = ?)")
@@ -550,11 +554,11 @@ class ResultsStore:
         if condition_ids is not None:
             q += f" AND s.condition_id IN ({','.join('?' * len(condition_ids))})"
             args += list(condition_ids)
-        return [dict(r) for r in self.db.execute(q + " ORDER BY s.id", args).fetchall()]
+        return [SampleRecord(**r) for r in self.db.execute(q + " ORDER BY s.id", args).fetchall()]
 
     @_guarded
     def unscored(self, metric: str, judge: str, condition_ids: Sequence[str] | None = None,
-                 purpose: str | None = None) -> list[dict[str, Any]]:
+                 purpose: str | None = None) -> list[SampleRecord]:
         """Samples whose judgment for (metric, judge) holds neither a score nor a label (the judge
         answered in words): what ``--rejudge-missing`` asks again."""
         q = ("SELECT s.* FROM samples s JOIN judgments j ON j.sample_id = s.id AND j.metric = ? AND j.judge = ? "
@@ -566,7 +570,7 @@ class ResultsStore:
         if condition_ids is not None:
             q += f" AND s.condition_id IN ({','.join('?' * len(condition_ids))})"
             args += list(condition_ids)
-        return [dict(r) for r in self.db.execute(q + " ORDER BY s.id", args).fetchall()]
+        return [SampleRecord(**r) for r in self.db.execute(q + " ORDER BY s.id", args).fetchall()]
 
     @_guarded
     def unscored_counts(self, judge: str) -> dict[str, dict[str, tuple[int, int]]]:
@@ -586,18 +590,23 @@ class ResultsStore:
         return out
 
     @_writes
-    def add_judgments(self, rows: Sequence[tuple[str, str, str, float | None, float | None, str | None]]) -> None:
-        """Rows of (sample_id, metric, judge, score, numeric_mass, label).
+    def add_judgments(self, judgments: Sequence[JudgmentRecord]) -> None:
+        """Insert judgments.
 
-        A row with no score, no numeric mass and no label is a request the judge never answered
-        (a FailedJudgment): it is not stored, so the sample stays unjudged and the next run asks again.
-        A stored judgment is kept, unless it is unscored (no score, no label): a new answer
-        replaces it, which is how ``--rejudge-missing`` fills it in.
+        A judgment with no score, no numeric mass and no label is a request the judge never
+        answered (a FailedJudgment): it is not stored, so the sample stays unjudged and the next
+        run asks again. A stored judgment is kept, unless it is unscored (no score, no label): a
+        new answer replaces it, which is how ``--rejudge-missing`` fills it in.
         """
         now = time.time()
-        kept = [(*r, now) for r in rows if not (r[3] is None and r[4] is None and r[5] is None)]
         with self.db:
-            self.db.executemany(_PUT_JUDGMENT, kept)
+            self.db.executemany(_PUT_JUDGMENT, [[*_values(j)[:-1], now] for j in judgments if j.answered])
+
+    @_guarded
+    def judgments(self, sample_id: str) -> list[JudgmentRecord]:
+        """Every judgment of one answer, by metric and judge."""
+        rows = self.db.execute("SELECT * FROM judgments WHERE sample_id = ? ORDER BY metric, judge", (sample_id,))
+        return [JudgmentRecord(**r) for r in rows.fetchall()]
 
     @_guarded
     def judges(self) -> list[str]:
@@ -669,10 +678,10 @@ class ResultsStore:
                             (condition_id, measure, task, judge, value, json.dumps(detail, default=str), time.time()))
 
     @_guarded
-    def efficacy(self) -> list[dict[str, Any]]:
+    def efficacy(self) -> list[EfficacyRecord]:
         rows = self.db.execute("SELECT * FROM efficacy ORDER BY condition_id, measure").fetchall()
-        return [{**dict(r), "detail": _json(r["detail"], f"{self.path}: efficacy row {r['condition_id']}/{r['measure']} "
-                                                         "field detail")} for r in rows]
+        return [EfficacyRecord(**{**dict(r), "detail": _json(
+            r["detail"], f"{self.path}: efficacy row {r['condition_id']}/{r['measure']} field detail")}) for r in rows]
 
     # -- export --------------------------------------------------------------------------------
     @_guarded
@@ -682,7 +691,7 @@ class ResultsStore:
 
         judge = self.primary_judge(judge) or ""
         samples = pd.read_sql_query("SELECT * FROM samples WHERE purpose = 'em'", self.db)
-        conds = pd.DataFrame(self.conditions())
+        conds = pd.DataFrame([vars(c) for c in self.conditions()], columns=columns(ConditionRecord))
         judg = pd.read_sql_query(
             "SELECT sample_id, metric, score, label FROM judgments WHERE judge = ? OR metric = ?", self.db,
             params=(judge, EMBEDDING_METRIC),
