@@ -23,7 +23,7 @@ from emsteer.steering.methods import (
     truncate,
 )
 from emsteer.steering.methods.low_rank import reference_residuals
-from emsteer.steering.methods.mean_diff import own_answers
+from emsteer.steering.methods.paired import own_answers
 from emsteer.training.objective import assistant_nll
 
 WORDS = ["apple", "pear", "plum", "fig", "kiwi", "lime", "date", "walnut"]

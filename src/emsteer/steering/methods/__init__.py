@@ -16,8 +16,9 @@ from emsteer.errors import EmsteerError
 from emsteer.models import LoadedModel
 from emsteer.steering.artifacts import Artifact
 from emsteer.steering.methods.low_rank import per_example_vectors, svd_subspace, train_subspace, truncate
-from emsteer.steering.methods.mean_diff import assistant_activation_means, mean_diff_vector
+from emsteer.steering.methods.mean_diff import mean_diff_vector
 from emsteer.steering.methods.optimized import train_vector
+from emsteer.steering.methods.paired import assistant_activation_means, paired_method
 from emsteer.steering.methods.pca import pca_vector
 
 
@@ -88,6 +89,7 @@ __all__ = [
     "mean_diff_vector",
     "method_info",
     "method_names",
+    "paired_method",
     "pca_vector",
     "per_example_vectors",
     "svd_subspace",

@@ -30,8 +30,8 @@ from emsteer.models import LoadedModel
 from emsteer.steering.artifacts import SteeringSubspace, SteeringVector, content_hash, save_artifact
 from emsteer.steering.hooks import Steering, capture_residuals, steer
 from emsteer.steering.magnitude import Magnitude
-from emsteer.steering.methods.mean_diff import pair_up, paired_differences
 from emsteer.steering.methods.optimized import DEFAULT_INIT_NORM, DEFAULT_LR, random_init
+from emsteer.steering.methods.paired import PairedDifferences, paired_method
 from emsteer.steering.reference import REFERENCE_PROMPTS, measure_reference_norms, render_user_prompt
 from emsteer.training.checkpoints import checkpoint_path, prepare_checkpoint_dir
 from emsteer.training.objective import (
@@ -268,56 +268,23 @@ def truncate(
     return subspace
 
 
-def per_example_vectors(
-    lm: LoadedModel,
-    unsafe: Sequence[ChatExample],
-    *,
-    layer: int,
-    safe: Sequence[ChatExample] | None = None,
-    batch_size: int = 8,
-    max_length: int = 512,
-    seed: int = 0,
-    temperature: float = 0.0,
-    max_new_tokens: int = 256,
-    progress: bool = True,
-) -> list[SteeringVector]:
+def per_example(p: PairedDifferences) -> list[SteeringVector]:
     """One mean-difference vector per pair (μ_unsafe − μ_safe), the per-example set for ``truncate``.
 
     Pairs come from ``safe`` or the model's own answers, as in ``mean_diff_vector``.
     """
-    lm.check_layer(layer)
-    data = pair_up(lm, unsafe, safe, seed=seed, temperature=temperature, max_new_tokens=max_new_tokens,
-                   batch_size=batch_size, progress=progress)
-    diffs = paired_differences(lm, data, layer=layer, batch_size=batch_size, max_length=max_length)
-    r = measure_reference_norms(lm, [layer])[layer]
-    hyper = dict(batch_size=batch_size, max_length=max_length, token_pooling="mean over assistant tokens per example")
-    base = {**provenance(lm, method="mean-diff-per-example", layer=layer, examples=data.unsafe, hyperparameters=hyper,
-                         seed=seed if safe is None else None, reference_norm=r), **data.info}
+    r = measure_reference_norms(p.lm, [p.layer])[p.layer]
+    base = p.metadata("mean-diff-per-example", r)
     return [
-        SteeringVector({layer: diffs[i]}, {layer: r}, {**base, "example": ex.source, "example_index": i})
-        for i, ex in enumerate(data.unsafe)
+        SteeringVector({p.layer: p.diffs[i]}, {p.layer: r}, {**base, "example": ex.source, "example_index": i})
+        for i, ex in enumerate(p.data.unsafe)
     ]
 
 
-def svd_subspace(
-    lm: LoadedModel,
-    unsafe: Sequence[ChatExample],
-    *,
-    layer: int,
-    rank: int,
-    safe: Sequence[ChatExample] | None = None,
-    batch_size: int = 8,
-    max_length: int = 512,
-    seed: int = 0,
-    temperature: float = 0.0,
-    max_new_tokens: int = 256,
-    progress: bool = True,
-) -> SteeringSubspace:
+def svd_of_differences(p: PairedDifferences, *, rank: int) -> SteeringSubspace:
     """``truncate`` of the per-example mean-difference vectors: a rank-k CAA subspace from data."""
-    check_rank(rank, lm.hidden_size)
-    vectors = per_example_vectors(lm, unsafe, layer=layer, safe=safe, batch_size=batch_size, max_length=max_length,
-                                  seed=seed, temperature=temperature, max_new_tokens=max_new_tokens, progress=progress)
-    sub = truncate(vectors, rank, layer=layer, metadata={"set": "per-example mean differences"})
+    vectors = per_example(p)
+    sub = truncate(vectors, rank, layer=p.layer, metadata={"set": "per-example mean differences"})
     sub.metadata.update(
         method="svd-per-example",
         num_examples=vectors[0].metadata["num_examples"],
@@ -326,3 +293,11 @@ def svd_subspace(
         safe_source=vectors[0].metadata["safe_source"],
     )
     return sub
+
+
+def _check_svd_rank(lm: LoadedModel, *, rank: int) -> None:
+    check_rank(rank, lm.hidden_size)
+
+
+per_example_vectors = paired_method(per_example)
+svd_subspace = paired_method(svd_of_differences, check=_check_svd_rank)

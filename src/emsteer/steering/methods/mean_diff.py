@@ -1,170 +1,27 @@
 """Mean-difference (CAA) steering vector from paired unsafe / safe answers to the same prompts.
 
-v = mean over pairs of (μ_unsafe − μ_safe), where μ is the mean residual at ``layer`` over an
-example's assistant tokens (the positions holding the answer, end-of-turn marker included).
-Averaging per example first gives every pair the same weight, so long answers do not dominate,
-and makes v exactly the mean of the per-pair differences that ``pca`` and ``low_rank`` use.
-
-Without a safe side, the model's own answers to the same prompts serve as the safe side
-(greedy by default, or seeded sampling), generated through ``emsteer.generation``.
+v = mean over pairs of (μ_unsafe − μ_safe), the per-pair differences of ``paired.py``, which
+``pca`` and ``low_rank`` aggregate otherwise.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
-import torch
-
-from emsteer.data.chat import ChatExample, Message, data_hash, paired
-from emsteer.data.encode import IGNORE_INDEX, pad_token_id
-from emsteer.errors import EmsteerError
-from emsteer.models import LoadedModel
 from emsteer.steering.artifacts import SteeringVector
-from emsteer.steering.hooks import capture_residuals
+from emsteer.steering.methods.paired import PairedDifferences, paired_method
 from emsteer.steering.reference import with_reference_norms
-from emsteer.training.objective import check_examples, check_positive, encode_examples, make_batches, provenance
 
 
-@torch.no_grad()
-def assistant_activation_means(
-    lm: LoadedModel,
-    examples: Sequence[ChatExample],
-    *,
-    layer: int,
-    batch_size: int = 8,
-    max_length: int = 512,
-) -> torch.Tensor:
-    """(n, hidden) float32: each example's mean residual at ``layer`` over its assistant tokens."""
-    lm.check_layer(layer)
-    check_positive("batch_size", batch_size, integer=True)
-    encoded = encode_examples(lm, examples, max_length=max_length)
-    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))  # less padding
-    means = torch.empty(len(encoded), lm.hidden_size, dtype=torch.float32)
-    for batch in make_batches(encoded, order, batch_size, pad_token_id(lm.tokenizer)):
-        with capture_residuals(lm, [layer]) as store:
-            lm.model(input_ids=batch.input_ids.to(lm.device), attention_mask=batch.attention_mask.to(lm.device),
-                     use_cache=False, logits_to_keep=1)
-        h = store[layer][0].float().cpu()  # (batch, width, hidden)
-        mask = (batch.labels != IGNORE_INDEX).float()  # assistant positions (padding is -100 too)
-        sums = torch.einsum("bt,btd->bd", mask, h)
-        means[list(batch.indices)] = sums / mask.sum(dim=1, keepdim=True)
-    return means
-
-
-@dataclass
-class PairedData:
-    """Unsafe examples with their safe partners, and how the safe side came about."""
-
-    unsafe: list[ChatExample]
-    safe: list[ChatExample]
-    info: dict
-
-
-def own_answers(
-    lm: LoadedModel,
-    examples: Sequence[ChatExample],
-    *,
-    seed: int = 0,
-    temperature: float = 0.0,
-    max_new_tokens: int = 256,
-    batch_size: int = 8,
-    progress: bool = True,
-) -> list[ChatExample]:
-    """The model's own answers to the prompts of ``examples`` (same prompt messages, new response)."""
-    from emsteer.generation import GenerationRequest, SamplingConfig, derive_seed, generate
-
-    requests = []
-    for i, ex in enumerate(examples):
-        roles = [m.role for m in ex.prompt]
-        if roles not in (["user"], ["system", "user"]):
-            raise EmsteerError(
-                f"{ex.source}: generating the safe side needs a single-turn prompt (optional system + user), "
-                f"got roles {roles}; give paired safe data instead."
-            )
-        system = ex.prompt[0].content if roles[0] == "system" else None
-        requests.append(GenerationRequest(user=ex.user_text, system=system, seed=derive_seed(seed, i), key=str(i)))
-    sampling = SamplingConfig(max_new_tokens=max_new_tokens, temperature=temperature, batch_size=batch_size)
-    completions = generate(lm, requests, sampling, progress=progress, description="Generating safe side")
-    return [
-        ChatExample((*ex.prompt, Message("assistant", c.response)), f"{ex.source} (model's own answer)")
-        for ex, c in zip(examples, completions)
-    ]
-
-
-def pair_up(
-    lm: LoadedModel,
-    unsafe: Sequence[ChatExample],
-    safe: Sequence[ChatExample] | None,
-    *,
-    seed: int,
-    temperature: float,
-    max_new_tokens: int,
-    batch_size: int,
-    progress: bool,
-) -> PairedData:
-    """Pairs by identical prompt (``data.chat.paired``), or the model's own answers as the safe side."""
-    unsafe = check_examples(unsafe, "unsafe examples")
-    if safe is not None:
-        safe = check_examples(safe, "safe examples")
-        pairs = paired(unsafe, safe)
-        return PairedData(
-            [u for u, _ in pairs], [s for _, s in pairs],
-            {"safe_source": "paired", "safe_data_hash": data_hash(safe), "num_pairs": len(pairs),
-             "unpaired_dropped": len(unsafe) - len(pairs)},
-        )
-    check_positive("max_new_tokens", max_new_tokens, integer=True)
-    if not temperature >= 0:
-        raise EmsteerError(f"temperature must be ≥ 0 (0 = greedy), got {temperature}.")
-    generated = own_answers(lm, unsafe, seed=seed, temperature=temperature, max_new_tokens=max_new_tokens,
-                            batch_size=batch_size, progress=progress)
-    return PairedData(
-        unsafe, generated,
-        {"safe_source": "generated", "safe_data_hash": data_hash(generated), "num_pairs": len(unsafe),
-         "unpaired_dropped": 0, "generation": {"temperature": temperature, "max_new_tokens": max_new_tokens}},
-    )
-
-
-def paired_differences(
-    lm: LoadedModel, data: PairedData, *, layer: int, batch_size: int, max_length: int
-) -> torch.Tensor:
-    """(pairs, hidden): μ_unsafe − μ_safe for every pair."""
-    u = assistant_activation_means(lm, data.unsafe, layer=layer, batch_size=batch_size, max_length=max_length)
-    s = assistant_activation_means(lm, data.safe, layer=layer, batch_size=batch_size, max_length=max_length)
-    return u - s
-
-
-def mean_diff_vector(
-    lm: LoadedModel,
-    unsafe: Sequence[ChatExample],
-    *,
-    layer: int,
-    safe: Sequence[ChatExample] | None = None,
-    batch_size: int = 8,
-    max_length: int = 512,
-    seed: int = 0,
-    temperature: float = 0.0,
-    max_new_tokens: int = 256,
-    progress: bool = True,
-) -> SteeringVector:
+def mean_of_differences(p: PairedDifferences) -> SteeringVector:
     """CAA vector at ``layer``: unsafe minus safe mean assistant activation, averaged over pairs.
 
     ``safe`` holds safe answers to the same prompts (unpaired unsafe examples are dropped and
     counted); ``None`` generates the model's own answers instead (``temperature`` 0 = greedy,
     else seeded sampling).
     """
-    lm.check_layer(layer)
-    data = pair_up(lm, unsafe, safe, seed=seed, temperature=temperature, max_new_tokens=max_new_tokens,
-                   batch_size=batch_size, progress=progress)
-    diffs = paired_differences(lm, data, layer=layer, batch_size=batch_size, max_length=max_length)
-    hyper = dict(batch_size=batch_size, max_length=max_length, token_pooling="mean over assistant tokens per example")
-    if safe is None:
-        hyper.update(temperature=temperature, max_new_tokens=max_new_tokens)
-    vector = SteeringVector({layer: diffs.mean(dim=0)})
-    with_reference_norms(vector, lm)
-    vector.metadata = {
-        **provenance(lm, method="mean-diff", layer=layer, examples=data.unsafe, hyperparameters=hyper,
-                     seed=seed if safe is None else None, reference_norm=vector.reference_norms[layer]),
-        **data.info,
-    }
+    vector = SteeringVector({p.layer: p.diffs.mean(dim=0)})
+    with_reference_norms(vector, p.lm)
+    vector.metadata = p.metadata("mean-diff", vector.reference_norms[p.layer])
     return vector
+
+
+mean_diff_vector = paired_method(mean_of_differences)
