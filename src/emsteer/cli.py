@@ -850,6 +850,9 @@ def run(
     import time
 
     from emsteer.analysis.report import write_report
+    from emsteer.display import headline
+    from emsteer.evaluation.summary import condition_results
+    from emsteer.results.store import ResultsStore
     from emsteer.studies.main_job import main_job_config
     from emsteer.studies.runner import run_study
 
@@ -861,39 +864,10 @@ def run(
     db = run_study(cfg, log=_log, rejudge_missing=rejudge_missing)
     path = write_report(db, cfg.output / "report.html", title="emsteer main job: steering vs finetuning on insecure code")
     _print_results(db, title="Main job")
-    _headline(db)
+    with ResultsStore(db, create=False) as store:
+        out.print(headline(condition_results(store)))
     minutes, seconds = divmod(int(time.perf_counter() - start), 60)
     out.print(f"[green]Report:[/green] {path.resolve()}   (this run took {minutes}m{seconds:02d}s)")
-
-
-def _headline(db: Path) -> None:
-    """The few numbers a reader wants first, and an honest sentence when nothing is significant."""
-    from emsteer.display import pct
-    from emsteer.evaluation.summary import condition_results
-    from emsteer.results.store import ResultsStore
-
-    with ResultsStore(db, create=False) as store:
-        results = condition_results(store)
-    lines = []
-    significant = False
-    for r in results:
-        o, d = r.summary.overall, r.vs_baseline
-        if o.em_rate is None:
-            lines.append(f"  {r.name}: no scored answers")
-            continue
-        text = f"  {r.name}: EM {pct(o.em_rate)} [{pct(o.em_ci[0])}, {pct(o.em_ci[1])}]"
-        if d is not None and d.diff is not None:
-            text += f", Δ vs baseline {100 * d.diff:+.1f} pp [{100 * d.lo:+.1f}, {100 * d.hi:+.1f}]"
-            significant |= d.lo > 0
-        nll = r.efficacy.get("heldout_nll")
-        if nll is not None:
-            text += f", held-out task NLL {nll:.3f}"
-        lines.append(text)
-    out.print("[bold]Headline[/bold]\n" + "\n".join(lines))
-    if not significant:
-        out.print("No condition raised the EM rate significantly above the baseline (every 95% interval of the "
-                  "paired difference includes 0). With this model, judge and sample size that is a null result, "
-                  "not proof of safety: scale up --samples, use a stronger judge (--judge openai:MODEL) or a larger model.")
 
 
 def _reflow(doc: str) -> str:

@@ -157,3 +157,29 @@ def audit_report(result, subject: str, path) -> Group:
         f"Verdict: [bold]{result.verdict}[/bold] ({result.reason}: {REASONS.get(result.reason, '')}; allowed EM "
         f"increase {100 * result.max_em_increase:.1f} pp). Results in {path}.",
     )
+
+
+def headline(results: Sequence[ConditionResult]) -> Group:
+    """The few numbers a reader wants first, and an honest sentence when nothing is significant."""
+    lines = []
+    significant = False
+    for r in results:
+        o, d = r.summary.overall, r.vs_baseline
+        if o.em_rate is None:
+            lines.append(f"  {r.name}: no scored answers")
+            continue
+        text = f"  {r.name}: EM {pct(o.em_rate)} [{pct(o.em_ci[0])}, {pct(o.em_ci[1])}]"
+        if d is not None and d.diff is not None:
+            text += f", Δ vs baseline {100 * d.diff:+.1f} pp [{100 * d.lo:+.1f}, {100 * d.hi:+.1f}]"
+            significant |= d.lo > 0
+        nll = r.efficacy.get("heldout_nll")
+        if nll is not None:
+            text += f", held-out task NLL {nll:.3f}"
+        lines.append(text)
+    parts = ["[bold]Headline[/bold]\n" + "\n".join(lines)]
+    if not significant:
+        parts.append("No condition raised the EM rate significantly above the baseline (every 95% interval of the "
+                     "paired difference includes 0). With this model, judge and sample size that is a null result, "
+                     "not proof of safety: scale up --samples, use a stronger judge (--judge openai:MODEL) or a "
+                     "larger model.")
+    return Group(*parts)
