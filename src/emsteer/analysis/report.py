@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -19,6 +18,7 @@ from typing import Any
 
 from emsteer import __version__
 from emsteer.analysis import geometry, plots
+from emsteer.atomic import write_text_atomic
 from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.errors import EmsteerError
 from emsteer.evaluation.summary import ConditionResult, condition_results, control_status
@@ -402,14 +402,4 @@ def write_report(store_or_path: ResultsStore | str | os.PathLike, out_path: str 
     else:
         with ResultsStore(Path(store_or_path), create=False) as store:
             html = render_report(store, judge=judge, title=title, max_answers=max_answers)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(html)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is meant to be shared
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return out
+    return write_text_atomic(out, html)

@@ -14,11 +14,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from emsteer.atomic import atomic_path
 from emsteer.data.chat import ChatExample, load_chat_jsonl
 from emsteer.errors import EmsteerError
 from emsteer.paths import cache_dir
@@ -213,33 +213,27 @@ def _download(task: Task, dest_dir: Path) -> Path:
 
     assert task.url is not None
     dest = dest_dir / task.filename
-    tmp_name = None
     try:
-        dest_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{task.filename}.", suffix=".part", dir=dest_dir)
-        with os.fdopen(fd, "wb") as out, httpx.stream(
+        dest_dir.mkdir(parents=True, exist_ok=True)  # here, so a folder we cannot create says where to put the file
+        with atomic_path(dest) as tmp, tmp.open("wb") as out, httpx.stream(
             "GET", task.url, timeout=DOWNLOAD_TIMEOUT_S, follow_redirects=True
         ) as response:
             response.raise_for_status()
             for chunk in response.iter_bytes():
                 out.write(chunk)
-        got = file_sha256(tmp_name)
-        if task.sha256 and got != task.sha256:
-            raise EmsteerError(
-                f"download of task {task.name!r} from {task.url} has sha256 {got}, expected {task.sha256}; "
-                f"nothing was saved. {_where_to_put(task, [dest_dir])}"
-            )
-        os.replace(tmp_name, dest)
-        tmp_name = None
+            out.flush()
+            got = file_sha256(tmp)
+            if task.sha256 and got != task.sha256:
+                raise EmsteerError(
+                    f"download of task {task.name!r} from {task.url} has sha256 {got}, expected {task.sha256}; "
+                    f"nothing was saved. {_where_to_put(task, [dest_dir])}"
+                )
         return dest
     except (httpx.HTTPError, OSError) as e:
         raise EmsteerError(
             f"could not download task {task.name!r} from {task.url} ({type(e).__name__}: {e}); "
             f"{_where_to_put(task, [dest_dir])}"
         ) from None
-    finally:
-        if tmp_name is not None:
-            Path(tmp_name).unlink(missing_ok=True)
 
 
 def resolve_task(name: str, *, path: str | Path | None = None, data_dir: str | Path | None = None) -> Path:

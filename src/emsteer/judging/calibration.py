@@ -10,9 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from emsteer.atomic import write_text_atomic
 from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.errors import EmsteerError
 from emsteer.judging.base import Judge, JudgeRequest, Judgment
@@ -268,18 +267,9 @@ def remember_calibration(report: CalibrationReport, path: str | Path | None = No
     Written atomically: a reader never sees half a file.
     """
     target = Path(path) if path is not None else calibration_path(report.judge)
-    target.parent.mkdir(parents=True, exist_ok=True)
     summary = {k: v for k, v in report.to_dict().items() if k != "items"}
     summary["created"] = time.time()
-    fd, tmp = tempfile.mkstemp(prefix=".calibration-", suffix=".json", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(summary, f, indent=2)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_text_atomic(target, json.dumps(summary, indent=2))
 
 
 def remembered_calibration(identity: str) -> dict[str, Any] | None:

@@ -27,8 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +36,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
+from emsteer.atomic import atomic_path
 from emsteer.errors import EmsteerError
 
 FORMAT = "emsteer.v2"
@@ -312,15 +311,8 @@ def save_artifact(artifact: Artifact, path: str | Path) -> Path:
         header["scale"] = artifact.scale
         header["rank"] = artifact.rank
     tensors = {k: v.detach().to("cpu", torch.float32).contiguous() for k, v in artifact.tensors().items()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata={"emsteer": json.dumps(header, default=str)})
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp), metadata={"emsteer": json.dumps(header, default=str)})
     return path
 
 

@@ -14,13 +14,12 @@ vectors export: a subspace's U(Ah + b) depends on h, which these formats cannot 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import torch
 
+from emsteer.atomic import atomic_path
 from emsteer.errors import EmsteerError
 from emsteer.steering.artifacts import Artifact, SteeringVector, content_hash
 from emsteer.steering.magnitude import Magnitude
@@ -44,20 +43,14 @@ def scaled_vectors(artifact: Artifact, magnitude: Magnitude | None = None) -> di
 
 
 def _atomic(path: Path, write: Callable[[str], None]) -> Path:
-    """Write through a temporary file in the same folder: a failure leaves nothing behind."""
+    """Write through ``write(temporary path)``: a failure leaves nothing behind."""
     if path.is_dir():
         raise EmsteerError(f"{path} is a folder; give the exported vector a file name.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
     try:
-        write(tmp)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            write(str(tmp))
     except OSError as err:
         raise EmsteerError(f"cannot write {path}: {err.strerror or err}.") from None
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return path
 
 
