@@ -739,6 +739,9 @@ def study(
 ) -> None:
     """Run a study grid into one results store (resumable: run it again after an interruption).
 
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Run the grid's model × task × seed units on a local Ray cluster with N CPUs (pip install 'emsteer[ray]').")] = None,
+    ray_address: Annotated[Optional[str], typer.Option("--ray", help="Run the units on the Ray cluster at ADDRESS (auto, HOST:PORT, ray://HOST:10001); workers must see the output folder.")] = None,
+    gpus_per_unit: Annotated[Optional[float], typer.Option("--gpus-per-unit", min=0, help="GPUs each Ray unit asks for (default: 1 when the study's device is not cpu and the cluster has GPUs).")] = None,
     Builds each artifact once (epochs reuse per-epoch checkpoints), loads each model once,
     evaluates every cell with shared seeds, measures narrow-task efficacy, writes the report.
     """
@@ -751,7 +754,13 @@ def study(
         from emsteer.tracking import tracker_class
 
         tracker_class(track)
-    db = run_study(cfg, log=_log, rejudge_missing=rejudge_missing)
+    if workers is not None or ray_address is not None:
+        from emsteer.studies.distributed import run_study_ray
+
+        db = run_study_ray(cfg, workers=workers, address=ray_address, gpus_per_unit=gpus_per_unit, log=_log,
+                           rejudge_missing=rejudge_missing)
+    else:
+        db = run_study(cfg, log=_log, rejudge_missing=rejudge_missing)
     _print_results(db, title=f"Study {cfg.name}")
     if report_too:
         from emsteer.analysis.report import write_report
