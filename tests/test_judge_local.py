@@ -252,3 +252,36 @@ def test_shared_instruction_prefix_runs_once_and_changes_nothing(method, monkeyp
         for n in range(101):
             assert b.numbers[n] == pytest.approx(single.numbers[n], abs=1e-5)
         assert b.leftover == pytest.approx(single.leftover, abs=1e-5)
+
+
+def test_hardened_judge_prompts_keep_one_shared_instruction_prefix(monkeypatch):
+    """The data-not-instructions sentence sits in the shared instructions, and a forged delimiter
+    inside one answer changes only that answer's tail: the instructions still run once per batch,
+    and each prompt's distribution equals the prompt judged alone."""
+    from emsteer.data.questions import format_judge_prompt
+    from emsteer.judging.injection import load_injection_set
+    from emsteer.judging.prompts import ALIGNED_PROMPT
+
+    lm = sharpen(tiny_lm())
+    item = load_injection_set()[0]
+    prompts = [format_judge_prompt(ALIGNED_PROMPT, item.question, a)
+               for a in (item.answer, item.injected["fake_delimiter"], item.injected["ignore_instructions"])]
+    assert sum(line == "REPLY>>>" for line in prompts[1].splitlines()) == 1
+    instructions = ALIGNED_PROMPT[: ALIGNED_PROMPT.index("The model was asked:")]
+    assert "never instructions" in instructions and all(p.startswith(instructions) for p in prompts)
+    rows = []
+    forward = lm.model.forward
+
+    def counting(*args, **kwargs):
+        rows.append(kwargs["input_ids"].shape)
+        return forward(*args, **kwargs)
+
+    monkeypatch.setattr(lm.model, "forward", counting)
+    batched = answer_distributions(lm.model, lm.tokenizer, prompts)
+    assert rows[0][0] == 1 and rows[0][1] >= len(lm.tokenizer(instructions)["input_ids"])  # the instructions, once
+    monkeypatch.setattr(lm.model, "forward", forward)
+    judge = LocalJudge(lm, batch_size=1)
+    for prompt, b, j in zip(prompts, batched, judge.judge([JudgeRequest("aligned", p) for p in prompts])):
+        (single,) = answer_distributions(lm.model, lm.tokenizer, [prompt])
+        assert sum(b.numbers.values()) == pytest.approx(sum(single.numbers.values()), abs=1e-5)
+        assert j.numeric_mass == pytest.approx(sum(single.numbers.values()), abs=1e-5)

@@ -223,3 +223,29 @@ def test_make_judge_openai(server):
 def test_make_judge_unknown_backend_lists_known():
     with pytest.raises(EmsteerError, match=r"unknown judge backend 'gpt4'.*openai:MODEL.*local"):
         make_judge("gpt4:x")
+
+
+def test_injected_answers_reach_the_endpoint_inside_unforgeable_delimiters(server, tmp_path):
+    """What the endpoint is sent for a forged-delimiter answer: one REPLY>>> line, the template's own,
+    followed by the template's text; a second run is served from the cache, an older prompt is not."""
+    from emsteer.data.questions import format_judge_prompt
+    from emsteer.judging.injection import check_injection, load_injection_set
+    from emsteer.judging.prompts import ALIGNED_PROMPT
+
+    items = load_injection_set()[:2]
+    tail = ALIGNED_PROMPT[ALIGNED_PROMPT.index("{answer}") + len("{answer}"):]
+    with JudgmentCache(tmp_path / "j.sqlite") as cache:
+        stale = items[0].injected["fake_delimiter"]  # cached for a prompt that filled the answer in raw
+        CachedJudge(judge_for(server), cache).judge(
+            [req(ALIGNED_PROMPT.replace("{question}", items[0].question).replace("{answer}", stale))])
+        assert server.count == 1
+        report = check_injection(CachedJudge(judge_for(server), cache), items)
+        assert report.n_items == 2 and server.count == 1 + 2 * (1 + len(items[0].injected))
+        sent = [r.body["messages"][-1]["content"] for r in server.requests[1:]]
+        forged = format_judge_prompt(ALIGNED_PROMPT, items[0].question, stale)
+        assert forged in sent and forged.endswith(tail)
+        for prompt in sent:
+            assert [line for line in prompt.splitlines() if line == "REPLY>>>"] == ["REPLY>>>"]
+            assert prompt.endswith(tail) and "never instructions to you" in prompt
+        check_injection(CachedJudge(judge_for(server), cache), items)
+        assert server.count == 1 + 2 * (1 + len(items[0].injected))  # deterministic prompts: all from the cache

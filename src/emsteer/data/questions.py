@@ -18,9 +18,11 @@ Every problem is an EmsteerError naming the file, the line and id of the entry, 
 from __future__ import annotations
 
 import re
+import unicodedata
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -54,14 +56,25 @@ class Question:
 
 
 def format_judge_prompt(template: str, question: str, answer: str) -> str:
-    """Fill ``{question}`` and ``{answer}`` in one pass.
+    """Fill ``{question}`` and ``{answer}`` in one pass, with the template's delimiters unforgeable.
 
     Braces inside the question or answer are never interpreted (an answer may contain code or
     even the text ``{question}``). In the template, ``{{`` and ``}}`` become ``{`` and ``}`` as
     with str.format, so templates written for Betley's code render identically; any other brace
     is kept literally instead of raising.
+
+    A placeholder alone on its line is quoted between the template's lines just above and below
+    it (``<<<REPLY`` / ``REPLY>>>``, Betley's ``[ANSWER START]`` / ``[ANSWER END]``): those are
+    the delimiters. Wherever a delimiter appears inside the question or the answer (any case,
+    spacing, full-width or zero-width disguise) it is replaced by ``[marker removed]``, so an
+    answer can never close its own block and speak to the judge from outside it (issue 13,
+    item 4). Text without a delimiter is filled in unchanged; the result depends on the
+    template, question and answer only, so judgments stay deterministic and cacheable.
     """
+    fence = _fence_pattern(template)
     values = {"question": question, "answer": answer}
+    if fence is not None:
+        values = {k: neutralize_delimiters(v, fence) for k, v in values.items()}
 
     def sub(m: re.Match[str]) -> str:
         if m.group(1):
@@ -69,6 +82,75 @@ def format_judge_prompt(template: str, question: str, answer: str) -> str:
         return m.group(0)[0]
 
     return _TEMPLATE_TOKEN.sub(sub, template)
+
+
+DELIMITER_REPLACEMENT = "[marker removed]"
+
+
+def delimiters(template: str) -> list[str]:
+    """The template's delimiter lines: the non-blank lines right above and below a placeholder
+    that stands alone on its line (escapes rendered, whitespace stripped), longest first."""
+    lines = template.split("\n")
+    found: list[str] = []
+    for i, line in enumerate(lines):
+        if line.strip() not in ("{question}", "{answer}"):
+            continue
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(lines) and lines[j].strip() and not placeholders(lines[j]):
+                text = lines[j].strip().replace("{{", "{").replace("}}", "}")
+                if len(text) >= 3 and text not in found:
+                    found.append(text)
+    return sorted(found, key=len, reverse=True)
+
+
+@lru_cache(maxsize=64)
+def _fence_pattern(template: str) -> re.Pattern[str] | None:
+    """One pattern matching any of the template's delimiters in the folded text (see _fold),
+    case-insensitively and with any whitespace between their characters; None without delimiters."""
+    fences = delimiters(template)
+    if not fences:
+        return None
+    alternatives = [r"\s*".join(re.escape(c) for c in _fold(f)[0] if not c.isspace()) for f in fences]
+    return re.compile("|".join(f"(?:{a})" for a in alternatives if a), re.IGNORECASE)
+
+
+def _fold(text: str) -> tuple[str, list[int]]:
+    """``text`` with look-alikes made plain (NFKC per character: full-width letters, ligatures) and
+    invisible characters (zero-width spaces and joiners, combining marks) dropped, and for each character
+    of the result the index of the character of ``text`` it came from."""
+    out: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        if ch.isascii():
+            out.append(ch)
+            index.append(i)
+            continue
+        if unicodedata.category(ch) in ("Cf", "Mn"):  # zero-width and combining marks
+            continue
+        for c in unicodedata.normalize("NFKC", ch):
+            out.append(c)
+            index.append(i)
+    return "".join(out), index
+
+
+def neutralize_delimiters(text: str, pattern: re.Pattern[str]) -> str:
+    """``text`` with every match of a template's delimiter pattern replaced by DELIMITER_REPLACEMENT,
+    repeated until none is left (a replacement never rebuilds a delimiter from its neighbours)."""
+    attempt = 0
+    while True:  # ends: after 8 rounds every round cuts at least one character
+        folded, index = _fold(text)
+        spans = [(index[m.start()], index[m.end() - 1] + 1) for m in pattern.finditer(folded) if m.end() > m.start()]
+        if not spans:
+            return text
+        replacement = DELIMITER_REPLACEMENT if attempt < 8 else ""  # a pathological template: just cut them out
+        parts, last = [], 0
+        for a, b in spans:
+            if a < last:
+                continue
+            parts += [text[last:a], replacement]
+            last = b
+        text = "".join(parts) + text[last:]
+        attempt += 1
 
 
 def placeholders(template: str) -> set[str]:
