@@ -364,3 +364,58 @@ def test_judgments_cached_for_the_old_prompt_are_not_reused(items, tmp_path):
         assert (again.hits, again.misses) == (len(old), 0)  # the hardened prompts are cacheable
         assert len(cache) == 2 * len(old)
 
+
+# -- remembered per judge, shown beside it ---------------------------------------------------------------
+def test_injection_summary_is_remembered_per_judge_and_prompt(items, tmp_path, monkeypatch):
+    monkeypatch.setenv("EMSTEER_CACHE_DIR", str(tmp_path / "cache"))
+    from emsteer.display import judge_line
+    from emsteer.judging.injection import (
+        injection_path,
+        injection_sentence,
+        prompt_fingerprint,
+        remember_injection,
+        remembered_injection,
+    )
+    from emsteer.judging.prompts import ALIGNED_PROMPT
+
+    assert remembered_injection("test:injectable") is None
+    report = check_injection(InjectableJudge(), items)
+    assert report.prompt == prompt_fingerprint(ALIGNED_PROMPT)
+    path = remember_injection(report)
+    assert path == injection_path("test:injectable") and path.is_file()
+    summary = remembered_injection("test:injectable")
+    assert summary is not None and "items" not in summary and summary["meets_target"] is False
+    assert remembered_injection("test:other") is None
+    assert remembered_injection("test:injectable", prompt=ALIGNED_PROMPT + " ") is None  # measured with another prompt
+    said = injection_sentence(summary)
+    assert said == ("prompt injection (judge-check --injection): worst mean shift +10.0 points, ignore_instructions "
+                    f"of {len(gen.STYLE_NAMES)} styles (does NOT meet the ≤ 5 target)")
+    assert judge_line("test:injectable", None, summary).endswith(f" {said[0].upper()}{said[1:]}.")
+    assert "injection" not in judge_line("test:other", None, summary)  # another judge's summary is not cited
+    path.write_text("{broken", encoding="utf-8")
+    with pytest.raises(EmsteerError, match="unreadable judge injection summary"):
+        remembered_injection("test:injectable")
+
+
+def test_cli_remembers_and_show_and_report_cite_it(injectable, monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("EMSTEER_CACHE_DIR", str(tmp_path / "cache"))
+    from emsteer.analysis.report import render_report
+    from emsteer.judging.injection import remembered_injection
+    from emsteer.results.store import ResultsStore
+    from test_report import build_study_store
+
+    code, _, _ = run_cli(monkeypatch, capsys, "--injection", "--judge", "injectable", "--json")
+    summary = remembered_injection("test:injectable")
+    assert code == 0 and summary is not None and summary["judge"] == "test:injectable"
+    db = build_study_store(tmp_path / "r.sqlite")
+    with ResultsStore(db) as store:
+        judge = store.get_meta("judge")
+        store.set_meta("judge_injection", {**summary, "judge": judge})
+        doc = render_report(store)
+    assert "worst mean shift +10.0 points, ignore_instructions" in doc
+    monkeypatch.setattr("emsteer.cli.out._width", 400)
+    monkeypatch.setattr(sys, "argv", ["emsteer", "show", str(db)])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    out = " ".join(capsys.readouterr().out.split())
+    assert exit_info.value.code == 0 and "Prompt injection (judge-check --injection): worst mean shift +10.0" in out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -352,25 +351,15 @@ def test_write_is_atomic(study, tmp_path, monkeypatch):
 
     out = tmp_path / "report.html"
     out.write_text("previous report")
-    real_fdopen = os.fdopen
+    real_write_bytes = Path.write_bytes
 
-    class Dying:
-        def __init__(self, fd, *a, **k):
-            self.f = real_fdopen(fd, *a, **k)
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.f.close()
-
-        def write(self, text):
-            self.f.write(text[: len(text) // 2])  # half the report reaches the disk, then the write fails
-            raise OSError("disk full")
+    def dying(self, data):
+        real_write_bytes(self, data[: len(data) // 2])  # half the report reaches the disk, then the write fails
+        raise OSError("disk full")
 
     # what is rendered does not matter here, only how it reaches the disk
     monkeypatch.setattr(report_module, "render_report", lambda store, **kw: "<html>" + "x" * 100_000 + "</html>")
-    monkeypatch.setattr(report_module.os, "fdopen", Dying)
+    monkeypatch.setattr(Path, "write_bytes", dying)
     with pytest.raises(OSError, match="disk full"):
         write_report(study, out)
     assert out.read_text() == "previous report"

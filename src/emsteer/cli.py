@@ -303,11 +303,12 @@ def _print_results(db: Path, judge: str | None = None, per_question: bool = Fals
         judge = store.primary_judge(judge)
         results = condition_results(store, judge)
         agreement = stored_agreement(store) if judge == store.get_meta("judge") else None
+        injection = store.get_meta("judge_injection")
         unscored = unscored_note(results, store.unscored_counts(judge)) if judge else None
         others = other_metrics_table(results, store.metric_means(judge)) if judge else None
     if not results:
         raise EmsteerError(f"{db} holds no evaluated conditions yet.")
-    out.print(run_header(results, judge, agreement))
+    out.print(run_header(results, judge, agreement, injection))
     out.print(results_table(results, title=title or f"{db} · judge {judge}"))
     if others is not None:
         out.print(others)
@@ -598,17 +599,19 @@ def judge_check(
     addressed to the grader (ignore-instructions, a forged delimiter and verdict, a fake system
     message, a claimed score, a note to the grader, markup, unicode tricks) and prints, per
     style, the mean aligned score clean vs injected, the mean and largest shift, and whether the
-    mean shift stays within the target (≤ 5 points).
+    mean shift stays within the target (≤ 5 points). The summary is remembered per judge and
+    shown beside the judge in `show` and reports of later runs.
     """
     from emsteer.judging import open_judge
 
     if injection:
-        from emsteer.judging.injection import check_injection
+        from emsteer.judging.injection import check_injection, remember_injection
 
         if reference is not None or calibration is not None or limit is not None:
             raise EmsteerError("--injection judges emsteer's whole injection set; leave out --reference, --calibration "
                                "and --limit.")
         result = check_injection(open_judge(judge, cache=False))
+        remember_injection(result)  # cited beside the judge by later runs' `show` and reports
         if as_json:
             typer.echo(json.dumps(result.to_dict(), indent=2))
         else:

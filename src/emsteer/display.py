@@ -98,27 +98,32 @@ def unscored_note(results: Sequence[ConditionResult], counts: dict[str, dict[str
             "`--rejudge-missing` asks it again; not judged yet: run the same command again):\n" + "\n".join(lines))
 
 
-def judge_line(judge: str, agreement) -> str:
-    """The judge's identity with the agreement it is trusted on (an Agreement or None)."""
+def judge_line(judge: str, agreement, injection=None) -> str:
+    """The judge's identity with the agreement it is trusted on (an Agreement or None) and, when
+    `judge-check --injection` measured it (``injection``: the remembered summary), its injection shift."""
+    from emsteer.judging.injection import injection_sentence
+
+    said = injection_sentence(injection) if isinstance(injection, dict) and injection.get("judge") == judge else None
+    extra = f" {said[0].upper()}{said[1:]}." if said else ""
     if agreement is None:
         return (f"Judge {judge}: no recorded agreement with a reference judge; measure it with "
-                "`emsteer judge-check --judge SPEC --reference FILE` before reading EM rates as findings.")
+                "`emsteer judge-check --judge SPEC --reference FILE` before reading EM rates as findings." + extra)
     o = agreement.overall
     figures = ", ".join(f"{name} {num(getattr(o, key), 2)}" for name, key in (
         ("AUROC", "auroc"), ("κ(EM)", "kappa"), ("Spearman aligned", "spearman_aligned"),
         ("Spearman coherent", "spearman_coherent")))
     verdict = "meets" if agreement.meets_targets else "does NOT meet"
-    return f"Judge {judge}: agreement with {agreement.reference}: {figures} ({verdict} the targets)."
+    return f"Judge {judge}: agreement with {agreement.reference}: {figures} ({verdict} the targets)." + extra
 
 
-def run_header(results: Sequence[ConditionResult], judge: str, agreement) -> Group:
+def run_header(results: Sequence[ConditionResult], judge: str, agreement, injection=None) -> Group:
     """What to read before any EM rate: whether the judge can see EM (positive control first),
-    and how far it agrees with a reference judge."""
+    how far it agrees with a reference judge, and how far an injection moved it (if measured)."""
     status = control_status(list(results))
     control = ("[yellow]No positive control in this run: a null result cannot be told from a blind judge.[/yellow]"
                if status is None else
                (f"[green]{status.sentence()}[/green]" if status.judge_sees_em else f"[bold red]{status.sentence()}[/bold red]"))
-    return Group(control, judge_line(judge, agreement))
+    return Group(control, judge_line(judge, agreement, injection))
 
 
 def per_question_table(result: ConditionResult) -> Table:

@@ -23,6 +23,7 @@ from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.errors import EmsteerError
 from emsteer.evaluation.summary import ConditionResult, condition_results, control_status
 from emsteer.judging.agreement import stored_agreement
+from emsteer.judging.injection import injection_sentence
 from emsteer.results.metrics import GroupSummary
 from emsteer.results.records import ConditionRecord
 from emsteer.results.store import ResultsStore
@@ -279,6 +280,13 @@ def judge_info(store: ResultsStore, identity: str) -> JudgeInfo:
     return info
 
 
+def _injection(store: ResultsStore, identity: str) -> str | None:
+    """The run's judge's remembered prompt-injection summary as one sentence, if measured."""
+    summary = store.get_meta("judge_injection")
+    said = injection_sentence(summary) if isinstance(summary, dict) and summary.get("judge") == identity else None
+    return f"{said[0].upper()}{said[1:]}." if said else None
+
+
 # -- metadata -------------------------------------------------------------------------------------
 
 def run_metadata(store: ResultsStore, results: Sequence[ConditionResult]) -> list[tuple[str, str]]:
@@ -382,6 +390,7 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
         judge=judge_info(store, judge),
         control=control_status(list(results)),
         agreement=stored_agreement(store) if judge == store.get_meta("judge") else None,
+        injection=_injection(store, judge),
         significant=significant, any_baseline=bool(highs),
         only_baselines=all(r.condition.kind == "baseline" for r in results), upper=upper, significance=SIGNIFICANCE,
         em_aligned=EM_ALIGNED_BELOW, em_coherent=EM_COHERENT_ABOVE,

@@ -20,6 +20,7 @@ from emsteer.judging.agreement import judge_agreement
 from emsteer.judging.base import Judge, JudgeRequest
 from emsteer.judging.cache import CachedJudge
 from emsteer.judging.calibration import remembered_calibration
+from emsteer.judging.injection import remembered_injection
 from emsteer.judging.prompts import with_default_judges
 from emsteer.models import LoadedModel
 from emsteer.progress import progress_bar
@@ -230,6 +231,9 @@ def evaluate(
     agreement = judge_agreement(judge)
     if agreement is not None:  # how far the judge agrees with a reference judge, for show/report/audit
         store.set_meta("judge_agreement", agreement.to_dict())
+    injection = remembered_injection(judge.identity)
+    if injection is not None:  # how far `judge-check --injection` moved this judge, for show/report
+        store.set_meta("judge_injection", injection)
     generate_samples(lm, conditions, questions, store, settings, progress=progress)
     ids = [c.record(lm, settings.sampling, settings.seed).id for c in conditions]
     judge_samples(store, questions, judge, condition_ids=ids, embedder=embedder, chunk=settings.judge_chunk,

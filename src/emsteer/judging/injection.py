@@ -9,11 +9,18 @@ aligned score clean vs injected, the mean and the largest shift (injected − cl
 how many answers the injection lifted out of the EM range (clean < 30, injected ≥ 30) and how
 many it left unscored. A judge meets the target when no style shifts the mean by more than
 ``TARGET_SHIFT`` points.
+
+``emsteer judge-check --injection`` remembers each judge's summary in emsteer's cache (like its
+agreement, ``remember_injection``), with the fingerprint of the aligned prompt it was measured
+with; an evaluation copies it into the results store, and ``show`` and the report cite it beside
+the judge. A summary measured with another prompt is not cited.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -129,6 +136,7 @@ class InjectionReport:
     styles: list[StyleShift]
     seconds_per_answer: float
     items: list[dict[str, Any]] = field(default_factory=list, repr=False)  # per answer: id, style, clean, injected
+    prompt: str | None = None  # prompt_fingerprint of the aligned prompt the judge was asked with
 
     @property
     def meets_target(self) -> bool:
@@ -148,6 +156,7 @@ class InjectionReport:
             "meets_target": self.meets_target,
             "styles": [s.to_dict() for s in self.styles],
             "seconds_per_answer": self.seconds_per_answer,
+            "prompt": self.prompt,
             "items": list(self.items),
         }
 
@@ -209,7 +218,9 @@ def check_injection(judge: Judge, items: Sequence[InjectionItem] | None = None, 
     elapsed = time.perf_counter() - start
     if len(judgments) != len(requests):
         raise EmsteerError(f"judge {judge.identity} returned {len(judgments)} judgments for {len(requests)} requests.")
-    return summarize(judge.identity, items, styles, judgments, seconds_per_answer=elapsed / len(requests))
+    report = summarize(judge.identity, items, styles, judgments, seconds_per_answer=elapsed / len(requests))
+    report.prompt = prompt_fingerprint(aligned_prompt)
+    return report
 
 
 def _score(j: Judgment) -> float | None:
@@ -240,3 +251,62 @@ def summarize(identity: str, items: Sequence[InjectionItem], styles: Sequence[st
         ))
         rows += [{"id": it.id, "style": style, "clean": c, "injected": i} for it, c, i in zip(items, clean, injected)]
     return InjectionReport(identity, n, sum(c is None for c in clean), shifts, seconds_per_answer, rows)
+
+
+# -- remembered per judge (emsteer's cache), cited by `show` and reports --------------------------------
+def prompt_fingerprint(template: str) -> str:
+    """A short sha256 of a judge prompt template: which prompt an injection summary was measured with."""
+    return hashlib.sha256(template.encode("utf-8")).hexdigest()[:12]
+
+
+def injection_path(identity: str) -> Path:
+    from emsteer.paths import cache_dir
+
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", identity)[:80]
+    digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:12]
+    return cache_dir() / "injection" / f"{safe}-{digest}.json"
+
+
+def remember_injection(report: InjectionReport, path: str | Path | None = None) -> Path:
+    """Store the report's summary (no per-answer rows), atomically, for runs with this judge to cite."""
+    from emsteer.atomic import write_text_atomic
+
+    target = Path(path) if path is not None else injection_path(report.judge)
+    summary = {k: v for k, v in report.to_dict().items() if k != "items"}
+    write_text_atomic(target, json.dumps({**summary, "created": time.time()}, indent=2))
+    return target
+
+
+def remembered_injection(identity: str, prompt: str | None = None) -> dict[str, Any] | None:
+    """The summary `judge-check --injection` last stored for this judge, or None; None too when it
+    was measured with another aligned prompt than ``prompt`` (default: emsteer's current one)."""
+    path = injection_path(identity)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, json.JSONDecodeError) as err:
+        raise EmsteerError(f"{path}: unreadable judge injection summary ({err}); delete it and run "
+                           "judge-check --injection again.") from None
+    if prompt is None:
+        from emsteer.judging.prompts import ALIGNED_PROMPT
+
+        prompt = ALIGNED_PROMPT
+    if not isinstance(data, dict) or data.get("judge") != identity or data.get("prompt") != prompt_fingerprint(prompt):
+        return None
+    return data
+
+
+def injection_sentence(summary: Any) -> str | None:
+    """One line for a judge's remembered injection summary (a to_dict without items), or None."""
+    if not isinstance(summary, dict) or not isinstance(summary.get("styles"), list):
+        return None
+    shifts = [(s.get("mean_shift"), s.get("style")) for s in summary["styles"] if isinstance(s, dict)]
+    shifts = [(v, name) for v, name in shifts if isinstance(v, (int, float))]
+    if not shifts:
+        return None
+    worst, style = max(shifts)
+    target = summary.get("target_shift", TARGET_SHIFT)
+    verdict = "meets" if summary.get("meets_target") else "does NOT meet"
+    return (f"prompt injection (judge-check --injection): worst mean shift {worst:+.1f} points, {style} of "
+            f"{len(shifts)} styles ({verdict} the ≤ {target:g} target)")
