@@ -114,6 +114,31 @@ def test_a_new_method_is_one_builder_and_one_registry_entry(tiny, monkeypatch):
     assert StudyConfig.model_validate({"name": "s", "methods": ["none", "random"]}).methods == ["none", "random"]
 
 
+def test_a_new_judge_backend_is_one_class_and_one_registry_entry(tiny, tmp_path, monkeypatch):
+    """Adding a judge backend: write a Judge (identity + judge(requests)), add one entry to
+    JUDGE_BACKENDS; specs, the judgment cache, runs and their stores take it from there."""
+    from emsteer.judging import JUDGE_BACKENDS, check_judge_spec, score_from_distribution
+
+    class ConstantJudge:
+        def __init__(self, score: int):
+            self.score = score
+            self.identity = f"constant:{score}"
+
+        def judge(self, requests):
+            return [score_from_distribution({self.score: 1.0}, {}, metric=r.metric, judge=self.identity)
+                    for r in requests]
+
+    monkeypatch.setenv("EMSTEER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setitem(JUDGE_BACKENDS, "constant", (lambda arg, **kw: ConstantJudge(int(arg or 50)), "constant:SCORE"))
+    check_judge_spec("constant:10")
+    with pytest.raises(EmsteerError, match="constant:SCORE"):  # listed among the known backends
+        check_judge_spec("nope")
+    results = em.evaluate(tiny, questions=QUESTIONS, judge="constant:10", samples=1, max_new_tokens=4)
+    assert results.judge == "constant:10" and results.store.primary_judge() == "constant:10"
+    frame = results.to_frame()
+    assert list(frame["em_rate"]) == [0.0] and list(frame["aligned"]) == [10.0]  # aligned 10 but coherent 10: no EM
+
+
 def test_the_api_is_exported_lazily():
     assert set(em.__all__) >= {"load_model", "build_vector", "load_vector", "steer", "evaluate", "Results"}
     for name in em.__all__:
