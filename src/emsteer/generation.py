@@ -139,7 +139,8 @@ def _generate_batch(lm, prompts, requests, sampling, ctx, eos, on_token) -> list
     finish = ["length"] * batch
     eos_t = torch.tensor(sorted(eos), device=lm.device)
     for step in range(sampling.max_new_tokens):
-        nxt = _sample(logits, [generators[i] for i in live.tolist()], sampling.temperature, sampling.top_p)
+        # Logits come from the last layer's device; the loop's tensors live on the first one's.
+        nxt = _sample(logits, [generators[i] for i in live.tolist()], sampling.temperature, sampling.top_p).to(ids.device)
         done = torch.isin(nxt, eos_t) & (not sampling.ignore_eos)
         for j, row in enumerate(live.tolist()):
             if done[j]:
@@ -151,8 +152,8 @@ def _generate_batch(lm, prompts, requests, sampling, ctx, eos, on_token) -> list
             break
         if bool(done.any()):  # drop finished rows from the batch, the cache and the hooks
             keep = (~done).nonzero().squeeze(-1)
-            live, nxt, mask, position_ids = live[keep], nxt[keep], mask[keep], position_ids[keep]
-            cache.batch_select_indices(keep)
+            live, nxt, mask, position_ids = live[keep.cpu()], nxt[keep], mask[keep], position_ids[keep]
+            cache.batch_select_indices(keep.cpu())  # CPU indices select on every layer's device
             if ctx is not None:
                 ctx.select_rows(keep.cpu())
         mask = torch.cat([mask, mask.new_ones(len(live), 1)], dim=1)

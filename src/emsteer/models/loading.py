@@ -77,6 +77,33 @@ def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:
     return DTYPES[dtype]
 
 
+def placement_kwargs(device_map: str | dict) -> dict:
+    """from_pretrained arguments that spread a model over devices (accelerate)."""
+    if isinstance(device_map, dict):
+        return {"device_map": device_map}
+    if device_map in ("auto", "balanced", "balanced_low_0", "sequential"):
+        if not torch.cuda.is_available():
+            raise EmsteerError(f"--device-map {device_map} spreads a model over GPUs, but torch sees none. "
+                               "Use --device cpu (or a dict device map).")
+        return {"device_map": device_map}
+    names = [d.strip() for d in device_map.split(",") if d.strip()]
+    if not names or not all(n.startswith("cuda:") and n[5:].isdigit() for n in names):
+        raise EmsteerError(f"--device-map {device_map!r}: expected auto, balanced, sequential or a list of GPUs "
+                           "such as cuda:0,cuda:1.")
+    devices = [resolve_device(n) for n in names]
+    # Only the listed GPUs get memory, so accelerate places every layer on one of them.
+    memory = {d.index: torch.cuda.get_device_properties(d.index).total_memory * 9 // 10 for d in devices}
+    return {"device_map": "auto", "max_memory": memory}
+
+
+def _first_device(device_map: str | dict) -> torch.device:
+    """The device that decides the default dtype (auto: bf16 when the model sits on GPUs)."""
+    if isinstance(device_map, dict):
+        first = next(iter(device_map.values()), "cpu")
+        return torch.device(f"cuda:{first}" if isinstance(first, int) else first)
+    return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
+
+
 def _local_revision(directory: Path) -> str:
     """A fingerprint of a local checkpoint: its config and the names and sizes of its weights."""
     h = hashlib.sha256((directory / "config.json").read_bytes() if (directory / "config.json").exists() else b"")
@@ -129,6 +156,7 @@ def load_model(
     *,
     dtype: str = "float32",
     device: str = "cpu",
+    device_map: str | dict | None = None,
     log=print,
 ) -> LoadedModel:
     """Load a causal LM for steering.
@@ -136,16 +164,20 @@ def load_model(
     ``spec`` is a hub id, a local checkpoint directory, a ``.gguf`` file, or a bundled model
     (``bundled:NAME`` or just NAME; ``None`` means the offline default
     ``qwen2.5-coder-0.5b-instruct``). GGUF and bundled models are dequantized once and cached.
+    ``device_map`` places the layers with accelerate instead of moving the model to ``device``:
+    "auto" / "balanced" / "sequential" over the visible GPUs, "cuda:0,cuda:1" for those GPUs
+    only, or a dict of module name -> device. Steering follows each layer's device.
     """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     source, name, revision = resolve_spec(spec, log=log)
-    dev = resolve_device(device)
+    dev = resolve_device(device) if device_map is None else _first_device(device_map)
     torch_dtype = resolve_dtype(dtype, dev)
+    placement = {} if device_map is None else placement_kwargs(device_map)
     try:
         with no_weight_progress(local=Path(str(source)).is_dir()):
             tokenizer = AutoTokenizer.from_pretrained(source)
-            model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype)
+            model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype, **placement)
     except OSError as err:
         raise EmsteerError(
             f"Could not load model {spec!r}: it is not a local directory, a .gguf file or a bundled "
@@ -154,5 +186,6 @@ def load_model(
         ) from err
     if revision == "hub":
         revision = getattr(model.config, "_commit_hash", None) or "hub"
-    model.to(dev)
+    if device_map is None:
+        model.to(dev)
     return LoadedModel(model=model, tokenizer=tokenizer, name=name, revision=revision)

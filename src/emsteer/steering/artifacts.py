@@ -194,7 +194,7 @@ class SteeringVector:
         return self.vectors[self.layer]
 
     def direction(self, layer: int, h: torch.Tensor) -> torch.Tensor:
-        return self.vectors[layer].to(h.dtype)
+        return self.vectors[layer].to(h.device, h.dtype)  # the layer's device: models may span GPUs
 
     def natural_scale(self, layer: int) -> float:
         return float(self.vectors[layer].detach().float().norm())
@@ -265,7 +265,7 @@ class SteeringSubspace:
         return int(self.basis.shape[0])
 
     def direction(self, layer: int, h: torch.Tensor) -> torch.Tensor:
-        U, A, b = (t.to(h.dtype) for t in (self.basis, self.A, self.b))
+        U, A, b = (t.to(h.device, h.dtype) for t in (self.basis, self.A, self.b))
         return (h @ A.T + b) @ U.T
 
     def natural_scale(self, layer: int) -> float:
