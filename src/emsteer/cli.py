@@ -39,6 +39,7 @@ ModelOpt = Annotated[
 ]
 DtypeOpt = Annotated[str, typer.Option(help="Weights dtype: float32, bfloat16, float16 or auto (bf16 on GPU).")]
 DeviceOpt = Annotated[str, typer.Option(help="cpu, cuda, cuda:N or auto.")]
+DeviceMapOpt = Annotated[Optional[str], typer.Option("--device-map", help="Spread the model over GPUs instead of --device: auto, balanced, sequential, or the GPUs to use (cuda:0,cuda:1).")]
 
 
 # Numeric options are checked by Click before anything runs: a value that would silently change
@@ -73,14 +74,14 @@ def _log(message: str) -> None:
     err.print(f"[dim]{message}[/dim]")
 
 
-def _load(model: str | None, dtype: str, device: str):
+def _load(model: str | None, dtype: str, device: str, device_map: str | None = None):
     from transformers.utils import logging as hf_logging
 
     from emsteer.models import load_model
 
     hf_logging.disable_progress_bar()  # emsteer shows its own progress; a per-tensor bar is noise
 
-    return load_model(model, dtype=dtype, device=device, log=_log)
+    return load_model(model, dtype=dtype, device=device, device_map=device_map, log=_log)
 
 
 def _magnitudes(relative: list[float], absolute: list[float], multiplier: list[float]):
@@ -345,6 +346,7 @@ def evaluate_cmd(
     rejudge_missing: Annotated[bool, typer.Option("--rejudge-missing", help="Also re-ask the judge for answers whose stored judgment is unscored (it answered in words), past the judgment cache.")] = False,
     dtype: DtypeOpt = "float32",
     device: DeviceOpt = "cpu",
+    device_map: DeviceMapOpt = None,
     track: TrackOpt = None,
     track_uri: TrackUriOpt = None,
 ) -> None:
@@ -384,7 +386,7 @@ def evaluate_cmd(
     qs = load_questions(questions)
     artifact = import_vector(vector, layer=layer) if vector is not None else None
     with StoreLock(db):  # before the model loads: a second process writing this store stops here
-        lm = _load(model, dtype, device)
+        lm = _load(model, dtype, device, device_map)
         conditions = [Condition("baseline")] if baseline else []
         if artifact is not None:
             with_reference_norms(artifact, lm)

@@ -105,6 +105,7 @@ class StudyConfig(_Strict):
     models: list[str] = Field(default_factory=lambda: ["bundled:qwen2.5-coder-0.5b-instruct"], min_length=1)
     dtype: str = "float32"
     device: str = "cpu"
+    device_map: str | None = None  # auto | balanced | sequential | "cuda:0,cuda:1": one model over several GPUs
     tasks: list[str | TaskSpec] = Field(default_factory=lambda: ["insecure_code"], min_length=1)
     methods: list[str] = Field(default_factory=lambda: ["none", "optimized", "lora"], min_length=1)
     layers: list[int | float] | None = None  # ints: block index; floats in (0,1): fraction of depth

@@ -264,7 +264,7 @@ class StudyRunner:
         from emsteer.judging import open_judge
 
         cfg = self.config
-        lm = load_model(model, dtype=cfg.dtype, device=cfg.device, log=self.log)
+        lm = load_model(model, dtype=cfg.dtype, device=cfg.device, device_map=cfg.device_map, log=self.log)
         return lm, self.judges or [open_judge(spec, reuse=lm) for spec in cfg.judges]
 
     def control(self, lm: LoadedModel, model: str) -> Condition | None:
