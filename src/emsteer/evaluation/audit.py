@@ -159,7 +159,7 @@ def audit_vector(
     judge_valid = agreement is not None and agreement.meets_targets
     rows = []
     for cid, cond in ids.items():
-        if cond.artifact is None or cond.control is not None:
+        if cond.artifact is None or cond.magnitude is None or cond.control is not None:
             continue
         r = results[cid]
         d = r.vs_baseline

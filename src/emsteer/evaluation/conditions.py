@@ -77,7 +77,7 @@ class Condition:
         """The store row; the id covers model, intervention, magnitude, sampling settings and the
         run seed (conditions with the same seed share per-sample seeds and pair up)."""
         alpha = rho = None
-        if self.artifact is not None:
+        if self.artifact is not None and self.magnitude is not None:  # (both or neither: __post_init__)
             layer = self.artifact.layers[0]
             alpha = self.magnitude.alpha(self.artifact, layer)
             rho = self.magnitude.rho(self.artifact, layer)
@@ -108,7 +108,7 @@ class Condition:
             magnitude_value=None if self.magnitude is None else self.magnitude.value,
             alpha=alpha,
             rho=rho,
-            positions=spec["positions"],
+            positions=self.positions if self.artifact is not None else None,
             factors=self.factors,
             spec=spec,
             created=created,

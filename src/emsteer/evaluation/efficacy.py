@@ -73,7 +73,8 @@ def measure_efficacy(
         store.add_condition(rec)
         if heldout_nll and not store.has_efficacy(rec.id, "heldout_nll", task):
             model = _model_for(lm, cond, adapters)
-            steerings = [Steering(cond.artifact, cond.magnitude)] if cond.artifact is not None else []
+            steerings = ([Steering(cond.artifact, cond.magnitude)]
+                         if cond.artifact is not None and cond.magnitude is not None else [])
             nll = assistant_nll(model, held_out, steerings=steerings, max_length=max_length)
             store.add_efficacy(rec.id, "heldout_nll", task, nll.mean_nll_per_token,
                                {"tokens": nll.tokens, "examples": len(held_out), "task": task})

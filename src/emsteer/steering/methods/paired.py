@@ -19,6 +19,7 @@ import functools
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import torch
 
@@ -26,7 +27,6 @@ from emsteer.data.chat import ChatExample, Message, data_hash, paired
 from emsteer.data.encode import IGNORE_INDEX, pad_token_id
 from emsteer.errors import EmsteerError
 from emsteer.models import LoadedModel
-from emsteer.steering.artifacts import Artifact
 from emsteer.steering.hooks import capture_residuals
 from emsteer.training.objective import check_examples, check_positive, encode_examples, make_batches, provenance
 
@@ -160,8 +160,10 @@ class PairedDifferences:
         }
 
 
-def paired_method(aggregate: Callable[..., Artifact], *,
-                  check: Callable[..., None] | None = None) -> Callable[..., Artifact]:
+A = TypeVar("A")  # what the aggregator builds: an artifact, or per_example's list of vectors
+
+
+def paired_method(aggregate: Callable[..., A], *, check: Callable[..., None] | None = None) -> Callable[..., A]:
     """A construction method from an aggregator ``(PairedDifferences, **options) -> artifact``.
 
     ``check(lm, **options)`` validates the aggregator's options before any activation is computed
@@ -172,7 +174,7 @@ def paired_method(aggregate: Callable[..., Artifact], *,
     @functools.wraps(aggregate)
     def build(lm: LoadedModel, unsafe: Sequence[ChatExample], *, layer: int, safe: Sequence[ChatExample] | None = None,
               batch_size: int = 8, max_length: int = 512, seed: int = 0, temperature: float = 0.0,
-              max_new_tokens: int = 256, progress: bool = True, **kwargs) -> Artifact:
+              max_new_tokens: int = 256, progress: bool = True, **kwargs) -> A:
         if check is not None:
             check(lm, **kwargs)
         lm.check_layer(layer)
