@@ -24,6 +24,7 @@ LAYERS: list[set[str]] = [
     {"data", "models"},  # narrow-task data and question sets; model loading
     {"steering"},  # the core: artifacts, hooks, magnitudes, reference norms, import/export
     {"generation", "training"},  # steered sampling; the objective, epochs loop, checkpoint names
+    {"generation_vllm"},  # the vLLM backend: the same requests and completions as generation
     {"steering.methods", "finetune"},  # construction methods and LoRA, both trained by training/
     {"judging"},  # judges, their prompts, cache, calibration and agreement
     {"results"},  # the store, metrics, exports

