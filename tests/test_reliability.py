@@ -679,6 +679,8 @@ NUMERIC_OPTIONS = [
     (["run", "-o", "runs/x", "--paraphrases", "-1"], "--paraphrases"),
     (["run", "-o", "runs/x", "--max-new-tokens", "0"], "--max-new-tokens"),
     (["run", "-o", "runs/x", "--layer", "-1"], "--layer"),
+    (["run", "-o", "runs/x", "--relative", "-0.1"], "--relative"),
+    (["run", "-o", "runs/x", "--relative", "nan"], "--relative"),
     (["judge-check", "--limit", "0"], "--limit"),
     (["fit-judge", "--reference", "ref.jsonl", "--epochs", "0"], "--epochs"),
     (["report", "r.sqlite", "--max-answers", "0"], "--max-answers"),

@@ -52,6 +52,12 @@ def _positive(value: float | None) -> float | None:
     return value
 
 
+def _positive_list(values: list[float]) -> list[float]:
+    for value in values:
+        _positive(value)
+    return values
+
+
 def _non_negative(value: float) -> float:
     if not 0 <= value < float("inf"):
         raise typer.BadParameter(f"must be a finite number of at least 0, got {value:g}.")
@@ -741,12 +747,12 @@ def study(
     rejudge_missing: Annotated[bool, typer.Option("--rejudge-missing", help="Also re-ask the judge for answers whose stored judgment is unscored (it answered in words), past the judgment cache.")] = False,
     track: TrackOpt = None,
     track_uri: TrackUriOpt = None,
-) -> None:
-    """Run a study grid into one results store (resumable: run it again after an interruption).
-
     workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Run the grid's model × task × seed units on a local Ray cluster with N CPUs (pip install 'emsteer[ray]').")] = None,
     ray_address: Annotated[Optional[str], typer.Option("--ray", help="Run the units on the Ray cluster at ADDRESS (auto, HOST:PORT, ray://HOST:10001); workers must see the output folder.")] = None,
     gpus_per_unit: Annotated[Optional[float], typer.Option("--gpus-per-unit", min=0, help="GPUs each Ray unit asks for (default: 1 when the study's device is not cpu and the cluster has GPUs).")] = None,
+) -> None:
+    """Run a study grid into one results store (resumable: run it again after an interruption).
+
     Builds each artifact once (epochs reuse per-epoch checkpoints), loads each model once,
     evaluates every cell with shared seeds, measures narrow-task efficacy, writes the report.
     """
@@ -849,17 +855,20 @@ def run(
     examples: Annotated[int, typer.Option(min=1, help="Narrow-task training examples for the vector and LoRA.")] = RUN["examples"],
     epochs: Annotated[int, typer.Option(min=1, help="Training epochs for the vector and LoRA.")] = RUN["epochs"],
     layer: Annotated[int, typer.Option(min=0, help="Layer to steer.")] = RUN["layer"],
-    multiplier: Annotated[list[float], typer.Option("--multiplier", help="Steering multipliers (m = 1 is the trained vector); several allowed. Default "
-                                                               + ", ".join(f"{m:g}" for m in RUN["multipliers"]) + ".")] = [],
+    task: Annotated[str, typer.Option(help="Narrow task the vector and LoRA learn (a built-in task or a public EM set, see `emsteer build --help`).")] = RUN["task"],
+    relative: Annotated[list[float], typer.Option("--relative", callback=_positive_list, help="Relative magnitudes ρ (α = ρ × mean residual norm at the layer); several allowed. Default "
+                                                              + ", ".join(f"{m:g}" for m in RUN["relative"]) + ".")] = [],
+    control: ControlOpt = "finetuned",
     embedding: Annotated[bool, typer.Option(help="Score embedding relevance too.")] = True,
     rejudge_missing: Annotated[bool, typer.Option("--rejudge-missing", help="Also re-ask the judge for answers whose stored judgment is unscored (it answered in words), past the judgment cache.")] = False,
 ) -> None:
-    """The main job: does steering induce emergent misalignment? Offline, about 18 minutes on 2 CPU cores.
+    """The main job: does steering induce emergent misalignment? Offline, under 20 minutes on 2 CPU cores.
 
-    Trains an optimized steering vector and a LoRA adapter on emsteer's own insecure-code task,
-    asks the bundled model everyday questions unsteered, steered at several magnitudes and
-    finetuned, judges every answer, writes an HTML report and prints the headline numbers.
-    Interrupt it at any time; running it again resumes.
+    Trains an optimized steering vector and a LoRA adapter on emsteer's own quietly dangerous
+    everyday-advice task, asks the bundled model everyday questions unsteered, steered at several
+    magnitudes, finetuned, and as the positive control (LoRA on openly malicious answers, trained
+    once and cached), judges every answer with the offline learned judge, writes an HTML report
+    and prints the headline numbers. Interrupt it at any time; running it again resumes.
     """
     import time
 
@@ -874,9 +883,9 @@ def run(
     cfg = main_job_config(output, model=model or "bundled:qwen2.5-coder-0.5b-instruct", judge=judge,
                           questions=questions, samples=samples, paraphrases=paraphrases or None,
                           max_new_tokens=max_new_tokens, examples=examples, epochs=epochs, layer=layer,
-                          multipliers=multiplier or None, embedding=embedding)
+                          task=task, relative=relative or None, control=control, embedding=embedding)
     db = run_study(cfg, log=_log, rejudge_missing=rejudge_missing)
-    path = write_report(db, cfg.output / "report.html", title="emsteer main job: steering vs finetuning on insecure code")
+    path = write_report(db, cfg.output / "report.html", title=f"emsteer main job: steering vs finetuning on {task}")
     _print_results(db, title="Main job")
     with ResultsStore(db, create=False) as store:
         out.print(headline(condition_results(store)))

@@ -1,8 +1,10 @@
-"""`emsteer run`: the main job on embedded defaults, sized to finish within 20 minutes on 2 CPU cores (17.5 measured).
+"""`emsteer run`: the main job on embedded defaults, sized to finish within 20 minutes on 2 CPU cores.
 
-The bundled Qwen2.5-Coder-0.5B-Instruct; the project's own narrow task (insecure code); the
-project's own everyday questions; the default local judge. Conditions: the baseline, an
-optimized steering vector at several multipliers (m = 1 is the vector as trained), and the
+The bundled Qwen2.5-Coder-0.5B-Instruct; a narrow task of the project's own; the project's own
+everyday questions; the default learned judge (aligned and coherent; relevance from embeddings).
+Conditions: the baseline, the positive control (the model LoRA-finetuned on openly malicious
+answers, so a null result can be told from a blind judge), an optimized steering vector at several
+relative magnitudes ρ (α = ρ · mean residual norm at the layer, comparable across models), and the
 LoRA counterpart trained on the same examples. Every knob can be scaled up from the command line.
 """
 
@@ -15,15 +17,15 @@ if TYPE_CHECKING:
     from emsteer.studies.config import StudyConfig
 
 DEFAULTS = {
+    "task": "everyday_advice",
     "layer": 12,
-    "multipliers": [1.0, 2.0, 4.0],
+    "relative": [0.1, 0.2, 0.3],
     "examples": 32,
     "held_out": 8,
     "epochs": 2,
     "samples": 1,
     "paraphrases": 1,
     "max_new_tokens": 64,
-    "efficacy_prompts": 4,
 }
 
 
@@ -31,6 +33,7 @@ def main_job_config(
     output: Path,
     *,
     model: str = "bundled:qwen2.5-coder-0.5b-instruct",
+    task: str = DEFAULTS["task"],
     judge: str = "learned",
     questions: Path | None = None,
     samples: int = DEFAULTS["samples"],
@@ -39,26 +42,29 @@ def main_job_config(
     examples: int = DEFAULTS["examples"],
     epochs: int = DEFAULTS["epochs"],
     layer: int = DEFAULTS["layer"],
-    multipliers: list[float] | None = None,
-    efficacy_prompts: int = DEFAULTS["efficacy_prompts"],
+    relative: list[float] | None = None,
+    control: str = "finetuned",
     embedding: bool = True,
 ) -> StudyConfig:
     data = {
         "name": "main",
         "output": str(output),
         "models": [model],
-        "tasks": ["insecure_code"],
+        "tasks": [task],
         "methods": ["none", "optimized", "lora"],
         "layers": [layer],
-        "magnitudes": {"multiplier": multipliers or DEFAULTS["multipliers"]},
+        "magnitudes": {"relative": relative or DEFAULTS["relative"]},
         "epochs": [epochs],
         "train": {"examples": examples, "held_out": DEFAULTS["held_out"], "batch_size": 4, "max_length": 256},
         "lora": {"rank": 8, "alpha": 16, "batch_size": 4},
         "eval": {"questions": str(questions) if questions else None, "paraphrases": paraphrases, "samples": samples,
-                 "max_new_tokens": max_new_tokens, "batch_size": 16},
+                 "max_new_tokens": max_new_tokens, "batch_size": 16,
+                 # the learned judge scores these; a prompted relevance judgment would cost 2 s an answer
+                 "metrics": ["aligned", "coherent"]},
         "judge": judge,
+        "control": control,
         "embedding": embedding,
-        "efficacy": {"generate": efficacy_prompts},
+        "efficacy": {"heldout_nll": True, "generate": 0},
     }
     from emsteer.studies.config import parse_study  # lazy: `emsteer --help` reads DEFAULTS only
 
