@@ -1,6 +1,7 @@
 """Studies end to end on a tiny model: grid, artifact reuse, kill-and-resume, config errors."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -168,3 +169,20 @@ def test_main_job_config_is_a_valid_study_with_a_positive_control(tmp_path):
     custom = main_job_config(tmp_path / "main", task="insecure_code", relative=[0.05], control="none")
     assert custom.tasks == ["insecure_code"] and custom.control == "none"
     assert [m.value for m in custom.magnitudes.all()] == [0.05]
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "em"
+
+
+@pytest.mark.parametrize("name", ["screen", "factors", "rank"])
+def test_em_study_configs_validate(name, monkeypatch):
+    """The committed EM study stages load and pass the cheap input checks (public tasks and the
+    first-plot questions come from ../shared, as in the configs' own instructions)."""
+    if not (SHARED / "questions" / "first_plot_questions.yaml").is_file():
+        pytest.skip("../shared/datasets/em is not present")
+    monkeypatch.setenv("EMSTEER_DATA_DIR", str(SHARED / "training"))
+    from emsteer.studies.config import load_study
+
+    cfg = load_study(Path(__file__).resolve().parents[1] / "examples" / "em-study" / f"{name}.yaml")
+    assert cfg.name == name and cfg.control == "finetuned" and cfg.judge == "learned"
+    assert "everyday_advice" in cfg.tasks and len(cfg.eval.question_ids) == 8
