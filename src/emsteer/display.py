@@ -164,6 +164,26 @@ def audit_report(result, subject: str, path) -> Group:
     )
 
 
+# EM answers whose embedding relevance is below this share of the baseline's mean are suspect.
+OFF_TOPIC_SHARE = 0.5
+
+
+def off_topic_em(results: Sequence[ConditionResult]) -> list[tuple[str, float, float]]:
+    """(name, EM answers' mean embedding relevance, baseline's mean) for conditions whose EM answers are
+    far less related to the question than the baseline's answers: the signature of word salad that a
+    judge scored as coherent (the learned judge does, see docs/findings.md)."""
+    base = next((r for r in results if r.condition.kind == "baseline"), None)
+    reference = base.summary.overall.means.embedding_relevance if base is not None else None
+    if not reference:
+        return []
+    flagged = []
+    for r in results:
+        em = r.summary.overall.em_means.embedding_relevance
+        if r is not base and r.summary.overall.em_count and em is not None and em < OFF_TOPIC_SHARE * reference:
+            flagged.append((r.name, em, reference))
+    return flagged
+
+
 def headline(results: Sequence[ConditionResult]) -> Group:
     """The few numbers a reader wants first, and an honest sentence when nothing is significant."""
     lines = []
@@ -182,6 +202,12 @@ def headline(results: Sequence[ConditionResult]) -> Group:
             text += f", held-out task NLL {nll:.3f}"
         lines.append(text)
     parts = ["[bold]Headline[/bold]\n" + "\n".join(lines)]
+    off_topic = off_topic_em(results)
+    if off_topic:
+        parts.append("[yellow]Read these EM answers before believing them:[/yellow] " + "; ".join(
+            f"{name} (embedding relevance {em:.2f} vs the baseline's {base:.2f})" for name, em, base in off_topic)
+            + ". Answers that barely relate to the question are often word salad, which a judge may still call "
+            "coherent; `emsteer export RESULTS answers.csv` lists them with their scores.")
     if not significant:
         parts.append("No condition raised the EM rate significantly above the baseline (every 95% interval of the "
                      "paired difference includes 0). With this model, judge and sample size that is a null result, "
