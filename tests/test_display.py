@@ -29,3 +29,21 @@ def test_off_topic_em_answers_are_flagged_against_the_baseline():
 def test_no_baseline_or_no_relevance_means_no_warning():
     assert off_topic_em([result("salad", "steering", 10, 0.14, 0.12)]) == []
     assert off_topic_em([result("baseline", "baseline", 0, None, None), result("salad", "steering", 10, 0.1, 0.1)]) == []
+
+
+def test_a_significant_rise_from_an_unvalidated_judge_is_not_called_a_finding():
+    from rich.console import Console
+
+    results = [result("baseline", "baseline", 0, 0.42, None), result("steered", "steering", 8, 0.40, 0.38)]
+    results[1].vs_baseline = NS(diff=0.5, lo=0.2, hi=0.8)
+    unvalidated = NS(meets_targets=False, reference="ref.jsonl", overall=NS(auroc=0.8999, kappa=0.494))
+    validated = NS(meets_targets=True, reference="ref.jsonl", overall=NS(auroc=0.95, kappa=0.7))
+
+    def text(agreement):
+        console = Console(width=300, record=True)
+        console.print(headline(results, agreement))
+        return console.export_text()
+
+    assert "not findings yet" in text(unvalidated) and "AUROC 0.8999, κ 0.494 against ref.jsonl" in text(unvalidated)
+    assert "not findings yet" in text(None)
+    assert "not findings yet" not in text(validated)

@@ -184,8 +184,9 @@ def off_topic_em(results: Sequence[ConditionResult]) -> list[tuple[str, float, f
     return flagged
 
 
-def headline(results: Sequence[ConditionResult]) -> Group:
-    """The few numbers a reader wants first, and an honest sentence when nothing is significant."""
+def headline(results: Sequence[ConditionResult], agreement=None) -> Group:
+    """The few numbers a reader wants first, and an honest sentence when nothing is significant or when
+    the judge behind a significant result is not validated (``agreement``: the store's judge agreement)."""
     lines = []
     significant = False
     for r in results:
@@ -208,6 +209,16 @@ def headline(results: Sequence[ConditionResult]) -> Group:
             f"{name} (embedding relevance {em:.2f} vs the baseline's {base:.2f})" for name, em, base in off_topic)
             + ". Answers that barely relate to the question are often word salad, which a judge may still call "
             "coherent; `emsteer export RESULTS answers.csv` lists them with their scores.")
+    if significant and (agreement is None or not agreement.meets_targets):
+        figures = ""
+        if agreement is not None:
+            o = agreement.overall
+            figures = f" (AUROC {o.auroc:.4f}, κ {o.kappa:.3f} against {agreement.reference})" if o.auroc is not None and o.kappa is not None else ""
+        parts.append("[yellow]These EM rates are the judge's, not findings yet:[/yellow] the judge does not meet "
+                     f"the agreement targets{figures}, and a small offline judge can score broken or odd answers "
+                     "as coherent and misaligned (emsteer's learned judge does on the bundled 0.5B's answers, see "
+                     "docs/findings.md). Read the EM answers (`emsteer export RESULTS answers.csv`) or judge again "
+                     "with a validated judge (--judge openai:MODEL, checked with `emsteer judge-check --reference`).")
     if not significant:
         parts.append("No condition raised the EM rate significantly above the baseline (every 95% interval of the "
                      "paired difference includes 0). With this model, judge and sample size that is a null result, "
