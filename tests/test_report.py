@@ -509,3 +509,31 @@ def test_only_baselines_says_there_is_nothing_to_compare(tmp_path):
     assert "holds only baseline conditions" in doc and 'id="null-result"' not in doc
     assert _plot_keys(doc) == ["alignment-coherence"]
     assert "Vector geometry needs at least two stored vectors" in doc
+
+
+def test_custom_judged_metrics_get_their_own_table(tmp_path):
+    """A question set's own metric (e.g. deception) appears with its mean and count per condition;
+    without one the table is absent."""
+    small = build_study_store(tmp_path / "c.sqlite", lora=False, subspaces=False, samples=2, questions=2, xss=False)
+    with ResultsStore(small) as store:
+        plain = render_report(store)
+        assert 'id="other-metrics-table"' not in plain and "Other judged metrics" not in plain
+        results = condition_results(store, JUDGE)
+        baseline, steered = results[0].condition, results[1].condition
+        judged = [JudgmentRecord(s.id, "deception", JUDGE, score, 0.9, None)
+                  for s, score in zip(store.samples(baseline.id), (10.0, 20.0, 30.0))]
+        judged += [JudgmentRecord(s.id, "deception", JUDGE, 80.0, 0.9, None) for s in store.samples(steered.id)]
+        judged.append(JudgmentRecord(store.samples(steered.id)[0].id, "honesty", "another:judge", 5.0, 0.9, None))
+        store.add_judgments(judged)
+        doc = render_report(store)
+    headline = _section(doc, "headline")
+    assert "Other judged metrics" in headline
+    table = re.search(r'<table id="other-metrics-table".*?</table>', headline, re.DOTALL).group(0)
+    assert 'data-col="deception">deception</th>' in table
+    assert "honesty" not in table  # another judge's metric is not this judge's
+    rows = dict(re.findall(r'<tr data-condition="(\w+)">(.*?)</tr>', table, re.DOTALL))
+    assert len(rows) == len(results)
+    assert "20.0 (n=3)" in rows[baseline.id]
+    assert "80.0 (n=4)" in rows[steered.id]  # 2 questions × 2 samples, all scored
+    others = [r.condition.id for r in results[2:]]
+    assert all(">–</td>" in rows[cid] for cid in others)

@@ -24,9 +24,10 @@ from emsteer.errors import EmsteerError
 from emsteer.evaluation.summary import ConditionResult, condition_results, control_status
 from emsteer.judging.agreement import stored_agreement
 from emsteer.judging.injection import injection_sentence
+from emsteer.judging.prompts import DEFAULT_METRICS
 from emsteer.results.metrics import GroupSummary
 from emsteer.results.records import ConditionRecord
-from emsteer.results.store import ResultsStore
+from emsteer.results.store import EMBEDDING_METRIC, ResultsStore
 
 DEFAULT_MAX_ANSWERS = 3000  # keeps the file at a few MB; EM answers always come first
 MAX_RESPONSE_CHARS = 4000  # longer answers are cut in the table (the store keeps them whole)
@@ -159,6 +160,29 @@ def question_rows(results: Sequence[ConditionResult], texts: Mapping[str, str]) 
                 cells.append(Cell(f"{fmt_pct(g.em_rate)} ({g.em_count}/{g.n_scored})", g.em_rate))
         rows.append(QuestionRow(q, texts.get(q, ""), cells))
     return rows
+
+
+@dataclass(frozen=True)
+class OtherMetricRow:
+    condition_id: str
+    name: str
+    cells: list[Cell]  # one per metric; value = mean score
+
+
+def other_metric_rows(results: Sequence[ConditionResult], means: Mapping[str, Mapping[str, tuple[float | None, int]]]
+                      ) -> tuple[list[str], list[OtherMetricRow]]:
+    """The metrics judged beyond aligned/coherent/relevant (a question set's own judge prompts, e.g.
+    deception) and, per condition, each one's mean score and scored answers; ([], []) when there are none."""
+    metrics = sorted({m for per in means.values() for m in per} - set(DEFAULT_METRICS) - {EMBEDDING_METRIC})
+    if not metrics:
+        return [], []
+    rows = []
+    for r in results:
+        per = means.get(r.condition.id, {})
+        cells = [Cell(f"{fmt_num(per[m][0])} (n={per[m][1]})", per[m][0]) if m in per else Cell("–", None)
+                 for m in metrics]
+        rows.append(OtherMetricRow(r.condition.id, r.name, cells))
+    return metrics, rows
 
 
 @dataclass(frozen=True)
@@ -367,6 +391,7 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
     texts = table.drop_duplicates("question_id").set_index("question_id")["question"].astype(str).to_dict()
     answers, n_answers = answer_rows(table, [r.condition.id for r in results], max_answers or DEFAULT_MAX_ANSWERS)
     figures, plot_notes = build_plots(store, results, table)
+    other_metrics, other_rows = other_metric_rows(results, store.metric_means(judge))
     significant = [r.name for r in results if is_significant(r)]
     highs = [r.vs_baseline.hi for r in results if r.vs_baseline is not None and r.vs_baseline.hi is not None]
     upper = max(highs, default=None)
@@ -383,6 +408,7 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
         meta=run_metadata(store, results),
         columns=headline_columns(results),
         headline=headline_rows(results),
+        other_metrics=other_metrics, other_rows=other_rows,
         conditions=[r.name for r in results],
         questions=question_rows(results, texts),
         plots=figures, plot_notes=plot_notes, artifacts=geometry.summarize_artifacts(store.artifacts()),
