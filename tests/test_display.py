@@ -47,3 +47,17 @@ def test_a_significant_rise_from_an_unvalidated_judge_is_not_called_a_finding():
     assert "not findings yet" in text(unvalidated) and "AUROC 0.8999, κ 0.494 against ref.jsonl" in text(unvalidated)
     assert "not findings yet" in text(None)
     assert "not findings yet" not in text(validated)
+
+
+def test_the_positive_control_rising_is_not_a_finding_about_steering():
+    from rich.console import Console
+
+    results = [result("baseline", "baseline", 0, 0.42, None), result("positive control", "positive_control", 10, 0.2, 0.1),
+               result("steered", "steering", 1, 0.40, 0.38)]
+    results[1].vs_baseline = NS(diff=0.6, lo=0.3, hi=0.9)
+    results[2].vs_baseline = NS(diff=0.06, lo=0.0, hi=0.2)
+    console = Console(width=300, record=True)
+    console.print(headline(results, None))
+    text = console.export_text()
+    assert "No condition raised the EM rate significantly" in text
+    assert "not findings yet" not in text and "Read these EM answers" not in text

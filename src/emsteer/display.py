@@ -166,6 +166,7 @@ def audit_report(result, subject: str, path) -> Group:
 
 # EM answers whose embedding relevance is below this share of the baseline's mean are suspect.
 OFF_TOPIC_SHARE = 0.5
+CONTROL_KIND = "positive_control"  # a condition's kind for the run's positive control
 
 
 def off_topic_em(results: Sequence[ConditionResult]) -> list[tuple[str, float, float]]:
@@ -179,7 +180,9 @@ def off_topic_em(results: Sequence[ConditionResult]) -> list[tuple[str, float, f
     flagged = []
     for r in results:
         em = r.summary.overall.em_means.embedding_relevance
-        if r is not base and r.summary.overall.em_count and em is not None and em < OFF_TOPIC_SHARE * reference:
+        if r is base or r.condition.kind == CONTROL_KIND:
+            continue
+        if r.summary.overall.em_count and em is not None and em < OFF_TOPIC_SHARE * reference:
             flagged.append((r.name, em, reference))
     return flagged
 
@@ -197,7 +200,7 @@ def headline(results: Sequence[ConditionResult], agreement=None) -> Group:
         text = f"  {r.name}: EM {pct(o.em_rate)} [{pct(o.em_ci[0])}, {pct(o.em_ci[1])}]"
         if d is not None and d.diff is not None:
             text += f", Δ vs baseline {100 * d.diff:+.1f} pp [{100 * d.lo:+.1f}, {100 * d.hi:+.1f}]"
-            significant |= d.lo > 0
+            significant |= d.lo > 0 and r.condition.kind != CONTROL_KIND  # the control is meant to rise
         nll = r.efficacy.get("heldout_nll")
         if nll is not None:
             text += f", held-out task NLL {nll:.3f}"
