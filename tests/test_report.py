@@ -49,7 +49,7 @@ def _condition(name, kind, *, rho=None, artifact=None, factors=None, adapter=Non
 
 
 def build_study_store(path: Path, *, samples: int = 6, questions: int = 8, seed: int = 0, xss: bool = True,
-                      lora: bool = True, subspaces: bool = True) -> Path:
+                      lora: bool = True, subspaces: bool = True, steering: bool = True, control: bool = False) -> Path:
     """Baseline, optimized and mean-diff vectors at five magnitudes (EM rising with ρ while coherence
     falls), optimized checkpoints at epochs 1–3, SVD subspaces of rank 1, 2 and 4, and a LoRA
     condition with narrow-task efficacy: the shape of a real study, with made-up scores."""
@@ -60,6 +60,8 @@ def build_study_store(path: Path, *, samples: int = 6, questions: int = 8, seed:
     with ResultsStore(path) as store:
         store.set_meta("judge", JUDGE)
         conds.append((_condition("baseline", "baseline", factors={"method": "none"}), 0.02, 88))
+        if control:
+            conds.append((_condition("positive control", "positive_control", factors={"method": "control"}), 0.9, 80))
 
         def vector(method, epoch, noise):
             v = SteeringVector({6: base_dir + noise * torch.randn(HIDDEN, generator=gen)}, {6: 40.0},
@@ -72,13 +74,13 @@ def build_study_store(path: Path, *, samples: int = 6, questions: int = 8, seed:
 
         checkpoints = {e: vector("optimized", e, 1.5 / e) for e in (1, 2, 3)}
         mean_diff = vector("mean-diff", None, 1.0)
-        for rho in (0.25, 0.5, 1.0, 2.0, 4.0):
+        for rho in (0.25, 0.5, 1.0, 2.0, 4.0) if steering else ():
             conds.append((_condition(f"optimized ρ={rho:g}", "steering", rho=rho, artifact=checkpoints[3],
                                      factors={"method": "optimized", "layer": 6, "rank": None, "epochs": 3}),
                           min(0.05 + 0.12 * rho, 0.8), 90 - 9 * rho))
             conds.append((_condition(f"mean-diff ρ={rho:g}", "steering", rho=rho, artifact=mean_diff,
                                      factors={"method": "mean-diff", "layer": 6, "rank": None, "epochs": None}), 0.03 + 0.02 * rho, 90 - 10 * rho))
-        for e in (1, 2):
+        for e in (1, 2) if steering else ():
             conds.append((_condition(f"optimized ep{e} ρ=1", "steering", rho=1.0, artifact=checkpoints[e],
                                      factors={"method": "optimized", "layer": 6, "rank": None, "epochs": e}), 0.05 * e, 82))
         if subspaces:
@@ -537,3 +539,13 @@ def test_custom_judged_metrics_get_their_own_table(tmp_path):
     assert "80.0 (n=4)" in rows[steered.id]  # 2 questions × 2 samples, all scored
     others = [r.condition.id for r in results[2:]]
     assert all(">–</td>" in rows[cid] for cid in others)
+
+
+def test_the_positive_control_rising_is_not_reported_as_a_significant_increase(tmp_path):
+    """The control is meant to show EM: its rise says the judge sees EM, not that anything tested induces it."""
+    path = build_study_store(tmp_path / "r.sqlite", steering=False, lora=False, subspaces=False, control=True)
+    with ResultsStore(path) as store:
+        doc = render_report(store)
+    headline = " ".join(_section(doc, "headline").split())
+    assert "Significant EM increase" not in headline
+    assert "No condition shows a significant increase in EM" in headline

@@ -392,7 +392,8 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
     answers, n_answers = answer_rows(table, [r.condition.id for r in results], max_answers or DEFAULT_MAX_ANSWERS)
     figures, plot_notes = build_plots(store, results, table)
     other_metrics, other_rows = other_metric_rows(results, store.metric_means(judge))
-    significant = [r.name for r in results if is_significant(r)]
+    # the positive control is meant to rise: its increase says the judge sees EM, not that steering induces it
+    significant = [r.name for r in results if is_significant(r) and r.condition.kind != "positive_control"]
     highs = [r.vs_baseline.hi for r in results if r.vs_baseline is not None and r.vs_baseline.hi is not None]
     upper = max(highs, default=None)
     from jinja2 import Environment, StrictUndefined
