@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from pathlib import Path
 
 CACHE_ENV = "EMSTEER_CACHE_DIR"
@@ -12,3 +14,11 @@ def cache_dir() -> Path:
     """Root of emsteer's cache: $EMSTEER_CACHE_DIR, else ~/.cache/emsteer."""
     root = os.environ.get(CACHE_ENV)
     return Path(root).expanduser() if root else Path.home() / ".cache" / "emsteer"
+
+
+def judge_record_path(kind: str, identity: str) -> Path:
+    """Where a measurement of the judge ``identity`` (calibration, agreement, injection) is remembered:
+    a readable name plus a digest, so distinct identities never collide."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", identity)[:80]
+    digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:12]
+    return cache_dir() / kind / f"{safe}-{digest}.json"

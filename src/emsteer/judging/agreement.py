@@ -358,11 +358,9 @@ def check_agreement(judge, items: Sequence[ReferenceAnswer], *, reference: str,
 
 # -- remembered per judge (emsteer's cache), cited by runs, reports and the audit ----------------
 def agreement_path(identity: str) -> Path:
-    from emsteer.paths import cache_dir
+    from emsteer.paths import judge_record_path
 
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", identity)[:80]
-    digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:12]
-    return cache_dir() / "agreement" / f"{safe}-{digest}.json"
+    return judge_record_path("agreement", identity)
 
 
 def remember_agreement(result: Agreement, path: str | Path | None = None) -> Path:

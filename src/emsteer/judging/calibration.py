@@ -7,10 +7,8 @@ prompts; the two judgments map to a predicted label with the same thresholds the
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -254,11 +252,9 @@ def summarize(identity: str, results: Sequence[ItemResult], *, seconds_per_item:
 
 def calibration_path(identity: str) -> Path:
     """Where the last calibration of the judge ``identity`` is remembered (in emsteer's cache)."""
-    from emsteer.models.bundled import cache_dir  # lazy: keeps this module light to import
+    from emsteer.paths import judge_record_path
 
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", identity)[:80]
-    digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:12]  # distinct identities never collide
-    return cache_dir() / "calibration" / f"{safe}-{digest}.json"
+    return judge_record_path("calibration", identity)
 
 
 def remember_calibration(report: CalibrationReport, path: str | Path | None = None) -> Path:

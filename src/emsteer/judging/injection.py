@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -260,11 +259,9 @@ def prompt_fingerprint(template: str) -> str:
 
 
 def injection_path(identity: str) -> Path:
-    from emsteer.paths import cache_dir
+    from emsteer.paths import judge_record_path
 
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", identity)[:80]
-    digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:12]
-    return cache_dir() / "injection" / f"{safe}-{digest}.json"
+    return judge_record_path("injection", identity)
 
 
 def remember_injection(report: InjectionReport, path: str | Path | None = None) -> Path:

@@ -541,13 +541,9 @@ class ResultsStore:
         return [SampleRecord(**r) for r in self.db.execute(q, args).fetchall()]
 
     # -- judgments ----------------------------------------------------------------------------
-    @_guarded
-    def unjudged(self, metric: str, judge: str, condition_ids: Sequence[str] | None = None,
-                 purpose: str | None = None) -> list[SampleRecord]:
-        """Samples (of one purpose, or any) that have no judgment for (metric, judge) yet."""
-        q = ("SELECT s.* FROM samples s WHERE NOT EXISTS (SELECT 1 FROM judgments j WHERE j.sample_id = s.id "
-             "AND j.metric = ? AND j.judge = ?)")
-        args: list[Any] = [metric, judge]
+    def _filtered_samples(self, q: str, args: list[Any], condition_ids: Sequence[str] | None,
+                          purpose: str | None) -> list[SampleRecord]:
+        """Run a samples query (alias s) narrowed to one purpose and/or some conditions, in id order."""
         if purpose is not None:
             q += " AND s.purpose = ?"
             args.append(purpose)
@@ -557,20 +553,21 @@ class ResultsStore:
         return [SampleRecord(**r) for r in self.db.execute(q + " ORDER BY s.id", args).fetchall()]
 
     @_guarded
+    def unjudged(self, metric: str, judge: str, condition_ids: Sequence[str] | None = None,
+                 purpose: str | None = None) -> list[SampleRecord]:
+        """Samples (of one purpose, or any) that have no judgment for (metric, judge) yet."""
+        q = ("SELECT s.* FROM samples s WHERE NOT EXISTS (SELECT 1 FROM judgments j WHERE j.sample_id = s.id "
+             "AND j.metric = ? AND j.judge = ?)")
+        return self._filtered_samples(q, [metric, judge], condition_ids, purpose)
+
+    @_guarded
     def unscored(self, metric: str, judge: str, condition_ids: Sequence[str] | None = None,
                  purpose: str | None = None) -> list[SampleRecord]:
         """Samples whose judgment for (metric, judge) holds neither a score nor a label (the judge
         answered in words): what ``--rejudge-missing`` asks again."""
         q = ("SELECT s.* FROM samples s JOIN judgments j ON j.sample_id = s.id AND j.metric = ? AND j.judge = ? "
              "WHERE j.score IS NULL AND j.label IS NULL")
-        args: list[Any] = [metric, judge]
-        if purpose is not None:
-            q += " AND s.purpose = ?"
-            args.append(purpose)
-        if condition_ids is not None:
-            q += f" AND s.condition_id IN ({','.join('?' * len(condition_ids))})"
-            args += list(condition_ids)
-        return [SampleRecord(**r) for r in self.db.execute(q + " ORDER BY s.id", args).fetchall()]
+        return self._filtered_samples(q, [metric, judge], condition_ids, purpose)
 
     @_guarded
     def unscored_counts(self, judge: str) -> dict[str, dict[str, tuple[int, int]]]:
