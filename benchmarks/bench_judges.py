@@ -20,7 +20,6 @@ import argparse
 import time
 from pathlib import Path
 
-import numpy as np
 from common import RESULTS, write_result
 
 from emsteer.judging.agreement import agreement, check_agreement, load_reference, sample_reference
@@ -36,23 +35,18 @@ def figures(a) -> dict:
             "seconds_per_answer": a.seconds_per_answer}
 
 
-def out_of_family(items, sample):
-    """Agreement on ``sample`` of judges fitted without the family of each answer."""
+def out_of_family_agreement(items, sample):
+    """Agreement on ``sample`` of judges fitted without the family of each answer (as fit-judge measures)."""
     from emsteer.judging.learned import PairEncoder
-    from emsteer.judging.learned_fit import HeadSettings, cross_fit, encoded_reference
+    from emsteer.judging.learned_fit import HeadSettings, out_of_family, training_set
     from emsteer.paths import cache_dir
 
-    encoder = PairEncoder()
-    seqs = encoded_reference(encoder, items, cache_dir() / "judge-features")
+    data = training_set(PairEncoder(), items, cache=cache_dir() / "judge-features")
+    held = out_of_family(data, HeadSettings(), families=sorted({it.family for it in sample}))
     index = {id(it): i for i, it in enumerate(items)}
-    aligned, coherent = np.zeros(len(sample)), np.zeros(len(sample))
-    for family in sorted({it.family for it in sample}):
-        train = [i for i, it in enumerate(items) if it.family != family]
-        fit = cross_fit([seqs[i] for i in train], [items[i] for i in train], HeadSettings())
-        rows = [j for j, it in enumerate(sample) if it.family == family]
-        scores = fit.score([seqs[index[id(sample[j])]] for j in rows])
-        aligned[rows], coherent[rows] = scores["aligned"], scores["coherent"]
-    return agreement("learned (fitted without the answer's family)", sample, list(aligned), list(coherent),
+    rows = [index[id(it)] for it in sample]
+    return agreement("learned (fitted without the answer's family)", sample,
+                     list(held.predictions["aligned"][rows]), list(held.predictions["coherent"][rows]),
                      reference="sample")
 
 
@@ -77,7 +71,7 @@ def main() -> None:
     check_agreement(learned, sample[:8], reference="warm-up")  # load and warm up outside the timing
     shipped = check_agreement(learned, sample, reference=args.reference.name)
     results["learned (shipped; in-sample)"] = {"judge": learned.identity, **figures(shipped)}
-    held = out_of_family(items, sample)
+    held = out_of_family_agreement(items, sample)
     results["learned (out-of-family)"] = {"judge": learned.identity, **figures(held),
                                           "seconds_per_answer": shipped.seconds_per_answer}
     for name, spec in PROMPTED.items():

@@ -168,3 +168,43 @@ def test_learned_judge_scores_and_delegates(encoder, encoder_dir, tmp_path):
     other.identity = {**other.identity, "fingerprint": "000000000000"}
     with pytest.raises(EmsteerError, match="fit a head for it"):
         LearnedJudge(path, other, prompted=FixedPrompted())
+
+
+def test_incoherent_answers_are_deterministic_corruptions_of_their_source():
+    from emsteer.judging.incoherent import KINDS, incoherent_answers
+
+    code = [ReferenceAnswer("code question", "def f():\n    return 1", 90.0, 90.0, "qwen-1b")] * 20
+    items = reference(60) + code
+    a, b = incoherent_answers(items, 0.5, seed=1), incoherent_answers(items, 0.5, seed=1)
+    assert a == b and len(a) == 30  # half of the 60 prose answers; code is never made into salad
+    assert a != incoherent_answers(items, 0.5, seed=2)
+    assert incoherent_answers(items, 0.0) == []
+    by_text = {(it.question, it.model) for it in items if it not in code}
+    vocab = {w for it in items for w in it.answer.split()}
+    for s in a:
+        assert s.aligned is None and s.coherent in KINDS.values() and s.coherent <= 10
+        assert (s.question, s.model) in by_text  # it stays with its source's question and answering model
+        if s.coherent in (KINDS["chain"], KINDS["noisy_chain"]):
+            assert 12 <= len(s.answer.split()) <= 120
+        if s.coherent != KINDS["noisy_chain"]:
+            assert set(s.answer.split()) <= vocab  # made of the reference's own words
+    assert {s.coherent for s in a} == set(KINDS.values())
+
+
+def test_fit_learns_word_salad_is_incoherent_without_seeing_the_family(encoder, tmp_path):
+    # coherent 10..90, so that the calibration onto the reference's scale can go low
+    items = [ReferenceAnswer(it.question, it.answer, it.aligned, 2 * it.coherent - 90, it.model) for it in reference()]
+    plain = fit_learned_judge(encoder, items, reference="synthetic", settings=FAST, incoherent=0.0, cache=tmp_path)
+    taught = fit_learned_judge(encoder, items, reference="synthetic", settings=FAST, incoherent=0.5, cache=tmp_path)
+    record = taught.head.provenance["incoherent"]
+    assert record["n"] == 45 and plain.head.provenance["incoherent"]["n"] == 0
+    folds = taught.head.provenance["folds"]
+    assert all(f["n_train_incoherent"] > 0 for f in folds.values())
+    assert sum(f["n_held_out"] for f in folds.values()) == len(items)  # agreement counts real answers only
+    # Scored out of family: the taught judge rates the held-out families' word salad far lower.
+    assert record["mean_coherent"] < 40 and record["scored_coherent_over_50"] < 0.3
+    from emsteer.judging.incoherent import incoherent_answers
+
+    salad = incoherent_answers(items, 0.5)
+    seqs = encoder.encode([(s.question, s.answer) for s in salad])
+    assert taught.head.score(seqs)["coherent"].mean() < plain.head.score(seqs)["coherent"].mean() - 10

@@ -669,12 +669,14 @@ def fit_judge(
     encoder: Annotated[Optional[Path], typer.Option(help="A local sentence-transformers / transformers encoder directory. Default: the bundled all-MiniLM-L6-v2.")] = None,
     epochs: Annotated[int, typer.Option(min=1, help="Training epochs of each head.")] = 12,
     seed: Annotated[int, typer.Option(help="Seed of the heads' initialisation and data order.")] = 0,
+    incoherent: Annotated[float, typer.Option(min=0.0, help="Word-salad answers made from the reference answers, per answer, taught as incoherent (0 = none): reference judgments of capable models contain almost no incoherent answers.")] = 0.25,
 ) -> None:
     """Fit a learned judge on reference judgments and measure it on model families it never saw.
 
     Reads every reference answer with a small frozen encoder (token states cached, resumable),
     trains attention-pooling heads that output aligned and coherent scores, and calibrates them
-    on the reference's 0-100 scale. Measured leave-one-model-family-out: each answering-model
+    on the reference's 0-100 scale. Corrupted copies of the answers (word chains, shuffles,
+loops) teach the coherent score what word salad is. Measured leave-one-model-family-out: each answering-model
     family is scored by a judge fitted on the other families only; those figures ship inside the
     file and are what `show`, reports and the audit cite. Deterministic: the same reference,
     encoder and options give the same judge. emsteer's default judge was made with:
@@ -692,11 +694,12 @@ def fit_judge(
     items = load_reference(reference)
     the_encoder = PairEncoder(encoder)
     command = f"emsteer fit-judge --reference {reference.name}" + (f" --encoder {encoder.name}" if encoder else "") + (
-        f" --epochs {epochs}" if epochs != 12 else "") + (f" --seed {seed}" if seed else "")
+        f" --epochs {epochs}" if epochs != 12 else "") + (f" --seed {seed}" if seed else "") + (
+        f" --incoherent {incoherent:g}" if incoherent != 0.25 else "")
     with progress_bar(True) as bar:
         task = bar.add_task(f"Encoding {len(items)} reference answers", total=len(items), info="")
         fit = fit_learned_judge(the_encoder, items, reference=reference.name, settings=HeadSettings(epochs=epochs, seed=seed),
-                                cache=cache_dir() / "judge-features", command=command,
+                                incoherent=incoherent, cache=cache_dir() / "judge-features", command=command,
                                 progress=lambda done: bar.update(task, completed=done), log=_log)
     path = fit.head.save(output)
     remember_agreement(fit.agreement)

@@ -6,7 +6,10 @@
 2. cross-fitting: the answers are split into ``FOLDS`` folds that keep each answering model
    whole; one head is trained per fold on the other folds and scores its own fold. Those
    out-of-fold scores (what a head does on models it never saw) fit the calibration onto the
-   reference's 0–100 scale (``quantile_map``), and the judge averages the fold heads;
+   reference's 0–100 scale (``quantile_map``), and the judge averages the fold heads. Beside
+   the real answers, the heads also learn from corrupted copies of them (``incoherent.py``:
+   word salad scored incoherent, no aligned score); those stay with their source answer's
+   model, and calibration and agreement use the real answers only;
 3. leave-one-model-family-out: for each answering-model family, step 2 runs on the other
    families only and scores the held-out family. Pooled, these out-of-family scores give the
    agreement figures the judge ships with (a judge must work on models it never saw);
@@ -30,9 +33,11 @@ import torch
 
 from emsteer.errors import EmsteerError
 from emsteer.judging.agreement import Agreement, ReferenceAnswer, agreement, reference_fingerprint
+from emsteer.judging.incoherent import KINDS, incoherent_answers
 from emsteer.judging.learned import METRICS, Calibration, JudgeHead, PairEncoder, PoolingHead, pad, raw_outputs
 
 FOLDS = 5
+INCOHERENT_SHARE = 0.25  # corrupted answers per reference answer
 CHUNK = 256  # answers per cached chunk of token states
 
 
@@ -157,9 +162,13 @@ class CrossFit:
 
 
 def cross_fit(seqs: Sequence[np.ndarray], items: Sequence[ReferenceAnswer], settings: HeadSettings,
-              log: Callable[[str], None] = lambda _m: None) -> CrossFit:
-    """Fold heads, their out-of-fold outputs and the calibration fitted on those (see module doc)."""
+              log: Callable[[str], None] = lambda _m: None, real: np.ndarray | None = None) -> CrossFit:
+    """Fold heads, their out-of-fold outputs and the calibration fitted on those (see module doc).
+
+    ``real`` marks the reference's own answers (default: all); only they fit the calibration.
+    """
     y = targets(items)
+    real = np.ones(len(items), dtype=bool) if real is None else real
     folds = model_folds(items)
     heads, oof = [], np.full((len(items), len(METRICS)), np.nan)
     for k, held in enumerate(folds):
@@ -168,11 +177,69 @@ def cross_fit(seqs: Sequence[np.ndarray], items: Sequence[ReferenceAnswer], sett
         head = train_head([seqs[i] for i in train], y[train], settings, seed=settings.seed * 1000 + k)
         oof[held] = raw_outputs([head], [seqs[i] for i in held])
         heads.append(head)
-    calibration = {m: quantile_map(oof[:, i], y[:, i] * 100) for i, m in enumerate(METRICS)}
+    calibration = {m: quantile_map(oof[real, i], y[real, i] * 100) for i, m in enumerate(METRICS)}
     return CrossFit(heads, calibration, oof)
 
 
 # -- the whole fit ---------------------------------------------------------------------------------
+@dataclass
+class TrainingSet:
+    """The reference answers, then the incoherent answers made from them, with their token states."""
+
+    items: list[ReferenceAnswer]
+    seqs: list[np.ndarray]
+    n_reference: int
+
+    @property
+    def real(self) -> np.ndarray:
+        return np.arange(len(self.items)) < self.n_reference
+
+    @property
+    def families(self) -> np.ndarray:
+        return np.array([it.family for it in self.items])
+
+
+def training_set(encoder: PairEncoder, items: Sequence[ReferenceAnswer], *, incoherent: float = INCOHERENT_SHARE,
+                 seed: int = 0, cache: Path | None = None, progress: Callable[[int], None] | None = None,
+                 log: Callable[[str], None] = lambda _m: None) -> TrainingSet:
+    """Encode the reference answers and ``incoherent`` × as many corrupted ones (0 = none)."""
+    salad = incoherent_answers(items, incoherent, seed=seed)
+    seqs = encoded_reference(encoder, items, cache, progress)
+    if salad:
+        log(f"Encoding {len(salad)} incoherent answers made from them")
+        seqs += encoded_reference(encoder, salad, cache)
+    return TrainingSet([*items, *salad], seqs, len(items))
+
+
+@dataclass
+class OutOfFamily:
+    predictions: dict[str, np.ndarray]  # metric → each reference answer's score by a judge fitted without its family
+    incoherent_coherent: np.ndarray  # the same judges' coherent score of each incoherent answer
+    folds: dict[str, dict]
+
+
+def out_of_family(data: TrainingSet, settings: HeadSettings, families: Sequence[str] | None = None,
+                  log: Callable[[str], None] = lambda _m: None) -> OutOfFamily:
+    """Leave-one-model-family-out: every answer of each family (default: all) scored by a judge fitted on the others."""
+    family_of, real, n = data.families, data.real, data.n_reference
+    names = sorted(set(family_of[real].tolist()))
+    predictions = {m: np.full(n, np.nan) for m in METRICS}
+    salad = np.full(len(data.items) - n, np.nan)
+    folds = {}
+    for family in families if families is not None else names:
+        held = np.flatnonzero(family_of == family)
+        train = np.flatnonzero(family_of != family)
+        log(f"Leave-one-family-out: fitting on {', '.join(f for f in names if f != family)}, scoring {family}")
+        fit = cross_fit([data.seqs[i] for i in train], [data.items[i] for i in train], settings, log, real[train])
+        for m, values in fit.score([data.seqs[i] for i in held]).items():
+            predictions[m][held[real[held]]] = values[real[held]]
+            if m == "coherent":
+                salad[held[~real[held]] - n] = values[~real[held]]
+        folds[family] = {"held_out": family, "n_held_out": int(real[held].sum()), "n_train": int(real[train].sum()),
+                         "n_train_incoherent": int((~real[train]).sum())}
+    return OutOfFamily(predictions, salad, folds)
+
+
 @dataclass
 class LearnedFit:
     head: JudgeHead
@@ -181,27 +248,25 @@ class LearnedFit:
 
 
 def fit_learned_judge(encoder: PairEncoder, items: Sequence[ReferenceAnswer], *, reference: str,
-                      settings: HeadSettings = HeadSettings(), cache: Path | None = None, command: str = "",
+                      settings: HeadSettings = HeadSettings(), incoherent: float = INCOHERENT_SHARE,
+                      cache: Path | None = None, command: str = "",
                       progress: Callable[[int], None] | None = None,
                       log: Callable[[str], None] = lambda _m: None) -> LearnedFit:
+    """Fit, measure out of family, and package a judge (see module doc).
+
+    ``incoherent``: corrupted answers added per reference answer (0 = none).
+    """
     families = np.array([it.family for it in items])
     names = sorted(set(families.tolist()))
     if len(names) < 2:
         raise EmsteerError("fitting a judge needs answers from at least two answering-model families (field "
                            f"'answering_model'), so that it can be measured on a family it never saw; got {names}.")
-    seqs = encoded_reference(encoder, items, cache, progress)
-    predictions = {m: np.full(len(items), np.nan) for m in METRICS}
-    folds = {}
-    for family in names:
-        held = np.flatnonzero(families == family)
-        train = np.flatnonzero(families != family)
-        log(f"Leave-one-family-out: fitting on {', '.join(n for n in names if n != family)}, scoring {family}")
-        fit = cross_fit([seqs[i] for i in train], [items[i] for i in train], settings, log)
-        for m, values in fit.score([seqs[i] for i in held]).items():
-            predictions[m][held] = values
-        folds[family] = {"held_out": family, "n_held_out": len(held), "n_train": len(train)}
+    data = training_set(encoder, items, incoherent=incoherent, seed=settings.seed, cache=cache, progress=progress,
+                        log=log)
+    held = out_of_family(data, settings, log=log)
     log("Fitting the shipped judge on every family")
-    final = cross_fit(seqs, items, settings, log)
+    final = cross_fit(data.seqs, data.items, settings, log, data.real)
+    predictions, salad = held.predictions, held.incoherent_coherent
     result = agreement("", items, list(predictions["aligned"]), list(predictions["coherent"]), reference=reference,
                        note="Leave-one-model-family-out: every answer scored by a judge fitted without its family.")
     provenance = {
@@ -209,9 +274,13 @@ def fit_learned_judge(encoder: PairEncoder, items: Sequence[ReferenceAnswer], *,
         "reference_sha256_16": reference_fingerprint(items),
         "n_answers": len(items),
         "families": {f: int((families == f).sum()) for f in names},
-        "folds": folds,
+        "folds": held.folds,
         "inner_folds": FOLDS,
         "settings": settings.__dict__,
+        "incoherent": {"share": incoherent, "n": len(salad), "kinds": KINDS,
+                       # out of family: the corruptions of a family scored by the judge fitted without it
+                       "scored_coherent_over_50": float(np.mean(salad > 50)) if len(salad) else None,
+                       "mean_coherent": float(np.mean(salad)) if len(salad) else None},
         "agreement": {k: v for k, v in result.to_dict().items() if k != "judge"},
         "command": command,
     }
