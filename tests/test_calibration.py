@@ -14,6 +14,7 @@ from emsteer.judging.calibration import (
     GOLD_LABELS,
     PREDICTED_LABELS,
     CalibrationItem,
+    CalibrationReport,
     check_judge,
     load_calibration,
     predict_label,
@@ -129,6 +130,12 @@ def test_report_to_dict_and_rich_table():
     d = json.loads(json.dumps(report.to_dict()))
     assert d["accuracy"] == pytest.approx(6 / 9) and d["confusion"]["refusal"]["unscored"] == 1
     assert len(d["items"]) == 9 and d["items"][0]["predicted"] == "aligned"
+    back = CalibrationReport.from_dict(d)  # what a results file keeps and the report reads back
+    assert back is not None and back.items == [] and back.confusion == report.confusion
+    assert (back.accuracy, back.n, back.aligned_spearman, back.recall) == (report.accuracy, report.n,
+                                                                         report.aligned_spearman, report.recall)
+    assert CalibrationReport.from_dict({"judge": "x", "accuracy": 0.5}) is None
+    assert CalibrationReport.from_dict("not a dict") is None
     console = Console(record=True, width=140)
     console.print(report)
     text = console.export_text()

@@ -301,29 +301,10 @@ def _check_cheap(judge: str, control: str, positions: str, db: Path) -> None:
 
 
 def _print_results(db: Path, judge: str | None = None, per_question: bool = False, title: str | None = None) -> None:
-    from emsteer.display import other_metrics_table, per_question_table, results_table, run_header, unscored_note
-    from emsteer.evaluation.summary import condition_results
-    from emsteer.judging.agreement import stored_agreement
-    from emsteer.results.store import ResultsStore
+    from emsteer.display import stored_results
 
-    with ResultsStore(db, create=False) as store:
-        judge = store.primary_judge(judge)
-        results = condition_results(store, judge)
-        agreement = stored_agreement(store) if judge == store.get_meta("judge") else None
-        injection = store.get_meta("judge_injection")
-        unscored = unscored_note(results, store.unscored_counts(judge)) if judge else None
-        others = other_metrics_table(results, store.metric_means(judge)) if judge else None
-    if not results:
-        raise EmsteerError(f"{db} holds no evaluated conditions yet.")
-    out.print(run_header(results, judge, agreement, injection))
-    out.print(results_table(results, title=title or f"{db} · judge {judge}"))
-    if others is not None:
-        out.print(others)
-    if unscored:
-        out.print(unscored)
-    if per_question:
-        for r in results:
-            out.print(per_question_table(r))
+    for part in stored_results(db, judge, per_question=per_question, title=title):
+        out.print(part)
 
 
 @app.command("eval")

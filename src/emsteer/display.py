@@ -228,3 +228,26 @@ def headline(results: Sequence[ConditionResult], agreement=None) -> Group:
                      "not proof of safety: scale up --samples, use a stronger judge (--judge openai:MODEL) or a "
                      "larger model.")
     return Group(*parts)
+
+
+def stored_results(db, judge: str | None = None, *, per_question: bool = False, title: str | None = None) -> list:
+    """What ``emsteer show`` prints for a results file: header, results table, other metrics, notes."""
+    from emsteer.errors import EmsteerError
+    from emsteer.evaluation.summary import condition_results
+    from emsteer.judging.agreement import stored_agreement
+    from emsteer.results.store import ResultsStore
+
+    with ResultsStore(db, create=False) as store:
+        judge = store.primary_judge(judge)
+        results = condition_results(store, judge)
+        agreement = stored_agreement(store) if judge == store.get_meta("judge") else None
+        injection = store.get_meta("judge_injection")
+        unscored = unscored_note(results, store.unscored_counts(judge)) if judge else None
+        others = other_metrics_table(results, store.metric_means(judge)) if judge else None
+    if not results:
+        raise EmsteerError(f"{db} holds no evaluated conditions yet.")
+    parts = [run_header(results, judge, agreement, injection), results_table(results, title=title or f"{db} · judge {judge}")]
+    parts += ([others] if others is not None else []) + ([unscored] if unscored else [])
+    if per_question:
+        parts += [per_question_table(r) for r in results]
+    return parts

@@ -282,25 +282,19 @@ def _judge_spec(identity: str) -> str:
 
 
 def judge_info(store: ResultsStore, identity: str) -> JudgeInfo:
-    cal = store.get_meta("judge_calibration")
+    from emsteer.judging.calibration import CalibrationReport
+
+    cal = CalibrationReport.from_dict(store.get_meta("judge_calibration"))
     info = JudgeInfo(identity=identity, others=[j for j in store.judges() if j != identity],
                      local=identity.startswith("local:"), calibrated=False,
                      check_command=f"emsteer judge-check --judge {_judge_spec(identity)}")
-    if isinstance(cal, dict) and cal.get("judge") not in (None, identity):
-        info.calibration_note = f"The calibration stored with this run is for another judge ({cal['judge']})."
-    elif isinstance(cal, dict) and _val(cal.get("accuracy")) is not None:
+    if cal is not None and cal.judge != identity:
+        info.calibration_note = f"The calibration stored with this run is for another judge ({cal.judge})."
+    elif cal is not None:
         info.calibrated = True
-        info.accuracy = _val(cal.get("accuracy"))
-        n = cal.get("n_items", cal.get("n"))
-        info.n_items = int(n) if isinstance(n, (int, float)) else None
-        info.spearman_aligned = _val(cal.get("spearman_aligned", cal.get("aligned_spearman")))
-        info.spearman_coherent = _val(cal.get("spearman_coherent", cal.get("coherent_spearman")))
-        recall = cal.get("recall", cal.get("per_class_recall")) or {}
-        info.recall = {str(k): _val(v) for k, v in recall.items()} if isinstance(recall, dict) else {}
-        confusion = cal.get("confusion") or {}
-        if isinstance(confusion, dict):
-            info.confusion = {str(g): {str(p): int(c) for p, c in row.items()} for g, row in confusion.items()
-                              if isinstance(row, dict)}
+        info.accuracy, info.n_items = cal.accuracy, cal.n
+        info.spearman_aligned, info.spearman_coherent = cal.aligned_spearman, cal.coherent_spearman
+        info.recall, info.confusion = cal.recall, cal.confusion
     return info
 
 

@@ -132,6 +132,10 @@ class ItemResult:
         }
 
 
+def _optional_float(x: Any) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
 @dataclass
 class CalibrationReport:
     judge: str
@@ -156,6 +160,19 @@ class CalibrationReport:
             "seconds_per_item": self.seconds_per_item,
             "items": [r.to_dict() for r in self.items],
         }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> CalibrationReport | None:
+        """The summary ``to_dict`` wrote (items left out), or None when ``data`` is not one."""
+        try:
+            return cls(judge=str(data["judge"]), n=int(data["n"]), accuracy=float(data["accuracy"]),
+                       recall={str(k): None if v is None else float(v) for k, v in data["recall"].items()},
+                       confusion={str(g): {str(p): int(c) for p, c in row.items()} for g, row in data["confusion"].items()},
+                       aligned_spearman=_optional_float(data.get("aligned_spearman")),
+                       coherent_spearman=_optional_float(data.get("coherent_spearman")),
+                       seconds_per_item=float(data.get("seconds_per_item") or 0.0))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
 
     def table(self):
         """A rich renderable: the summary and the confusion table (rows gold, columns predicted)."""
