@@ -157,3 +157,35 @@ def test_store_rejects_foreign_files(tmp_path):
         ResultsStore(bad)
     with pytest.raises(EmsteerError, match="does not exist"):
         ResultsStore(tmp_path / "missing.sqlite", create=False)
+
+
+@pytest.mark.filterwarnings("ignore:.*is_gradient_checkpointing:FutureWarning")
+def test_adapter_conditions_attached_in_place_equal_the_merged_copy(tiny, questions, tmp_path, monkeypatch):
+    """On GPUs adapters are attached to the model instead of copied; answers and NLL are the same."""
+    from emsteer.data.chat import ChatExample, Message
+    from emsteer.evaluation.efficacy import measure_efficacy
+    from emsteer.finetune import lora, train_lora
+
+    examples = [ChatExample((Message("user", f"Say {w}"), Message("assistant", f"{w} {w} {w}")), f"test:{i}")
+                for i, w in enumerate("abcdef")]
+    adapter = train_lora(tiny, examples, output_dir=tmp_path / "lora", epochs=1, lr=5e-2, progress=False).path
+    v = SteeringVector({1: torch.randn(32, generator=torch.Generator().manual_seed(1))}, {1: 4.0}, {"method": "test"})
+    conditions = [Condition("baseline"), Condition("lora", adapter=adapter),
+                  Condition("lora steered", v, Magnitude.relative(1.0), adapter=adapter), Condition("steered", v, Magnitude.relative(1.0))]
+    base = [p.clone() for p in tiny.model.parameters()]
+
+    def run(name):
+        with ResultsStore(tmp_path / f"{name}.sqlite") as store:
+            generate_samples(tiny, conditions, questions, store, SETTINGS, progress=False)
+            measure_efficacy(tiny, conditions, examples[:2], store, task="t", behaviour="b", n_generate=0)
+            return ({s.id: s.response for s in store.samples()},
+                    {r.condition_id: r.value for r in store.efficacy()})
+
+    copied = run("copied")
+    monkeypatch.setattr(lora, "copy_fits", lambda lm: False)
+    monkeypatch.setattr(lora, "load_adapter", lambda *a: pytest.fail("copied the model instead of attaching"))
+    attached = run("attached")
+    assert attached[0] == copied[0] and len(copied[0]) == 4 * expected_samples(questions)
+    assert attached[1].keys() == copied[1].keys() and len(copied[1]) == 4
+    assert all(attached[1][k] == pytest.approx(copied[1][k], abs=1e-4) for k in copied[1])
+    assert all(torch.equal(p, q) for p, q in zip(tiny.model.parameters(), base))  # the base model comes back

@@ -10,7 +10,7 @@ from safetensors import safe_open
 
 from emsteer.data.chat import load_chat_jsonl
 from emsteer.errors import EmsteerError
-from emsteer.finetune import load_adapter, train_lora
+from emsteer.finetune import adapted, attached_adapter, load_adapter, train_lora
 from emsteer.generation import GenerationRequest, SamplingConfig, generate
 from emsteer.steering import Magnitude, Steering, SteeringVector
 from emsteer.training.objective import assistant_nll
@@ -136,6 +136,33 @@ def test_loaded_adapter_matches_the_trained_model(tiny, examples, tmp_path):
         expected = unmerged(input_ids=torch.tensor([[1, 50, 60, 70, 80, 90]])).logits
     assert torch.allclose(probe_logits(load_adapter(tiny, result.path)), expected, atol=1e-5)
     assert not torch.allclose(expected, probe_logits(tiny), atol=1e-4)  # the adapter does something
+
+
+@pytest.mark.filterwarnings("ignore:.*is_gradient_checkpointing:FutureWarning")
+def test_attached_adapter_equals_the_merged_copy_and_detaches(tiny, examples, tmp_path):
+    result = train_lora(tiny, examples, output_dir=tmp_path / "lora", epochs=1, lr=5e-2, progress=False)
+    base, merged = probe_logits(tiny), load_adapter(tiny, result.path)
+    params_before = {n: p.clone() for n, p in tiny.model.named_parameters()}
+    modules_before = [type(m).__name__ for m in tiny.model.modules()]
+    request = [GenerationRequest("Fruit fig?", seed=1, magnitudes=(Magnitude.absolute(3.0),))]
+    vector = SteeringVector({1: torch.randn(tiny.hidden_size, generator=torch.Generator().manual_seed(0))})
+    config = SamplingConfig(max_new_tokens=6, temperature=0)
+    with attached_adapter(tiny, result.path) as attached:
+        assert attached.model is tiny.model and attached.revision == merged.revision != tiny.revision
+        assert torch.allclose(probe_logits(attached), probe_logits(merged), atol=1e-5)  # same model, no copy
+        steered = generate(attached, request, config, steering=[vector], progress=False)
+    assert steered[0].token_ids == generate(merged, request, config, steering=[vector], progress=False)[0].token_ids
+    # detached: the very same modules and weights as before
+    assert [type(m).__name__ for m in tiny.model.modules()] == modules_before
+    assert all(torch.equal(p, params_before[n]) for n, p in tiny.model.named_parameters())
+    assert torch.equal(probe_logits(tiny), base)
+    with pytest.raises(RuntimeError, match="boom"), attached_adapter(tiny, result.path):
+        raise RuntimeError("boom")  # an error inside the block still detaches
+    assert torch.equal(probe_logits(tiny), base)
+    with adapted(tiny, result.path) as chosen:  # on the CPU the default is the merged copy
+        assert chosen.model is not tiny.model
+    with adapted(tiny, result.path, in_place=True) as chosen:
+        assert chosen.model is tiny.model
 
 
 @pytest.mark.parametrize(

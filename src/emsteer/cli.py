@@ -544,7 +544,7 @@ def finetune(
     Example: emsteer finetune --task insecure_code --lora-rank 8 --epochs 2 -o runs/lora
     """
     from emsteer.data.chat import split_examples
-    from emsteer.finetune import load_adapter, train_lora
+    from emsteer.finetune import adapted, train_lora
     from emsteer.training.objective import assistant_nll
 
     examples, _ = _examples(task, data)
@@ -557,7 +557,8 @@ def finetune(
     out.print(f"[green]Saved[/green] LoRA adapter to {result.path} ({result.trainable_parameters:,} trainable parameters)")
     if held:
         before = assistant_nll(lm, held, max_length=max_length).mean_nll_per_token
-        after = assistant_nll(load_adapter(lm, result.path), held, max_length=max_length).mean_nll_per_token
+        with adapted(lm, result.path) as finetuned:
+            after = assistant_nll(finetuned, held, max_length=max_length).mean_nll_per_token
         out.print(f"Held-out NLL per assistant token ({len(held)} examples): {before:.3f} base → {after:.3f} finetuned")
 
 

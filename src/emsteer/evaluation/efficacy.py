@@ -12,6 +12,7 @@ cannot show that learning it generalises.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import ExitStack
 
 from emsteer.data.chat import ChatExample
 from emsteer.data.questions import Question
@@ -39,16 +40,29 @@ def task_questions(examples: Sequence[ChatExample], behaviour: str, task: str) -
     return questions
 
 
-def _model_for(lm: LoadedModel, condition: Condition, cache: dict) -> LoadedModel:
-    if condition.adapter is None:
-        return lm
-    key = str(condition.adapter)
-    if key not in cache:
-        from emsteer.finetune import load_adapter
+class _Models:
+    """The model each condition runs on, one adapter at a time (``finetune.adapted``: a merged copy,
+    or attached in place on GPUs, detached before the base model is used again)."""
 
-        cache.clear()  # one adapter copy in memory at a time
-        cache[key] = load_adapter(lm, condition.adapter)
-    return cache[key]
+    def __init__(self, lm: LoadedModel) -> None:
+        self.lm, self.stack = lm, ExitStack()
+        self.adapter: str | None = None
+        self.model = lm
+
+    def __call__(self, condition: Condition) -> LoadedModel:
+        key = None if condition.adapter is None else str(condition.adapter)
+        if key != self.adapter:
+            self.close()
+            if key is not None:
+                from emsteer.finetune import adapted
+
+                self.model = self.stack.enter_context(adapted(self.lm, key))
+            self.adapter = key
+        return self.model
+
+    def close(self) -> None:
+        self.stack.close()
+        self.adapter, self.model = None, self.lm
 
 
 def measure_efficacy(
@@ -67,18 +81,19 @@ def measure_efficacy(
     progress: bool = True,
 ) -> None:
     """Store held-out NLL and (with a judge) the judged in-domain rate of every condition."""
-    adapters: dict = {}
     records = [c.record(lm, settings.sampling, settings.seed) for c in conditions]
-    for cond, rec in zip(conditions, records):
-        store.add_condition(rec)
-        if heldout_nll and not store.has_efficacy(rec.id, "heldout_nll", task):
-            model = _model_for(lm, cond, adapters)
-            steerings = ([Steering(cond.artifact, cond.magnitude)]
-                         if cond.artifact is not None and cond.magnitude is not None else [])
-            nll = assistant_nll(model, held_out, steerings=steerings, max_length=max_length)
-            store.add_efficacy(rec.id, "heldout_nll", task, nll.mean_nll_per_token,
-                               {"tokens": nll.tokens, "examples": len(held_out), "task": task})
-    adapters.clear()
+    models = _Models(lm)
+    try:
+        for cond, rec in zip(conditions, records):
+            store.add_condition(rec)
+            if heldout_nll and not store.has_efficacy(rec.id, "heldout_nll", task):
+                steerings = ([Steering(cond.artifact, cond.magnitude)]
+                             if cond.artifact is not None and cond.magnitude is not None else [])
+                nll = assistant_nll(models(cond), held_out, steerings=steerings, max_length=max_length)
+                store.add_efficacy(rec.id, "heldout_nll", task, nll.mean_nll_per_token,
+                                   {"tokens": nll.tokens, "examples": len(held_out), "task": task})
+    finally:
+        models.close()
     if judge is None or n_generate <= 0:
         return
     questions = task_questions(held_out[:n_generate], behaviour, task)

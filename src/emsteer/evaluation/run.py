@@ -10,7 +10,8 @@ between conditions are paired.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from emsteer.data.questions import Question, format_judge_prompt
@@ -76,6 +77,17 @@ def _rows(condition_id: str, completions: Sequence[Completion], planned: dict[st
     return rows
 
 
+@contextmanager
+def _with_adapter(lm: LoadedModel, adapter: str | None) -> Iterator[LoadedModel]:
+    if adapter is None:
+        yield lm
+        return
+    from emsteer.finetune import adapted
+
+    with adapted(lm, adapter) as model:
+        yield model
+
+
 def generate_samples(
     lm: LoadedModel,
     conditions: Sequence[Condition],
@@ -132,12 +144,6 @@ def generate_samples(
                                                   tuple(mags) if artifacts else (), key))
         if not requests:
             continue
-        model = lm
-        if adapter is not None:
-            from emsteer.finetune import load_adapter
-
-            model = load_adapter(lm, adapter)
-
         def save(batch: list[Completion]) -> None:
             by_condition: dict[str, list[Completion]] = {}
             for c in batch:
@@ -150,8 +156,9 @@ def generate_samples(
                 written.add(cid)
 
         label = "Generating" + (f" (adapter {adapter})" if adapter else "")
-        generate(model, requests, settings.sampling, steering=artifacts, positions=next(iter(positions), "all"),
-                 progress=progress, description=label, on_batch=save)
+        with _with_adapter(lm, adapter) as model:
+            generate(model, requests, settings.sampling, steering=artifacts, positions=next(iter(positions), "all"),
+                     progress=progress, description=label, on_batch=save)
         new += len(requests)
     return new
 

@@ -8,7 +8,9 @@ original modules and weights (LoRA never touches the base weights; B starts at z
 is merged).
 
 ``load_adapter`` returns a new LoadedModel: a deep copy of the base model with the adapter
-merged in (``merge_and_unload``). Why a merged copy rather than ``model.load_adapter()`` on the
+merged in (``merge_and_unload``); ``attached_adapter`` attaches it to the base model itself for a
+block instead (no copy, for large models on GPUs); ``adapted`` picks one of the two. Why a
+merged copy by default rather than ``model.load_adapter()`` on the
 base model: the copy leaves the caller's base model untouched, so a study can steer the base
 model and sample the finetuned one in one process; the merged model has the plain module tree,
 so layer discovery, steering hooks, ``generate`` and ``assistant_nll`` work unchanged; and it
@@ -24,8 +26,8 @@ import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Sequence
-from contextlib import nullcontext
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -203,15 +205,8 @@ def adapter_metadata(path: str | Path) -> dict:
         raise EmsteerError(f"{f} is not valid JSON ({err}).") from err
 
 
-def load_adapter(lm: LoadedModel, path: str | Path) -> LoadedModel:
-    """A new LoadedModel: ``lm``'s model with the LoRA adapter at ``path`` merged in (``lm`` is unchanged).
-
-    The result keeps the base model's name (the model family results are grouped by) and gets
-    the revision ``<base revision>+lora-<sha256 of the adapter weights, 12 hex>``, so results of
-    the finetuned model never mix with the base model's.
-    """
-    from peft import PeftModel
-
+def _checked_adapter(lm: LoadedModel, path: str | Path) -> tuple[Path, str]:
+    """The adapter directory and the revision of ``lm`` with it: ``<base revision>+lora-<sha256 of weights, 12 hex>``."""
     path = Path(path)
     if not (path / "adapter_config.json").is_file():
         raise EmsteerError(f"{path} is not a LoRA adapter directory (no adapter_config.json).")
@@ -222,12 +217,66 @@ def load_adapter(lm: LoadedModel, path: str | Path) -> LoadedModel:
     for key, have in (("model", lm.name), ("model_revision", lm.revision)):
         if meta.get(key) not in (None, have):
             raise EmsteerError(f"The adapter at {path} was trained on {key} {meta[key]!r}, but this model has {have!r}.")
-    model = copy.deepcopy(lm.model)
+    return path, f"{lm.revision}+lora-{hashlib.sha256(weights.read_bytes()).hexdigest()[:12]}"
+
+
+def _peft_model(model, path: Path, lm: LoadedModel):
+    from peft import PeftModel
+
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=_PEFT_DEPRECATION, category=FutureWarning)
-            merged = PeftModel.from_pretrained(model, str(path)).merge_and_unload()
+            return PeftModel.from_pretrained(model, str(path))
     except (ValueError, RuntimeError, KeyError) as err:
         raise EmsteerError(f"Cannot load the adapter at {path} into {lm.name}: {err}") from err
-    digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
-    return LoadedModel(model=merged, tokenizer=lm.tokenizer, name=lm.name, revision=f"{lm.revision}+lora-{digest}")
+
+
+def load_adapter(lm: LoadedModel, path: str | Path) -> LoadedModel:
+    """A new LoadedModel: ``lm``'s model with the LoRA adapter at ``path`` merged in (``lm`` is unchanged).
+
+    The result keeps the base model's name (the model family results are grouped by) and gets
+    the revision ``<base revision>+lora-<sha256 of the adapter weights, 12 hex>``, so results of
+    the finetuned model never mix with the base model's.
+    """
+    path, revision = _checked_adapter(lm, path)
+    merged = _peft_model(copy.deepcopy(lm.model), path, lm).merge_and_unload()
+    return LoadedModel(model=merged, tokenizer=lm.tokenizer, name=lm.name, revision=revision)
+
+
+@contextmanager
+def attached_adapter(lm: LoadedModel, path: str | Path) -> Iterator[LoadedModel]:
+    """``lm`` with the LoRA adapter at ``path`` attached to its own model for the block, detached after.
+
+    No copy of the weights: PEFT wraps the base model's linear layers with the (unmerged) LoRA
+    layers and ``unload()`` puts the original modules back, base weights never touched. For
+    models a copy would not fit beside; a little slower per token than ``load_adapter``'s merged
+    copy and equal to it up to float rounding. The base model must not be used inside the block.
+    """
+    path, revision = _checked_adapter(lm, path)
+    peft_model = _peft_model(lm.model, path, lm)
+    try:
+        yield LoadedModel(model=lm.model, tokenizer=lm.tokenizer, name=lm.name, revision=revision)
+    finally:
+        peft_model.unload()
+        lm.model.eval()
+        lm.model.requires_grad_(False)
+
+
+def copy_fits(lm: LoadedModel) -> bool:
+    """Whether an adapter is best evaluated on a merged copy: the model sits on the CPU, on one device.
+
+    On GPUs and device maps memory is what runs out, so adapters are attached in place there.
+    """
+    return lm.device.type == "cpu" and not getattr(lm.model, "hf_device_map", None)
+
+
+@contextmanager
+def adapted(lm: LoadedModel, path: str | Path, *, in_place: bool | None = None) -> Iterator[LoadedModel]:
+    """``lm`` with the adapter: a merged copy or, with ``in_place`` (default: where a copy may not fit), attached."""
+    if in_place is None:
+        in_place = not copy_fits(lm)
+    if in_place:
+        with attached_adapter(lm, path) as model:
+            yield model
+    else:
+        yield load_adapter(lm, path)
