@@ -88,6 +88,34 @@ def test_optimized_vector_lowers_training_loss(tiny, unsafe):
     assert v.reference_norms[LAYER] == pytest.approx(measure_reference_norms(tiny, [LAYER])[LAYER])
 
 
+def test_memory_savers_train_the_same_vector(tiny, unsafe):
+    """Gradient checkpointing recomputes, it does not change the maths; bf16 autocast only rounds."""
+    from emsteer.training.objective import MemorySavers
+
+    args = dict(layer=LAYER, epochs=2, lr=0.05, batch_size=3, progress=False)
+    # calls of one block's MLP: checkpointed, it runs again in the backward pass (a pre-hook: the
+    # recompute stops as soon as it has what the backward pass needs, before the MLP returns)
+    calls = []
+    handle = tiny.layers[LAYER + 1].mlp.register_forward_pre_hook(lambda *_: calls.append(1))
+    try:
+        plain = train_vector(tiny, unsafe, **args)
+        n_plain = len(calls)
+        saved = train_vector(tiny, unsafe, **args, memory=MemorySavers(gradient_checkpointing=True))
+    finally:
+        handle.remove()
+    assert torch.allclose(saved.vector, plain.vector, atol=1e-5)
+    steps = len(plain.metadata["loss_curve"]["step"])  # one micro-batch each
+    assert len(calls) - n_plain == n_plain + steps  # every training forward ran again in the backward pass
+    assert saved.metadata["hyperparameters"]["gradient_checkpointing"] is True
+    assert "gradient_checkpointing" not in plain.metadata["hyperparameters"]
+    assert not any(block.training for block in tiny.layers)
+    assert not any(getattr(m, "gradient_checkpointing", False) for m in tiny.model.modules())
+    assert not hasattr(tiny.model, "_require_grads_hook")  # transformers' input-grad hook is gone too
+    mixed = train_vector(tiny, unsafe, **args, memory=MemorySavers(mixed_precision=True))
+    assert mixed.vector.dtype == torch.float32 and not torch.equal(mixed.vector, plain.vector)
+    assert torch.nn.functional.cosine_similarity(mixed.vector, plain.vector, dim=0) > 0.9
+
+
 def test_one_checkpoint_per_epoch(tiny, unsafe, tmp_path):
     ckpt = tmp_path / "ckpt"
     v = train_vector(tiny, unsafe, layer=LAYER, epochs=3, lr=0.05, batch_size=4, checkpoint_dir=ckpt, progress=False)

@@ -39,6 +39,8 @@ ModelOpt = Annotated[
 ]
 DtypeOpt = Annotated[str, typer.Option(help="Weights dtype: float32, bfloat16, float16 or auto (bf16 on GPU).")]
 DeviceOpt = Annotated[str, typer.Option(help="cpu, cuda, cuda:N or auto.")]
+MixedPrecisionOpt = Annotated[bool, typer.Option(help="Train with the forward pass under bf16 autocast (saves GPU memory and time; trained weights stay float32).")]
+CheckpointingOpt = Annotated[bool, typer.Option(help="Recompute the decoder blocks' activations in the backward pass instead of keeping them (gradient checkpointing: less GPU memory for one more forward pass per step).")]
 DeviceMapOpt = Annotated[Optional[str], typer.Option("--device-map", help="Spread the model over GPUs instead of --device: auto, balanced, sequential, or the GPUs to use (cuda:0,cuda:1).")]
 
 
@@ -460,6 +462,8 @@ def build(
     limit: Annotated[Optional[int], typer.Option(min=1, help="Use only the first N training examples.")] = None,
     held_out: Annotated[float, typer.Option(callback=_held_out, help="Fraction (or count if ≥ 1) of examples held out and not trained on.")] = 0.1,
     seed: Annotated[int, typer.Option(help="Seed for initialisation, shuffling and the split.")] = 0,
+    mixed_precision: MixedPrecisionOpt = False,
+    gradient_checkpointing: CheckpointingOpt = False,
     model: ModelOpt = None,
     dtype: DtypeOpt = "float32",
     device: DeviceOpt = "cpu",
@@ -474,7 +478,7 @@ def build(
     from emsteer.data.tasks import TASKS, load_task
     from emsteer.steering import Magnitude, Steering, save_artifact
     from emsteer.steering.methods import build_artifact, method_info
-    from emsteer.training.objective import assistant_nll
+    from emsteer.training.objective import MemorySavers, assistant_nll
 
     config = dict(locals())
     if track is not None:  # a missing tracker package fails before the model loads
@@ -490,7 +494,8 @@ def build(
     layer = lm.check_layer(layer if layer is not None else lm.num_layers // 2)
     params: dict = {"seed": seed, "max_length": max_length}
     if info.trained:
-        params.update(epochs=epochs, batch_size=batch_size, grad_accum=grad_accum)
+        params.update(epochs=epochs, batch_size=batch_size, grad_accum=grad_accum,
+                      memory=MemorySavers(mixed_precision, gradient_checkpointing))
         if lr is not None:
             params["lr"] = lr
         if max_norm is not None and method == "optimized":
@@ -535,6 +540,8 @@ def finetune(
     limit: Annotated[Optional[int], typer.Option(min=1, help="Use only the first N training examples.")] = None,
     held_out: Annotated[float, typer.Option(callback=_held_out, help="Fraction (or count if ≥ 1) of examples held out.")] = 0.1,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    mixed_precision: MixedPrecisionOpt = False,
+    gradient_checkpointing: CheckpointingOpt = False,
     model: ModelOpt = None,
     dtype: DtypeOpt = "float32",
     device: DeviceOpt = "cpu",
@@ -545,7 +552,7 @@ def finetune(
     """
     from emsteer.data.chat import split_examples
     from emsteer.finetune import adapted, train_lora
-    from emsteer.training.objective import assistant_nll
+    from emsteer.training.objective import MemorySavers, assistant_nll
 
     examples, _ = _examples(task, data)
     train, held = split_examples(examples, held_out=int(held_out) if held_out >= 1 else held_out, seed=seed)
@@ -553,7 +560,8 @@ def finetune(
         train = train[:limit]
     lm = _load(model, dtype, device)
     result = train_lora(lm, train, output_dir=output, rank=lora_rank, alpha=lora_alpha, target=target,
-                        layers=layers or None, epochs=epochs, lr=lr, batch_size=batch_size, max_length=max_length, seed=seed)
+                        layers=layers or None, epochs=epochs, lr=lr, batch_size=batch_size, max_length=max_length, seed=seed,
+                        memory=MemorySavers(mixed_precision, gradient_checkpointing))
     out.print(f"[green]Saved[/green] LoRA adapter to {result.path} ({result.trainable_parameters:,} trainable parameters)")
     if held:
         before = assistant_nll(lm, held, max_length=max_length).mean_nll_per_token

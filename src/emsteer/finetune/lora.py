@@ -39,6 +39,7 @@ from emsteer.models import LoadedModel
 from emsteer.training.checkpoints import adapter_dir
 from emsteer.training.objective import (
     LossCurve,
+    MemorySavers,
     check_examples,
     check_positive,
     check_training_args,
@@ -123,6 +124,7 @@ def train_lora(
     dropout: float = 0.0,
     seed: int = 0,
     progress: bool = True,
+    memory: MemorySavers = MemorySavers(),
 ) -> LoraResult:
     """Train a LoRA adapter on the assistant tokens of ``examples``; ``lm`` is left as it was.
 
@@ -153,6 +155,7 @@ def train_lora(
     )
     hyper = dict(rank=rank, alpha=alpha, target=target, layers=layers, epochs=epochs, lr=lr, batch_size=batch_size,
                  grad_accum=grad_accum, max_length=max_length, dropout=dropout, optimizer="adamw", weight_decay=0.0)
+    hyper.update(memory.recorded())
     meta = {"format": "emsteer.lora.v1", **provenance(lm, method="lora", layer=None, examples=examples,
                                                        hyperparameters=hyper, seed=seed, reference_norm=None)}
 
@@ -183,7 +186,7 @@ def train_lora(
             checkpoints.append(_save_adapter(peft_model, record(epoch, curve), adapter_dir(out, epoch)))
 
         curve = train_epochs(lm, encoded, optimizer, epochs=epochs, batch_size=batch_size, grad_accum=grad_accum,
-                             seed=seed, intervention=nullcontext, on_epoch=on_epoch, progress=progress,
+                             seed=seed, intervention=nullcontext, on_epoch=on_epoch, progress=progress, memory=memory,
                              description=f"LoRA r={rank} ({target})")
         final = record(epochs, curve)
         _save_adapter(peft_model, final, out)

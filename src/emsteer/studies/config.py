@@ -69,6 +69,14 @@ class TrainSettings(_Strict):
     lr: Finite | None = Field(None, gt=0)  # None: each method's default
     batch_size: Int = Field(4, ge=1)
     max_length: Int = Field(256, ge=16)
+    # GPU memory savers for trained vectors, subspaces and LoRA (training.objective.MemorySavers)
+    mixed_precision: bool = False
+    gradient_checkpointing: bool = False
+
+    def memory(self):
+        from emsteer.training.objective import MemorySavers
+
+        return MemorySavers(self.mixed_precision, self.gradient_checkpointing)
 
 
 class LoraSettings(_Strict):

@@ -127,7 +127,7 @@ class StudyRunner:
             if where.exists():
                 shutil.rmtree(where)  # an interrupted run: retrain (deterministic given the seed)
             params = dict(epochs=top, batch_size=self.config.train.batch_size, max_length=self.config.train.max_length,
-                          seed=seed, checkpoint_dir=where, progress=self.progress)
+                          seed=seed, checkpoint_dir=where, progress=self.progress, memory=self.config.train.memory())
             if self.config.train.lr is not None:
                 params["lr"] = self.config.train.lr
             if rank is not None:
@@ -158,7 +158,8 @@ class StudyRunner:
             lc = self.config.lora
             train_lora(lm, data.train, output_dir=where, rank=lc.rank, alpha=lc.alpha, target=lc.target,
                        layers=lc.layers, epochs=top, lr=lc.lr, batch_size=lc.batch_size,
-                       max_length=self.config.train.max_length, seed=seed, progress=self.progress)
+                       max_length=self.config.train.max_length, seed=seed, progress=self.progress,
+                       memory=self.config.train.memory())
         return wanted
 
     # -- the grid ------------------------------------------------------------------------------

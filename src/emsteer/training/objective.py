@@ -16,8 +16,9 @@ import hashlib
 import math
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, ExitStack
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -257,6 +258,57 @@ class LossCurve:
         return {"step": list(self.step), "epoch": list(self.epoch), "step_tokens": list(self.step_tokens)}
 
 
+@dataclass(frozen=True)
+class MemorySavers:
+    """Ways to train on a model that barely fits a GPU; both off by default (and on the CPU).
+
+    ``mixed_precision``: the forward pass under bf16 autocast (the trained parameters, the loss
+    and the optimizer stay float32). ``gradient_checkpointing``: the decoder blocks' activations
+    are recomputed in the backward pass instead of kept (transformers' own checkpointing,
+    non-reentrant; steering hooks stay outside the recomputed part, so they run once).
+    """
+
+    mixed_precision: bool = False
+    gradient_checkpointing: bool = False
+
+    def recorded(self) -> dict[str, bool]:
+        """The settings that are on, for an artifact's provenance (nothing when both are off)."""
+        return {k: True for k, v in (("mixed_precision", self.mixed_precision),
+                                     ("gradient_checkpointing", self.gradient_checkpointing)) if v}
+
+    @contextmanager
+    def applied(self, lm: LoadedModel) -> Iterator[None]:
+        with ExitStack() as stack:
+            if self.mixed_precision:
+                stack.enter_context(torch.autocast(lm.device.type, dtype=torch.bfloat16))
+            if self.gradient_checkpointing:
+                if not getattr(lm.model, "supports_gradient_checkpointing", False):
+                    raise EmsteerError(f"{lm.name} does not support gradient checkpointing; train without it.")
+                model: Any = lm.model  # a transformers PreTrainedModel
+                had_input_hook = hasattr(model, "_require_grads_hook")
+                if hasattr(model, "activation_checkpointing_enable"):  # newer transformers 5.x
+                    model.activation_checkpointing_enable({"use_reentrant": False})
+                    stack.callback(model.activation_checkpointing_disable)
+                else:
+                    model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+                    stack.callback(model.gradient_checkpointing_disable)
+                if not had_input_hook and hasattr(model, "_require_grads_hook"):
+                    # enabling makes the embeddings' output require grad (a hook) and disabling leaves it
+                    stack.callback(model.disable_input_require_grads)
+                # transformers checkpoints a block only in training mode: set the blocks' own flag, not
+                # their children's, so dropout stays off
+                flags = [(layer, layer.training) for layer in lm.layers]
+                for layer, _ in flags:
+                    layer.training = True
+
+                def restore() -> None:
+                    for layer, was in flags:
+                        layer.training = was
+
+                stack.callback(restore)
+            yield
+
+
 def train_epochs(
     lm: LoadedModel,
     encoded: Sequence[EncodedExample],
@@ -271,6 +323,7 @@ def train_epochs(
     on_epoch: Callable[[int, LossCurve], None] | None = None,
     progress: bool = True,
     description: str = "Training",
+    memory: MemorySavers = MemorySavers(),
 ) -> LossCurve:
     """The training loop every trainer shares: batches, accumulation, steps, loss curve, checkpoints.
 
@@ -278,7 +331,8 @@ def train_epochs(
     trained parameters (steering hooks built from them, or nothing for LoRA); it is entered
     once per optimizer step so that artifacts are rebuilt from the current parameters.
     ``after_step`` runs after each optimizer step (e.g. a max-norm projection) and
-    ``on_epoch(e, curve)`` after epoch e (1-based), e.g. to save a checkpoint.
+    ``on_epoch(e, curve)`` after epoch e (1-based), e.g. to save a checkpoint; ``memory``
+    saves GPU memory (see ``MemorySavers``).
     """
     from emsteer.progress import progress_bar
 
@@ -288,7 +342,7 @@ def train_epochs(
     n_batches = -(-len(encoded) // batch_size)
     steps_per_epoch = -(-n_batches // grad_accum)
     curve = LossCurve()
-    with progress_bar(progress) as bar:
+    with progress_bar(progress) as bar, memory.applied(lm):
         task = bar.add_task(description, total=epochs * steps_per_epoch, info="")
         for epoch in range(1, epochs + 1):
             batches = training_batches(lm, encoded, batch_size, seed, epoch, max_length=max(len(e) for e in encoded))

@@ -36,6 +36,7 @@ from emsteer.steering.reference import REFERENCE_PROMPTS, measure_reference_norm
 from emsteer.training.checkpoints import checkpoint_path, prepare_checkpoint_dir
 from emsteer.training.objective import (
     LossCurve,
+    MemorySavers,
     check_examples,
     check_positive,
     check_training_args,
@@ -97,6 +98,7 @@ def train_subspace(
     seed: int = 0,
     checkpoint_dir: str | Path | None = None,
     progress: bool = True,
+    memory: MemorySavers = MemorySavers(),
 ) -> SteeringSubspace:
     """Train a rank-``rank`` steering subspace at ``layer`` on the assistant tokens of ``examples``.
 
@@ -119,6 +121,7 @@ def train_subspace(
     hyper = dict(rank=rank, epochs=epochs, lr=lr, lr_A=lr_A, batch_size=batch_size, grad_accum=grad_accum,
                  init_norm=init_norm, max_length=max_length, optimizer="adam",
                  parametrization="U = QR(W).Q, U b = W[:, 0]")
+    hyper.update(memory.recorded())
     meta = provenance(lm, method="subspace", layer=layer, examples=examples, hyperparameters=hyper,
                       seed=seed, reference_norm=reference_norm)
 
@@ -152,7 +155,7 @@ def train_subspace(
             save_artifact(snapshot(epoch, curve), checkpoint_path(ckpt_dir, epoch))
 
     curve = train_epochs(lm, encoded, optimizer, epochs=epochs, batch_size=batch_size, grad_accum=grad_accum,
-                         seed=seed, intervention=intervention, on_epoch=on_epoch, progress=progress,
+                         seed=seed, intervention=intervention, on_epoch=on_epoch, progress=progress, memory=memory,
                          description=f"Optimizing rank-{rank} subspace @ layer {layer}")
     return snapshot(epochs, curve)
 

@@ -23,6 +23,7 @@ from emsteer.steering.reference import measure_reference_norms
 from emsteer.training.checkpoints import checkpoint_path, prepare_checkpoint_dir
 from emsteer.training.objective import (
     LossCurve,
+    MemorySavers,
     check_examples,
     check_positive,
     check_training_args,
@@ -60,6 +61,7 @@ def train_vector(
     seed: int = 0,
     checkpoint_dir: str | Path | None = None,
     progress: bool = True,
+    memory: MemorySavers = MemorySavers(),
 ) -> SteeringVector:
     """Train one steering vector at ``layer`` on the assistant tokens of ``examples``.
 
@@ -80,6 +82,7 @@ def train_vector(
     reference_norm = measure_reference_norms(lm, [layer])[layer]
     hyper = dict(epochs=epochs, lr=lr, batch_size=batch_size, grad_accum=grad_accum, max_norm=max_norm,
                  init_norm=init_norm, max_length=max_length, optimizer="adam")
+    hyper.update(memory.recorded())
     meta = provenance(lm, method="optimized", layer=layer, examples=examples, hyperparameters=hyper,
                       seed=seed, reference_norm=reference_norm)
 
@@ -107,5 +110,5 @@ def train_vector(
 
     curve = train_epochs(lm, encoded, optimizer, epochs=epochs, batch_size=batch_size, grad_accum=grad_accum,
                          seed=seed, intervention=intervention, after_step=project, on_epoch=on_epoch,
-                         progress=progress, description=f"Optimizing vector @ layer {layer}")
+                         progress=progress, memory=memory, description=f"Optimizing vector @ layer {layer}")
     return snapshot(epochs, curve)
