@@ -8,6 +8,7 @@ import torch
 
 from emsteer.analysis import geometry as g
 from emsteer.errors import EmsteerError
+from emsteer.results.records import ArtifactRecord
 
 
 def test_cosine_matrix_by_hand():
@@ -65,8 +66,8 @@ def test_agrees_with_the_low_rank_module():
 
 
 def _vector(aid, layers, rows, **meta):
-    return {"id": aid, "kind": "vector", "layers": layers, "method": meta.get("method", "optimized"),
-            "metadata": meta, "tensors": np.asarray(rows, dtype=np.float32)}
+    return ArtifactRecord(id=aid, kind="vector", layers=layers, method=meta.get("method", "optimized"),
+                          metadata=meta, tensors=np.asarray(rows, dtype=np.float32))
 
 
 def test_cosine_similarities_per_layer_from_store_rows():
@@ -75,7 +76,7 @@ def test_cosine_similarities_per_layer_from_store_rows():
         _vector("b" * 64, [3], [[0, 1, 0]], method="optimized", epoch=2),
         _vector("c" * 64, [3, 5], [[1, 1, 0], [0, 0, 1]], method="mean-diff"),
         _vector("d" * 64, [5], [[0, 0, 2]], method="pca"),
-        {"id": "e" * 64, "kind": "subspace", "layers": [3], "method": "subspace", "metadata": {"rank": 2}},
+        ArtifactRecord(id="e" * 64, kind="subspace", layers=[3], method="subspace", metadata={"rank": 2}),
     ]
     mats = {m.layer: m for m in g.cosine_similarities(arts)}
     assert set(mats) == {3, 5}
@@ -104,10 +105,10 @@ def test_recorded_subspaces():
     sv = [4.0, 2.0, 1.0, 1.0]
     p = np.array(sv) / sum(sv)
     arts = [
-        {"id": "s1", "kind": "subspace", "layers": [6], "method": "svd-truncation",
-         "metadata": {"rank": 2, "singular_values": sv, "effective_rank": float(np.exp(-(p * np.log(p)).sum())),
-                      "explained_variance": 20 / 22}},
-        {"id": "s2", "kind": "subspace", "layers": [6], "method": "subspace", "metadata": {"rank": 3, "epoch": 2}},
+        ArtifactRecord(id="s1", kind="subspace", layers=[6], method="svd-truncation",
+                       metadata={"rank": 2, "singular_values": sv, "effective_rank": float(np.exp(-(p * np.log(p)).sum())),
+                                 "explained_variance": 20 / 22}),
+        ArtifactRecord(id="s2", kind="subspace", layers=[6], method="subspace", metadata={"rank": 3, "epoch": 2}),
         _vector("v", [6], [[1.0, 0.0]]),
     ]
     infos = {i.id: i for i in g.recorded_subspaces(arts)}
@@ -140,8 +141,8 @@ def test_store_round_trip(tmp_path):
 def test_summarize_artifacts():
     arts = [
         _vector("v" * 64, [2], [[3.0, 4.0]], method="pca"),
-        {"id": "s" * 64, "kind": "subspace", "layers": [2], "method": "svd-truncation",
-         "metadata": {"rank": 1, "singular_values": [3.0, 1.0], "explained_variance": 0.9}},
+        ArtifactRecord(id="s" * 64, kind="subspace", layers=[2], method="svd-truncation",
+                       metadata={"rank": 1, "singular_values": [3.0, 1.0], "explained_variance": 0.9}),
     ]
     by_id = {a.id: a for a in g.summarize_artifacts(arts)}
     v, s = by_id["v" * 64], by_id["s" * 64]

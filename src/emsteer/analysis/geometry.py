@@ -1,6 +1,6 @@
 """Geometry of steering artifacts: cosine similarities, singular spectra, effective rank.
 
-Pure numpy over the rows the results store keeps (``ResultsStore.artifacts()``): vectors carry
+Pure numpy over the artifact records the results store keeps (``ResultsStore.artifacts()``): vectors carry
 their tensors (layers × hidden), subspaces carry what was recorded when they were built
 (singular values, explained variance, effective rank) in their metadata.
 
@@ -10,13 +10,14 @@ a set of parallel vectors, k for k orthogonal vectors of equal norm.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from emsteer.errors import EmsteerError
+from emsteer.results.records import ArtifactRecord
 
 
 @dataclass(frozen=True)
@@ -102,11 +103,15 @@ def singular_spectrum(vectors: np.ndarray) -> Spectrum:
     return spectrum_from_singular_values(np.linalg.svd(m, compute_uv=False))
 
 
-def artifact_label(artifact: Mapping[str, Any]) -> str:
-    """A short name for a store artifact row: method, layer(s), then what distinguishes checkpoints."""
-    meta = artifact.get("metadata") or {}
-    method = artifact.get("method") or meta.get("method") or artifact.get("kind", "artifact")
-    layers = artifact.get("layers") or []
+def _method(artifact: ArtifactRecord) -> str | None:
+    return artifact.method or artifact.metadata.get("method")
+
+
+def artifact_label(artifact: ArtifactRecord) -> str:
+    """A short name for a stored artifact: method, layer(s), then what distinguishes checkpoints."""
+    meta = artifact.metadata
+    method = _method(artifact) or artifact.kind
+    layers = artifact.layers
     parts = [str(method), "L" + ",".join(str(l) for l in layers)] if layers else [str(method)]
     for key, short in (("task", ""), ("rank", "k="), ("epoch", "ep ")):
         value = meta.get(key)
@@ -115,37 +120,36 @@ def artifact_label(artifact: Mapping[str, Any]) -> str:
     return " ".join(parts)
 
 
-def _order(artifact: Mapping[str, Any]) -> tuple:
+def _order(artifact: ArtifactRecord) -> tuple:
     """Method, then checkpoints in epoch order, then content hash: a stable, readable matrix order."""
-    meta = artifact.get("metadata") or {}
-    epoch = meta.get("epoch")
-    return (str(artifact.get("method") or meta.get("method") or ""), isinstance(epoch, (int, float)),
-            epoch if isinstance(epoch, (int, float)) else 0, str(artifact.get("id")))
+    epoch = artifact.metadata.get("epoch")
+    return (str(_method(artifact) or ""), isinstance(epoch, (int, float)),
+            epoch if isinstance(epoch, (int, float)) else 0, artifact.id)
 
 
-def _unique_labels(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+def _unique_labels(rows: Sequence[ArtifactRecord]) -> list[str]:
     labels = [artifact_label(r) for r in rows]
     seen: dict[str, int] = {}
     for l in labels:
         seen[l] = seen.get(l, 0) + 1
     # Same label twice (e.g. two seeds): add the start of the content hash so they stay distinct.
-    return [f"{l} #{str(r['id'])[:6]}" if seen[l] > 1 else l for l, r in zip(labels, rows)]
+    return [f"{l} #{r.id[:6]}" if seen[l] > 1 else l for l, r in zip(labels, rows)]
 
 
-def vector_sets(artifacts: Sequence[Mapping[str, Any]]) -> dict[int, tuple[list[str], list[str], np.ndarray]]:
+def vector_sets(artifacts: Sequence[ArtifactRecord]) -> dict[int, tuple[list[str], list[str], np.ndarray]]:
     """Vectors grouped by the layer they steer: layer → (ids, labels, (n, hidden) array).
 
     A multi-layer vector contributes its row for each of its layers. Rows without tensors
     (subspaces) are skipped. Layers whose vectors disagree in hidden size (different models)
     keep only the size most vectors share.
     """
-    rows = sorted((a for a in artifacts if a.get("tensors") is not None), key=_order)
-    labels = dict(zip((r["id"] for r in rows), _unique_labels(rows)))
+    rows = sorted((a for a in artifacts if a.tensors is not None), key=_order)
+    labels = dict(zip((r.id for r in rows), _unique_labels(rows)))
     by_layer: dict[int, list[tuple[str, np.ndarray]]] = {}
     for r in rows:
-        t = np.asarray(r["tensors"])
-        for i, layer in enumerate(r["layers"]):
-            by_layer.setdefault(int(layer), []).append((r["id"], t[i]))
+        t = np.asarray(r.tensors)
+        for i, layer in enumerate(r.layers):
+            by_layer.setdefault(int(layer), []).append((r.id, t[i]))
     out = {}
     for layer in sorted(by_layer):
         items = by_layer[layer]
@@ -156,7 +160,7 @@ def vector_sets(artifacts: Sequence[Mapping[str, Any]]) -> dict[int, tuple[list[
     return out
 
 
-def cosine_similarities(artifacts: Sequence[Mapping[str, Any]], *, min_vectors: int = 2) -> list[CosineMatrix]:
+def cosine_similarities(artifacts: Sequence[ArtifactRecord], *, min_vectors: int = 2) -> list[CosineMatrix]:
     """One cosine matrix per layer that at least ``min_vectors`` vector artifacts steer."""
     return [
         CosineMatrix(layer, ids, labels, cosine_matrix(m))
@@ -165,7 +169,7 @@ def cosine_similarities(artifacts: Sequence[Mapping[str, Any]], *, min_vectors: 
     ]
 
 
-def layer_spectra(artifacts: Sequence[Mapping[str, Any]], *, min_vectors: int = 2) -> dict[int, Spectrum]:
+def layer_spectra(artifacts: Sequence[ArtifactRecord], *, min_vectors: int = 2) -> dict[int, Spectrum]:
     """Singular spectrum of the set of vectors at each layer with at least ``min_vectors`` of them."""
     return {layer: singular_spectrum(m) for layer, (ids, _, m) in vector_sets(artifacts).items() if len(ids) >= min_vectors}
 
@@ -177,22 +181,22 @@ def _float_or_none(x: Any) -> float | None:
         return None
 
 
-def recorded_subspaces(artifacts: Sequence[Mapping[str, Any]]) -> list[SubspaceInfo]:
+def recorded_subspaces(artifacts: Sequence[ArtifactRecord]) -> list[SubspaceInfo]:
     """What each subspace artifact recorded: rank, and for SVD truncations the singular values,
     effective rank and explained variance of the set it was cut from."""
-    rows = sorted((a for a in artifacts if a.get("kind") == "subspace"), key=_order)
+    rows = sorted((a for a in artifacts if a.kind == "subspace"), key=_order)
     out = []
     for r, label in zip(rows, _unique_labels(rows)):
-        meta = r.get("metadata") or {}
+        meta = r.metadata
         sv = meta.get("singular_values")
         spectrum = None
         if isinstance(sv, list) and sv and all(_float_or_none(x) is not None and float(x) >= 0 for x in sv):
             spectrum = spectrum_from_singular_values([float(x) for x in sv])
-        layers = r.get("layers") or []
+        layers = r.layers
         rank = meta.get("rank")
         out.append(SubspaceInfo(
-            id=str(r["id"]), label=label, layer=int(layers[0]) if layers else meta.get("layer"),
-            rank=int(rank) if isinstance(rank, (int, float)) else None, method=r.get("method") or meta.get("method"),
+            id=r.id, label=label, layer=int(layers[0]) if layers else meta.get("layer"),
+            rank=int(rank) if isinstance(rank, (int, float)) else None, method=_method(r),
             spectrum=spectrum, recorded_effective_rank=_float_or_none(meta.get("effective_rank")),
             recorded_explained_variance=_float_or_none(meta.get("explained_variance")),
         ))
@@ -214,17 +218,17 @@ class ArtifactSummary:
     explained_variance: float | None  # σ² share kept by an SVD subspace's top-k directions
 
 
-def summarize_artifacts(artifacts: Sequence[Mapping[str, Any]]) -> list[ArtifactSummary]:
+def summarize_artifacts(artifacts: Sequence[ArtifactRecord]) -> list[ArtifactSummary]:
     """Every stored artifact with its norm (vectors) or what it recorded (subspaces)."""
     subs = {s.id: s for s in recorded_subspaces(artifacts)}
     rows = sorted(artifacts, key=_order)
     out = []
     for r, label in zip(rows, _unique_labels(rows)):
-        sub = subs.get(str(r["id"]))
-        t = r.get("tensors")
+        sub = subs.get(r.id)
+        t = r.tensors
         out.append(ArtifactSummary(
-            id=str(r["id"]), label=label, kind=str(r.get("kind")), layers=[int(l) for l in r.get("layers") or []],
-            method=r.get("method") or (r.get("metadata") or {}).get("method"),
+            id=r.id, label=label, kind=r.kind, layers=[int(l) for l in r.layers],
+            method=_method(r),
             norm=None if t is None or len(t) == 0 else float(np.linalg.norm(np.asarray(t, dtype=np.float64)[0])),
             rank=sub.rank if sub else None,
             effective_rank=None if sub is None else (sub.recorded_effective_rank if sub.recorded_effective_rank is not None

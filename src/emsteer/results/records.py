@@ -1,6 +1,6 @@
 """Typed rows of the results store: what ResultsStore reads and writes.
 
-One frozen dataclass per table row (conditions, samples, judgments, efficacy), with the
+One frozen dataclass per table row (conditions, samples, judgments, efficacy, artifacts), with the
 table's column names as fields, so a record maps onto its row one to one and the on-disk schema
 stays the SQL in store.py. ``created`` is None on a record not yet written: the store stamps it.
 """
@@ -88,3 +88,16 @@ class EfficacyRecord:
 def columns(record_type: type) -> list[str]:
     """The table columns of a record type, in field order."""
     return [f.name for f in fields(record_type)]
+
+
+@dataclass(frozen=True)
+class ArtifactRecord:
+    """One steering artifact a condition used (an ``artifacts`` row), as geometry and reports read it."""
+
+    id: str  # content hash
+    kind: str  # vector | subspace
+    layers: list[int]
+    method: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    path: str | None = None
+    tensors: Any = None  # numpy (len(layers), hidden) float32 for vectors; None for subspaces

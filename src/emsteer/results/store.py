@@ -39,7 +39,14 @@ from urllib.parse import quote
 from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.errors import EmsteerError
 from emsteer.results.metrics import AnswerScore
-from emsteer.results.records import ConditionRecord, EfficacyRecord, JudgmentRecord, SampleRecord, columns
+from emsteer.results.records import (
+    ArtifactRecord,
+    ConditionRecord,
+    EfficacyRecord,
+    JudgmentRecord,
+    SampleRecord,
+    columns,
+)
 
 SCHEMA_VERSION = 1
 IN_MEMORY = ":memory:"  # ResultsStore(IN_MEMORY): a store without a file
@@ -485,15 +492,16 @@ class ResultsStore:
         )
 
     @_guarded
-    def artifacts(self) -> list[dict[str, Any]]:
+    def artifacts(self) -> list[ArtifactRecord]:
         out = []
         for r in self.db.execute("SELECT * FROM artifacts ORDER BY id").fetchall():
             where = f"{self.path}: artifacts row {r['id']} field"
-            d = {**dict(r), "layers": _json(r["layers"], f"{where} layers"),
-                 "metadata": _json(r["metadata"], f"{where} metadata")}
-            if r["tensors"] is not None:
-                d["tensors"] = self._tensors(r["tensors"], d["layers"], where)
-            out.append(d)
+            layers = _json(r["layers"], f"{where} layers")
+            metadata = _json(r["metadata"], f"{where} metadata")
+            out.append(ArtifactRecord(
+                id=r["id"], kind=r["kind"], layers=layers, method=r["method"],
+                metadata=metadata if isinstance(metadata, dict) else {}, path=r["path"],
+                tensors=None if r["tensors"] is None else self._tensors(r["tensors"], layers, where)))
         return out
 
     def _tensors(self, blob: bytes, layers: Any, where: str):

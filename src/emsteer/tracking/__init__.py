@@ -117,7 +117,7 @@ def log_results(tracker: Tracker, db: Path, *, report: bool = True) -> None:
         tracker.log_params({"judge_identity": str(judge), "results_store": str(Path(db).resolve())})
         tracker.log_metrics(condition_metrics(store, judge))
         for a in store.artifacts():
-            log_loss_curve(tracker, a["metadata"], key("train", a["id"][:12]))
+            log_loss_curve(tracker, a.metadata, key("train", a.id[:12]))
     if report:
         from emsteer.analysis.report import write_report
 
