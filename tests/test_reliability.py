@@ -786,7 +786,8 @@ def requests(n: int, metrics=("aligned", "coherent")) -> list[JudgeRequest]:
 
 
 def run_batch(server, cache_path: Path, reqs, **kw):
-    judge = OpenAIJudge("judge-model", base_url=server.base_url, **{**FAST, "timeout": 0.2, "max_retries": 3,
+    # timeout faults answer after slow_s = 2 s; a timeout of 1 s leaves healthy answers room on a loaded machine
+    judge = OpenAIJudge("judge-model", base_url=server.base_url, **{**FAST, "timeout": 1.0, "max_retries": 3,
                                                                     "max_concurrency": 8, **kw})
     with JudgmentCache(cache_path) as cache:
         return CachedJudge(judge, cache).judge(reqs)
@@ -795,7 +796,7 @@ def run_batch(server, cache_path: Path, reqs, **kw):
 def test_a_batch_under_mixed_faults_completes_with_every_request_judged_once(tmp_path, caplog):
     reqs = requests(20)
     attempts_per_run = 4  # max_retries = 3
-    with FaultyOpenAI(rate=0.3, max_faults=5, nonnumeric=0.3, seed=1, slow_s=0.4,
+    with FaultyOpenAI(rate=0.3, max_faults=5, nonnumeric=0.3, seed=1, slow_s=2.0,
                       words_below=attempts_per_run) as server:
         plans = {r.prompt: server.plan(r.prompt) for r in reqs}
         assert {k for p in plans.values() for k in p.faults} == {"429", "500", "timeout", "not_json", "no_choices",
@@ -833,7 +834,7 @@ def test_an_eval_under_faults_judges_every_answer_exactly_once(tmp_path):
 
     db = make_store(tmp_path / "r.sqlite", n=8)
     questions = [Question("q", ("hi?",))]
-    with FaultyOpenAI(rate=0.4, max_faults=5, nonnumeric=0.3, seed=3, slow_s=0.4, words_below=4) as server:
+    with FaultyOpenAI(rate=0.4, max_faults=5, nonnumeric=0.3, seed=3, slow_s=2.0, words_below=4) as server:
         judge = CachedJudge(OpenAIJudge("judge-model", base_url=server.base_url, timeout=0.2, max_retries=3, **FAST),
                             tmp_path / "cache.sqlite")
         with ResultsStore(db) as store:
