@@ -45,6 +45,14 @@ def test_findings_rebuild_the_tables(model_dir, task_files, tmp_path):  # noqa: 
     before = (out / "conditions.csv").read_text()
     write_findings([db], out)
     assert (out / "conditions.csv").read_text() == before
+    # a condition the store's judge never scored (only an earlier judge did) is left out
+    with ResultsStore(db) as store:
+        control = next(c for c in store.conditions() if c.kind == "positive_control")
+        store.db.execute("DELETE FROM judgments WHERE sample_id IN (SELECT id FROM samples WHERE condition_id = ?)",
+                         (control.id,))
+        store.db.commit()
+    write_findings([db], out)
+    assert len(rows(out / "conditions.csv")) == n_conditions - 1 and rows(out / "controls.csv") == []
 
 
 def test_misaligned_comparison_by_hand():

@@ -151,9 +151,11 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
         with ResultsStore(path, create=False) as store:
             stage = _stage(store, path)
             judge = store.primary_judge()
-            results = condition_results(store, judge)
+            # a condition this judge never scored (e.g. a control since replaced, judged only by an
+            # earlier judge) has nothing to report under it
+            results = [r for r in condition_results(store, judge) if r.summary.overall.n_scored]
             if not results:
-                raise EmsteerError(f"{path} holds no evaluated conditions.")
+                raise EmsteerError(f"{path} holds no conditions scored by its judge {judge}.")
             table = store.answers_table(judge)
             agreement = stored_agreement(store)
         conditions += [condition_row(stage, r) for r in results]
