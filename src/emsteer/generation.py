@@ -132,7 +132,8 @@ def _generate_batch(lm, prompts, requests, sampling, ctx, eos, on_token) -> list
     generators = [torch.Generator().manual_seed(r.seed) for r in requests]
     position_ids = (mask.cumsum(-1) - 1).clamp(min=0)
     out = lm.model(input_ids=ids, attention_mask=mask, position_ids=position_ids, use_cache=True, logits_to_keep=1)
-    cache = out.cache
+    cache_arg = "cache" if hasattr(out, "cache") else "past_key_values"  # transformers ≥ 5.2x renamed it
+    cache = getattr(out, cache_arg)
     logits = out.logits[:, -1]
     live = torch.arange(batch)  # original row of each live row
     tokens: list[list[int]] = [[] for _ in range(batch)]
@@ -158,8 +159,9 @@ def _generate_batch(lm, prompts, requests, sampling, ctx, eos, on_token) -> list
                 ctx.select_rows(keep.cpu())
         mask = torch.cat([mask, mask.new_ones(len(live), 1)], dim=1)
         position_ids = position_ids[:, -1:] + 1
-        out = lm.model(input_ids=nxt[:, None], attention_mask=mask, position_ids=position_ids, cache=cache, use_cache=True)
-        cache, logits = out.cache, out.logits[:, -1]
+        out = lm.model(input_ids=nxt[:, None], attention_mask=mask, position_ids=position_ids, use_cache=True,
+                       **{cache_arg: cache})
+        cache, logits = getattr(out, cache_arg), out.logits[:, -1]
     return [
         Completion(
             request=r,

