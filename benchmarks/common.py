@@ -38,6 +38,16 @@ def timed(fn, *args, **kwargs):
     return value, time.perf_counter() - start
 
 
+def common_prefix(a, b) -> int:
+    """How many leading tokens two token sequences share (parity of two generation backends)."""
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
 def machine() -> dict:
     """What the numbers were measured on; the load average says how busy the shared cores were."""
     return {

@@ -20,6 +20,7 @@ import statistics
 import time
 
 import torch
+from common import common_prefix
 
 from emsteer.generation import GenerationRequest, SamplingConfig, generate
 from emsteer.models import load_model
@@ -39,15 +40,6 @@ def _vector(lm):
 
 def _requests(n, mags):
     return [GenerationRequest(PROMPTS[i % len(PROMPTS)], seed=i, magnitudes=(mags[i % len(mags)],)) for i in range(n)]
-
-
-def _common(a, b):
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 _cache: dict = {}
@@ -74,9 +66,9 @@ def parity(n_requests=8, max_new_tokens=32):
         a = generate(hf, reqs, sampling, steering=[v], progress=False)
         b = generate_vllm(vm, reqs, sampling, steering=[v])
         out[label] = ([c.token_ids for c in a], [c.token_ids for c in b])
-    common = [_common(x, y) for x, y in zip(*out["steered"])]
+    common = [common_prefix(x, y) for x, y in zip(*out["steered"])]
     return {"max_new_tokens": max_new_tokens, "common_prefix": common, "median_common_prefix": statistics.median(common),
-            "unsteered_common_prefix": [_common(x, y) for x, y in zip(*out["unsteered"])],
+            "unsteered_common_prefix": [common_prefix(x, y) for x, y in zip(*out["unsteered"])],
             "steering_changes_tokens": out["steered"][0] != out["unsteered"][0] and out["steered"][1] != out["unsteered"][1]}
 
 
@@ -131,7 +123,7 @@ def device_map_check(max_new_tokens=16):
     reqs = _requests(8, [Magnitude.relative(0.3), None])
     a = generate(hf, reqs, s, steering=[v], progress=False)
     b = generate(mapped, reqs, s, steering=[v], progress=False)
-    return {"common_prefix": [_common(x.token_ids, y.token_ids) for x, y in zip(a, b)]}
+    return {"common_prefix": [common_prefix(x.token_ids, y.token_ids) for x, y in zip(a, b)]}
 
 
 def main():

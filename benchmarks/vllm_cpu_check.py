@@ -44,7 +44,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import QUESTIONS, write_result  # noqa: E402
+from common import QUESTIONS, common_prefix, write_result  # noqa: E402
 
 from emsteer.generation import GenerationRequest, SamplingConfig, generate  # noqa: E402
 from emsteer.steering import Magnitude  # noqa: E402
@@ -135,15 +135,6 @@ def reference(directory: Path, tokens: int, bench_tokens: int = 0, concurrency: 
             out["transformers_steered_tok_s"][str(c)] = rates
     (directory / "reference.json").write_text(json.dumps(out))
     return out
-
-
-def common_prefix(a, b) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 def vllm_tokens(vm, arts: dict, tokens: int) -> dict[str, list[list[int]]]:
