@@ -683,9 +683,9 @@ def fit_judge(
 
     Reads every reference answer with a small frozen encoder (token states cached, resumable),
     trains attention-pooling heads that output aligned and coherent scores, and calibrates them
-    on the reference's 0-100 scale. Corrupted copies of the answers (word chains, shuffles,
-loops) teach the coherent score what word salad is. Measured leave-one-model-family-out: each answering-model
-    family is scored by a judge fitted on the other families only; those figures ship inside the
+    on the reference's 0-100 scale. Corrupted copies of the answers (word chains, shuffles, loops)
+    teach the coherent score what word salad is. Measured leave-one-model-family-out: each
+    answering-model family is scored by a judge fitted on the other families only; those figures ship inside the
     file and are what `show`, reports and the audit cite. Deterministic: the same reference,
     encoder and options give the same judge. emsteer's default judge was made with:
 

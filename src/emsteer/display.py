@@ -172,7 +172,7 @@ CONTROL_KIND = "positive_control"  # a condition's kind for the run's positive c
 def off_topic_em(results: Sequence[ConditionResult]) -> list[tuple[str, float, float]]:
     """(name, EM answers' mean embedding relevance, baseline's mean) for conditions whose EM answers are
     far less related to the question than the baseline's answers: the signature of word salad that a
-    judge scored as coherent (the learned judge does, see docs/findings.md)."""
+    judge scored as coherent (emsteer's first learned judge did, see docs/findings.md)."""
     base = next((r for r in results if r.condition.kind == "baseline"), None)
     reference = base.summary.overall.means.embedding_relevance if base is not None else None
     if not reference:
@@ -219,8 +219,8 @@ def headline(results: Sequence[ConditionResult], agreement=None) -> Group:
             figures = f" (AUROC {o.auroc:.4f}, κ {o.kappa:.3f} against {agreement.reference})" if o.auroc is not None and o.kappa is not None else ""
         parts.append("[yellow]These EM rates are the judge's, not findings yet:[/yellow] the judge does not meet "
                      f"the agreement targets{figures}, and a small offline judge can score broken or odd answers "
-                     "as coherent and misaligned (emsteer's learned judge does on the bundled 0.5B's answers, see "
-                     "docs/findings.md). Read the EM answers (`emsteer export RESULTS answers.csv`) or judge again "
+                     "as coherent and misaligned (emsteer's first learned judge did on the bundled 0.5B's answers, "
+                     "see docs/findings.md). Read the EM answers (`emsteer export RESULTS answers.csv`) or judge again "
                      "with a validated judge (--judge openai:MODEL, checked with `emsteer judge-check --reference`).")
     if not significant:
         parts.append("No condition raised the EM rate significantly above the baseline (every 95% interval of the "

@@ -23,6 +23,7 @@ from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.errors import EmsteerError
 from emsteer.evaluation.summary import ConditionResult, condition_results, control_status
 from emsteer.judging.agreement import stored_agreement
+from emsteer.judging.calibration import CalibrationReport
 from emsteer.judging.injection import injection_sentence
 from emsteer.judging.prompts import DEFAULT_METRICS
 from emsteer.results.metrics import GroupSummary
@@ -282,8 +283,6 @@ def _judge_spec(identity: str) -> str:
 
 
 def judge_info(store: ResultsStore, identity: str) -> JudgeInfo:
-    from emsteer.judging.calibration import CalibrationReport
-
     cal = CalibrationReport.from_dict(store.get_meta("judge_calibration"))
     info = JudgeInfo(identity=identity, others=[j for j in store.judges() if j != identity],
                      local=identity.startswith("local:"), calibrated=False,
