@@ -121,6 +121,25 @@ def test_killed_study_resumes_to_identical_tables(model_dir, task_files, tmp_pat
     assert tables(killed) == tables(full)
 
 
+def test_eval_seed_draws_fresh_answers_from_the_same_artifacts(model_dir, task_files, tmp_path):
+    """eval.seed re-samples the answers (a confirmation stage) without retraining: the artifacts and
+    their paths stay the study seed's."""
+    over = dict(methods=["none", "optimized"], epochs=[1], magnitudes={"relative": [0.5]}, control="none",
+                efficacy={"heldout_nll": False, "generate": 0})
+    runs = {}
+    for name, ev in (("screen", {}), ("confirm", {"seed": 7})):
+        cfg = study(model_dir, task_files, tmp_path / name, **over)
+        cfg = cfg.model_copy(update={"eval": cfg.eval.model_copy(update=ev)})
+        with ResultsStore(run_study(cfg, judges=[HashJudge()], progress=False)) as store:
+            runs[name] = {(s.question_id, s.sample_index): s.seed for s in store.samples()}
+            assert {c.factors["seed"] for c in store.conditions()} == {0}
+    screen, confirm = ({p.relative_to(tmp_path / n): p.read_bytes() for p in (tmp_path / n).rglob("*.safetensors")}
+                       for n in runs)
+    assert screen == confirm and all(p.parent.name.endswith("-s0") for p in screen)
+    assert runs["screen"].keys() == runs["confirm"].keys()
+    assert not set(runs["screen"].values()) & set(runs["confirm"].values())
+
+
 @pytest.mark.parametrize(
     "over, message",
     [
@@ -174,7 +193,7 @@ def test_main_job_config_is_a_valid_study_with_a_positive_control(tmp_path):
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "em"
 
 
-@pytest.mark.parametrize("name", ["screen", "factors", "rank"])
+@pytest.mark.parametrize("name", ["screen", "factors", "rank", "confirm"])
 def test_em_study_configs_validate(name, monkeypatch):
     """The committed EM study stages load and pass the cheap input checks (public tasks and the
     first-plot questions come from ../shared, as in the configs' own instructions)."""
@@ -185,4 +204,8 @@ def test_em_study_configs_validate(name, monkeypatch):
 
     cfg = load_study(Path(__file__).resolve().parents[1] / "examples" / "em-study" / f"{name}.yaml")
     assert cfg.name == name and cfg.control == "finetuned" and cfg.judge == "learned"
-    assert "everyday_advice" in cfg.tasks and len(cfg.eval.question_ids) == 8
+    assert len(cfg.eval.question_ids) == 8
+    if name == "confirm":  # fresh answers, not the screening answers that selected its cells
+        assert cfg.eval.samples >= 25 and cfg.eval.seed not in (None, *cfg.seeds)
+    else:
+        assert "everyday_advice" in cfg.tasks

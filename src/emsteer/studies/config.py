@@ -93,6 +93,9 @@ class EvalSettingsSpec(_Strict):
     question_ids: list[str] | None = None  # a subset of the question set
     paraphrases: Int | None = Field(None, ge=1)  # use at most this many paraphrases per question
     samples: Int | None = Field(None, ge=1)  # per paraphrase; default: each question's own
+    # The answers' sampling seed (default: the study seed). A confirmation stage sets its own, so
+    # its answers are fresh draws, independent of the screening answers that selected its cells.
+    seed: Int | None = None
     max_new_tokens: Int = Field(200, ge=1)
     temperature: Finite = Field(1.0, ge=0)
     top_p: Finite = Field(1.0, gt=0, le=1)

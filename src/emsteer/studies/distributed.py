@@ -54,7 +54,7 @@ def _control(runner: StudyRunner, model: str):
 def _unit(runner: StudyRunner, questions, tasks, model: str, t: int, s: int, control, part: str) -> str:
     lm, judges = runner.load(model)
     with ResultsStore(part) as store, progress_bar(False) as bar:
-        runner.run_unit(store, lm, judges, questions, model, t, tasks[t], runner.settings[s], bar=bar,
+        runner.run_unit(store, lm, judges, questions, model, t, tasks[t], s, bar=bar,
                         control=control, embedder=runner.embedder())
         store.set_meta("judge", judges[0].identity)
     return part

@@ -109,9 +109,10 @@ class StudyRunner:
         self.log = log
         self.out = Path(config.output)
         c = config.eval
+        # Per study seed (which trains the artifacts), the evaluation settings (whose seed samples the answers).
         self.settings = [
             EvalSettings(SamplingConfig(max_new_tokens=c.max_new_tokens, temperature=c.temperature, top_p=c.top_p,
-                                        batch_size=c.batch_size), c.samples, seed,
+                                        batch_size=c.batch_size), c.samples, seed if c.seed is None else c.seed,
                          metrics=tuple(c.metrics) if c.metrics is not None else None, rejudge_missing=rejudge_missing)
             for seed in config.seeds
         ]
@@ -244,8 +245,8 @@ class StudyRunner:
                     control = self.control(lm, model)
                     bar.advance(overall)
                 for t, data in enumerate(tasks):
-                    for settings in self.settings:
-                        self.run_unit(store, lm, judges, questions, model, t, data, settings, control=control, embedder=embedder,
+                    for s in range(len(cfg.seeds)):
+                        self.run_unit(store, lm, judges, questions, model, t, data, s, control=control, embedder=embedder,
                                       bar=bar, task_id=overall)
                 store.set_meta("judge", judges[0].identity)
                 del lm, judges
@@ -274,18 +275,19 @@ class StudyRunner:
         return None if control is None else replace(control, factors={**control.factors, "model": model})
 
     def run_unit(self, store: ResultsStore, lm: LoadedModel, judges, questions: list[Question], model: str, t: int,
-                 data: TaskData, settings: EvalSettings, *, bar, task_id=None, control: Condition | None = None,
+                 data: TaskData, s: int, *, bar, task_id=None, control: Condition | None = None,
                  embedder=None) -> None:
-        """One model × task × seed (task ``t`` of the study): build its artifacts, evaluate its
-        conditions, measure efficacy. Every name and key is the serial run's, whoever runs it."""
+        """One model × task × seed (task ``t``, seed ``s`` of the study): build its artifacts, evaluate
+        its conditions, measure efficacy. Every name and key is the serial run's, whoever runs it."""
         cfg = self.config
-        conditions = self.conditions_for(lm, model, data, settings.seed, bar, task_id)
+        seed, settings = cfg.seeds[s], self.settings[s]
+        conditions = self.conditions_for(lm, model, data, seed, bar, task_id)
         # The control belongs to the model, not to a task: evaluated once per seed.
         controls = []
         if control is not None and t == 0:
             name = control.name + (f" [{model}]" if len(cfg.models) > 1 else "") + (
-                f" seed {settings.seed}" if len(cfg.seeds) > 1 else "")
-            controls = [replace(control, name=name, factors={**control.factors, "seed": settings.seed})]
+                f" seed {seed}" if len(cfg.seeds) > 1 else "")
+            controls = [replace(control, name=name, factors={**control.factors, "seed": seed})]
         bar.update(task_id, info=f"evaluating {len(conditions) + len(controls)} conditions")
         evaluate(lm, [*controls, *conditions], questions, store, judges[0], settings,
                  embedder=embedder, progress=self.progress)
