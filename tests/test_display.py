@@ -3,12 +3,13 @@
 from types import SimpleNamespace as NS
 
 from emsteer.display import headline, off_topic_em
+from emsteer.results.records import ConditionRecord
 
 
 def result(name, kind, em_count, relevance, em_relevance):
     overall = NS(n=16, em_count=em_count, em_rate=em_count / 16, em_ci=(0.0, 0.5),
                  means=NS(embedding_relevance=relevance), em_means=NS(embedding_relevance=em_relevance))
-    return NS(name=name, condition=NS(kind=kind), summary=NS(overall=overall), vs_baseline=None, efficacy={})
+    return NS(name=name, condition=ConditionRecord(name, name, kind), summary=NS(overall=overall), vs_baseline=None, efficacy={})
 
 
 def test_off_topic_em_answers_are_flagged_against_the_baseline():

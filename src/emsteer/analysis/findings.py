@@ -115,7 +115,7 @@ def _by_task(results: Sequence[ConditionResult]) -> dict[tuple[str, str], list[C
         if r.condition.kind in ("steering", "lora", "lora+steering") and task:
             groups.setdefault((r.condition.model, task), []).append(r)
     for (model, _), rs in groups.items():
-        rs += [r for r in results if r.condition.kind == "baseline" and r.condition.model == model]
+        rs += [r for r in results if r.condition.is_baseline and r.condition.model == model]
     return groups
 
 
@@ -166,7 +166,7 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
                        "spearman_coherent": _num(o.spearman_coherent) if o else None,
                        "meets_targets": agreement.meets_targets if agreement else None})
         for r in results:
-            if r.condition.kind == "positive_control":
+            if r.condition.is_control:
                 s = r.summary.overall
                 controls.append({"stage": stage, "model": r.condition.model, "n_scored": s.n_scored,
                                  "em_count": s.em_count, "em_rate": _num(s.em_rate),

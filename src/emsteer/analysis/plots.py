@@ -161,7 +161,7 @@ def _ci(s: GroupSummary) -> tuple[float, float]:
 
 
 def _baselines(results: Sequence[ConditionResult]) -> list[ConditionResult]:
-    return [r for r in results if r.condition.kind == "baseline" and r.summary.overall.em_rate is not None]
+    return [r for r in results if r.condition.is_baseline and r.summary.overall.em_rate is not None]
 
 
 def _draw_baselines(ax, results: Sequence[ConditionResult]) -> None:
@@ -333,10 +333,10 @@ def steering_vs_finetuning(results: Sequence[ConditionResult], table) -> Plot | 
     if not loras or not picks:
         return None
     models = {r.condition.model for r in loras}
-    bases = [r for r in results if r.condition.kind == "baseline" and r.condition.model in models]
+    bases = [r for r in results if r.condition.is_baseline and r.condition.model in models]
     chosen = [*bases, *(p for p, _ in picks.values()), *loras]
     names = [_txt(r.name) for r in chosen]
-    colors = [BASELINE_COLOR if r.condition.kind == "baseline" else c for r, c in zip(chosen, _palette(len(chosen)))]
+    colors = [BASELINE_COLOR if r.condition.is_baseline else c for r, c in zip(chosen, _palette(len(chosen)))]
     relevance = _misaligned_relevance(table)
     x = np.arange(len(chosen))
 

@@ -386,7 +386,7 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
     figures, plot_notes = build_plots(store, results, table)
     other_metrics, other_rows = other_metric_rows(results, store.metric_means(judge))
     # the positive control is meant to rise: its increase says the judge sees EM, not that steering induces it
-    significant = [r.name for r in results if is_significant(r) and r.condition.kind != "positive_control"]
+    significant = [r.name for r in results if is_significant(r) and not r.condition.is_control]
     highs = [r.vs_baseline.hi for r in results if r.vs_baseline is not None and r.vs_baseline.hi is not None]
     upper = max(highs, default=None)
     from jinja2 import Environment, StrictUndefined
@@ -412,7 +412,7 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
         agreement=stored_agreement(store) if judge == store.get_meta("judge") else None,
         injection=_injection(store, judge),
         significant=significant, any_baseline=bool(highs),
-        only_baselines=all(r.condition.kind == "baseline" for r in results), upper=upper, significance=SIGNIFICANCE,
+        only_baselines=all(r.condition.is_baseline for r in results), upper=upper, significance=SIGNIFICANCE,
         em_aligned=EM_ALIGNED_BELOW, em_coherent=EM_COHERENT_ABOVE,
     )
 

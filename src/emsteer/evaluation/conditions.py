@@ -14,7 +14,7 @@ from typing import Any
 from emsteer.errors import EmsteerError
 from emsteer.generation import SamplingConfig
 from emsteer.models import LoadedModel
-from emsteer.results.records import ConditionRecord
+from emsteer.results.records import POSITIVE_CONTROL, ConditionRecord
 from emsteer.results.store import stable_id
 from emsteer.steering.artifacts import Artifact, content_hash
 from emsteer.steering.magnitude import Magnitude
@@ -41,7 +41,7 @@ class Condition:
     @property
     def kind(self) -> str:
         if self.control == "positive":
-            return "positive_control"
+            return POSITIVE_CONTROL
         if self.adapter is not None:
             return "lora+steering" if self.artifact is not None else "lora"
         return "steering" if self.artifact is not None else "baseline"

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from emsteer.errors import EmsteerError
 from emsteer.evaluation.conditions import Condition
+from emsteer.results.records import POSITIVE_CONTROL
 
 CONTROL_KINDS = ("finetuned", "persona", "none")
 CONTROL_TASK = "misaligned_persona"
@@ -76,7 +77,7 @@ def positive_control(lm, kind: str = "finetuned", *, root: Path | None = None, p
         raise EmsteerError(f"unknown positive control {kind!r}; choose one of {', '.join(CONTROL_KINDS)}.")
     if kind == "none":
         return None
-    factors = {"method": "positive_control", "control": kind}
+    factors = {"method": POSITIVE_CONTROL, "control": kind}
     if kind == "persona":
         return Condition(CONTROL_NAME, system=PERSONA, control="positive", factors=factors)
     adapter = finetuned_control(lm, root=root, progress=progress, log=log)

@@ -31,7 +31,7 @@ def condition_results(store: ResultsStore, judge: str | None = None, *, n_boot: 
     def pairing(c: ConditionRecord) -> tuple:  # same model, same sampling settings and seed: answers pair up
         return c.model, c.model_revision, json.dumps(c.spec.get("sampling")), c.spec.get("seed")
 
-    baselines = {pairing(c): c.id for c in conditions if c.kind == "baseline"}
+    baselines = {pairing(c): c.id for c in conditions if c.is_baseline}
     # efficacy per condition on its own task; a baseline (no task) on the study's first task
     tasks = [c.factors.get("task") for c in conditions if c.factors.get("task")]
     default_task = tasks[0] if tasks else None
@@ -83,7 +83,7 @@ def control_status(results: list[ConditionResult]) -> ControlStatus | None:
     from emsteer.evaluation.controls import CONTROL_FLOOR
     from emsteer.results.metrics import wilson_interval
 
-    controls = [r for r in results if r.condition.kind == "positive_control"]
+    controls = [r for r in results if r.condition.is_control]
     if not controls:
         return None
     n = sum(r.summary.overall.n_scored for r in controls)

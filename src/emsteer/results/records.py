@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+POSITIVE_CONTROL = "positive_control"  # the kind of a run's positive control condition
+
 
 @dataclass(frozen=True)
 class ConditionRecord:
@@ -30,6 +32,15 @@ class ConditionRecord:
     factors: dict[str, Any] = field(default_factory=dict)  # method, task, layer, rank, epochs ... (study grid)
     spec: dict[str, Any] = field(default_factory=dict)  # everything the id was computed from
     created: float | None = None
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.kind == "baseline"
+
+    @property
+    def is_control(self) -> bool:
+        """The run's positive control (meant to be misaligned: never a finding, never a failure)."""
+        return self.kind == POSITIVE_CONTROL
 
 
 @dataclass(frozen=True)
