@@ -16,6 +16,7 @@ from emsteer.steering.methods import (
     METHODS,
     build_artifact,
     mean_diff_vector,
+    method_params,
     pca_vector,
     per_example_vectors,
     train_subspace,
@@ -279,6 +280,20 @@ def test_registry_builds_every_method(tiny, unsafe, safe):
         build_artifact("pca", tiny, unsafe, layer=LAYER, colour="red")
     with pytest.raises(EmsteerError, match="needs rank"):
         build_artifact("subspace", tiny, unsafe, layer=LAYER)
+
+
+def test_method_params_route_each_option_by_the_methods_capabilities():
+    """One mapping from the front ends' options to each builder (emsteer build and studies use it)."""
+    options = dict(seed=3, max_length=64, epochs=2, batch_size=2, grad_accum=2, lr=0.1, max_norm=5.0,
+                   checkpoint_dir="ck", safe=["s"], rank=2, progress=False)
+    assert method_params("optimized", **options) == dict(seed=3, max_length=64, epochs=2, batch_size=2, grad_accum=2,
+                                                         checkpoint_dir="ck", lr=0.1, max_norm=5.0, progress=False)
+    # subspace: ranked and trained, no max_norm; paired methods keep their own activation batch size
+    assert method_params("subspace", **options) == dict(seed=3, max_length=64, epochs=2, batch_size=2, grad_accum=2,
+                                                        checkpoint_dir="ck", rank=2, lr=0.1, progress=False)
+    assert method_params("mean-diff", **options) == dict(seed=3, max_length=64, safe=["s"], progress=False)
+    assert method_params("svd", **options) == dict(seed=3, max_length=64, safe=["s"], rank=2, progress=False)
+    assert "lr" not in method_params("optimized", lr=None)  # unset: the method's own default
 
 
 @pytest.mark.parametrize(

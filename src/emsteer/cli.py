@@ -495,7 +495,7 @@ def build(
     from emsteer.data.chat import load_chat_jsonl, split_examples
     from emsteer.data.tasks import TASKS, load_task
     from emsteer.steering import Magnitude, Steering, save_artifact
-    from emsteer.steering.methods import build_artifact, method_info
+    from emsteer.steering.methods import build_artifact, method_info, method_params
     from emsteer.training.objective import MemorySavers, assistant_nll
 
     config = dict(locals())
@@ -510,30 +510,22 @@ def build(
         train = train[:limit]
     lm = _load(model, dtype, device)
     layer = lm.check_layer(layer if layer is not None else lm.num_layers // 2)
-    params: dict = {"seed": seed, "max_length": max_length}
-    if info.trained:
-        params.update(epochs=epochs, batch_size=batch_size, grad_accum=grad_accum,
-                      memory=MemorySavers(mixed_precision, gradient_checkpointing))
-        if lr is not None:
-            params["lr"] = lr
-        if max_norm is not None and method == "optimized":
-            params["max_norm"] = max_norm
-        directory = output if output.suffix != ".safetensors" else output.with_suffix("")
-        params["checkpoint_dir"] = directory
+    safe = None
     if info.paired:
         safe = load_chat_jsonl(safe_data) if safe_data else None
         pair = TASKS.get(task_name).pair if data is None and task_name in TASKS else None
         if safe is None and pair:
             safe = load_task(pair)
-        params["safe"] = safe
-    if info.ranked:
-        params["rank"] = rank
+    checkpoints = output if output.suffix != ".safetensors" else output.with_suffix("")
+    params = method_params(method, seed=seed, max_length=max_length, epochs=epochs, batch_size=batch_size,
+                           grad_accum=grad_accum, lr=lr, max_norm=max_norm, checkpoint_dir=checkpoints, safe=safe,
+                           rank=rank, memory=MemorySavers(mixed_precision, gradient_checkpointing))
     artifact = build_artifact(method, lm, train, layer=layer, **params)
     artifact.metadata.setdefault("task", task_name)
     path = save_artifact(artifact, output if output.suffix == ".safetensors" else output / "final.safetensors")
     out.print(f"[green]Saved[/green] {artifact.kind} ({method}, layer {layer}) to {path}")
     if info.trained:
-        out.print(f"Per-epoch checkpoints: {params['checkpoint_dir']}/epoch-*.safetensors")
+        out.print(f"Per-epoch checkpoints: {checkpoints}/epoch-*.safetensors")
     if held:
         before = assistant_nll(lm, held, max_length=max_length).mean_nll_per_token
         after = assistant_nll(lm, held, steerings=[Steering(artifact, Magnitude.multiplier(1.0))], max_length=max_length).mean_nll_per_token

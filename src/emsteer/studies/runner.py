@@ -120,30 +120,27 @@ class StudyRunner:
     # -- artifacts -------------------------------------------------------------------------------
     def _trained(self, method: str, lm: LoadedModel, data: TaskData, layer: int, rank: int | None, seed: int, where: Path):
         """Per-epoch artifacts of a trained method; trains only when its checkpoints are missing."""
-        from emsteer.steering.methods import build_artifact
+        from emsteer.steering.methods import build_artifact, method_params
 
         top = max(self.config.epochs)
         paths = {e: checkpoint_path(where, e) for e in range(1, top + 1)}
         if not all(paths[e].is_file() for e in self.config.epochs):
             if where.exists():
                 shutil.rmtree(where)  # an interrupted run: retrain (deterministic given the seed)
-            params = dict(epochs=top, batch_size=self.config.train.batch_size, max_length=self.config.train.max_length,
-                          seed=seed, checkpoint_dir=where, progress=self.progress, memory=self.config.train.memory())
-            if self.config.train.lr is not None:
-                params["lr"] = self.config.train.lr
-            if rank is not None:
-                params["rank"] = rank
+            train = self.config.train
+            params = method_params(method, seed=seed, max_length=train.max_length, epochs=top, batch_size=train.batch_size,
+                                   lr=train.lr, checkpoint_dir=where, progress=self.progress, memory=train.memory(),
+                                   rank=rank)
             build_artifact(method, lm, data.train, layer=layer, **params)
         return {e: (load_artifact(paths[e]), paths[e]) for e in self.config.epochs}
 
     def _built(self, method: str, lm: LoadedModel, data: TaskData, layer: int, rank: int | None, seed: int, where: Path):
-        from emsteer.steering.methods import build_artifact
+        from emsteer.steering.methods import build_artifact, method_params
 
         path = where / "artifact.safetensors"
         if not path.is_file():
-            params: dict = dict(safe=data.safe, max_length=self.config.train.max_length, seed=seed, progress=self.progress)
-            if rank is not None:
-                params["rank"] = rank
+            params = method_params(method, seed=seed, max_length=self.config.train.max_length, safe=data.safe,
+                                   progress=self.progress, rank=rank)
             artifact = build_artifact(method, lm, data.train, layer=layer, **params)
             save_artifact(artifact, path)
         return {None: (load_artifact(path), path)}
