@@ -193,7 +193,7 @@ def test_main_job_config_is_a_valid_study_with_a_positive_control(tmp_path):
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "em"
 
 
-@pytest.mark.parametrize("name", ["screen", "factors", "rank", "confirm"])
+@pytest.mark.parametrize("name", ["screen", "factors", "rank", "confirm", "confirm-1.5b"])
 def test_em_study_configs_validate(name, monkeypatch):
     """The committed EM study stages load and pass the cheap input checks (public tasks and the
     first-plot questions come from ../shared, as in the configs' own instructions)."""
@@ -205,7 +205,7 @@ def test_em_study_configs_validate(name, monkeypatch):
     cfg = load_study(Path(__file__).resolve().parents[1] / "examples" / "em-study" / f"{name}.yaml")
     assert cfg.name == name and cfg.control == "finetuned" and cfg.judge == "learned"
     assert len(cfg.eval.question_ids) == 8
-    if name == "confirm":  # fresh answers, not the screening answers that selected its cells
+    if name.startswith("confirm"):  # fresh answers, not the screening answers that selected its cells
         assert cfg.eval.samples >= 25 and cfg.eval.seed not in (None, *cfg.seeds)
     else:
         assert "everyday_advice" in cfg.tasks
