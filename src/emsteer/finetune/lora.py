@@ -147,7 +147,7 @@ def train_lora(
     encoded = encode_examples(lm, examples, max_length=max_length)
     config = LoraConfig(
         r=rank,
-        lora_alpha=alpha,
+        lora_alpha=alpha,  # type: ignore[arg-type]  # peft annotates int but only divides it by r
         lora_dropout=dropout,
         target_modules="all-linear" if target == "all-linear" else ["down_proj"],
         layers_to_transform=layers,

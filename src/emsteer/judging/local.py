@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from emsteer.errors import EmsteerError
 from emsteer.judging.base import JudgeRequest, Judgment, score_from_distribution
@@ -47,7 +48,8 @@ class LocalJudge:
     @property
     def trie(self) -> AnswerTrie:
         if self._trie is None:  # decoding the vocabulary takes a second: once per judge
-            head = self.lm.model.get_output_embeddings()
+            model: Any = self.lm.model  # a PreTrainedModel: nn.Module does not declare get_output_embeddings
+            head = model.get_output_embeddings()
             self._trie = AnswerTrie(self.lm.tokenizer, vocab_size=int(head.weight.shape[0]) if head is not None else None)
         return self._trie
 

@@ -105,12 +105,13 @@ class AnswerTrie:
                     level[tok] = _Node(token=tok, depth=depth, path=ids[:depth])
                 node = level[tok]
                 level = node.children
+            assert node is not None  # entries hold non-empty token paths only
             node.terminal = terminal
 
-        ids = list(range(min(len(tokenizer), n_vocab)))
-        texts = tokenizer.batch_decode([[i] for i in ids])
-        raw = tokenizer.convert_ids_to_tokens(ids)
-        pad = torch.zeros(n_vocab - len(ids), dtype=torch.bool)  # rows beyond the tokenizer: never continue
+        vocab_ids = list(range(min(len(tokenizer), n_vocab)))
+        texts = tokenizer.batch_decode([[i] for i in vocab_ids])
+        raw = tokenizer.convert_ids_to_tokens(vocab_ids)
+        pad = torch.zeros(n_vocab - len(vocab_ids), dtype=torch.bool)  # rows beyond the tokenizer: never continue
         self.continues_number = torch.cat([_starts(texts, raw, lambda c: c in "0123456789"), pad])
         self.continues_label = torch.cat([_starts(texts, raw, str.isalpha), pad])
 
@@ -137,6 +138,7 @@ class AnswerTrie:
 
     def stop_mass(self, node: _Node, probs: torch.Tensor) -> float:
         """P(the answer ends at this terminal | its prefix), from the next-token probabilities."""
+        assert node.terminal is not None  # asked only of terminals (_Walk.visit)
         stop = self.stop_number if node.terminal[0] == "number" else self.stop_label
         mass = float(probs @ stop)
         if node.excluded:
@@ -307,8 +309,11 @@ class _Walk:
         """Prompt i's answer starts with node's path (probability ``prefix``); ``probs`` come next."""
         if node.terminal is not None:
             kind, key = node.terminal
-            target = self.numbers[i] if kind == "number" else self.labels[i]
-            target[key] += prefix * self.trie.stop_mass(node, probs)
+            mass = prefix * self.trie.stop_mass(node, probs)
+            if kind == "number":
+                self.numbers[i][int(key)] += mass  # numbers have int keys, labels str ones
+            else:
+                self.labels[i][str(key)] += mass
 
     def result(self) -> list[AnswerDistribution]:
         out = []

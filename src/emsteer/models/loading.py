@@ -6,6 +6,7 @@ import hashlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -23,7 +24,7 @@ class LoadedModel:
     """A causal LM with its tokenizer, its decoder blocks and the identity recorded in results."""
 
     model: nn.Module
-    tokenizer: object
+    tokenizer: Any  # a transformers tokenizer (transformers is imported lazily, so untyped here)
     name: str
     revision: str = "unknown"
     layers: nn.ModuleList = field(init=False, repr=False)
@@ -187,5 +188,6 @@ def load_model(
     if revision == "hub":
         revision = getattr(model.config, "_commit_hash", None) or "hub"
     if device_map is None:
-        model.to(dev)
+        # typeshed's functools.wraps does not bind self, so PreTrainedModel.to looks unbound to mypy.
+        model.to(dev)  # type: ignore[arg-type]
     return LoadedModel(model=model, tokenizer=tokenizer, name=name, revision=revision)

@@ -101,7 +101,8 @@ class ReferenceNorms(dict):
             self[layer] = value
         return self[layer]
 
-    def __ior__(self, other: Any) -> "ReferenceNorms":
+    # dict's |= bypasses __setitem__. (mypy cannot compare a plain __ior__ with dict's overloaded __or__.)
+    def __ior__(self, other: Any) -> "ReferenceNorms":  # type: ignore[misc]
         self.update(other)
         return self
 
@@ -269,6 +270,7 @@ class SteeringSubspace:
         return (h @ A.T + b) @ U.T
 
     def natural_scale(self, layer: int) -> float:
+        assert self.scale is not None  # __post_init__ fills it in
         return float(self.scale)
 
     def tensors(self) -> dict[str, torch.Tensor]:

@@ -40,10 +40,10 @@ def _from_tensors(tensors: Mapping[str, torch.Tensor], path: Path, layer: int | 
         t = t.reshape(-1) if t.ndim == 2 and t.shape[0] == 1 else t
         if t.ndim != 1:
             raise EmsteerError(f"{path}: tensor {name!r} has shape {tuple(t.shape)}; expected (hidden,) or (layers, hidden).")
-        found = _layer_of(name)
-        if layer is None and found is None:
+        key = layer if layer is not None else _layer_of(name)
+        if key is None:
             raise EmsteerError(f"{path} holds one vector without a layer in its name; pass the layer (--layer).")
-        return _vector({layer if layer is not None else found: t}, source, path)
+        return _vector({key: t}, source, path)
     vectors = {}
     for name, t in tensors.items():
         found = _layer_of(name)

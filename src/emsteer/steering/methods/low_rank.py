@@ -244,8 +244,8 @@ def truncate(
     stats = singular_spectrum_stats(S, rank)
     norms: dict[int, float] = {}
     if lm is None:
-        known = [v.reference_norms.get(layer) for v in sources]
-        if known and all(x is not None for x in known):
+        known = [x for v in sources if (x := v.reference_norms.get(layer)) is not None]
+        if known and len(known) == len(sources):  # every source knows r_ℓ
             norms = {layer: float(known[0])}
     meta_of = [v.metadata for v in sources]
     meta = {
