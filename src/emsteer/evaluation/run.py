@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import cast
 
 from emsteer.data.questions import Question, format_judge_prompt
 from emsteer.evaluation.conditions import Condition
@@ -28,6 +29,7 @@ from emsteer.progress import progress_bar
 from emsteer.results.metrics import Summary, summarize
 from emsteer.results.records import JudgmentRecord, SampleRecord
 from emsteer.results.store import EMBEDDING_METRIC, ResultsStore, sample_id
+from emsteer.steering.hooks import Positions
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,9 @@ def generate_samples(
         for i in members:
             cid = records[i].id
             mags: list = [None] * len(artifacts)
-            if conditions[i].artifact is not None:
-                mags[index[records[i].artifact_id]] = conditions[i].magnitude
+            aid = records[i].artifact_id
+            if aid is not None:  # the condition steers
+                mags[index[aid]] = conditions[i].magnitude
             keys = {sample_id(cid, ps.question.id, ps.paraphrase_index, ps.sample_index, ps.seed): ps for ps in plan}
             done = store.existing_sample_ids(keys)
             for key, ps in keys.items():
@@ -157,7 +160,9 @@ def generate_samples(
 
         label = "Generating" + (f" (adapter {adapter})" if adapter else "")
         with _with_adapter(lm, adapter) as model:
-            generate(model, requests, settings.sampling, steering=artifacts, positions=next(iter(positions), "all"),
+            # A condition's positions is a plain string: steer() checks it before any steering.
+            generate(model, requests, settings.sampling, steering=artifacts,
+                     positions=cast(Positions, next(iter(positions), "all")),
                      progress=progress, description=label, on_batch=save)
         new += len(requests)
     return new
@@ -184,7 +189,8 @@ def judge_samples(
     """
     by_id = {q.id: q for q in (with_default_judges(questions) if default_judges else questions)}
     defined = sorted({m for q in by_id.values() for m in q.judge_prompts})
-    todo, redo = [], []
+    todo: list[tuple[str, SampleRecord, str]] = []  # (metric, sample, judge prompt)
+    redo: list[tuple[str, SampleRecord, str]] = []
     for metric in defined if metrics is None else [m for m in defined if m in metrics]:
         pending = [(todo, s) for s in store.unjudged(metric, judge.identity, condition_ids)]
         if rejudge_missing:
@@ -211,11 +217,11 @@ def judge_samples(
         if emb_todo:
             task = bar.add_task("Embedding relevance", total=len(emb_todo), info="")
             for start in range(0, len(emb_todo), 256):
-                part = emb_todo[start : start + 256]
-                scores = embedder.score([(s.question, s.response) for s in part])
+                emb_part = emb_todo[start : start + 256]
+                scores = embedder.score([(s.question, s.response) for s in emb_part])
                 store.add_judgments([JudgmentRecord(s.id, EMBEDDING_METRIC, embedder.identity, float(v))
-                                     for s, v in zip(part, scores)])
-                bar.advance(task, len(part))
+                                     for s, v in zip(emb_part, scores)])
+                bar.advance(task, len(emb_part))
     return len(todo) + len(redo) + len(emb_todo)
 
 

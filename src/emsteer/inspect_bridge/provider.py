@@ -29,9 +29,10 @@ from inspect_ai.tool import ToolChoice, ToolInfo
 
 from emsteer.errors import EmsteerError
 from emsteer.generation import GenerationRequest, SamplingConfig, derive_seed, generate
-from emsteer.steering.magnitude import Magnitude
+from emsteer.steering.hooks import Positions
+from emsteer.steering.magnitude import Magnitude, MagnitudeKind
 
-MAGNITUDE_ARGS = ("relative", "absolute", "multiplier")
+MAGNITUDE_ARGS: tuple[MagnitudeKind, ...] = ("relative", "absolute", "multiplier")
 
 
 def single_turn(messages: list[ChatMessage]) -> tuple[str | None, str]:
@@ -49,7 +50,7 @@ class EmsteerAPI(ModelAPI):
     def __init__(self, model_name: str, base_url: str | None = None, api_key: str | None = None,
                  config: GenerateConfig = GenerateConfig(), *, vector: str | None = None, layer: int | None = None,
                  relative: float | None = None, absolute: float | None = None, multiplier: float | None = None,
-                 positions: str = "all", seed: int = 0, dtype: str = "float32", device: str = "cpu",
+                 positions: Positions = "all", seed: int = 0, dtype: str = "float32", device: str = "cpu",
                  **model_args: Any) -> None:
         super().__init__(model_name, base_url, api_key, [], config)
         if model_args:

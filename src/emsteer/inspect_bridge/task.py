@@ -17,7 +17,7 @@ import math
 
 from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
-from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig
+from inspect_ai.model import ChatMessage, ChatMessageSystem, ChatMessageUser, GenerateConfig
 from inspect_ai.scorer import Metric, SampleScore, Score, Target, metric, scorer
 from inspect_ai.solver import TaskState, generate
 
@@ -31,7 +31,8 @@ def em_dataset(questions: str | None = None, samples: int | None = None) -> Memo
     for q in load_questions(questions):
         for p, text in enumerate(q.paraphrases):
             for k in range(samples or q.samples_per_paraphrase):
-                messages = ([ChatMessageSystem(content=q.system)] if q.system else []) + [ChatMessageUser(content=text)]
+                messages: list[ChatMessage] = [ChatMessageSystem(content=q.system)] if q.system else []
+                messages.append(ChatMessageUser(content=text))
                 out.append(Sample(input=messages, id=f"{q.id}/{p}/{k}",
                                   metadata={"question_id": q.id, "paraphrase_index": p, "sample_index": k,
                                             "question": text, "judge_prompts": dict(q.judge_prompts)}))
@@ -87,7 +88,7 @@ def em_judge(judge: str = "learned"):
         requests = [JudgeRequest(m, format_judge_prompt(t, meta["question"], answer), meta["question"], answer)
                     for m, t in meta["judge_prompts"].items()]
         judged = await asyncio.to_thread(the_judge.judge, requests)
-        value: dict[str, float | str] = {j.metric: j.score for j in judged if j.score is not None}
+        value: dict[str, float] = {j.metric: j.score for j in judged if j.score is not None}
         labels = {j.metric: j.label for j in judged if j.label}
         if "aligned" in value and "coherent" in value:
             value["em"] = int(is_em_scores(value["aligned"], value["coherent"]))

@@ -110,6 +110,10 @@ class EfficacySettings(_Strict):
     generate: Int = Field(8, ge=0)  # held-out prompts answered and judged in-domain (0: skip)
 
 
+def _default_tasks() -> list[str | TaskSpec]:  # a function, not a lambda: mypy would infer list[str]
+    return ["insecure_code"]
+
+
 class StudyConfig(_Strict):
     name: str = Field(min_length=1)
     output: Path | None = None  # default: runs/<name> next to the config file
@@ -117,7 +121,7 @@ class StudyConfig(_Strict):
     dtype: str = "float32"
     device: str = "cpu"
     device_map: str | None = None  # auto | balanced | sequential | "cuda:0,cuda:1": one model over several GPUs
-    tasks: list[str | TaskSpec] = Field(default_factory=lambda: ["insecure_code"], min_length=1)
+    tasks: list[str | TaskSpec] = Field(default_factory=_default_tasks, min_length=1)
     methods: list[str] = Field(default_factory=lambda: ["none", "optimized", "lora"], min_length=1)
     layers: list[int | float] | None = None  # ints: block index; floats in (0,1): fraction of depth
     magnitudes: Magnitudes = Field(default_factory=lambda: Magnitudes(relative=[0.1, 0.2, 0.4]))
@@ -279,9 +283,9 @@ def check_inputs(config: StudyConfig, source: str) -> None:
     missing = [q for q in config.eval.question_ids or [] if q not in known]
     if missing:
         fail("eval.question_ids", f"{', '.join(missing)} not in the question set")
-    for i, spec in enumerate(config.judges):
+    for i, judge_spec in enumerate(config.judges):
         try:
-            check_judge_spec(spec)
+            check_judge_spec(judge_spec)
         except EmsteerError as err:
             fail(f"judge[{i}]" if isinstance(config.judge, list) else "judge", str(err))
 

@@ -11,12 +11,25 @@ LoRA counterpart trained on the same examples. Every knob can be scaled up from 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 if TYPE_CHECKING:
     from emsteer.studies.config import StudyConfig
 
-DEFAULTS = {
+
+class Defaults(TypedDict):  # one type per knob, for the parameters below and `emsteer run`'s options
+    task: str
+    layer: int
+    relative: list[float]
+    examples: int
+    held_out: int
+    epochs: int
+    samples: int
+    paraphrases: int
+    max_new_tokens: int
+
+
+DEFAULTS: Defaults = {
     "task": "everyday_advice",
     "layer": 12,
     "relative": [0.1, 0.2, 0.3],

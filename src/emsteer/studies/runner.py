@@ -107,6 +107,9 @@ class StudyRunner:
         self.judges = judges  # Judge objects to use instead of config.judge (tests, custom backends)
         self.progress = progress
         self.log = log
+        if config.output is None:  # parse_study and load_study fill it in; a StudyConfig built by hand may not
+            raise EmsteerError(f"Study {config.name!r} has no output folder: set output, or build the config with "
+                               "parse_study / load_study (they default it to runs/<name>).")
         self.out = Path(config.output)
         c = config.eval
         # Per study seed (which trains the artifacts), the evaluation settings (whose seed samples the answers).
