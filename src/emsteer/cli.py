@@ -175,6 +175,7 @@ def generate(
     steering = []
     if artifact is not None:
         if needs_norms:
+            assert lm is not None  # loaded above whenever norms are missing
             with_reference_norms(artifact, lm)
         steering = [artifact]
     conditions: list = ([None] if compare or artifact is None else []) + mags
@@ -192,11 +193,16 @@ def generate(
         results = run_generation(lm, requests, sampling, steering=steering, positions=positions)  # type: ignore[arg-type]
     for c in results:
         m = c.request.magnitudes[0] if c.request.magnitudes else None
+        alpha: float | None = None
+        rho: float | None = None
+        if m is not None:
+            assert artifact is not None  # requests carry a magnitude only with the artifact
+            alpha, rho = m.alpha(artifact, artifact.layers[0]), m.rho(artifact, artifact.layers[0])
         record = {
             "question": c.request.user,
             "condition": c.request.key,
-            "alpha": None if m is None else m.alpha(artifact, artifact.layers[0]),
-            "rho": None if m is None else m.rho(artifact, artifact.layers[0]),
+            "alpha": alpha,
+            "rho": rho,
             "seed": c.request.seed,
             "response": c.response,
             "prompt_tokens": c.prompt_tokens,
@@ -513,7 +519,7 @@ def build(
     safe = None
     if info.paired:
         safe = load_chat_jsonl(safe_data) if safe_data else None
-        pair = TASKS.get(task_name).pair if data is None and task_name in TASKS else None
+        pair = TASKS[task_name].pair if data is None and task_name in TASKS else None
         if safe is None and pair:
             safe = load_task(pair)
     checkpoints = output if output.suffix != ".safetensors" else output.with_suffix("")
@@ -634,15 +640,15 @@ def judge_check(
         label = reference.name + (f" (sample of {len(items)}, seed {seed})" if limit else "")
         with progress_bar(not as_json) as bar:
             task = bar.add_task(f"Judging {len(items)} reference answers", total=len(items), info="")
-            result = check_agreement(the_judge, items, reference=label,
-                                     progress=lambda done: bar.update(task, completed=done))
+            agreement = check_agreement(the_judge, items, reference=label,
+                                        progress=lambda done: bar.update(task, completed=done))
         shipped = getattr(the_judge, "agreement", None)
         if shipped is None:
-            remember_agreement(result)
+            remember_agreement(agreement)
         if as_json:
-            typer.echo(json.dumps(result.to_dict(), indent=2))
+            typer.echo(json.dumps(agreement.to_dict(), indent=2))
         else:
-            out.print(result)
+            out.print(agreement)
         if shipped is not None and not as_json:
             # A fitted judge scores its own training answers in-sample; trust rests on its held-out figures.
             o = shipped.overall
@@ -779,6 +785,7 @@ def study(
     if report_too:
         from emsteer.analysis.report import write_report
 
+        assert cfg.output is not None  # load_study fills it in
         path = write_report(db, cfg.output / "report.html", title=f"emsteer study: {cfg.name}")
         out.print(f"[green]Report:[/green] {path.resolve()}")
     _track(track, track_uri, f"study {cfg.name}", {**options, "study": cfg.model_dump(mode="json")}, db=db)
@@ -889,6 +896,7 @@ def run(
                           max_new_tokens=max_new_tokens, examples=examples, epochs=epochs, layer=layer,
                           task=task, relative=relative or None, control=control, embedding=embedding)
     db = run_study(cfg, log=_log, rejudge_missing=rejudge_missing)
+    assert cfg.output is not None  # main_job_config sets it
     path = write_report(db, cfg.output / "report.html", title=f"emsteer main job: steering vs finetuning on {task}")
     _print_results(db, title="Main job")
     with ResultsStore(db, create=False) as store:

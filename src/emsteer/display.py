@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 
 from emsteer.evaluation.summary import ConditionResult, control_status
@@ -22,6 +22,7 @@ def em_cell(r: ConditionResult) -> str:
     o = r.summary.overall
     if o.em_rate is None:
         return "–"
+    assert o.em_ci is not None  # set whenever em_rate is (summarize_group)
     lo, hi = o.em_ci
     return f"{pct(o.em_rate)} [{pct(lo)}, {pct(hi)}]"
 
@@ -30,6 +31,7 @@ def delta_cell(r: ConditionResult) -> str:
     d = r.vs_baseline
     if d is None or d.diff is None:
         return "–"
+    assert d.lo is not None and d.hi is not None  # set whenever diff is (paired_difference)
     return f"{100 * d.diff:+.1f} [{100 * d.lo:+.1f}, {100 * d.hi:+.1f}]"
 
 
@@ -98,7 +100,7 @@ def unscored_note(results: Sequence[ConditionResult], counts: dict[str, dict[str
             "`--rejudge-missing` asks it again; not judged yet: run the same command again):\n" + "\n".join(lines))
 
 
-def judge_line(judge: str, agreement, injection=None) -> str:
+def judge_line(judge: str | None, agreement, injection=None) -> str:
     """The judge's identity with the agreement it is trusted on (an Agreement or None) and, when
     `judge-check --injection` measured it (``injection``: the remembered summary), its injection shift."""
     from emsteer.judging.injection import injection_sentence
@@ -116,7 +118,7 @@ def judge_line(judge: str, agreement, injection=None) -> str:
     return f"Judge {judge}: agreement with {agreement.reference}: {figures} ({verdict} the targets)." + extra
 
 
-def run_header(results: Sequence[ConditionResult], judge: str, agreement, injection=None) -> Group:
+def run_header(results: Sequence[ConditionResult], judge: str | None, agreement, injection=None) -> Group:
     """What to read before any EM rate: whether the judge can see EM (positive control first),
     how far it agrees with a reference judge, and how far an injection moved it (if measured)."""
     status = control_status(list(results))
@@ -131,7 +133,8 @@ def per_question_table(result: ConditionResult) -> Table:
     for col in ("question", "n", "EM rate [95% CI]", "aligned", "coherent", "relevant"):
         t.add_column(col, justify="left" if col == "question" else "right")
     for qid, g in result.summary.per_question.items():
-        em = "–" if g.em_rate is None else f"{pct(g.em_rate)} [{pct(g.em_ci[0])}, {pct(g.em_ci[1])}]"
+        em = ("–" if g.em_rate is None or g.em_ci is None
+              else f"{pct(g.em_rate)} [{pct(g.em_ci[0])}, {pct(g.em_ci[1])}]")
         t.add_row(qid, str(g.n), em, num(g.means.aligned), num(g.means.coherent), num(g.means.relevant))
     return t
 
@@ -196,8 +199,10 @@ def headline(results: Sequence[ConditionResult], agreement=None) -> Group:
         if o.em_rate is None:
             lines.append(f"  {r.name}: no scored answers")
             continue
+        assert o.em_ci is not None  # set whenever em_rate is (summarize_group)
         text = f"  {r.name}: EM {pct(o.em_rate)} [{pct(o.em_ci[0])}, {pct(o.em_ci[1])}]"
         if d is not None and d.diff is not None:
+            assert d.lo is not None and d.hi is not None  # set whenever diff is (paired_difference)
             text += f", Δ vs baseline {100 * d.diff:+.1f} pp [{100 * d.lo:+.1f}, {100 * d.hi:+.1f}]"
             significant |= d.lo > 0 and not r.condition.is_control  # the control is meant to rise
         nll = r.efficacy.get("heldout_nll")
@@ -245,7 +250,8 @@ def stored_results(db, judge: str | None = None, *, per_question: bool = False, 
         others = other_metrics_table(results, store.metric_means(judge)) if judge else None
     if not results:
         raise EmsteerError(f"{db} holds no evaluated conditions yet.")
-    parts = [run_header(results, judge, agreement, injection), results_table(results, title=title or f"{db} · judge {judge}")]
+    parts: list[RenderableType] = [run_header(results, judge, agreement, injection),
+                                   results_table(results, title=title or f"{db} · judge {judge}")]
     parts += ([others] if others is not None else []) + ([unscored] if unscored else [])
     if per_question:
         parts += [per_question_table(r) for r in results]

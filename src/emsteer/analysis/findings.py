@@ -81,7 +81,7 @@ def misaligned_comparison(table, steering_id: str, lora_id: str, metric: str, *,
     b = mis[mis["condition_id"] == lora_id]
     mean_a = float(a[metric].mean()) if len(a) else None
     mean_b = float(b[metric].mean()) if len(b) else None
-    if not len(a) or not len(b):
+    if mean_a is None or mean_b is None:  # no misaligned answer in one of them
         return Comparison(metric, mean_a, mean_b, None, None, None, len(a), len(b))
     questions = sorted(set(table.loc[table["condition_id"].isin([steering_id, lora_id]), "question_id"]))
     qi = {q: i for i, q in enumerate(questions)}
@@ -197,12 +197,12 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
     written.append(_csv(out / "steering_vs_lora.csv", comparisons, comparison_cols))
     judge_cols = ["stage", "judge", "reference", "auroc", "kappa", "spearman_aligned", "spearman_coherent", "meets_targets"]
     written.append(_csv(out / "judge.csv", judges, judge_cols))
-    top = sorted([r for r in conditions if r["kind"] == "steering" and r["em_rate"] is not None],
-                 key=lambda r: (-(r["em_rate"] or 0), r["rho"] or 0))[:15]
+    top_rows = sorted([r for r in conditions if r["kind"] == "steering" and r["em_rate"] is not None],
+                      key=lambda r: (-(r["em_rate"] or 0), r["rho"] or 0))[:15]
     md = ["# Generated tables (emsteer findings)", "", "## Positive controls", "", _markdown(controls, control_cols), "",
           "## Judge", "", _markdown(judges, judge_cols), "", "## Steering conditions with the highest EM rate", "",
-          _markdown(top, ["stage", "task", "method", "layer", "rank", "epochs", "rho", "n_scored", "em_rate", "em_lo",
-                          "em_hi", "diff", "diff_lo", "diff_hi", "coherent", "heldout_nll"]), "",
+          _markdown(top_rows, ["stage", "task", "method", "layer", "rank", "epochs", "rho", "n_scored", "em_rate",
+                               "em_lo", "em_hi", "diff", "diff_lo", "diff_hi", "coherent", "heldout_nll"]), "",
           "## Steering vs LoRA among misaligned answers", "",
           _markdown(comparisons, comparison_cols), ""]
     written.append(write_text_atomic(out / "tables.md", "\n".join(md)))
