@@ -62,3 +62,10 @@ def test_the_positive_control_rising_is_not_a_finding_about_steering():
     text = console.export_text()
     assert "No condition raised the EM rate significantly" in text
     assert "not findings yet" not in text and "Read these EM answers" not in text
+
+
+def test_a_file_without_judgments_says_so_instead_of_naming_judge_none():
+    from emsteer.display import judge_line
+
+    line = judge_line(None, None)
+    assert line.startswith("Not judged yet") and "None" not in line

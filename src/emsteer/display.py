@@ -107,6 +107,8 @@ def judge_line(judge: str | None, agreement, injection=None) -> str:
 
     said = injection_sentence(injection) if isinstance(injection, dict) and injection.get("judge") == judge else None
     extra = f" {said[0].upper()}{said[1:]}." if said else ""
+    if judge is None:
+        return "Not judged yet: no answer has a judgment; the command that made this file judges them when run again."
     if agreement is None:
         return (f"Judge {judge}: no recorded agreement with a reference judge; measure it with "
                 "`emsteer judge-check --judge SPEC --reference FILE` before reading EM rates as findings." + extra)
@@ -251,7 +253,7 @@ def stored_results(db, judge: str | None = None, *, per_question: bool = False, 
     if not results:
         raise EmsteerError(f"{db} holds no evaluated conditions yet.")
     parts: list[RenderableType] = [run_header(results, judge, agreement, injection),
-                                   results_table(results, title=title or f"{db} · judge {judge}")]
+                                   results_table(results, title=title or f"{db} · judge {judge or '(none yet)'}")]
     parts += ([others] if others is not None else []) + ([unscored] if unscored else [])
     if per_question:
         parts += [per_question_table(r) for r in results]
