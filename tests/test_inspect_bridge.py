@@ -102,6 +102,8 @@ def test_provider_refuses_bad_args(model_dir, vector_path):
         get_model(f"emsteer/{model_dir}", vector=str(vector_path), memoize=False)
     with pytest.raises(EmsteerError, match="unknown model args"):
         get_model(f"emsteer/{model_dir}", strength=2, memoize=False)
+    with pytest.raises(EmsteerError, match="positions must be one of"):
+        get_model(f"emsteer/{model_dir}", positions="everywhere", memoize=False)
 
 
 @pytest.mark.slow

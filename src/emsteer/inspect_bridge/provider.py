@@ -29,7 +29,7 @@ from inspect_ai.tool import ToolChoice, ToolInfo
 
 from emsteer.errors import EmsteerError
 from emsteer.generation import GenerationRequest, SamplingConfig, derive_seed, generate
-from emsteer.steering.hooks import Positions
+from emsteer.steering.hooks import POSITIONS, Positions
 from emsteer.steering.magnitude import Magnitude, MagnitudeKind
 
 MAGNITUDE_ARGS: tuple[MagnitudeKind, ...] = ("relative", "absolute", "multiplier")
@@ -57,6 +57,8 @@ class EmsteerAPI(ModelAPI):
             raise EmsteerError(f"emsteer provider: unknown model args {sorted(model_args)}; it takes vector, layer, "
                                "relative | absolute | multiplier, positions, seed, dtype, device.")
         given = {k: v for k, v in zip(MAGNITUDE_ARGS, (relative, absolute, multiplier)) if v is not None}
+        if positions not in POSITIONS:  # checked here: the unsteered model would never look at it
+            raise EmsteerError(f"emsteer provider: -M positions must be one of {', '.join(POSITIONS)}, got {positions!r}.")
         if (vector is None) != (not given) or len(given) > 1:
             raise EmsteerError("emsteer provider: give -M vector=FILE with exactly one of -M relative=ρ, -M absolute=α "
                                "or -M multiplier=m (or neither, for the unsteered model).")
