@@ -122,6 +122,9 @@ def steer(
         yield ctx
 
 
+OWN_COLUMNS = ("aligned", "coherent", "relevant")  # metrics to_frame already reports by name
+
+
 @dataclass
 class Results:
     """What ``evaluate`` measured: the store it wrote and the summary of every condition."""
@@ -136,10 +139,12 @@ class Results:
     def to_frame(self) -> pd.DataFrame:
         """One row per condition: EM rate with its 95% Wilson interval, the paired difference from
         the same model's baseline with its question-cluster bootstrap interval and one-sided p,
-        mean scores, refusal/code rates, α and ρ."""
+        mean scores, refusal/code rates, α and ρ, and the mean of any other metric the question set
+        defines (one column each, named after it)."""
         import pandas as pd
 
         rows = []
+        means = self.store.metric_means(self.judge)
         for r in self.conditions:
             o, d, c = r.summary.overall, r.vs_baseline, r.condition
             rows.append({
@@ -150,6 +155,7 @@ class Results:
                 "diff_p": d.p_value if d else None,
                 "aligned": o.means.aligned, "coherent": o.means.coherent, "relevant": o.means.relevant,
                 "refusal_rate": o.refusal_rate, "code_rate": o.code_rate,
+                **{m: mean for m, (mean, _) in sorted(means.get(c.id, {}).items()) if m not in OWN_COLUMNS},
             })
         return pd.DataFrame(rows)
 
