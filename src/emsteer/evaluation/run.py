@@ -18,6 +18,7 @@ from typing import cast
 from emsteer.data.questions import Question, format_judge_prompt
 from emsteer.evaluation.conditions import Condition
 from emsteer.generation import Completion, GenerationRequest, SamplingConfig, derive_seed, generate
+from emsteer.generation_vllm import VllmModel, generate_vllm
 from emsteer.judging.agreement import judge_agreement
 from emsteer.judging.base import Judge, JudgeRequest
 from emsteer.judging.cache import CachedJudge
@@ -30,6 +31,9 @@ from emsteer.results.metrics import Summary, summarize
 from emsteer.results.records import JudgmentRecord, SampleRecord
 from emsteer.results.store import EMBEDDING_METRIC, ResultsStore, sample_id
 from emsteer.steering.hooks import Positions
+
+# What answers the questions: a transformers model, or a vLLM engine (``emsteer.generation_vllm``).
+Generator = LoadedModel | VllmModel
 
 
 @dataclass(frozen=True)
@@ -90,8 +94,29 @@ def _with_adapter(lm: LoadedModel, adapter: str | None) -> Iterator[LoadedModel]
         yield model
 
 
+VLLM_CHUNK = 512  # requests per vLLM engine call: each call's answers are stored before the next
+
+
+def _generate(model: Generator, adapter: str | None, requests: list[GenerationRequest], sampling: SamplingConfig, *,
+              steering: list, positions: Positions, progress: bool, description: str, on_batch) -> None:
+    """Answer ``requests`` on the transformers model (the adapter attached for the call) or on a vLLM
+    engine (the adapter per request), handing each finished batch to ``on_batch``."""
+    if isinstance(model, VllmModel):
+        with progress_bar(progress) as bar:
+            task = bar.add_task(description, total=len(requests), info="vLLM")
+            for start in range(0, len(requests), VLLM_CHUNK):
+                part = requests[start : start + VLLM_CHUNK]
+                generate_vllm(model, part, sampling, steering=steering, positions=positions, on_batch=on_batch,
+                              adapter=adapter)
+                bar.advance(task, len(part))
+        return
+    with _with_adapter(model, adapter) as lm:
+        generate(lm, requests, sampling, steering=steering, positions=positions, progress=progress,
+                 description=description, on_batch=on_batch)
+
+
 def generate_samples(
-    lm: LoadedModel,
+    lm: Generator,
     conditions: Sequence[Condition],
     questions: Sequence[Question],
     store: ResultsStore,
@@ -159,11 +184,10 @@ def generate_samples(
                 written.add(cid)
 
         label = "Generating" + (f" (adapter {adapter})" if adapter else "")
-        with _with_adapter(lm, adapter) as model:
-            # A condition's positions is a plain string: steer() checks it before any steering.
-            generate(model, requests, settings.sampling, steering=artifacts,
-                     positions=cast(Positions, next(iter(positions), "all")),
-                     progress=progress, description=label, on_batch=save)
+        # A condition's positions is a plain string: steer() checks it before any steering.
+        _generate(lm, adapter, requests, settings.sampling, steering=artifacts,
+                  positions=cast(Positions, next(iter(positions), "all")), progress=progress, description=label,
+                  on_batch=save)
         new += len(requests)
     return new
 
@@ -226,7 +250,7 @@ def judge_samples(
 
 
 def evaluate(
-    lm: LoadedModel,
+    lm: Generator,
     conditions: Sequence[Condition],
     questions: Sequence[Question],
     store: ResultsStore,

@@ -121,6 +121,9 @@ class StudyConfig(_Strict):
     dtype: str = "float32"
     device: str = "cpu"
     device_map: str | None = None  # auto | balanced | sequential | "cuda:0,cuda:1": one model over several GPUs
+    # What answers the questions: transformers, or a vLLM engine (steering and LoRA per request; the
+    # transformers model still trains the artifacts and measures efficacy). Serial runs only.
+    backend: Literal["transformers", "vllm"] = "transformers"
     tasks: list[str | TaskSpec] = Field(default_factory=_default_tasks, min_length=1)
     methods: list[str] = Field(default_factory=lambda: ["none", "optimized", "lora"], min_length=1)
     layers: list[int | float] | None = None  # ints: block index; floats in (0,1): fraction of depth

@@ -84,6 +84,9 @@ def run_study_ray(config: StudyConfig, *, workers: int | None = None, address: s
     ray = _ray()
     if workers is not None and workers < 1:
         raise EmsteerError(f"--workers must be at least 1, got {workers}.")
+    if config.backend != "transformers":  # one engine per unit would hold a GPU's memory per worker: not yet
+        raise EmsteerError(f"study {config.name}: backend {config.backend} runs serially; drop --workers/--ray "
+                           "(one vLLM engine already batches each unit's conditions together).")
     # The runner travels to the workers: it logs through a function that pickles.
     runner = StudyRunner(config, judges=judges, progress=False, log=_worker_log, rejudge_missing=rejudge_missing)
     cfg = config

@@ -22,10 +22,11 @@ from emsteer.data.questions import Question, load_questions
 from emsteer.data.tasks import GENERIC_BEHAVIOUR, TASKS, load_task
 from emsteer.errors import EmsteerError
 from emsteer.evaluation.conditions import Condition
-from emsteer.evaluation.controls import positive_control
+from emsteer.evaluation.controls import CONTROL_LORA, positive_control
 from emsteer.evaluation.efficacy import measure_efficacy
 from emsteer.evaluation.run import EvalSettings, evaluate, judge_samples
 from emsteer.generation import SamplingConfig
+from emsteer.generation_vllm import VllmModel
 from emsteer.models import LoadedModel, load_model
 from emsteer.progress import progress_bar
 from emsteer.results.store import ResultsStore, StoreLock
@@ -222,6 +223,10 @@ class StudyRunner:
         if self.judges is None:
             for spec in cfg.judges:
                 check_judge_spec(spec)
+        if cfg.backend == "vllm":
+            from emsteer.generation_vllm import require_vllm
+
+            require_vllm()
         db = self.out / "results.sqlite"
         ResultsStore.check_writable(db)
         self.out.mkdir(parents=True, exist_ok=True)
@@ -239,6 +244,7 @@ class StudyRunner:
             for model in cfg.models:
                 bar.update(overall, info=f"loading {model}")
                 lm, judges = self.load(model)
+                engine = self.engine(model)
                 control = None
                 if cfg.control != "none":
                     bar.update(overall, info="positive control")
@@ -247,9 +253,9 @@ class StudyRunner:
                 for t, data in enumerate(tasks):
                     for s in range(len(cfg.seeds)):
                         self.run_unit(store, lm, judges, questions, model, t, data, s, control=control, embedder=embedder,
-                                      bar=bar, task_id=overall)
+                                      bar=bar, task_id=overall, engine=engine)
                 store.set_meta("judge", judges[0].identity)
-                del lm, judges
+                del lm, judges, engine
             bar.update(overall, info="done")
         return db
 
@@ -269,6 +275,15 @@ class StudyRunner:
         lm = load_model(model, dtype=cfg.dtype, device=cfg.device, device_map=cfg.device_map, log=self.log)
         return lm, self.judges or [open_judge(spec, reuse=lm) for spec in cfg.judges]
 
+    def engine(self, model: str) -> VllmModel | None:
+        """The vLLM engine that answers the questions when ``backend: vllm`` (None: the transformers model)."""
+        if self.config.backend != "vllm":
+            return None
+        from emsteer.generation_vllm import load_vllm
+
+        rank = max(self.config.lora.rank, CONTROL_LORA["rank"])  # the study's LoRA and the positive control
+        return load_vllm(model, dtype=self.config.dtype, lora_rank=rank, log=self.log)
+
     def control(self, lm: LoadedModel, model: str) -> Condition | None:
         """The model's positive control condition (trained once per model and cached)."""
         control = positive_control(lm, self.config.control, progress=self.progress, log=self.log)
@@ -276,9 +291,10 @@ class StudyRunner:
 
     def run_unit(self, store: ResultsStore, lm: LoadedModel, judges, questions: list[Question], model: str, t: int,
                  data: TaskData, s: int, *, bar, task_id=None, control: Condition | None = None,
-                 embedder=None) -> None:
+                 embedder=None, engine: VllmModel | None = None) -> None:
         """One model × task × seed (task ``t``, seed ``s`` of the study): build its artifacts, evaluate
-        its conditions, measure efficacy. Every name and key is the serial run's, whoever runs it."""
+        its conditions (answered by ``engine`` when given), measure efficacy. Every name and key is
+        the serial run's, whoever runs it."""
         cfg = self.config
         seed, settings = cfg.seeds[s], self.settings[s]
         conditions = self.conditions_for(lm, model, data, seed, bar, task_id)
@@ -289,7 +305,7 @@ class StudyRunner:
                 f" seed {seed}" if len(cfg.seeds) > 1 else "")
             controls = [replace(control, name=name, factors={**control.factors, "seed": seed})]
         bar.update(task_id, info=f"evaluating {len(conditions) + len(controls)} conditions")
-        evaluate(lm, [*controls, *conditions], questions, store, judges[0], settings,
+        evaluate(engine or lm, [*controls, *conditions], questions, store, judges[0], settings,
                  embedder=embedder, progress=self.progress)
         for extra in judges[1:]:
             judge_samples(store, questions, extra, metrics=settings.metrics,
