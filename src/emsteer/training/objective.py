@@ -12,6 +12,7 @@ prompt positions is a large saving in memory and time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import warnings
@@ -161,6 +162,14 @@ def training_batches(
     return batches
 
 
+@functools.cache
+def _masked_logits() -> bool:
+    """Whether this transformers takes a boolean (batch, length) logits_to_keep (5.2x and later)."""
+    from transformers import modeling_utils
+
+    return hasattr(modeling_utils, "slice_logits_to_keep")
+
+
 def batch_nll(lm: LoadedModel, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
     """Summed NLL (nats) and number of target tokens for each row of ``batch``.
 
@@ -174,7 +183,10 @@ def batch_nll(lm: LoadedModel, batch: Batch) -> tuple[torch.Tensor, torch.Tensor
     labels = batch.labels.to(device)
     targets = labels[:, 1:]
     keep = F.pad(targets != IGNORE_INDEX, (0, 1), value=False)  # (batch, width): positions whose next token is a target
-    out = lm.model(input_ids=ids, attention_mask=attention, use_cache=False, logits_to_keep=keep)
+    # Logits of the target positions only (vocab-sized logits dominate memory), where this
+    # transformers takes a per-row mask; older 5.x releases index with it and fail, so get all.
+    out = lm.model(input_ids=ids, attention_mask=attention, use_cache=False,
+                   logits_to_keep=keep if _masked_logits() else 0)
     logits = out.logits
     n_keep = int(keep.sum())
     if logits.ndim == 3 and logits.shape[:2] == keep.shape:  # a model that ignores a mask-valued logits_to_keep
