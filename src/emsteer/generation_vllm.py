@@ -263,6 +263,11 @@ def load_vllm(spec: str | None = None, *, dtype: str = "auto", log=print, lora_r
         # vLLM's CPU worker otherwise reserves gpu_memory_utilization (0.9) of all RAM and refuses to
         # start when less is free; a fixed KV cache of CPU_KV_CACHE_BYTES holds ~40k tokens of the 0.5B.
         args["kv_cache_memory_bytes"] = CPU_KV_CACHE_BYTES
+    if not torch.cuda.is_available():
+        # A seeded request whose prompt is prefilled in chunks has its sampled token discarded and its
+        # generator rewound with get_offset/set_offset, which CPU generators lack: the engine dies
+        # ("CPU Generator does not use offset", vLLM 0.32 CPU). Whole-prompt prefills never rewind.
+        args["enable_chunked_prefill"] = False
     args.update(engine_args)
     llm = LLM(model=source, **args)
     config = llm.llm_engine.model_config.hf_config

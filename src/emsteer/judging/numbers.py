@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import torch
 
 from emsteer.errors import EmsteerError
+from emsteer.generation import cache_field
 from emsteer.judging.base import LABELS
 
 NUMBERS = range(101)
@@ -227,13 +228,15 @@ def _prefill(model, seqs: list[list[int]], pad_id: int, device):
     if shared >= MIN_SHARED_PREFIX:
         prefix = torch.tensor([seqs[0][:shared]], dtype=torch.long, device=device)
         head = model(input_ids=prefix, use_cache=True, logits_to_keep=1)
-        if _plain_cache(head.cache):  # recurrent / sliding-window caches: no repeat, run whole prompts
-            head.cache.batch_repeat_interleave(len(seqs))
+        key = cache_field(head)
+        cache = getattr(head, key)
+        if _plain_cache(cache):  # recurrent / sliding-window caches: no repeat, run whole prompts
+            cache.batch_repeat_interleave(len(seqs))
             tail_ids, tail_mask = _left_pad([s[shared:] for s in seqs], pad_id, device)
             mask = torch.cat([torch.ones(len(seqs), shared, dtype=tail_mask.dtype, device=device), tail_mask], dim=1)
             positions = _positions(mask)
             out = model(input_ids=tail_ids, attention_mask=mask, position_ids=positions[:, shared:],
-                        cache=head.cache, use_cache=True, logits_to_keep=1)
+                        use_cache=True, logits_to_keep=1, **{key: cache})
             return out, mask, positions
     ids, mask = _left_pad(seqs, pad_id, device)
     positions = _positions(mask)
@@ -285,15 +288,16 @@ def answer_distributions(
     seqs = render_prompts(tokenizer, prompts, max_prompt_tokens=max_prompt_tokens)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     out, mask, positions = _prefill(model, seqs, pad_id, device)
-    cache = out.cache
+    key = cache_field(out)
+    cache = getattr(out, key)
     root_probs = out.logits[:, -1].double().softmax(-1).cpu()
     walk = _Walk(trie, len(prompts))
     if method == "auto":
         method = "tree" if tree_supported(model, cache, mask.shape[1], len(trie.order)) else "levels"
     if method == "tree":
-        _walk_tree(model, cache, mask, positions[:, -1], trie, root_probs, walk, max_tree_logits)
+        _walk_tree(model, (key, cache), mask, positions[:, -1], trie, root_probs, walk, max_tree_logits)
     else:
-        _walk_levels(model, cache, mask, positions[:, -1], trie, root_probs, walk, max_branch_tokens)
+        _walk_levels(model, (key, cache), mask, positions[:, -1], trie, root_probs, walk, max_branch_tokens)
     return walk.result()
 
 
@@ -323,7 +327,9 @@ class _Walk:
         return out
 
 
-def _walk_tree(model, cache, mask, last_pos, trie: AnswerTrie, root_probs, walk: _Walk, max_logits: int) -> None:
+def _walk_tree(model, kv, mask, last_pos, trie: AnswerTrie, root_probs, walk: _Walk, max_logits: int) -> None:
+    """``kv``: (keyword, prompt cache), as everywhere below (see generation.cache_field)."""
+    key, cache = kv
     n, width = mask.shape
     t = len(trie.order)
     vocab = root_probs.shape[1]
@@ -350,8 +356,8 @@ def _walk_tree(model, cache, mask, last_pos, trie: AnswerTrie, root_probs, walk:
             input_ids=trie.tokens.to(device)[None].expand(b, t),
             attention_mask=mask4d,
             position_ids=last_pos[rows, None] + trie.depths.to(device)[None],
-            cache=c,
             use_cache=True,
+            **{key: c},
         )
         for r, i in enumerate(rows.tolist()):
             probs = out.logits[r].double().softmax(-1).cpu()  # [t, vocab]: after each trie prefix
@@ -368,7 +374,7 @@ def _walk_tree(model, cache, mask, last_pos, trie: AnswerTrie, root_probs, walk:
         del out
 
 
-def _walk_levels(model, cache, mask, last_pos, trie: AnswerTrie, root_probs, walk: _Walk, max_tokens: int) -> None:
+def _walk_levels(model, kv, mask, last_pos, trie: AnswerTrie, root_probs, walk: _Walk, max_tokens: int) -> None:
     # live rows: (prompt i, trie node, P(prompt i's answer starts with the node's path))
     live: list[tuple[int, _Node, float]] = []
     for i in range(mask.shape[0]):
@@ -382,7 +388,7 @@ def _walk_levels(model, cache, mask, last_pos, trie: AnswerTrie, root_probs, wal
         depth = live[0][1].depth
         for start in range(0, len(live), rows_per_chunk):
             chunk = live[start : start + rows_per_chunk]
-            probs = _branch_probs(model, cache, mask, last_pos, chunk, depth)
+            probs = _branch_probs(model, kv, mask, last_pos, chunk, depth)
             for (i, node, prefix), row in zip(chunk, probs):
                 walk.visit(i, node, prefix, row)
                 for tok, child in node.children.items():
@@ -392,8 +398,9 @@ def _walk_levels(model, cache, mask, last_pos, trie: AnswerTrie, root_probs, wal
         live = nxt
 
 
-def _branch_probs(model, cache, mask, last_pos, chunk, depth: int) -> torch.Tensor:
+def _branch_probs(model, kv, mask, last_pos, chunk, depth: int) -> torch.Tensor:
     """Next-token probabilities after each (prompt, path) row of ``chunk``, all paths of length ``depth``."""
+    key, cache = kv
     device = mask.device
     rows = torch.tensor([i for i, _, _ in chunk], dtype=torch.long, device=device)
     paths = torch.tensor([node.path for _, node, _ in chunk], dtype=torch.long, device=device)
@@ -406,8 +413,8 @@ def _branch_probs(model, cache, mask, last_pos, chunk, depth: int) -> torch.Tens
         input_ids=paths,
         attention_mask=attn,
         position_ids=pos,
-        cache=branch_cache,
         use_cache=True,
         logits_to_keep=1,
+        **{key: branch_cache},
     )
     return out.logits[:, -1].double().softmax(-1).cpu()
