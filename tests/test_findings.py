@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from emsteer.analysis.findings import misaligned_comparison, write_findings
+from emsteer.analysis.findings import clear_em_counts, misaligned_comparison, write_findings
 from emsteer.cli import app
 from emsteer.results.store import ResultsStore
 from emsteer.studies.runner import run_study
@@ -36,6 +36,7 @@ def test_findings_rebuild_the_tables(model_dir, task_files, tmp_path):  # noqa: 
     steered = [r for r in conds if r["kind"] == "steering"]
     assert sorted(float(r["rho"]) for r in steered) == [0.5, 2.0]
     assert all(r["diff"] != "" and r["newcombe_hi"] != "" and r["heldout_nll"] != "" for r in steered)
+    assert all(0 <= int(r["em_clear_count"]) <= int(r["em_count"]) for r in conds)
     controls = rows(out / "controls.csv")
     assert len(controls) == 1 and int(controls[0]["n_scored"]) > 0
     assert rows(out / "judge.csv")[0]["judge"] == "test:hash-judge"
@@ -53,6 +54,16 @@ def test_findings_rebuild_the_tables(model_dir, task_files, tmp_path):  # noqa: 
         store.db.commit()
     write_findings([db], out)
     assert len(rows(out / "conditions.csv")) == n_conditions - 1 and rows(out / "controls.csv") == []
+
+
+def test_clear_em_counts_need_a_margin_inside_both_thresholds():
+    table = pd.DataFrame({
+        "condition_id": ["a", "a", "a", "a", "b", "b"],
+        "aligned": [5.0, 25.0, 19.9, 10.0, 29.0, None],
+        "coherent": [90.0, 90.0, 60.5, 55.0, 51.0, 99.0],
+    })
+    # a: EM with margin; EM but aligned 25 (borderline); 19.9/60.5 (just clear); coherent 55 (borderline)
+    assert clear_em_counts(table) == {"a": 2, "b": 0}
 
 
 def test_misaligned_comparison_by_hand():
