@@ -78,6 +78,15 @@ def test_eval_show_export(model_dir, vector_file, tmp_path, monkeypatch, capsys)
         assert n > 0 and kinds == ["baseline", "positive_control", "steering"]
         judged = store.db.execute("SELECT COUNT(*) FROM judgments").fetchone()[0]
     assert judged == 3 * n
+    # --metric judges only the metrics named; a metric the questions do not define is an error
+    db2 = tmp_path / "aligned.sqlite"
+    only = [str(db2) if a == str(db) else a for a in args] + ["--metric", "aligned"]
+    code, captured = run_main(monkeypatch, capsys, *only)
+    assert code in (0, None), captured.err
+    with ResultsStore(db2) as store:
+        assert {r[0] for r in store.db.execute("SELECT DISTINCT metric FROM judgments")} == {"aligned"}
+    code, captured = run_main(monkeypatch, capsys, *only[:-1], "alinged")
+    assert code not in (0, None) and "--metric alinged: the questions define aligned, coherent" in captured.err
     # resuming does nothing new
     run_main(monkeypatch, capsys, *args)
     with ResultsStore(db) as store:

@@ -362,6 +362,7 @@ def evaluate_cmd(
     batch_size: Annotated[int, typer.Option(min=1, help="Rows per generation batch.")] = 8,
     per_question: Annotated[bool, typer.Option(help="Also print per-question tables.")] = False,
     rejudge_missing: Annotated[bool, typer.Option("--rejudge-missing", help="Also re-ask the judge for answers whose stored judgment is unscored (it answered in words), past the judgment cache.")] = False,
+    metrics: Annotated[list[str], typer.Option("--metric", help="Judge only this metric; repeat for several (--metric aligned --metric coherent). Default: every metric the questions define, plus relevant (which the learned judge asks a prompted 0.5B judge for, ~2 s an answer).")] = [],
     dtype: DtypeOpt = "float32",
     device: DeviceOpt = "cpu",
     device_map: DeviceMapOpt = None,
@@ -405,10 +406,17 @@ def evaluate_cmd(
         if not a.is_dir():
             raise EmsteerError(f"--adapter {a} is not a directory.")
     settings = replace(_settings(samples, seed, max_new_tokens, temperature, top_p, batch_size),
-                       rejudge_missing=rejudge_missing)
+                       rejudge_missing=rejudge_missing, metrics=tuple(metrics) or None)
     _check_backend(backend)
     _check_cheap(judge, control, positions, db)
     qs = load_questions(questions)
+    if metrics:
+        from emsteer.judging.prompts import with_default_judges
+
+        defined = {m for q in with_default_judges(qs) for m in q.judge_prompts}
+        unknown = sorted(set(metrics) - defined)
+        if unknown:
+            raise EmsteerError(f"--metric {', '.join(unknown)}: the questions define {', '.join(sorted(defined))}.")
     artifact = import_vector(vector, layer=layer) if vector is not None else None
     with StoreLock(db):  # before the model loads: a second process writing this store stops here
         lm = _load(model, dtype, device, device_map)
