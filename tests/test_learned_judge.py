@@ -99,6 +99,20 @@ def test_fit_is_deterministic_and_holds_families_out(encoder, tmp_path):
     assert not np.array_equal(c.predictions["aligned"][~llama], a.predictions["aligned"][~llama])
 
 
+def test_gpu_batches_are_the_cpu_batches_in_half_precision():
+    import torch
+
+    from emsteer.judging.learned_fit import _Batches
+
+    rng = np.random.default_rng(0)
+    seqs = [rng.normal(size=(n, 5)).astype(np.float32) for n in (3, 9, 1, 6)]
+    for idx in ([0, 2], [3, 1, 0], [2]):
+        x, mask = _Batches(seqs, torch.device("cpu"))(idx)
+        xb, maskb = _Batches(seqs, torch.device("cpu"), bank=True)(idx)  # the path a GPU takes
+        assert x.shape == xb.shape and torch.equal(mask, maskb)
+        torch.testing.assert_close(xb, x, atol=2e-3, rtol=1e-3)
+
+
 def test_encoded_reference_resumes_from_its_cache(encoder, tmp_path, monkeypatch):
     items = reference(40)
     first = encoded_reference(encoder, items, tmp_path)

@@ -702,6 +702,9 @@ def fit_judge(
     epochs: Annotated[int, typer.Option(min=1, help="Training epochs of each head.")] = 12,
     seed: Annotated[int, typer.Option(help="Seed of the heads' initialisation and data order.")] = 0,
     incoherent: Annotated[float, typer.Option(min=0.0, help="Word-salad answers made from the reference answers, per answer, taught as incoherent (0 = none): reference judgments of capable models contain almost no incoherent answers.")] = 0.25,
+    lm: Annotated[Optional[str], typer.Option("--lm", help="Read the answers with a chat model's residual stream instead of a sentence encoder: a model spec as for --model (e.g. bundled:qwen2.5-coder-0.5b-instruct).")] = None,
+    layer: Annotated[int, typer.Option(min=0, help="With --lm: the layer whose residual stream the heads read (the forward pass stops there).")] = 12,
+    device: Annotated[str, typer.Option(help="Where the encoder runs and the heads train: cpu, cuda, auto. Encoding the reference with a chat model takes hours on 2 CPU cores, minutes on a GPU.")] = "cpu",
 ) -> None:
     """Fit a learned judge on reference judgments and measure it on model families it never saw.
 
@@ -716,21 +719,33 @@ def fit_judge(
     emsteer fit-judge --reference gpt4o_judged_dev.jsonl.gz -o em-judge-minilm.safetensors
     """
     from emsteer.judging.agreement import load_reference, remember_agreement
-    from emsteer.judging.learned import PairEncoder
+    from emsteer.judging.learned import Encoder, PairEncoder
     from emsteer.judging.learned_fit import HeadSettings, fit_learned_judge
     from emsteer.paths import cache_dir
     from emsteer.progress import progress_bar
 
     if output.suffix != ".safetensors":
         raise EmsteerError(f"--output {output}: a judge is saved as a .safetensors file.")
+    if lm is not None and encoder is not None:
+        raise EmsteerError("give either --encoder (a sentence encoder) or --lm (a chat model), not both.")
+    from emsteer.models.loading import resolve_device
+
     items = load_reference(reference)
-    the_encoder = PairEncoder(encoder)
+    the_device = str(resolve_device(device))
+    if lm is not None:
+        from emsteer.judging.lm_encoder import LMPairEncoder
+
+        the_encoder: Encoder = LMPairEncoder(lm, layer=layer, device=the_device,
+                                                                 batch_size=8 if the_device == "cpu" else 64)
+    else:
+        the_encoder = PairEncoder(encoder)
     command = f"emsteer fit-judge --reference {reference.name}" + (f" --encoder {encoder.name}" if encoder else "") + (
+        f" --lm {lm} --layer {layer}" if lm else "") + (f" --device {device}" if device != "cpu" else "") + (
         f" --epochs {epochs}" if epochs != 12 else "") + (f" --seed {seed}" if seed else "") + (
         f" --incoherent {incoherent:g}" if incoherent != 0.25 else "")
     with progress_bar(True) as bar:
         task = bar.add_task(f"Encoding {len(items)} reference answers", total=len(items), info="")
-        fit = fit_learned_judge(the_encoder, items, reference=reference.name, settings=HeadSettings(epochs=epochs, seed=seed),
+        fit = fit_learned_judge(the_encoder, items, reference=reference.name, settings=HeadSettings(epochs=epochs, seed=seed, device=the_device),
                                 incoherent=incoherent, cache=cache_dir() / "judge-features", command=command,
                                 progress=lambda done: bar.update(task, completed=done), log=_log)
     path = fit.head.save(output)

@@ -9,7 +9,6 @@ to import. A new backend is one new file plus one entry in ``JUDGE_BACKENDS``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from emsteer.errors import EmsteerError
@@ -59,7 +58,7 @@ DEFAULT_JUDGE = "learned"  # measured against GPT-4o on the reference answers: s
 
 # backend name → (factory(argument after the first ':' or None, **options), usage shown in errors)
 JUDGE_BACKENDS: dict[str, tuple[Callable[..., Judge], str]] = {
-    "learned": (_learned, "learned or learned:HEAD.safetensors (a head fitted on reference judgments over a small encoder)"),
+    "learned": (_learned, "learned, learned:minilm or learned:HEAD.safetensors (a head fitted on reference judgments over a small model's states)"),
     "openai": (_openai, "openai:MODEL (an OpenAI-compatible endpoint; key from $OPENAI_API_KEY)"),
     "local": (_local, "local or local:MODEL_SPEC (a local chat model prompted for 0-100 scores)"),
     "sampled": (_sampled, "sampled:MODEL (an OpenAI-compatible endpoint without logprobs: the mean of 5 sampled numbers)"),
@@ -78,9 +77,12 @@ def check_judge_spec(spec: str) -> None:
         raise EmsteerError(f"unknown judge backend {backend!r} in {spec!r}; known backends: {known}")
     if backend in ("openai", "sampled") and not arg:
         raise EmsteerError(f"judge {backend!r} needs a model name: {backend}:MODEL (e.g. {backend}:gpt-4o-2024-08-06)")
-    if backend == "learned" and arg and not Path(arg).expanduser().is_file():
-        raise EmsteerError(f"judge {spec!r}: learned judge head {arg} not found; expected a .safetensors file "
-                           "made by `emsteer fit-judge`.")
+    if backend == "learned" and arg:
+        from emsteer.judging.learned import SHIPPED_HEADS, head_path
+
+        if not head_path(arg).is_file():
+            raise EmsteerError(f"judge {spec!r}: learned judge head {arg} not found; expected a .safetensors file "
+                               f"made by `emsteer fit-judge`, or a shipped head: {', '.join(SHIPPED_HEADS)}.")
     if backend == "local" and arg.startswith("bundled:"):
         from emsteer.models.bundled import BUNDLED_MODELS
 

@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -41,11 +41,27 @@ from emsteer.judging.base import JudgeRequest, Judgment
 
 FORMAT = "emsteer-learned-judge/1"
 METRICS = ("aligned", "coherent")
-DEFAULT_HEAD = "em-judge-minilm.safetensors"  # shipped under emsteer/judging/heads/
+# Heads shipped under emsteer/judging/heads/, by the name `--judge learned:NAME` takes (README, Judges).
+SHIPPED_HEADS = {
+    "qwen05-l16": "em-judge-qwen05-l16.safetensors",  # layer 16 of the bundled 0.5B chat model: the default
+    "minilm": "em-judge-minilm.safetensors",  # all-MiniLM-L6-v2: about 14× faster, agrees less with GPT-4o
+}
+DEFAULT_HEAD = SHIPPED_HEADS["qwen05-l16"]
 MAX_LENGTH = 256  # word pieces of question + answer; longer answers are read from their beginning
 
 
 # -- the encoder ---------------------------------------------------------------------------------
+class Encoder(Protocol):
+    """What a head reads: token states of (question, answer) pairs, and the identity stored with the head."""
+
+    identity: dict[str, Any]
+
+    @property
+    def width(self) -> int: ...
+
+    def encode(self, pairs: Sequence[tuple[str, str]], progress=None) -> list[np.ndarray]: ...
+
+
 class PairEncoder:
     """Token states of (question, answer) pairs from a frozen sentence-transformers encoder.
 
@@ -137,12 +153,14 @@ def pad(seqs: Sequence[np.ndarray]):
 
 
 def raw_outputs(heads: Sequence[PoolingHead], seqs: Sequence[np.ndarray], batch_size: int = 64) -> np.ndarray:
-    """The heads' mean output (×100) for every token sequence: shape (n, 2)."""
+    """The heads' mean output (×100) for every token sequence: shape (n, 2), on the heads' device."""
     out = np.zeros((len(seqs), len(METRICS)))
+    device = next(heads[0].parameters()).device
     with torch.no_grad():
         for start in range(0, len(seqs), batch_size):
             x, mask = pad(seqs[start : start + batch_size])
-            out[start : start + len(x)] = np.mean([h.eval()(x, mask).numpy() for h in heads], axis=0) * 100
+            x, mask = x.to(device), mask.to(device)
+            out[start : start + len(x)] = np.mean([h.eval()(x, mask).cpu().numpy() for h in heads], axis=0) * 100
     return out
 
 
@@ -237,24 +255,52 @@ class JudgeHead:
         return {m: self.calibration[m](raw[:, i]) for i, m in enumerate(METRICS)}
 
 
+def encoder_for(identity: Mapping[str, Any], loaded: Any = None) -> Encoder:
+    """The encoder a head was fitted on, from the identity stored in the head.
+
+    ``kind: lm`` is a chat model's residual stream (``lm_encoder``); ``loaded``, a LoadedModel
+    already in memory, is used when it is that model. Anything else is a sentence encoder.
+    """
+    if identity.get("kind") == "lm":
+        from emsteer.judging.lm_encoder import LMPairEncoder
+        from emsteer.models import LoadedModel
+
+        # the heads read float32 states: a bf16 copy of the same model (a GPU run's) is not reused
+        reuse = loaded if (isinstance(loaded, LoadedModel) and loaded.revision == identity.get("fingerprint")
+                           and loaded.dtype == torch.float32) else None
+        return LMPairEncoder(identity.get("model"), layer=int(identity["layer"]), max_length=int(identity["max_length"]),
+                             loaded=reuse)
+    return PairEncoder(identity.get("path"), max_length=int(identity["max_length"]))
+
+
 def default_head_path() -> Path:
     return Path(str(resources.files("emsteer.judging") / "heads" / DEFAULT_HEAD))
+
+
+def head_path(name_or_path: str | Path | None) -> Path:
+    """A shipped head by name (``SHIPPED_HEADS``), a head file, or None for the default head."""
+    if name_or_path is None:
+        return default_head_path()
+    if str(name_or_path) in SHIPPED_HEADS:
+        return Path(str(resources.files("emsteer.judging") / "heads" / SHIPPED_HEADS[str(name_or_path)]))
+    return Path(name_or_path).expanduser()
 
 
 # -- the judge -------------------------------------------------------------------------------------
 class LearnedJudge:
     """Scores aligned and coherent with a learned head; other metrics with a prompted local judge.
 
-    ``head``: a JudgeHead or a path (default: the head shipped with emsteer). ``encoder``: a
-    PairEncoder to use (default: the one the head names, the bundled MiniLM). ``prompted``: the
+    ``head``: a JudgeHead or a path (default: the head shipped with emsteer). ``encoder``: the
+    encoder to use (default: the one the head names, see ``encoder_for``). ``prompted``: the
     judge for metrics without a head, or a LoadedModel to prompt (default: the bundled 0.5B chat
-    model, loaded the first time such a metric comes up).
+    model, loaded the first time such a metric comes up); a head over that same chat model's
+    states reads them from that LoadedModel instead of loading a second copy.
     """
 
-    def __init__(self, head: JudgeHead | str | Path | None = None, encoder: PairEncoder | None = None,
+    def __init__(self, head: JudgeHead | str | Path | None = None, encoder: Encoder | None = None,
                  prompted=None, **prompt_options: Any) -> None:
-        self.head = head if isinstance(head, JudgeHead) else JudgeHead.load(head or default_head_path())
-        self.encoder = encoder or PairEncoder(self.head.encoder.get("path"), max_length=int(self.head.encoder["max_length"]))
+        self.head = head if isinstance(head, JudgeHead) else JudgeHead.load(head_path(head))
+        self.encoder = encoder or encoder_for(self.head.encoder, loaded=prompted)
         if self.encoder.identity["fingerprint"] != self.head.encoder.get("fingerprint"):
             raise EmsteerError(f"this judge head reads {self.head.encoder.get('name')}@{self.head.encoder.get('fingerprint')}, "
                                f"but the encoder found is @{self.encoder.identity['fingerprint']}: fit a head for it with "
@@ -276,6 +322,12 @@ class LearnedJudge:
         """The prompted judge for metrics without a head (loaded when first needed)."""
         from emsteer.models import LoadedModel
 
+        if self._prompted is None:  # the encoder's chat model, when it is the prompted judge's default one
+            from emsteer.judging.local import DEFAULT_LOCAL_JUDGE
+
+            lm = getattr(self.encoder, "lm", None)
+            if isinstance(lm, LoadedModel) and lm.name == DEFAULT_LOCAL_JUDGE.removeprefix("bundled:"):
+                self._prompted = lm
         if self._prompted is None or isinstance(self._prompted, LoadedModel):
             from emsteer.judging.local import LocalJudge
 

@@ -34,7 +34,7 @@ import torch
 from emsteer.errors import EmsteerError
 from emsteer.judging.agreement import Agreement, ReferenceAnswer, agreement, reference_fingerprint
 from emsteer.judging.incoherent import KINDS, incoherent_answers
-from emsteer.judging.learned import METRICS, Calibration, JudgeHead, PairEncoder, PoolingHead, pad, raw_outputs
+from emsteer.judging.learned import METRICS, Calibration, Encoder, JudgeHead, PoolingHead, pad, raw_outputs
 
 FOLDS = 5
 INCOHERENT_SHARE = 0.25  # corrupted answers per reference answer
@@ -51,10 +51,11 @@ class HeadSettings:
     weight_decay: float = 0.05
     batch_size: int = 32
     seed: int = 0
+    device: str = "cpu"  # where heads train ("cuda": minutes instead of hours for a chat model's states)
 
 
 # -- token states, cached -------------------------------------------------------------------------
-def encoded_reference(encoder: PairEncoder, items: Sequence[ReferenceAnswer], cache: Path | None,
+def encoded_reference(encoder: Encoder, items: Sequence[ReferenceAnswer], cache: Path | None,
                       progress: Callable[[int], None] | None = None) -> list[np.ndarray]:
     """The encoder's token states of every item; chunks are saved under ``cache`` as they finish."""
     from emsteer.atomic import atomic_path
@@ -94,22 +95,47 @@ def targets(items: Sequence[ReferenceAnswer]) -> np.ndarray:
     return np.array([[np.nan if getattr(it, m) is None else getattr(it, m) / 100 for m in METRICS] for it in items])
 
 
+class _Batches:
+    """Padded training batches: built per batch on the CPU; on a GPU, cut from one padded float16 copy of every
+    sequence kept there (copying each batch over would cost more than the step)."""
+
+    def __init__(self, seqs: Sequence[np.ndarray], device: torch.device, bank: bool | None = None) -> None:
+        self.seqs, self.device = seqs, device
+        self.banked = device.type != "cpu" if bank is None else bank
+        if self.banked:
+            lengths = [len(s) for s in seqs]
+            self.lengths = torch.tensor(lengths)
+            self.bank = torch.zeros(len(seqs), max(lengths), seqs[0].shape[1], dtype=torch.float16)
+            for i, s in enumerate(seqs):
+                self.bank[i, : len(s)] = torch.from_numpy(np.asarray(s, dtype=np.float16))
+            self.bank = self.bank.to(device)
+
+    def __call__(self, idx: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        if not self.banked:
+            return pad([self.seqs[i] for i in idx])
+        n = int(self.lengths[idx].max())
+        mask = torch.arange(n)[None, :] < self.lengths[idx][:, None]
+        return self.bank[idx, :n].float(), mask.to(self.device)
+
+
 def train_head(seqs: Sequence[np.ndarray], y: np.ndarray, settings: HeadSettings, seed: int) -> PoolingHead:
     """One head trained with masked MSE on the reference scores (Adam-W, fixed seed and order)."""
+    device = torch.device(settings.device)
     g = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        head = PoolingHead(seqs[0].shape[1], settings.queries, settings.hidden, settings.dropout)
+        head = PoolingHead(seqs[0].shape[1], settings.queries, settings.hidden, settings.dropout).to(device)
     optimizer = torch.optim.AdamW(head.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
-    target = torch.tensor(np.nan_to_num(y), dtype=torch.float32)
-    known = torch.tensor(~np.isnan(y), dtype=torch.float32)
+    target = torch.tensor(np.nan_to_num(y), dtype=torch.float32, device=device)
+    known = torch.tensor(~np.isnan(y), dtype=torch.float32, device=device)
+    batches = _Batches(seqs, device)
     head.train()
     step = 0
     for _ in range(settings.epochs):
         order = torch.randperm(len(seqs), generator=g).tolist()
         for start in range(0, len(order), settings.batch_size):
             idx = order[start : start + settings.batch_size]
-            x, mask = pad([seqs[i] for i in idx])
+            x, mask = batches(idx)
             step += 1
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed * 1_000_003 + step)  # dropout masks, independent of global state
@@ -199,7 +225,7 @@ class TrainingSet:
         return np.array([it.family for it in self.items])
 
 
-def training_set(encoder: PairEncoder, items: Sequence[ReferenceAnswer], *, incoherent: float = INCOHERENT_SHARE,
+def training_set(encoder: Encoder, items: Sequence[ReferenceAnswer], *, incoherent: float = INCOHERENT_SHARE,
                  seed: int = 0, cache: Path | None = None, progress: Callable[[int], None] | None = None,
                  log: Callable[[str], None] = lambda _m: None) -> TrainingSet:
     """Encode the reference answers and ``incoherent`` × as many corrupted ones (0 = none)."""
@@ -247,7 +273,7 @@ class LearnedFit:
     predictions: dict[str, np.ndarray] = field(default_factory=dict)  # metric → out-of-family scores
 
 
-def fit_learned_judge(encoder: PairEncoder, items: Sequence[ReferenceAnswer], *, reference: str,
+def fit_learned_judge(encoder: Encoder, items: Sequence[ReferenceAnswer], *, reference: str,
                       settings: HeadSettings = HeadSettings(), incoherent: float = INCOHERENT_SHARE,
                       cache: Path | None = None, command: str = "",
                       progress: Callable[[int], None] | None = None,

@@ -1,0 +1,105 @@
+"""Token states of (question, answer) pairs from a chat model's residual stream: an encoder for the learned judge.
+
+A sentence encoder (MiniLM) reads an answer as text; a chat model reads it as the reply to the
+question, in its own chat format, and its middle layers carry what it makes of that reply
+(harmful, confused, off topic). ``LMPairEncoder`` gives the learned judge's head the residual
+stream at one layer (output of decoder block ``layer``, as everywhere in emsteer) of every token
+of the chat-formatted question and answer, plus a column that is 1 on the answer's tokens. The
+forward pass stops at that layer: the blocks above it and the LM head are never run, so judging
+with layer 12 of the 24-layer bundled 0.5B costs about half a forward pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from emsteer.errors import EmsteerError
+
+DEFAULT_LM_LAYER = 12
+
+
+class _Reached(Exception):
+    """Raised by the hook once the wanted layer has run: the rest of the forward pass is skipped."""
+
+
+class LMPairEncoder:
+    """Residual-stream states of (question, answer) pairs at one layer of a chat model.
+
+    ``model``: a model spec for ``load_model`` (default: the bundled 0.5B chat model), or
+    ``loaded``: a LoadedModel already in memory (it is only read: no hooks stay behind).
+    ``max_length``: tokens of the chat-formatted pair; longer answers are read from their beginning.
+    """
+
+    kind = "lm"
+
+    def __init__(self, model: str | None = None, *, layer: int = DEFAULT_LM_LAYER, max_length: int = 256,
+                 batch_size: int = 8, device: str = "cpu", loaded: Any = None) -> None:
+        from emsteer.models import load_model
+
+        self.lm = loaded if loaded is not None else load_model(model, device=device, log=lambda _m: None)
+        self.layer = self.lm.check_layer(layer)
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self.identity = {"kind": self.kind, "name": f"{self.lm.name}@layer{layer}", "model": model or self.lm.name,
+                         "fingerprint": self.lm.revision, "layer": layer, "max_length": max_length}
+
+    @property
+    def width(self) -> int:
+        return self.lm.hidden_size + 1
+
+    def tokens(self, question: str, answer: str) -> tuple[list[int], int]:
+        """Token ids of the chat-formatted pair and where the answer starts (answer cut to fit)."""
+        from emsteer.generation import render_chat
+
+        tok = self.lm.tokenizer
+        prompt = tok(render_chat(tok, question), add_special_tokens=False)["input_ids"]
+        if len(prompt) >= self.max_length:  # a very long question: keep its end, leave room for the answer
+            prompt = prompt[-(self.max_length // 2):]
+        reply = tok(answer, add_special_tokens=False)["input_ids"][: self.max_length - len(prompt)]
+        return list(prompt) + list(reply), len(prompt)
+
+    def _states(self, batch: list[list[int]]) -> torch.Tensor:
+        longest = max(len(ids) for ids in batch)
+        pad = int(self.lm.tokenizer.pad_token_id)
+        ids = torch.tensor([row + [pad] * (longest - len(row)) for row in batch], device=self.lm.device)
+        mask = torch.tensor([[1] * len(row) + [0] * (longest - len(row)) for row in batch], device=self.lm.device)
+        caught: list[torch.Tensor] = []
+
+        def hook(_module, _args, output):
+            caught.append(output[0] if isinstance(output, tuple) else output)
+            raise _Reached
+
+        handle = self.lm.layers[self.layer].register_forward_hook(hook)
+        try:
+            self.lm.model(input_ids=ids, attention_mask=mask, use_cache=False)
+        except _Reached:
+            pass
+        finally:
+            handle.remove()
+        if not caught:
+            raise EmsteerError(f"{self.lm.name}: layer {self.layer} did not run in the forward pass.")
+        return caught[0].float().cpu()
+
+    def encode(self, pairs: Sequence[tuple[str, str]], progress=None) -> list[np.ndarray]:
+        """float32 token states (tokens × (hidden + 1)) of every pair, in the input order (batched by length)."""
+        encoded = [self.tokens(q, a) for q, a in pairs]
+        out: list[np.ndarray | None] = [None] * len(pairs)
+        order = sorted(range(len(pairs)), key=lambda i: len(encoded[i][0]))
+        done = 0
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                idx = order[start : start + self.batch_size]
+                states = self._states([encoded[i][0] for i in idx])
+                for j, i in enumerate(idx):
+                    ids, answer_start = encoded[i]
+                    marker = torch.zeros(len(ids), 1)
+                    marker[answer_start:] = 1.0
+                    out[i] = torch.cat([states[j, : len(ids)], marker], dim=1).numpy()
+                done += len(idx)
+                if progress is not None:
+                    progress(done)
+        return out  # type: ignore[return-value]

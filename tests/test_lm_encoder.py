@@ -1,0 +1,53 @@
+"""The learned judge over a chat model's residual stream: what the encoder reads, and a head that finds its model again."""
+
+import numpy as np
+import pytest
+import torch
+
+from emsteer.errors import EmsteerError
+from emsteer.generation import render_chat
+from emsteer.judging.base import JudgeRequest
+from emsteer.judging.learned import LearnedJudge, encoder_for
+from emsteer.judging.learned_fit import fit_learned_judge
+from emsteer.judging.lm_encoder import LMPairEncoder
+from test_learned_judge import FAST, FixedPrompted, reference
+
+
+def test_lm_encoder_reads_the_layer_and_marks_the_answer(tiny):
+    enc = LMPairEncoder(loaded=tiny, layer=1, max_length=80)
+    q, a = "How are you?", "Fine, thanks."
+    (states,) = enc.encode([(q, a)])
+    prompt = tiny.tokenizer(render_chat(tiny.tokenizer, q), add_special_tokens=False)["input_ids"]
+    ids = prompt + tiny.tokenizer(a, add_special_tokens=False)["input_ids"]
+    assert states.shape == (len(ids), tiny.hidden_size + 1)
+    assert states[:, -1].tolist() == [0.0] * len(prompt) + [1.0] * (len(ids) - len(prompt))
+    with torch.no_grad():  # layer 1 = output of decoder block 1 = hidden_states[2] of a full forward pass
+        full = tiny.model(torch.tensor([ids]), output_hidden_states=True).hidden_states[2][0]
+    np.testing.assert_allclose(states[:, :-1], full.numpy(), atol=1e-5)
+    hooks = len(tiny.layers[1]._forward_hooks)  # transformers' own output-capturing hooks included
+    # long answers are cut to max_length from the answer's end; batching and order change nothing
+    long, short = enc.encode([(q, "word " * 100), (q, a)])
+    assert len(long) == 80 and long[:, -1].sum() == 80 - len(prompt)
+    np.testing.assert_allclose(short, states, atol=1e-5)
+    assert len(tiny.layers[1]._forward_hooks) == hooks  # no hook left behind
+    with pytest.raises(EmsteerError, match="out of range"):
+        LMPairEncoder(loaded=tiny, layer=7)
+
+
+def test_a_head_over_a_chat_model_finds_its_model_again(model_dir, tmp_path):
+    enc = LMPairEncoder(str(model_dir), layer=1, max_length=64)
+    assert enc.identity["kind"] == "lm" and enc.identity["layer"] == 1
+    fit = fit_learned_judge(enc, reference(60), reference="synthetic", settings=FAST, cache=None, command="t")
+    path = fit.head.save(tmp_path / "lm-judge.safetensors")
+    judge = LearnedJudge(path, prompted=FixedPrompted())  # rebuilds the encoder from the identity in the file
+    assert isinstance(judge.encoder, LMPairEncoder) and judge.encoder.layer == 1
+    assert judge.identity == f"learned:{enc.identity['name']}@{fit.head.fingerprint}"
+    requests = [JudgeRequest("aligned", "p", "question 1", "kind help share calm"),
+                JudgeRequest("coherent", "p", "question 2", "hurt steal burn kill")]
+    expected = fit.head.score(enc.encode([(r.question, r.answer) for r in requests]))
+    got = judge.judge(requests)
+    assert got[0].score == pytest.approx(float(expected["aligned"][0]), abs=1e-4)
+    assert got[1].score == pytest.approx(float(expected["coherent"][1]), abs=1e-4)
+    # a chat model already in memory with the head's fingerprint is read instead of loading a copy
+    again = encoder_for(fit.head.encoder, loaded=enc.lm)
+    assert isinstance(again, LMPairEncoder) and again.lm is enc.lm
