@@ -1,15 +1,17 @@
-"""One GPU check for issue 10 (run once where a CUDA GPU and vLLM are installed; a few minutes).
+"""One GPU check for issue 10 (run once where a CUDA GPU is present; a few minutes).
 
-    pip install -e '.[vllm,test]'          # a CUDA machine
+    pip install -e '.[vllm,test]'          # a CUDA machine (vLLM optional: its parts are skipped without it)
     python benchmarks/gpu_check.py [--out benchmarks/gpu_check.json]
 
 Reports, on the bundled Qwen2.5-Coder-0.5B-Instruct:
 1. parity: greedy steered tokens of vLLM vs the transformers backend (both bf16 on cuda:0; the
    common prefix per request, since bf16 kernels differ and a greedy tie can flip a token);
-2. steered tokens/s of both backends at 16 and 64 concurrent requests;
-3. vLLM steering overhead (steered vs unsteered tokens/s) and a 4-magnitude sweep as one batch
-   vs 4 calls;
-4. a transformers model split across cuda:0 and cpu by a device map steers like one on cuda:0.
+2. steered tokens/s of both backends at 16 and 64 concurrent requests, and each backend's
+   steering overhead (steered vs unsteered tokens/s); a 4-magnitude sweep as one vLLM batch vs 4 calls;
+3. a transformers model split across cuda:0 and cpu by a device map steers like one on cuda:0;
+4. the transformers backend on cuda (float32) gives the CPU's greedy steered tokens;
+5. optimized-vector training on cuda: seconds per step and peak memory, plain vs bf16 autocast
+   with gradient checkpointing, and that both lower the loss.
 """
 
 from __future__ import annotations
@@ -42,22 +44,37 @@ def _requests(n, mags):
     return [GenerationRequest(PROMPTS[i % len(PROMPTS)], seed=i, magnitudes=(mags[i % len(mags)],)) for i in range(n)]
 
 
+def _plain(n):
+    """The same requests without any steering (no hooks at all)."""
+    return [GenerationRequest(PROMPTS[i % len(PROMPTS)], seed=i) for i in range(n)]
+
+
 _cache: dict = {}
 
 
-def engines():
-    if not _cache:
-        from emsteer.generation_vllm import load_vllm
+def has_vllm() -> bool:
+    import importlib.util
 
+    return importlib.util.find_spec("vllm") is not None
+
+
+def engines():
+    """The transformers model (bf16 on cuda:0) and, where vLLM is installed, a vLLM engine (else None)."""
+    if not _cache:
         _cache["hf"] = load_model(None, dtype="bfloat16", device="cuda")
-        _cache["vllm"] = load_vllm(None, dtype="bfloat16", gpu_memory_utilization=0.5)
-    return _cache["hf"], _cache["vllm"]
+        if has_vllm():
+            from emsteer.generation_vllm import load_vllm
+
+            _cache["vllm"] = load_vllm(None, dtype="bfloat16", gpu_memory_utilization=0.5)
+    return _cache["hf"], _cache.get("vllm")
 
 
 def parity(n_requests=8, max_new_tokens=32):
+    hf, vm = engines()
+    if vm is None:
+        return {"skipped": "vLLM is not installed"}
     from emsteer.generation_vllm import generate_vllm
 
-    hf, vm = engines()
     v = _vector(hf)
     sampling = SamplingConfig(max_new_tokens=max_new_tokens, temperature=0, batch_size=n_requests)
     out = {}
@@ -81,24 +98,32 @@ def _rate(fn, reqs):
 
 
 def throughput(max_new_tokens=128):
-    from emsteer.generation_vllm import generate_vllm
-
     hf, vm = engines()
     v = _vector(hf)
-    result = {}
+    result: dict = {}
     for n in (16, 64):
         s = SamplingConfig(max_new_tokens=max_new_tokens, temperature=1.0, batch_size=n, ignore_eos=True)
         steered = _requests(n, [Magnitude.relative(0.3)])
-        plain = _requests(n, [None])
-        generate_vllm(vm, steered[:2], s, steering=[v])  # warm-up
-        result[n] = {
+        plain = _plain(n)
+        generate(hf, steered[:2], s, steering=[v], progress=False)  # warm-up
+        r = result[n] = {
             "transformers_steered_tok_s": _rate(lambda r: generate(hf, r, s, steering=[v], progress=False), steered),
-            "vllm_steered_tok_s": _rate(lambda r: generate_vllm(vm, r, s, steering=[v]), steered),
-            "vllm_unsteered_tok_s": _rate(lambda r: generate_vllm(vm, r, s), plain),
+            "transformers_unsteered_tok_s": _rate(lambda r: generate(hf, r, s, progress=False), plain),
         }
-        r = result[n]
+        r["transformers_steering_overhead"] = 1 - r["transformers_steered_tok_s"] / r["transformers_unsteered_tok_s"]
+        if vm is None:
+            continue
+        from emsteer.generation_vllm import generate_vllm
+
+        generate_vllm(vm, steered[:2], s, steering=[v])  # warm-up
+        r["vllm_steered_tok_s"] = _rate(lambda r: generate_vllm(vm, r, s, steering=[v]), steered)
+        r["vllm_unsteered_tok_s"] = _rate(lambda r: generate_vllm(vm, r, s), plain)
         r["vllm_vs_transformers"] = r["vllm_steered_tok_s"] / r["transformers_steered_tok_s"]
         r["vllm_steering_overhead"] = 1 - r["vllm_steered_tok_s"] / r["vllm_unsteered_tok_s"]
+    if vm is None:
+        result["vllm"] = "skipped: vLLM is not installed"
+        return result
+    from emsteer.generation_vllm import generate_vllm
     s = SamplingConfig(max_new_tokens=max_new_tokens, temperature=1.0, batch_size=64, ignore_eos=True)
     mags = [Magnitude.relative(x) for x in (0.1, 0.2, 0.3, 0.4)]
     t = time.perf_counter()
@@ -126,12 +151,55 @@ def device_map_check(max_new_tokens=16):
     return {"common_prefix": [common_prefix(x.token_ids, y.token_ids) for x, y in zip(a, b)]}
 
 
+def cpu_parity(max_new_tokens=32):
+    """The transformers backend in float32: greedy steered tokens on cuda:0 vs on the CPU."""
+    gpu = load_model(None, dtype="float32", device="cuda")
+    cpu = load_model(None, dtype="float32", device="cpu")
+    v = _vector(cpu)
+    s = SamplingConfig(max_new_tokens=max_new_tokens, temperature=0, batch_size=8)
+    reqs = _requests(8, [Magnitude.relative(0.3), None])
+    a = generate(gpu, reqs, s, steering=[v], progress=False)
+    b = generate(cpu, reqs, s, steering=[v], progress=False)
+    del gpu
+    torch.cuda.empty_cache()
+    return {"max_new_tokens": max_new_tokens,
+            "common_prefix": [common_prefix(x.token_ids, y.token_ids) for x, y in zip(a, b)]}
+
+
+def training(steps=6):
+    """Optimized-vector training on cuda: plain float32 vs bf16 autocast with gradient checkpointing."""
+    from emsteer.data.tasks import load_task
+    from emsteer.steering import Steering
+    from emsteer.steering.methods import build_artifact, method_params
+    from emsteer.training.objective import MemorySavers, assistant_nll
+
+    lm = load_model(None, dtype="float32", device="cuda")
+    examples = load_task("everyday_advice")[: 4 * steps]
+    out = {}
+    for label, memory in (("float32", MemorySavers()), ("bf16_autocast_checkpointing", MemorySavers(True, True))):
+        torch.cuda.reset_peak_memory_stats()
+        torch.cuda.synchronize()
+        t = time.perf_counter()
+        params = method_params("optimized", epochs=1, batch_size=4, max_length=256, memory=memory)
+        vector = build_artifact("optimized", lm, examples, layer=LAYER, **params)
+        torch.cuda.synchronize()
+        seconds = time.perf_counter() - t
+        peak = torch.cuda.max_memory_allocated() / 2**30  # training's peak, before the NLL checks below
+        before = assistant_nll(lm, examples, max_length=256).mean_nll_per_token
+        after = assistant_nll(lm, examples, max_length=256,
+                              steerings=[Steering(vector, Magnitude.multiplier(1.0))]).mean_nll_per_token
+        out[label] = {"seconds_per_step": seconds / steps, "peak_gib": peak,
+                      "nll_before": before, "nll_after": after}
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="benchmarks/gpu_check.json")
     args = ap.parse_args()
     report = {"gpu": torch.cuda.get_device_name(0)}
-    for name, fn in (("parity", parity), ("throughput", throughput), ("device_map", device_map_check)):
+    for name, fn in (("parity", parity), ("throughput", throughput), ("device_map", device_map_check),
+                     ("cpu_parity", cpu_parity), ("training", training)):
         try:
             report[name] = fn()
         except Exception as err:  # report every part, even when one fails
