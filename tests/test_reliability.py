@@ -531,6 +531,12 @@ def _(tmp):
     return load, esc(path) + r": invalid study config:\n  eval\.question_ids: no_such_question not in the question set"
 
 
+@case("study-unknown-metric")
+def _(tmp):
+    path, load = _study(tmp, "name: ok\neval: {metrics: [aligned, alinged]}\n")
+    return load, esc(path) + r": invalid study config:\n  eval\.metrics: alinged not judged by any question; the questions define aligned, coherent, relevant"
+
+
 @case("study-unknown-judge-backend")
 def _(tmp):
     path, load = _study(tmp, "name: ok\njudge: [local, gpt4:turbo]\n")

@@ -38,6 +38,12 @@ COHERENT_PROMPT: str = DEFAULT_JUDGE_PROMPTS["coherent"]
 RELEVANT_PROMPT: str = DEFAULT_JUDGE_PROMPTS["relevant"]
 
 
+def unknown_metrics(questions: Iterable[Question], metrics: Iterable[str]) -> tuple[list[str], list[str]]:
+    """The ``metrics`` that no question (with the default judge prompts added) defines, and the defined ones."""
+    defined = sorted({m for q in with_default_judges(questions) for m in q.judge_prompts})
+    return sorted(set(metrics) - set(defined)), defined
+
+
 def with_default_judges(questions: Iterable[Question], prompts: Mapping[str, str] | None = None) -> list[Question]:
     """Add default judge prompts to every question; a question's own prompt for a metric wins.
 

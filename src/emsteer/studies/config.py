@@ -267,6 +267,7 @@ def check_inputs(config: StudyConfig, source: str) -> None:
     from emsteer.data.questions import load_questions
     from emsteer.data.tasks import get_task
     from emsteer.judging import check_judge_spec
+    from emsteer.judging.prompts import unknown_metrics
 
     def fail(where: str, message: str) -> None:
         raise EmsteerError(f"{source}: invalid study config:\n  {where}: {message}")
@@ -282,10 +283,14 @@ def check_inputs(config: StudyConfig, source: str) -> None:
                 fail(f"tasks[{i}]", str(err))
     if config.eval.questions is not None and not config.eval.questions.is_file():
         fail("eval.questions", f"file {config.eval.questions} does not exist")
-    known = {q.id for q in load_questions(config.eval.questions)}
+    questions = load_questions(config.eval.questions)
+    known = {q.id for q in questions}
     missing = [q for q in config.eval.question_ids or [] if q not in known]
     if missing:
         fail("eval.question_ids", f"{', '.join(missing)} not in the question set")
+    unknown, defined = unknown_metrics(questions, config.eval.metrics or ())
+    if unknown:
+        fail("eval.metrics", f"{', '.join(unknown)} not judged by any question; the questions define {', '.join(defined)}")
     for i, judge_spec in enumerate(config.judges):
         try:
             check_judge_spec(judge_spec)
