@@ -51,3 +51,21 @@ def test_a_head_over_a_chat_model_finds_its_model_again(model_dir, tmp_path):
     # a chat model already in memory with the head's fingerprint is read instead of loading a copy
     again = encoder_for(fit.head.encoder, loaded=enc.lm)
     assert isinstance(again, LMPairEncoder) and again.lm is enc.lm
+    # ... but not a bfloat16 copy of it: the heads read float32 states
+    import copy
+
+    from emsteer.models import LoadedModel
+
+    half = LoadedModel(copy.deepcopy(enc.lm.model).to(torch.bfloat16), enc.lm.tokenizer, enc.lm.name, enc.lm.revision)
+    assert encoder_for(fit.head.encoder, loaded=half).lm is not half
+
+
+def test_shipped_heads_go_by_name():
+    from emsteer.judging import check_judge_spec
+    from emsteer.judging.learned import DEFAULT_HEAD, SHIPPED_HEADS, default_head_path, head_path
+
+    assert head_path(None) == default_head_path() and default_head_path().name == DEFAULT_HEAD
+    assert all(head_path(name).is_file() for name in SHIPPED_HEADS)  # shipped inside the package
+    check_judge_spec("learned:minilm")
+    with pytest.raises(EmsteerError, match="shipped head: qwen05-l16, minilm"):
+        check_judge_spec("learned:nope")
