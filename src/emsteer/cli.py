@@ -447,6 +447,55 @@ def evaluate_cmd(
     _track(track, track_uri, "eval", config, db=db)
 
 
+@app.command("judge")
+def judge_store(
+    db: Annotated[Path, typer.Argument(help="Results file written by eval, study, run or audit.")],
+    judge: JudgeOpt = "learned",
+    questions: QuestionsOpt = None,
+    metrics: Annotated[list[str], typer.Option("--metric", help="Judge only this metric; repeat for several. Default: every metric the questions define, plus relevant.")] = [],
+    embedding: Annotated[bool, typer.Option(help="Also score embedding relevance where it is missing.")] = True,
+    rejudge_missing: Annotated[bool, typer.Option("--rejudge-missing", help="Also re-ask the judge for answers whose stored judgment is unscored.")] = False,
+    per_question: Annotated[bool, typer.Option(help="Also print per-question tables.")] = False,
+) -> None:
+    """Judge the answers already in a results file with another judge; nothing is generated.
+
+    For re-judging a run or a study with a stronger judge (say openai:gpt-4o-2024-08-06) or a
+    refitted learned one: every answer to a question of --questions (the question set the answers
+    were asked from; it supplies the judge prompts) gets this judge's scores, the judge becomes the
+    file's judge for show, report, findings and audit, and other judges' scores stay. Resumable.
+    """
+    from emsteer.data.questions import load_questions
+    from emsteer.evaluation.run import judge_samples, record_judge
+    from emsteer.judging import check_judge_spec, open_judge
+    from emsteer.judging.prompts import unknown_metrics
+    from emsteer.results.store import ResultsStore, StoreLock
+
+    if not db.is_file():
+        raise EmsteerError(f"{db}: results file not found.")
+    qs = load_questions(questions)
+    unknown, defined = unknown_metrics(qs, metrics)
+    if unknown:
+        raise EmsteerError(f"--metric {', '.join(unknown)}: the questions define {', '.join(defined)}.")
+    check_judge_spec(judge)
+    with StoreLock(db), ResultsStore(db) as store:  # it exists (checked above): opened for writing
+        asked = {s.question_id for s in store.samples()}
+        missing = sorted(asked - {q.id for q in qs})
+        if missing:
+            out.print(f"[yellow]Not judged:[/yellow] answers to {len(missing)} question(s) not in the question set "
+                      f"({', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}); pass the set they were asked from "
+                      "with --questions.")
+        the_judge = open_judge(judge)
+        record_judge(store, the_judge)
+        embedder = None
+        if embedding:
+            from emsteer.judging.embedding import EmbeddingRelevance
+
+            embedder = EmbeddingRelevance()
+        judge_samples(store, qs, the_judge, embedder=embedder, metrics=tuple(metrics) or None,
+                      rejudge_missing=rejudge_missing)
+    _print_results(db, the_judge.identity, per_question)
+
+
 @app.command()
 def show(
     db: Annotated[Path, typer.Argument(help="Results file written by eval, study, run or audit.")],

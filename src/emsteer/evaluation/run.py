@@ -192,6 +192,20 @@ def generate_samples(
     return new
 
 
+def record_judge(store: ResultsStore, judge: Judge) -> None:
+    """Make ``judge`` the store's judge, with what is known of how far to trust it (show/report/audit read it)."""
+    store.set_meta("judge", judge.identity)
+    calibration = remembered_calibration(judge.identity)
+    if calibration is not None:  # what `emsteer judge-check` measured for this judge, for the report
+        store.set_meta("judge_calibration", calibration)
+    agreement = judge_agreement(judge)
+    if agreement is not None:  # how far the judge agrees with a reference judge, for show/report/audit
+        store.set_meta("judge_agreement", agreement.to_dict())
+    injection = remembered_injection(judge.identity)
+    if injection is not None:  # how far `judge-check --injection` moved this judge, for show/report
+        store.set_meta("judge_injection", injection)
+
+
 def judge_samples(
     store: ResultsStore,
     questions: Sequence[Question],
@@ -261,16 +275,7 @@ def evaluate(
     progress: bool = True,
 ) -> dict[str, Summary]:
     """Generate, judge and summarise every condition; returns summaries keyed by condition name."""
-    store.set_meta("judge", judge.identity)
-    calibration = remembered_calibration(judge.identity)
-    if calibration is not None:  # what `emsteer judge-check` measured for this judge, for the report
-        store.set_meta("judge_calibration", calibration)
-    agreement = judge_agreement(judge)
-    if agreement is not None:  # how far the judge agrees with a reference judge, for show/report/audit
-        store.set_meta("judge_agreement", agreement.to_dict())
-    injection = remembered_injection(judge.identity)
-    if injection is not None:  # how far `judge-check --injection` moved this judge, for show/report
-        store.set_meta("judge_injection", injection)
+    record_judge(store, judge)
     generate_samples(lm, conditions, questions, store, settings, progress=progress)
     ids = [c.record(lm, settings.sampling, settings.seed).id for c in conditions]
     judge_samples(store, questions, judge, condition_ids=ids, embedder=embedder, chunk=settings.judge_chunk,
