@@ -1,14 +1,11 @@
 """`emsteer judge DB`: judge the answers already in a results file with another judge, generating nothing."""
 
-import sys
-
-import pytest
 
 import emsteer as em
-from emsteer.cli import main
 from emsteer.judging import JUDGE_BACKENDS, score_from_distribution
 from emsteer.results.store import ResultsStore
 from test_api import QUESTIONS
+from test_cli import run_main
 
 
 class ConstantJudge:
@@ -21,11 +18,8 @@ class ConstantJudge:
 
 
 def run(monkeypatch, capsys, *args):
-    monkeypatch.setattr(sys, "argv", ["emsteer", "judge", *args])
-    with pytest.raises(SystemExit) as exit_info:
-        main()
-    captured = capsys.readouterr()
-    return exit_info.value.code, captured.out, captured.err
+    code, captured = run_main(monkeypatch, capsys, "judge", *args)
+    return code, captured.out, captured.err
 
 
 def test_judge_rescores_a_store_and_keeps_the_first_judges_scores(tiny, tmp_path, monkeypatch, capsys):
