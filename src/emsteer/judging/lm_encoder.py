@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from emsteer.errors import EmsteerError
+from emsteer.steering.hooks import capture_residuals
 
 DEFAULT_LM_LAYER = 12
 
@@ -67,22 +68,21 @@ class LMPairEncoder:
         pad = int(self.lm.tokenizer.pad_token_id)
         ids = torch.tensor([row + [pad] * (longest - len(row)) for row in batch], device=self.lm.device)
         mask = torch.tensor([[1] * len(row) + [0] * (longest - len(row)) for row in batch], device=self.lm.device)
-        caught: list[torch.Tensor] = []
 
-        def hook(_module, _args, output):
-            caught.append(output[0] if isinstance(output, tuple) else output)
+        def stop(_module, _args, _output):
             raise _Reached
 
-        handle = self.lm.layers[self.layer].register_forward_hook(hook)
-        try:
-            self.lm.model(input_ids=ids, attention_mask=mask, use_cache=False)
-        except _Reached:
-            pass
-        finally:
-            handle.remove()
-        if not caught:
+        with capture_residuals(self.lm, [self.layer]) as caught:
+            handle = self.lm.layers[self.layer].register_forward_hook(stop)  # after the capture's hook
+            try:
+                self.lm.model(input_ids=ids, attention_mask=mask, use_cache=False)
+            except _Reached:
+                pass
+            finally:
+                handle.remove()
+        if not caught[self.layer]:
             raise EmsteerError(f"{self.lm.name}: layer {self.layer} did not run in the forward pass.")
-        return caught[0].float().cpu()
+        return caught[self.layer][0].float().cpu()
 
     def encode(self, pairs: Sequence[tuple[str, str]], progress=None) -> list[np.ndarray]:
         """float32 token states (tokens × (hidden + 1)) of every pair, in the input order (batched by length)."""
