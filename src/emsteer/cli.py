@@ -410,12 +410,7 @@ def evaluate_cmd(
     _check_backend(backend)
     _check_cheap(judge, control, positions, db)
     qs = load_questions(questions)
-    if metrics:
-        from emsteer.judging.prompts import unknown_metrics
-
-        unknown, defined = unknown_metrics(qs, metrics)
-        if unknown:
-            raise EmsteerError(f"--metric {', '.join(unknown)}: the questions define {', '.join(defined)}.")
+    _check_metrics(qs, metrics)
     artifact = import_vector(vector, layer=layer) if vector is not None else None
     with StoreLock(db):  # before the model loads: a second process writing this store stops here
         lm = _load(model, dtype, device, device_map)
@@ -447,6 +442,15 @@ def evaluate_cmd(
     _track(track, track_uri, "eval", config, db=db)
 
 
+def _check_metrics(questions, metrics: list[str]) -> None:
+    """--metric names only metrics the questions define (with the default judge prompts added)."""
+    from emsteer.judging.prompts import unknown_metrics
+
+    unknown, defined = unknown_metrics(questions, metrics)
+    if unknown:
+        raise EmsteerError(f"--metric {', '.join(unknown)}: the questions define {', '.join(defined)}.")
+
+
 @app.command("judge")
 def judge_store(
     db: Annotated[Path, typer.Argument(help="Results file written by eval, study, run or audit.")],
@@ -467,15 +471,12 @@ def judge_store(
     from emsteer.data.questions import load_questions
     from emsteer.evaluation.run import judge_samples, record_judge
     from emsteer.judging import check_judge_spec, open_judge
-    from emsteer.judging.prompts import unknown_metrics
     from emsteer.results.store import ResultsStore, StoreLock
 
     if not db.is_file():
         raise EmsteerError(f"{db}: results file not found.")
     qs = load_questions(questions)
-    unknown, defined = unknown_metrics(qs, metrics)
-    if unknown:
-        raise EmsteerError(f"--metric {', '.join(unknown)}: the questions define {', '.join(defined)}.")
+    _check_metrics(qs, metrics)
     check_judge_spec(judge)
     with StoreLock(db), ResultsStore(db) as store:  # it exists (checked above): opened for writing
         asked = {s.question_id for s in store.samples()}
