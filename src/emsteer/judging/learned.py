@@ -274,15 +274,14 @@ def encoder_for(identity: Mapping[str, Any], loaded: Any = None) -> Encoder:
 
 
 def default_head_path() -> Path:
-    return Path(str(resources.files("emsteer.judging") / "heads" / DEFAULT_HEAD))
+    return head_path(None)
 
 
 def head_path(name_or_path: str | Path | None) -> Path:
     """A shipped head by name (``SHIPPED_HEADS``), a head file, or None for the default head."""
-    if name_or_path is None:
-        return default_head_path()
-    if str(name_or_path) in SHIPPED_HEADS:
-        return Path(str(resources.files("emsteer.judging") / "heads" / SHIPPED_HEADS[str(name_or_path)]))
+    if name_or_path is None or str(name_or_path) in SHIPPED_HEADS:
+        file = DEFAULT_HEAD if name_or_path is None else SHIPPED_HEADS[str(name_or_path)]
+        return Path(str(resources.files("emsteer.judging") / "heads" / file))
     return Path(name_or_path).expanduser()
 
 
