@@ -40,7 +40,7 @@ def test_a_head_over_a_chat_model_finds_its_model_again(model_dir, tmp_path):
     fit = fit_learned_judge(enc, reference(60), reference="synthetic", settings=FAST, cache=None, command="t")
     path = fit.head.save(tmp_path / "lm-judge.safetensors")
     judge = LearnedJudge(path, prompted=FixedPrompted())  # rebuilds the encoder from the identity in the file
-    assert isinstance(judge.encoder, LMPairEncoder) and judge.encoder.layer == 1
+    assert isinstance(judge.encoder, LMPairEncoder) and judge.encoder.layers == [1]
     assert judge.identity == f"learned:{enc.identity['name']}@{fit.head.fingerprint}"
     requests = [JudgeRequest("aligned", "p", "question 1", "kind help share calm"),
                 JudgeRequest("coherent", "p", "question 2", "hurt steal burn kill")]
@@ -69,3 +69,19 @@ def test_shipped_heads_go_by_name():
     check_judge_spec("learned:minilm")
     with pytest.raises(EmsteerError, match="shipped head: qwen05-l16, minilm"):
         check_judge_spec("learned:nope")
+
+
+def test_several_layers_are_read_side_by_side_and_rebuilt_from_the_identity(tiny):
+    pairs = [("How are you?", "Fine, thanks."), ("Any advice?", "Drink water and sleep.")]
+    both = LMPairEncoder(loaded=tiny, layer=[1, 0], max_length=64)
+    assert both.layers == [0, 1] and both.width == 2 * tiny.hidden_size + 1
+    assert both.identity["layer"] == [0, 1] and both.identity["name"].endswith("@layers0+1")
+    one = [LMPairEncoder(loaded=tiny, layer=k, max_length=64).encode(pairs) for k in (0, 1)]
+    for i, states in enumerate(both.encode(pairs)):
+        np.testing.assert_allclose(states, np.concatenate([one[0][i][:, :-1], one[1][i]], axis=1), atol=1e-5)
+    again = encoder_for(both.identity, loaded=tiny)
+    assert isinstance(again, LMPairEncoder) and again.layers == [0, 1]
+    # a single layer keeps the identity the shipped heads were fitted with
+    assert LMPairEncoder(loaded=tiny, layer=1).identity["layer"] == 1
+    with pytest.raises(EmsteerError, match="distinct layers"):
+        LMPairEncoder(loaded=tiny, layer=[1, 1])

@@ -752,13 +752,14 @@ def fit_judge(
     seed: Annotated[int, typer.Option(help="Seed of the heads' initialisation and data order.")] = 0,
     incoherent: Annotated[float, typer.Option(min=0.0, help="Word-salad answers made from the reference answers, per answer, taught as incoherent (0 = none): reference judgments of capable models contain almost no incoherent answers.")] = 0.25,
     lm: Annotated[Optional[str], typer.Option("--lm", help="Read the answers with a chat model's residual stream instead of a sentence encoder: a model spec as for --model (e.g. bundled:qwen2.5-coder-0.5b-instruct).")] = None,
-    layer: Annotated[int, typer.Option(min=0, help="With --lm: the layer whose residual stream the heads read (the forward pass stops there).")] = 12,
+    layer: Annotated[Optional[list[int]], typer.Option(min=0, help="With --lm: the layer whose residual stream the heads read (the forward pass stops there); repeat it to read several layers' states side by side. Default: 12.")] = None,
     device: Annotated[str, typer.Option(help="Where the encoder runs and the heads train: cpu, cuda, auto. Encoding the reference with a chat model takes hours on 2 CPU cores, minutes on a GPU.")] = "cpu",
 ) -> None:
     """Fit a learned judge on reference judgments and measure it on model families it never saw.
 
     Reads every reference answer with a small frozen encoder (a sentence encoder, or with --lm a
-    chat model's residual stream at --layer; token states cached, resumable),
+    chat model's residual stream at --layer, or at several layers side by side; token states cached,
+    resumable),
     trains attention-pooling heads that output aligned and coherent scores, and calibrates them
     on the reference's 0-100 scale. Corrupted copies of the answers (word chains, shuffles, loops)
     teach the coherent score what word salad is. Measured leave-one-model-family-out: each
@@ -786,15 +787,16 @@ def fit_judge(
 
     items = load_reference(reference)
     the_device = str(resolve_device(device))
+    layers = layer or [12]
     if lm is not None:
         from emsteer.judging.lm_encoder import LMPairEncoder
 
-        the_encoder: Encoder = LMPairEncoder(lm, layer=layer, device=the_device,
+        the_encoder: Encoder = LMPairEncoder(lm, layer=layers[0] if len(layers) == 1 else layers, device=the_device,
                                              batch_size=8 if the_device == "cpu" else 64)
     else:
         the_encoder = PairEncoder(encoder)
     command = f"emsteer fit-judge --reference {reference.name}" + (f" --encoder {encoder.name}" if encoder else "") + (
-        f" --lm {lm} --layer {layer}" if lm else "") + (f" --device {device}" if device != "cpu" else "") + (
+        f" --lm {lm}" + "".join(f" --layer {x}" for x in layers) if lm else "") + (f" --device {device}" if device != "cpu" else "") + (
         f" --epochs {epochs}" if epochs != 12 else "") + (f" --seed {seed}" if seed else "") + (
         f" --incoherent {incoherent:g}" if incoherent != 0.25 else "")
     with progress_bar(True) as bar:

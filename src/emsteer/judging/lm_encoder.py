@@ -4,15 +4,16 @@ A sentence encoder (MiniLM) reads an answer as text; a chat model reads it as th
 question, in its own chat format, and its middle layers carry what it makes of that reply
 (harmful, confused, off topic). ``LMPairEncoder`` gives the learned judge's head the residual
 stream at one layer (output of decoder block ``layer``, as everywhere in emsteer) of every token
-of the chat-formatted question and answer, plus a column that is 1 on the answer's tokens. The
-forward pass stops at that layer: the blocks above it and the LM head are never run, so judging
-with layer 12 of the 24-layer bundled 0.5B costs about half a forward pass.
+of the chat-formatted question and answer, plus a column that is 1 on the answer's tokens; given
+several layers, their states side by side. The forward pass stops at the deepest layer: the
+blocks above it and the LM head are never run, so judging with layer 12 of the 24-layer bundled
+0.5B costs about half a forward pass.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 import torch
@@ -28,29 +29,36 @@ class _Reached(Exception):
 
 
 class LMPairEncoder:
-    """Residual-stream states of (question, answer) pairs at one layer of a chat model.
+    """Residual-stream states of (question, answer) pairs at one layer (or several) of a chat model.
 
     ``model``: a model spec for ``load_model`` (default: the bundled 0.5B chat model), or
     ``loaded``: a LoadedModel already in memory (it is only read: no hooks stay behind).
+    ``layer``: a layer, or a list of layers whose states are concatenated (shallow to deep).
     ``max_length``: tokens of the chat-formatted pair; longer answers are read from their beginning.
     """
 
     kind = "lm"
 
-    def __init__(self, model: str | None = None, *, layer: int = DEFAULT_LM_LAYER, max_length: int = 256,
-                 batch_size: int = 8, device: str = "cpu", loaded: Any = None) -> None:
+    def __init__(self, model: str | None = None, *, layer: Union[int, Sequence[int]] = DEFAULT_LM_LAYER,
+                 max_length: int = 256, batch_size: int = 8, device: str = "cpu", loaded: Any = None) -> None:
         from emsteer.models import load_model
 
         self.lm = loaded if loaded is not None else load_model(model, device=device, log=lambda _m: None)
-        self.layer = self.lm.check_layer(layer)
+        wanted = [layer] if isinstance(layer, int) else list(layer)
+        if not wanted or len(set(wanted)) != len(wanted):
+            raise EmsteerError(f"layers {wanted}: give one or more distinct layers.")
+        self.layers = sorted(self.lm.check_layer(int(x)) for x in wanted)
         self.max_length = max_length
         self.batch_size = batch_size
-        self.identity = {"kind": self.kind, "name": f"{self.lm.name}@layer{layer}", "model": model or self.lm.name,
-                         "fingerprint": self.lm.revision, "layer": layer, "max_length": max_length}
+        # one layer keeps the identity heads were shipped with ("layer": 16); several are a list
+        named = layer if isinstance(layer, int) else self.layers
+        label = f"layer{layer}" if isinstance(layer, int) else "layers" + "+".join(map(str, self.layers))
+        self.identity = {"kind": self.kind, "name": f"{self.lm.name}@{label}", "model": model or self.lm.name,
+                         "fingerprint": self.lm.revision, "layer": named, "max_length": max_length}
 
     @property
     def width(self) -> int:
-        return self.lm.hidden_size + 1
+        return self.lm.hidden_size * len(self.layers) + 1
 
     def tokens(self, question: str, answer: str) -> tuple[list[int], int]:
         """Token ids of the chat-formatted pair and where the answer starts (answer cut to fit)."""
@@ -72,17 +80,19 @@ class LMPairEncoder:
         def stop(_module, _args, _output):
             raise _Reached
 
-        with capture_residuals(self.lm, [self.layer]) as caught:
-            handle = self.lm.layers[self.layer].register_forward_hook(stop)  # after the capture's hook
+        deepest = self.layers[-1]
+        with capture_residuals(self.lm, self.layers) as caught:
+            handle = self.lm.layers[deepest].register_forward_hook(stop)  # after the capture's hook
             try:
                 self.lm.model(input_ids=ids, attention_mask=mask, use_cache=False)
             except _Reached:
                 pass
             finally:
                 handle.remove()
-        if not caught[self.layer]:
-            raise EmsteerError(f"{self.lm.name}: layer {self.layer} did not run in the forward pass.")
-        return caught[self.layer][0].float().cpu()
+        missing = [layer for layer in self.layers if not caught[layer]]
+        if missing:
+            raise EmsteerError(f"{self.lm.name}: layer {missing[0]} did not run in the forward pass.")
+        return torch.cat([caught[layer][0].float() for layer in self.layers], dim=-1).cpu()
 
     def encode(self, pairs: Sequence[tuple[str, str]], progress=None) -> list[np.ndarray]:
         """float32 token states (tokens × (hidden + 1)) of every pair, in the input order (batched by length)."""
