@@ -207,5 +207,8 @@ def test_em_study_configs_validate(name, monkeypatch):
     assert len(cfg.eval.question_ids) == 8
     if name.startswith("confirm"):  # fresh answers, not the screening answers that selected its cells
         assert cfg.eval.samples >= 25 and cfg.eval.seed not in (None, *cfg.seeds)
-    else:
-        assert "everyday_advice" in cfg.tasks
+    elif name == "screen":  # both built-in tasks and the three public advice tasks
+        assert set(cfg.tasks) == {"everyday_advice", "insecure_code", "bad_medical_advice", "risky_financial_advice",
+                                  "extreme_sports"}
+    else:  # the later stages vary one factor on the task where steering confirmed
+        assert cfg.tasks == ["risky_financial_advice"]
