@@ -13,7 +13,7 @@ blocks above it and the LM head are never run, so judging with layer 12 of the 2
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import torch
@@ -39,7 +39,7 @@ class LMPairEncoder:
 
     kind = "lm"
 
-    def __init__(self, model: str | None = None, *, layer: Union[int, Sequence[int]] = DEFAULT_LM_LAYER,
+    def __init__(self, model: str | None = None, *, layer: int | Sequence[int] = DEFAULT_LM_LAYER,
                  max_length: int = 256, batch_size: int = 8, device: str = "cpu", loaded: Any = None) -> None:
         from emsteer.models import load_model
 
@@ -95,7 +95,7 @@ class LMPairEncoder:
         return torch.cat([caught[layer][0].float() for layer in self.layers], dim=-1).cpu()
 
     def encode(self, pairs: Sequence[tuple[str, str]], progress=None) -> list[np.ndarray]:
-        """float32 token states (tokens × (hidden + 1)) of every pair, in the input order (batched by length)."""
+        """float32 token states (tokens × (hidden × layers + 1)) of every pair, in the input order (batched by length)."""
         encoded = [self.tokens(q, a) for q, a in pairs]
         out: list[np.ndarray | None] = [None] * len(pairs)
         order = sorted(range(len(pairs)), key=lambda i: len(encoded[i][0]))
