@@ -83,5 +83,6 @@ def test_several_layers_are_read_side_by_side_and_rebuilt_from_the_identity(tiny
     assert isinstance(again, LMPairEncoder) and again.layers == [0, 1]
     # a single layer keeps the identity the shipped heads were fitted with
     assert LMPairEncoder(loaded=tiny, layer=1).identity["layer"] == 1
+    assert LMPairEncoder(loaded=tiny, layer=[1]).identity == LMPairEncoder(loaded=tiny, layer=1).identity
     with pytest.raises(EmsteerError, match="distinct layers"):
         LMPairEncoder(loaded=tiny, layer=[1, 1])

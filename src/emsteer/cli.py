@@ -787,11 +787,11 @@ def fit_judge(
 
     items = load_reference(reference)
     the_device = str(resolve_device(device))
-    layers = layer or [12]
-    if lm is not None:
-        from emsteer.judging.lm_encoder import LMPairEncoder
+    from emsteer.judging.lm_encoder import DEFAULT_LM_LAYER, LMPairEncoder
 
-        the_encoder: Encoder = LMPairEncoder(lm, layer=layers[0] if len(layers) == 1 else layers, device=the_device,
+    layers = layer or [DEFAULT_LM_LAYER]
+    if lm is not None:
+        the_encoder: Encoder = LMPairEncoder(lm, layer=layers, device=the_device,
                                              batch_size=8 if the_device == "cpu" else 64)
     else:
         the_encoder = PairEncoder(encoder)

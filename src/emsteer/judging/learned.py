@@ -268,9 +268,8 @@ def encoder_for(identity: Mapping[str, Any], loaded: Any = None) -> Encoder:
         # the heads read float32 states: a bf16 copy of the same model (a GPU run's) is not reused
         reuse = loaded if (isinstance(loaded, LoadedModel) and loaded.revision == identity.get("fingerprint")
                            and loaded.dtype == torch.float32) else None
-        layer = identity["layer"]
-        return LMPairEncoder(identity.get("model"), layer=int(layer) if isinstance(layer, int) else [int(x) for x in layer],
-                             max_length=int(identity["max_length"]), loaded=reuse)
+        return LMPairEncoder(identity.get("model"), layer=identity["layer"], max_length=int(identity["max_length"]),
+                             loaded=reuse)
     return PairEncoder(identity.get("path"), max_length=int(identity["max_length"]))
 
 

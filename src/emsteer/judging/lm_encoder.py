@@ -50,9 +50,11 @@ class LMPairEncoder:
         self.layers = sorted(self.lm.check_layer(int(x)) for x in wanted)
         self.max_length = max_length
         self.batch_size = batch_size
-        # one layer keeps the identity heads were shipped with ("layer": 16); several are a list
-        named = layer if isinstance(layer, int) else self.layers
-        label = f"layer{layer}" if isinstance(layer, int) else "layers" + "+".join(map(str, self.layers))
+        # one layer (given alone or as a list of one) keeps the identity heads were shipped with
+        # ("layer": 16); several are a list
+        single = len(self.layers) == 1
+        named = self.layers[0] if single else self.layers
+        label = f"layer{self.layers[0]}" if single else "layers" + "+".join(map(str, self.layers))
         self.identity = {"kind": self.kind, "name": f"{self.lm.name}@{label}", "model": model or self.lm.name,
                          "fingerprint": self.lm.revision, "layer": named, "max_length": max_length}
 
