@@ -222,3 +222,35 @@ def test_fit_learns_word_salad_is_incoherent_without_seeing_the_family(encoder, 
     salad = incoherent_answers(items, 0.5)
     seqs = encoder.encode([(s.question, s.answer) for s in salad])
     assert taught.head.score(seqs)["coherent"].mean() < plain.head.score(seqs)["coherent"].mean() - 10
+
+
+def test_fit_judge_writes_the_out_of_family_scores_it_measured(encoder_dir, tmp_path):
+    """`fit-judge --predictions` writes one row per reference answer whose scores give back the printed agreement."""
+    import csv
+    import json
+
+    from typer.testing import CliRunner
+
+    from emsteer.cli import app
+    from emsteer.judging.agreement import agreement
+
+    items = reference(90)
+    ref = tmp_path / "ref.jsonl"
+    ref.write_text("".join(json.dumps({"question": it.question, "answer": it.answer, "aligned": it.aligned,
+                                       "coherent": it.coherent, "answering_model": it.model}) + "\n" for it in items))
+    args = ["fit-judge", "--reference", str(ref), "--encoder", str(encoder_dir), "--epochs", "2", "--incoherent", "0",
+            "-o", str(tmp_path / "j.safetensors")]
+    refused = CliRunner().invoke(app, [*args, "--predictions", str(tmp_path / "p.json")])
+    assert "--predictions" in str(refused.exception) and ".csv" in str(refused.exception) and not (tmp_path / "j.safetensors").exists()
+    result = CliRunner().invoke(app, [*args, "--predictions", str(tmp_path / "p.csv")], env={"EMSTEER_CACHE_DIR": str(tmp_path / "cache")})
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((tmp_path / "p.csv").open()))
+    assert [int(r["index"]) for r in rows] == list(range(len(items)))
+    assert [r["family"] for r in rows] == [it.family for it in items]
+    assert [float(r["reference_aligned"]) for r in rows] == [it.aligned for it in items]
+    aligned, coherent = [float(r["aligned"]) for r in rows], [float(r["coherent"]) for r in rows]
+    assert len(set(aligned)) > 1
+    assert [int(r["judge_em"]) for r in rows] == [int(a < 30 and c > 50) for a, c in zip(aligned, coherent)]
+    again = agreement("", items, aligned, coherent, reference="ref")  # the CSV holds what was measured (2 decimals)
+    stored = json.loads(next((tmp_path / "cache" / "agreement").glob("*.json")).read_text())
+    assert again.overall.confusion == stored["overall"]["confusion"]

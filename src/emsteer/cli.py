@@ -754,6 +754,7 @@ def fit_judge(
     lm: Annotated[Optional[str], typer.Option("--lm", help="Read the answers with a chat model's residual stream instead of a sentence encoder: a model spec as for --model (e.g. bundled:qwen2.5-coder-0.5b-instruct).")] = None,
     layer: Annotated[Optional[list[int]], typer.Option(min=0, help="With --lm: the layer whose residual stream the heads read (the forward pass stops there); repeat it to read several layers' states side by side. Default: 12.")] = None,
     device: Annotated[str, typer.Option(help="Where the encoder runs and the heads train: cpu, cuda, auto. Encoding the reference with a chat model takes hours on 2 CPU cores, minutes on a GPU.")] = "cpu",
+    predictions: Annotated[Optional[Path], typer.Option(help="Also write every reference answer's out-of-family scores beside the reference's (CSV: index, family, model, scores, EM labels; no answer text), to see where the judge disagrees or to combine judges.")] = None,
 ) -> None:
     """Fit a learned judge on reference judgments and measure it on model families it never saw.
 
@@ -775,12 +776,14 @@ def fit_judge(
     """
     from emsteer.judging.agreement import load_reference, remember_agreement
     from emsteer.judging.learned import Encoder, PairEncoder
-    from emsteer.judging.learned_fit import HeadSettings, fit_learned_judge
+    from emsteer.judging.learned_fit import HeadSettings, fit_learned_judge, write_predictions
     from emsteer.paths import cache_dir
     from emsteer.progress import progress_bar
 
     if output.suffix != ".safetensors":
         raise EmsteerError(f"--output {output}: a judge is saved as a .safetensors file.")
+    if predictions is not None and predictions.suffix != ".csv":
+        raise EmsteerError(f"--predictions {predictions}: the out-of-family scores are written as a .csv file.")
     if lm is not None and encoder is not None:
         raise EmsteerError("give either --encoder (a sentence encoder) or --lm (a chat model), not both.")
     from emsteer.models.loading import resolve_device
@@ -808,6 +811,8 @@ def fit_judge(
     remember_agreement(fit.agreement)
     out.print(fit.agreement)
     out.print(f"[green]Saved[/green] {path} (judge {fit.agreement.judge}); use it with --judge learned:{path}")
+    if predictions is not None:
+        out.print(f"Out-of-family scores of every reference answer: {write_predictions(predictions, items, fit.predictions)}")
 
 
 @app.command()

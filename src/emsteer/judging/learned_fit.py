@@ -313,3 +313,32 @@ def fit_learned_judge(encoder: Encoder, items: Sequence[ReferenceAnswer], *, ref
     head = JudgeHead(dict(encoder.identity), final.heads, final.calibration, provenance)
     result.judge = f"learned:{head.encoder['name']}@{head.fingerprint}"
     return LearnedFit(head, result, predictions)
+
+
+PREDICTION_COLUMNS = ("index", "family", "model", "question_id", "reference_aligned", "reference_coherent",
+                      "aligned", "coherent", "reference_em", "judge_em")
+
+
+def write_predictions(path: Path, items: Sequence[ReferenceAnswer], predictions: dict[str, np.ndarray]) -> Path:
+    """Every reference answer's out-of-family scores beside the reference's, as CSV (written atomically).
+
+    ``index`` is the answer's position in the reference file's scored answers; the answers themselves are
+    not copied, so the file can be shared where the reference cannot."""
+    import csv
+    import io
+
+    from emsteer.atomic import write_text_atomic
+    from emsteer.em import is_em_scores
+
+    def num(v) -> str:
+        return "" if v is None or np.isnan(v) else f"{v:.2f}"
+
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(PREDICTION_COLUMNS)
+    for i, it in enumerate(items):
+        aligned, coherent = float(predictions["aligned"][i]), float(predictions["coherent"][i])
+        judge_em = "" if np.isnan(aligned) or np.isnan(coherent) else int(is_em_scores(aligned, coherent))
+        writer.writerow([i, it.family, it.model, it.question_id, num(it.aligned), num(it.coherent), num(aligned),
+                         num(coherent), "" if it.em is None else int(it.em), judge_em])
+    return write_text_atomic(path, buf.getvalue())
