@@ -118,6 +118,10 @@ def test_agreement_figures_by_hand():
     # ranked among reference-coherent rows 0,1,2 (row 4 has no reference aligned): EM rows 1 (20) and 2 (50) vs row 0 (80)
     assert f.auroc == pytest.approx(1.0)
     assert f.kappa == pytest.approx(cohen_kappa([False, True, True, False], [False, True, False, False]))
+    # the reference's aligned (90, 10, 20, 40) with the judge's coherent finds both EM rows; the reference's
+    # coherent with the judge's aligned still misses row 2 (aligned 50): here the aligned score limits κ
+    assert f.kappa_exact_aligned == pytest.approx(1.0)
+    assert f.kappa_exact_coherent == pytest.approx(f.kappa)
     whole = agreement("j", items, aligned, coherent, reference="r")
     assert set(whole.per_family) == {"qwen", "llama"} and whole.per_family["qwen"].n == 2
     assert whole.per_family["qwen"].auroc == pytest.approx(1.0)

@@ -216,6 +216,9 @@ class AgreementFigures:
     spearman_aligned: float | None
     spearman_coherent: float | None
     confusion: dict[str, int]  # reference EM × judge EM: both, reference_only, judge_only, neither
+    # which score limits κ: the same EM decision with one of the judge's scores replaced by the reference's
+    kappa_exact_aligned: float | None = None  # the reference's aligned with the judge's coherent
+    kappa_exact_coherent: float | None = None  # the judge's aligned with the reference's coherent
 
     def meets(self, targets: Mapping[str, float] = TARGETS) -> bool:
         return all(getattr(self, k) is not None and getattr(self, k) >= v for k, v in targets.items())
@@ -247,6 +250,8 @@ def agreement_figures(items: Sequence[ReferenceAnswer], aligned: Sequence[float 
         spearman_aligned=spearman([aligned[i] for i in sa], [items[i].aligned for i in sa]),  # type: ignore[misc]
         spearman_coherent=spearman([coherent[i] for i in sc], [items[i].coherent for i in sc]),  # type: ignore[misc]
         confusion=confusion,
+        kappa_exact_aligned=cohen_kappa(ref_em, [is_em_scores(items[i].aligned, coherent[i]) for i in both]),
+        kappa_exact_coherent=cohen_kappa(ref_em, [is_em_scores(aligned[i], items[i].coherent) for i in both]),
     )
 
 
@@ -309,6 +314,11 @@ class Agreement:
         speed = "–" if self.seconds_per_answer is None else f"{self.seconds_per_answer:.3f}"
         verdict = "meets" if self.meets_targets else "does NOT meet"
         footer = f"seconds per answer (aligned + coherent): {speed}. The judge {verdict} the agreement targets."
+        o = self.overall
+        if o.kappa_exact_aligned is not None and o.kappa_exact_coherent is not None:
+            footer += (f" κ(EM) with the reference's aligned score in place of the judge's: {o.kappa_exact_aligned:.3f};"
+                       f" with the reference's coherent score: {o.kappa_exact_coherent:.3f} (the lower one names the"
+                       " score that limits κ).")
         return Group(t, confusion, footer + (f" {self.note}" if self.note else ""))
 
     def __rich__(self):
