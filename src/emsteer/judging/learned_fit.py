@@ -322,8 +322,8 @@ PREDICTION_COLUMNS = ("index", "family", "model", "question_id", "reference_alig
 def write_predictions(path: Path, items: Sequence[ReferenceAnswer], predictions: dict[str, np.ndarray]) -> Path:
     """Every reference answer's out-of-family scores beside the reference's, as CSV (written atomically).
 
-    ``index`` is the answer's position in the reference file's scored answers; the answers themselves are
-    not copied, so the file can be shared where the reference cannot."""
+    ``index`` is the answer's position among the reference file's answers (from 0, blank lines not counted);
+    the answers themselves are not copied, so the file can be shared where the reference cannot."""
     import csv
     import io
 
