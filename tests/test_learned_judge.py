@@ -113,6 +113,25 @@ def test_gpu_batches_are_the_cpu_batches_in_half_precision():
         torch.testing.assert_close(xb, x, atol=2e-3, rtol=1e-3)
 
 
+def test_pooling_head_projects_after_pooling_as_if_before():
+    """The head pools the normalised states and then projects them; that must equal projecting every token first
+    (padding included), which is what the head means."""
+    import torch
+
+    from emsteer.judging.learned import PoolingHead
+
+    torch.manual_seed(0)
+    head = PoolingHead(24, queries=3, hidden=5).eval()
+    x = torch.randn(2, 7, 24) * 4
+    mask = torch.tensor([[True] * 7, [True] * 4 + [False] * 3])
+    n = head.norm(x)
+    weights = head.score(n).masked_fill(~mask[..., None], float("-inf")).softmax(dim=1)
+    per_token = torch.einsum("btq,bth->bqh", weights, head.value(n)).flatten(1)
+    torch.testing.assert_close(head(x, mask), head.out(per_token), rtol=1e-5, atol=1e-5)
+    x[1, 4:] = 1e3  # what the padding holds does not matter
+    torch.testing.assert_close(head(x, mask), head.out(per_token), rtol=1e-5, atol=1e-5)
+
+
 def test_encoded_reference_resumes_from_its_cache(encoder, tmp_path, monkeypatch):
     items = reference(40)
     first = encoded_reference(encoder, items, tmp_path)
