@@ -259,9 +259,10 @@ def test_fit_judge_writes_the_out_of_family_scores_it_measured(encoder_dir, tmp_
                                        "coherent": it.coherent, "answering_model": it.model}) + "\n" for it in items))
     args = ["fit-judge", "--reference", str(ref), "--encoder", str(encoder_dir), "--epochs", "2", "--incoherent", "0",
             "-o", str(tmp_path / "j.safetensors")]
-    refused = CliRunner().invoke(app, [*args, "--predictions", str(tmp_path / "p.json")])
+    env = {"EMSTEER_CACHE_DIR": str(tmp_path / "cache")}
+    refused = CliRunner().invoke(app, [*args, "--predictions", str(tmp_path / "p.json")], env=env)
     assert "--predictions" in str(refused.exception) and ".csv" in str(refused.exception) and not (tmp_path / "j.safetensors").exists()
-    result = CliRunner().invoke(app, [*args, "--predictions", str(tmp_path / "p.csv")], env={"EMSTEER_CACHE_DIR": str(tmp_path / "cache")})
+    result = CliRunner().invoke(app, [*args, "--predictions", str(tmp_path / "p.csv")], env=env)
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader((tmp_path / "p.csv").open()))
     assert [int(r["index"]) for r in rows] == list(range(len(items)))
