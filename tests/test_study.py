@@ -193,7 +193,8 @@ def test_main_job_config_is_a_valid_study_with_a_positive_control(tmp_path):
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "em"
 
 
-@pytest.mark.parametrize("name", ["screen", "factors", "rank", "confirm", "confirm-extreme", "confirm-1.5b", "confirm-layer"])
+@pytest.mark.parametrize("name", ["screen", "factors", "rank", "confirm", "confirm-extreme", "confirm-1.5b", "confirm-layer",
+                                  "confirm-layer-medical"])
 def test_em_study_configs_validate(name, monkeypatch):
     """The committed EM study stages load and pass the cheap input checks (public tasks and the
     first-plot questions come from ../shared, as in the configs' own instructions)."""
