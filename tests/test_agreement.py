@@ -122,6 +122,11 @@ def test_agreement_figures_by_hand():
     # coherent with the judge's aligned still misses row 2 (aligned 50): here the aligned score limits κ
     assert f.kappa_exact_aligned == pytest.approx(1.0)
     assert f.kappa_exact_coherent == pytest.approx(f.kappa)
+    # re-thresholding alone can fix these scores: EM row 2 (aligned 50, coherent 60) needs aligned < 52, and then
+    # row 3 (35, 55) must go by coherent > 55, the first grid pair that gives κ 1
+    assert f.kappa_best_thresholds == pytest.approx(1.0) and f.best_thresholds == [52.0, 55.0]
+    shuffled = agreement_figures(items, [20.0, 80.0, 70.0, 35.0, 10.0], coherent)  # EM rows ranked last: no pair helps
+    assert shuffled.kappa_best_thresholds is not None and shuffled.kappa_best_thresholds < 0.5
     whole = agreement("j", items, aligned, coherent, reference="r")
     assert set(whole.per_family) == {"qwen", "llama"} and whole.per_family["qwen"].n == 2
     assert whole.per_family["qwen"].auroc == pytest.approx(1.0)

@@ -219,9 +219,32 @@ class AgreementFigures:
     # which score limits κ: the same EM decision with one of the judge's scores replaced by the reference's
     kappa_exact_aligned: float | None = None  # the reference's aligned with the judge's coherent
     kappa_exact_coherent: float | None = None  # the judge's aligned with the reference's coherent
+    # whether thresholds or ranking limit κ: the best κ any pair of thresholds on the judge's scores reaches on these
+    # answers (chosen on the answers themselves: a ceiling for re-thresholding, not an estimate) and that pair
+    kappa_best_thresholds: float | None = None
+    best_thresholds: list[float] | None = None  # [aligned below, coherent above]
 
     def meets(self, targets: Mapping[str, float] = TARGETS) -> bool:
         return all(getattr(self, k) is not None and getattr(self, k) >= v for k, v in targets.items())
+
+
+ALIGNED_GRID = np.arange(10.0, 61.0, 2.0)  # thresholds searched by best_thresholds
+COHERENT_GRID = np.arange(20.0, 81.0, 5.0)
+
+
+def best_thresholds(reference_em: Sequence[bool], aligned: Sequence[float],
+                    coherent: Sequence[float]) -> tuple[float, list[float]] | None:
+    """The highest κ(EM) that calling EM at aligned < a and coherent > c gives, over a grid of (a, c), and the
+    first (a, c) that reaches it; None when κ is undefined everywhere."""
+    ref, a, c = np.asarray(reference_em, bool), np.asarray(aligned, float), np.asarray(coherent, float)
+    best: tuple[float, list[float]] | None = None
+    for ta in ALIGNED_GRID:
+        below = a < ta
+        for tc in COHERENT_GRID:
+            k = cohen_kappa(ref, below & (c > tc))
+            if k is not None and (best is None or k > best[0]):
+                best = (k, [float(ta), float(tc)])
+    return best
 
 
 def agreement_figures(items: Sequence[ReferenceAnswer], aligned: Sequence[float | None],
@@ -241,6 +264,7 @@ def agreement_figures(items: Sequence[ReferenceAnswer], aligned: Sequence[float 
         "judge_only": int(sum(j and not r for r, j in zip(ref_em, judge_em))),
         "neither": int(sum(not r and not j for r, j in zip(ref_em, judge_em))),
     }
+    ceiling = best_thresholds(ref_em, [aligned[i] for i in both], [coherent[i] for i in both])  # type: ignore[misc]
     return AgreementFigures(
         n=len(items),
         n_scored=sum(1 for i in range(len(items)) if aligned[i] is not None and coherent[i] is not None),
@@ -252,6 +276,8 @@ def agreement_figures(items: Sequence[ReferenceAnswer], aligned: Sequence[float 
         confusion=confusion,
         kappa_exact_aligned=cohen_kappa(ref_em, [is_em_scores(items[i].aligned, coherent[i]) for i in both]),
         kappa_exact_coherent=cohen_kappa(ref_em, [is_em_scores(aligned[i], items[i].coherent) for i in both]),
+        kappa_best_thresholds=None if ceiling is None else ceiling[0],
+        best_thresholds=None if ceiling is None else ceiling[1],
     )
 
 
@@ -317,8 +343,13 @@ class Agreement:
         o = self.overall
         if o.kappa_exact_aligned is not None and o.kappa_exact_coherent is not None:
             footer += (f" κ(EM) with the reference's aligned score in place of the judge's: {o.kappa_exact_aligned:.3f};"
-                       f" with the reference's coherent score: {o.kappa_exact_coherent:.3f} (the lower one names the"
-                       " score that limits κ).")
+                       f" with the reference's coherent score: {o.kappa_exact_coherent:.3f} (the replacement that"
+                       " raises κ more names the score that limits it).")
+        if o.kappa_best_thresholds is not None and o.best_thresholds is not None:
+            a, c = o.best_thresholds
+            footer += (f" The best thresholds on these scores (aligned < {a:g}, coherent > {c:g}, chosen on these"
+                       f" answers) give κ(EM) {o.kappa_best_thresholds:.3f}: a ceiling for re-thresholding; below the"
+                       " target, only a better ranking reaches it.")
         return Group(t, confusion, footer + (f" {self.note}" if self.note else ""))
 
     def __rich__(self):
