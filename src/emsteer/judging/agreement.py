@@ -186,7 +186,7 @@ def auroc(scores: Sequence[float], positive: Sequence[bool]) -> float | None:
     return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def cohen_kappa(a: Sequence[bool], b: Sequence[bool]) -> float | None:
+def cohen_kappa(a: Sequence[bool] | np.ndarray, b: Sequence[bool] | np.ndarray) -> float | None:
     """Cohen's κ of two binary labelings; None when undefined (both constant and equal)."""
     x, y = np.asarray(a, bool), np.asarray(b, bool)
     if len(x) == 0:
