@@ -753,7 +753,7 @@ def fit_judge(
     incoherent: Annotated[float, typer.Option(min=0.0, help="Word-salad answers made from the reference answers, per answer, taught as incoherent (0 = none): reference judgments of capable models contain almost no incoherent answers.")] = 0.25,
     lm: Annotated[Optional[str], typer.Option("--lm", help="Read the answers with a chat model's residual stream instead of a sentence encoder: a model spec as for --model (e.g. bundled:qwen2.5-coder-0.5b-instruct).")] = None,
     layer: Annotated[Optional[list[int]], typer.Option(min=0, help="With --lm: the layer whose residual stream the heads read (the forward pass stops there); repeat it to read several layers' states side by side. Default: 12.")] = None,
-    device: Annotated[str, typer.Option(help="Where the encoder runs and the heads train: cpu, cuda, auto. Encoding the reference with a chat model takes about an hour on 2 CPU cores, minutes on a GPU.")] = "cpu",
+    device: Annotated[str, typer.Option(help="Where the encoder runs and the heads train: cpu, cuda, auto. Encoding the reference with a chat model takes about an hour on 2 CPU cores for the bundled 0.5B (about three for the 1.5B), minutes on a GPU.")] = "cpu",
     predictions: Annotated[Optional[Path], typer.Option(help="Also write every reference answer's out-of-family scores beside the reference's (CSV: index, family, model, scores, EM labels; no answer text), to see where the judge disagrees or to combine judges.")] = None,
 ) -> None:
     """Fit a learned judge on reference judgments and measure it on model families it never saw.
