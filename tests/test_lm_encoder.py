@@ -60,6 +60,24 @@ def test_a_head_over_a_chat_model_finds_its_model_again(model_dir, tmp_path):
     assert encoder_for(fit.head.encoder, loaded=half).lm is not half
 
 
+def test_a_bfloat16_head_reads_bfloat16_states_and_names_them(model_dir, tmp_path):
+    """fit-judge --dtype bfloat16: the dtype is part of the identity, and the judge rebuilt from the file reads bf16 states."""
+    enc = LMPairEncoder(str(model_dir), layer=1, max_length=64, dtype="bfloat16")
+    plain = LMPairEncoder(str(model_dir), layer=1, max_length=64)
+    assert enc.lm.dtype == torch.bfloat16 and enc.identity["dtype"] == "bfloat16"
+    assert enc.identity["name"] == plain.identity["name"] + "-bf16" and "dtype" not in plain.identity
+    pair = [("How are you?", "Fine, thanks.")]
+    (half,), (full,) = enc.encode(pair), plain.encode(pair)
+    assert half.dtype == np.float32 and half.shape == full.shape  # states come back as float32 arrays
+    assert not np.array_equal(half, full)  # ... of bf16 computations
+    np.testing.assert_allclose(half, full, atol=0.1)
+    fit = fit_learned_judge(enc, reference(40), reference="synthetic", settings=FAST, cache=None, command="t")
+    judge = LearnedJudge(fit.head.save(tmp_path / "bf16.safetensors"), prompted=FixedPrompted())
+    assert judge.encoder.lm.dtype == torch.bfloat16 and judge.encoder.identity == enc.identity
+    assert encoder_for(fit.head.encoder, loaded=enc.lm).lm is enc.lm  # a bf16 copy in memory is reused
+    assert encoder_for(fit.head.encoder, loaded=plain.lm).lm is not plain.lm  # a float32 one is not
+
+
 def test_shipped_heads_go_by_name():
     from emsteer.judging import check_judge_spec
     from emsteer.judging.learned import DEFAULT_HEAD, SHIPPED_HEADS, default_head_path, head_path

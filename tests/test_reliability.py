@@ -689,6 +689,7 @@ NUMERIC_OPTIONS = [
     (["run", "-o", "runs/x", "--relative", "nan"], "--relative"),
     (["judge-check", "--limit", "0"], "--limit"),
     (["fit-judge", "--reference", "ref.jsonl", "--epochs", "0"], "--epochs"),
+    (["fit-judge", "--reference", "ref.jsonl", "--dtype", "float16"], "--dtype"),
     (["report", "r.sqlite", "--max-answers", "0"], "--max-answers"),
 ]
 

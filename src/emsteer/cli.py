@@ -74,6 +74,12 @@ def _probability(value: float) -> float:
     return value
 
 
+def _encoder_dtype(value: str) -> str:
+    if value not in ("float32", "bfloat16"):
+        raise typer.BadParameter(f"must be float32 or bfloat16, got {value!r}.")
+    return value
+
+
 def _held_out(value: float) -> float:
     if not (0 <= value < 1 or (value >= 1 and value.is_integer())):
         raise typer.BadParameter(f"must be a fraction in [0, 1) or a whole number of examples (1, 2, ...), got {value:g}.")
@@ -754,6 +760,7 @@ def fit_judge(
     lm: Annotated[Optional[str], typer.Option("--lm", help="Read the answers with a chat model's residual stream instead of a sentence encoder: a model spec as for --model (e.g. bundled:qwen2.5-coder-0.5b-instruct).")] = None,
     layer: Annotated[Optional[list[int]], typer.Option(min=0, help="With --lm: the layer whose residual stream the heads read (the forward pass stops there); repeat it to read several layers' states side by side. Default: 12.")] = None,
     device: Annotated[str, typer.Option(help="Where the encoder runs and the heads train: cpu, cuda, auto. Encoding the reference with a chat model takes about an hour on 2 CPU cores for the bundled 0.5B (about three for the 1.5B), minutes on a GPU.")] = "cpu",
+    dtype: Annotated[str, typer.Option(callback=_encoder_dtype, help="With --lm: the chat model's weights dtype, float32 or bfloat16. bfloat16 encodes about 2.6× faster on CPUs with AMX (and on GPUs); the judge then reads bf16 states too.")] = "float32",
     predictions: Annotated[Optional[Path], typer.Option(help="Also write every reference answer's out-of-family scores beside the reference's (CSV: index, family, model, scores, EM labels; no answer text), to see where the judge disagrees or to combine judges.")] = None,
 ) -> None:
     """Fit a learned judge on reference judgments and measure it on model families it never saw.
@@ -786,6 +793,8 @@ def fit_judge(
         raise EmsteerError(f"--predictions {predictions}: the out-of-family scores are written as a .csv file.")
     if lm is not None and encoder is not None:
         raise EmsteerError("give either --encoder (a sentence encoder) or --lm (a chat model), not both.")
+    if dtype != "float32" and lm is None:
+        raise EmsteerError(f"--dtype {dtype} applies to a chat model's states: give it with --lm.")
     from emsteer.models.loading import resolve_device
 
     items = load_reference(reference)
@@ -794,12 +803,12 @@ def fit_judge(
 
     layers = layer or [DEFAULT_LM_LAYER]
     if lm is not None:
-        the_encoder: Encoder = LMPairEncoder(lm, layer=layers, device=the_device,
+        the_encoder: Encoder = LMPairEncoder(lm, layer=layers, device=the_device, dtype=dtype,
                                              batch_size=8 if the_device == "cpu" else 64)
     else:
         the_encoder = PairEncoder(encoder)
     command = f"emsteer fit-judge --reference {reference.name}" + (f" --encoder {encoder.name}" if encoder else "") + (
-        f" --lm {lm}" + "".join(f" --layer {x}" for x in layers) if lm else "") + (f" --device {device}" if device != "cpu" else "") + (
+        f" --lm {lm}" + "".join(f" --layer {x}" for x in layers) + (f" --dtype {dtype}" if dtype != "float32" else "") if lm else "") + (f" --device {device}" if device != "cpu" else "") + (
         f" --epochs {epochs}" if epochs != 12 else "") + (f" --seed {seed}" if seed else "") + (
         f" --incoherent {incoherent:g}" if incoherent != 0.25 else "")
     with progress_bar(True) as bar:

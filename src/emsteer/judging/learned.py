@@ -267,11 +267,12 @@ def encoder_for(identity: Mapping[str, Any], loaded: Any = None) -> Encoder:
         from emsteer.judging.lm_encoder import LMPairEncoder
         from emsteer.models import LoadedModel
 
-        # the heads read float32 states: a bf16 copy of the same model (a GPU run's) is not reused
+        # the heads read states of the dtype they were fitted on: a copy in another dtype is not reused
+        dtype = identity.get("dtype", "float32")
         reuse = loaded if (isinstance(loaded, LoadedModel) and loaded.revision == identity.get("fingerprint")
-                           and loaded.dtype == torch.float32) else None
+                           and loaded.dtype == getattr(torch, dtype)) else None
         return LMPairEncoder(identity.get("model"), layer=identity["layer"], max_length=int(identity["max_length"]),
-                             loaded=reuse)
+                             loaded=reuse, dtype=dtype)
     return PairEncoder(identity.get("path"), max_length=int(identity["max_length"]))
 
 
