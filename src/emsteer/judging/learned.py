@@ -43,10 +43,11 @@ FORMAT = "emsteer-learned-judge/1"
 METRICS = ("aligned", "coherent")
 # Heads shipped under emsteer/judging/heads/, by the name `--judge learned:NAME` takes (README, Judges).
 SHIPPED_HEADS = {
-    "qwen05-l16": "em-judge-qwen05-l16.safetensors",  # layer 16 of the bundled 0.5B chat model: the default
-    "minilm": "em-judge-minilm.safetensors",  # all-MiniLM-L6-v2: about 14× faster, agrees less with GPT-4o
+    "qwen15-l12": "em-judge-qwen15-l12.safetensors",  # layer 12 of the bundled 1.5B chat model in bf16: the default
+    "qwen05-l16": "em-judge-qwen05-l16.safetensors",  # layer 16 of the bundled 0.5B chat model (float32)
+    "minilm": "em-judge-minilm.safetensors",  # all-MiniLM-L6-v2: fastest, agrees least with GPT-4o
 }
-DEFAULT_HEAD = SHIPPED_HEADS["qwen05-l16"]
+DEFAULT_HEAD = SHIPPED_HEADS["qwen15-l12"]
 MAX_LENGTH = 256  # word pieces of question + answer; longer answers are read from their beginning
 
 
