@@ -99,8 +99,9 @@ def main() -> None:
         results[f"prompt 0-100 {name}"] = {"judge": judge.identity, **figures(a)}
         del judge
 
-    # the learned heads alone (seconds) do not replace the side-by-side run with the prompt judges (an hour)
-    write_result("judges" if not args.skip_prompted else "judges-learned", {"reference": args.reference.name, "answers": len(sample), "seed": args.seed,
+    # the learned heads alone (seconds) do not replace the side-by-side run with the prompt judges (half an hour)
+    name = "judges-learned" if args.skip_prompted else "judges"
+    write_result(name, {"reference": args.reference.name, "answers": len(sample), "seed": args.seed,
                             "families": sorted({it.family for it in sample}), "results": results,
                             "wall_seconds": time.time() - started})
     from rich.console import Console
@@ -117,7 +118,7 @@ def main() -> None:
         table.add_row(name, f(r["seconds_per_answer"]), f(r["auroc"]), f(r["kappa"]), f(r["spearman_aligned"]),
                       f(r["spearman_coherent"]), f"{c['both'] + c['judge_only']} / {c['both'] + c['reference_only']}")
     Console().print(table)
-    print(f"wrote {RESULTS / ('judges.json' if not args.skip_prompted else 'judges-learned.json')}")
+    print(f"wrote {RESULTS / f'{name}.json'}")
 
 
 if __name__ == "__main__":

@@ -269,11 +269,12 @@ def encoder_for(identity: Mapping[str, Any], loaded: Any = None) -> Encoder:
     if identity.get("kind") == "lm":
         from emsteer.judging.lm_encoder import LMPairEncoder
         from emsteer.models import LoadedModel
+        from emsteer.models.loading import DTYPES
 
         # the heads read states of the dtype they were fitted on: a copy in another dtype is not reused
         dtype = identity.get("dtype", "float32")
         reuse = loaded if (isinstance(loaded, LoadedModel) and loaded.revision == identity.get("fingerprint")
-                           and loaded.dtype == getattr(torch, dtype)) else None
+                           and loaded.dtype == DTYPES[dtype]) else None
         return LMPairEncoder(identity.get("model"), layer=identity["layer"], max_length=int(identity["max_length"]),
                              loaded=reuse, dtype=dtype, device="auto")  # its own copy goes on a GPU when there is one
     return PairEncoder(identity.get("path"), max_length=int(identity["max_length"]))
