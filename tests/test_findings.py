@@ -7,8 +7,16 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from emsteer.analysis.findings import clear_em_counts, misaligned_comparison, write_findings
+from emsteer.analysis.findings import (
+    SteeredCell,
+    clear_em_counts,
+    layer_contrasts,
+    misaligned_comparison,
+    write_findings,
+)
 from emsteer.cli import app
+from emsteer.results.metrics import AnswerScore
+from emsteer.results.records import ConditionRecord
 from emsteer.results.store import ResultsStore
 from emsteer.studies.runner import run_study
 from test_study import study, task_files  # noqa: F401 (fixture)
@@ -79,3 +87,48 @@ def test_misaligned_comparison_by_hand():
     assert c.diff == pytest.approx(25.0) and c.lo <= 25.0 <= c.hi
     empty = misaligned_comparison(table, "s", "missing", "coherent")
     assert empty.diff is None and empty.n_lora == 0 and np.isclose(empty.steering_mean, 70.0)
+
+
+def _cell(stage, layer, ems, *, seed=1, rho=0.1, cid=None):
+    """A steered condition at ``layer`` whose answers to question q, samples 0.., are EM where ems says so."""
+    record = ConditionRecord(id=cid or f"{stage}-{layer}-{seed}-{rho}", name=f"L{layer}", kind="steering", model="m",
+                             rho=rho, factors={"task": "t", "method": "optimized", "epochs": 4, "layer": layer},
+                             spec={"sampling": {"temperature": 1.0}, "seed": seed})
+    scores = [AnswerScore("q" + str(i % 2), 0, i, 10.0 if em else 90.0, 80.0) for i, em in enumerate(ems)]
+    return SteeredCell(stage, record, scores)
+
+
+def test_layer_contrasts_pair_cells_equal_but_for_their_layer():
+    cells = [
+        _cell("a", 6, [1, 1, 1, 0, 0, 0, 0, 0]),
+        _cell("b", 18, [0, 1, 0, 0, 0, 0, 0, 0]),  # another store, the same draws
+        _cell("a", 12, [1, 0, 0, 0, 0, 0, 0, 0]),
+        _cell("b", 12, [1, 0, 0, 0, 0, 0, 0, 0], cid="a-12-1-0.1"),  # the same condition again: counted once
+        _cell("a", 18, [1] * 8, seed=2),  # other draws: pairs with nothing
+        _cell("a", 6, [0] * 8, rho=0.2),  # another magnitude: alone
+    ]
+    rows = layer_contrasts(cells, n_boot=500)
+    assert [(r["shallow_layer"], r["deep_layer"]) for r in rows] == [(6, 12), (6, 18), (12, 18)]
+    by = {(r["shallow_layer"], r["deep_layer"]): r for r in rows}
+    assert by[(6, 18)]["stages"] == "a+b" and by[(6, 12)]["stages"] == "a"
+    assert by[(6, 18)]["shallow_em"] == "3/8" and by[(6, 18)]["deep_em"] == "1/8"
+    assert by[(6, 18)]["diff"] == pytest.approx(2 / 8) and by[(6, 18)]["n_pairs"] == 8
+    assert by[(6, 12)]["diff"] == pytest.approx(2 / 8) and by[(12, 18)]["diff"] == pytest.approx(0.0)
+    assert by[(6, 18)]["newcombe_lo"] < 2 / 8 < by[(6, 18)]["newcombe_hi"]
+
+
+def test_findings_contrast_layers_across_stores(model_dir, task_files, tmp_path):  # noqa: F811
+    dbs = []
+    for layer in (0, 1):  # two stages of one study: the same draws, one layer each
+        cfg = study(model_dir, task_files, tmp_path / f"L{layer}", name=f"stage-{layer}", methods=["none", "optimized"],
+                    layers=[layer], epochs=[1], control="none")
+        dbs.append(run_study(cfg, judges=[HashJudge()], progress=False))
+    out = tmp_path / "findings"
+    write_findings(dbs, out)
+    contrasts = rows(out / "layers.csv")
+    assert sorted(float(r["rho"]) for r in contrasts) == [0.5, 2.0]
+    for r in contrasts:
+        assert (r["stages"], r["shallow_layer"], r["deep_layer"], r["n_pairs"]) == ("stage-0+stage-1", "0", "1", "4")
+        shallow, deep = (int(r[k].split("/")[0]) for k in ("shallow_em", "deep_em"))
+        assert float(r["diff"]) == pytest.approx((shallow - deep) / 4)
+    assert "Shallower minus deeper layer" in (out / "tables.md").read_text()

@@ -853,8 +853,9 @@ def findings(
     Writes conditions.csv (EM rate with intervals, paired difference from the baseline, scores and
     narrow-task efficacy of every condition), controls.csv (the positive control's EM rate),
     steering_vs_lora.csv (coherence and relevance among misaligned answers, with intervals),
-    judge.csv (the judge's agreement with the reference), EM-vs-ρ/epochs/layer/rank figures and
-    tables.md. The stores are only read.
+    layers.csv (EM at a shallower minus a deeper layer, paired answer by answer, also across
+    stores that share their draws), judge.csv (the judge's agreement with the reference),
+    EM-vs-ρ/epochs/layer/rank figures and tables.md. The stores are only read.
     """
     from emsteer.analysis.findings import write_findings
 

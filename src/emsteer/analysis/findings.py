@@ -10,6 +10,9 @@
 - ``steering_vs_lora.csv``: coherence and relevance of misaligned answers (aligned < 30) under
   the steering condition with the most EM and under LoRA, per store, model and task, with 95%
   intervals of the difference from a bootstrap that resamples questions;
+- ``layers.csv``: EM rate at a shallower layer minus a deeper one, for steering conditions that
+  differ only in their layer and answer the same draws (from one store or several stores of one
+  study), paired answer by answer, with question-cluster bootstrap and Newcombe intervals;
 - ``judge.csv``: the judge and its recorded agreement with the reference judge;
 - ``*.svg``: EM rate vs ρ per task, and vs epochs / layer / rank where a store varies them;
 - ``tables.md``: the tables above as Markdown, for the findings document.
@@ -27,7 +30,9 @@ from typing import Any
 import numpy as np
 
 from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
-from emsteer.evaluation.summary import ConditionResult, condition_results
+from emsteer.evaluation.summary import ConditionResult, condition_results, pairing
+from emsteer.results.metrics import AnswerScore, is_em, is_scored, paired_difference
+from emsteer.results.records import ConditionRecord
 from emsteer.results.store import EMBEDDING_METRIC, ResultsStore
 
 CONDITION_COLUMNS = [
@@ -113,6 +118,61 @@ def misaligned_comparison(table, steering_id: str, lora_id: str, metric: str, *,
     return Comparison(metric, _num(mean_a), _num(mean_b), _num(mean_a - mean_b), _num(lo), _num(hi), len(a), len(b))
 
 
+LAYER_COLUMNS = [
+    "stages", "model", "task", "method", "epochs", "rank", "rho", "shallow_layer", "deep_layer", "shallow_em",
+    "deep_em", "n_pairs", "diff", "lo", "hi", "newcombe_lo", "newcombe_hi", "p_value",
+]
+
+
+@dataclass(frozen=True)
+class SteeredCell:
+    """A steering condition with its answers' scores, as read from one store."""
+
+    stage: str
+    condition: ConditionRecord
+    scores: list[AnswerScore]
+
+
+def _em_of(scores: Sequence[AnswerScore]) -> str:
+    scored = [s for s in scores if is_scored(s)]
+    return f"{sum(map(is_em, scored))}/{len(scored)}"
+
+
+def layer_contrasts(cells: Sequence[SteeredCell], *, n_boot: int = 2000) -> list[dict[str, Any]]:
+    """Shallower minus deeper layer, for every pair of cells equal but for their layer.
+
+    Cells pair up across stores when they answer the same draws (same model, sampling and seed,
+    so also the same baseline), which lets a layer contrast span a study's stages. A condition
+    found in several stores counts once."""
+    groups: dict[tuple, dict[int, SteeredCell]] = {}
+    seen: set[str] = set()
+    for cell in cells:
+        c, f = cell.condition, cell.condition.factors
+        if c.id in seen or not isinstance(f.get("layer"), int):
+            continue
+        seen.add(c.id)
+        key = (pairing(c), f.get("task"), f.get("method"), f.get("epochs"), f.get("rank"), _num(c.rho))
+        groups.setdefault(key, {}).setdefault(f["layer"], cell)
+    rows = []
+    for key, by_layer in groups.items():
+        layers = sorted(by_layer)
+        for i, shallow in enumerate(layers):
+            for deep in layers[i + 1:]:
+                a, b = by_layer[shallow], by_layer[deep]
+                d = paired_difference(b.scores, a.scores, n_boot=n_boot)  # shallow − deep
+                newcombe = d.newcombe
+                rows.append({
+                    "stages": "+".join(dict.fromkeys([a.stage, b.stage])), "model": a.condition.model, "task": key[1],
+                    "method": key[2], "epochs": key[3], "rank": key[4], "rho": key[5], "shallow_layer": shallow,
+                    "deep_layer": deep, "shallow_em": _em_of(a.scores), "deep_em": _em_of(b.scores), "n_pairs": d.n_pairs,
+                    "diff": _num(d.diff), "lo": _num(d.lo), "hi": _num(d.hi),
+                    "newcombe_lo": _num(newcombe[0]) if newcombe else None,
+                    "newcombe_hi": _num(newcombe[1]) if newcombe else None, "p_value": _num(d.p_value),
+                })
+    return sorted(rows, key=lambda r: (r["model"], str(r["task"]), str(r["method"]), r["epochs"] or 0,
+                                       r["rank"] or 0, r["rho"] or 0, r["shallow_layer"], r["deep_layer"]))
+
+
 def _stage(store: ResultsStore, path: Path) -> str:
     study = store.get_meta("study")
     return str(study.get("name")) if isinstance(study, dict) and study.get("name") else path.stem
@@ -158,6 +218,7 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
 
     out = Path(out)
     conditions, controls, comparisons, judges, written = [], [], [], [], []
+    steered: list[SteeredCell] = []
     for path in map(Path, stores):
         with ResultsStore(path, create=False) as store:
             stage = _stage(store, path)
@@ -169,6 +230,8 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
                 raise EmsteerError(f"{path} holds no conditions scored by its judge {judge}.")
             table = store.answers_table(judge)
             agreement = stored_agreement(store)
+            steered += [SteeredCell(stage, r.condition, store.answer_scores(r.condition.id, judge))
+                        for r in results if r.condition.kind == "steering"]
         clear = clear_em_counts(table)
         conditions += [condition_row(stage, r, clear) for r in results]
         o = agreement.overall if agreement is not None else None
@@ -207,6 +270,8 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
     comparison_cols = ["stage", "model", "task", "steering", "lora", "metric", "steering_mean", "lora_mean", "diff",
                        "lo", "hi", "n_steering", "n_lora"]
     written.append(_csv(out / "steering_vs_lora.csv", comparisons, comparison_cols))
+    layers = layer_contrasts(steered)
+    written.append(_csv(out / "layers.csv", layers, LAYER_COLUMNS))
     judge_cols = ["stage", "judge", "reference", "auroc", "kappa", "spearman_aligned", "spearman_coherent", "meets_targets"]
     written.append(_csv(out / "judge.csv", judges, judge_cols))
     top_rows = sorted([r for r in conditions if r["kind"] == "steering" and r["em_rate"] is not None],
@@ -216,7 +281,9 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
           _markdown(top_rows, ["stage", "task", "method", "layer", "rank", "epochs", "rho", "n_scored", "em_rate", "em_clear_count",
                                "em_lo", "em_hi", "diff", "diff_lo", "diff_hi", "coherent", "heldout_nll"]), "",
           "## Steering vs LoRA among misaligned answers", "",
-          _markdown(comparisons, comparison_cols), ""]
+          _markdown(comparisons, comparison_cols), "",
+          "## Shallower minus deeper layer (paired EM rate difference)", "",
+          _markdown(layers, LAYER_COLUMNS), ""]
     written.append(write_text_atomic(out / "tables.md", "\n".join(md)))
     return written
 

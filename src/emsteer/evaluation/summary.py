@@ -22,14 +22,16 @@ class ConditionResult:
         return self.condition.name
 
 
+def pairing(c: ConditionRecord) -> tuple:
+    """Conditions with equal keys answer the same draws (same model, sampling settings and seed): their answers pair up."""
+    return c.model, c.model_revision, json.dumps(c.spec.get("sampling")), c.spec.get("seed")
+
+
 def condition_results(store: ResultsStore, judge: str | None = None, *, n_boot: int = 2000) -> list[ConditionResult]:
     """Summaries of every condition, each compared with its model's baseline when there is one."""
     judge = store.primary_judge(judge)
     conditions = store.conditions()
     scores = {c.id: store.answer_scores(c.id, judge) for c in conditions}
-
-    def pairing(c: ConditionRecord) -> tuple:  # same model, same sampling settings and seed: answers pair up
-        return c.model, c.model_revision, json.dumps(c.spec.get("sampling")), c.spec.get("seed")
 
     baselines = {pairing(c): c.id for c in conditions if c.is_baseline}
     # efficacy per condition on its own task; a baseline (no task) on the study's first task
