@@ -44,6 +44,9 @@ def test_findings_rebuild_the_tables(model_dir, task_files, tmp_path):  # noqa: 
     steered = [r for r in conds if r["kind"] == "steering"]
     assert sorted(float(r["rho"]) for r in steered) == [0.5, 2.0]
     assert all(r["diff"] != "" and r["newcombe_hi"] != "" and r["heldout_nll"] != "" for r in steered)
+    # every steered row carries its baseline's NLL on the same task, the reference its efficacy reads against
+    baseline = next(r for r in conds if r["kind"] == "baseline")
+    assert {r["baseline_heldout_nll"] for r in steered} == {baseline["heldout_nll"]} != {""}
     assert all(0 <= int(r["em_clear_count"]) <= int(r["em_count"]) for r in conds)
     controls = rows(out / "controls.csv")
     assert len(controls) == 1 and int(controls[0]["n_scored"]) > 0
