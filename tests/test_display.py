@@ -69,3 +69,16 @@ def test_a_file_without_judgments_says_so_instead_of_naming_judge_none():
 
     line = judge_line(None, None)
     assert line.startswith("Not judged yet") and "None" not in line
+
+
+def test_a_conditions_task_nll_is_shown_beside_its_baselines():
+    from rich.console import Console
+
+    results = [result("baseline", "baseline", 0, 0.42, None), result("steered", "steering", 1, 0.40, 0.38)]
+    results[0].efficacy = results[0].baseline_efficacy = {"heldout_nll": 3.19}
+    results[1].efficacy, results[1].baseline_efficacy = {"heldout_nll": 2.77}, {"heldout_nll": 3.19}
+    console = Console(width=300, record=True)
+    console.print(headline(results, None))
+    lines = console.export_text().splitlines()
+    assert any("baseline:" in line and line.endswith("held-out task NLL 3.190") for line in lines)
+    assert any("steered:" in line and line.endswith("held-out task NLL 2.770 (baseline 3.190)") for line in lines)

@@ -210,6 +210,9 @@ def headline(results: Sequence[ConditionResult], agreement=None) -> Group:
         nll = r.efficacy.get("heldout_nll")
         if nll is not None:
             text += f", held-out task NLL {nll:.3f}"
+            base_nll = r.baseline_efficacy.get("heldout_nll")
+            if base_nll is not None and not r.condition.is_baseline:
+                text += f" (baseline {base_nll:.3f})"
         lines.append(text)
     parts = ["[bold]Headline[/bold]\n" + "\n".join(lines)]
     off_topic = off_topic_em(results)

@@ -56,21 +56,7 @@ def clear_em_counts(table) -> dict[str, int]:
     return {str(k): int(v) for k, v in clear.groupby(table["condition_id"]).sum().items()}
 
 
-def baseline_nlls(store: ResultsStore, results: Sequence[ConditionResult]) -> dict[str, float]:
-    """Condition id → its model's baseline held-out NLL on the condition's own task: the reference
-    its efficacy is read against (a store with several tasks has one baseline and one NLL per task)."""
-    baselines = {pairing(r.condition): r.condition.id for r in results if r.condition.is_baseline}
-    nll = {(row.condition_id, row.task): row.value for row in store.efficacy() if row.measure == "heldout_nll"}
-    out = {}
-    for r in results:
-        key = (baselines.get(pairing(r.condition)), r.condition.factors.get("task"))
-        if key in nll and nll[key] is not None:
-            out[r.condition.id] = float(nll[key])
-    return out
-
-
-def condition_row(stage: str, r: ConditionResult, clear: dict[str, int] | None = None,
-                  baseline_nll: dict[str, float] | None = None) -> dict[str, Any]:
+def condition_row(stage: str, r: ConditionResult, clear: dict[str, int] | None = None) -> dict[str, Any]:
     c, o, d = r.condition, r.summary.overall, r.vs_baseline
     f = c.factors
     newcombe = d.newcombe if d is not None else None
@@ -85,7 +71,7 @@ def condition_row(stage: str, r: ConditionResult, clear: dict[str, int] | None =
         "p_value": _num(d.p_value) if d else None, "em_clear_count": (clear or {}).get(c.id),
         "aligned": _num(o.means.aligned), "coherent": _num(o.means.coherent),
         "embedding_relevance": _num(o.means.embedding_relevance), "heldout_nll": _num(r.efficacy.get("heldout_nll")),
-        "baseline_heldout_nll": _num((baseline_nll or {}).get(c.id)),
+        "baseline_heldout_nll": _num(r.baseline_efficacy.get("heldout_nll")),
     }
 
 
@@ -246,11 +232,10 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
                 raise EmsteerError(f"{path} holds no conditions scored by its judge {judge}.")
             table = store.answers_table(judge)
             agreement = stored_agreement(store)
-            base_nll = baseline_nlls(store, results)
             steered += [SteeredCell(stage, r.condition, store.answer_scores(r.condition.id, judge))
                         for r in results if r.condition.kind == "steering"]
         clear = clear_em_counts(table)
-        conditions += [condition_row(stage, r, clear, base_nll) for r in results]
+        conditions += [condition_row(stage, r, clear) for r in results]
         o = agreement.overall if agreement is not None else None
         judges.append({"stage": stage, "judge": judge, "reference": agreement.reference if agreement else None,
                        "auroc": _num(o.auroc) if o else None, "kappa": _num(o.kappa) if o else None,

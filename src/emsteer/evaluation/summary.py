@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from emsteer.results.metrics import PairedDifference, Summary, paired_difference, summarize
 from emsteer.results.records import ConditionRecord
@@ -16,6 +16,8 @@ class ConditionResult:
     summary: Summary
     vs_baseline: PairedDifference | None  # EM rate minus the same model's baseline, paired by seed
     efficacy: dict[str, float | None]  # measure -> value (heldout_nll, in_domain_rate)
+    # the same measures for this model's baseline on this condition's task: what efficacy is read against
+    baseline_efficacy: dict[str, float | None] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -34,23 +36,25 @@ def condition_results(store: ResultsStore, judge: str | None = None, *, n_boot: 
     scores = {c.id: store.answer_scores(c.id, judge) for c in conditions}
 
     baselines = {pairing(c): c.id for c in conditions if c.is_baseline}
-    # efficacy per condition on its own task; a baseline (no task) on the study's first task
+    # efficacy per condition on its own task; a baseline (no task) on the study's first task, and
+    # beside each task condition on that condition's task
     tasks = [c.factors.get("task") for c in conditions if c.factors.get("task")]
     default_task = tasks[0] if tasks else None
-    efficacy: dict[str, dict[str, float | None]] = {}
-    rows = store.efficacy()
-    for c in conditions:
-        task = c.factors.get("task", default_task)
-        for row in rows:
-            if row.condition_id == c.id and row.judge in ("", judge) and (task is None or row.task == task):
-                efficacy.setdefault(c.id, {})[row.measure] = row.value
+    efficacy: dict[tuple[str, str | None], dict[str, float | None]] = {}
+    for row in store.efficacy():
+        if row.judge in ("", judge):
+            for task in {row.task, None}:  # None: a store without task conditions takes any task's rows
+                efficacy.setdefault((row.condition_id, task), {})[row.measure] = row.value
     results = []
     for c in conditions:
+        task = c.factors.get("task", default_task)
         base = baselines.get(pairing(c))
         diff = None
         if base is not None and base != c.id:
             diff = paired_difference(scores[base], scores[c.id], n_boot=n_boot)
-        results.append(ConditionResult(c, summarize(scores[c.id]), diff, efficacy.get(c.id, {})))
+        # conditions with no task of their own (control, random direction) are read against no task
+        against = efficacy.get((base, task), {}) if base is not None and (c.is_baseline or "task" in c.factors) else {}
+        results.append(ConditionResult(c, summarize(scores[c.id]), diff, efficacy.get((c.id, task), {}), against))
     return results
 
 
