@@ -135,3 +135,6 @@ def test_findings_contrast_layers_across_stores(model_dir, task_files, tmp_path)
         shallow, deep = (int(r[k].split("/")[0]) for k in ("shallow_em", "deep_em"))
         assert float(r["diff"]) == pytest.approx((shallow - deep) / 4)
     assert "Shallower minus deeper layer" in (out / "tables.md").read_text()
+    # one stage holds one layer each, so only the pooled figure plots EM against the layer
+    figures = [p.name for p in out.glob("*em-vs-layer.svg")]
+    assert len(figures) == 1 and figures[0].startswith("stage-0+stage-1-")

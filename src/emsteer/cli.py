@@ -855,7 +855,8 @@ def findings(
     steering_vs_lora.csv (coherence and relevance among misaligned answers, with intervals),
     layers.csv (EM at a shallower minus a deeper layer, paired answer by answer, also across
     stores that share their draws), judge.csv (the judge's agreement with the reference),
-    EM-vs-ρ/epochs/layer/rank figures and tables.md. The stores are only read.
+    EM-vs-ρ/epochs/layer/rank figures (EM vs layer also over stages that share their draws) and
+    tables.md. The stores are only read.
     """
     from emsteer.analysis.findings import write_findings
 

@@ -15,7 +15,9 @@
   differ only in their layer and answer the same draws (from one store or several stores of one
   study), paired answer by answer, with question-cluster bootstrap and Newcombe intervals;
 - ``judge.csv``: the judge and its recorded agreement with the reference judge;
-- ``*.svg``: EM rate vs ρ per task, and vs epochs / layer / rank where a store varies them;
+- ``*.svg``: EM rate vs ρ per task, and vs epochs / layer / rank where a store varies them; EM
+  rate vs layer over stages that answer the same draws (``STAGE+STAGE-TASK-em-vs-layer.svg``)
+  where the layers are spread over them;
 - ``tables.md``: the tables above as Markdown, for the findings document.
 """
 
@@ -192,6 +194,28 @@ def _by_task(results: Sequence[ConditionResult]) -> dict[tuple[str, str], list[C
     return groups
 
 
+def _pooled_layer_figures(pooled: dict[tuple, dict[str, tuple[str, ConditionResult]]], out: Path) -> list[Path]:
+    """EM vs layer over stages that answer the same draws, where no one stage holds all the layers
+    (a layer confirmation beside the main confirmation's cells); named after the stages."""
+    from emsteer.analysis import plots
+    from emsteer.atomic import write_text_atomic
+
+    written = []
+    for (_, task), cells in pooled.items():
+        layers_of: dict[str, set[int]] = {}
+        for stage, r in cells.values():
+            if r.condition.kind == "steering" and isinstance(r.condition.factors.get("layer"), int):
+                layers_of.setdefault(stage, set()).add(r.condition.factors["layer"])
+        every = set().union(*layers_of.values()) if layers_of else set()
+        if len(layers_of) < 2 or len(every) < 2 or any(layers == every for layers in layers_of.values()):
+            continue
+        plot = plots.em_vs_factor([r for _, r in cells.values()], "layer")
+        if plot is not None:
+            slug = f"{'+'.join(sorted(layers_of))}-{task}".replace("/", "_")
+            written.append(write_text_atomic(out / f"{slug}-em-vs-layer.svg", plot.svg))
+    return written
+
+
 def _csv(path: Path, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> Path:
     from emsteer.atomic import write_text_atomic
 
@@ -221,6 +245,8 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
     out = Path(out)
     conditions, controls, comparisons, judges, written = [], [], [], [], []
     steered: list[SteeredCell] = []
+    # steered cells and baselines by the draws they answer: layers of one study spread over stages
+    pooled: dict[tuple, dict[str, tuple[str, ConditionResult]]] = {}
     for path in map(Path, stores):
         with ResultsStore(path, create=False) as store:
             stage = _stage(store, path)
@@ -260,12 +286,16 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
                     c = misaligned_comparison(table, top.condition.id, lora.condition.id, metric)
                     comparisons.append({"stage": stage, "model": model, "task": task, "steering": top.name,
                                         "lora": lora.name, **c.__dict__})
+            for r in rs:
+                if r.condition.kind == "steering" or r.condition.is_baseline:
+                    pooled.setdefault((pairing(r.condition), task), {}).setdefault(r.condition.id, (stage, r))
             slug = f"{stage}-{task}".replace("/", "_")
             figures = [("em-vs-rho", plots.em_vs_magnitude(rs))]
             figures += [(f"em-vs-{f}", plots.em_vs_factor(rs, f)) for f in plots.varied_factors(rs)]
             for name, plot in figures:
                 if plot is not None:
                     written.append(write_text_atomic(out / f"{slug}-{name}.svg", plot.svg))
+    written += _pooled_layer_figures(pooled, out)
     written.append(_csv(out / "conditions.csv", conditions, CONDITION_COLUMNS))
     control_cols = ["stage", "model", "n_scored", "em_count", "em_rate", "em_lo", "em_hi", "aligned", "coherent"]
     written.append(_csv(out / "controls.csv", controls, control_cols))
