@@ -110,6 +110,20 @@ def test_a_killed_worker_is_retried_with_identical_tables(cluster, serial, model
     assert tables(db) == serial
 
 
+def test_a_finished_store_copied_to_a_fresh_folder_runs_no_unit(cluster, serial, model_dir, task_file, tmp_path):
+    """The serial run's store alone, in a folder without artifacts or parts: every unit is marked
+    finished, so no worker trains, answers or writes a part, and the tables stay the serial run's."""
+    import shutil
+
+    first = run_study(small_study(model_dir, task_file, tmp_path / "here"), judges=[HashJudge()], progress=False)
+    (tmp_path / "there").mkdir()
+    shutil.copy(first, tmp_path / "there" / "results.sqlite")
+    db = run_study_ray(small_study(model_dir, task_file, tmp_path / "there"), judges=[HashJudge()], progress=False)
+    assert tables(db) == serial
+    assert not list((tmp_path / "there" / "parts").glob("*.sqlite"))
+    assert not (tmp_path / "there" / "artifacts").exists()
+
+
 def test_merging_a_part_twice_adds_nothing(tmp_path):
     part, main = tmp_path / "part.sqlite", tmp_path / "main.sqlite"
     with ResultsStore(part) as store:

@@ -8,7 +8,7 @@ import pytest
 from emsteer.errors import EmsteerError
 from emsteer.results.store import ResultsStore
 from emsteer.studies.config import load_study, parse_study
-from emsteer.studies.runner import run_study
+from emsteer.studies.runner import run_study, slug
 
 from judges import HashJudge
 
@@ -119,6 +119,52 @@ def test_killed_study_resumes_to_identical_tables(model_dir, task_files, tmp_pat
     monkeypatch.setattr(ResultsStore, "add_samples", original)
     killed = run_study(cfg, judges=[HashJudge()], progress=False)
     assert tables(killed) == tables(full)
+
+
+def test_a_copied_store_resumes_without_training_its_finished_units(model_dir, task_files, tmp_path, monkeypatch):
+    """Only results.sqlite travels to a fresh machine: the finished task is neither trained nor
+    evaluated again, the positive control (which only the first task evaluates) is not trained,
+    and the store ends as an uninterrupted run's."""
+    import shutil
+
+    import emsteer.steering.methods as methods
+    from emsteer.studies.runner import StudyRunner
+
+    unsafe, safe = task_files
+    two = dict(methods=["none", "optimized", "lora"],
+               tasks=[{"name": name, "path": str(unsafe), "safe_path": str(safe), "behaviour": "reads files unsafely"}
+                      for name in ("files", "more-files")])
+    full = run_study(study(model_dir, task_files, tmp_path / "full", **two), judges=[HashJudge()], progress=False)
+    original = ResultsStore.add_samples
+    second = []
+
+    def dying(self, rows, condition=None, **kw):  # killed in the second task, after its first condition's answers
+        if condition is not None and condition.factors.get("task") == "more-files":
+            second.append(condition.name)
+        if len(second) > 1:
+            raise KeyboardInterrupt
+        return original(self, rows, condition=condition, **kw)
+
+    monkeypatch.setattr(ResultsStore, "add_samples", dying)
+    with pytest.raises(KeyboardInterrupt):
+        run_study(study(model_dir, task_files, tmp_path / "here", **two), judges=[HashJudge()], progress=False)
+    monkeypatch.setattr(ResultsStore, "add_samples", original)
+    (tmp_path / "there").mkdir()
+    shutil.copy(tmp_path / "here" / "results.sqlite", tmp_path / "there" / "results.sqlite")
+
+    built, real_build = [], methods.build_artifact
+    monkeypatch.setattr(methods, "build_artifact", lambda m, lm, train, **kw: built.append(train[0]) or real_build(m, lm, train, **kw))
+    monkeypatch.setattr(StudyRunner, "control", lambda *a: pytest.fail("the positive control was trained again"))
+    resumed = run_study(study(model_dir, task_files, tmp_path / "there", **two), judges=[HashJudge()], progress=False)
+    assert built and not (tmp_path / "there" / "artifacts" / slug(str(model_dir)) / "files").exists()
+    assert (tmp_path / "there" / "artifacts" / slug(str(model_dir)) / "more-files").is_dir()
+    assert tables(resumed) == tables(full)
+    # a finished unit runs again when what it ran with changes: here, the study's magnitudes
+    built.clear()
+    monkeypatch.undo()
+    run_study(study(model_dir, task_files, tmp_path / "there", **{**two, "magnitudes": {"relative": [0.5]}}),
+              judges=[HashJudge()], progress=False)
+    assert (tmp_path / "there" / "artifacts" / slug(str(model_dir)) / "files").is_dir()
 
 
 def test_eval_seed_draws_fresh_answers_from_the_same_artifacts(model_dir, task_files, tmp_path):

@@ -879,6 +879,8 @@ def study(
 
     Builds each artifact once (epochs reuse per-epoch checkpoints), loads each model once,
     evaluates every cell with shared seeds, measures narrow-task efficacy, writes the report.
+    Each finished model × task × seed is marked in the store: copied alone into a fresh output
+    folder (another machine), it resumes without training those again.
     """
     from emsteer.studies.config import load_study
     from emsteer.studies.runner import run_study

@@ -8,7 +8,8 @@ in grid order as it finishes (results/merge.py: a set union over deterministic k
 - a worker killed mid-unit is retried by Ray (``max_retries``) and resumes from its part store
   and the artifact checkpoints; a unit run twice merges to the same rows, never duplicates;
 - an interrupted study resumes like a serial one: run it again (serial or on Ray) and every
-  unit finds what its part (and the artifacts folder) already holds;
+  unit finds what its part (and the artifacts folder) already holds, and a unit the study's
+  store marks finished is skipped (its worker only loads the model);
 - positive controls are Ray tasks too, one per model, before the units that evaluate them.
 
 Workers read and write the study's output folder (parts, artifacts, adapters) and the emsteer
@@ -51,11 +52,15 @@ def _control(runner: StudyRunner, model: str):
     return runner.control(lm, model)
 
 
-def _unit(runner: StudyRunner, questions, tasks, model: str, t: int, s: int, control, part: str) -> str:
+def _unit(runner: StudyRunner, questions, tasks, model: str, t: int, s: int, control, part: str, mark) -> str:
+    """Run one unit into the store ``part``; "" when the study's store marks it finished (``mark``)."""
     lm, judges = runner.load(model)
+    embedder = runner.embedder()
+    if runner.finished(mark, judges, embedder):
+        return ""
     with ResultsStore(part) as store, progress_bar(False) as bar:
         runner.run_unit(store, lm, judges, questions, model, t, tasks[t], s, bar=bar,
-                        control=control, embedder=runner.embedder())
+                        control=control, embedder=embedder)
         store.set_meta("judge", judges[0].identity)
     return part
 
@@ -138,7 +143,9 @@ def run_study_ray(config: StudyConfig, *, workers: int | None = None, address: s
                 pending = {}
                 for i, (model, t, s) in enumerate(units):
                     part = parts / f"{i:04d}-{slug(model)}-{slug(tasks[t].name)}-s{cfg.seeds[s]}.sqlite"
-                    ref = unit_task.remote(runner_ref, questions_ref, tasks_ref, model, t, s, controls[model], str(part))
+                    mark = store.get_meta(runner.unit_key(model, tasks[t], s))
+                    ref = unit_task.remote(runner_ref, questions_ref, tasks_ref, model, t, s, controls[model], str(part),
+                                           mark)
                     pending[ref] = i
                 _merge_in_order(ray, pending, store, bar, overall)  # parts carry the meta (judge) too
                 bar.update(overall, info="done")

@@ -5,7 +5,9 @@ The grid, per model × task × seed: the baseline ("none"), every steering metho
 epoch count and every other epoch count reuses that run's per-epoch checkpoint. Everything
 lands in ``<output>/``: results.sqlite, artifacts/, adapters/, study.yaml. Interrupt at any
 point and run the same study again: finished artifacts are loaded, finished answers and
-judgments are kept, and only the rest is done.
+judgments are kept, and only the rest is done. A finished model × task × seed is marked in the
+store, so the store alone (copied to a fresh machine without artifacts/ or adapters/) resumes
+without training again what it already evaluated.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from emsteer.generation import SamplingConfig
 from emsteer.generation_vllm import VllmModel
 from emsteer.models import LoadedModel, load_model
 from emsteer.progress import progress_bar
-from emsteer.results.store import ResultsStore, StoreLock
+from emsteer.results.store import ResultsStore, StoreLock, stable_id
 from emsteer.steering.artifacts import load_artifact, save_artifact
 from emsteer.steering.methods import METHODS
 from emsteer.studies.config import StudyConfig, TaskSpec
@@ -205,13 +207,32 @@ class StudyRunner:
             bar.advance(task_id)
         return conditions
 
-    def steps(self) -> int:
-        """Progress units: per model × task × seed, one per artifact family built, LoRA, eval, efficacy."""
+    def unit_steps(self) -> int:
+        """Progress units of one model × task × seed: one per artifact family built, LoRA, eval, efficacy."""
         cfg = self.config
         n_layers = len(cfg.layers) if cfg.layers else 1
         builds = sum(n_layers * (len(cfg.ranks) if METHODS[m].ranked else 1) for m in cfg.methods if m in METHODS)
-        per = builds + ("lora" in cfg.methods) + 2
-        return len(cfg.models) * (len(cfg.tasks) * len(cfg.seeds) * per + (cfg.control != "none"))
+        return builds + ("lora" in cfg.methods) + 2
+
+    def steps(self) -> int:
+        cfg = self.config
+        return len(cfg.models) * (len(cfg.tasks) * len(cfg.seeds) * self.unit_steps() + (cfg.control != "none"))
+
+    # -- finished units ----------------------------------------------------------------------------
+    def unit_key(self, model: str, data: TaskData, s: int) -> str:
+        """The store's meta key that marks a model × task × seed finished."""
+        return f"finished/{model}/{data.name}/seed {self.config.seeds[s]}"
+
+    def unit_mark(self, judges, embedder) -> str:
+        """What a finished unit ran with: the study's settings (not its name, folder or device)
+        and the identities of its judges. Any change to them makes every unit run again."""
+        settings = self.config.model_dump(mode="json", exclude={"name", "output", "device", "device_map"})
+        return stable_id(settings, [j.identity for j in judges], embedder.identity if embedder else None)
+
+    def finished(self, mark, judges, embedder) -> bool:
+        """Whether a unit whose stored mark is ``mark`` can be skipped, artifacts and all (never when
+        re-asking the judges where they answered in words)."""
+        return mark is not None and not self.settings[0].rejudge_missing and mark == self.unit_mark(judges, embedder)
 
     def run(self) -> Path:
         from emsteer.judging import check_judge_spec
@@ -245,15 +266,20 @@ class StudyRunner:
                 bar.update(overall, info=f"loading {model}")
                 lm, judges = self.load(model)
                 engine = self.engine(model)
-                control = None
-                if cfg.control != "none":
-                    bar.update(overall, info="positive control")
-                    control = self.control(lm, model)
-                    bar.advance(overall)
+                control, pending = None, cfg.control != "none"
                 for t, data in enumerate(tasks):
                     for s in range(len(cfg.seeds)):
+                        if self.finished(store.get_meta(self.unit_key(model, data, s)), judges, embedder):
+                            bar.advance(overall, self.unit_steps())
+                            continue
+                        if t == 0 and pending:  # trained only when a unit that evaluates it runs
+                            bar.update(overall, info="positive control")
+                            control, pending = self.control(lm, model), False
+                            bar.advance(overall)
                         self.run_unit(store, lm, judges, questions, model, t, data, s, control=control, embedder=embedder,
                                       bar=bar, task_id=overall, engine=engine)
+                if pending:  # every unit that evaluates it had finished
+                    bar.advance(overall)
                 store.set_meta("judge", judges[0].identity)
                 del lm, judges, engine
             bar.update(overall, info="done")
@@ -319,6 +345,7 @@ class StudyRunner:
                              max_length=cfg.train.max_length, heldout_nll=cfg.efficacy.heldout_nll,
                              progress=self.progress)
         bar.advance(task_id)
+        store.set_meta(self.unit_key(model, data, s), self.unit_mark(judges, embedder))
 
 
 def run_study(config: StudyConfig, *, judges=None, progress: bool = True, log=print, rejudge_missing: bool = False) -> Path:
