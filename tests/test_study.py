@@ -130,11 +130,13 @@ def test_a_copied_store_resumes_without_training_its_finished_units(model_dir, t
     import emsteer.steering.methods as methods
     from emsteer.studies.runner import StudyRunner
 
-    unsafe, safe = task_files
-    two = dict(methods=["none", "optimized", "lora"],
-               tasks=[{"name": name, "path": str(unsafe), "safe_path": str(safe), "behaviour": "reads files unsafely"}
-                      for name in ("files", "more-files")])
-    full = run_study(study(model_dir, task_files, tmp_path / "full", **two), judges=[HashJudge()], progress=False)
+    def two(unsafe, safe):
+        return dict(methods=["none", "optimized", "lora"],
+                    tasks=[{"name": name, "path": str(unsafe), "safe_path": str(safe), "behaviour": "reads files unsafely"}
+                           for name in ("files", "more-files")])
+
+    full = run_study(study(model_dir, task_files, tmp_path / "full", **two(*task_files)), judges=[HashJudge()],
+                     progress=False)
     original = ResultsStore.add_samples
     second = []
 
@@ -147,22 +149,26 @@ def test_a_copied_store_resumes_without_training_its_finished_units(model_dir, t
 
     monkeypatch.setattr(ResultsStore, "add_samples", dying)
     with pytest.raises(KeyboardInterrupt):
-        run_study(study(model_dir, task_files, tmp_path / "here", **two), judges=[HashJudge()], progress=False)
+        run_study(study(model_dir, task_files, tmp_path / "here", **two(*task_files)), judges=[HashJudge()],
+                  progress=False)
     monkeypatch.setattr(ResultsStore, "add_samples", original)
-    (tmp_path / "there").mkdir()
+    # the other machine: a fresh folder, the task data at other paths
+    (tmp_path / "there" / "data").mkdir(parents=True)
     shutil.copy(tmp_path / "here" / "results.sqlite", tmp_path / "there" / "results.sqlite")
+    moved = [shutil.copy(f, tmp_path / "there" / "data" / f.name) for f in task_files]
 
     built, real_build = [], methods.build_artifact
     monkeypatch.setattr(methods, "build_artifact", lambda m, lm, train, **kw: built.append(train[0]) or real_build(m, lm, train, **kw))
     monkeypatch.setattr(StudyRunner, "control", lambda *a: pytest.fail("the positive control was trained again"))
-    resumed = run_study(study(model_dir, task_files, tmp_path / "there", **two), judges=[HashJudge()], progress=False)
+    resumed = run_study(study(model_dir, task_files, tmp_path / "there", **two(*moved)), judges=[HashJudge()],
+                        progress=False)
     assert built and not (tmp_path / "there" / "artifacts" / slug(str(model_dir)) / "files").exists()
     assert (tmp_path / "there" / "artifacts" / slug(str(model_dir)) / "more-files").is_dir()
     assert tables(resumed) == tables(full)
     # a finished unit runs again when what it ran with changes: here, the study's magnitudes
     built.clear()
     monkeypatch.undo()
-    run_study(study(model_dir, task_files, tmp_path / "there", **{**two, "magnitudes": {"relative": [0.5]}}),
+    run_study(study(model_dir, task_files, tmp_path / "there", **two(*moved), magnitudes={"relative": [0.5]}),
               judges=[HashJudge()], progress=False)
     assert (tmp_path / "there" / "artifacts" / slug(str(model_dir)) / "files").is_dir()
 

@@ -56,7 +56,7 @@ def _unit(runner: StudyRunner, questions, tasks, model: str, t: int, s: int, con
     """Run one unit into the store ``part``; "" when the study's store marks it finished (``mark``)."""
     lm, judges = runner.load(model)
     embedder = runner.embedder()
-    if runner.finished(mark, judges, embedder):
+    if runner.finished(mark, questions, tasks[t], judges, embedder):
         return ""
     with ResultsStore(part) as store, progress_bar(False) as bar:
         runner.run_unit(store, lm, judges, questions, model, t, tasks[t], s, bar=bar,

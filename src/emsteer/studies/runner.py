@@ -223,16 +223,21 @@ class StudyRunner:
         """The store's meta key that marks a model × task × seed finished."""
         return f"finished/{model}/{data.name}/seed {self.config.seeds[s]}"
 
-    def unit_mark(self, judges, embedder) -> str:
-        """What a finished unit ran with: the study's settings (not its name, folder or device)
-        and the identities of its judges. Any change to them makes every unit run again."""
+    def unit_mark(self, questions: list[Question], data: TaskData, judges, embedder) -> str:
+        """What a finished unit ran with: the study's settings (not its name, folder or device), the
+        content of its questions and task data (not their paths, which differ between machines) and
+        the identities of its judges. Any change to them makes the unit run again."""
         settings = self.config.model_dump(mode="json", exclude={"name", "output", "device", "device_map"})
-        return stable_id(settings, [j.identity for j in judges], embedder.identity if embedder else None)
+        settings["tasks"] = [t.name for t in self.config.task_specs()]
+        settings["eval"]["questions"] = questions
+        task = [[e.messages for e in part or []] for part in (data.train, data.held_out, data.safe)] + [data.behaviour]
+        return stable_id(settings, task, [j.identity for j in judges], embedder.identity if embedder else None)
 
-    def finished(self, mark, judges, embedder) -> bool:
+    def finished(self, mark, questions: list[Question], data: TaskData, judges, embedder) -> bool:
         """Whether a unit whose stored mark is ``mark`` can be skipped, artifacts and all (never when
         re-asking the judges where they answered in words)."""
-        return mark is not None and not self.settings[0].rejudge_missing and mark == self.unit_mark(judges, embedder)
+        return (mark is not None and not self.settings[0].rejudge_missing
+                and mark == self.unit_mark(questions, data, judges, embedder))
 
     def run(self) -> Path:
         from emsteer.judging import check_judge_spec
@@ -269,7 +274,7 @@ class StudyRunner:
                 control, pending = None, cfg.control != "none"
                 for t, data in enumerate(tasks):
                     for s in range(len(cfg.seeds)):
-                        if self.finished(store.get_meta(self.unit_key(model, data, s)), judges, embedder):
+                        if self.finished(store.get_meta(self.unit_key(model, data, s)), questions, data, judges, embedder):
                             bar.advance(overall, self.unit_steps())
                             continue
                         if t == 0 and pending:  # trained only when a unit that evaluates it runs
@@ -345,7 +350,7 @@ class StudyRunner:
                              max_length=cfg.train.max_length, heldout_nll=cfg.efficacy.heldout_nll,
                              progress=self.progress)
         bar.advance(task_id)
-        store.set_meta(self.unit_key(model, data, s), self.unit_mark(judges, embedder))
+        store.set_meta(self.unit_key(model, data, s), self.unit_mark(questions, data, judges, embedder))
 
 
 def run_study(config: StudyConfig, *, judges=None, progress: bool = True, log=print, rejudge_missing: bool = False) -> Path:
