@@ -158,16 +158,15 @@ def test_a_copied_store_resumes_without_training_its_finished_units(model_dir, t
     moved = [shutil.copy(f, tmp_path / "there" / "data" / f.name) for f in task_files]
 
     built, real_build = [], methods.build_artifact
-    monkeypatch.setattr(methods, "build_artifact", lambda m, lm, train, **kw: built.append(train[0]) or real_build(m, lm, train, **kw))
-    monkeypatch.setattr(StudyRunner, "control", lambda *a: pytest.fail("the positive control was trained again"))
-    resumed = run_study(study(model_dir, task_files, tmp_path / "there", **two(*moved)), judges=[HashJudge()],
-                        progress=False)
+    with monkeypatch.context() as m:  # (monkeypatch.undo() would also drop the test's private cache)
+        m.setattr(methods, "build_artifact", lambda *a, **kw: built.append(a[0]) or real_build(*a, **kw))
+        m.setattr(StudyRunner, "control", lambda *a: pytest.fail("the positive control was trained again"))
+        resumed = run_study(study(model_dir, task_files, tmp_path / "there", **two(*moved)), judges=[HashJudge()],
+                            progress=False)
     assert built and not (tmp_path / "there" / "artifacts" / slug(str(model_dir)) / "files").exists()
     assert (tmp_path / "there" / "artifacts" / slug(str(model_dir)) / "more-files").is_dir()
     assert tables(resumed) == tables(full)
     # a finished unit runs again when what it ran with changes: here, the study's magnitudes
-    built.clear()
-    monkeypatch.undo()
     run_study(study(model_dir, task_files, tmp_path / "there", **two(*moved), magnitudes={"relative": [0.5]}),
               judges=[HashJudge()], progress=False)
     assert (tmp_path / "there" / "artifacts" / slug(str(model_dir)) / "files").is_dir()
