@@ -360,13 +360,13 @@ def test_write_is_atomic(study, tmp_path, monkeypatch):
         raise OSError("disk full")
 
     # what is rendered does not matter here, only how it reaches the disk
-    monkeypatch.setattr(report_module, "render_report", lambda store, **kw: "<html>" + "x" * 100_000 + "</html>")
-    monkeypatch.setattr(Path, "write_bytes", dying)
-    with pytest.raises(OSError, match="disk full"):
-        write_report(study, out)
+    with monkeypatch.context() as m:  # (monkeypatch.undo() would also drop the test's private cache)
+        m.setattr(report_module, "render_report", lambda store, **kw: "<html>" + "x" * 100_000 + "</html>")
+        m.setattr(Path, "write_bytes", dying)
+        with pytest.raises(OSError, match="disk full"):
+            write_report(study, out)
     assert out.read_text() == "previous report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary file left behind
-    monkeypatch.undo()
     write_report(study, out, max_answers=10, title="Custom <title>")
     doc = out.read_text()
     assert "Custom &lt;title&gt;" in doc and oct(out.stat().st_mode & 0o777) == "0o644"
