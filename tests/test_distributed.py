@@ -118,10 +118,24 @@ def test_a_finished_store_copied_to_a_fresh_folder_runs_no_unit(cluster, serial,
     first = run_study(small_study(model_dir, task_file, tmp_path / "here"), judges=[HashJudge()], progress=False)
     (tmp_path / "there").mkdir()
     shutil.copy(first, tmp_path / "there" / "results.sqlite")
-    db = run_study_ray(small_study(model_dir, task_file, tmp_path / "there"), judges=[HashJudge()], progress=False)
+    logged = []
+    db = run_study_ray(small_study(model_dir, task_file, tmp_path / "there"), judges=[HashJudge()], progress=False,
+                       log=logged.append)
     assert tables(db) == serial
     assert not list((tmp_path / "there" / "parts").glob("*.sqlite"))
     assert not (tmp_path / "there" / "artifacts").exists()
+    assert not [line for line in logged if "positive control" in line]  # no control task either
+    # Stale marks (other magnitudes): the units run again, and the first task's workers, given no
+    # control by the driver this time, prepare it themselves: one control condition per seed.
+    logged.clear()
+    changed = small_study(model_dir, task_file, tmp_path / "there")
+    changed = changed.model_copy(update={"magnitudes": changed.magnitudes.model_copy(update={"relative": [1.0]})})
+    run_study_ray(changed, judges=[HashJudge()], progress=False, log=logged.append)
+    assert not [line for line in logged if "positive control" in line]
+    parts = sorted((tmp_path / "there" / "parts").glob("*.sqlite"))
+    assert len(parts) == 2
+    for part in parts:  # each unit's own part holds the control's answers, so its worker evaluated it
+        assert [c for c in tables(part)["conditions"] if '"control": "persona"' in c[3]]
 
 
 def test_merging_a_part_twice_adds_nothing(tmp_path):

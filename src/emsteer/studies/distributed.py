@@ -10,7 +10,9 @@ in grid order as it finishes (results/merge.py: a set union over deterministic k
 - an interrupted study resumes like a serial one: run it again (serial or on Ray) and every
   unit finds what its part (and the artifacts folder) already holds, and a unit the study's
   store marks finished is skipped (its worker only loads the model);
-- positive controls are Ray tasks too, one per model, before the units that evaluate them.
+- positive controls are Ray tasks too, one per model, before the units that evaluate them; a
+  model whose every such unit the store marks finished gets none (should its mark prove stale,
+  the unit's worker trains the control itself).
 
 Workers read and write the study's output folder (parts, artifacts, adapters) and the emsteer
 cache (positive-control adapters): on a multi-machine cluster both must be on a shared
@@ -58,6 +60,8 @@ def _unit(runner: StudyRunner, questions, tasks, model: str, t: int, s: int, con
     embedder = runner.embedder()
     if runner.finished(mark, questions, tasks[t], judges, embedder):
         return ""
+    if t == 0 and control is None and runner.config.control != "none":  # skipped up front, but the mark is stale
+        control = runner.control(lm, model)
     with ResultsStore(part) as store, progress_bar(False) as bar:
         runner.run_unit(store, lm, judges, questions, model, t, tasks[t], s, bar=bar,
                         control=control, embedder=embedder)
@@ -134,9 +138,15 @@ def run_study_ray(config: StudyConfig, *, workers: int | None = None, address: s
                 overall = bar.add_task(f"Study {cfg.name} (Ray)", total=len(units) + len(cfg.models) * (cfg.control != "none"),
                                        info=f"{len(units)} units")
                 controls = {model: None for model in cfg.models}
-                if cfg.control != "none":
+                # Only the first task evaluates a model's control: none to train when all its seeds are marked
+                # finished (the driver cannot check a mark's match; that needs the judges, which workers load).
+                wanted = [model for model in cfg.models if cfg.control != "none" and any(
+                    store.get_meta(runner.unit_key(model, tasks[0], s)) is None for s in range(len(cfg.seeds)))]
+                bar.advance(overall, len(cfg.models) * (cfg.control != "none") - len(wanted))
+                if wanted:
                     bar.update(overall, info="positive controls")
-                    refs = {model: control_task.remote(runner_ref, model) for model in cfg.models}
+                    log(f"Preparing the positive control of {', '.join(wanted)}")
+                    refs = {model: control_task.remote(runner_ref, model) for model in wanted}
                     for model, ref in refs.items():
                         controls[model] = _get(ray, ref)
                         bar.advance(overall)
