@@ -126,6 +126,10 @@ def test_findings_contrast_layers_across_stores(model_dir, task_files, tmp_path)
         cfg = study(model_dir, task_files, tmp_path / f"L{layer}", name=f"stage-{layer}", methods=["none", "optimized"],
                     layers=[layer], epochs=[1], control="none")
         dbs.append(run_study(cfg, judges=[HashJudge()], progress=False))
+    # a third stage of the same draws at layer 0 and another magnitude only: no layer contrast, no figure share
+    cfg = study(model_dir, task_files, tmp_path / "low", name="stage-low", methods=["none", "optimized"], layers=[0],
+                epochs=[1], control="none", magnitudes={"relative": [0.25]})
+    dbs.append(run_study(cfg, judges=[HashJudge()], progress=False))
     out = tmp_path / "findings"
     write_findings(dbs, out)
     contrasts = rows(out / "layers.csv")

@@ -200,16 +200,27 @@ def _pooled_layer_figures(pooled: dict[tuple, dict[str, tuple[str, ConditionResu
     from emsteer.analysis import plots
     from emsteer.atomic import write_text_atomic
 
+    def setting(r: ConditionResult) -> tuple:
+        f = r.condition.factors
+        return f.get("method"), f.get("epochs"), f.get("rank"), _num(r.condition.rho)
+
     written = []
     for (_, task), cells in pooled.items():
+        steered = [(stage, r) for stage, r in cells.values()
+                   if r.condition.kind == "steering" and isinstance(r.condition.factors.get("layer"), int)]
+        layers_at: dict[tuple, set[int]] = {}
+        for _, r in steered:
+            layers_at.setdefault(setting(r), set()).add(r.condition.factors["layer"])
+        # only the cells a layer contrast exists for: a stage at another magnitude alone adds no layer
+        varied = [(stage, r) for stage, r in steered if len(layers_at[setting(r)]) > 1]
         layers_of: dict[str, set[int]] = {}
-        for stage, r in cells.values():
-            if r.condition.kind == "steering" and isinstance(r.condition.factors.get("layer"), int):
-                layers_of.setdefault(stage, set()).add(r.condition.factors["layer"])
+        for stage, r in varied:
+            layers_of.setdefault(stage, set()).add(r.condition.factors["layer"])
         every = set().union(*layers_of.values()) if layers_of else set()
         if len(layers_of) < 2 or len(every) < 2 or any(layers == every for layers in layers_of.values()):
             continue
-        plot = plots.em_vs_factor([r for _, r in cells.values()], "layer")
+        baselines = [r for _, r in cells.values() if r.condition.is_baseline]
+        plot = plots.em_vs_factor([r for _, r in varied] + baselines, "layer")
         if plot is not None:
             slug = f"{'+'.join(sorted(layers_of))}-{task}".replace("/", "_")
             written.append(write_text_atomic(out / f"{slug}-em-vs-layer.svg", plot.svg))
