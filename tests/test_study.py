@@ -245,7 +245,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "em"
 
 
 @pytest.mark.parametrize("name", ["screen", "factors", "rank", "confirm", "confirm-extreme", "confirm-1.5b", "confirm-layer",
-                                  "confirm-layer-medical"])
+                                  "confirm-layer-medical", "confirm-low", "confirm-low-seed1"])
 def test_em_study_configs_validate(name, monkeypatch):
     """The committed EM study stages load and pass the cheap input checks (public tasks and the
     first-plot questions come from ../shared, as in the configs' own instructions)."""
@@ -254,11 +254,13 @@ def test_em_study_configs_validate(name, monkeypatch):
     monkeypatch.setenv("EMSTEER_DATA_DIR", str(SHARED / "training"))
     from emsteer.studies.config import load_study
 
-    cfg = load_study(Path(__file__).resolve().parents[1] / "examples" / "em-study" / f"{name}.yaml")
+    stages = Path(__file__).resolve().parents[1] / "examples" / "em-study"
+    cfg = load_study(stages / f"{name}.yaml")
     assert cfg.name == name and cfg.control == "finetuned" and cfg.judge == "learned"
     assert len(cfg.eval.question_ids) == 8
     if name.startswith("confirm"):  # fresh answers, not the screening answers that selected its cells
-        assert cfg.eval.samples >= 25 and cfg.eval.seed not in (None, *cfg.seeds)
+        screen = load_study(stages / "screen.yaml")
+        assert cfg.eval.samples >= 25 and cfg.eval.seed not in (None, *screen.seeds)
     elif name == "screen":  # both built-in tasks and the three public advice tasks
         assert set(cfg.tasks) == {"everyday_advice", "insecure_code", "bad_medical_advice", "risky_financial_advice",
                                   "extreme_sports"}
