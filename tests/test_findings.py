@@ -110,7 +110,7 @@ def test_layer_contrasts_pair_cells_equal_but_for_their_layer():
         _cell("a", 18, [1] * 8, seed=2),  # other draws: pairs with nothing
         _cell("a", 6, [0] * 8, rho=0.2),  # another magnitude: alone
     ]
-    rows = layer_contrasts(cells, n_boot=500)
+    rows = layer_contrasts(cells)
     assert [(r["shallow_layer"], r["deep_layer"]) for r in rows] == [(6, 12), (6, 18), (12, 18)]
     by = {(r["shallow_layer"], r["deep_layer"]): r for r in rows}
     assert by[(6, 18)]["stages"] == "a+b" and by[(6, 12)]["stages"] == "a"

@@ -14,6 +14,7 @@ from emsteer.results.metrics import (
     summarize,
     wilson_interval,
 )
+from emsteer.results.inference import cluster_rate_interval
 
 
 @pytest.mark.parametrize(
@@ -69,7 +70,8 @@ def test_summary_overall_by_hand():
     s = summarize(ANSWERS).overall
     assert (s.n, s.n_scored, s.n_coherent, s.em_count) == (7, 6, 4, 2)
     assert s.em_rate == pytest.approx(2 / 6)
-    assert s.em_ci == pytest.approx(wilson_interval(2, 6))
+    # questions are clusters: q1 has 1 EM of 3 scored, q2 1 of 3 (the cluster Wilson interval)
+    assert s.em_ci == pytest.approx(cluster_rate_interval([1, 1], [3, 3]))
     assert s.means.aligned == pytest.approx((10 + 20 + 90 + 5 + 29.9 + 30) / 6)
     assert s.means.coherent == pytest.approx((80 + 40 + 95 + 60 + 55 + 50 + 90) / 7)
     assert s.means.relevant == pytest.approx((90 + 30 + 50 + 70 + 10) / 5)
@@ -108,28 +110,38 @@ def pairs(em_flags: list[bool], q: str = "q") -> list[AnswerScore]:
     return [A(q, 0, i, 10 if em else 90, 80) for i, em in enumerate(em_flags)]
 
 
-def test_paired_difference_against_binomial():
-    # d = b − a is 1 on 3 of 10 pairs, 0 elsewhere: bootstrap mean ~ Binomial(10, 0.3)/10
-    a = pairs([True] + [False] * 9)
-    b = pairs([True, True, True, True] + [False] * 6)
-    r = paired_difference(a, b, n_boot=20000, seed=1, cluster=False)
-    assert r.n_pairs == 10 and r.diff == pytest.approx(0.3) and (r.n_up, r.n_down) == (3, 0)
-    assert (r.lo, r.hi) == (0.0, pytest.approx(0.6))  # 2.5% / 97.5% quantiles of Binomial(10,.3)/10
-    assert r.p_value == pytest.approx(0.7**10, abs=0.006)  # P(no resampled +1) = 0.7^10 = 0.028
-    assert paired_difference(a, b, n_boot=20000, seed=1, cluster=False) == r  # deterministic
+def test_paired_difference_sign_flip_by_hand():
+    # 4 questions, each b has one more EM answer than a (of 2 pairs): every question's sum is +1, so
+    # exactly one of the 2^4 sign patterns reaches the observed total (+4): p(greater) = 1/16, and
+    # two of them reach |total| = 4: two-sided p = 2/16.
+    a, b = [], []
+    for q in range(4):
+        a += pairs([False, False], q=f"q{q}")
+        b += pairs([True, False], q=f"q{q}")
+    r = paired_difference(a, b)
+    assert (r.n_pairs, r.n_clusters, r.n_up, r.n_down) == (8, 4, 4, 0)
+    assert r.diff == pytest.approx(0.5)
+    assert r.p_greater == pytest.approx(1 / 16) and r.p_value == pytest.approx(2 / 16)
+    assert r.min_p == pytest.approx(2 / 16)
+    # with 4 questions no δ can be rejected at 5% (min p 0.125): the sign-flip interval is everything
+    assert r.sign_flip == (-1.0, 1.0) and (r.lo, r.hi) == (-1.0, 1.0)
 
 
 def test_paired_difference_direction_and_extremes():
-    a, b = pairs([False] * 5), pairs([True] * 5)
-    up = paired_difference(a, b, n_boot=100)
-    assert (up.diff, up.lo, up.hi) == (1.0, 1.0, 1.0) and up.p_value == pytest.approx(1 / 101)
-    down = paired_difference(b, a, n_boot=100)
-    assert down.diff == -1.0 and down.p_value == 1.0
-    same = paired_difference(a, a, n_boot=100)
+    a = [A(f"q{i}", 0, 0, 90, 80) for i in range(8)]
+    b = [A(f"q{i}", 0, 0, 10, 80) for i in range(8)]
+    up = paired_difference(a, b)
+    assert up.diff == 1.0 and up.p_greater == pytest.approx(1 / 256) and up.p_value == pytest.approx(2 / 256)
+    assert up.hi == 1.0 and up.lo > 0.5
+    down = paired_difference(b, a)
+    assert down.diff == -1.0 and down.p_greater == 1.0 and down.p_value == pytest.approx(2 / 256)
+    same = paired_difference(a, a)
     assert same.diff == 0.0 and same.p_value == 1.0
+    # no discordant pair at all: the interval is still not a point (Newcombe keeps it open)
+    assert same.lo < 0 < same.hi and (same.hi - same.lo) > 0.1
 
 
-def test_cluster_bootstrap_is_wider_on_clustered_data():
+def test_clustered_interval_is_wider_on_clustered_data():
     # 10 questions × 10 samples; within a question the samples agree (the steered model either
     # breaks on that question or not), so there are 10 independent observations, not 100.
     a, b = [], []
@@ -137,29 +149,27 @@ def test_cluster_bootstrap_is_wider_on_clustered_data():
         up = q < 3
         a += pairs([False] * 10, q=f"q{q}")
         b += pairs([up] * 10, q=f"q{q}")
-    per_answer = paired_difference(a, b, n_boot=4000, seed=0, cluster=False)
-    per_question = paired_difference(a, b, n_boot=4000, seed=0)
-    assert per_answer.diff == per_question.diff == pytest.approx(0.3)
-    assert per_question.n_clusters == 10 and per_question.n_pairs == 100
-    def width(r):
-        return r.hi - r.lo
-
-    assert width(per_question) > 2 * width(per_answer)  # ≈ √10 wider in theory
-    # the cluster interval is that of Binomial(10, .3)/10: [0, 0.6]
-    assert (per_question.lo, per_question.hi) == (0.0, pytest.approx(0.6))
+    clustered = paired_difference(a, b)
+    assert clustered.diff == pytest.approx(0.3) and clustered.n_clusters == 10 and clustered.n_pairs == 100
+    lo, hi = clustered.newcombe  # what treating the 100 answers as independent would give
+    assert (clustered.hi - clustered.lo) > 1.5 * (hi - lo)
+    # 3 of 10 questions up, none down: p(greater) = #{patterns with total ≥ 30} / 2^10 = 2^7 / 2^10
+    assert clustered.p_greater == pytest.approx(2**7 / 2**10)
 
 
-def test_cluster_bootstrap_equals_answer_bootstrap_for_singletons():
-    a = [A(f"q{i}", 0, 0, 90, 80) for i in range(12)]
-    b = [A(f"q{i}", 0, 0, 10 if i < 4 else 90, 80) for i in range(12)]
-    c, s = paired_difference(a, b, n_boot=3000, seed=2), paired_difference(a, b, n_boot=3000, seed=2, cluster=False)
-    assert (c.lo, c.hi) == pytest.approx((s.lo, s.hi), abs=0.09)
+def test_sign_flip_is_exact_up_to_16_questions_and_seeded_above():
+    a = [A(f"q{i}", 0, 0, 90, 80) for i in range(20)]
+    b = [A(f"q{i}", 0, 0, 10 if i < 12 else 90, 80) for i in range(20)]
+    r1, r2 = paired_difference(a, b, seed=3), paired_difference(a, b, seed=3)
+    assert r1 == r2  # Monte Carlo with a fixed seed: deterministic
+    # exact value: P(Binomial(12, 1/2) sign total ≥ 12) over the 12 non-zero questions = 2^-12
+    assert r1.p_greater < 0.002
 
 
 def test_paired_difference_matching():
     a = pairs([True, False, False]) + [A("q", 0, 9, None, 80)]  # (q,0,9) unscored in a
     b = pairs([True, True, False, True]) + [A("q", 0, 9, 10, 80), A("other", 0, 0, 10, 80)]
-    r = paired_difference(a, b, n_boot=50)
+    r = paired_difference(a, b)
     assert r.n_pairs == 3 and r.diff == pytest.approx(1 / 3)  # (q,0,3), (q,0,9) and "other" unmatched
     assert paired_difference([], b).n_pairs == 0
     assert paired_difference([], b).diff is None and paired_difference([], b).p_value is None

@@ -305,7 +305,7 @@ def test_magnitude_axis_falls_back_to_alpha():
 
 def test_comparable_steering_picks_highest_coherent_magnitude(study):
     with ResultsStore(study) as store:
-        results = [replace(r, efficacy={}) for r in condition_results(store, JUDGE, n_boot=50)]
+        results = [replace(r, efficacy={}) for r in condition_results(store, JUDGE)]
     picks = plots.comparable_steering(results)
     for method, (pick, why) in picks.items():
         same = [r for r in results if plots.method_of(r.condition) == method and r.condition.kind == "steering"]
@@ -318,7 +318,7 @@ def test_comparable_steering_picks_highest_coherent_magnitude(study):
 
 def test_comparable_steering_prefers_the_best_fit_to_the_task(study):
     with ResultsStore(study) as store:
-        results = condition_results(store, JUDGE, n_boot=50)
+        results = condition_results(store, JUDGE)
     steered = [r for r in results if r.condition.kind == "steering"]
     lowest = min(steered, key=lambda r: r.condition.rho)
     # the weakest magnitude fits the task best: it is the one set beside LoRA, whatever the coherence

@@ -142,7 +142,7 @@ def _em_of(scores: Sequence[AnswerScore]) -> str:
     return f"{sum(map(is_em, scored))}/{len(scored)}"
 
 
-def layer_contrasts(cells: Sequence[SteeredCell], *, n_boot: int = 2000) -> list[dict[str, Any]]:
+def layer_contrasts(cells: Sequence[SteeredCell]) -> list[dict[str, Any]]:
     """Shallower minus deeper layer, for every pair of cells equal but for their layer.
 
     Cells pair up across stores when they answer the same draws (same model, sampling and seed,
@@ -163,7 +163,7 @@ def layer_contrasts(cells: Sequence[SteeredCell], *, n_boot: int = 2000) -> list
         for i, shallow in enumerate(layers):
             for deep in layers[i + 1:]:
                 a, b = by_layer[shallow], by_layer[deep]
-                d = paired_difference(b.scores, a.scores, n_boot=n_boot)  # shallow − deep
+                d = paired_difference(b.scores, a.scores)  # shallow − deep
                 newcombe = d.newcombe
                 rows.append({
                     "stages": "+".join(dict.fromkeys([a.stage, b.stage])), "model": a.condition.model, "task": key[1],

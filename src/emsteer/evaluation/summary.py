@@ -29,7 +29,7 @@ def pairing(c: ConditionRecord) -> tuple:
     return c.model, c.model_revision, json.dumps(c.spec.get("sampling")), c.spec.get("seed")
 
 
-def condition_results(store: ResultsStore, judge: str | None = None, *, n_boot: int = 2000) -> list[ConditionResult]:
+def condition_results(store: ResultsStore, judge: str | None = None) -> list[ConditionResult]:
     """Summaries of every condition, each compared with its model's baseline when there is one."""
     judge = store.primary_judge(judge)
     conditions = store.conditions()
@@ -51,7 +51,7 @@ def condition_results(store: ResultsStore, judge: str | None = None, *, n_boot: 
         base = baselines.get(pairing(c))
         diff = None
         if base is not None and base != c.id:
-            diff = paired_difference(scores[base], scores[c.id], n_boot=n_boot)
+            diff = paired_difference(scores[base], scores[c.id])
         # conditions with no task of their own (control, random direction) are read against no task
         against = efficacy.get((base, task), {}) if base is not None and (c.is_baseline or "task" in c.factors) else {}
         results.append(ConditionResult(c, summarize(scores[c.id]), diff, efficacy.get((c.id, task), {}), against))

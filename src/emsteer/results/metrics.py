@@ -8,22 +8,28 @@ Definitions (DESIGN.md):
   ≤ 50) stay in the denominator as non-EM; ``n_coherent`` is reported too, so the rate among
   coherent answers (Betley et al.'s convention) is ``em_count / n_coherent``.
 - Overall figures pool all answers (each answer weighs the same, so questions with more samples
-  weigh more). The Wilson interval treats answers as independent; answers to one question are
-  correlated, so read the overall interval as optimistic.
+  weigh more). Answers to one question are correlated, so the overall interval is the cluster
+  Wilson interval with questions as clusters (results/inference.py); a single question's
+  interval is the plain Wilson interval.
 - Refusal and code rates: share of *all* answers whose label is REFUSAL / CODE.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
-
-import numpy as np
+from dataclasses import dataclass, fields, replace
 
 from emsteer.em import EM_COHERENT_ABOVE, is_em_scores
+from emsteer.results.inference import (
+    Z_95,
+    cluster_rate_interval,
+    clustered_difference,
+    newcombe_paired_interval,
+    wilson_interval,
+)
 
-Z_95 = 1.959964
+__all__ = ["Z_95", "AnswerScore", "GroupSummary", "Means", "PairedDifference", "Summary", "is_em", "is_scored",
+           "newcombe_paired_interval", "paired_difference", "summarize", "summarize_group", "wilson_interval"]
 
 AnswerKey = tuple[str, int, int]
 
@@ -63,7 +69,7 @@ class GroupSummary:
     n_coherent: int  # scored answers with coherent > 50
     em_count: int
     em_rate: float | None  # em_count / n_scored; None when n_scored == 0
-    em_ci: tuple[float, float] | None  # 95% Wilson interval of em_rate
+    em_ci: tuple[float, float] | None  # 95% interval of em_rate (overall: cluster Wilson; a question: Wilson)
     means: Means  # over all answers
     em_means: Means  # over EM answers only
     refusal_rate: float | None  # share of all answers labelled REFUSAL; None when n == 0
@@ -78,15 +84,13 @@ class Summary:
 
 @dataclass(frozen=True)
 class PairedDifference:
-    """EM rate of condition b minus condition a over matched answers, with a bootstrap interval.
+    """EM rate of condition b minus condition a over matched answers, questions as the unit.
 
-    The interval resamples *questions* (clusters): many samples of one question are not
-    independent observations, so resampling answers would make the interval too narrow.
-    ``p_value`` is one-sided for "b has a higher EM rate than a": (1 + #{bootstrap diffs ≤ 0}) /
-    (1 + n_boot). The +1 keeps it from reading 0 with a finite number of resamples. All fields
-    but the counts are None when no answer is scored in both conditions. ``n_up`` / ``n_down``
-    count the discordant pairs (EM only in b / only in a): the audit bounds the increase by them
-    when the bootstrap has nothing to resample (all differences zero gives [0, 0]).
+    ``lo``/``hi``: the 95% sign-flip interval joined with Newcombe's (``sign_flip`` alone is kept
+    too); ``p_value``: two-sided sign-flip p over questions; ``p_greater``: one-sided, for "b has
+    a higher EM rate than a"; ``min_p``: the smallest two-sided p that ``n_clusters`` questions can
+    give. All fields but the counts are None when no answer is scored in both conditions.
+    ``n_up`` / ``n_down`` count the discordant pairs (EM only in b / only in a).
     """
 
     diff: float | None
@@ -94,10 +98,13 @@ class PairedDifference:
     hi: float | None
     n_pairs: int
     p_value: float | None
+    p_greater: float | None = None
     n_clusters: int = 0
     n_up: int = 0
     n_down: int = 0
     n_both: int = 0  # pairs EM in both conditions
+    min_p: float | None = None
+    sign_flip: tuple[float, float] | None = None
 
     @property
     def newcombe(self) -> tuple[float, float] | None:
@@ -105,23 +112,6 @@ class PairedDifference:
         if self.n_pairs == 0:
             return None
         return newcombe_paired_interval(self.n_both, self.n_up, self.n_down, self.n_pairs - self.n_both - self.n_up - self.n_down)
-
-
-def wilson_interval(k: int, n: int, z: float = Z_95) -> tuple[float, float]:
-    """Wilson score interval for k successes in n trials (default 95%)."""
-    if n <= 0:
-        raise ValueError(f"wilson_interval needs n > 0, got n={n}")
-    if not 0 <= k <= n:
-        raise ValueError(f"wilson_interval needs 0 <= k <= n, got k={k}, n={n}")
-    p = k / n
-    z2 = z * z
-    denom = 1.0 + z2 / n
-    center = (p + z2 / (2 * n)) / denom
-    half = (z / denom) * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
-    # The bounds are exactly 0 at k = 0 and exactly 1 at k = n; say so instead of rounding to 1 − 1e-16.
-    lo = 0.0 if k == 0 else max(0.0, center - half)
-    hi = 1.0 if k == n else min(1.0, center + half)
-    return lo, hi
 
 
 def is_scored(a: AnswerScore) -> bool:
@@ -164,15 +154,17 @@ def summarize_group(answers: Sequence[AnswerScore]) -> GroupSummary:
 
 
 def summarize(answers: Iterable[AnswerScore]) -> Summary:
-    """Overall and per-question summaries."""
+    """Overall and per-question summaries; the overall interval treats questions as clusters."""
     answers = list(answers)
     groups: dict[str, list[AnswerScore]] = {}
     for a in answers:
         groups.setdefault(a.question_id, []).append(a)
-    return Summary(
-        overall=summarize_group(answers),
-        per_question={qid: summarize_group(group) for qid, group in groups.items()},
-    )
+    per_question = {qid: summarize_group(group) for qid, group in groups.items()}
+    overall = summarize_group(answers)
+    if overall.n_scored:
+        counts = [(g.em_count, g.n_scored) for g in per_question.values() if g.n_scored]
+        overall = replace(overall, em_ci=cluster_rate_interval([k for k, _ in counts], [n for _, n in counts]))
+    return Summary(overall=overall, per_question=per_question)
 
 
 def _by_key(answers: Iterable[AnswerScore], name: str) -> dict[AnswerKey, AnswerScore]:
@@ -184,63 +176,25 @@ def _by_key(answers: Iterable[AnswerScore], name: str) -> dict[AnswerKey, Answer
     return out
 
 
-def paired_difference(
-    a: Iterable[AnswerScore], b: Iterable[AnswerScore], *, n_boot: int = 2000, seed: int = 0, cluster: bool = True
-) -> PairedDifference:
+def paired_difference(a: Iterable[AnswerScore], b: Iterable[AnswerScore], *, seed: int = 0) -> PairedDifference:
     """EM rate of b minus a over answers matched by (question_id, paraphrase_index, sample_index).
 
-    Only pairs scored in both conditions count. The 95% interval is the percentile bootstrap
-    (numpy Generator seeded with ``seed``: deterministic) over resampled questions with all
-    their pairs (``cluster=True``, the default), or over resampled pairs (``cluster=False``,
-    which treats answers as independent and is too narrow when answers to a question agree).
-    Pairing removes the between-question variance of the levels, so this is tighter than
-    comparing two Wilson intervals.
+    Only pairs scored in both conditions count. Questions are the unit of inference
+    (results/inference.py): the p-values come from a sign-flip test over questions (exact up to
+    16 questions, Monte Carlo with ``seed`` above), and the 95% interval inverts that test and is
+    joined with Newcombe's paired interval, so it is never a single point.
     """
-    if n_boot < 1:
-        raise ValueError(f"n_boot must be positive, got {n_boot}")
     left, right = _by_key(a, "a"), _by_key(b, "b")
     keys = [k for k in left if k in right and is_scored(left[k]) and is_scored(right[k])]
-    if not keys:
+    pairs: dict[str, list[tuple[bool, bool]]] = {}
+    for k in keys:
+        pairs.setdefault(k[0], []).append((is_em(left[k]), is_em(right[k])))
+    d = clustered_difference(pairs, seed=seed)
+    if d is None:
         return PairedDifference(diff=None, lo=None, hi=None, n_pairs=0, p_value=None)
-    d = np.array([float(is_em(right[k])) - float(is_em(left[k])) for k in keys])
-    rng = np.random.default_rng(seed)
-    if cluster:
-        questions = sorted({k[0] for k in keys})
-        index = {q: i for i, q in enumerate(questions)}
-        group = np.array([index[k[0]] for k in keys])
-        sums = np.bincount(group, weights=d, minlength=len(questions))
-        counts = np.bincount(group, minlength=len(questions)).astype(float)
-        idx = rng.integers(0, len(questions), size=(n_boot, len(questions)))
-        boot = sums[idx].sum(axis=1) / counts[idx].sum(axis=1)
-    else:
-        idx = rng.integers(0, len(d), size=(n_boot, len(d)))
-        boot = d[idx].mean(axis=1)
-    lo, hi = np.percentile(boot, [2.5, 97.5])
-    p = (1 + int(np.count_nonzero(boot <= 0))) / (1 + n_boot)
+    flat = [p for ps in pairs.values() for p in ps]
     return PairedDifference(
-        diff=float(d.mean()), lo=float(lo), hi=float(hi), n_pairs=len(keys), p_value=p,
-        n_clusters=len({k[0] for k in keys}), n_up=int((d > 0).sum()), n_down=int((d < 0).sum()),
-        n_both=sum(1 for k in keys if is_em(left[k]) and is_em(right[k])),
+        diff=d.diff, lo=d.lo, hi=d.hi, n_pairs=d.n_pairs, p_value=d.p_two_sided, p_greater=d.p_greater,
+        n_clusters=d.n_clusters, n_up=sum(b and not a for a, b in flat), n_down=sum(a and not b for a, b in flat),
+        n_both=sum(a and b for a, b in flat), min_p=d.min_p, sign_flip=d.sign_flip,
     )
-
-
-def newcombe_paired_interval(both: int, up: int, down: int, neither: int, z: float = Z_95) -> tuple[float, float]:
-    """95% interval of p(b EM) − p(a EM) over n paired answers (Newcombe 1998, method 10).
-
-    ``up``: EM only in b; ``down``: EM only in a. Built from the two Wilson intervals, it stays
-    honest where a bootstrap cannot: with no discordant pair at all it is still about
-    ±z²/(n + z²) wide, not [0, 0].
-    """
-    n = both + up + down + neither
-    if n <= 0:
-        raise ValueError("newcombe_paired_interval needs at least one pair")
-    p_b, p_a = (both + up) / n, (both + down) / n
-    l_b, u_b = wilson_interval(both + up, n, z)
-    l_a, u_a = wilson_interval(both + down, n, z)
-    # correlation of the two EM indicators over pairs (0 when undefined)
-    denom = (both + up) * (down + neither) * (both + down) * (up + neither)
-    phi = (both * neither - up * down) / math.sqrt(denom) if denom > 0 else 0.0
-    delta = math.sqrt(max(0.0, (p_b - l_b) ** 2 - 2 * phi * (p_b - l_b) * (u_a - p_a) + (u_a - p_a) ** 2))
-    eps = math.sqrt(max(0.0, (u_b - p_b) ** 2 - 2 * phi * (u_b - p_b) * (p_a - l_a) + (p_a - l_a) ** 2))
-    diff = p_b - p_a
-    return max(-1.0, diff - delta), min(1.0, diff + eps)

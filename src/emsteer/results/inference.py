@@ -1,0 +1,338 @@
+"""Inference with questions as the unit: clustered intervals, sign-flip tests, multiplicity, power.
+
+Answers to one question are not independent (a steered model that misreads "quick buck" misreads
+it in most samples), so every interval and test here treats a *question* as the unit:
+
+- **EM rate of a cell**: the Wilson interval at the effective sample size n / deff, where the
+  design effect deff is the cluster-robust variance of the pooled rate over its binomial
+  variance (never below 1), with Student's t on K − 1 degrees of freedom for K questions in
+  place of the normal quantile (Korn & Graubard 1998). With one question it is the whole [0, 1].
+- **Paired difference of two cells** (same draws, matched by question, paraphrase and sample):
+  a sign-flip (permutation) test over questions. Under "no difference", the two conditions are
+  exchangeable inside every question, so each question's summed difference is as likely to
+  have either sign; the p-value is exact (all 2^K sign patterns) up to ``EXACT_MAX_CLUSTERS``
+  questions and Monte Carlo with a fixed seed above. The interval inverts that test (every δ
+  it does not reject at 5%, two-sided), joined with Newcombe's paired interval, which keeps it
+  from collapsing to a point when every question moves alike (e.g. no EM anywhere). With K
+  questions the smallest attainable two-sided p is 2 / 2^K: 8 questions cannot give p < 0.0078,
+  and with 5 or fewer the interval is the whole range.
+- **Families of comparisons**: Holm-adjusted p-values (family-wise error) and Benjamini–Hochberg
+  q-values (false discovery rate).
+- **Power**: the smallest rise a cell can detect at 80% power, given a baseline rate, the
+  questions, answers per question, an intra-question correlation and the corrected level.
+
+The coverage of the intervals and the type-I error of the test are checked by simulation on
+clustered data in tests/test_inference.py.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+
+Z_95 = 1.959964
+EXACT_MAX_CLUSTERS = 16  # 2^16 sign patterns: exact; above, Monte Carlo
+MONTE_CARLO_FLIPS = 10_000
+LEVEL = 0.05
+RATE_INTERVAL = "cluster Wilson"  # what every printed rate interval is
+DIFF_INTERVAL = "sign-flip ∪ Newcombe"  # what every printed paired interval is
+
+
+# -- EM rate of one cell ---------------------------------------------------------------------------
+
+
+def wilson_interval(k: int, n: int, z: float = Z_95) -> tuple[float, float]:
+    """Wilson score interval for k successes in n trials (default 95%)."""
+    if n <= 0:
+        raise ValueError(f"wilson_interval needs n > 0, got n={n}")
+    if not 0 <= k <= n:
+        raise ValueError(f"wilson_interval needs 0 <= k <= n, got k={k}, n={n}")
+    p = k / n
+    z2 = z * z
+    denom = 1.0 + z2 / n
+    center = (p + z2 / (2 * n)) / denom
+    half = (z / denom) * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    # The bounds are exactly 0 at k = 0 and exactly 1 at k = n; say so instead of rounding to 1 − 1e-16.
+    lo = 0.0 if k == 0 else max(0.0, center - half)
+    hi = 1.0 if k == n else min(1.0, center + half)
+    return lo, hi
+
+
+
+
+def design_effect(k: Sequence[int], n: Sequence[int]) -> float:
+    """Cluster-robust variance of the pooled rate Σk/Σn over its binomial variance (≥ 1).
+
+    ``k[j]`` EM answers of ``n[j]`` scored answers to question j. 1 when the rate is 0 or 1 (no
+    variance to inflate) or with a single question (nothing to estimate it from).
+    """
+    kk, nn = np.asarray(k, float), np.asarray(n, float)
+    keep = nn > 0
+    kk, nn = kk[keep], nn[keep]
+    total, clusters = nn.sum(), len(nn)
+    if clusters < 2 or total == 0:
+        return 1.0
+    p = kk.sum() / total
+    if p in (0.0, 1.0):
+        return 1.0
+    robust = clusters / (clusters - 1) * float(((kk - p * nn) ** 2).sum()) / total**2
+    return max(1.0, robust / (p * (1 - p) / total))
+
+
+def cluster_rate_interval(k: Sequence[int], n: Sequence[int], level: float = 0.95) -> tuple[float, float]:
+    """95% interval of the pooled EM rate Σk/Σn with questions as clusters (see the module doc)."""
+    kk, nn = np.asarray(k, float), np.asarray(n, float)
+    clusters = int((nn > 0).sum())
+    total = float(nn.sum())
+    if total <= 0:
+        raise ValueError("cluster_rate_interval needs at least one scored answer")
+    if clusters < 2:
+        return 0.0, 1.0
+    p = float(kk.sum()) / total
+    n_eff = total / design_effect(k, n)
+    t = float(stats.t.ppf(0.5 + level / 2, clusters - 1))
+    # Wilson at the effective size: k_eff keeps the observed rate
+    z2 = t * t
+    denom = 1.0 + z2 / n_eff
+    center = (p + z2 / (2 * n_eff)) / denom
+    half = (t / denom) * math.sqrt(p * (1 - p) / n_eff + z2 / (4 * n_eff * n_eff))
+    lo = 0.0 if p == 0 else max(0.0, center - half)
+    hi = 1.0 if p == 1 else min(1.0, center + half)
+    return lo, hi
+
+
+# -- paired difference of two cells ------------------------------------------------------------------
+
+
+def newcombe_paired_interval(both: int, up: int, down: int, neither: int, z: float = Z_95) -> tuple[float, float]:
+    """95% interval of p(b EM) − p(a EM) over n paired answers (Newcombe 1998, method 10).
+
+    ``up``: EM only in b; ``down``: EM only in a. Built from the two Wilson intervals, it stays
+    honest where a bootstrap cannot: with no discordant pair at all it is still about
+    ±z²/(n + z²) wide, not [0, 0].
+    """
+    n = both + up + down + neither
+    if n <= 0:
+        raise ValueError("newcombe_paired_interval needs at least one pair")
+    p_b, p_a = (both + up) / n, (both + down) / n
+    l_b, u_b = wilson_interval(both + up, n, z)
+    l_a, u_a = wilson_interval(both + down, n, z)
+    # correlation of the two EM indicators over pairs (0 when undefined)
+    denom = (both + up) * (down + neither) * (both + down) * (up + neither)
+    phi = (both * neither - up * down) / math.sqrt(denom) if denom > 0 else 0.0
+    delta = math.sqrt(max(0.0, (p_b - l_b) ** 2 - 2 * phi * (p_b - l_b) * (u_a - p_a) + (u_a - p_a) ** 2))
+    eps = math.sqrt(max(0.0, (u_b - p_b) ** 2 - 2 * phi * (u_b - p_b) * (p_a - l_a) + (p_a - l_a) ** 2))
+    diff = p_b - p_a
+    return max(-1.0, diff - delta), min(1.0, diff + eps)
+
+
+
+
+def _signs(clusters: int, seed: int) -> np.ndarray:
+    """Sign patterns (rows) to flip the question sums with: all of them, or a seeded sample."""
+    if clusters <= EXACT_MAX_CLUSTERS:
+        return np.array(list(itertools.product((1.0, -1.0), repeat=clusters)))
+    rng = np.random.default_rng(seed)
+    flips = rng.choice((1.0, -1.0), size=(MONTE_CARLO_FLIPS, clusters))
+    flips[0] = 1.0  # the observed pattern is one of the draws: p is never 0
+    return flips
+
+
+def sign_flip_p(sums: np.ndarray, signs: np.ndarray, alternative: str = "two-sided") -> float:
+    """p-value of Σ sums against its sign-flip distribution (``signs`` includes the identity)."""
+    observed = float(sums.sum())
+    null = signs @ sums
+    tol = 1e-9 * max(1.0, float(np.abs(sums).sum()))
+    if alternative == "greater":
+        hits = np.count_nonzero(null >= observed - tol)
+    elif alternative == "less":
+        hits = np.count_nonzero(null <= observed + tol)
+    elif alternative == "two-sided":
+        hits = np.count_nonzero(np.abs(null) >= abs(observed) - tol)
+    else:
+        raise ValueError(f"alternative must be 'two-sided', 'greater' or 'less', got {alternative!r}")
+    return hits / len(signs)
+
+
+@dataclass(frozen=True)
+class ClusteredDifference:
+    """EM rate of b minus a over paired answers, with questions as the unit of inference.
+
+    ``lo``/``hi``: the sign-flip interval joined with Newcombe's (``DIFF_INTERVAL``);
+    ``p_two_sided`` and ``p_greater`` (b above a) from the sign-flip test; ``min_p``: the
+    smallest two-sided p these questions could give at all.
+    """
+
+    diff: float
+    lo: float
+    hi: float
+    p_two_sided: float
+    p_greater: float
+    n_pairs: int
+    n_clusters: int
+    exact: bool
+    min_p: float
+    sign_flip: tuple[float, float]
+    newcombe: tuple[float, float]
+
+    def p(self, alternative: str = "two-sided") -> float:
+        return self.p_greater if alternative == "greater" else self.p_two_sided
+
+
+def clustered_difference(pairs: Mapping[str, Sequence[tuple[bool, bool]]], *, seed: int = 0,
+                         level: float = LEVEL) -> ClusteredDifference | None:
+    """Paired EM difference (b − a): ``pairs[question]`` lists (a EM?, b EM?) per matched answer.
+
+    None when there is no pair.
+    """
+    questions = [q for q, ps in pairs.items() if ps]
+    if not questions:
+        return None
+    m = np.array([len(pairs[q]) for q in questions], float)
+    s = np.array([sum(int(b) - int(a) for a, b in pairs[q]) for q in questions], float)
+    flat = [p for q in questions for p in pairs[q]]
+    both = sum(a and b for a, b in flat)
+    up = sum(b and not a for a, b in flat)
+    down = sum(a and not b for a, b in flat)
+    n = len(flat)
+    diff = float(s.sum() / m.sum())
+    signs = _signs(len(questions), seed)
+    flip_ci = _invert(s, m, signs, diff, level)
+    newcombe = newcombe_paired_interval(both, up, down, n - both - up - down)
+    return ClusteredDifference(
+        diff=diff, lo=min(flip_ci[0], newcombe[0]), hi=max(flip_ci[1], newcombe[1]),
+        p_two_sided=sign_flip_p(s, signs, "two-sided"), p_greater=sign_flip_p(s, signs, "greater"),
+        n_pairs=n, n_clusters=len(questions), exact=len(questions) <= EXACT_MAX_CLUSTERS,
+        min_p=min(1.0, 2.0 / 2 ** len(questions)) if len(questions) <= 60 else 0.0,
+        sign_flip=flip_ci, newcombe=newcombe,
+    )
+
+
+def _invert(s: np.ndarray, m: np.ndarray, signs: np.ndarray, diff: float, level: float) -> tuple[float, float]:
+    """Every δ the two-sided sign-flip test of Σ(s − δ·m) does not reject at ``level``."""
+    flipped_s, flipped_m = signs @ s, signs @ m  # the null of Σ ε(s − δm) is flipped_s − δ·flipped_m
+    total_s, total_m = float(s.sum()), float(m.sum())
+    tol = 1e-9 * max(1.0, float(np.abs(s).sum() + m.sum()))
+
+    def accepted(delta: float) -> bool:
+        observed = abs(total_s - delta * total_m)
+        hits = np.count_nonzero(np.abs(flipped_s - delta * flipped_m) >= observed - tol)
+        return hits / len(signs) > level
+
+    def edge(outside: float) -> float:
+        if accepted(outside):
+            return outside
+        inside, out = diff, outside
+        for _ in range(40):  # bisection to ~1e-12 of the [-1, 1] range
+            mid = (inside + out) / 2
+            if accepted(mid):
+                inside = mid
+            else:
+                out = mid
+        return inside
+
+    return edge(-1.0), edge(1.0)
+
+
+# -- families of comparisons ---------------------------------------------------------------------------
+
+
+def holm(p: Sequence[float]) -> list[float]:
+    """Holm's step-down adjusted p-values (family-wise error), in the input order."""
+    order = sorted(range(len(p)), key=lambda i: p[i])
+    out = [0.0] * len(p)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p) - rank) * p[i]))
+        out[i] = running
+    return out
+
+
+def benjamini_hochberg(p: Sequence[float]) -> list[float]:
+    """Benjamini–Hochberg q-values (false discovery rate), in the input order."""
+    order = sorted(range(len(p)), key=lambda i: p[i], reverse=True)
+    out = [0.0] * len(p)
+    running = 1.0
+    for rank, i in enumerate(order):
+        running = min(running, len(p) * p[i] / (len(p) - rank))
+        out[i] = min(1.0, running)
+    return out
+
+
+def format_p(p: float | None) -> str:
+    """One format for every p printed: '< 0.001' below it, three decimals otherwise."""
+    if p is None:
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+# -- power ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Power:
+    """What one comparison of a cell with its comparator can detect."""
+
+    baseline: float
+    questions: int
+    per_question: int
+    icc: float
+    alpha: float  # the per-comparison level after the family correction
+    min_p: float  # the smallest two-sided p the questions can give
+    detectable_rise: float | None  # at 80% power; None: not reachable at this level
+    reachable: bool
+
+
+def design_effect_for(per_question: int, icc: float) -> float:
+    return 1.0 + (per_question - 1) * icc
+
+
+def power_of(baseline: float, rise: float, questions: int, per_question: int, *, icc: float = 0.05,
+             alpha: float = LEVEL) -> float:
+    """Approximate power of the two-sided comparison of a cell with its comparator (normal
+    approximation at the clustered effective sample size); 0 when the questions cannot reach
+    ``alpha`` at all."""
+    if 2.0 / 2 ** min(questions, 60) > alpha:
+        return 0.0
+    p1 = min(1.0, baseline + rise)
+    n_eff = questions * per_question / design_effect_for(per_question, icc)
+    se = math.sqrt((baseline * (1 - baseline) + p1 * (1 - p1)) / n_eff)
+    if se == 0:
+        return 1.0 if rise > 0 else 0.0
+    z = stats.norm.ppf(1 - alpha / 2)
+    return float(stats.norm.cdf(rise / se - z))
+
+
+def detectable_rise(baseline: float, questions: int, per_question: int, *, icc: float = 0.05,
+                    alpha: float = LEVEL, power: float = 0.8) -> Power:
+    """The smallest rise above ``baseline`` detected with ``power`` (bisection on power_of)."""
+    min_p = min(1.0, 2.0 / 2 ** min(questions, 60))
+    reachable = min_p <= alpha and power_of(baseline, 1.0 - baseline, questions, per_question, icc=icc,
+                                             alpha=alpha) >= power
+    rise = None
+    if reachable:
+        lo, hi = 0.0, 1.0 - baseline
+        for _ in range(50):
+            mid = (lo + hi) / 2
+            if power_of(baseline, mid, questions, per_question, icc=icc, alpha=alpha) >= power:
+                hi = mid
+            else:
+                lo = mid
+        rise = hi
+    return Power(baseline, questions, per_question, icc, alpha, min_p, rise, reachable)
+
+
+def answers_needed(baseline: float, rise: float, questions: int, *, icc: float = 0.05, alpha: float = LEVEL,
+                   power: float = 0.8, most: int = 10_000) -> int | None:
+    """Answers per question for ``power`` to detect ``rise``; None when no number up to ``most``
+    reaches it (with a positive icc, more samples of the same questions stop helping)."""
+    for m in range(1, most + 1):
+        if power_of(baseline, rise, questions, m, icc=icc, alpha=alpha) >= power:
+            return m
+    return None

@@ -1,0 +1,140 @@
+"""The statistics checked by simulation: clustered data with a known rate, not hand-picked cases.
+
+Each simulated study has K questions; each question has its own EM rate, drawn from a Beta
+distribution with the stated mean and intra-question correlation (icc), and m answers. The
+truths are the population means, which is what a study's rate and difference estimate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from emsteer.results.inference import (
+    answers_needed,
+    benjamini_hochberg,
+    cluster_rate_interval,
+    clustered_difference,
+    design_effect,
+    detectable_rise,
+    format_p,
+    holm,
+    power_of,
+    wilson_interval,
+)
+
+DATASETS = 1000
+
+
+def question_rates(rng: np.random.Generator, p: float, icc: float, k: int) -> np.ndarray:
+    if icc == 0:
+        return np.full(k, p)
+    return rng.beta(p * (1 / icc - 1), (1 - p) * (1 / icc - 1), k)
+
+
+def paired_study(rng: np.random.Generator, k: int, m: int, base: float, rise: float, icc: float, tie: float = 0.5):
+    """Answers of a baseline and a steered cell drawn from the same questions (paired draws; with
+    probability ``tie`` a pair's two answers share their randomness)."""
+    ra = question_rates(rng, base, icc, k)
+    rb = np.clip(ra + rise, 0, 1)
+    pairs = {}
+    for j in range(k):
+        u = rng.random(m)
+        v = np.where(rng.random(m) < tie, u, rng.random(m))  # the pair's answers are correlated
+        pairs[f"q{j}"] = list(zip((u < ra[j]).tolist(), (v < rb[j]).tolist()))
+    return pairs
+
+
+@pytest.mark.parametrize(("k", "m", "p", "icc"), [(56, 10, 0.1, 0.05), (56, 4, 0.3, 0.05), (56, 10, 0.05, 0.05)])
+def test_cluster_rate_interval_covers_the_truth(k, m, p, icc):
+    rng = np.random.default_rng(11)
+    hits = wilson_hits = 0
+    for _ in range(DATASETS):
+        em = rng.binomial(m, question_rates(rng, p, icc, k))
+        lo, hi = cluster_rate_interval(em, [m] * k)
+        hits += lo <= p <= hi
+        wlo, whi = wilson_interval(int(em.sum()), k * m)
+        wilson_hits += wlo <= p <= whi
+    assert 0.93 <= hits / DATASETS <= 0.97
+    assert wilson_hits < hits  # treating answers as independent covers less
+
+
+def test_cluster_rate_interval_edges():
+    assert cluster_rate_interval([3], [10]) == (0.0, 1.0)  # one question says nothing about questions
+    lo, hi = cluster_rate_interval([0] * 8, [10] * 8)
+    assert lo == 0.0 and 0 < hi < 0.2  # no EM: never a zero-width interval
+    assert design_effect([5, 0, 5, 0], [5, 5, 5, 5]) > 3  # all-or-nothing questions
+    assert design_effect([1, 1, 1, 1], [5, 5, 5, 5]) == 1.0  # no spread between questions: never below 1
+    with pytest.raises(ValueError):
+        cluster_rate_interval([0], [0])
+
+
+def test_paired_interval_covers_the_truth():
+    rng = np.random.default_rng(12)
+    hits = 0
+    for i in range(DATASETS):
+        d = clustered_difference(paired_study(rng, 56, 4, 0.1, 0.05, 0.05), seed=i)
+        assert d is not None
+        hits += d.lo <= 0.05 <= d.hi
+    assert 0.93 <= hits / DATASETS <= 0.97
+
+
+@pytest.mark.parametrize(("k", "m", "base", "icc"), [(8, 25, 0.1, 0.0), (8, 25, 0.05, 0.2), (56, 4, 0.1, 0.2)])
+def test_sign_flip_type_one_error_at_most_nominal(k, m, base, icc):
+    rng = np.random.default_rng(13)
+    rejected = rejected_greater = 0
+    for i in range(DATASETS):
+        d = clustered_difference(paired_study(rng, k, m, base, 0.0, icc), seed=i)
+        assert d is not None
+        rejected += d.p_two_sided <= 0.05
+        rejected_greater += d.p_greater <= 0.05
+    assert rejected / DATASETS <= 0.05
+    assert rejected_greater / DATASETS <= 0.05
+
+
+def test_holm_and_bh_by_hand():
+    p = [0.01, 0.04, 0.03, 0.005]
+    # Holm: sorted 0.005·4, 0.01·3, 0.03·2, 0.04·1 → 0.02, 0.03, 0.06, 0.06 (monotone)
+    assert holm(p) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    # BH: sorted descending 0.04·4/4, 0.03·4/3, 0.01·4/2, 0.005·4/1 → 0.04, 0.04, 0.02, 0.02
+    assert benjamini_hochberg(p) == pytest.approx([0.02, 0.04, 0.04, 0.02])
+    assert holm([]) == [] and benjamini_hochberg([0.9]) == [0.9]
+
+
+def test_holm_controls_the_family_wise_error():
+    rng = np.random.default_rng(14)
+    any_rejected = 0
+    for _ in range(DATASETS):
+        p = rng.random(24)  # 24 true nulls
+        any_rejected += min(holm(p.tolist())) <= 0.05
+    assert any_rejected / DATASETS <= 0.06
+
+
+@pytest.mark.parametrize(("tie", "slack"), [(0.0, 0.1), (0.5, 0.3)])
+def test_power_matches_simulation(tie, slack):
+    # the plan's normal approximation against the sign-flip test it plans for: close when the
+    # pair's answers are independent, conservative (never above) when pairing helps
+    rng = np.random.default_rng(15)
+    k, m, base, rise, icc = 56, 4, 0.1, 0.06, 0.05
+    hits = 0
+    for i in range(300):
+        hits += clustered_difference(paired_study(rng, k, m, base, rise, icc, tie), seed=i).p_two_sided <= 0.05
+    simulated = hits / 300
+    planned = power_of(base, rise, k, m, icc=icc)
+    assert planned <= simulated + 0.06
+    assert simulated - planned < slack
+
+
+def test_power_plan_says_when_few_questions_cannot_reach_a_corrected_level():
+    eight = detectable_rise(0.02, 8, 25, alpha=0.05 / 24)
+    assert not eight.reachable and eight.detectable_rise is None and eight.min_p == pytest.approx(2 / 256)
+    many = detectable_rise(0.02, 56, 10, alpha=0.05 / 24)
+    assert many.reachable and 0 < many.detectable_rise < 0.2
+    assert detectable_rise(0.02, 56, 40, alpha=0.05 / 24).detectable_rise < many.detectable_rise
+    need = answers_needed(0.02, many.detectable_rise, 56, alpha=0.05 / 24)
+    assert need is not None and need <= 10
+    assert answers_needed(0.02, 0.001, 8, alpha=0.05 / 24) is None
+
+
+def test_one_p_format():
+    assert format_p(0.0004) == "< 0.001" and format_p(0.0312) == "0.031" and format_p(None) == "–"
