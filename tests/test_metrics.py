@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from emsteer.results.inference import cluster_rate_interval
 from emsteer.results.metrics import (
     AnswerScore,
     Means,
@@ -14,7 +15,6 @@ from emsteer.results.metrics import (
     summarize,
     wilson_interval,
 )
-from emsteer.results.inference import cluster_rate_interval
 
 
 @pytest.mark.parametrize(

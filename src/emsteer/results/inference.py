@@ -35,7 +35,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-
 Z_95 = 1.959964
 EXACT_MAX_CLUSTERS = 16  # 2^16 sign patterns: exact; above, Monte Carlo
 MONTE_CARLO_FLIPS = 10_000
