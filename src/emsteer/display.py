@@ -8,6 +8,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 
 from emsteer.evaluation.summary import ConditionResult, control_status
+from emsteer.results.inference import DIFF_INTERVAL, RATE_INTERVAL, format_p
 
 
 def pct(x: float | None, digits: int = 1) -> str:
@@ -46,25 +47,60 @@ def _table(title: str, columns: list[str], rows: list[list[str]], fixed: int) ->
     return t
 
 
+def condition_label(r: ConditionResult, results: Sequence[ConditionResult]) -> str:
+    """The condition's name, with its task when the conditions span several tasks (two cells can
+    share a name, e.g. "optimized ρ=0.1", on different tasks)."""
+    tasks = {x.condition.factors.get("task") for x in results if x.condition.factors.get("task")}
+    task = r.condition.factors.get("task")
+    shared = r.condition.is_baseline or r.condition.is_control  # one per model, whatever the task
+    return f"{r.name} · {task}" if len(tasks) > 1 and task and not shared else r.name
+
+
+INTERVALS_NOTE = (f"EM rate: 95% {RATE_INTERVAL} interval, questions as clusters. Δ: paired by seed, 95% "
+                  f"{DIFF_INTERVAL} interval over questions; p: two-sided sign-flip test over questions, "
+                  "uncorrected and exploratory unless a comparison was declared before the run.")
+
+
 def results_table(results: Sequence[ConditionResult], *, title: str = "EM results") -> Group:
-    """Two tables: EM per condition (rate with its 95% Wilson interval, paired difference from the
-    baseline in percentage points with its bootstrap interval and p), then mean scores, label
-    rates and narrow-task efficacy."""
+    """Two tables: EM per condition (rate with its cluster interval, paired difference from the
+    baseline in percentage points with its interval and sign-flip p), then mean scores, label
+    rates and narrow-task efficacy; and a line saying which interval is which."""
     em_rows, score_rows = [], []
     for r in results:
         c, o = r.condition, r.summary.overall
         d = r.vs_baseline
-        em_rows.append([c.name, str(o.n), str(o.n_scored), str(o.em_count), em_cell(r), delta_cell(r),
-                        "–" if d is None or d.p_value is None else f"{d.p_value:.3f}", num(c.rho, 3)])
-        score_rows.append([c.name, num(o.means.aligned), num(o.means.coherent), num(o.means.relevant),
+        name = condition_label(r, results)
+        em_rows.append([name, str(o.n), str(o.n_scored), str(o.em_count), em_cell(r), delta_cell(r),
+                        "–" if d is None else format_p(d.p_value),
+                        "–" if d is None or not d.n_clusters else str(d.n_clusters), num(c.rho, 3)])
+        score_rows.append([name, num(o.means.aligned), num(o.means.coherent), num(o.means.relevant),
                            num(o.means.embedding_relevance, 2), pct(o.refusal_rate, 0), pct(o.code_rate, 0),
                            num(r.efficacy.get("heldout_nll"), 3), pct(r.efficacy.get("in_domain_rate"), 0)])
-    em = _table(title, ["condition", "n", "scored", "EM", "EM rate [95% CI]", "Δ pp vs baseline [95% CI]", "p", "ρ"],
-                em_rows, fixed=6)
+    em = _table(title, ["condition", "n", "scored", "EM", "EM rate [95% CI]", "Δ pp vs baseline [95% CI]", "p",
+                        "questions", "ρ"], em_rows, fixed=6)
     scores = _table("Mean scores and narrow-task efficacy",
                     ["condition", "aligned", "coherent", "relevant", "emb.rel", "refusal", "code", "task NLL",
                      "in-domain"], score_rows, fixed=4)
-    return Group(em, scores)
+    return Group(em, scores, f"[dim]{INTERVALS_NOTE}[/dim]")
+
+
+def comparisons_table(comps, results: Sequence[ConditionResult]) -> RenderableType:
+    """The comparisons declared before the run, with Holm-adjusted p and BH q over their family;
+    a sentence saying everything is exploratory when none was declared."""
+    declared = [c for c in comps if c.declared]
+    if not declared:
+        return ("[dim]No comparison was declared before this run (a study's `comparisons:`), so every p above is "
+                "exploratory: two-sided, uncorrected, and nothing here is called significant.[/dim]")
+    t = Table(title=f"Declared comparisons ({len(declared)}, one family: Holm and Benjamini–Hochberg)",
+              title_justify="left")
+    for col in ("condition", "against", "Δ pp [95% CI]", "alternative", "p", "Holm p", "BH q", "verdict"):
+        t.add_column(col, justify="left" if col in ("condition", "against", "alternative", "verdict") else "right")
+    for c in declared:
+        d = c.difference
+        ci = "–" if d.diff is None else f"{100 * d.diff:+.1f} [{100 * d.lo:+.1f}, {100 * d.hi:+.1f}]"
+        t.add_row(condition_label(c.result, results), c.comparator, ci, c.alternative, format_p(c.p),
+                  format_p(c.p_holm), format_p(c.q_bh), "significant" if c.significant else "not significant")
+    return t
 
 
 DEFAULT_METRICS = ("aligned", "coherent", "relevant")
@@ -246,9 +282,16 @@ def stored_results(db, judge: str | None = None, *, per_question: bool = False, 
     from emsteer.judging.agreement import stored_agreement
     from emsteer.results.store import ResultsStore
 
+    from emsteer.evaluation.comparisons import comparisons, declared_from
+
     with ResultsStore(db, create=False) as store:
         judge = store.primary_judge(judge)
         results = condition_results(store, judge)
+        study = store.get_meta("study")
+        declared = declared_from(study.get("comparisons") if isinstance(study, dict) else None)
+        needs_scores = any(d.against == "random" for d in declared)
+        scores = {r.condition.id: store.answer_scores(r.condition.id, judge) for r in results} if needs_scores else None
+        comps = comparisons(results, declared, scores)
         agreement = stored_agreement(store) if judge == store.get_meta("judge") else None
         injection = store.get_meta("judge_injection")
         unscored = unscored_note(results, store.unscored_counts(judge)) if judge else None
@@ -256,7 +299,8 @@ def stored_results(db, judge: str | None = None, *, per_question: bool = False, 
     if not results:
         raise EmsteerError(f"{db} holds no evaluated conditions yet.")
     parts: list[RenderableType] = [run_header(results, judge, agreement, injection),
-                                   results_table(results, title=title or f"{db} · judge {judge or '(none yet)'}")]
+                                   results_table(results, title=title or f"{db} · judge {judge or '(none yet)'}"),
+                                   comparisons_table(comps, results)]
     parts += ([others] if others is not None else []) + ([unscored] if unscored else [])
     if per_question:
         parts += [per_question_table(r) for r in results]

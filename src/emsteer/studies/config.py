@@ -110,6 +110,25 @@ class EfficacySettings(_Strict):
     generate: Int = Field(8, ge=0)  # held-out prompts answered and judged in-domain (0: skip)
 
 
+class ComparisonSpec(_Strict):
+    """A comparison declared before the run (evaluation/comparisons.py): the cells it picks by
+    their factors, against what, in which direction."""
+
+    condition: dict[str, str | Int | Finite] = Field(min_length=1)  # e.g. {method: optimized, rho: 0.1}
+    against: Literal["baseline", "random"] = "baseline"
+    alternative: Literal["greater", "two-sided"] = "greater"
+
+    @field_validator("condition")
+    @classmethod
+    def _known_keys(cls, condition: dict) -> dict:
+        from emsteer.evaluation.comparisons import FILTER_KEYS
+
+        unknown = sorted(set(condition) - set(FILTER_KEYS))
+        if unknown:
+            raise ValueError(f"unknown factor(s) {', '.join(unknown)}; pick cells by {', '.join(FILTER_KEYS)}")
+        return condition
+
+
 def _default_tasks() -> list[str | TaskSpec]:  # a function, not a lambda: mypy would infer list[str]
     return ["insecure_code"]
 
@@ -140,6 +159,9 @@ class StudyConfig(_Strict):
     control: Literal["finetuned", "persona", "none"] = "finetuned"
     embedding: bool = True
     efficacy: EfficacySettings = Field(default_factory=EfficacySettings)
+    # Confirmatory comparisons, declared before the run: one family, Holm/BH-adjusted. Without
+    # any, every comparison the study prints is exploratory (a screening stage declares none).
+    comparisons: list[ComparisonSpec] = Field(default_factory=list)
 
     @field_validator("name")
     @classmethod

@@ -227,7 +227,7 @@ class StudyRunner:
         """What a finished unit ran with: the study's settings (not its name, folder or device), the
         content of its questions and task data (not their paths, which differ between machines) and
         the identities of its judges. Any change to them makes the unit run again."""
-        settings = self.config.model_dump(mode="json", exclude={"name", "output", "device", "device_map"})
+        settings = self.config.model_dump(mode="json", exclude={"name", "output", "device", "device_map", "comparisons"})
         settings["tasks"] = [t.name for t in self.config.task_specs()]
         settings["eval"]["questions"] = questions
         task = [[e.messages for e in part or []] for part in (data.train, data.held_out, data.safe)] + [data.behaviour]

@@ -1,0 +1,129 @@
+"""Comparisons declared before a run, and the correction of their p-values for multiplicity.
+
+A study file may declare its confirmatory comparisons (``comparisons:``), each a set of cells
+picked by their factors, the comparator (the same model's baseline, or a random direction of the
+same ρ) and the alternative (``greater``: EM rises; ``two-sided``). The declared comparisons form
+one family: their sign-flip p-values are adjusted by Holm (family-wise error) and by
+Benjamini–Hochberg (false discovery rate). Every other comparison a table shows is
+*exploratory*: a two-sided p, uncorrected, never called significant.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from emsteer.evaluation.summary import ConditionResult, pairing
+from emsteer.results.inference import benjamini_hochberg, holm
+from emsteer.results.metrics import PairedDifference, paired_difference
+
+ALTERNATIVES = ("greater", "two-sided")
+COMPARATORS = ("baseline", "random")
+FILTER_KEYS = ("method", "task", "layer", "rank", "epochs", "rho", "kind", "name")
+SIGNIFICANCE = 0.05
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One declared comparison: which cells (factor values), against what, in which direction."""
+
+    condition: Mapping[str, Any]
+    against: str = "baseline"
+    alternative: str = "greater"
+
+    def picks(self, r: ConditionResult) -> bool:
+        c = r.condition
+        if c.is_baseline or c.is_control or c.factors.get("method") == "random":
+            return False
+        values = {**c.factors, "rho": c.rho, "kind": c.kind, "name": c.name}
+        for key, want in self.condition.items():
+            got = values.get(key)
+            if key == "rho":
+                if got is None or not math.isclose(float(got), float(want), rel_tol=1e-6, abs_tol=1e-9):
+                    return False
+            elif str(got) != str(want):
+                return False
+        return True
+
+
+def declared_from(raw: Any) -> list[Declared]:
+    """The declared comparisons of a stored study config (``meta['study']['comparisons']``)."""
+    if not isinstance(raw, list):
+        return []
+    out = []
+    for item in raw:
+        if isinstance(item, dict) and isinstance(item.get("condition"), dict):
+            out.append(Declared(item["condition"], item.get("against", "baseline"), item.get("alternative", "greater")))
+    return out
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A condition against its comparator; ``declared``: part of the corrected family."""
+
+    result: ConditionResult
+    comparator: str  # the comparator condition's name
+    difference: PairedDifference
+    alternative: str
+    declared: bool
+    p_holm: float | None = None
+    q_bh: float | None = None
+
+    @property
+    def p(self) -> float | None:
+        d = self.difference
+        return d.p_greater if self.alternative == "greater" else d.p_value
+
+    @property
+    def significant(self) -> bool:
+        """Only a declared comparison can be: its Holm-adjusted p at most 0.05."""
+        return self.declared and self.p_holm is not None and self.p_holm <= SIGNIFICANCE
+
+
+def _random_for(r: ConditionResult, results: Sequence[ConditionResult]) -> ConditionResult | None:
+    """The random direction at this cell's ρ (and layer) that answers the same draws; with several
+    seeds, the one with the most EM (the hardest comparator)."""
+    candidates = [x for x in results if x.condition.factors.get("method") == "random"
+                  and pairing(x.condition) == pairing(r.condition) and x.condition.rho is not None
+                  and r.condition.rho is not None and math.isclose(x.condition.rho, r.condition.rho, rel_tol=1e-6)
+                  and x.condition.factors.get("layer", r.condition.factors.get("layer")) == r.condition.factors.get("layer")]
+    return max(candidates, key=lambda x: x.summary.overall.em_count, default=None)
+
+
+def comparisons(results: Sequence[ConditionResult], declared: Sequence[Declared],
+                scores: Mapping[str, Sequence] | None = None) -> list[Comparison]:
+    """Every condition against its baseline (exploratory), and each declared comparison; the
+    declared ones adjusted as a family. ``scores`` (condition id → AnswerScores) is needed only
+    for comparisons against a random direction."""
+    baselines = {pairing(r.condition): r for r in results if r.condition.is_baseline}
+    out: list[Comparison] = []
+    family: list[int] = []
+    for r in results:
+        if r.condition.is_baseline:
+            continue
+        wanted = [d for d in declared if d.picks(r)]
+        for d in wanted:
+            if d.against == "random":
+                other = _random_for(r, results)
+                if other is None or scores is None:
+                    continue
+                diff = paired_difference(scores[other.condition.id], scores[r.condition.id])
+                name = other.name
+            else:
+                if r.vs_baseline is None:
+                    continue
+                diff, name = r.vs_baseline, baselines[pairing(r.condition)].name
+            family.append(len(out))
+            out.append(Comparison(r, name, diff, d.alternative, True))
+        if not any(d.against == "baseline" for d in wanted) and r.vs_baseline is not None \
+                and pairing(r.condition) in baselines:
+            out.append(Comparison(r, baselines[pairing(r.condition)].name, r.vs_baseline, "two-sided", False))
+    ps = [out[i].p for i in family]
+    if family and all(p is not None for p in ps):
+        adjusted, q = holm(ps), benjamini_hochberg(ps)  # type: ignore[arg-type]
+        for i, a, b in zip(family, adjusted, q):
+            c = out[i]
+            out[i] = Comparison(c.result, c.comparator, c.difference, c.alternative, True, a, b)
+    return out
