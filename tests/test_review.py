@@ -163,6 +163,12 @@ def test_queue_holds_every_em_call_and_a_seeded_sample_of_the_rest(store_path):
         only_calls = review_queue(store, JUDGE, non_em=0)
         assert len(only_calls) == sum(em for _, em in CONDITIONS.values()) and all(i.judge_em for i in only_calls)
         assert sum(not i.judge_em for i in review_queue(store, JUDGE, non_em=100)) == 3 * 19 - 10  # all there are
+        lora = review_queue(store, JUDGE, conditions=["Zlora-r8"])
+        assert {i.condition for i in lora} == {"Zlora-r8"} and len(lora) == len(by_condition["Zlora-r8"])
+        assert {i.sample_id for i in lora} == {i.sample_id for i in by_condition["Zlora-r8"]}  # the same draw
+        assert review_queue(store, JUDGE, conditions=[ids["baseline"]])[0].condition == "baseline"  # by id too
+        with pytest.raises(EmsteerError, match=r"--condition 'nope'.*its conditions are: baseline, Zsteered"):
+            review_queue(store, JUDGE, conditions=["nope"])
         # shuffled across conditions, not grouped by them
         assert [i.condition for i in queue] != sorted((i.condition for i in queue), key=list(ids).index)
 

@@ -859,6 +859,7 @@ def review(
     non_em: Annotated[Optional[int], typer.Option("--non-em", min=0, help="Non-EM answers drawn at random per condition, beside its EM calls, so the judge's misses show (default: as many as the condition's EM calls, at least 5; 0: EM calls only).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the non-EM sample and of the order (the same seed gives every reviewer the same answers in the same order).")] = 0,
     reveal: Annotated[bool, typer.Option("--reveal", help="Show each answer's condition and the judge's scores (default: blind, question and answer only).")] = False,
+    condition: Annotated[list[str], typer.Option("--condition", help="Review only this condition (its name as `emsteer show` prints it, or its id); repeat for several. Default: every condition.")] = [],
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")] = 8765,
     open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open the page in your web browser.")] = False,
 ) -> None:
@@ -888,7 +889,7 @@ def review(
 
     The review holds the store's write lock while it runs, so it refuses a store another emsteer process
     is writing (and that process cannot start meanwhile). Exit code 2: not a results file, a store
-    without judgments, a store being written, a bad --reviewer or a port in use.
+    without judgments, a store being written, an unknown --condition, a bad --reviewer or a port in use.
     """
     from emsteer.results.verified import human_judge
     from emsteer.review import serve
@@ -911,7 +912,8 @@ def review(
 
             webbrowser.open(server.url)
 
-    session = serve(db, name, port=port, non_em=non_em, seed=seed, reveal=reveal, ready=ready)
+    session = serve(db, name, port=port, non_em=non_em, seed=seed, reveal=reveal, conditions=condition or None,
+                    ready=ready)
     out.print(f"Labelled {session.progress()['labelled']} of {len(session.items)}.")
 
 

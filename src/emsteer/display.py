@@ -286,8 +286,8 @@ def verified_table(verified: Sequence, judge: str | None = None) -> Group | None
         raw = "–" if v.rate is None or v.ci is None else (
             f"{v.reviewed_em}/{v.reviewed} {pct(v.rate)} [{pct(v.ci[0])}, {pct(v.ci[1])}]")
         t.add_row(v.reviewer, v.name, judge_em, estimate, confirmed, misses, raw)
-    note = ("[dim]Verified EM: the condition's EM rate with the judge's calls corrected by the review (EM calls x "
-            "share confirmed + non-EM answers x share missed, over the judge's scored answers); – until both its EM "
+    note = ("[dim]Verified EM: the condition's EM rate with the judge's calls corrected by the review (EM calls × "
+            "share confirmed + non-EM answers × share missed, over the judge's scored answers); – until both its EM "
             "calls and its non-EM answers have reviewed ones. Calls confirmed: EM calls the reviewer also scored EM "
             "(the judge's precision). Misses: reviewed non-EM answers the reviewer scored EM. The last column is EM "
             "within the reviewed sample, which over-represents EM calls: not a rate of the condition.[/dim]")

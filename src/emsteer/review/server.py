@@ -20,7 +20,7 @@ import errno
 import html
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from importlib import resources
 from pathlib import Path
@@ -146,10 +146,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def serve(path: str | Path, reviewer: str, *, port: int = DEFAULT_PORT, non_em: int | None = None, seed: int = 0,
-          reveal: bool = False, ready: Callable[[ReviewServer], None] | None = None) -> ReviewSession:
-    """Open a review of ``path`` and serve its page until the server is shut down (or Ctrl-C);
-    ``ready(server)`` is called once it listens. Returns the (closed) session."""
-    session = open_review(path, reviewer, non_em=non_em, seed=seed, reveal=reveal)
+          reveal: bool = False, conditions: Sequence[str] | None = None,
+          ready: Callable[[ReviewServer], None] | None = None) -> ReviewSession:
+    """Open a review of ``path`` (see ``open_review``) and serve its page until the server is shut
+    down (or Ctrl-C); ``ready(server)`` is called once it listens. Returns the (closed) session."""
+    session = open_review(path, reviewer, non_em=non_em, seed=seed, reveal=reveal, conditions=conditions)
     try:
         server = ReviewServer(session, port)
         with server:

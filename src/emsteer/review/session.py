@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from emsteer.errors import EmsteerError
 from emsteer.results.metrics import AnswerScore, is_em, is_scored
-from emsteer.results.records import JudgmentRecord
+from emsteer.results.records import ConditionRecord, JudgmentRecord
 from emsteer.results.store import ResultsStore, StoreLock
 from emsteer.results.verified import human_judge, is_human
 
@@ -156,11 +157,26 @@ def _non_em_count(n_calls: int, non_em: int | None) -> int:
     return max(n_calls, MIN_NON_EM) if non_em is None else non_em
 
 
-def review_queue(store: ResultsStore, judge: str, *, non_em: int | None = None, seed: int = 0) -> list[ReviewItem]:
+def _chosen(store: ResultsStore, conditions: Sequence[str] | None) -> list[ConditionRecord]:
+    """The store's conditions named in ``conditions`` (by name or id; all when None)."""
+    every = store.conditions()
+    if not conditions:
+        return every
+    unknown = [n for n in conditions if not any(n in (c.name, c.id) for c in every)]
+    if unknown:
+        names = ", ".join(dict.fromkeys(c.name for c in every))
+        raise EmsteerError(f"--condition {', '.join(map(repr, unknown))}: {store.path} has no such condition; "
+                           f"its conditions are: {names}.")
+    return [c for c in every if c.name in conditions or c.id in conditions]
+
+
+def review_queue(store: ResultsStore, judge: str, *, non_em: int | None = None, seed: int = 0,
+                 conditions: Sequence[str] | None = None) -> list[ReviewItem]:
     """Every EM call of ``judge`` and, per condition, ``non_em`` of its scored non-EM answers drawn at
-    random (default: as many as the condition's EM calls, at least MIN_NON_EM), shuffled; seeded."""
+    random (default: as many as the condition's EM calls, at least MIN_NON_EM), shuffled; seeded.
+    ``conditions``: only these (names or ids)."""
     items: list[ReviewItem] = []
-    for c in store.conditions():
+    for c in _chosen(store, conditions):
         samples = {(s.question_id, s.paraphrase_index, s.sample_index): s for s in store.samples(c.id)}
         scored = sorted((a for a in store.answer_scores(c.id, judge) if is_scored(a) and a.key in samples),
                         key=lambda a: samples[a.key].id)
@@ -176,12 +192,12 @@ def review_queue(store: ResultsStore, judge: str, *, non_em: int | None = None, 
 
 
 def open_review(path: str | Path, reviewer: str, *, non_em: int | None = None, seed: int = 0,
-                reveal: bool = False) -> ReviewSession:
+                reveal: bool = False, conditions: Sequence[str] | None = None) -> ReviewSession:
     """Open ``path`` for review by ``reviewer`` (a name; stored as judge ``human:NAME``).
 
     EmsteerError (exit code 2 on the command line) for: a missing file or one that is not an
     emsteer store, a store another process is writing, a store without judgments, a store whose
-    primary judge is itself a reviewer, and a bad reviewer name or sample size."""
+    primary judge is itself a reviewer, an unknown condition, and a bad reviewer name or sample size."""
     who = human_judge(reviewer)
     if non_em is not None and (isinstance(non_em, bool) or not isinstance(non_em, int) or non_em < 0):
         raise EmsteerError(f"--non-em must be a whole number of at least 0, got {non_em!r}.")
@@ -201,7 +217,7 @@ def open_review(path: str | Path, reviewer: str, *, non_em: int | None = None, s
         if is_human(judge):
             raise EmsteerError(f"{path}: its primary judge is the reviewer {judge}, not a machine judge; judge the "
                                f"answers first (`emsteer judge {path}`).")
-        items = review_queue(store, judge, non_em=non_em, seed=seed)
+        items = review_queue(store, judge, non_em=non_em, seed=seed, conditions=conditions)
         if not items:
             raise EmsteerError(f"{path}: judge {judge} scored no answer, so there is nothing to review; judge the "
                                f"answers first (`emsteer judge {path}`).")
