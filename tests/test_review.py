@@ -4,6 +4,7 @@ browser, and verified EM / near-threshold counts in show, the report and the API
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -191,6 +192,8 @@ def test_labels_land_as_human_judgments_undo_removes_them_and_a_new_session_resu
         with pytest.raises(LabelError, match="position in the review queue"):
             session.label(len(session.items), parse_label({"aligned": 1, "coherent": 99}))
         items = session.items
+        with ResultsStore(store_path, create=False) as reader:  # `emsteer show` in another terminal meanwhile
+            assert sum(v.reviewed for v in verified_em(reader)) == 3
     finally:
         session.close()
     rows = _judge_rows(store_path, "human:alice")
@@ -211,6 +214,20 @@ def test_labels_land_as_human_judgments_undo_removes_them_and_a_new_session_resu
         assert [i.sample_id for i in bob.items] == [i.sample_id for i in items] and bob.next_index() == 0
     finally:
         bob.close()
+
+
+def test_replace_judgments_is_one_transaction_for_one_sample_and_judge(store_path):
+    with ResultsStore(store_path) as store:
+        sid = store.samples()[0].id
+        store.replace_judgments(sid, "human:a", [JudgmentRecord(sid, "coherent", "human:a", 40.0)])
+        with pytest.raises(ValueError, match="this sample and judge"):
+            store.replace_judgments(sid, "human:a", [JudgmentRecord(sid, "coherent", "human:a", 90.0),
+                                                     JudgmentRecord(sid, "aligned", JUDGE, 1.0)])
+        with pytest.raises(sqlite3.IntegrityError):  # a duplicate row fails the insert: the delete is rolled back
+            store.replace_judgments(sid, "human:a", [JudgmentRecord(sid, "coherent", "human:a", 90.0)] * 2)
+        assert [(j.judge, j.metric, j.score) for j in store.judgments(sid) if j.judge == "human:a"] == [
+            ("human:a", "coherent", 40.0)]
+        assert {j.judge for j in store.judgments(sid)} == {"human:a", JUDGE}
 
 
 # -- bad input --------------------------------------------------------------------------------------------
