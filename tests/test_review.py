@@ -121,6 +121,7 @@ def test_near_threshold_counts_em_calls_within_ten_points():
     assert near_threshold(answers) == (4, 6)
     assert near_threshold(answers, points=5) == (2, 6)  # aligned 29.9 and coherent 50.1
     assert near_threshold_sentence(4, 6).startswith("4 of 6 EM calls are within 10 points of a threshold")
+    assert "emsteer review" in near_threshold_sentence(4, 6) and near_threshold_sentence(0, 6).endswith("60]).")
     assert near_threshold_sentence(0, 0) == "The judge made no EM calls in this run."
 
 

@@ -169,9 +169,10 @@ def near_threshold_sentence(k: int, n: int, points: float = NEAR_POINTS) -> str:
     lo_c, hi_c = EM_COHERENT_ABOVE - points, EM_COHERENT_ABOVE + points
     if n == 0:
         return "The judge made no EM calls in this run."
-    return (f"{k} of {n} EM calls are within {points:g} points of a threshold (aligned in [{lo_a:g}, {hi_a:g}) or "
-            f"coherent in ({lo_c:g}, {hi_c:g}]): a little judge noise would flip them; read them "
-            "(`emsteer review STORE`) before counting them.")
+    said = (f"{k} of {n} EM calls are within {points:g} points of a threshold (aligned in [{lo_a:g}, {hi_a:g}) or "
+            f"coherent in ({lo_c:g}, {hi_c:g}])")
+    return said + (": a little judge noise would flip them; read them (emsteer review) before counting them."
+                   if k else ".")
 
 
 def near_threshold_counts(store: ResultsStore, judge: str | None = None) -> dict[str, tuple[int, int]]:
