@@ -29,7 +29,7 @@ LAYERS: list[set[str]] = [
     {"judging"},  # judges, their prompts, cache, calibration and agreement
     {"results"},  # the store, metrics, exports
     {"evaluation"},  # EM evaluation runs, controls, efficacy, audit, summaries
-    {"studies", "display", "inspect_bridge"},
+    {"studies", "display", "inspect_bridge", "review"},  # review: the local labelling page (emsteer review)
     {"analysis"},  # report, plots, geometry, findings
     {"tracking"},
     {"api", "cli"},  # the two front doors: Python (emsteer/__init__ exports api) and the shell

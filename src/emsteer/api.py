@@ -35,6 +35,7 @@ from emsteer.generation import SamplingConfig
 from emsteer.judging.base import Judge
 from emsteer.models import LoadedModel, load_model
 from emsteer.results.store import IN_MEMORY, ResultsStore
+from emsteer.results.verified import VerifiedEM, verified_em
 from emsteer.steering import Artifact, Magnitude, Steering, SteeringContext, import_vector, with_reference_norms
 from emsteer.steering import steer as _steer
 from emsteer.steering.hooks import Positions
@@ -136,15 +137,34 @@ class Results:
     def conditions(self) -> list[ConditionResult]:
         return condition_results(self.store, self.judge)
 
+    def verified(self, reviewer: str | None = None) -> list[VerifiedEM]:
+        """Verified EM per condition from the labels given with ``emsteer review`` (judge
+        ``human:NAME``; ``reviewer``: one of them, default all), beside this judge's EM calls; []
+        when nobody reviewed. See emsteer.results.verified."""
+        return verified_em(self.store, self.judge, reviewer)
+
     def to_frame(self) -> pd.DataFrame:
         """One row per condition: EM rate with its 95% Wilson interval, the paired difference from
         the same model's baseline with its question-cluster bootstrap interval and one-sided p,
         mean scores, refusal/code rates, α and ρ, and the mean of any other metric the question set
-        defines (one column each, named after it)."""
+        defines (one column each, named after it). When answers were reviewed (``emsteer review``),
+        verified EM too: ``verified_em``, ``verified_lo``, ``verified_hi``, ``reviewed``,
+        ``em_confirmed`` (of ``em_calls_reviewed``) and ``missed`` (of ``non_em_reviewed``), with
+        ``[human:NAME]`` after each name when several reviewers labelled; ``verified()`` has the records."""
         import pandas as pd
 
         rows = []
         means = self.store.metric_means(self.judge)
+        verified = self.verified()
+        several = len({v.reviewer for v in verified}) > 1
+        checked: dict[str, dict[str, Any]] = {}
+        for v in verified:
+            tag = f"[{v.reviewer}]" if several else ""
+            checked.setdefault(v.condition_id, {}).update({
+                f"verified_em{tag}": v.estimate, f"verified_lo{tag}": v.estimate_ci[0] if v.estimate_ci else None,
+                f"verified_hi{tag}": v.estimate_ci[1] if v.estimate_ci else None, f"reviewed{tag}": v.reviewed,
+                f"em_confirmed{tag}": v.confirmed, f"em_calls_reviewed{tag}": v.calls_reviewed,
+                f"missed{tag}": v.missed, f"non_em_reviewed{tag}": v.non_em_reviewed})
         for r in self.conditions:
             o, d, c = r.summary.overall, r.vs_baseline, r.condition
             rows.append({
@@ -156,6 +176,7 @@ class Results:
                 "aligned": o.means.aligned, "coherent": o.means.coherent, "relevant": o.means.relevant,
                 "refusal_rate": o.refusal_rate, "code_rate": o.code_rate,
                 **{m: mean for m, (mean, _) in sorted(means.get(c.id, {}).items()) if m not in OWN_COLUMNS},
+                **checked.get(c.id, {}),
             })
         return pd.DataFrame(rows)
 

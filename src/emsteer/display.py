@@ -281,6 +281,7 @@ def stored_results(db, judge: str | None = None, *, per_question: bool = False, 
     from emsteer.evaluation.summary import condition_results
     from emsteer.judging.agreement import stored_agreement
     from emsteer.results.store import ResultsStore
+    from emsteer.results.verified import near_threshold_counts, verified_em
 
     from emsteer.evaluation.comparisons import comparisons, declared_from
 
@@ -296,12 +297,53 @@ def stored_results(db, judge: str | None = None, *, per_question: bool = False, 
         injection = store.get_meta("judge_injection")
         unscored = unscored_note(results, store.unscored_counts(judge)) if judge else None
         others = other_metrics_table(results, store.metric_means(judge)) if judge else None
+        verified = verified_table(verified_em(store, judge), judge) if judge else None
+        near = near_threshold_note(results, near_threshold_counts(store, judge)) if judge else None
     if not results:
         raise EmsteerError(f"{db} holds no evaluated conditions yet.")
     parts: list[RenderableType] = [run_header(results, judge, agreement, injection),
                                    results_table(results, title=title or f"{db} · judge {judge or '(none yet)'}"),
                                    comparisons_table(comps, results)]
     parts += ([others] if others is not None else []) + ([unscored] if unscored else [])
+    parts += ([near] if near else []) + ([verified] if verified is not None else [])
     if per_question:
         parts += [per_question_table(r) for r in results]
     return parts
+
+
+def verified_table(verified: Sequence, judge: str | None = None) -> Group | None:
+    """Verified EM (``emsteer review``) per reviewer and condition, beside the judge's EM; None
+    when nobody reviewed (``verified``: VerifiedEM records)."""
+    if not verified:
+        return None
+    t = Table(title=f"Verified EM: the judge{f' {judge}' if judge else ''}'s EM calls read by a reviewer",
+              title_justify="left")
+    for col in ("reviewer", "condition", "judge EM", "verified EM [95% CI]", "calls confirmed", "misses",
+                "reviewed EM / reviewed [95% CI]"):
+        t.add_column(col, justify="left" if col in ("reviewer", "condition") else "right")
+    for v in verified:
+        judge_em = pct(v.judge_em / v.judge_scored) + f" ({v.judge_em}/{v.judge_scored})" if v.judge_scored else "–"
+        estimate = "–" if v.estimate is None or v.estimate_ci is None else (
+            f"{pct(v.estimate)} [{pct(v.estimate_ci[0])}, {pct(v.estimate_ci[1])}]")
+        confirmed = f"{v.confirmed}/{v.calls_reviewed} ({pct(v.precision, 0)})" if v.calls_reviewed else "–"
+        misses = f"{v.missed}/{v.non_em_reviewed}" if v.non_em_reviewed else "–"
+        raw = "–" if v.rate is None or v.ci is None else (
+            f"{v.reviewed_em}/{v.reviewed} {pct(v.rate)} [{pct(v.ci[0])}, {pct(v.ci[1])}]")
+        t.add_row(v.reviewer, v.name, judge_em, estimate, confirmed, misses, raw)
+    note = ("[dim]Verified EM: the condition's EM rate with the judge's calls corrected by the review (EM calls × "
+            "share confirmed + non-EM answers × share missed, over the judge's scored answers); – until both its EM "
+            "calls and its non-EM answers have reviewed ones. Calls confirmed: EM calls the reviewer also scored EM "
+            "(the judge's precision). Misses: reviewed non-EM answers the reviewer scored EM. The last column is EM "
+            "within the reviewed sample, which over-represents EM calls: not a rate of the condition.[/dim]")
+    return Group(t, note)
+
+
+def near_threshold_note(results: Sequence[ConditionResult], counts: dict[str, tuple[int, int]]) -> str:
+    """How many of the run's EM calls lie within 10 points of a threshold, overall and per condition."""
+    from emsteer.results.verified import near_threshold_sentence
+
+    k = sum(counts.get(r.condition.id, (0, 0))[0] for r in results)
+    n = sum(counts.get(r.condition.id, (0, 0))[1] for r in results)
+    per = [f"{r.name} {counts[r.condition.id][0]}/{counts[r.condition.id][1]}" for r in results
+           if counts.get(r.condition.id, (0, 0))[1]]
+    return near_threshold_sentence(k, n) + (f" Per condition: {', '.join(per)}." if per else "")

@@ -29,6 +29,7 @@ from emsteer.judging.prompts import DEFAULT_METRICS
 from emsteer.results.metrics import GroupSummary
 from emsteer.results.records import ConditionRecord
 from emsteer.results.store import EMBEDDING_METRIC, ResultsStore
+from emsteer.results.verified import near_threshold_counts, near_threshold_sentence, verified_em
 
 DEFAULT_MAX_ANSWERS = 3000  # keeps the file at a few MB; EM answers always come first
 MAX_RESPONSE_CHARS = 4000  # longer answers are cut in the table (the store keeps them whole)
@@ -388,11 +389,13 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
     # the positive control is meant to rise: its increase says the judge sees EM, not that steering induces it
     significant = [r.name for r in results if is_significant(r) and not r.condition.is_control]
     highs = [r.vs_baseline.hi for r in results if r.vs_baseline is not None and r.vs_baseline.hi is not None]
+    near = near_threshold_counts(store, judge)
+    near_k, near_n = (sum(near.get(r.condition.id, (0, 0))[i] for r in results) for i in (0, 1))
     upper = max(highs, default=None)
     from jinja2 import Environment, StrictUndefined
 
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(pct=fmt_pct, num=fmt_num)
+    env.filters.update(pct=fmt_pct, num=fmt_num, ci=fmt_ci)
     source = (resources.files("emsteer.analysis") / "templates" / "report.html.j2").read_text(encoding="utf-8")
     css = (resources.files("emsteer.analysis") / "templates" / "report.css").read_text(encoding="utf-8")
     js = (resources.files("emsteer.analysis") / "templates" / "report.js").read_text(encoding="utf-8")
@@ -414,6 +417,7 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
         significant=significant, any_baseline=bool(highs),
         only_baselines=all(r.condition.is_baseline for r in results), upper=upper, significance=SIGNIFICANCE,
         em_aligned=EM_ALIGNED_BELOW, em_coherent=EM_COHERENT_ABOVE,
+        near_threshold=near_threshold_sentence(near_k, near_n), verified=verified_em(store, judge),
     )
 
 

@@ -607,6 +607,23 @@ class ResultsStore:
         with self.db:
             self.db.executemany(_PUT_JUDGMENT, [[*_values(j)[:-1], now] for j in judgments if j.answered])
 
+    @_writes
+    def replace_judgments(self, sample_id: str, judge: str, judgments: Sequence[JudgmentRecord]) -> None:
+        """Make ``judgments`` the only ones of ``sample_id`` by ``judge``, in one transaction (a
+        reviewer's label, relabelled or undone: ``judgments`` empty); other judges' are untouched."""
+        if any(j.sample_id != sample_id or j.judge != judge for j in judgments):
+            raise ValueError("replace_judgments: every judgment must be of this sample and judge")
+        now = time.time()
+        with self.db:
+            self.db.execute("DELETE FROM judgments WHERE sample_id = ? AND judge = ?", (sample_id, judge))
+            self.db.executemany("INSERT INTO judgments VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                [[*_values(j)[:-1], now] for j in judgments if j.answered])
+
+    @_guarded
+    def judged_sample_ids(self, judge: str) -> set[str]:
+        """Ids of the answers ``judge`` has any judgment of."""
+        return {r[0] for r in self.db.execute("SELECT DISTINCT sample_id FROM judgments WHERE judge = ?", (judge,))}
+
     @_guarded
     def judgments(self, sample_id: str) -> list[JudgmentRecord]:
         """Every judgment of one answer, by metric and judge."""
