@@ -278,12 +278,11 @@ def headline(results: Sequence[ConditionResult], agreement=None) -> Group:
 def stored_results(db, judge: str | None = None, *, per_question: bool = False, title: str | None = None) -> list:
     """What ``emsteer show`` prints for a results file: header, results table, other metrics, notes."""
     from emsteer.errors import EmsteerError
+    from emsteer.evaluation.comparisons import comparisons, declared_from
     from emsteer.evaluation.summary import condition_results
     from emsteer.judging.agreement import stored_agreement
     from emsteer.results.store import ResultsStore
     from emsteer.results.verified import near_threshold_counts, verified_em
-
-    from emsteer.evaluation.comparisons import comparisons, declared_from
 
     with ResultsStore(db, create=False) as store:
         judge = store.primary_judge(judge)

@@ -222,7 +222,7 @@ def _invert(s: np.ndarray, m: np.ndarray, signs: np.ndarray, diff: float, level:
     def accepted(delta: float) -> bool:
         observed = abs(total_s - delta * total_m)
         hits = np.count_nonzero(np.abs(flipped_s - delta * flipped_m) >= observed - tol)
-        return hits / len(signs) > level
+        return bool(hits / len(signs) > level)
 
     def edge(outside: float) -> float:
         if accepted(outside):
