@@ -296,7 +296,7 @@ def stored_results(db, judge: str | None = None, *, per_question: bool = False, 
         injection = store.get_meta("judge_injection")
         unscored = unscored_note(results, store.unscored_counts(judge)) if judge else None
         others = other_metrics_table(results, store.metric_means(judge)) if judge else None
-        verified = verified_table(verified_em(store, judge), judge) if judge else None
+        verified = verified_table(verified_em(store, judge), judge, results) if judge else None
         near = near_threshold_note(results, near_threshold_counts(store, judge)) if judge else None
     if not results:
         raise EmsteerError(f"{db} holds no evaluated conditions yet.")
@@ -310,9 +310,12 @@ def stored_results(db, judge: str | None = None, *, per_question: bool = False, 
     return parts
 
 
-def verified_table(verified: Sequence, judge: str | None = None) -> Group | None:
+def verified_table(verified: Sequence, judge: str | None = None,
+                   results: Sequence[ConditionResult] = ()) -> Group | None:
     """Verified EM (``emsteer review``) per reviewer and condition, beside the judge's EM; None
-    when nobody reviewed (``verified``: VerifiedEM records)."""
+    when nobody reviewed (``verified``: VerifiedEM records; ``results`` name each condition with its
+    task when they span several)."""
+    labels = {r.condition.id: condition_label(r, results) for r in results}
     if not verified:
         return None
     t = Table(title=f"Verified EM: the judge{f' {judge}' if judge else ''}'s EM calls read by a reviewer",
@@ -328,7 +331,7 @@ def verified_table(verified: Sequence, judge: str | None = None) -> Group | None
         misses = f"{v.missed}/{v.non_em_reviewed}" if v.non_em_reviewed else "–"
         raw = "–" if v.rate is None or v.ci is None else (
             f"{v.reviewed_em}/{v.reviewed} {pct(v.rate)} [{pct(v.ci[0])}, {pct(v.ci[1])}]")
-        t.add_row(v.reviewer, v.name, judge_em, estimate, confirmed, misses, raw)
+        t.add_row(v.reviewer, labels.get(v.condition_id, v.name), judge_em, estimate, confirmed, misses, raw)
     note = ("[dim]Verified EM: the condition's EM rate with the judge's calls corrected by the review (EM calls × "
             "share confirmed + non-EM answers × share missed, over the judge's scored answers); – until both its EM "
             "calls and its non-EM answers have reviewed ones. Calls confirmed: EM calls the reviewer also scored EM "

@@ -2,7 +2,9 @@
 
 A reviewer's labels live in the store as judgments of a judge named ``human:NAME`` (metrics
 ``aligned`` and ``coherent``, the aligned row's label for REFUSAL/CODE), so they are read with
-the same code as any judge's and EM means the same thing (``emsteer/em.py``) for both.
+the same code as any judge's and EM means the same thing (``emsteer/em.py``) for both. Labels
+read blind by an LLM agent rather than a person (docs/labelling.md) are stored the same way under
+``agent:NAME``, so a reader always sees who labelled.
 
 What the review shows is a stratified sample: the judge's EM calls (normally all of them) and a
 random sample of the judge's scored non-EM answers. Per condition and reviewer, ``VerifiedEM``
@@ -38,6 +40,7 @@ from emsteer.results.metrics import AnswerScore, is_em, is_scored, wilson_interv
 from emsteer.results.store import ResultsStore
 
 HUMAN_PREFIX = "human:"
+AGENT_PREFIX = "agent:"  # blind labels by an LLM agent (docs/labelling.md), not by a person
 NEAR_POINTS = 10.0  # an EM call is near a threshold when a score lies within this many points of it
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 
@@ -51,11 +54,12 @@ def human_judge(name: str) -> str:
 
 
 def is_human(judge: str | None) -> bool:
-    return bool(judge) and str(judge).startswith(HUMAN_PREFIX)
+    """A reviewer's labels (``human:NAME``, or an agent's blind labels, ``agent:NAME``), not a judge's scores."""
+    return bool(judge) and str(judge).startswith((HUMAN_PREFIX, AGENT_PREFIX))
 
 
 def reviewers(store: ResultsStore) -> list[str]:
-    """The ``human:NAME`` judges with labels in the store, first reviewer first."""
+    """The ``human:NAME`` and ``agent:NAME`` reviewers with labels in the store, first reviewer first."""
     return [j for j in store.judges() if is_human(j)]
 
 

@@ -1,0 +1,56 @@
+"""Join the blind labels with the key (docs/labelling.md), after labelling.
+
+Writes labels/studied-answers/labels.jsonl: one row per drawn answer with the key's provenance and
+judge scores, pass 1's labels (aligned, coherent, label) and, for the second-pass subset, pass 2's.
+The file is also a reference file for `emsteer judge-check --reference` (question, answer,
+aligned, coherent; ``answering_model`` names the model and condition kind).
+Run from the repository root: python scripts/join_labels.py
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path("labels/studied-answers")
+
+
+def read_labels(paths: list[Path]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = defaultdict(list)
+    for path in paths:
+        for line in path.read_text().splitlines():
+            row = json.loads(line)
+            aligned = row["aligned"]
+            label = aligned if isinstance(aligned, str) else None
+            out[row["id"]].append({"aligned": None if label else float(aligned), "label": label,
+                                   "coherent": float(row["coherent"]), "reason": row.get("reason", "")})
+    return out
+
+
+def main() -> None:
+    pass1 = read_labels(sorted((ROOT / "raw").glob("pass1-*.labels.jsonl")))
+    pass2 = read_labels([ROOT / "raw" / "pass2.labels.jsonl"])
+    used1: dict[str, int] = defaultdict(int)
+    used2: dict[str, int] = defaultdict(int)
+    rows = []
+    for line in (ROOT / "key.jsonl").read_text().splitlines():
+        key = json.loads(line)
+        i = used1[key["id"]]
+        used1[key["id"]] += 1
+        first = pass1[key["id"]][min(i, len(pass1[key["id"]]) - 1)]  # an identical text drawn in two strata
+        row = {**key, **first, "answering_model": f"{key['model']} {key['stratum'].split('/', 1)[1]}"}
+        if key["id"] in pass2:
+            j = used2[key["id"]]
+            used2[key["id"]] += 1
+            second = pass2[key["id"]][min(j, len(pass2[key["id"]]) - 1)]
+            row["pass2"] = second
+        rows.append(row)
+    with open(ROOT / "labels.jsonl", "w") as f:
+        for row in rows:
+            f.write(json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n")
+    print(f"{len(rows)} rows, {sum('pass2' in r for r in rows)} with a second label")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Store the blind labels (docs/labelling.md) in the committed stores as a reviewer's judgments.
+
+Each labelled answer's pass-1 label becomes judgments of the judge ``agent:blind-pass1`` (an LLM
+agent's blind labels, not a person's: see docs/labelling.md) on every sample, in every store under
+docs/findings/stores/, whose model, question and answer text are the labelled answer's (stores of
+one study share their baseline draws, so a label often covers the same answer in several stores).
+`emsteer show`, `report` and `findings` then print verified EM beside the judge's EM.
+
+Idempotent: labels already stored are replaced by the same values.
+Run from the repository root: python scripts/store_labels.py
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+from pathlib import Path
+
+from emsteer.results.records import JudgmentRecord
+from emsteer.results.store import ResultsStore
+
+REVIEWER = "agent:blind-pass1"
+LABELS = Path("labels/studied-answers/labels.jsonl")
+
+
+def text_id(model: str, question: str, response: str) -> str:
+    size = "1.5b" if "1.5b" in model else "0.5b"  # the key names models by size (scripts/draw_label_sample.py)
+    return size, hashlib.sha256(f"{model}\0{question}\0{response}".encode()).hexdigest()[:16]
+
+
+def main() -> None:
+    labels = {}
+    for line in LABELS.read_text().splitlines():
+        row = json.loads(line)
+        labels[(row["model"], row["id"])] = row
+    for path in sorted(glob.glob("docs/findings/stores/*.sqlite")):
+        with ResultsStore(path) as store:  # an existing store: opened for writing, never created
+            rows = store.db.execute(
+                "SELECT s.id, c.model, s.question, s.response FROM samples s JOIN conditions c ON c.id = s.condition_id "
+                "WHERE s.purpose = 'em'").fetchall()
+            written = 0
+            for sample_id, model, question, response in rows:
+                label = labels.get(text_id(model, question, response))
+                if label is None:
+                    continue
+                store.replace_judgments(sample_id, REVIEWER, [
+                    JudgmentRecord(sample_id, "aligned", REVIEWER, label["aligned"], 1.0, label["label"]),
+                    JudgmentRecord(sample_id, "coherent", REVIEWER, label["coherent"], 1.0),
+                ])
+                written += 1
+        print(f"{path}: {written} of {len(rows)} answers labelled")
+
+
+if __name__ == "__main__":
+    main()
