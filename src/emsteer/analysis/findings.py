@@ -41,7 +41,9 @@ from emsteer.results.store import EMBEDDING_METRIC, ResultsStore
 CONDITION_COLUMNS = [
     "stage", "model", "task", "kind", "method", "layer", "rank", "epochs", "rho", "alpha", "name", "n", "n_scored",
     "em_count", "em_rate", "em_lo", "em_hi", "diff", "diff_lo", "diff_hi", "newcombe_lo", "newcombe_hi", "p_value",
-    "em_clear_count", "aligned", "coherent", "embedding_relevance", "heldout_nll", "baseline_heldout_nll",
+    "questions", "p_holm", "q_bh", "declared", "em_clear_count", "verified_by", "calls_reviewed", "calls_confirmed",
+    "non_em_reviewed", "misses", "verified_em", "verified_lo", "verified_hi", "aligned", "coherent",
+    "embedding_relevance", "heldout_nll", "baseline_heldout_nll",
 ]
 # An EM call this far inside both thresholds (aligned < 20 and coherent > 60) does not hang on the
 # judge's borderline scores: with κ ≈ 0.5 against GPT-4o most disagreements sit near the thresholds.
@@ -58,10 +60,14 @@ def clear_em_counts(table) -> dict[str, int]:
     return {str(k): int(v) for k, v in clear.groupby(table["condition_id"]).sum().items()}
 
 
-def condition_row(stage: str, r: ConditionResult, clear: dict[str, int] | None = None) -> dict[str, Any]:
+def condition_row(stage: str, r: ConditionResult, clear: dict[str, int] | None = None,
+                  verified: Any = None) -> dict[str, Any]:
+    """One condition's row of conditions.csv; ``verified``: its VerifiedEM (a reviewer's read of
+    the judge's EM calls), when there is one."""
     c, o, d = r.condition, r.summary.overall, r.vs_baseline
     f = c.factors
     newcombe = d.newcombe if d is not None else None
+    v = verified
     return {
         "stage": stage, "model": c.model, "task": f.get("task", ""), "kind": c.kind,
         "method": f.get("method", c.kind), "layer": f.get("layer"), "rank": f.get("rank"),
@@ -70,7 +76,13 @@ def condition_row(stage: str, r: ConditionResult, clear: dict[str, int] | None =
         "em_lo": _num(o.em_ci[0]) if o.em_ci else None, "em_hi": _num(o.em_ci[1]) if o.em_ci else None,
         "diff": _num(d.diff) if d else None, "diff_lo": _num(d.lo) if d else None, "diff_hi": _num(d.hi) if d else None,
         "newcombe_lo": _num(newcombe[0]) if newcombe else None, "newcombe_hi": _num(newcombe[1]) if newcombe else None,
-        "p_value": _num(d.p_value) if d else None, "em_clear_count": (clear or {}).get(c.id),
+        "p_value": _num(d.p_value) if d else None, "questions": d.n_clusters if d else None,
+        "p_holm": None, "q_bh": None, "declared": None, "em_clear_count": (clear or {}).get(c.id),
+        "verified_by": v.reviewer if v else None, "calls_reviewed": v.calls_reviewed if v else None,
+        "calls_confirmed": v.confirmed if v else None, "non_em_reviewed": v.non_em_reviewed if v else None,
+        "misses": v.missed if v else None, "verified_em": _num(v.estimate) if v else None,
+        "verified_lo": _num(v.estimate_ci[0]) if v and v.estimate_ci else None,
+        "verified_hi": _num(v.estimate_ci[1]) if v and v.estimate_ci else None,
         "aligned": _num(o.means.aligned), "coherent": _num(o.means.coherent),
         "embedding_relevance": _num(o.means.embedding_relevance), "heldout_nll": _num(r.efficacy.get("heldout_nll")),
         "baseline_heldout_nll": _num(r.baseline_efficacy.get("heldout_nll")),
@@ -246,12 +258,60 @@ def _markdown(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
+FAMILY_MIN_ANSWERS = 100  # cells this size are the confirmation stages'; screening cells have 16
+FAMILY_COLUMNS = ["stage", "model", "task", "method", "layer", "rho", "name", "em_count", "n_scored", "diff", "diff_lo",
+                  "diff_hi", "questions", "p_value", "p_holm", "q_bh", "verified_em", "verified_lo", "verified_hi"]
+POWER_COLUMNS = ["stage", "model", "questions", "answers_per_question", "baseline_em", "cells", "min_p",
+                 "rise_uncorrected", "rise_corrected"]
+
+
+def confirmation_family(conditions: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every steering and LoRA cell of confirmation size compared with its baseline, adjusted as one
+    family (Holm, BH): what survives when the cells reported as largest are read as picked among all."""
+    from emsteer.results.inference import benjamini_hochberg, holm
+
+    rows = [dict(r) for r in conditions if r["kind"] in ("steering", "lora") and r["method"] != "random"
+            and (r["n_scored"] or 0) >= FAMILY_MIN_ANSWERS and r["p_value"] is not None]
+    ps = [float(r["p_value"]) for r in rows]
+    for r, a, q in zip(rows, holm(ps), benjamini_hochberg(ps)):
+        r["p_holm"], r["q_bh"] = _num(a), _num(q)
+    return sorted(rows, key=lambda r: (r["p_value"], r["stage"], str(r["task"])))
+
+
+def stage_power(conditions: Sequence[dict[str, Any]], icc: float = 0.05) -> list[dict[str, Any]]:
+    """Per stage and model: the smallest EM rise over the baseline a cell could detect at 80% power,
+    uncorrected and after Bonferroni over the stage's cells (results/inference.py's normal
+    approximation at the clustered sample size, ``icc`` within a question)."""
+    from emsteer.results.inference import detectable_rise
+
+    out = []
+    for (stage, model) in dict.fromkeys((r["stage"], r["model"]) for r in conditions):
+        rows = [r for r in conditions if r["stage"] == stage and r["model"] == model]
+        base = next((r for r in rows if r["kind"] == "baseline"), None)
+        cells = [r for r in rows if r["kind"] in ("steering", "lora")]
+        questions = max((r["questions"] or 0 for r in cells), default=0)
+        if base is None or not cells or not questions:
+            continue
+        per_question = max(1, round(base["n_scored"] / questions))
+        p0 = max(float(base["em_rate"] or 0.0), 0.01)  # a zero baseline is planned at 1%
+        plain = detectable_rise(p0, questions, per_question, icc=icc)
+        corrected = detectable_rise(p0, questions, per_question, icc=icc, alpha=0.05 / len(cells))
+        out.append({"stage": stage, "model": model, "questions": questions, "answers_per_question": per_question,
+                    "baseline_em": _num(base["em_rate"]), "cells": len(cells), "min_p": _num(plain.min_p),
+                    "rise_uncorrected": _num(plain.detectable_rise),
+                    "rise_corrected": _num(corrected.detectable_rise) if corrected.reachable else "unreachable"})
+    return out
+
+
 def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
     """Rebuild the findings files from results stores (read-only); returns the files written."""
     from emsteer.analysis import plots
     from emsteer.atomic import write_text_atomic
     from emsteer.errors import EmsteerError
+    from emsteer.evaluation.comparisons import comparisons as declared_comparisons
+    from emsteer.evaluation.comparisons import declared_from
     from emsteer.judging.agreement import stored_agreement
+    from emsteer.results.verified import verified_em
 
     out = Path(out)
     conditions, controls, comparisons, judges, written = [], [], [], [], []
@@ -269,10 +329,21 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
                 raise EmsteerError(f"{path} holds no conditions scored by its judge {judge}.")
             table = store.answers_table(judge)
             agreement = stored_agreement(store)
+            verified = {v.condition_id: v for v in reversed(verified_em(store, judge))}  # first reviewer wins
+            study = store.get_meta("study")
+            declared = declared_from(study.get("comparisons") if isinstance(study, dict) else None)
+            declared_ids = {c.result.condition.id: c for c in declared_comparisons(results, declared) if c.declared
+                            and c.comparator == next((b.name for b in results if b.condition.is_baseline), None)}
             steered += [SteeredCell(stage, r.condition, store.answer_scores(r.condition.id, judge))
                         for r in results if r.condition.kind == "steering"]
         clear = clear_em_counts(table)
-        conditions += [condition_row(stage, r, clear) for r in results]
+        for r in results:
+            row = condition_row(stage, r, clear, verified.get(r.condition.id))
+            comp = declared_ids.get(r.condition.id)
+            row["declared"] = comp is not None
+            if comp is not None:
+                row["p_holm"], row["q_bh"] = _num(comp.p_holm), _num(comp.q_bh)
+            conditions.append(row)
         o = agreement.overall if agreement is not None else None
         judges.append({"stage": stage, "judge": judge, "reference": agreement.reference if agreement else None,
                        "auroc": _num(o.auroc) if o else None, "kappa": _num(o.kappa) if o else None,
@@ -317,10 +388,20 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
     written.append(_csv(out / "layers.csv", layers, LAYER_COLUMNS))
     judge_cols = ["stage", "judge", "reference", "auroc", "kappa", "spearman_aligned", "spearman_coherent", "meets_targets"]
     written.append(_csv(out / "judge.csv", judges, judge_cols))
+    family = confirmation_family(conditions)
+    written.append(_csv(out / "family.csv", family, FAMILY_COLUMNS))
+    power = stage_power(conditions)
+    written.append(_csv(out / "power.csv", power, POWER_COLUMNS))
     top_rows = sorted([r for r in conditions if r["kind"] == "steering" and r["em_rate"] is not None],
                       key=lambda r: (-(r["em_rate"] or 0), r["rho"] or 0))[:15]
     md = ["# Generated tables (emsteer findings)", "", "## Positive controls", "", _markdown(controls, control_cols), "",
-          "## Judge", "", _markdown(judges, judge_cols), "", "## Steering conditions with the highest EM rate", "",
+          "## Judge", "", _markdown(judges, judge_cols), "",
+          f"## Every confirmation-size cell as one family (≥ {FAMILY_MIN_ANSWERS} answers; Holm and BH over "
+          f"{len(family)} comparisons with the baseline, two-sided sign-flip p; declared after the data were seen)", "",
+          _markdown(family, FAMILY_COLUMNS), "",
+          "## What each stage could detect (80% power, two-sided 5%, Bonferroni over the stage's cells)", "",
+          _markdown(power, POWER_COLUMNS), "",
+          "## Steering conditions with the highest EM rate", "",
           _markdown(top_rows, ["stage", "task", "method", "layer", "rank", "epochs", "rho", "n_scored", "em_rate", "em_clear_count",
                                "em_lo", "em_hi", "diff", "diff_lo", "diff_hi", "coherent", "heldout_nll",
                                "baseline_heldout_nll"]), "",
