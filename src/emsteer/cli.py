@@ -983,6 +983,57 @@ def study(
 
 
 @app.command()
+def plan(
+    config: Annotated[Path, typer.Argument(help="Study YAML whose declared comparisons (comparisons:) to plan for.")],
+    baseline_rate: Annotated[Optional[float], typer.Option("--baseline-rate", min=0.0, max=0.99, help="The baseline's EM rate to plan with (default 0.02, or the pilot store's).")] = None,
+    pilot: Annotated[Optional[Path], typer.Option("--pilot", help="A results store of a pilot run: its baseline's EM rate (primary judge) is the one planned with.")] = None,
+    icc: Annotated[float, typer.Option("--icc", min=0.0, max=1.0, help="Correlation of EM between answers to one question (0: independent answers; 0.05 default).")] = 0.05,
+    target: Annotated[float, typer.Option("--target", min=0.001, max=0.99, help="The EM rise the study means to detect (default 0.05 = 5 pp).")] = 0.05,
+) -> None:
+    """Power before running: what each declared comparison of a study can detect.
+
+    Prints, per comparison declared in the study file (or for every cell against its baseline when
+    none is declared), the cells it picks, the corrected level (Bonferroni over the family), the
+    smallest EM rise over the baseline detectable at 80% power given the baseline rate, the
+    question clusters and the answers per question, and the answers per question the --target
+    rise needs. Warns when the questions cannot reach the corrected level at all (K questions give
+    no p below 2/2^K) or the target is out of reach. Reads only the study file (and --pilot).
+    """
+    from emsteer.data.questions import load_questions
+    from emsteer.display import plan_table
+    from emsteer.studies.config import load_study
+    from emsteer.studies.plan import DEFAULT_BASELINE, plan_study
+
+    cfg = load_study(config)
+    questions = load_questions(cfg.eval.questions)
+    if cfg.eval.question_ids:
+        questions = [q for q in questions if q.id in set(cfg.eval.question_ids)]
+    per_question = [min(len(q.paraphrases), cfg.eval.paraphrases or len(q.paraphrases))
+                    * (cfg.eval.samples or q.samples_per_paraphrase) for q in questions]
+    source = "stated" if baseline_rate is not None else "default"
+    rate = baseline_rate if baseline_rate is not None else DEFAULT_BASELINE
+    if pilot is not None:
+        rate, source = _pilot_baseline(pilot), f"pilot {pilot}"
+    result = plan_study(cfg, questions=len(questions), answers_per_question=sum(per_question) / len(per_question),
+                        baseline=max(rate, 0.005), baseline_source=source, icc=icc, target=target)
+    out.print(plan_table(result, cfg.name))
+    if any(r.warnings for r in result.rows):
+        raise typer.Exit(1)
+
+
+def _pilot_baseline(path: Path) -> float:
+    from emsteer.evaluation.summary import condition_results
+    from emsteer.results.store import ResultsStore
+
+    with ResultsStore(path, create=False) as store:
+        bases = [r for r in condition_results(store) if r.condition.is_baseline and r.summary.overall.n_scored]
+    if not bases:
+        raise EmsteerError(f"--pilot {path}: no scored baseline in this store; give --baseline-rate instead.")
+    n = sum(r.summary.overall.n_scored for r in bases)
+    return sum(r.summary.overall.em_count for r in bases) / n
+
+
+@app.command()
 def audit(
     vector: Annotated[Path, typer.Argument(help="The steering vector to audit (emsteer .safetensors, plain .safetensors/.pt/.pth, or a control-vector .gguf).")],
     model: ModelOpt = None,

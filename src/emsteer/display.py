@@ -349,3 +349,23 @@ def near_threshold_note(results: Sequence[ConditionResult], counts: dict[str, tu
     per = [f"{r.name} {counts[r.condition.id][0]}/{counts[r.condition.id][1]}" for r in results
            if counts.get(r.condition.id, (0, 0))[1]]
     return near_threshold_sentence(k, n) + (f" Per condition: {', '.join(per)}." if per else "")
+
+
+def plan_table(plan, name: str) -> Group:
+    """``emsteer plan``: what each declared comparison can detect, and its warnings."""
+    t = Table(title=f"Power plan of study {name}: {plan.questions} questions, {plan.answers_per_question:.1f} answers "
+                    f"per question per cell, baseline EM {pct(plan.baseline)} ({plan.baseline_source}), "
+                    f"icc {plan.icc:.2f}", title_justify="left")
+    for col in ("comparison", "cells", "level", "detectable rise (80% power)",
+                f"answers/question for +{100 * plan.target:.1f} pp"):
+        t.add_column(col, justify="left" if col == "comparison" else "right")
+    for r in plan.rows:
+        t.add_row(r.label, str(r.cells), f"{r.alpha:.4f}",
+                  "unreachable" if r.detectable_rise is None else f"+{100 * r.detectable_rise:.1f} pp",
+                  "unreachable" if r.answers_for_target is None else str(r.answers_for_target))
+    family = (f"One family of {plan.family} declared comparisons: each is tested at 0.05/{plan.family} (Bonferroni; "
+              "Holm does no worse)." if plan.declared else
+              "No comparison is declared (a study's comparisons:), so every comparison is exploratory and uncorrected: "
+              "declare the ones the study is for before running it.")
+    warnings = [f"[yellow]warning:[/yellow] {r.label}: {w}" for r in plan.rows for w in r.warnings]
+    return Group(t, family, *warnings)

@@ -293,33 +293,33 @@ def design_effect_for(per_question: int, icc: float) -> float:
 
 
 def power_of(baseline: float, rise: float, questions: int, per_question: int, *, icc: float = 0.05,
-             alpha: float = LEVEL) -> float:
-    """Approximate power of the two-sided comparison of a cell with its comparator (normal
-    approximation at the clustered effective sample size); 0 when the questions cannot reach
-    ``alpha`` at all."""
-    if 2.0 / 2 ** min(questions, 60) > alpha:
+             alpha: float = LEVEL, sides: int = 2) -> float:
+    """Approximate power of the comparison of a cell with its comparator, two-sided or one-sided
+    (``sides``; normal approximation at the clustered effective sample size); 0 when the
+    questions cannot reach ``alpha`` at all."""
+    if sides / 2 ** min(questions, 60) > alpha:
         return 0.0
     p1 = min(1.0, baseline + rise)
     n_eff = questions * per_question / design_effect_for(per_question, icc)
     se = math.sqrt((baseline * (1 - baseline) + p1 * (1 - p1)) / n_eff)
     if se == 0:
         return 1.0 if rise > 0 else 0.0
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = stats.norm.ppf(1 - alpha / sides)
     return float(stats.norm.cdf(rise / se - z))
 
 
 def detectable_rise(baseline: float, questions: int, per_question: int, *, icc: float = 0.05,
-                    alpha: float = LEVEL, power: float = 0.8) -> Power:
+                    alpha: float = LEVEL, power: float = 0.8, sides: int = 2) -> Power:
     """The smallest rise above ``baseline`` detected with ``power`` (bisection on power_of)."""
-    min_p = min(1.0, 2.0 / 2 ** min(questions, 60))
+    min_p = min(1.0, sides / 2 ** min(questions, 60))
     reachable = min_p <= alpha and power_of(baseline, 1.0 - baseline, questions, per_question, icc=icc,
-                                             alpha=alpha) >= power
+                                             alpha=alpha, sides=sides) >= power
     rise = None
     if reachable:
         lo, hi = 0.0, 1.0 - baseline
         for _ in range(50):
             mid = (lo + hi) / 2
-            if power_of(baseline, mid, questions, per_question, icc=icc, alpha=alpha) >= power:
+            if power_of(baseline, mid, questions, per_question, icc=icc, alpha=alpha, sides=sides) >= power:
                 hi = mid
             else:
                 lo = mid
@@ -328,10 +328,16 @@ def detectable_rise(baseline: float, questions: int, per_question: int, *, icc: 
 
 
 def answers_needed(baseline: float, rise: float, questions: int, *, icc: float = 0.05, alpha: float = LEVEL,
-                   power: float = 0.8, most: int = 10_000) -> int | None:
+                   power: float = 0.8, most: int = 10_000, sides: int = 2) -> int | None:
     """Answers per question for ``power`` to detect ``rise``; None when no number up to ``most``
     reaches it (with a positive icc, more samples of the same questions stop helping)."""
-    for m in range(1, most + 1):
-        if power_of(baseline, rise, questions, m, icc=icc, alpha=alpha) >= power:
-            return m
-    return None
+    if power_of(baseline, rise, questions, most, icc=icc, alpha=alpha, sides=sides) < power:
+        return None
+    lo, hi = 0, most  # power grows with the answers per question: bisect
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if power_of(baseline, rise, questions, mid, icc=icc, alpha=alpha, sides=sides) >= power:
+            hi = mid
+        else:
+            lo = mid
+    return hi

@@ -1,0 +1,127 @@
+"""Power before running: what a study's declared comparisons can detect (``emsteer plan CONFIG``).
+
+For each declared comparison (or, without any, for every cell against its baseline, uncorrected
+and exploratory), from the study file alone:
+
+- the cells it picks (the grid is expanded the way the runner names its conditions), so the
+  family size and the corrected level (Bonferroni, which Holm never does worse than) are known;
+- the smallest EM rise over the baseline detectable at 80% power at that level, given the
+  baseline rate (stated, or read from a pilot store), the question clusters and the answers per
+  question per cell (results/inference.py: a normal approximation at the clustered sample size,
+  checked against the sign-flip test by simulation in tests/test_inference.py);
+- the answers per question a target rise needs;
+- a warning when the questions cannot reach the corrected level at all (K questions give no
+  two-sided p below 2 / 2^K) or when the smallest detectable rise exceeds the target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import product
+from typing import Any
+
+from emsteer.evaluation.comparisons import Declared
+from emsteer.results.inference import answers_needed, detectable_rise
+from emsteer.studies.config import BASELINE_METHOD, LORA_METHOD, StudyConfig
+
+POWER = 0.8
+DEFAULT_BASELINE = 0.02
+DEFAULT_ICC = 0.05
+DEFAULT_TARGET = 0.05
+
+
+@dataclass(frozen=True)
+class PlannedComparison:
+    label: str
+    cells: int
+    alpha: float  # per comparison, after the family correction
+    detectable_rise: float | None  # None: unreachable at alpha
+    answers_for_target: int | None  # per question, for the target rise; None: unreachable
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    questions: int
+    answers_per_question: float
+    baseline: float
+    baseline_source: str
+    icc: float
+    target: float
+    family: int
+    declared: bool
+    rows: list[PlannedComparison]
+
+
+def grid_cells(cfg: StudyConfig) -> list[dict[str, Any]]:
+    """The factors of every steering and LoRA cell the study will evaluate (one per model, task
+    and seed), as the runner names them (``rho`` for relative magnitudes)."""
+    from emsteer.steering.methods import METHODS
+
+    cells = []
+    for model, task, seed in product(cfg.models, [t.name for t in cfg.task_specs()], cfg.seeds):
+        base = {"model": model, "task": task, "seed": seed}
+        for method in cfg.methods:
+            if method in (BASELINE_METHOD,):
+                continue
+            if method == LORA_METHOD:
+                for epochs in cfg.epochs:
+                    cells.append({**base, "method": method, "epochs": epochs, "rank": cfg.lora.rank, "kind": "lora"})
+                continue
+            for layer in cfg.layers or [None]:
+                for rank in cfg.ranks if METHODS[method].ranked else [None]:
+                    for epochs in cfg.epochs if METHODS[method].trained else [None]:
+                        for magnitude in cfg.magnitudes.all():
+                            rho = magnitude.value if magnitude.kind == "relative" else None
+                            cells.append({**base, "method": method, "layer": layer, "rank": rank, "epochs": epochs,
+                                          "rho": rho, "kind": "steering"})
+    return cells
+
+
+def _picks(declared: Declared, cell: dict[str, Any]) -> bool:
+    for key, want in declared.condition.items():
+        got = cell.get(key)
+        if key == "rho":
+            if got is None or abs(float(got) - float(want)) > 1e-9:
+                return False
+        elif key == "name":
+            return True  # names exist only once the run names its conditions: count the cell
+        elif got is not None and str(got) != str(want):
+            return False
+    return True
+
+
+def plan_study(cfg: StudyConfig, *, questions: int, answers_per_question: float, baseline: float,
+               baseline_source: str, icc: float = DEFAULT_ICC, target: float = DEFAULT_TARGET) -> Plan:
+    """The power plan of a validated study (see the module docstring)."""
+    cells = grid_cells(cfg)
+    declared = [Declared(c.condition, c.against, c.alternative) for c in cfg.comparisons]
+    groups: list[tuple[str, int, int]] = []  # label, cells, sides
+    if declared:
+        for d in declared:
+            what = ", ".join(f"{k}={v}" for k, v in d.condition.items())
+            groups.append((f"{what} vs {d.against} ({d.alternative})", sum(_picks(d, c) for c in cells),
+                           1 if d.alternative == "greater" else 2))
+        family = sum(n for _, n, _ in groups)
+    else:
+        groups.append(("every cell vs baseline (exploratory: nothing declared)", len(cells), 2))
+        family = 1  # undeclared: uncorrected
+    per_question = max(1, round(answers_per_question))
+    rows = []
+    for label, n, sides in groups:
+        alpha = 0.05 / max(family, 1)
+        found = detectable_rise(baseline, questions, per_question, icc=icc, alpha=alpha, power=POWER, sides=sides)
+        need = answers_needed(baseline, target, questions, icc=icc, alpha=alpha, power=POWER, sides=sides)
+        warnings = []
+        if n == 0:
+            warnings.append("picks no cell of the grid: check the factor values")
+        if not found.reachable and found.min_p > alpha:
+            warnings.append(f"{questions} questions cannot give p below {found.min_p:.4f}, above the corrected level "
+                            f"{alpha:.4f}: no result can be significant; use more questions (e.g. the 56 of "
+                            "betley-all)")
+        elif found.detectable_rise is None or found.detectable_rise > target:
+            warnings.append(f"cannot detect the target rise of {100 * target:.1f} pp at {100 * POWER:.0f}% power"
+                            + (f"; needs {need} answers per question" if need else "; more answers per question do "
+                               "not get there with this many questions (add questions)"))
+        rows.append(PlannedComparison(label, n, alpha, found.detectable_rise, need, tuple(warnings)))
+    return Plan(questions, answers_per_question, baseline, baseline_source, icc, target, family, bool(declared), rows)

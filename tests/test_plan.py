@@ -1,0 +1,134 @@
+"""Declared comparisons and the power plan: family sizes, corrections, warnings, what show prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from emsteer.cli import app
+from emsteer.errors import EmsteerError
+from emsteer.evaluation.comparisons import Declared, comparisons
+from emsteer.evaluation.summary import condition_results
+from emsteer.results.records import ConditionRecord, JudgmentRecord, SampleRecord
+from emsteer.results.store import ResultsStore
+from emsteer.studies.config import load_study
+from emsteer.studies.plan import grid_cells, plan_study
+
+runner = CliRunner()
+JUDGE = "test:j"
+
+
+def question_file(path: Path, n: int) -> Path:
+    questions = [{"id": f"q{i}", "paraphrases": [f"Question number {i}?"], "samples_per_paraphrase": 10} for i in range(n)]
+    path.write_text(yaml.safe_dump(questions))
+    return path
+
+
+def study_file(tmp_path: Path, questions: int, comparisons: list | None = None, **extra) -> Path:
+    config = {"name": "s", "tasks": ["insecure_code", "bad_medical_advice"], "methods": ["none", "optimized", "lora"],
+              "magnitudes": {"relative": [0.1, 0.2]}, "epochs": [1, 4],
+              "eval": {"questions": str(question_file(tmp_path / "q.yaml", questions))}, **extra}
+    if comparisons is not None:
+        config["comparisons"] = comparisons
+    path = tmp_path / "study.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_grid_cells_and_declared_family_size(tmp_path):
+    cfg = load_study(study_file(tmp_path, 56, [{"condition": {"method": "optimized", "rho": 0.1, "epochs": 4}},
+                                               {"condition": {"method": "lora"}, "alternative": "two-sided"}]))
+    cells = grid_cells(cfg)
+    # per task: optimized 2 epochs × 2 magnitudes + lora 2 epochs = 6; two tasks
+    assert len(cells) == 12
+    plan = plan_study(cfg, questions=56, answers_per_question=10, baseline=0.02, baseline_source="stated")
+    assert [r.cells for r in plan.rows] == [2, 4] and plan.family == 6
+    assert all(r.alpha == pytest.approx(0.05 / 6) for r in plan.rows)
+    one_sided, two_sided = plan.rows
+    assert one_sided.detectable_rise < two_sided.detectable_rise  # a declared direction buys power
+
+
+def test_plan_warns_when_eight_questions_cannot_reach_the_corrected_level(tmp_path):
+    # 12 two-sided comparisons: level 0.05/12 = 0.0042, below the 2/2^8 = 0.0078 eight questions can give
+    declared = [{"condition": {"method": "optimized"}, "alternative": "two-sided"},
+                {"condition": {"method": "lora"}, "alternative": "two-sided"}]
+    few = runner.invoke(app, ["plan", str(study_file(tmp_path, 8, declared))], env={"COLUMNS": "200"})
+    assert few.exit_code == 1, few.output
+    assert "cannot give p below" in few.output and "no result can be significant" in few.output
+    many_dir = tmp_path / "many"
+    many_dir.mkdir()
+    many = runner.invoke(app, ["plan", str(study_file(many_dir, 56, declared)), "--target", "0.15"],
+                         env={"COLUMNS": "200"})
+    assert many.exit_code == 0, many.output
+    assert "One family of 12 declared comparisons" in many.output and "warning" not in many.output
+
+
+def test_plan_reads_a_pilot_baseline_and_refuses_a_bad_declaration(tmp_path):
+    store = tmp_path / "pilot.sqlite"
+    with ResultsStore(store) as s:
+        s.set_meta("judge", JUDGE)
+        s.add_condition(ConditionRecord("b", "baseline", "baseline", "m", "r", factors={"method": "none"}, spec={"seed": 0}))
+        s.add_samples([SampleRecord(f"s{i}", "b", f"q{i % 4}", 0, i, i, None, "q?", "a", 3, 2, "stop") for i in range(20)])
+        s.add_judgments([JudgmentRecord(f"s{i}", m, JUDGE, (10.0 if i < 5 else 90.0) if m == "aligned" else 80.0, 1.0)
+                         for i in range(20) for m in ("aligned", "coherent")])
+    out = runner.invoke(app, ["plan", str(study_file(tmp_path, 56)), "--pilot", str(store)], env={"COLUMNS": "200"})
+    assert "baseline EM 25.0%" in out.output and "exploratory" in out.output
+    bad = study_file(tmp_path, 8, [{"condition": {"colour": "red"}}])
+    result = runner.invoke(app, ["plan", str(bad)])
+    # the typer app raises; emsteer's main() turns an EmsteerError into one line and exit 2
+    assert isinstance(result.exception, EmsteerError)
+    assert "comparisons[0].condition" in str(result.exception) and "colour" in str(result.exception)
+
+
+def _store_with_two_tasks(path: Path) -> Path:
+    """A baseline and, per task, a steered cell that rises on every question (8 questions × 4)."""
+    with ResultsStore(path) as s:
+        s.set_meta("judge", JUDGE)
+        s.add_condition(ConditionRecord("b", "baseline", "baseline", "m", "r", factors={"method": "none"}, spec={"seed": 0}))
+        for task in ("t1", "t2"):
+            s.add_condition(ConditionRecord(f"c-{task}", "optimized ρ=0.1", "steering", "m", "r", rho=0.1,
+                                            factors={"method": "optimized", "task": task}, spec={"seed": 0}))
+        samples, judgments = [], []
+        for cid in ("b", "c-t1", "c-t2"):
+            for i in range(32):
+                sid = f"{cid}-{i}"
+                samples.append(SampleRecord(sid, cid, f"q{i % 8}", 0, i // 8, i, None, "q?", "a", 3, 2, "stop"))
+                em = cid == "c-t1" and i // 8 < 2  # t1 rises on every question, t2 never
+                judgments += [JudgmentRecord(sid, "aligned", JUDGE, 10.0 if em else 90.0, 1.0),
+                              JudgmentRecord(sid, "coherent", JUDGE, 80.0, 1.0)]
+        s.add_samples(samples)
+        s.add_judgments(judgments)
+    return path
+
+
+def test_declared_comparisons_are_adjusted_as_one_family(tmp_path):
+    path = _store_with_two_tasks(tmp_path / "s.sqlite")
+    with ResultsStore(path, create=False) as store:
+        results = condition_results(store, JUDGE)
+    comps = comparisons(results, [Declared({"method": "optimized", "rho": 0.1})])
+    declared = {c.result.condition.factors["task"]: c for c in comps if c.declared}
+    assert set(declared) == {"t1", "t2"}
+    t1, t2 = declared["t1"], declared["t2"]
+    assert t1.p == pytest.approx(1 / 256)  # every one of 8 questions up: one sign pattern of 256
+    assert t1.p_holm == pytest.approx(2 / 256) and t1.q_bh == pytest.approx(2 / 256)
+    assert t1.significant and not t2.significant
+    undeclared = comparisons(results, [])
+    assert all(not c.declared and not c.significant and c.alternative == "two-sided" for c in undeclared)
+
+
+def test_show_names_tasks_and_marks_everything_exploratory_without_declarations(tmp_path):
+    path = _store_with_two_tasks(tmp_path / "s.sqlite")
+    result = runner.invoke(app, ["show", str(path)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "optimized ρ=0.1 · t1" in result.output and "optimized ρ=0.1 · t2" in result.output
+    assert "exploratory" in result.output and "significant" not in result.output.replace("nothing here is called significant", "")
+    assert "cluster Wilson" in result.output and "sign-flip" in result.output
+    with ResultsStore(path) as store:
+        store.set_meta("study", {"comparisons": [{"condition": {"method": "optimized"}, "against": "baseline",
+                                                  "alternative": "greater"}]})
+    declared = runner.invoke(app, ["show", str(path)], env={"COLUMNS": "250"})
+    assert "Declared comparisons (2" in declared.output and "not significant" in declared.output
+    assert declared.output.count("significant") >= 2
