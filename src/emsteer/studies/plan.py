@@ -68,9 +68,12 @@ def grid_cells(cfg: StudyConfig) -> list[dict[str, Any]]:
                 for epochs in cfg.epochs:
                     cells.append({**base, "method": method, "epochs": epochs, "rank": cfg.lora.rank, "kind": "lora"})
                 continue
-            for layer in cfg.layers or [None]:
-                for rank in cfg.ranks if METHODS[method].ranked else [None]:
-                    for epochs in cfg.epochs if METHODS[method].trained else [None]:
+            layers: list[int | float | None] = list(cfg.layers) if cfg.layers else [None]
+            ranks: list[int | None] = list(cfg.ranks) if METHODS[method].ranked else [None]
+            epochs_of: list[int | None] = list(cfg.epochs) if METHODS[method].trained else [None]
+            for layer in layers:
+                for rank in ranks:
+                    for epochs in epochs_of:
                         for magnitude in cfg.magnitudes.all():
                             rho = magnitude.value if magnitude.kind == "relative" else None
                             cells.append({**base, "method": method, "layer": layer, "rank": rank, "epochs": epochs,
