@@ -65,8 +65,7 @@ def grid_cells(cfg: StudyConfig) -> list[dict[str, Any]]:
             if method in (BASELINE_METHOD,):
                 continue
             if method == LORA_METHOD:
-                for epochs in cfg.epochs:
-                    cells.append({**base, "method": method, "epochs": epochs, "rank": cfg.lora.rank, "kind": "lora"})
+                cells += [{**base, "method": method, "epochs": e, "rank": cfg.lora.rank, "kind": "lora"} for e in cfg.epochs]
                 continue
             layers: list[int | float | None] = list(cfg.layers) if cfg.layers else [None]
             ranks: list[int | None] = list(cfg.ranks) if METHODS[method].ranked else [None]
