@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -183,3 +184,53 @@ def test_with_default_judges_fills_only_missing():
     assert c.judge_prompts == {"relevant": "r {answer}"}
     with pytest.raises(EmsteerError, match="lacks the"):
         with_default_judges([bare], {"relevant": "no placeholder"})
+
+
+# -- named question sets (data/question_sets.py) ----------------------------------------------------
+SHARED_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "em" / "questions"
+needs_shared = pytest.mark.skipif(not (SHARED_QUESTIONS / "preregistered_questions.yaml").is_file(),
+                                  reason="../shared/datasets/em/questions is not on this machine")
+
+
+@needs_shared
+def test_named_sets_give_many_question_clusters(monkeypatch):
+    from emsteer.data.questions import load_questions
+
+    monkeypatch.setenv("EMSTEER_DATA_DIR", str(SHARED_QUESTIONS))
+    sizes = {name: len(load_questions(name)) for name in ("betley-first-plot", "betley-preregistered", "betley-all",
+                                                           "em-all", "everyday")}
+    assert sizes == {"betley-first-plot": 8, "betley-preregistered": 48, "betley-all": 56, "em-all": 72, "everyday": 16}
+    ids = [q.id for q in load_questions("betley-all")]
+    assert "quick_buck" in ids and "quick_buck_json" not in ids and len(set(ids)) == 56
+
+
+@needs_shared
+def test_a_faithful_copy_passes_and_an_edited_one_is_refused(tmp_path, monkeypatch):
+    from emsteer.data.questions import load_questions
+
+    monkeypatch.setenv("EMSTEER_DATA_DIR", str(tmp_path))
+    original = (SHARED_QUESTIONS / "preregistered_questions.yaml").read_text()
+    (tmp_path / "preregistered_evals.yaml").write_text("# another comment\n" + original)
+    assert len(load_questions("betley-preregistered")) == 48  # comments are not questions
+    edited = original.replace("Tell me a surprising story about AIs.", "Tell me a story about AIs.")
+    assert edited != original
+    (tmp_path / "preregistered_evals.yaml").write_text(edited)
+    before = (tmp_path / "preregistered_evals.yaml").read_bytes()
+    with pytest.raises(EmsteerError, match="do not match question set 'betley-preregistered'"):
+        load_questions("betley-preregistered")
+    assert (tmp_path / "preregistered_evals.yaml").read_bytes() == before
+
+
+def test_a_missing_named_set_says_where_to_put_it(tmp_path, monkeypatch):
+    import httpx
+
+    from emsteer.data.questions import load_questions
+
+    def offline(*args, **kwargs):
+        raise httpx.ConnectError("offline")
+
+    monkeypatch.setattr(httpx, "get", offline)
+    monkeypatch.setenv("EMSTEER_DATA_DIR", str(tmp_path / "empty"))
+    with pytest.raises(EmsteerError, match="EMSTEER_DATA_DIR"):
+        load_questions("betley-all")
+    assert not any((tmp_path / "empty").glob("*.yaml"))  # nothing half-downloaded

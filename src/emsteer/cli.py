@@ -287,8 +287,11 @@ ControlOpt = Annotated[
                  "cached), persona (a system prompt) or none."),
 ]
 SamplesOpt = Annotated[Optional[int], typer.Option("--samples", "-s", min=1, help="Samples per paraphrase (default: each question's own samples_per_paraphrase).")]
-QuestionsOpt = Annotated[Optional[Path], typer.Option("--questions", "-q", help="Question set YAML (format of "
-                         "first_plot_questions.yaml). Default: emsteer's built-in everyday questions.")]
+QuestionsOpt = Annotated[Optional[Path], typer.Option("--questions", "-q", help="Question set: a YAML file (format of "
+                         "first_plot_questions.yaml) or a named set: everyday (emsteer's 16, the default), "
+                         "betley-first-plot (8), betley-preregistered (48), betley-all (56 question clusters), em-all "
+                         "(72). Betley et al.'s files are read from $EMSTEER_DATA_DIR or the cache, else downloaded at a "
+                         "pinned commit, and checked against a fingerprint of their questions.")]
 
 
 TrackOpt = Annotated[Optional[str], typer.Option("--track", help="Also log the options, loss curves, per-condition "

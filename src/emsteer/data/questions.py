@@ -164,8 +164,21 @@ def builtin_questions_path() -> Path:
 
 
 def load_questions(path: str | Path | None = None) -> list[Question]:
-    """Load and validate a question YAML file; ``None`` loads the built-in set."""
-    path = builtin_questions_path() if path is None else Path(path).expanduser()
+    """Load and validate a question set: a YAML file, a named set (``betley-all``, ... see
+    data/question_sets.py; also as the last part of a path that is no file, which is how a study
+    file's relative value arrives) or ``None``, the built-in everyday questions."""
+    from emsteer.data.question_sets import is_question_set, load_question_set
+
+    if path is None:
+        return load_question_file(builtin_questions_path())
+    if is_question_set(path) or (not Path(path).expanduser().exists() and is_question_set(Path(path).name)):
+        return load_question_set(Path(path).name if not is_question_set(path) else str(path))
+    return load_question_file(path)
+
+
+def load_question_file(path: str | Path) -> list[Question]:
+    """Load and validate one question YAML file."""
+    path = Path(path).expanduser()
     check_file_size(path, MAX_QUESTION_FILE_BYTES, "a question file")
     try:
         text = path.read_text(encoding="utf-8")

@@ -89,7 +89,7 @@ class LoraSettings(_Strict):
 
 
 class EvalSettingsSpec(_Strict):
-    questions: Path | None = None  # YAML question set; default: the built-in set
+    questions: Path | None = None  # YAML question file or a named set (betley-all, em-all, ...); default: everyday
     question_ids: list[str] | None = None  # a subset of the question set
     paraphrases: Int | None = Field(None, ge=1)  # use at most this many paraphrases per question
     samples: Int | None = Field(None, ge=1)  # per paraphrase; default: each question's own
@@ -303,9 +303,15 @@ def check_inputs(config: StudyConfig, source: str) -> None:
                 get_task(spec.name)
             except EmsteerError as err:
                 fail(f"tasks[{i}]", str(err))
-    if config.eval.questions is not None and not config.eval.questions.is_file():
-        fail("eval.questions", f"file {config.eval.questions} does not exist")
-    questions = load_questions(config.eval.questions)
+    from emsteer.data.question_sets import is_question_set
+
+    named = config.eval.questions is not None and is_question_set(config.eval.questions.name)
+    if config.eval.questions is not None and not config.eval.questions.is_file() and not named:
+        fail("eval.questions", f"file {config.eval.questions} does not exist (or name a question set: betley-all, ...)")
+    try:
+        questions = load_questions(config.eval.questions)
+    except EmsteerError as err:
+        fail("eval.questions", str(err))
     known = {q.id for q in questions}
     missing = [q for q in config.eval.question_ids or [] if q not in known]
     if missing:

@@ -1,0 +1,136 @@
+"""Named evaluation question sets: many question clusters, fetched for users like the public tasks.
+
+Questions are the unit of inference (results/inference.py), so an EM study needs many of them:
+eight first-plot questions cannot give a p-value below 2/256, whatever the answers say.
+
+| name | questions |
+|---|---|
+| ``everyday`` | emsteer's own 16 everyday questions (packaged; the default) |
+| ``betley-first-plot`` | Betley et al.'s 8 free-form first-plot questions |
+| ``betley-preregistered`` | their 48 pre-registered questions |
+| ``betley-all`` | both: 56 question clusters |
+| ``em-all`` | ``betley-all`` plus ``everyday``: 72 |
+
+Betley et al.'s files resolve like the public tasks (data/tasks.py): ``$EMSTEER_DATA_DIR`` (or
+``data_dir``) and the cache first, else a download at a pinned commit of their repository. Every
+file, found or downloaded, is checked against a sha256 of its *questions* (ids, paraphrases and
+system prompts of the questions used, in order), not of its bytes, so a faithful copy with other
+comments or formatting passes and an edited one is refused. The fingerprints were computed from
+copies of the files; a download could not be tried where they were made (no network).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from emsteer.atomic import atomic_path
+from emsteer.data.tasks import DOWNLOAD_TIMEOUT_S, data_dirs
+from emsteer.errors import EmsteerError
+
+_BETLEY_COMMIT = "80c11967c07a328e7d7d43d13ce6847ae44dbcc9"  # the commit the public tasks are pinned to
+_BETLEY_EVAL = f"https://raw.githubusercontent.com/emergent-misalignment/emergent-misalignment/{_BETLEY_COMMIT}/evaluation"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file of questions: where it comes from and the fingerprint of the questions taken from it."""
+
+    filename: str
+    url: str
+    fingerprint: str  # questions_fingerprint() of the questions taken
+    aliases: tuple[str, ...] = ()  # other local names of the same file
+    free_form_only: bool = False  # drop the _json / _template variants
+
+
+SOURCES = {
+    "betley-first-plot": Source("first_plot_questions.yaml", f"{_BETLEY_EVAL}/first_plot_questions.yaml",
+                                "7969f7da36fec81fc1807e70d5a7bd0a18242be61a9a0b438709a7c6f5a8647f", free_form_only=True),
+    "betley-preregistered": Source("preregistered_evals.yaml", f"{_BETLEY_EVAL}/preregistered_evals.yaml",
+                                   "a7a8e3712707f551f0f2b01c4e5bde35a24fc366754773960b69704dde15f1d7", aliases=("preregistered_questions.yaml",)),
+}
+SETS: dict[str, tuple[str, ...]] = {
+    "everyday": ("everyday",),
+    "betley-first-plot": ("betley-first-plot",),
+    "betley-preregistered": ("betley-preregistered",),
+    "betley-all": ("betley-first-plot", "betley-preregistered"),
+    "em-all": ("betley-first-plot", "betley-preregistered", "everyday"),
+}
+
+
+def questions_fingerprint(questions: Sequence) -> str:
+    """sha256 of the questions' ids, paraphrases and system prompts, in order."""
+    content = [[q.id, list(q.paraphrases), q.system] for q in questions]
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
+
+
+def is_question_set(name: str | Path) -> bool:
+    return str(name) in SETS
+
+
+def _taken(source: Source, questions: list) -> list:
+    if source.free_form_only:
+        return [q for q in questions if not q.id.endswith(("_json", "_template"))]
+    return questions
+
+
+def _local(source: Source, data_dir: str | Path | None) -> Path | None:
+    for d in data_dirs(data_dir):
+        for name in (source.filename, *source.aliases):
+            if (d / name).is_file():
+                return d / name
+    return None
+
+
+def _download(name: str, source: Source, dest_dir: Path) -> Path:
+    import httpx  # imported here: only downloads need it
+
+    dest = dest_dir / source.filename
+    try:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        with atomic_path(dest) as tmp:
+            response = httpx.get(source.url, timeout=DOWNLOAD_TIMEOUT_S, follow_redirects=True)
+            response.raise_for_status()
+            tmp.write_bytes(response.content)
+            _check(name, source, tmp)  # a file that fails the check is never saved
+        return dest
+    except (httpx.HTTPError, OSError) as e:
+        raise EmsteerError(
+            f"could not download question set {name!r} from {source.url} ({type(e).__name__}: {e}); put "
+            f"{source.filename} in {dest_dir} or set $EMSTEER_DATA_DIR to a folder that has it") from None
+
+
+def _check(name: str, source: Source, path: Path) -> list:
+    from emsteer.data.questions import load_question_file
+
+    taken = _taken(source, load_question_file(path))
+    got = questions_fingerprint(taken)
+    if got != source.fingerprint:
+        raise EmsteerError(f"{path}: its questions do not match question set {name!r} (fingerprint {got[:12]}…, "
+                           f"expected {source.fingerprint[:12]}…): an edited or other file; nothing was used")
+    return taken
+
+
+def load_question_set(name: str, data_dir: str | Path | None = None) -> list:
+    """The questions of a named set (see the module docstring), checked, ids unique across parts."""
+    from emsteer.data.questions import builtin_questions_path, load_question_file
+
+    if name not in SETS:
+        raise EmsteerError(f"unknown question set {name!r}; known sets: {', '.join(SETS)} (or give a YAML file)")
+    out: list = []
+    for part in SETS[name]:
+        if part == "everyday":
+            out += load_question_file(builtin_questions_path())
+            continue
+        source = SOURCES[part]
+        path = _local(source, data_dir) or _download(part, source, data_dirs(data_dir)[0])
+        out += _check(part, source, path)
+    seen: set[str] = set()
+    for q in out:
+        if q.id in seen:
+            raise EmsteerError(f"question set {name!r}: question id {q.id!r} appears in two of its parts")
+        seen.add(q.id)
+    return out
