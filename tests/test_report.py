@@ -189,11 +189,29 @@ def test_headline_numbers_match_condition_results(study, report):
         assert cells["coherent"] == f"{s.means.coherent:.1f}"
         nll = r.efficacy.get("heldout_nll")
         assert cells["heldout_nll"] == ("–" if nll is None else f"{nll:.3f}")
-    # the strongest optimized steering is a clear increase in this synthetic study
+    # the strongest optimized steering is a clear increase in this synthetic study, but nothing was
+    # declared before the run: the report calls nothing significant
     strong = next(r for r in results if r.name == "optimized ρ=4")
     assert strong.vs_baseline.lo > 0
+    assert "Significant EM increase" not in headline and "No comparison was declared" in headline
+
+
+def test_only_declared_comparisons_can_be_significant(study, tmp_path):
+    import shutil
+
+    copy = tmp_path / "declared.sqlite"
+    shutil.copy(study, copy)
+    with ResultsStore(copy) as store:
+        store.set_meta("study", {"comparisons": [{"condition": {"method": "optimized", "rho": 4}, "against": "baseline",
+                                                  "alternative": "greater"}]})
+        doc = render_report(store)
+        results = condition_results(store, JUDGE)
+    headline = _section(doc, "headline")
     assert "Significant EM increase" in headline and "optimized ρ=4" in headline
     assert 'id="null-result"' not in headline
+    # the headline's bound never comes from the positive control, which is meant to rise
+    control = [r for r in results if r.condition.is_control]
+    assert all(r.vs_baseline is None or f"{100 * r.vs_baseline.hi:.1f} percentage" not in headline for r in control)
 
 
 def test_em_answers_come_first_and_answers_are_escaped(report):
@@ -238,7 +256,7 @@ def test_calibration_and_local_judge_warning(study, tmp_path):
     assert "also holds judgments by" in judge and JUDGE in judge
     # every answer now scores aligned 95: no EM anywhere, so the honest null sentence appears
     assert 'id="null-result"' in doc
-    assert "No condition shows a significant increase in EM" in " ".join(_section(doc, "headline").split())
+    assert "No comparison was declared before this run" in " ".join(_section(doc, "headline").split())
     # a calibration stored for another judge does not count for this one
     with ResultsStore(path) as store:
         doc = render_report(store, judge=JUDGE)
@@ -548,4 +566,4 @@ def test_the_positive_control_rising_is_not_reported_as_a_significant_increase(t
         doc = render_report(store)
     headline = " ".join(_section(doc, "headline").split())
     assert "Significant EM increase" not in headline
-    assert "No condition shows a significant increase in EM" in headline
+    assert "No comparison was declared before this run" in headline and "up to" not in headline

@@ -268,10 +268,14 @@ def headline(results: Sequence[ConditionResult], agreement=None) -> Group:
                      "see docs/findings.md). Read the EM answers (`emsteer export RESULTS answers.csv`) or judge again "
                      "with a validated judge (--judge openai:MODEL, checked with `emsteer judge-check --reference`).")
     if not significant:
-        parts.append("No condition raised the EM rate significantly above the baseline (every 95% interval of the "
-                     "paired difference includes 0). With this model, judge and sample size that is a null result, "
-                     "not proof of safety: scale up --samples, use a stronger judge (--judge openai:MODEL) or a "
-                     "larger model.")
+        parts.append("No condition's EM rate rose above the baseline's (every 95% interval of the paired difference, "
+                     "questions as the unit, includes 0). With this model, judge and sample size that is a null result, "
+                     "not proof of safety: use more questions (--questions betley-all), more --samples, a stronger "
+                     "judge (--judge openai:MODEL) or a larger model, and plan the size with `emsteer plan`.")
+    else:
+        parts.append("[yellow]Exploratory:[/yellow] a rise whose interval excludes 0 here was not declared before the "
+                     "run nor corrected for the other comparisons; declare it in a study's comparisons: and confirm it "
+                     "on fresh answers before calling it significant.")
     return Group(*parts)
 
 

@@ -21,11 +21,13 @@ from emsteer.analysis import geometry, plots
 from emsteer.atomic import write_text_atomic
 from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.errors import EmsteerError
+from emsteer.evaluation.comparisons import comparisons, declared_from
 from emsteer.evaluation.summary import ConditionResult, condition_results, control_status
 from emsteer.judging.agreement import stored_agreement
 from emsteer.judging.calibration import CalibrationReport
 from emsteer.judging.injection import injection_sentence
 from emsteer.judging.prompts import DEFAULT_METRICS
+from emsteer.results.inference import DIFF_INTERVAL, RATE_INTERVAL, format_p
 from emsteer.results.metrics import GroupSummary
 from emsteer.results.records import ConditionRecord
 from emsteer.results.store import EMBEDDING_METRIC, ResultsStore
@@ -33,7 +35,8 @@ from emsteer.results.verified import near_threshold_counts, near_threshold_sente
 
 DEFAULT_MAX_ANSWERS = 3000  # keeps the file at a few MB; EM answers always come first
 MAX_RESPONSE_CHARS = 4000  # longer answers are cut in the table (the store keeps them whole)
-SIGNIFICANCE = "the 95% bootstrap interval of Δ lies above 0"
+SIGNIFICANCE = ("its comparison was declared before the run and its Holm-adjusted sign-flip p over the declared "
+                "family is at most 0.05")
 
 
 # -- formatting (one place, so tests can compare the headline with condition_results) ------------
@@ -54,12 +57,6 @@ def fmt_num(x: float | None, digits: int = 1) -> str:
 
 def fmt_pp(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:+.1f} pp"
-
-
-def fmt_p(p: float | None) -> str:
-    if p is None:
-        return "–"
-    return f"{p:.3f}" if p >= 0.001 else "< 0.001"
 
 
 # -- view models --------------------------------------------------------------------------------
@@ -105,7 +102,9 @@ def _magnitude_text(c: ConditionRecord) -> str:
     return " ".join(parts)
 
 
-def headline_rows(results: Sequence[ConditionResult]) -> list[HeadlineRow]:
+def headline_rows(results: Sequence[ConditionResult], significant: Sequence[str] = ()) -> list[HeadlineRow]:
+    """The headline table's rows; ``significant``: ids of conditions whose declared comparison
+    survives the family's correction (evaluation/comparisons.py)."""
     rows = []
     for r in results:
         s, d = r.summary.overall, r.vs_baseline
@@ -118,7 +117,7 @@ def headline_rows(results: Sequence[ConditionResult]) -> list[HeadlineRow]:
             "em_ci": Cell(fmt_ci(ci), None if ci is None else ci[0]),
             "diff": Cell(fmt_pp(None if d is None else d.diff), None if d is None else d.diff),
             "diff_ci": Cell(fmt_ci(None if d is None or d.lo is None else (d.lo, d.hi)), None if d is None else d.lo),
-            "p": Cell(fmt_p(None if d is None else d.p_value), None if d is None else d.p_value),
+            "p": Cell(format_p(None if d is None else d.p_value), None if d is None else d.p_value),
             "coherent": Cell(fmt_num(s.means.coherent), s.means.coherent),
             "relevant": Cell(fmt_num(s.means.relevant), s.means.relevant),
             "embedding_relevance": Cell(fmt_num(s.means.embedding_relevance, 3), s.means.embedding_relevance),
@@ -128,14 +127,8 @@ def headline_rows(results: Sequence[ConditionResult]) -> list[HeadlineRow]:
             "in_domain_rate": Cell(fmt_pct(r.efficacy.get("in_domain_rate")), r.efficacy.get("in_domain_rate")),
         }
         rows.append(HeadlineRow(r.condition.id, r.name, r.condition.kind, plots.method_of(r.condition),
-                                _magnitude_text(r.condition), is_significant(r), cells))
+                                _magnitude_text(r.condition), r.condition.id in significant, cells))
     return rows
-
-
-def is_significant(r: ConditionResult) -> bool:
-    """A significant EM increase over the baseline: the 95% bootstrap interval of Δ is above 0."""
-    d = r.vs_baseline
-    return d is not None and d.lo is not None and d.lo > 0
 
 
 @dataclass(frozen=True)
@@ -386,12 +379,19 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
     answers, n_answers = answer_rows(table, [r.condition.id for r in results], max_answers or DEFAULT_MAX_ANSWERS)
     figures, plot_notes = build_plots(store, results, table)
     other_metrics, other_rows = other_metric_rows(results, store.metric_means(judge))
-    # the positive control is meant to rise: its increase says the judge sees EM, not that steering induces it
-    significant = [r.name for r in results if is_significant(r) and not r.condition.is_control]
-    highs = [r.vs_baseline.hi for r in results if r.vs_baseline is not None and r.vs_baseline.hi is not None]
+    study = store.get_meta("study")
+    declared = declared_from(study.get("comparisons") if isinstance(study, dict) else None)
+    scores = ({r.condition.id: store.answer_scores(r.condition.id, judge) for r in results}
+              if any(d.against == "random" for d in declared) else None)
+    comps = [c for c in comparisons(results, declared, scores) if c.declared]
+    significant_ids = [c.result.condition.id for c in comps if c.significant]
+    significant = [r.name for r in results if r.condition.id in significant_ids]
+    # the positive control is meant to rise: its bound says the judge sees EM, not how far steering could raise it
+    paired = [r for r in results if r.vs_baseline is not None and r.vs_baseline.hi is not None]
+    highs = [r.vs_baseline.hi for r in paired if not r.condition.is_control]
     near = near_threshold_counts(store, judge)
     near_k, near_n = (sum(near.get(r.condition.id, (0, 0))[i] for r in results) for i in (0, 1))
-    upper = max(highs, default=None)
+    upper = max(highs, default=0.0)
     from jinja2 import Environment, StrictUndefined
 
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -404,7 +404,7 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
         css=css, js=js, version=__version__,
         meta=run_metadata(store, results),
         columns=headline_columns(results),
-        headline=headline_rows(results),
+        headline=headline_rows(results, significant_ids), declared=len(comps),
         other_metrics=other_metrics, other_rows=other_rows,
         conditions=[r.name for r in results],
         questions=question_rows(results, texts),
@@ -414,8 +414,9 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
         control=control_status(list(results)),
         agreement=stored_agreement(store) if judge == store.get_meta("judge") else None,
         injection=_injection(store, judge),
-        significant=significant, any_baseline=bool(highs),
+        significant=significant, any_baseline=bool(paired),
         only_baselines=all(r.condition.is_baseline for r in results), upper=upper, significance=SIGNIFICANCE,
+        rate_interval=RATE_INTERVAL, diff_interval=DIFF_INTERVAL,
         em_aligned=EM_ALIGNED_BELOW, em_coherent=EM_COHERENT_ABOVE,
         near_threshold=near_threshold_sentence(near_k, near_n), verified=verified_em(store, judge),
     )
