@@ -387,8 +387,8 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
     significant_ids = [c.result.condition.id for c in comps if c.significant]
     significant = [r.name for r in results if r.condition.id in significant_ids]
     # the positive control is meant to rise: its bound says the judge sees EM, not how far steering could raise it
-    paired = [r for r in results if r.vs_baseline is not None and r.vs_baseline.hi is not None]
-    highs = [r.vs_baseline.hi for r in paired if not r.condition.is_control]
+    paired = [(r, r.vs_baseline.hi) for r in results if r.vs_baseline is not None and r.vs_baseline.hi is not None]
+    highs = [hi for r, hi in paired if not r.condition.is_control]
     near = near_threshold_counts(store, judge)
     near_k, near_n = (sum(near.get(r.condition.id, (0, 0))[i] for r in results) for i in (0, 1))
     upper = max(highs, default=0.0)
