@@ -93,6 +93,7 @@ def main() -> None:
         by[r["stratum"]].append(r)
     table = [stratum_row(name, by[name]) for name in sorted(by)]
     for model in ("0.5b", "1.5b"):
+        table.append(stratum_row(f"{model}/steered (every ρ)", [r for r in rows if r["model"] == model and r["kind"] == "steered"]))
         table.append(stratum_row(f"{model}/all", [r for r in rows if r["model"] == model]))
     for kind in ("steered", "random", "lora", "control", "baseline"):
         table.append(stratum_row(f"all/{kind}", [r for r in rows if r["kind"] == kind]))
