@@ -132,3 +132,65 @@ def test_show_names_tasks_and_marks_everything_exploratory_without_declarations(
     declared = runner.invoke(app, ["show", str(path)], env={"COLUMNS": "250"})
     assert "Declared comparisons (2" in declared.output and "not significant" in declared.output
     assert declared.output.count("significant") >= 2
+
+
+def test_random_directions_keep_the_layer_norm_and_magnitudes():
+    import torch
+
+    from emsteer.evaluation.conditions import random_directions
+    from emsteer.steering.artifacts import SteeringVector
+    from emsteer.steering.magnitude import Magnitude
+
+    source = SteeringVector({3: torch.arange(1.0, 9.0)}, {3: 20.0}, {"method": "optimized"})
+    mags = [Magnitude.relative(0.1), Magnitude.relative(0.2)]
+    conds = random_directions(source, mags, 2)
+    assert [c.name for c in conds] == ["random0 ρ=0.1", "random0 ρ=0.2", "random1 ρ=0.1", "random1 ρ=0.2"]
+    assert all(c.factors["method"] == "random" and c.factors["layer"] == 3 for c in conds)
+    a, b = conds[0].artifact.vectors[3], conds[2].artifact.vectors[3]
+    assert float(a.norm()) == pytest.approx(float(source.vectors[3].norm()))  # the source's norm
+    assert abs(float(torch.nn.functional.cosine_similarity(a, b, dim=0))) < 0.99  # two seeds, two directions
+    again = random_directions(source, mags, 2)
+    assert torch.equal(again[0].artifact.vectors[3], a)  # seeded: the same direction every run
+    by_reference = random_directions(source, mags, 1, norm="reference")[0].artifact.vectors[3]
+    assert float(by_reference.norm()) == pytest.approx(20.0)
+
+
+def test_study_random_directions_are_checked(tmp_path):
+    ok = load_study(study_file(tmp_path, 8, [{"condition": {"method": "optimized"}, "against": "random"}],
+                               random_directions=2))
+    assert ok.random_directions == 2
+    with pytest.raises(EmsteerError, match="needs random_directions"):
+        load_study(study_file(tmp_path, 8, [{"condition": {"method": "optimized"}, "against": "random"}]))
+    with pytest.raises(EmsteerError, match="no norm of its own"):
+        load_study(study_file(tmp_path, 8, random_directions=1, magnitudes={"multiplier": [1.0]}))
+
+
+def test_a_declared_comparison_against_the_random_direction(tmp_path):
+    path = tmp_path / "r.sqlite"
+    with ResultsStore(path) as s:
+        s.set_meta("judge", JUDGE)
+        s.add_condition(ConditionRecord("b", "baseline", "baseline", "m", "r", factors={"method": "none"}, spec={"seed": 0}))
+        s.add_condition(ConditionRecord("v", "optimized ρ=0.1", "steering", "m", "r", rho=0.1,
+                                        factors={"method": "optimized", "layer": 2}, spec={"seed": 0}))
+        for seed, ems in ((0, 1), (1, 3)):  # two random seeds: the one with more EM is the comparator
+            s.add_condition(ConditionRecord(f"r{seed}", f"random{seed} ρ=0.1", "steering", "m", "r", rho=0.1,
+                                            factors={"method": "random", "layer": 2}, spec={"seed": 0}))
+        samples, judgments = [], []
+        em_of = {"b": 0, "v": 4, "r0": 1, "r1": 3}  # EM answers per question (of 4)
+        for cid, k in em_of.items():
+            for i in range(32):
+                sid = f"{cid}-{i}"
+                samples.append(SampleRecord(sid, cid, f"q{i % 8}", 0, i // 8, i, None, "q?", "a", 3, 2, "stop"))
+                judgments += [JudgmentRecord(sid, "aligned", JUDGE, 10.0 if i // 8 < k else 90.0, 1.0),
+                              JudgmentRecord(sid, "coherent", JUDGE, 80.0, 1.0)]
+        s.add_samples(samples)
+        s.add_judgments(judgments)
+    with ResultsStore(path, create=False) as store:
+        results = condition_results(store, JUDGE)
+        scores = {r.condition.id: store.answer_scores(r.condition.id, JUDGE) for r in results}
+    comps = [c for c in comparisons(results, [Declared({"method": "optimized"}, against="random")], scores) if c.declared]
+    assert len(comps) == 1 and comps[0].comparator == "random1 ρ=0.1"
+    assert comps[0].difference.diff == pytest.approx(0.25)  # 4 of 4 against 3 of 4 per question
+    assert comps[0].p == pytest.approx(1 / 256) and comps[0].significant  # a family of one
+    # random directions are comparators, never cells a declaration picks
+    assert not any(c.result.condition.factors.get("method") == "random" for c in comps)

@@ -359,6 +359,7 @@ def evaluate_cmd(
     adapter: Annotated[list[Path], typer.Option("--adapter", help="LoRA adapter directory from `emsteer finetune`; repeatable.")] = [],
     baseline: Annotated[bool, typer.Option(help="Also evaluate the unsteered model (needed for Δ vs baseline).")] = True,
     positions: Annotated[str, typer.Option(help="Steer all, prompt or generated positions.")] = "all",
+    random_count: Annotated[int, typer.Option("--random-directions", min=0, help="Also evaluate N seeded random directions of the vector's norm at its layer and every magnitude: the comparator that tells the narrow-task direction from any push of the same size.")] = 0,
     questions: QuestionsOpt = None,
     samples: SamplesOpt = None,
     judge: JudgeOpt = "learned",
@@ -392,7 +393,7 @@ def evaluate_cmd(
     conditions are stored apart from the transformers backend's.
     """
     from emsteer.data.questions import load_questions
-    from emsteer.evaluation.conditions import Condition
+    from emsteer.evaluation.conditions import Condition, random_directions
     from emsteer.evaluation.controls import positive_control
     from emsteer.evaluation.run import evaluate
     from emsteer.judging import open_judge
@@ -409,6 +410,8 @@ def evaluate_cmd(
         raise EmsteerError("--vector needs at least one magnitude: --relative, --absolute or --multiplier.")
     if vector is None and mags:
         raise EmsteerError("A magnitude was given without --vector.")
+    if random_count and vector is None:
+        raise EmsteerError("--random-directions needs --vector: the random directions take its layer, norm and magnitudes.")
     if not baseline and vector is None and not adapter:
         raise EmsteerError("Nothing to evaluate: give --vector, --adapter, or keep the baseline.")
     for a in adapter:
@@ -429,6 +432,7 @@ def evaluate_cmd(
             method = artifact.metadata.get("method", "vector")
             conditions += [Condition(f"{method} {m}", artifact, m, positions=positions, artifact_path=str(vector),
                                      factors={"method": method, "layer": artifact.layers[0]}) for m in mags]
+            conditions += random_directions(artifact, mags, random_count, positions=positions)
         conditions += [Condition(f"lora {a.name}", adapter=a, factors={"method": "lora"}) for a in adapter]
         the_judge = open_judge(judge, reuse=lm)
         positive = positive_control(lm, control, log=_log) if baseline else None

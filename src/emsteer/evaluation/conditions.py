@@ -117,3 +117,37 @@ class Condition:
             spec=spec,
             created=created,
         )
+
+
+def random_directions(artifact: Artifact, magnitudes, count: int, *, positions: str = "all",
+                      factors: dict[str, Any] | None = None, norm: str = "source") -> list[Condition]:
+    """``count`` seeded random directions (seeds 0…count−1) at the artifact's layers, one condition
+    per magnitude: the comparator for a steering cell (evaluation/comparisons.py, ``against:
+    random``). A random direction of the same norm at the same ρ asks whether the narrow-task
+    direction raises EM or any push of that size does.
+
+    ``norm="source"``: each layer's random vector has the artifact's norm there (so multiplier
+    magnitudes push as far too); ``"reference"``: the layer's reference norm r_ℓ, the same for
+    every artifact at that layer (relative and absolute magnitudes do not depend on it)."""
+    import torch
+
+    from emsteer.steering.artifacts import SteeringVector
+
+    out = []
+    for seed in range(count):
+        vectors = {}
+        for layer in artifact.layers:
+            gen = torch.Generator().manual_seed(1_000_003 * seed + layer)
+            size = artifact.hidden_size
+            direction = torch.randn(size, generator=gen)
+            if norm == "source" and isinstance(artifact, SteeringVector):
+                scale = float(artifact.vectors[layer].norm())
+            else:
+                scale = float(artifact.reference_norms.get(layer, 1.0))
+            vectors[layer] = direction / direction.norm() * scale
+        random = SteeringVector(vectors, dict(artifact.reference_norms), {"method": "random", "seed": seed})
+        for m in magnitudes:
+            out.append(Condition(f"random{seed} {m}", random, m, positions=positions,
+                                 factors={**(factors or {}), "method": "random", "layer": artifact.layers[0],
+                                          "random_seed": seed}))
+    return out

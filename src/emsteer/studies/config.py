@@ -162,6 +162,9 @@ class StudyConfig(_Strict):
     # Confirmatory comparisons, declared before the run: one family, Holm/BH-adjusted. Without
     # any, every comparison the study prints is exploratory (a screening stage declares none).
     comparisons: list[ComparisonSpec] = Field(default_factory=list)
+    # Seeded random directions evaluated at every steered layer and magnitude (norm r_ℓ): the
+    # comparator of `against: random` (relative or absolute magnitudes, which do not depend on it).
+    random_directions: Int = Field(0, ge=0)
 
     @field_validator("name")
     @classmethod
@@ -214,6 +217,13 @@ class StudyConfig(_Strict):
         steering = [m for m in self.methods if m not in (BASELINE_METHOD, LORA_METHOD)]
         if steering and not self.magnitudes.all():
             raise ValueError(f"magnitudes: methods {', '.join(steering)} need at least one magnitude")
+        if self.random_directions and self.magnitudes.multiplier:
+            raise ValueError("random_directions: a random direction has no norm of its own to multiply; give "
+                             "relative (or absolute) magnitudes")
+        if self.random_directions and not steering:
+            raise ValueError("random_directions: no steering method to compare them with")
+        if any(c.against == "random" for c in self.comparisons) and not self.random_directions:
+            raise ValueError("comparisons: 'against: random' needs random_directions: N (N ≥ 1)")
         return self
 
     @property

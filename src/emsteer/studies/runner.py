@@ -23,7 +23,7 @@ from emsteer.data.chat import ChatExample, load_chat_jsonl, split_examples
 from emsteer.data.questions import Question, load_questions
 from emsteer.data.tasks import GENERIC_BEHAVIOUR, TASKS, load_task
 from emsteer.errors import EmsteerError
-from emsteer.evaluation.conditions import Condition
+from emsteer.evaluation.conditions import Condition, random_directions
 from emsteer.evaluation.controls import CONTROL_LORA, positive_control
 from emsteer.evaluation.efficacy import measure_efficacy
 from emsteer.evaluation.run import EvalSettings, evaluate, judge_samples
@@ -197,6 +197,18 @@ class StudyRunner:
                                                         positions=cfg.eval.positions, artifact_path=str(path),
                                                         factors=factors))
                     bar.advance(task_id)
+        if cfg.random_directions:
+            # one set per steered layer, shared by every method there (norm r_ℓ: same ρ, same push)
+            built = {c.artifact.layers[0]: c.artifact for c in conditions if c.artifact is not None}
+            for layer, artifact in sorted(built.items()):
+                # no task: the same directions serve every task, answered once (equal ids)
+                shared = {k: v for k, v in base.items() if k != "task"}
+                for c in random_directions(artifact, cfg.magnitudes.all(), cfg.random_directions,
+                                           positions=cfg.eval.positions, factors=shared, norm="reference"):
+                    c.name = (f"random{c.factors['random_seed']}" + (f" L{layer}" if many["layers"] else "")
+                              + f" {c.magnitude}" + (f" [{model}]" if many["models"] else "")
+                              + (f" seed {seed}" if many["seeds"] else ""))
+                    conditions.append(c)
         if "lora" in cfg.methods:
             bar.update(task_id, info="finetuning LoRA")
             where = self.out / "adapters" / slug(model) / slug(data.name) / f"lora-r{cfg.lora.rank}-s{seed}"
