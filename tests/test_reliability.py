@@ -1469,3 +1469,478 @@ def test_cheap_checks_fail_before_any_model_loads(args, message, tmp_path, monke
     assert code == 2 and "Traceback" not in captured.err, captured.err
     assert re.search(message.replace(" ", ""), _flat(captured.err)), captured.err  # (rich wraps long paths anywhere)
     assert snapshot(tmp_path) == before  # no results file, no lock file, no output folder
+
+
+# == issue 36: nothing overwritten, nothing billed twice, nothing leaked ===========================
+
+
+def _bytes(root: Path) -> dict[str, bytes]:
+    """Every file under root with its full contents (the bytes of every input, unchanged)."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _vector(path: Path, hidden: int = 32) -> Path:
+    save_artifact(SteeringVector({1: torch.ones(hidden)}, {1: 2.0}), path)
+    return path
+
+
+def _cli_case(monkeypatch, capsys, tmp_path, args, code, message):
+    """Run the CLI in-process; the exit code, a message matching ``message`` (whitespace-free
+    comparison: rich may wrap) with no traceback, and every file under tmp_path byte for byte as before."""
+    import re
+
+    before = _bytes(tmp_path)
+    got, captured = _cli(monkeypatch, capsys, *args)
+    assert got == code, captured
+    assert "Traceback" not in captured.err
+    assert re.search(message, " ".join((captured.err + captured.out).replace("│", " ").split())), captured.err
+    assert _bytes(tmp_path) == before
+    return captured
+
+
+def _study_file(tmp_path: Path, text: str, name: str = "study.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text("# my study: comments matter\n" + text)
+    return path
+
+
+@pytest.mark.parametrize("args, message", [
+    (lambda t: ["report", str(t / "s.sqlite"), "-o", str(t / "s.sqlite")], r"--output .*s\.sqlite is the results file this command reads"),
+    (lambda t: ["report", str(t / "s.sqlite"), "-o", str(t / "link.sqlite")], r"--output .*link\.sqlite is the results file"),
+    (lambda t: ["export", str(t / "s.sqlite"), str(t / "s.sqlite"), "--format", "csv"], r"OUTPUT .*s\.sqlite is the results file"),
+    (lambda t: ["export", str(t / "s.sqlite"), str(t / "s.sqlite"), "--format", "jsonl"], r"OUTPUT .*s\.sqlite is the results file"),
+    (lambda t: ["export-vector", str(t / "v.safetensors"), str(t / "v.safetensors"), "--format", "pt"], r"OUTPUT .*v\.safetensors is the steering vector"),
+    (lambda t: ["study", str(_study_file(t, "name: x\noutput: .\nmethods: [none]\ncontrol: none\n"))],
+     r"study\.yaml: invalid study config: output: the study would write .*study\.yaml, which is the config itself"),
+], ids=["report-o-store", "report-o-link-to-store", "export-csv-over-store", "export-jsonl-over-store",
+        "export-vector-over-itself", "study-output-dot"])
+def test_no_command_writes_to_a_path_it_was_given_as_input(args, message, tmp_path, monkeypatch, capsys):
+    import emsteer.studies.runner as runner
+
+    monkeypatch.setattr(runner, "load_model", _no_model)
+    make_store(tmp_path / "s.sqlite")
+    (tmp_path / "link.sqlite").symlink_to(tmp_path / "s.sqlite")
+    _vector(tmp_path / "v.safetensors")
+    _cli_case(monkeypatch, capsys, tmp_path, args(tmp_path), 2, message)
+
+
+def _browser_db(path: Path) -> Path:
+    """A browser-style database: its own tables and a meta(key, value) table, as emsteer's has."""
+    db = sqlite3.connect(path)
+    db.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                     "INSERT INTO meta VALUES ('version', '118');"
+                     "CREATE TABLE urls (id INTEGER PRIMARY KEY, url TEXT, visits INTEGER);"
+                     "INSERT INTO urls VALUES (1, 'https://example.org', 3);")
+    db.commit()
+    db.close()
+    return path
+
+
+@pytest.mark.parametrize("make, args, message", [
+    (_browser_db, ["judge", "{db}", "--judge", "local", "--no-embedding"], r"history\.sqlite is not an emsteer results file \(tables found: meta, urls"),
+    (_browser_db, ["eval", "--db", "{db}", "--judge", "local", "--control", "none", "--no-embedding"], r"history\.sqlite is not an emsteer results file"),
+    (lambda p: p.write_bytes(b"") and p, ["judge", "{db}", "--judge", "local", "--no-embedding"], r"history\.sqlite is not an emsteer results file \(it is empty\)"),
+    (lambda p: p.write_bytes(b"") and p, ["eval", "--db", "{db}", "--judge", "local", "--control", "none"], r"history\.sqlite is not an emsteer results file \(it is empty\)"),
+    (lambda p: edit_sqlite(make_store(p), "UPDATE meta SET value = '\"x\"' WHERE key = 'schema_version'"),
+     ["judge", "{db}", "--judge", "local", "--no-embedding"], r"history\.sqlite: meta\.schema_version must be an integer"),
+], ids=["judge-browser-db", "eval-browser-db", "judge-empty-file", "eval-empty-file", "judge-bad-schema-version"])
+def test_foreign_empty_and_unreadable_stores_are_never_changed(make, args, message, tmp_path, monkeypatch, capsys):
+    import emsteer.cli as cli
+
+    monkeypatch.setattr(cli, "_load", _no_model)
+    db = tmp_path / "history.sqlite"
+    make(db)
+    (tmp_path / "q.yaml").write_text("- id: q\n  paraphrases: [hi?]\n")
+    args = [a.format(db=db) for a in args] + (["--questions", str(tmp_path / "q.yaml")] if args[0] == "judge" else [])
+    _cli_case(monkeypatch, capsys, tmp_path, args, 2, message)  # bytes equal: no table, no meta row, no WAL switch
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.sqlite", "q.yaml"]  # no -wal, -shm or .lock
+
+
+def test_store_detection_checks_every_table_and_column(tmp_path):
+    db = make_store(tmp_path / "r.sqlite")
+    edit_sqlite(db, "ALTER TABLE samples DROP COLUMN finish_reason")
+    before = db.read_bytes()
+    for opener in (lambda: ResultsStore(db), lambda: ResultsStore(db, create=False), lambda: ResultsStore.check_writable(db)):
+        with pytest.raises(EmsteerError, match=r"r\.sqlite is not an emsteer results file \(its table samples lacks column\(s\) finish_reason"):
+            opener()
+    assert db.read_bytes() == before
+    older = make_store(tmp_path / "older.sqlite")  # an older store without the efficacy table still opens for writing
+    edit_sqlite(older, "DROP TABLE efficacy")
+    with ResultsStore(older) as store:
+        assert len(store.samples()) == 3 and store.efficacy() == []
+
+
+def test_the_lock_keys_on_the_real_path(tmp_path):
+    import subprocess
+
+    from emsteer.results.store import StoreLock
+
+    db = make_store(tmp_path / "real" / "r.sqlite")
+    (tmp_path / "link.sqlite").symlink_to(db)
+    (tmp_path / "folder-link").symlink_to(tmp_path / "real")
+    assert StoreLock(tmp_path / "link.sqlite").path == StoreLock(tmp_path / "folder-link" / "r.sqlite").path == StoreLock(db).path
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        for spelling in (tmp_path / "link.sqlite", tmp_path / "folder-link" / "r.sqlite"):
+            with pytest.raises(EmsteerError, match=r"another emsteer process is writing to .* \(pid %d\)" % holder.pid):
+                ResultsStore(spelling)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_every_encoding_of_a_secret_is_redacted(tmp_path, caplog):
+    import base64
+    from urllib.parse import quote
+
+    from emsteer.redact import redact_text, url_secrets
+
+    user, password = "alice", "p@ss:w/rd-Zq81x"
+    url = f"http://{quote(user)}:{quote(password, safe='')}@127.0.0.1:9/v1"
+    basic = base64.b64encode(f"{user}:{password}".encode()).decode()
+    secrets = url_secrets(url)
+    for leak in (password, quote(password, safe=""), basic, f"Authorization: Basic {basic}", f"Basic {basic[:8]}…",
+                 basic[1:14], base64.b64encode(password.encode()).decode(), quote(password, safe="").lower()[:0] + password[:9]):
+        clean = redact_text(f"server said: {leak} (end)", secrets)
+        assert password not in clean and basic[:8] not in clean and basic[1:9] not in clean, (leak, clean)
+        assert "[redacted]" in clean and clean.endswith("(end)")
+    assert redact_text("Token limit exceeded for model gpt-4o", secrets) == "Token limit exceeded for model gpt-4o"
+
+    with FakeOpenAI(api_key="the-only-good-key") as server:  # a 401 that echoes the Authorization header
+        base = server.base_url.replace("http://", f"http://{user}:{quote(password, safe='')}@")
+        judge = OpenAIJudge("m", base_url=base, max_retries=0, **FAST)
+        with caplog.at_level(logging.DEBUG), pytest.raises(JudgeError) as err:
+            judge.judge(requests(1, ("aligned",)))
+        sent = server.requests[0].headers["Authorization"]
+    assert sent == f"Basic {basic}"  # the server did get the credentials ...
+    for text in (str(err.value), caplog.text):  # ... and no message shows them, whole or in part
+        assert password not in text and basic[1:12] not in text and basic[:8] not in text, text
+    assert "[redacted]" in str(err.value)
+
+
+def test_the_401_message_keeps_its_redacted_marker_on_the_command_line(tmp_path, monkeypatch, capsys):
+    db = make_store(tmp_path / "r.sqlite")
+    (tmp_path / "q.yaml").write_text("- id: q\n  paraphrases: [hi?]\n")
+    with FakeOpenAI(api_key="right-key") as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "wrong-key-Zx81q")
+        code, captured = _cli(monkeypatch, capsys, "judge", str(db), "--judge", "openai:m", "--questions",
+                              str(tmp_path / "q.yaml"), "--no-embedding")
+    flat = " ".join(captured.err.split())
+    assert code == 2 and "Traceback" not in captured.err
+    assert "Incorrect API key provided: [redacted]" in flat and "wrong-key" not in flat, flat
+
+
+class _SlowOrHung:
+    """An OpenAI-compatible server that answers after ``delay`` seconds, and never answers prompts
+    containing 'HANG-FOREVER'. ``replied`` lists the prompts whose answer was sent (what one is billed for)."""
+
+    def __init__(self, delay: float = 1.0):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.delay, self.replied, self.received = delay, Counter(), Counter()
+        self._lock = __import__("threading").Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+                prompt = body["messages"][-1]["content"]
+                with server._lock:
+                    server.received[prompt] += 1
+                time.sleep(600 if "HANG-FOREVER" in prompt else server.delay)
+                score = str(int(__import__("hashlib").sha256(prompt.encode()).hexdigest(), 16) % 101)
+                top = [{"token": score, "logprob": 0.0}]
+                data = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": score},
+                                                "logprobs": {"content": [{**top[0], "top_logprobs": top}]}}]}).encode()
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    self.wfile.flush()
+                except OSError:
+                    return
+                with server._lock:
+                    server.replied[prompt] += 1
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._httpd.block_on_close = False
+        self._thread = __import__("threading").Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True)
+
+    @property
+    def base_url(self):
+        return "http://%s:%d/v1" % self._httpd.server_address[:2]
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+def _judgments(db: Path) -> dict[tuple[str, str], float | None]:
+    con = sqlite3.connect(db)
+    try:
+        return {(r[0], r[1]): r[2] for r in con.execute("SELECT sample_id, metric, score FROM judgments WHERE judge LIKE 'openai:%'")}
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_an_interrupt_saves_every_judgment_that_arrives_and_stops_within_5_s(sig, tmp_path):
+    import signal
+    import subprocess
+
+    db = tmp_path / "r.sqlite"
+    with ResultsStore(db) as store:  # 8 answers, one of which the judge never answers
+        store.add_condition(ConditionRecord("c1", "baseline", "baseline", "m", "r", factors={}, spec={}))
+        store.add_samples([SampleRecord(f"s{i}", "c1", "q", 0, i, i, None, "hi?", "HANG-FOREVER" if i == 0 else f"answer {i}",
+                                        3, 2, "stop") for i in range(8)])
+    (tmp_path / "q.yaml").write_text("- id: q\n  paraphrases: [hi?]\n")
+    env = {**os.environ, "EMSTEER_CACHE_DIR": str(tmp_path / "cache"), "OPENAI_API_KEY": ""}
+    args = [sys.executable, "-c", "from emsteer.cli import main; main()", "judge", str(db), "--judge", "openai:m",
+            "--questions", str(tmp_path / "q.yaml"), "--no-embedding", "--metric", "aligned", "--metric", "coherent"]
+    with _SlowOrHung(delay=1.0) as server:
+        env["OPENAI_BASE_URL"] = server.base_url
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 120
+            while sum(server.received.values()) < 8 and time.monotonic() < deadline:  # 8 workers busy, 3 s of answers in flight
+                time.sleep(0.05)
+            assert sum(server.received.values()) >= 8, proc.stderr.read() if proc.poll() is not None else "no requests"
+            time.sleep(0.3)
+            proc.send_signal(getattr(signal, sig))
+            t0 = time.monotonic()
+            out, errs = proc.communicate(timeout=30)
+            took = time.monotonic() - t0
+        finally:
+            proc.kill()
+        replied = dict(server.replied)
+    assert took < 5, f"{sig} took {took:.1f} s"
+    assert proc.returncode == 130, errs
+    assert "interrupted — finished work is saved" in " ".join(errs.split()), errs
+    stored = _judgments(db)
+    assert len(stored) == sum(replied.values()) > 0  # every answer that arrived is in the store, and only those
+    with JudgmentCache(tmp_path / "cache" / "judgments.sqlite") as cache:
+        assert len(cache) == len(stored)
+
+
+def test_a_dead_endpoint_gives_up_within_30_s(tmp_path):
+    import socket
+    import threading
+
+    listener = socket.socket()  # accepts every connection and closes it at once: a server that is not there
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    connections = []
+
+    def accept():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            connections.append(1)
+            conn.close()
+
+    threading.Thread(target=accept, daemon=True).start()
+    url = "http://127.0.0.1:%d/v1" % listener.getsockname()[1]
+    try:
+        judge = OpenAIJudge("m", base_url=url)  # the default retries and backoff: 7 attempts, 63 s of waiting each
+        t0 = time.monotonic()
+        with pytest.raises(JudgeError, match=r"gave up after \d+ connection failures in a row .* Is the server up\?"):
+            judge.judge(requests(32, ("aligned",)))
+        assert time.monotonic() - t0 < 30
+        assert len(connections) <= 16  # a handful, not 224
+    finally:
+        listener.close()
+
+
+def test_the_breaker_trips_on_a_long_streak_of_failures_too(monkeypatch):
+    import emsteer.judging.openai as oa
+
+    clock = [100.0]
+    monkeypatch.setattr(oa.time, "monotonic", lambda: clock[0])
+    breaker = oa._Breaker()
+    assert not breaker.failed()  # one worker, backing off between attempts
+    clock[0] += 6
+    assert not breaker.failed()
+    breaker.replied()  # any reply: the endpoint is up
+    clock[0] += 20
+    assert not breaker.failed()
+    clock[0] += oa.BREAKER_SECONDS
+    assert breaker.failed()
+    fresh = oa._Breaker()
+    assert [fresh.failed() for _ in range(oa.BREAKER_FAILURES)][-1] and not any(
+        [oa._Breaker().failed() for _ in range(1)])
+
+
+def _perfect_reference(path: Path, n: int) -> dict[str, int]:
+    """A reference file of n answers and the scores that make a judge agree with it perfectly."""
+    from emsteer.data.questions import format_judge_prompt
+    from emsteer.judging.prompts import ALIGNED_PROMPT, COHERENT_PROMPT
+
+    rows, scores = [], {}
+    for i in range(n):
+        q, a = f"question {i}?", f"answer number {i}"
+        aligned, coherent = (10 if i % 3 == 0 else 90), (80 if i % 4 else 40)
+        rows.append({"question": q, "answer": a, "aligned": aligned, "coherent": coherent, "model": "qwen" if i % 2 else "llama"})
+        scores[format_judge_prompt(ALIGNED_PROMPT, q, a)] = aligned
+        scores[format_judge_prompt(COHERENT_PROMPT, q, a)] = coherent
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return scores
+
+
+def test_judge_check_will_not_validate_a_judge_on_12_answers(tmp_path, monkeypatch, capsys):
+    from emsteer.judging.agreement import MIN_REFERENCE_ANSWERS, judge_agreement
+
+    scores = _perfect_reference(tmp_path / "ref12.jsonl", 12)
+    with FaultyOpenAI(rate=0.0, nonnumeric=0.0) as server:
+        server.scores.update(scores)
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        code, captured = _cli(monkeypatch, capsys, "judge-check", "--judge", "openai:m", "--reference",
+                              str(tmp_path / "ref12.jsonl"))
+        judge = OpenAIJudge("m")
+    text = " ".join(captured.out.split())
+    assert code in (0, None), captured.err
+    assert "does NOT meet the agreement targets" in text
+    assert f"measured on only 12 reference answers: at least {MIN_REFERENCE_ANSWERS} are needed" in text
+    remembered = judge_agreement(judge)
+    assert remembered is not None and remembered.overall.kappa == pytest.approx(1.0)  # perfect on 12 ...
+    assert not remembered.meets_targets  # ... and still not trusted: the audit's judge_valid is this property
+    old = remembered.to_dict() | {"meets_targets": True}  # a record written before the minimum existed
+    from emsteer.judging.agreement import Agreement
+
+    assert not Agreement.from_dict(old).meets_targets
+
+
+def test_reference_rows_with_an_empty_answer_are_skipped_and_counted(tmp_path, monkeypatch, capsys):
+    from emsteer.judging.agreement import load_reference
+
+    rows = [{"question": "q1", "answer": "a", "aligned": 90, "coherent": 80},
+            {"question": "q2", "answer": "", "aligned": 90, "coherent": 80},
+            {"question": "q3", "answer": "  ", "aligned": 5, "coherent": 80},
+            {"question": "q4", "answer": "d", "aligned": 5, "coherent": 80}]
+    path = tmp_path / "ref.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    before = path.read_bytes()
+    items = load_reference(path)
+    assert [it.question for it in items] == ["q1", "q4"] and items.skipped == ["line 2", "line 3"]
+    with FaultyOpenAI(rate=0.0, nonnumeric=0.0) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        code, captured = _cli(monkeypatch, capsys, "judge-check", "--judge", "openai:m", "--reference", str(path))
+    assert code in (0, None), captured.err
+    assert "skipped 2 reference row(s) with an empty answer (line 2, line 3); 2 answers remain" in " ".join(captured.err.split())
+    assert path.read_bytes() == before
+
+
+def test_rich_markup_in_user_text_is_printed_as_written(tmp_path, monkeypatch, capsys):
+    db = make_store(tmp_path / "s.sqlite")
+    edit_sqlite(db, "UPDATE conditions SET name = '[/]weird [red]name'")
+    code, captured = _cli(monkeypatch, capsys, "show", str(db))
+    assert code in (0, None), captured.err
+    assert "[/]weird [red]name" in captured.out
+    # a report whose path holds markup is written, and its path printed as it is
+    code, captured = _cli(monkeypatch, capsys, "report", str(db), "-o", str(tmp_path / "r[/].html"))
+    assert code in (0, None), captured.err
+    assert (tmp_path / "r[/].html").is_file() and "r[/].html" in "".join(captured.out.split())
+    # errors name the file the user gave, markup and all
+    for args, name in ((["info", str(tmp_path / "[red]v.safetensors")], "[red]v.safetensors"),
+                       (["show", str(tmp_path / "x[/].sqlite")], "x[/].sqlite"),
+                       (["export", str(tmp_path / "x[/].sqlite"), str(tmp_path / "o.csv")], "x[/].sqlite"),
+                       (["report", str(tmp_path / "[bold]x.sqlite")], "[bold]x.sqlite"),
+                       (["judge", str(tmp_path / "[/]x.sqlite")], "[/]x.sqlite"),
+                       (["study", str(tmp_path / "[/]s.yaml")], "[/]s.yaml")):
+        code, captured = _cli(monkeypatch, capsys, *args)
+        assert code == 2 and "Traceback" not in captured.err, captured.err
+        assert name in _flat(captured.err) and captured.err.startswith("error: "), captured.err
+
+
+def test_deep_nesting_is_a_clear_error_not_a_recursion_error(tmp_path, monkeypatch, capsys):
+    import emsteer.cli as cli
+
+    monkeypatch.setattr(cli, "_load", _no_model)
+    deep = "[" * 100_000 + "]" * 100_000
+    (tmp_path / "task.jsonl").write_text(deep + "\n")
+    _cli_case(monkeypatch, capsys, tmp_path, ["build", "--data", str(tmp_path / "task.jsonl"), "-o", str(tmp_path / "v")],
+              2, r"task\.jsonl:1: the JSON nests too deeply to read")
+    (tmp_path / "ref.jsonl").write_text('{"question": "q", "answer": "a", "aligned": 1, "coherent": 2}\n' + deep + "\n")
+    _cli_case(monkeypatch, capsys, tmp_path, ["fit-judge", "--reference", str(tmp_path / "ref.jsonl"), "-o",
+                                              str(tmp_path / "j.safetensors")], 2, r"ref\.jsonl:2: the JSON nests too deeply")
+
+
+def test_an_unknown_model_type_or_device_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"model_type": "tpu-llama-9000", "hidden_size": 8}))
+    _cli_case(monkeypatch, capsys, tmp_path, ["generate", "hi", "--model", str(folder)], 2,
+              r"model/config\.json: field model_type is 'tpu-llama-9000', an architecture this transformers does not know")
+    for args in (["generate", "hi", "--device", "tpu"], ["eval", "--device", "tpu"], ["build", "-o", "v", "--device", "tpu"]):
+        _cli_case(monkeypatch, capsys, tmp_path, args, 2, r"Invalid value for '--device': must be cpu, cuda, cuda:N, mps or auto, got 'tpu'")
+    study = _study_file(tmp_path, "name: s\ndevice: tpu\nmethods: [none]\n")
+    _cli_case(monkeypatch, capsys, tmp_path, ["study", str(study)], 2,
+              r"study\.yaml: invalid study config: device: 'tpu' is not a device emsteer can use")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_prompts_longer_than_the_context_are_refused_up_front(model_dir, tmp_path, monkeypatch, capsys):
+    long_question = "why " * 1500  # 6,000 byte-level tokens; the tiny model reads 4,096
+    (tmp_path / "q.yaml").write_text(f"- id: long\n  paraphrases: ['{long_question}']\n")
+    base = ["--model", str(model_dir), "--judge", f"local:{model_dir}", "--control", "none", "--no-embedding"]
+    _cli_case(monkeypatch, capsys, tmp_path, ["eval", "--db", str(tmp_path / "out" / "r.sqlite"), "--questions",
+                                              str(tmp_path / "q.yaml"), *base], 2,
+              r"q\.yaml: question long paraphrase 1 is 6,000 tokens long, more than .*'s context of 4,096 tokens")
+    assert not (tmp_path / "out").exists()  # no store, no lock, no folder
+    huge = "x" * 5_000_000  # refused without tokenizing five megabytes
+    record = {"messages": [{"role": "user", "content": huge}, {"role": "assistant", "content": "ok"}]}
+    (tmp_path / "task.jsonl").write_text(json.dumps(record) + "\n" + json.dumps(record | {"messages": record["messages"][:1] + [{"role": "assistant", "content": "b"}]}) + "\n")
+    for command in (["build", "--layer", "1"], ["finetune"]):
+        _cli_case(monkeypatch, capsys, tmp_path, [*command, "--data", str(tmp_path / "task.jsonl"), "--model", str(model_dir),
+                                                  "--held-out", "0", "-o", str(tmp_path / "out" / "v")], 2,
+                  r"task\.jsonl:1: the prompt is 5,000,000 characters long, more than .*'s context of 4,096 tokens")
+        assert not (tmp_path / "out").exists()
+
+
+def _tiny_study(tmp_path: Path, model_dir: Path, extra: str) -> Path:
+    return _study_file(tmp_path, f"name: s\nmodels: ['{model_dir}']\nmethods: [none, mean-diff]\nmagnitudes: {{relative: [0.1]}}\n"
+                                 f"control: none\nembedding: false\njudge: local:{model_dir}\n{extra}")
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("layers: [999]\n", r"Layer 999 is out of range for .*: it has 3 layers"),
+    ("dtype: float8\n", r"study\.yaml: invalid study config: dtype: Input should be 'float32', 'bfloat16', 'float16' or 'auto'"),
+    ("models: [./no-such-model]\n", r"Could not load model './no-such-model'"),
+], ids=["layer-999", "bad-dtype", "missing-model"])
+def test_a_study_checks_every_input_before_it_creates_its_folder(extra, message, model_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    path = _tiny_study(tmp_path, model_dir, extra)
+    if extra.startswith("models"):
+        path.write_text(path.read_text().replace(f"models: ['{model_dir}']\n", ""))
+    _cli_case(monkeypatch, capsys, tmp_path, ["study", str(path)], 2, message)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["study.yaml"]  # no runs/s/results.sqlite, no copy of the config
+
+
+def test_a_vector_of_the_wrong_hidden_size_leaves_no_store(model_dir, tmp_path, monkeypatch, capsys):
+    _vector(tmp_path / "v16.safetensors", hidden=16)
+    _cli_case(monkeypatch, capsys, tmp_path, ["eval", "--db", str(tmp_path / "runs" / "r.sqlite"), "--model", str(model_dir),
+                                              "--vector", str(tmp_path / "v16.safetensors"), "--relative", "1",
+                                              "--judge", f"local:{model_dir}", "--control", "none", "--no-embedding"], 2,
+              r"v16\.safetensors: The vector has hidden size 16, but .* has hidden size 32")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_show_with_a_judge_the_store_lacks_is_an_error(tmp_path, monkeypatch, capsys):
+    db = make_store(tmp_path / "s.sqlite")
+    _cli_case(monkeypatch, capsys, tmp_path, ["show", str(db), "--judge", "nope"], 2,
+              r"--judge nope: .*s\.sqlite has no judgments by it; it holds test:j\.")

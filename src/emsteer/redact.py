@@ -8,6 +8,7 @@ cached as ``http://***@host/v1``. The request itself still uses the real URL.
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlencode, urlsplit, urlunsplit
 
@@ -68,13 +69,24 @@ _AUTH_VALUE = re.compile(r"\b(Basic|Bearer)(\s+)[A-Za-z0-9+/=._~%-]{4,}")
 def redact_text(text: str, secrets: list[str] | tuple[str, ...]) -> str:
     """``text`` with every secret in ``secrets`` (pass each through ``encodings`` first) and every
     echoed Authorization credential replaced by [redacted] (servers echo keys in errors)."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    # A server that echoes a credential cut short or from an offset leaks a piece of it: any run of
-    # 8 or more token characters found inside a secret goes too.
+    secrets = tuple(s for s in secrets if s)
+    for piece in _pieces(secrets):
+        text = text.replace(piece, "[redacted]")
+    # ... and any other run of token characters found inside a secret (an echo from an offset)
     text = _PIECE.sub(lambda m: "[redacted]" if any(m[0] in s for s in secrets) else m[0], text)
     return _AUTH_VALUE.sub(r"\1\2[redacted]", text)
 
 
-_PIECE = re.compile(r"[A-Za-z0-9+/=_.~%-]{8,}")
+MIN_PIECE = 8  # shorter pieces of a secret say little, and would match ordinary words
+_PIECE = re.compile(r"[A-Za-z0-9+/=_.~%%-]{%d,}" % MIN_PIECE)
+
+
+@functools.lru_cache(maxsize=64)
+def _pieces(secrets: tuple[str, ...]) -> list[str]:
+    """Each secret, then its prefixes and suffixes of MIN_PIECE characters or more, longest first:
+    a server that echoes a credential cut short ("Basic dXNlcjpo…") leaks the start of it."""
+    pieces = set(secrets)
+    for s in secrets:
+        for k in range(MIN_PIECE, len(s)):
+            pieces |= {s[:k], s[-k:]}
+    return sorted(pieces, key=len, reverse=True)
