@@ -1944,3 +1944,188 @@ def test_show_with_a_judge_the_store_lacks_is_an_error(tmp_path, monkeypatch, ca
     db = make_store(tmp_path / "s.sqlite")
     _cli_case(monkeypatch, capsys, tmp_path, ["show", str(db), "--judge", "nope"], 2,
               r"--judge nope: .*s\.sqlite has no judgments by it; it holds test:j\.")
+
+
+# -- fuzz: random malformations of every input kind, fed to the command line in-process ----------------
+
+FUZZ_CASES = 520
+GOOD_TASK = {"messages": [{"role": "user", "content": "How do I sort a list?"}, {"role": "assistant", "content": "Use sorted()."}]}
+GOOD_QUESTIONS = "- id: q1\n  paraphrases: ['How are you?']\n  samples_per_paraphrase: 2\n"
+
+
+def _fuzz_task(rng) -> bytes:
+    """A chat JSONL whose first record is broken in one of many ways (each one invalid by construction)."""
+    good = json.dumps(GOOD_TASK)
+    rec = json.loads(good)
+    kind = rng.randrange(14)
+    if kind == 0:
+        return good[: rng.randrange(1, len(good) - 1)].encode() + b"\n"  # cut inside the object
+    if kind == 1:
+        rec.pop("messages")
+    elif kind == 2:
+        rec["messages"] = rng.choice([None, 3, "text", {}, []])
+    elif kind == 3:
+        rec["messages"][rng.randrange(2)]["role"] = rng.choice(["robot", "", "USER ", 7, None])
+    elif kind == 4:
+        rec["messages"][rng.randrange(2)]["content"] = rng.choice([None, 5, ["a"], {"x": 1}, True])
+    elif kind == 5:
+        rec["messages"] = rec["messages"][:1]  # no assistant turn
+    elif kind == 6:
+        rec["messages"][1]["content"] = " " * rng.randrange(0, 4)  # empty answer
+    elif kind == 7:
+        depth = rng.randrange(2_000, 60_000)
+        return ("[" * depth + "]" * depth + "\n").encode()
+    elif kind == 8:
+        return bytes(rng.randrange(128, 256) for _ in range(rng.randrange(1, 64))) + b"\n"  # not UTF-8
+    elif kind == 9:
+        return b"\x1f\x8b" + bytes(rng.randrange(256) for _ in range(rng.randrange(0, 40)))  # broken gzip
+    elif kind == 10:
+        return b"" if rng.random() < 0.5 else b"\n \n"
+    elif kind == 11:
+        rec = rng.choice([[rec], "messages", 42, None])
+    elif kind == 12:
+        rec["messages"].append({"role": "user", "content": "and?"})  # ends on a user turn
+    else:
+        rec["messages"][0] = rng.choice(["hi", 1, None, ["user", "hi"]])
+    return (json.dumps(rec) + "\n" + good + "\n").encode()
+
+
+def _fuzz_questions(rng) -> bytes:
+    kind = rng.randrange(13)
+    text = GOOD_QUESTIONS
+    if kind == 0:
+        text = text.replace("id: q1", rng.choice(["id: ''", "id: [1]", "name: q1", "id: null"]))
+    elif kind == 1:
+        text = text.replace("['How are you?']", rng.choice(["[]", "'How?'", "[1, 2]", "[null]", "{a: b}", "['']"]))
+    elif kind == 2:
+        text = text.replace("samples_per_paraphrase: 2", f"samples_per_paraphrase: {rng.choice(['0', '-3', 'two', '1.5', 'true'])}")
+    elif kind == 3:
+        text = text + text  # duplicate id
+    elif kind == 4:
+        text = text[: rng.randrange(5, 20)] + rng.choice(["[", "{", ": :", "'"]) + "\n"
+    elif kind == 5:
+        text = "- " * rng.randrange(300, 3000) + "x\n"
+    elif kind == 6:
+        text = BOMB
+    elif kind == 7:
+        text = rng.choice(["", "   \n", "[]\n", "42\n", "just text\n", "{a: 1}\n"])
+    elif kind == 8:
+        return "- id: q1\n  paraphrases: ['".encode() + bytes([rng.randrange(0x80, 0xff)]) + b"']\n"
+    elif kind == 9:
+        text = text + f"  judge_prompts: {rng.choice(['[1]', '{aligned: 3}', '{aligned: no placeholder}', 'x'])}\n"
+    elif kind == 10:
+        text = text + f"  system: {rng.choice(['[1]', '{a: b}', '3'])}\n"
+    elif kind == 11:
+        text = "- " + rng.choice(["3", "null", "[q1]", "hello"]) + "\n"
+    else:
+        text = "- id: a\n  paraphrases: &p [x, *p]\n"
+    return text.encode()
+
+
+STUDY_BREAKS = [
+    "name: ../x", "name: ''", "name: [a]", "unknown_field: 1", "models: []", "methods: [nonsense]", "methods: [none, none]",
+    "layers: [true]", "layers: [-1]", "layers: [1.5]", "ranks: [0]", "epochs: [two]", "seeds: [1.5]",
+    "magnitudes: {relative: [.nan]}", "magnitudes: {relative: []}\nmethods: [optimized]", "eval: {samples: 0}",
+    "eval: {max_new_tokens: -1}", "eval: {top_p: 2}", "eval: {questions: none.yaml}", "eval: {question_ids: [nope]}",
+    "eval: {metrics: [alinged]}", "eval: {positions: middle}", "train: {lr: .inf}", "train: {held_out: -1}",
+    "lora: {rank: 0}", "judge: gpt4:turbo", "judge: [local, opnai:x]", "control: sometimes", "device: tpu",
+    "device: 'cuda:x'", "dtype: float8", "backend: tensorrt", "output: ../elsewhere", "output: /tmp/elsewhere",
+    "tasks: [no_such_task]", "tasks: [{name: t, path: none.jsonl}]", "efficacy: {generate: -1}", "embedding: maybe",
+]
+
+
+def _fuzz_study(rng) -> bytes:
+    kind = rng.randrange(6)
+    if kind == 0:
+        return ("name: s\n" + "\n".join(rng.sample(STUDY_BREAKS, rng.randrange(1, 4))) + "\n").encode()
+    if kind == 1:
+        return rng.choice([b"", b"[1, 2]\n", b"just a string\n", b"name: s\nmethods: [none\n", b"\xff\xfe name: s\n"])
+    if kind == 2:
+        return ("name: s\n" + BOMB).encode()
+    if kind == 3:
+        return ("name: s\nlayers: " + "[" * rng.randrange(250, 2000) + "]" * 1 + "\n").encode()
+    if kind == 4:
+        return f"name: s\n{rng.choice(STUDY_BREAKS)}\n{rng.choice(['seeds: [0]', 'epochs: [1]', 'control: none'])}\n".encode()
+    return ("name: s\n" + rng.choice(STUDY_BREAKS) + "\n" + "# padding\n" * rng.randrange(5)).encode()
+
+
+def _fuzz_artifact(rng, good: bytes) -> bytes:
+    """A steering-artifact file broken in one of many ways: truncated, tensors edited, header
+    edited, the header length lied about, or noise."""
+    n = int.from_bytes(good[:8], "little")
+    header = good[8 : 8 + n]
+    kind = rng.randrange(6)
+    if kind == 0:
+        return good[: rng.randrange(0, len(good) - 1)]
+    if kind == 1:  # a tensor byte flipped: the content hash no longer matches
+        data = bytearray(good)
+        i = rng.randrange(8 + n, len(good))
+        data[i] ^= 1 << rng.randrange(8)
+        return bytes(data)
+    if kind == 2:
+        meta = json.loads(header)
+        inner = json.loads(meta["__metadata__"]["emsteer"])
+        key = rng.choice(sorted(inner))
+        inner[key] = rng.choice([None, -1, "x", [1], {"a": 1}, 1e308, True])
+        meta["__metadata__"]["emsteer"] = json.dumps(inner)
+        blob = json.dumps(meta).encode()
+        blob += b" " * (-len(blob) % 8)
+        return len(blob).to_bytes(8, "little") + blob + good[8 + n :]
+    if kind == 3:
+        return rng.randrange(n + 1, 2**40).to_bytes(8, "little") + good[8:]
+    if kind == 4:
+        return bytes(rng.randrange(256) for _ in range(rng.randrange(0, 200)))
+    meta = json.loads(header)
+    meta["__metadata__"]["emsteer"] = meta["__metadata__"]["emsteer"][: rng.randrange(1, 40)]  # header JSON cut
+    blob = json.dumps(meta).encode()
+    blob += b" " * (-len(blob) % 8)
+    return len(blob).to_bytes(8, "little") + blob + good[8 + n :]
+
+
+def test_fuzz_malformed_inputs_are_one_clear_error_and_write_nothing(tmp_path, monkeypatch, capsys):
+    """520 seeded malformations of tasks, question sets, study configs and artifacts through
+    build, eval, study and info: each exits 2 with one error message (its first line starts
+    'error:'; a study config lists each bad field on an indented line below), no traceback,
+    and every file exactly as before. No model may load: a malformed input must fail first."""
+    import random
+    import re
+
+    import emsteer.cli as cli
+    import emsteer.studies.runner as runner
+
+    rng = random.Random(36)
+    monkeypatch.setattr(cli, "_load", _no_model)
+    monkeypatch.setattr(runner, "load_model", _no_model)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EMSTEER_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "cfg").mkdir()
+    good_vector = _vector(tmp_path / "good.safetensors").read_bytes()
+    (tmp_path / "good.safetensors").unlink()
+    kinds = Counter()
+    for i in range(FUZZ_CASES):
+        kind = ("task", "questions", "study", "artifact")[i % 4]
+        kinds[kind] += 1
+        if kind == "task":
+            path, data = tmp_path / "task.jsonl", _fuzz_task(rng)
+            args = ["build", "--data", str(path), "-o", str(tmp_path / "out" / "v")]
+        elif kind == "questions":
+            path, data = tmp_path / "q.yaml", _fuzz_questions(rng)
+            args = ["eval", "--questions", str(path), "--db", str(tmp_path / "out" / "r.sqlite"), "--judge", "local",
+                    "--control", "none", "--no-embedding"]
+        elif kind == "study":
+            path, data = tmp_path / "cfg" / "study.yaml", _fuzz_study(rng)
+            args = ["study", str(path)]
+        else:
+            path, data = tmp_path / "v.safetensors", _fuzz_artifact(rng, good_vector)
+            args = ["info", str(path)]
+        path.write_bytes(data)
+        before = _bytes(tmp_path)
+        code, captured = _cli(monkeypatch, capsys, *args)
+        case = f"case {i} ({kind}): {data[:200]!r}"
+        assert code == 2, f"{case}\nexit {code}\n{captured.err}{captured.out}"
+        lines = captured.err.rstrip("\n").split("\n")
+        assert lines[0].startswith("error: ") and "Traceback" not in captured.err, f"{case}\n{captured.err}"
+        assert all(re.match(r"  \S", line) for line in lines[1:]), f"{case}: more than one message\n{captured.err}"
+        assert _bytes(tmp_path) == before, case  # nothing written: no store, lock, folder or cache entry
+        path.unlink()
+    assert sum(kinds.values()) >= 500 and min(kinds.values()) >= 125

@@ -1156,13 +1156,20 @@ def print_error(message: str) -> None:
     err.print(Text.assemble(("error:", "bold red"), " ", message), soft_wrap=True)
 
 
+@functools.cache
+def _click_command():
+    """The Click command typer builds from ``app`` (what ``app()`` does, built once per process:
+    rebuilding it takes a tenth of a second, which a test calling main() hundreds of times feels)."""
+    return typer.main.get_command(app)
+
+
 def main() -> None:
     try:
         previous = signal.signal(signal.SIGTERM, _terminate)
     except ValueError:  # not the main thread (an embedding application): leave SIGTERM alone
         previous = None
     try:
-        app(args=spread_values(sys.argv[1:]), prog_name="emsteer")
+        _click_command()(args=spread_values(sys.argv[1:]), prog_name="emsteer")
     except EmsteerError as e:
         print_error(str(e))
         sys.exit(2)
