@@ -2129,3 +2129,79 @@ def test_fuzz_malformed_inputs_are_one_clear_error_and_write_nothing(tmp_path, m
         assert _bytes(tmp_path) == before, case  # nothing written: no store, lock, folder or cache entry
         path.unlink()
     assert sum(kinds.values()) >= 500 and min(kinds.values()) >= 125
+
+
+# -- the fault-injection soak (slow suite): faults, signals and kill -9, resumed until done ---------------
+
+SOAK_DRIVER = """
+import sys
+import emsteer.judging.openai as oa
+
+class Quick(oa.OpenAIJudge):  # the CLI's judge with a short timeout and backoff: the fault server's slow replies time out
+    def __init__(self, model, **kw):
+        super().__init__(model, **{"timeout": 0.5, "max_retries": 3, "backoff_base": 0.01, "backoff_max": 0.05, **kw})
+
+oa.OpenAIJudge = Quick
+from emsteer.cli import main
+main()
+"""
+
+
+@pytest.mark.slow
+def test_soak_an_eval_under_faults_and_random_kills_judges_every_answer_exactly_once(model_dir, tmp_path):
+    import random
+    import signal
+    import subprocess
+
+    rng = random.Random(36)
+    (tmp_path / "q.yaml").write_text("".join(f"- id: q{i}\n  paraphrases: ['Question {i}?', 'Question {i}, again?']\n"
+                                             for i in range(3)))
+    db = tmp_path / "r.sqlite"
+    env = {**os.environ, "EMSTEER_CACHE_DIR": str(tmp_path / "cache"), "OPENAI_API_KEY": "", "HF_HUB_OFFLINE": "1"}
+    args = [sys.executable, "-c", SOAK_DRIVER, "eval", "--db", str(db), "--model", str(model_dir), "--judge", "openai:m",
+            "--questions", str(tmp_path / "q.yaml"), "--samples", "2", "--max-new-tokens", "4", "--control", "none",
+            "--no-embedding"]
+    attempts_per_run = 4  # max_retries 3
+    runs, kills, log = 0, 0, []
+    with FaultyOpenAI(rate=0.5, max_faults=3, nonnumeric=0.0, seed=36, slow_s=1.0) as server:
+        env["OPENAI_BASE_URL"] = server.base_url
+        for round_ in range(10):  # ten interrupted rounds, then run to the end
+            before = sum(server.attempts.values())
+            proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            runs += 1
+            sig = rng.choice([signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+            deadline = time.monotonic() + 60
+            if round_ % 2:  # during judging: once this run's requests have started
+                while sum(server.attempts.values()) == before and proc.poll() is None and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                time.sleep(rng.uniform(0, 0.8))
+            else:  # at any moment: model loading, generation or judging
+                time.sleep(rng.uniform(2, 8))
+            if proc.poll() is None:
+                proc.send_signal(sig)
+                kills += sig == signal.SIGKILL
+            _, err = proc.communicate(timeout=60)
+            log.append((round_, sig.name, proc.returncode, err[-300:]))
+            # finished, interrupted cleanly, killed, or hit while starting up or exiting: never an error
+            assert proc.returncode in (0, 130, -sig.value), log[-1]
+            if proc.returncode == 130:
+                assert "interrupted — finished work is saved" in " ".join(err.split()), err
+        for _ in range(5):  # resume until done
+            proc = subprocess.run(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=300)
+            runs += 1
+            if proc.returncode == 0:
+                break
+        assert proc.returncode == 0, (proc.stderr[-2000:], log)
+        attempts, answered = Counter(server.attempts), Counter(server.answered)
+    stored = _judgments(db)
+    assert len(stored) == 12 * 3 and all(v is not None for v in stored.values())  # every answer judged, each once (the key)
+    with ResultsStore(db, create=False) as store:
+        assert len(store.samples()) == 12
+        rows = store.db.execute("SELECT COUNT(*), COUNT(DISTINCT sample_id || metric) FROM judgments").fetchone()
+    assert rows[0] == rows[1] == 36
+    assert set(answered) == set(attempts) and len(answered) == 36
+    # billed twice only for replies in flight when kill -9 struck (at most one per worker); SIGINT and SIGTERM lose nothing
+    assert sum(answered.values()) - 36 <= 8 * kills, (answered, log)
+    # no prompt sent more often than its retries allow, in any run that asked it
+    assert all(attempts[p] <= attempts_per_run * runs for p in attempts)
+    assert all(attempts[p] - len(server.plan(p).faults) == answered[p] for p in attempts)
