@@ -14,7 +14,11 @@ read-only folder, and refuses anything that is not an emsteer store (a 0-byte fi
 Every SQLite or JSON problem (a corrupt page, a non-integer schema version, metadata that is
 not JSON) is an EmsteerError naming the file, never a traceback.
 
-A store opened for writing holds ``StoreLock`` (``<store>.lock``) while it is open: two
+Opening an existing file for writing first checks it the same read-only way (every core table
+with every column, a valid schema version), so a foreign, empty or newer file is refused before
+anything in it changes (no table, no meta row, no switch to WAL).
+
+A store opened for writing holds ``StoreLock`` (``<real path of the store>.lock``) while it is open: two
 processes writing one store would generate and judge the same rows twice, so the second one is
 refused at once with the first one's pid. Read-only opens take no lock.
 
