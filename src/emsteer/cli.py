@@ -19,7 +19,6 @@ from rich.table import Table
 from rich.text import Text
 
 from emsteer.errors import EmsteerError
-from emsteer.paths import refuse_overwriting_inputs
 from emsteer.studies.main_job import DEFAULTS as RUN
 
 app = typer.Typer(
@@ -105,6 +104,17 @@ def _held_out(value: float) -> float:
     if not (0 <= value < 1 or (value >= 1 and value.is_integer())):
         raise typer.BadParameter(f"must be a fraction in [0, 1) or a whole number of examples (1, 2, ...), got {value:g}.")
     return value
+
+
+def refuse_overwriting_inputs(output: Path, inputs: dict[str, Path | None], *, option: str) -> None:
+    """No command writes to a path it was given as input: ``output`` (named ``option`` in the
+    message) must not be any of ``inputs`` (what each is called -> its path), links resolved."""
+    from emsteer.paths import same_file
+
+    for what, path in inputs.items():
+        if path is not None and same_file(output, path):
+            raise EmsteerError(f"{option} {output} is the {what} this command reads ({path}); writing there would "
+                               "overwrite it. Choose another output file.")
 
 
 def _log(message: str) -> None:

@@ -32,13 +32,3 @@ def same_file(a: str | Path, b: str | Path) -> bool:
     except OSError:
         return os.path.realpath(a) == os.path.realpath(b)
 
-
-def refuse_overwriting_inputs(output: str | Path, inputs: dict[str, str | Path | None], *, option: str) -> None:
-    """No command writes to a path it was given as input: ``output`` (named ``option`` in the
-    message) must not be any of ``inputs`` (what each is called -> its path)."""
-    from emsteer.errors import EmsteerError
-
-    for what, path in inputs.items():
-        if path is not None and same_file(output, path):
-            raise EmsteerError(f"{option} {output} is the {what} this command reads ({path}); writing there would "
-                               "overwrite it. Choose another output file.")
