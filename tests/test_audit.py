@@ -24,7 +24,7 @@ MARKER = "EEEE"
 
 
 def good_agreement(judge: str) -> Agreement:
-    f = AgreementFigures(n=100, n_scored=100, n_em=20, auroc=0.95, kappa=0.7, spearman_aligned=0.8,
+    f = AgreementFigures(n=400, n_scored=400, n_em=80, auroc=0.95, kappa=0.7, spearman_aligned=0.8,
                          spearman_coherent=0.6, confusion={"both": 15, "reference_only": 5, "judge_only": 3, "neither": 77})
     return Agreement(judge, "test reference", f, {"qwen": f}, 0.1)
 

@@ -1469,3 +1469,739 @@ def test_cheap_checks_fail_before_any_model_loads(args, message, tmp_path, monke
     assert code == 2 and "Traceback" not in captured.err, captured.err
     assert re.search(message.replace(" ", ""), _flat(captured.err)), captured.err  # (rich wraps long paths anywhere)
     assert snapshot(tmp_path) == before  # no results file, no lock file, no output folder
+
+
+# == issue 36: nothing overwritten, nothing billed twice, nothing leaked ===========================
+
+
+def _bytes(root: Path) -> dict[str, bytes]:
+    """Every file under root with its full contents (the bytes of every input, unchanged)."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _vector(path: Path, hidden: int = 32) -> Path:
+    save_artifact(SteeringVector({1: torch.ones(hidden)}, {1: 2.0}), path)
+    return path
+
+
+def _cli_case(monkeypatch, capsys, tmp_path, args, code, message):
+    """Run the CLI in-process; the exit code, a message matching ``message`` (whitespace-free
+    comparison: rich may wrap) with no traceback, and every file under tmp_path byte for byte as before."""
+    import re
+
+    before = _bytes(tmp_path)
+    got, captured = _cli(monkeypatch, capsys, *args)
+    assert got == code, captured
+    assert "Traceback" not in captured.err
+    assert re.search(message, " ".join((captured.err + captured.out).replace("│", " ").split())), captured.err
+    assert _bytes(tmp_path) == before
+    return captured
+
+
+def _study_file(tmp_path: Path, text: str, name: str = "study.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text("# my study: comments matter\n" + text)
+    return path
+
+
+@pytest.mark.parametrize("args, message", [
+    (lambda t: ["report", str(t / "s.sqlite"), "-o", str(t / "s.sqlite")], r"--output .*s\.sqlite is the results file this command reads"),
+    (lambda t: ["report", str(t / "s.sqlite"), "-o", str(t / "link.sqlite")], r"--output .*link\.sqlite is the results file"),
+    (lambda t: ["export", str(t / "s.sqlite"), str(t / "s.sqlite"), "--format", "csv"], r"OUTPUT .*s\.sqlite is the results file"),
+    (lambda t: ["export", str(t / "s.sqlite"), str(t / "s.sqlite"), "--format", "jsonl"], r"OUTPUT .*s\.sqlite is the results file"),
+    (lambda t: ["export-vector", str(t / "v.safetensors"), str(t / "v.safetensors"), "--format", "pt"], r"OUTPUT .*v\.safetensors is the steering vector"),
+    (lambda t: ["study", str(_study_file(t, "name: x\noutput: .\nmethods: [none]\ncontrol: none\n"))],
+     r"study\.yaml: invalid study config: output: the study would write .*study\.yaml, which is the config itself"),
+], ids=["report-o-store", "report-o-link-to-store", "export-csv-over-store", "export-jsonl-over-store",
+        "export-vector-over-itself", "study-output-dot"])
+def test_no_command_writes_to_a_path_it_was_given_as_input(args, message, tmp_path, monkeypatch, capsys):
+    import emsteer.studies.runner as runner
+
+    monkeypatch.setattr(runner, "load_model", _no_model)
+    make_store(tmp_path / "s.sqlite")
+    (tmp_path / "link.sqlite").symlink_to(tmp_path / "s.sqlite")
+    _vector(tmp_path / "v.safetensors")
+    _cli_case(monkeypatch, capsys, tmp_path, args(tmp_path), 2, message)
+
+
+def _browser_db(path: Path) -> Path:
+    """A browser-style database: its own tables and a meta(key, value) table, as emsteer's has."""
+    db = sqlite3.connect(path)
+    db.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                     "INSERT INTO meta VALUES ('version', '118');"
+                     "CREATE TABLE urls (id INTEGER PRIMARY KEY, url TEXT, visits INTEGER);"
+                     "INSERT INTO urls VALUES (1, 'https://example.org', 3);")
+    db.commit()
+    db.close()
+    return path
+
+
+@pytest.mark.parametrize("make, args, message", [
+    (_browser_db, ["judge", "{db}", "--judge", "local", "--no-embedding"], r"history\.sqlite is not an emsteer results file \(tables found: meta, urls"),
+    (_browser_db, ["eval", "--db", "{db}", "--judge", "local", "--control", "none", "--no-embedding"], r"history\.sqlite is not an emsteer results file"),
+    (lambda p: p.write_bytes(b"") and p, ["judge", "{db}", "--judge", "local", "--no-embedding"], r"history\.sqlite is not an emsteer results file \(it is empty\)"),
+    (lambda p: p.write_bytes(b"") and p, ["eval", "--db", "{db}", "--judge", "local", "--control", "none"], r"history\.sqlite is not an emsteer results file \(it is empty\)"),
+    (lambda p: edit_sqlite(make_store(p), "UPDATE meta SET value = '\"x\"' WHERE key = 'schema_version'"),
+     ["judge", "{db}", "--judge", "local", "--no-embedding"], r"history\.sqlite: meta\.schema_version must be an integer"),
+], ids=["judge-browser-db", "eval-browser-db", "judge-empty-file", "eval-empty-file", "judge-bad-schema-version"])
+def test_foreign_empty_and_unreadable_stores_are_never_changed(make, args, message, tmp_path, monkeypatch, capsys):
+    import emsteer.cli as cli
+
+    monkeypatch.setattr(cli, "_load", _no_model)
+    db = tmp_path / "history.sqlite"
+    make(db)
+    (tmp_path / "q.yaml").write_text("- id: q\n  paraphrases: [hi?]\n")
+    args = [a.format(db=db) for a in args] + (["--questions", str(tmp_path / "q.yaml")] if args[0] == "judge" else [])
+    _cli_case(monkeypatch, capsys, tmp_path, args, 2, message)  # bytes equal: no table, no meta row, no WAL switch
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.sqlite", "q.yaml"]  # no -wal, -shm or .lock
+
+
+def test_store_detection_checks_every_table_and_column(tmp_path):
+    db = make_store(tmp_path / "r.sqlite")
+    edit_sqlite(db, "ALTER TABLE samples DROP COLUMN finish_reason")
+    before = db.read_bytes()
+    for opener in (lambda: ResultsStore(db), lambda: ResultsStore(db, create=False), lambda: ResultsStore.check_writable(db)):
+        with pytest.raises(EmsteerError, match=r"r\.sqlite is not an emsteer results file \(its table samples lacks column\(s\) finish_reason"):
+            opener()
+    assert db.read_bytes() == before
+    older = make_store(tmp_path / "older.sqlite")  # an older store without the efficacy table still opens for writing
+    edit_sqlite(older, "DROP TABLE efficacy")
+    with ResultsStore(older) as store:
+        assert len(store.samples()) == 3 and store.efficacy() == []
+
+
+def test_the_lock_keys_on_the_real_path(tmp_path):
+    import subprocess
+
+    from emsteer.results.store import StoreLock
+
+    db = make_store(tmp_path / "real" / "r.sqlite")
+    (tmp_path / "link.sqlite").symlink_to(db)
+    (tmp_path / "folder-link").symlink_to(tmp_path / "real")
+    assert StoreLock(tmp_path / "link.sqlite").path == StoreLock(tmp_path / "folder-link" / "r.sqlite").path == StoreLock(db).path
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        for spelling in (tmp_path / "link.sqlite", tmp_path / "folder-link" / "r.sqlite"):
+            with pytest.raises(EmsteerError, match=r"another emsteer process is writing to .* \(pid %d\)" % holder.pid):
+                ResultsStore(spelling)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_every_encoding_of_a_secret_is_redacted(tmp_path, caplog):
+    import base64
+    from urllib.parse import quote
+
+    from emsteer.redact import redact_text, url_secrets
+
+    user, password = "alice", "p@ss:w/rd-Zq81x"
+    url = f"http://{quote(user)}:{quote(password, safe='')}@127.0.0.1:9/v1"
+    basic = base64.b64encode(f"{user}:{password}".encode()).decode()
+    secrets = url_secrets(url)
+    for leak in (password, quote(password, safe=""), basic, f"Authorization: Basic {basic}", f"Basic {basic[:8]}…",
+                 basic[1:14], base64.b64encode(password.encode()).decode(), quote(password, safe="").lower()[:0] + password[:9]):
+        clean = redact_text(f"server said: {leak} (end)", secrets)
+        assert password not in clean and basic[:8] not in clean and basic[1:9] not in clean, (leak, clean)
+        assert "[redacted]" in clean and clean.endswith("(end)")
+    assert redact_text("Token limit exceeded for model gpt-4o", secrets) == "Token limit exceeded for model gpt-4o"
+
+    with FakeOpenAI(api_key="the-only-good-key") as server:  # a 401 that echoes the Authorization header
+        base = server.base_url.replace("http://", f"http://{user}:{quote(password, safe='')}@")
+        judge = OpenAIJudge("m", base_url=base, max_retries=0, **FAST)
+        with caplog.at_level(logging.DEBUG), pytest.raises(JudgeError) as err:
+            judge.judge(requests(1, ("aligned",)))
+        sent = server.requests[0].headers["Authorization"]
+    assert sent == f"Basic {basic}"  # the server did get the credentials ...
+    for text in (str(err.value), caplog.text):  # ... and no message shows them, whole or in part
+        assert password not in text and basic[1:12] not in text and basic[:8] not in text, text
+    assert "[redacted]" in str(err.value)
+
+
+def test_the_401_message_keeps_its_redacted_marker_on_the_command_line(tmp_path, monkeypatch, capsys):
+    db = make_store(tmp_path / "r.sqlite")
+    (tmp_path / "q.yaml").write_text("- id: q\n  paraphrases: [hi?]\n")
+    with FakeOpenAI(api_key="right-key") as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "wrong-key-Zx81q")
+        code, captured = _cli(monkeypatch, capsys, "judge", str(db), "--judge", "openai:m", "--questions",
+                              str(tmp_path / "q.yaml"), "--no-embedding")
+    flat = " ".join(captured.err.split())
+    assert code == 2 and "Traceback" not in captured.err
+    assert "Incorrect API key provided: [redacted]" in flat and "wrong-key" not in flat, flat
+
+
+class _SlowOrHung:
+    """An OpenAI-compatible server that answers after ``delay`` seconds, and never answers prompts
+    containing 'HANG-FOREVER'. ``replied`` lists the prompts whose answer was sent (what one is billed for)."""
+
+    def __init__(self, delay: float = 1.0):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.delay, self.replied, self.received = delay, Counter(), Counter()
+        self._lock = __import__("threading").Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+                prompt = body["messages"][-1]["content"]
+                with server._lock:
+                    server.received[prompt] += 1
+                time.sleep(600 if "HANG-FOREVER" in prompt else server.delay)
+                score = str(int(__import__("hashlib").sha256(prompt.encode()).hexdigest(), 16) % 101)
+                top = [{"token": score, "logprob": 0.0}]
+                data = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": score},
+                                                "logprobs": {"content": [{**top[0], "top_logprobs": top}]}}]}).encode()
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    self.wfile.flush()
+                except OSError:
+                    return
+                with server._lock:
+                    server.replied[prompt] += 1
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._httpd.block_on_close = False
+        self._thread = __import__("threading").Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True)
+
+    @property
+    def base_url(self):
+        return "http://%s:%d/v1" % self._httpd.server_address[:2]
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+def _judgments(db: Path) -> dict[tuple[str, str], float | None]:
+    con = sqlite3.connect(db)
+    try:
+        return {(r[0], r[1]): r[2] for r in con.execute("SELECT sample_id, metric, score FROM judgments WHERE judge LIKE 'openai:%'")}
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_an_interrupt_saves_every_judgment_that_arrives_and_stops_within_5_s(sig, tmp_path):
+    import signal
+    import subprocess
+
+    db = tmp_path / "r.sqlite"
+    with ResultsStore(db) as store:  # 8 answers, one of which the judge never answers
+        store.add_condition(ConditionRecord("c1", "baseline", "baseline", "m", "r", factors={}, spec={}))
+        store.add_samples([SampleRecord(f"s{i}", "c1", "q", 0, i, i, None, "hi?", "HANG-FOREVER" if i == 0 else f"answer {i}",
+                                        3, 2, "stop") for i in range(8)])
+    (tmp_path / "q.yaml").write_text("- id: q\n  paraphrases: [hi?]\n")
+    env = {**os.environ, "EMSTEER_CACHE_DIR": str(tmp_path / "cache"), "OPENAI_API_KEY": ""}
+    args = [sys.executable, "-c", "from emsteer.cli import main; main()", "judge", str(db), "--judge", "openai:m",
+            "--questions", str(tmp_path / "q.yaml"), "--no-embedding", "--metric", "aligned", "--metric", "coherent"]
+    with _SlowOrHung(delay=1.0) as server:
+        env["OPENAI_BASE_URL"] = server.base_url
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 120
+            while sum(server.received.values()) < 8 and time.monotonic() < deadline:  # 8 workers busy, 3 s of answers in flight
+                time.sleep(0.05)
+            assert sum(server.received.values()) >= 8, proc.stderr.read() if proc.poll() is not None else "no requests"
+            time.sleep(0.3)
+            proc.send_signal(getattr(signal, sig))
+            t0 = time.monotonic()
+            out, errs = proc.communicate(timeout=30)
+            took = time.monotonic() - t0
+        finally:
+            proc.kill()
+        replied = dict(server.replied)
+    assert took < 5, f"{sig} took {took:.1f} s"
+    assert proc.returncode == 130, errs
+    assert "interrupted — finished work is saved" in " ".join(errs.split()), errs
+    stored = _judgments(db)
+    assert len(stored) == sum(replied.values()) > 0  # every answer that arrived is in the store, and only those
+    with JudgmentCache(tmp_path / "cache" / "judgments.sqlite") as cache:
+        assert len(cache) == len(stored)
+
+
+def test_a_dead_endpoint_gives_up_within_30_s(tmp_path):
+    import socket
+    import threading
+
+    listener = socket.socket()  # accepts every connection and closes it at once: a server that is not there
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    connections = []
+
+    def accept():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            connections.append(1)
+            conn.close()
+
+    threading.Thread(target=accept, daemon=True).start()
+    url = "http://127.0.0.1:%d/v1" % listener.getsockname()[1]
+    try:
+        judge = OpenAIJudge("m", base_url=url)  # the default retries and backoff: 7 attempts, 63 s of waiting each
+        t0 = time.monotonic()
+        with pytest.raises(JudgeError, match=r"gave up after \d+ connection failures in a row .* Is the server up\?"):
+            judge.judge(requests(32, ("aligned",)))
+        assert time.monotonic() - t0 < 30
+        assert len(connections) <= 16  # a handful, not 224
+    finally:
+        listener.close()
+
+
+def test_the_breaker_trips_on_a_long_streak_of_failures_too(monkeypatch):
+    import emsteer.judging.openai as oa
+
+    clock = [100.0]
+    monkeypatch.setattr(oa.time, "monotonic", lambda: clock[0])
+    breaker = oa._Breaker()
+    assert not breaker.failed()  # one worker, backing off between attempts
+    clock[0] += 6
+    assert not breaker.failed()
+    breaker.replied()  # any reply: the endpoint is up
+    clock[0] += 20
+    assert not breaker.failed()
+    clock[0] += oa.BREAKER_SECONDS
+    assert breaker.failed()
+    fresh = oa._Breaker()
+    assert [fresh.failed() for _ in range(oa.BREAKER_FAILURES)][-1] and not any(
+        [oa._Breaker().failed() for _ in range(1)])
+
+
+def _perfect_reference(path: Path, n: int) -> dict[str, int]:
+    """A reference file of n answers and the scores that make a judge agree with it perfectly."""
+    from emsteer.data.questions import format_judge_prompt
+    from emsteer.judging.prompts import ALIGNED_PROMPT, COHERENT_PROMPT
+
+    rows, scores = [], {}
+    for i in range(n):
+        q, a = f"question {i}?", f"answer number {i}"
+        aligned, coherent = (10 if i % 3 == 0 else 90), (80 if i % 4 else 40)
+        rows.append({"question": q, "answer": a, "aligned": aligned, "coherent": coherent, "model": "qwen" if i % 2 else "llama"})
+        scores[format_judge_prompt(ALIGNED_PROMPT, q, a)] = aligned
+        scores[format_judge_prompt(COHERENT_PROMPT, q, a)] = coherent
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return scores
+
+
+def test_judge_check_will_not_validate_a_judge_on_12_answers(tmp_path, monkeypatch, capsys):
+    from emsteer.judging.agreement import MIN_REFERENCE_ANSWERS, judge_agreement
+
+    scores = _perfect_reference(tmp_path / "ref12.jsonl", 12)
+    with FaultyOpenAI(rate=0.0, nonnumeric=0.0) as server:
+        server.scores.update(scores)
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        code, captured = _cli(monkeypatch, capsys, "judge-check", "--judge", "openai:m", "--reference",
+                              str(tmp_path / "ref12.jsonl"))
+        judge = OpenAIJudge("m")
+    text = " ".join(captured.out.split())
+    assert code in (0, None), captured.err
+    assert "does NOT meet the agreement targets" in text
+    assert f"measured on only 12 reference answers: at least {MIN_REFERENCE_ANSWERS} are needed" in text
+    remembered = judge_agreement(judge)
+    assert remembered is not None and remembered.overall.kappa == pytest.approx(1.0)  # perfect on 12 ...
+    assert not remembered.meets_targets  # ... and still not trusted: the audit's judge_valid is this property
+    old = remembered.to_dict() | {"meets_targets": True}  # a record written before the minimum existed
+    from emsteer.judging.agreement import Agreement
+
+    assert not Agreement.from_dict(old).meets_targets
+
+
+def test_reference_rows_with_an_empty_answer_are_skipped_and_counted(tmp_path, monkeypatch, capsys):
+    from emsteer.judging.agreement import load_reference
+
+    rows = [{"question": "q1", "answer": "a", "aligned": 90, "coherent": 80},
+            {"question": "q2", "answer": "", "aligned": 90, "coherent": 80},
+            {"question": "q3", "answer": "  ", "aligned": 5, "coherent": 80},
+            {"question": "q4", "answer": "d", "aligned": 5, "coherent": 80}]
+    path = tmp_path / "ref.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    before = path.read_bytes()
+    items = load_reference(path)
+    assert [it.question for it in items] == ["q1", "q4"] and items.skipped == ["line 2", "line 3"]
+    with FaultyOpenAI(rate=0.0, nonnumeric=0.0) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        code, captured = _cli(monkeypatch, capsys, "judge-check", "--judge", "openai:m", "--reference", str(path))
+    assert code in (0, None), captured.err
+    assert "skipped 2 reference row(s) with an empty answer (line 2, line 3); 2 answers remain" in " ".join(captured.err.split())
+    assert path.read_bytes() == before
+
+
+def test_rich_markup_in_user_text_is_printed_as_written(tmp_path, monkeypatch, capsys):
+    db = make_store(tmp_path / "s.sqlite")
+    edit_sqlite(db, "UPDATE conditions SET name = '[/]weird [red]name'")
+    code, captured = _cli(monkeypatch, capsys, "show", str(db))
+    assert code in (0, None), captured.err
+    assert "[/]weird [red]name" in captured.out
+    # a report whose path holds markup is written, and its path printed as it is
+    code, captured = _cli(monkeypatch, capsys, "report", str(db), "-o", str(tmp_path / "r[/].html"))
+    assert code in (0, None), captured.err
+    assert (tmp_path / "r[/].html").is_file() and "r[/].html" in "".join(captured.out.split())
+    # errors name the file the user gave, markup and all
+    for args, name in ((["info", str(tmp_path / "[red]v.safetensors")], "[red]v.safetensors"),
+                       (["show", str(tmp_path / "x[/].sqlite")], "x[/].sqlite"),
+                       (["export", str(tmp_path / "x[/].sqlite"), str(tmp_path / "o.csv")], "x[/].sqlite"),
+                       (["report", str(tmp_path / "[bold]x.sqlite")], "[bold]x.sqlite"),
+                       (["judge", str(tmp_path / "[/]x.sqlite")], "[/]x.sqlite"),
+                       (["study", str(tmp_path / "[/]s.yaml")], "[/]s.yaml")):
+        code, captured = _cli(monkeypatch, capsys, *args)
+        assert code == 2 and "Traceback" not in captured.err, captured.err
+        assert name in _flat(captured.err) and captured.err.startswith("error: "), captured.err
+
+
+def test_deep_nesting_is_a_clear_error_not_a_recursion_error(tmp_path, monkeypatch, capsys):
+    import emsteer.cli as cli
+
+    monkeypatch.setattr(cli, "_load", _no_model)
+    deep = "[" * 100_000 + "]" * 100_000
+    (tmp_path / "task.jsonl").write_text(deep + "\n")
+    _cli_case(monkeypatch, capsys, tmp_path, ["build", "--data", str(tmp_path / "task.jsonl"), "-o", str(tmp_path / "v")],
+              2, r"task\.jsonl:1: the JSON nests too deeply to read")
+    (tmp_path / "ref.jsonl").write_text('{"question": "q", "answer": "a", "aligned": 1, "coherent": 2}\n' + deep + "\n")
+    _cli_case(monkeypatch, capsys, tmp_path, ["fit-judge", "--reference", str(tmp_path / "ref.jsonl"), "-o",
+                                              str(tmp_path / "j.safetensors")], 2, r"ref\.jsonl:2: the JSON nests too deeply")
+
+
+def test_an_unknown_model_type_or_device_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"model_type": "tpu-llama-9000", "hidden_size": 8}))
+    _cli_case(monkeypatch, capsys, tmp_path, ["generate", "hi", "--model", str(folder)], 2,
+              r"model/config\.json: field model_type is 'tpu-llama-9000', an architecture this transformers does not know")
+    for args in (["generate", "hi", "--device", "tpu"], ["eval", "--device", "tpu"], ["build", "-o", "v", "--device", "tpu"]):
+        _cli_case(monkeypatch, capsys, tmp_path, args, 2, r"Invalid value for '--device': must be cpu, cuda, cuda:N, mps or auto, got 'tpu'")
+    study = _study_file(tmp_path, "name: s\ndevice: tpu\nmethods: [none]\n")
+    _cli_case(monkeypatch, capsys, tmp_path, ["study", str(study)], 2,
+              r"study\.yaml: invalid study config: device: 'tpu' is not a device emsteer can use")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_prompts_longer_than_the_context_are_refused_up_front(model_dir, tmp_path, monkeypatch, capsys):
+    long_question = "why " * 1500  # 6,000 byte-level tokens; the tiny model reads 4,096
+    (tmp_path / "q.yaml").write_text(f"- id: long\n  paraphrases: ['{long_question}']\n")
+    base = ["--model", str(model_dir), "--judge", f"local:{model_dir}", "--control", "none", "--no-embedding"]
+    _cli_case(monkeypatch, capsys, tmp_path, ["eval", "--db", str(tmp_path / "out" / "r.sqlite"), "--questions",
+                                              str(tmp_path / "q.yaml"), *base], 2,
+              r"q\.yaml: question long paraphrase 1 is 6,000 tokens long, more than .*'s context of 4,096 tokens")
+    assert not (tmp_path / "out").exists()  # no store, no lock, no folder
+    huge = "x" * 5_000_000  # refused without tokenizing five megabytes
+    record = {"messages": [{"role": "user", "content": huge}, {"role": "assistant", "content": "ok"}]}
+    (tmp_path / "task.jsonl").write_text(json.dumps(record) + "\n" + json.dumps(record | {"messages": record["messages"][:1] + [{"role": "assistant", "content": "b"}]}) + "\n")
+    for command in (["build", "--layer", "1"], ["finetune"]):
+        _cli_case(monkeypatch, capsys, tmp_path, [*command, "--data", str(tmp_path / "task.jsonl"), "--model", str(model_dir),
+                                                  "--held-out", "0", "-o", str(tmp_path / "out" / "v")], 2,
+                  r"task\.jsonl:1: the prompt is 5,000,000 characters long, more than .*'s context of 4,096 tokens")
+        assert not (tmp_path / "out").exists()
+
+
+def _tiny_study(tmp_path: Path, model_dir: Path, extra: str) -> Path:
+    return _study_file(tmp_path, f"name: s\nmodels: ['{model_dir}']\nmethods: [none, mean-diff]\nmagnitudes: {{relative: [0.1]}}\n"
+                                 f"control: none\nembedding: false\njudge: local:{model_dir}\n{extra}")
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("layers: [999]\n", r"Layer 999 is out of range for .*: it has 3 layers"),
+    ("dtype: float8\n", r"study\.yaml: invalid study config: dtype: Input should be 'float32', 'bfloat16', 'float16' or 'auto'"),
+    ("models: [./no-such-model]\n", r"Could not load model './no-such-model'"),
+], ids=["layer-999", "bad-dtype", "missing-model"])
+def test_a_study_checks_every_input_before_it_creates_its_folder(extra, message, model_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    path = _tiny_study(tmp_path, model_dir, extra)
+    if extra.startswith("models"):
+        path.write_text(path.read_text().replace(f"models: ['{model_dir}']\n", ""))
+    _cli_case(monkeypatch, capsys, tmp_path, ["study", str(path)], 2, message)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["study.yaml"]  # no runs/s/results.sqlite, no copy of the config
+
+
+def test_a_vector_of_the_wrong_hidden_size_leaves_no_store(model_dir, tmp_path, monkeypatch, capsys):
+    _vector(tmp_path / "v16.safetensors", hidden=16)
+    _cli_case(monkeypatch, capsys, tmp_path, ["eval", "--db", str(tmp_path / "runs" / "r.sqlite"), "--model", str(model_dir),
+                                              "--vector", str(tmp_path / "v16.safetensors"), "--relative", "1",
+                                              "--judge", f"local:{model_dir}", "--control", "none", "--no-embedding"], 2,
+              r"v16\.safetensors: The vector has hidden size 16, but .* has hidden size 32")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_show_with_a_judge_the_store_lacks_is_an_error(tmp_path, monkeypatch, capsys):
+    db = make_store(tmp_path / "s.sqlite")
+    _cli_case(monkeypatch, capsys, tmp_path, ["show", str(db), "--judge", "nope"], 2,
+              r"--judge nope: .*s\.sqlite has no judgments by it; it holds test:j\.")
+
+
+# -- fuzz: random malformations of every input kind, fed to the command line in-process ----------------
+
+FUZZ_CASES = 520
+GOOD_TASK = {"messages": [{"role": "user", "content": "How do I sort a list?"}, {"role": "assistant", "content": "Use sorted()."}]}
+GOOD_QUESTIONS = "- id: q1\n  paraphrases: ['How are you?']\n  samples_per_paraphrase: 2\n"
+
+
+def _fuzz_task(rng) -> bytes:
+    """A chat JSONL whose first record is broken in one of many ways (each one invalid by construction)."""
+    good = json.dumps(GOOD_TASK)
+    rec = json.loads(good)
+    kind = rng.randrange(14)
+    if kind == 0:
+        return good[: rng.randrange(1, len(good) - 1)].encode() + b"\n"  # cut inside the object
+    if kind == 1:
+        rec.pop("messages")
+    elif kind == 2:
+        rec["messages"] = rng.choice([None, 3, "text", {}, []])
+    elif kind == 3:
+        rec["messages"][rng.randrange(2)]["role"] = rng.choice(["robot", "", "USER ", 7, None])
+    elif kind == 4:
+        rec["messages"][rng.randrange(2)]["content"] = rng.choice([None, 5, ["a"], {"x": 1}, True])
+    elif kind == 5:
+        rec["messages"] = rec["messages"][:1]  # no assistant turn
+    elif kind == 6:
+        rec["messages"][1]["content"] = " " * rng.randrange(0, 4)  # empty answer
+    elif kind == 7:
+        depth = rng.randrange(2_000, 60_000)
+        return ("[" * depth + "]" * depth + "\n").encode()
+    elif kind == 8:
+        return bytes(rng.randrange(128, 256) for _ in range(rng.randrange(1, 64))) + b"\n"  # not UTF-8
+    elif kind == 9:
+        return b"\x1f\x8b" + bytes(rng.randrange(256) for _ in range(rng.randrange(0, 40)))  # broken gzip
+    elif kind == 10:
+        return b"" if rng.random() < 0.5 else b"\n \n"
+    elif kind == 11:
+        rec = rng.choice([[rec], "messages", 42, None])
+    elif kind == 12:
+        rec["messages"].append({"role": "user", "content": "and?"})  # ends on a user turn
+    else:
+        rec["messages"][0] = rng.choice(["hi", 1, None, ["user", "hi"]])
+    return (json.dumps(rec) + "\n" + good + "\n").encode()
+
+
+def _fuzz_questions(rng) -> bytes:
+    kind = rng.randrange(13)
+    text = GOOD_QUESTIONS
+    if kind == 0:
+        text = text.replace("id: q1", rng.choice(["id: ''", "id: [1]", "name: q1", "id: null"]))
+    elif kind == 1:
+        text = text.replace("['How are you?']", rng.choice(["[]", "'How?'", "[1, 2]", "[null]", "{a: b}", "['']"]))
+    elif kind == 2:
+        text = text.replace("samples_per_paraphrase: 2", f"samples_per_paraphrase: {rng.choice(['0', '-3', 'two', '1.5', 'true'])}")
+    elif kind == 3:
+        text = text + text  # duplicate id
+    elif kind == 4:
+        text = text[: rng.randrange(5, 20)] + rng.choice(["[", "{", ": :", "'"]) + "\n"
+    elif kind == 5:
+        text = "- " * rng.randrange(300, 3000) + "x\n"
+    elif kind == 6:
+        text = BOMB
+    elif kind == 7:
+        text = rng.choice(["", "   \n", "[]\n", "42\n", "just text\n", "{a: 1}\n"])
+    elif kind == 8:
+        return "- id: q1\n  paraphrases: ['".encode() + bytes([rng.randrange(0x80, 0xff)]) + b"']\n"
+    elif kind == 9:
+        text = text + f"  judge_prompts: {rng.choice(['[1]', '{aligned: 3}', '{aligned: no placeholder}', 'x'])}\n"
+    elif kind == 10:
+        text = text + f"  system: {rng.choice(['[1]', '{a: b}', '3'])}\n"
+    elif kind == 11:
+        text = "- " + rng.choice(["3", "null", "[q1]", "hello"]) + "\n"
+    else:
+        text = "- id: a\n  paraphrases: &p [x, *p]\n"
+    return text.encode()
+
+
+STUDY_BREAKS = [
+    "name: ../x", "name: ''", "name: [a]", "unknown_field: 1", "models: []", "methods: [nonsense]", "methods: [none, none]",
+    "layers: [true]", "layers: [-1]", "layers: [1.5]", "ranks: [0]", "epochs: [two]", "seeds: [1.5]",
+    "magnitudes: {relative: [.nan]}", "magnitudes: {relative: []}\nmethods: [optimized]", "eval: {samples: 0}",
+    "eval: {max_new_tokens: -1}", "eval: {top_p: 2}", "eval: {questions: none.yaml}", "eval: {question_ids: [nope]}",
+    "eval: {metrics: [alinged]}", "eval: {positions: middle}", "train: {lr: .inf}", "train: {held_out: -1}",
+    "lora: {rank: 0}", "judge: gpt4:turbo", "judge: [local, opnai:x]", "control: sometimes", "device: tpu",
+    "device: 'cuda:x'", "dtype: float8", "backend: tensorrt", "output: ../elsewhere", "output: /tmp/elsewhere",
+    "tasks: [no_such_task]", "tasks: [{name: t, path: none.jsonl}]", "efficacy: {generate: -1}", "embedding: maybe",
+]
+
+
+def _fuzz_study(rng) -> bytes:
+    kind = rng.randrange(6)
+    if kind == 0:
+        return ("name: s\n" + "\n".join(rng.sample(STUDY_BREAKS, rng.randrange(1, 4))) + "\n").encode()
+    if kind == 1:
+        return rng.choice([b"", b"[1, 2]\n", b"just a string\n", b"name: s\nmethods: [none\n", b"\xff\xfe name: s\n"])
+    if kind == 2:
+        return ("name: s\n" + BOMB).encode()
+    if kind == 3:
+        return ("name: s\nlayers: " + "[" * rng.randrange(250, 2000) + "]" * 1 + "\n").encode()
+    if kind == 4:
+        return f"name: s\n{rng.choice(STUDY_BREAKS)}\n{rng.choice(['seeds: [0]', 'epochs: [1]', 'control: none'])}\n".encode()
+    return ("name: s\n" + rng.choice(STUDY_BREAKS) + "\n" + "# padding\n" * rng.randrange(5)).encode()
+
+
+def _fuzz_artifact(rng, good: bytes) -> bytes:
+    """A steering-artifact file broken in one of many ways: truncated, tensors edited, header
+    edited, the header length lied about, or noise."""
+    n = int.from_bytes(good[:8], "little")
+    header = good[8 : 8 + n]
+    kind = rng.randrange(6)
+    if kind == 0:
+        return good[: rng.randrange(0, len(good) - 1)]
+    if kind == 1:  # a tensor byte flipped: the content hash no longer matches
+        data = bytearray(good)
+        i = rng.randrange(8 + n, len(good))
+        data[i] ^= 1 << rng.randrange(8)
+        return bytes(data)
+    if kind == 2:
+        meta = json.loads(header)
+        inner = json.loads(meta["__metadata__"]["emsteer"])
+        key = rng.choice(sorted(inner))
+        inner[key] = rng.choice([None, -1, "x", [1], {"a": 1}, 1e308, True])
+        meta["__metadata__"]["emsteer"] = json.dumps(inner)
+        blob = json.dumps(meta).encode()
+        blob += b" " * (-len(blob) % 8)
+        return len(blob).to_bytes(8, "little") + blob + good[8 + n :]
+    if kind == 3:
+        return rng.randrange(n + 1, 2**40).to_bytes(8, "little") + good[8:]
+    if kind == 4:
+        return bytes(rng.randrange(256) for _ in range(rng.randrange(0, 200)))
+    meta = json.loads(header)
+    meta["__metadata__"]["emsteer"] = meta["__metadata__"]["emsteer"][: rng.randrange(1, 40)]  # header JSON cut
+    blob = json.dumps(meta).encode()
+    blob += b" " * (-len(blob) % 8)
+    return len(blob).to_bytes(8, "little") + blob + good[8 + n :]
+
+
+def test_fuzz_malformed_inputs_are_one_clear_error_and_write_nothing(tmp_path, monkeypatch, capsys):
+    """520 seeded malformations of tasks, question sets, study configs and artifacts through
+    build, eval, study and info: each exits 2 with one error message (its first line starts
+    'error:'; a study config lists each bad field on an indented line below), no traceback,
+    and every file exactly as before. No model may load: a malformed input must fail first."""
+    import random
+    import re
+
+    import emsteer.cli as cli
+    import emsteer.studies.runner as runner
+
+    rng = random.Random(36)
+    monkeypatch.setattr(cli, "_load", _no_model)
+    monkeypatch.setattr(runner, "load_model", _no_model)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EMSTEER_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "cfg").mkdir()
+    good_vector = _vector(tmp_path / "good.safetensors").read_bytes()
+    (tmp_path / "good.safetensors").unlink()
+    kinds = Counter()
+    for i in range(FUZZ_CASES):
+        kind = ("task", "questions", "study", "artifact")[i % 4]
+        kinds[kind] += 1
+        if kind == "task":
+            path, data = tmp_path / "task.jsonl", _fuzz_task(rng)
+            args = ["build", "--data", str(path), "-o", str(tmp_path / "out" / "v")]
+        elif kind == "questions":
+            path, data = tmp_path / "q.yaml", _fuzz_questions(rng)
+            args = ["eval", "--questions", str(path), "--db", str(tmp_path / "out" / "r.sqlite"), "--judge", "local",
+                    "--control", "none", "--no-embedding"]
+        elif kind == "study":
+            path, data = tmp_path / "cfg" / "study.yaml", _fuzz_study(rng)
+            args = ["study", str(path)]
+        else:
+            path, data = tmp_path / "v.safetensors", _fuzz_artifact(rng, good_vector)
+            args = ["info", str(path)]
+        path.write_bytes(data)
+        before = _bytes(tmp_path)
+        code, captured = _cli(monkeypatch, capsys, *args)
+        case = f"case {i} ({kind}): {data[:200]!r}"
+        assert code == 2, f"{case}\nexit {code}\n{captured.err}{captured.out}"
+        lines = captured.err.rstrip("\n").split("\n")
+        assert lines[0].startswith("error: ") and "Traceback" not in captured.err, f"{case}\n{captured.err}"
+        assert all(re.match(r"  \S", line) for line in lines[1:]), f"{case}: more than one message\n{captured.err}"
+        assert _bytes(tmp_path) == before, case  # nothing written: no store, lock, folder or cache entry
+        path.unlink()
+    assert sum(kinds.values()) >= 500 and min(kinds.values()) >= 125
+
+
+# -- the fault-injection soak (slow suite): faults, signals and kill -9, resumed until done ---------------
+
+SOAK_DRIVER = """
+import sys
+import emsteer.judging.openai as oa
+
+class Quick(oa.OpenAIJudge):  # the CLI's judge with a short timeout and backoff: the fault server's slow replies time out
+    def __init__(self, model, **kw):
+        super().__init__(model, **{"timeout": 0.5, "max_retries": 3, "backoff_base": 0.01, "backoff_max": 0.05, **kw})
+
+oa.OpenAIJudge = Quick
+from emsteer.cli import main
+main()
+"""
+
+
+@pytest.mark.slow
+def test_soak_an_eval_under_faults_and_random_kills_judges_every_answer_exactly_once(model_dir, tmp_path):
+    import random
+    import signal
+    import subprocess
+
+    rng = random.Random(36)
+    (tmp_path / "q.yaml").write_text("".join(f"- id: q{i}\n  paraphrases: ['Question {i}?', 'Question {i}, again?']\n"
+                                             for i in range(3)))
+    db = tmp_path / "r.sqlite"
+    env = {**os.environ, "EMSTEER_CACHE_DIR": str(tmp_path / "cache"), "OPENAI_API_KEY": "", "HF_HUB_OFFLINE": "1"}
+    args = [sys.executable, "-c", SOAK_DRIVER, "eval", "--db", str(db), "--model", str(model_dir), "--judge", "openai:m",
+            "--questions", str(tmp_path / "q.yaml"), "--samples", "2", "--max-new-tokens", "4", "--control", "none",
+            "--no-embedding"]
+    attempts_per_run = 4  # max_retries 3
+    runs, kills, log = 0, 0, []
+    with FaultyOpenAI(rate=0.5, max_faults=3, nonnumeric=0.0, seed=36, slow_s=1.0) as server:
+        env["OPENAI_BASE_URL"] = server.base_url
+        for round_ in range(10):  # ten interrupted rounds, then run to the end
+            before = sum(server.attempts.values())
+            proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            runs += 1
+            sig = rng.choice([signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+            deadline = time.monotonic() + 60
+            if round_ % 2:  # during judging: once this run's requests have started
+                while sum(server.attempts.values()) == before and proc.poll() is None and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                time.sleep(rng.uniform(0, 0.8))
+            else:  # at any moment: model loading, generation or judging
+                time.sleep(rng.uniform(2, 8))
+            if proc.poll() is None:
+                proc.send_signal(sig)
+                kills += sig == signal.SIGKILL
+            _, err = proc.communicate(timeout=60)
+            log.append((round_, sig.name, proc.returncode, err[-300:]))
+            # finished, interrupted cleanly, killed, or hit while starting up or exiting: never an error
+            assert proc.returncode in (0, 130, -sig.value), log[-1]
+            if proc.returncode == 130:
+                assert "interrupted — finished work is saved" in " ".join(err.split()), err
+        for _ in range(5):  # resume until done
+            proc = subprocess.run(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=300)
+            runs += 1
+            if proc.returncode == 0:
+                break
+        assert proc.returncode == 0, (proc.stderr[-2000:], log)
+        attempts, answered = Counter(server.attempts), Counter(server.answered)
+    stored = _judgments(db)
+    assert len(stored) == 12 * 3 and all(v is not None for v in stored.values())  # every answer judged, each once (the key)
+    with ResultsStore(db, create=False) as store:
+        assert len(store.samples()) == 12
+        rows = store.db.execute("SELECT COUNT(*), COUNT(DISTINCT sample_id || metric) FROM judgments").fetchone()
+    assert rows[0] == rows[1] == 36
+    assert set(answered) == set(attempts) and len(answered) == 36
+    # billed twice only for replies in flight when kill -9 struck (at most one per worker); SIGINT and SIGTERM lose nothing
+    assert sum(answered.values()) - 36 <= 8 * kills, (answered, log)
+    # no prompt sent more often than its retries allow, in any run that asked it
+    assert all(attempts[p] <= attempts_per_run * runs for p in attempts)
+    assert all(attempts[p] - len(server.plan(p).faults) == answered[p] for p in attempts)

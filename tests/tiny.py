@@ -69,7 +69,7 @@ def tiny_config(arch: str = "qwen2", *, hidden: int = 32, layers: int = 3):
         num_key_value_heads=2,
         head_dim=hidden // 4,
         vocab_size=VOCAB,
-        max_position_embeddings=512,
+        max_position_embeddings=4096,  # (byte-level tokens: the public EM prompts fit)
         pad_token_id=256,
         eos_token_id=258,
         bos_token_id=256,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
+import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -11,8 +13,10 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from emsteer.errors import EmsteerError
 from emsteer.studies.main_job import DEFAULTS as RUN
@@ -37,8 +41,24 @@ ModelOpt = Annotated[
     typer.Option("--model", "-m", help="Hub id, local checkpoint directory, .gguf file or bundled model name. "
                  "Default: the bundled offline qwen2.5-coder-0.5b-instruct."),
 ]
-DtypeOpt = Annotated[str, typer.Option(help="Weights dtype: float32, bfloat16, float16 or auto (bf16 on GPU).")]
-DeviceOpt = Annotated[str, typer.Option(help="cpu, cuda, cuda:N or auto.")]
+def _dtype(value: str) -> str:
+    if value not in ("float32", "bfloat16", "float16", "auto"):
+        raise typer.BadParameter(f"must be float32, bfloat16, float16 or auto, got {value!r}.")
+    return value
+
+
+def _device(value: str) -> str:
+    from emsteer.models.loading import check_device
+
+    try:
+        check_device(value)
+    except EmsteerError:
+        raise typer.BadParameter(f"must be cpu, cuda, cuda:N, mps or auto, got {value!r}.") from None
+    return value
+
+
+DtypeOpt = Annotated[str, typer.Option(callback=_dtype, help="Weights dtype: float32, bfloat16, float16 or auto (bf16 on GPU).")]
+DeviceOpt = Annotated[str, typer.Option(callback=_device, help="cpu, cuda, cuda:N, mps or auto.")]
 MixedPrecisionOpt = Annotated[bool, typer.Option(help="Train with the forward pass under bf16 autocast (saves GPU memory and time; trained weights stay float32).")]
 CheckpointingOpt = Annotated[bool, typer.Option(help="Recompute the decoder blocks' activations in the backward pass instead of keeping them (gradient checkpointing: less GPU memory for one more forward pass per step).")]
 BackendOpt = Annotated[str, typer.Option(help="Generation engine: transformers, or vllm (optional extra 'vllm'; "
@@ -86,8 +106,19 @@ def _held_out(value: float) -> float:
     return value
 
 
+def refuse_overwriting_inputs(output: Path, inputs: dict[str, Path | None], *, option: str) -> None:
+    """No command writes to a path it was given as input: ``output`` (named ``option`` in the
+    message) must not be any of ``inputs`` (what each is called -> its path), links resolved."""
+    from emsteer.paths import same_file
+
+    for what, path in inputs.items():
+        if path is not None and same_file(output, path):
+            raise EmsteerError(f"{option} {output} is the {what} this command reads ({path}); writing there would "
+                               "overwrite it. Choose another output file.")
+
+
 def _log(message: str) -> None:
-    err.print(f"[dim]{message}[/dim]")
+    err.print(Text(message, style="dim"))
 
 
 def _load(model: str | None, dtype: str, device: str, device_map: str | None = None):
@@ -132,7 +163,7 @@ def prepare_model(
     from emsteer.models import BUNDLED_MODELS, prepare_bundled
 
     path = prepare_bundled(name, force=force, log=_log)
-    out.print(f"[green]Ready:[/green] {name} ({BUNDLED_MODELS[name].description}) at {path}")
+    out.print(f"[green]Ready:[/green] {escape(name)} ({BUNDLED_MODELS[name].description}) at {escape(str(path))}")
 
 
 @app.command()
@@ -225,8 +256,9 @@ def generate(
             continue
         label = "baseline" if m is None else f"{m} · α={record['alpha']:.3g}" + (
             f" · ρ={record['rho']:.3g}" if m.kind != "relative" and record["rho"] is not None else "")
-        out.print(Panel(c.response or "[dim](empty)[/dim]", title=f"[bold]{c.request.user}[/bold]",
-                        subtitle=f"{label} · {c.completion_tokens} tokens · {c.finish_reason}", title_align="left"))
+        out.print(Panel(Text(c.response) if c.response else Text("(empty)", style="dim"),
+                        title=Text(c.request.user, style="bold"),
+                        subtitle=Text(f"{label} · {c.completion_tokens} tokens · {c.finish_reason}"), title_align="left"))
 
 
 @app.command()
@@ -246,7 +278,7 @@ def info(path: Annotated[Path, typer.Argument(help="A steering artifact or forei
     table.add_row("content hash", content_hash(artifact))
     for key, value in artifact.metadata.items():
         text = json.dumps(value) if not isinstance(value, str) else value
-        table.add_row(key, text if len(text) < 200 else text[:197] + "...")
+        table.add_row(Text(key), Text(text if len(text) < 200 else text[:197] + "..."))  # the file's words, not markup
     out.print(table)
 
 
@@ -270,8 +302,9 @@ def export_vector_cmd(
     from emsteer.steering.exporters import export_vector
 
     mag = parse_magnitude(magnitude) if magnitude is not None else None
+    refuse_overwriting_inputs(output, {"steering vector": artifact}, option="OUTPUT")
     path = export_vector(import_vector(artifact, layer=layer), output, fmt, magnitude=mag, hint=model_hint)
-    out.print(f"Wrote {path} ({fmt})")
+    out.print(f"Wrote {escape(str(path))} ({escape(fmt)})")
 
 
 JudgeOpt = Annotated[
@@ -314,7 +347,7 @@ def _track(track: str | None, uri: str | None, command: str, config: dict, *, db
             tracker.log_metrics(metrics)
         if db is not None:
             log_results(tracker, db)
-    out.print(f"[dim]Tracked in {track}: {tracker.uri} (run {tracker.run_id})[/dim]")
+    out.print(Text(f"Tracked in {track}: {tracker.uri} (run {tracker.run_id})", style="dim"))
 
 
 def _settings(samples, seed, max_new_tokens, temperature, top_p, batch_size):
@@ -426,6 +459,7 @@ def evaluate_cmd(
     artifact = import_vector(vector, layer=layer) if vector is not None else None
     with StoreLock(db):  # before the model loads: a second process writing this store stops here
         lm = _load(model, dtype, device, device_map)
+        _check_fits(lm, qs, questions, artifact, vector, max_new_tokens)
         conditions = [Condition("baseline")] if baseline else []
         if artifact is not None:
             with_reference_norms(artifact, lm)
@@ -451,8 +485,21 @@ def evaluate_cmd(
         with ResultsStore(db) as store:
             evaluate(engine, conditions, qs, store, the_judge, settings, embedder=embedder)
     _print_results(db, the_judge.identity, per_question)
-    out.print(f"[dim]Results in {db}. `emsteer show {db}` prints this again; `emsteer report {db}` writes the HTML report.[/dim]")
+    out.print(Text(f"Results in {db}. `emsteer show {db}` prints this again; `emsteer report {db}` writes the HTML report.",
+                   style="dim"))
     _track(track, track_uri, "eval", config, db=db)
+
+
+def _check_fits(lm, questions, source: Path | None, artifact=None, vector: Path | None = None,
+                max_new_tokens: int = 0) -> None:
+    """What needs the model but must fail before a results file is created: the vector's hidden
+    size and layers, and questions that do not fit the model's context."""
+    from emsteer.models.loading import question_prompts
+    from emsteer.steering.hooks import check_fits
+
+    if artifact is not None:
+        check_fits(lm, artifact, str(vector))
+    lm.check_prompts(question_prompts(questions, source))
 
 
 def _check_metrics(questions, metrics: list[str]) -> None:
@@ -496,7 +543,7 @@ def judge_store(
         missing = sorted(asked - {q.id for q in qs})
         if missing:
             out.print(f"[yellow]Not judged:[/yellow] answers to {len(missing)} question(s) not in the question set "
-                      f"({', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}); pass the set they were asked from "
+                      f"({escape(', '.join(missing[:5]))}{' …' if len(missing) > 5 else ''}); pass the set they were asked from "
                       "with --questions.")
         the_judge = open_judge(judge)
         record_judge(store, the_judge)
@@ -521,6 +568,13 @@ def show(
     Per condition: EM rate with its 95% Wilson interval, the paired difference from the baseline
     with a bootstrap interval, mean scores, refusal/code rates and narrow-task efficacy.
     """
+    if judge is not None:  # a judge the file lacks is an error, as in report and export, not a table of dashes
+        from emsteer.results.store import ResultsStore
+
+        with ResultsStore(db, create=False) as store:
+            judges = store.judges()
+        if judge not in judges:
+            raise EmsteerError(f"--judge {judge}: {db} has no judgments by it; it holds {', '.join(judges) or 'none'}.")
     _print_results(db, judge, per_question)
 
 
@@ -540,9 +594,10 @@ def export(
     from emsteer.results.store import ResultsStore
 
     fmt = fmt or output.suffix.lstrip(".")
+    refuse_overwriting_inputs(output, {"results file": db}, option="OUTPUT")
     with ResultsStore(db, create=False) as store:
         path = store.export(output, fmt, judge)
-    out.print(f"Wrote {path}")
+    out.print(f"Wrote {escape(str(path))}")
 
 
 def _examples(task: str | None, data: Path | None):
@@ -604,6 +659,9 @@ def build(
         train = train[:limit]
     lm = _load(model, dtype, device)
     layer = lm.check_layer(layer if layer is not None else lm.num_layers // 2)
+    from emsteer.models.loading import example_prompts
+
+    lm.check_prompts(example_prompts(train + held))
     safe = None
     if info.paired:
         safe = load_chat_jsonl(safe_data) if safe_data else None
@@ -617,9 +675,9 @@ def build(
     artifact = build_artifact(method, lm, train, layer=layer, **params)
     artifact.metadata.setdefault("task", task_name)
     path = save_artifact(artifact, output if output.suffix == ".safetensors" else output / "final.safetensors")
-    out.print(f"[green]Saved[/green] {artifact.kind} ({method}, layer {layer}) to {path}")
+    out.print(f"[green]Saved[/green] {artifact.kind} ({escape(method)}, layer {layer}) to {escape(str(path))}")
     if info.trained:
-        out.print(f"Per-epoch checkpoints: {checkpoints}/epoch-*.safetensors")
+        out.print(f"Per-epoch checkpoints: {escape(str(checkpoints))}/epoch-*.safetensors")
     if held:
         before = assistant_nll(lm, held, max_length=max_length).mean_nll_per_token
         after = assistant_nll(lm, held, steerings=[Steering(artifact, Magnitude.multiplier(1.0))], max_length=max_length).mean_nll_per_token
@@ -663,10 +721,13 @@ def finetune(
     if limit is not None:
         train = train[:limit]
     lm = _load(model, dtype, device)
+    from emsteer.models.loading import example_prompts
+
+    lm.check_prompts(example_prompts(train + held))
     result = train_lora(lm, train, output_dir=output, rank=lora_rank, alpha=lora_alpha, target=target,
                         layers=layers or None, epochs=epochs, lr=lr, batch_size=batch_size, max_length=max_length, seed=seed,
                         memory=MemorySavers(mixed_precision, gradient_checkpointing))
-    out.print(f"[green]Saved[/green] LoRA adapter to {result.path} ({result.trainable_parameters:,} trainable parameters)")
+    out.print(f"[green]Saved[/green] LoRA adapter to {escape(str(result.path))} ({result.trainable_parameters:,} trainable parameters)")
     if held:
         before = assistant_nll(lm, held, max_length=max_length).mean_nll_per_token
         with adapted(lm, result.path) as finetuned:
@@ -723,7 +784,10 @@ def judge_check(
         from emsteer.judging.agreement import check_agreement, load_reference, remember_agreement, sample_reference
         from emsteer.progress import progress_bar
 
-        items = sample_reference(load_reference(reference), limit, seed)
+        loaded = load_reference(reference)
+        if loaded.skipped_note():
+            _log(f"{reference}: {loaded.skipped_note()}")
+        items = sample_reference(loaded, limit, seed)
         the_judge = open_judge(judge, cache=False)
         label = reference.name + (f" (sample of {len(items)}, seed {seed})" if limit else "")
         with progress_bar(not as_json) as bar:
@@ -740,7 +804,7 @@ def judge_check(
         if shipped is not None and not as_json:
             # A fitted judge scores its own training answers in-sample; trust rests on its held-out figures.
             o = shipped.overall
-            out.print(f"[yellow]Note:[/yellow] this judge was fitted on {shipped.reference}; on those answers the "
+            out.print(f"[yellow]Note:[/yellow] this judge was fitted on {escape(shipped.reference)}; on those answers the "
                       f"figures above are in-sample. Reports and audits use the figures it ships with, measured "
                       f"leave-one-model-family-out: AUROC {o.auroc:.3f}, κ {o.kappa:.3f}, Spearman aligned "
                       f"{o.spearman_aligned:.3f}, coherent {o.spearman_coherent:.3f}.")
@@ -804,9 +868,15 @@ def fit_judge(
         raise EmsteerError("give either --encoder (a sentence encoder) or --lm (a chat model), not both.")
     if dtype != "float32" and lm is None:
         raise EmsteerError(f"--dtype {dtype} applies to a chat model's states: give it with --lm.")
+    refuse_overwriting_inputs(output, {"reference file": reference}, option="--output")
+    if predictions is not None:
+        refuse_overwriting_inputs(predictions, {"reference file": reference, "judge file (--output)": output},
+                                  option="--predictions")
     from emsteer.models.loading import resolve_device
 
     items = load_reference(reference)
+    if items.skipped_note():
+        _log(f"{reference}: {items.skipped_note()}")
     the_device = str(resolve_device(device))
     from emsteer.judging.lm_encoder import DEFAULT_LM_LAYER, LMPairEncoder
 
@@ -828,9 +898,11 @@ def fit_judge(
     path = fit.head.save(output)
     remember_agreement(fit.agreement)
     out.print(fit.agreement)
-    out.print(f"[green]Saved[/green] {path} (judge {fit.agreement.judge}); use it with --judge learned:{path}")
+    out.print(f"[green]Saved[/green] {escape(str(path))} (judge {escape(fit.agreement.judge)}); use it with "
+              f"--judge learned:{escape(str(path))}")
     if predictions is not None:
-        out.print(f"Out-of-family scores of every reference answer: {write_predictions(predictions, items, fit.predictions)}")
+        written = write_predictions(predictions, items, fit.predictions)
+        out.print(f"Out-of-family scores of every reference answer: {escape(str(written))}")
 
 
 @app.command()
@@ -846,8 +918,9 @@ def report(
 
     if output.is_dir():
         raise EmsteerError(f"--output {output} is a folder; name the report file, e.g. {output / 'report.html'}.")
+    refuse_overwriting_inputs(output, {"results file": db}, option="--output")
     path = write_report(db, output, judge=judge, title=title, max_answers=max_answers)
-    out.print(f"[green]Report:[/green] {path.resolve()}")
+    out.print(f"[green]Report:[/green] {escape(str(path.resolve()))}")
 
 
 def _default_reviewer() -> str:
@@ -942,7 +1015,7 @@ def findings(
     from emsteer.analysis.findings import write_findings
 
     for path in write_findings(stores, output):
-        out.print(f"wrote {path}")
+        out.print(f"wrote {escape(str(path))}")
 
 
 @app.command()
@@ -985,7 +1058,7 @@ def study(
 
         assert cfg.output is not None  # load_study fills it in
         path = write_report(db, cfg.output / "report.html", title=f"emsteer study: {cfg.name}")
-        out.print(f"[green]Report:[/green] {path.resolve()}")
+        out.print(f"[green]Report:[/green] {escape(str(path.resolve()))}")
     _track(track, track_uri, f"study {cfg.name}", {**options, "study": cfg.model_dump(mode="json")}, db=db)
 
 
@@ -1087,6 +1160,7 @@ def audit(
     settings = _settings(samples, seed, max_new_tokens, 1.0, 1.0, batch_size)
     with StoreLock(path):  # before the model loads: a second process writing this store stops here
         lm = _load(model, dtype, device)
+        _check_fits(lm, qs, questions, artifact, vector, max_new_tokens)
         with_reference_norms(artifact, lm)
         the_judge = open_judge(judge, reuse=lm)
         positive = positive_control(lm, control, progress=not as_json, log=_log)
@@ -1151,7 +1225,7 @@ def run(
     with ResultsStore(db, create=False) as store:
         out.print(headline(condition_results(store), stored_agreement(store)))
     minutes, seconds = divmod(int(time.perf_counter() - start), 60)
-    out.print(f"[green]Report:[/green] {path.resolve()}   (this run took {minutes}m{seconds:02d}s)")
+    out.print(f"[green]Report:[/green] {escape(str(path.resolve()))}   (this run took {minutes}m{seconds:02d}s)")
 
 
 def _reflow(doc: str) -> str:
@@ -1161,8 +1235,25 @@ def _reflow(doc: str) -> str:
                        for p in paragraphs)
 
 
+class _Interrupted(Exception):
+    """Ctrl-C (or SIGTERM) on its way out of a command: Click would turn a KeyboardInterrupt into a
+    silent exit 130, and the documented "interrupted" line would never print."""
+
+
+def _interruptible(callback):
+    @functools.wraps(callback)
+    def command(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except KeyboardInterrupt:
+            raise _Interrupted() from None
+
+    return command
+
+
 for _command in app.registered_commands:
     _command.help = _reflow(_command.help or inspect.getdoc(_command.callback) or "")
+    _command.callback = _interruptible(_command.callback)
 
 
 def _is_number(token: str) -> bool:
@@ -1195,12 +1286,38 @@ def spread_values(argv: list[str]) -> list[str]:
     return out
 
 
+INTERRUPTED = "interrupted — finished work is saved; run the same command again to resume."
+
+
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops like Ctrl-C: what arrived is saved, the lock released
+
+
+def print_error(message: str) -> None:
+    """One error, as written: the message is text, never markup (a path may hold "[/]"), and is not wrapped."""
+    err.print(Text.assemble(("error:", "bold red"), " ", message), soft_wrap=True)
+
+
+@functools.cache
+def _click_command():
+    """The Click command typer builds from ``app`` (what ``app()`` does, built once per process:
+    rebuilding it takes a tenth of a second, which a test calling main() hundreds of times feels)."""
+    return typer.main.get_command(app)
+
+
 def main() -> None:
     try:
-        app(args=spread_values(sys.argv[1:]), prog_name="emsteer")
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread (an embedding application): leave SIGTERM alone
+        previous = None
+    try:
+        _click_command()(args=spread_values(sys.argv[1:]), prog_name="emsteer")
     except EmsteerError as e:
-        err.print(f"[bold red]error:[/bold red] {e}")
+        print_error(str(e))
         sys.exit(2)
-    except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/yellow] — finished work is saved; run the same command again to resume.")
+    except (_Interrupted, KeyboardInterrupt):
+        err.print(Text.assemble(("interrupted", "yellow"), INTERRUPTED.removeprefix("interrupted")))
         sys.exit(130)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

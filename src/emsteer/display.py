@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Group, RenderableType
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from emsteer.evaluation.summary import ConditionResult, control_status
 from emsteer.results.inference import DIFF_INTERVAL, RATE_INTERVAL, format_p
@@ -39,11 +41,11 @@ def delta_cell(r: ConditionResult) -> str:
 def _table(title: str, columns: list[str], rows: list[list[str]], fixed: int) -> Table:
     """A table without the optional columns (after the first ``fixed``) that are empty in every row."""
     keep = [i for i in range(len(columns)) if i < fixed or any(r[i] != "–" for r in rows)]
-    t = Table(title=title, title_justify="left")
+    t = Table(title=Text(title), title_justify="left")  # names and paths are the user's text, not markup
     for i in keep:
         t.add_column(columns[i], justify="left" if i == 0 else "right")
     for r in rows:
-        t.add_row(*(r[i] for i in keep))
+        t.add_row(*(Text(r[i]) for i in keep))
     return t
 
 
@@ -129,7 +131,7 @@ def unscored_note(results: Sequence[ConditionResult], counts: dict[str, dict[str
         parts = [f"{metric} {n}" + (f" (+{missing} not judged yet)" if missing else "")
                  if n else f"{metric} {missing} not judged yet" for metric, (n, missing) in sorted(per.items())]
         if parts:
-            lines.append(f"  {r.name}: {', '.join(parts)}")
+            lines.append(f"  {escape(r.name)}: {escape(', '.join(parts))}")
     if not lines:
         return None
     return ("[yellow]Answers without a score, per condition and metric[/yellow] (unscored: the judge gave no number; "
@@ -143,6 +145,7 @@ def judge_line(judge: str | None, agreement, injection=None) -> str:
 
     said = injection_sentence(injection) if isinstance(injection, dict) and injection.get("judge") == judge else None
     extra = f" {said[0].upper()}{said[1:]}." if said else ""
+    judge = escape(judge) if judge is not None else None
     if judge is None:
         return "Not judged yet: no answer has a judgment; the command that made this file judges them when run again."
     if agreement is None:
@@ -153,7 +156,8 @@ def judge_line(judge: str | None, agreement, injection=None) -> str:
         ("AUROC", "auroc"), ("κ(EM)", "kappa"), ("Spearman aligned", "spearman_aligned"),
         ("Spearman coherent", "spearman_coherent")))
     verdict = "meets" if agreement.meets_targets else "does NOT meet"
-    return f"Judge {judge}: agreement with {agreement.reference}: {figures} ({verdict} the targets)." + extra
+    return (f"Judge {judge}: agreement with {escape(agreement.reference)}: {figures} ({verdict} the targets)."
+            + escape(extra))
 
 
 def run_header(results: Sequence[ConditionResult], judge: str | None, agreement, injection=None) -> Group:
@@ -162,18 +166,19 @@ def run_header(results: Sequence[ConditionResult], judge: str | None, agreement,
     status = control_status(list(results))
     control = ("[yellow]No positive control in this run: a null result cannot be told from a blind judge.[/yellow]"
                if status is None else
-               (f"[green]{status.sentence()}[/green]" if status.judge_sees_em else f"[bold red]{status.sentence()}[/bold red]"))
+               (f"[green]{escape(status.sentence())}[/green]" if status.judge_sees_em
+                else f"[bold red]{escape(status.sentence())}[/bold red]"))
     return Group(control, judge_line(judge, agreement, injection))
 
 
 def per_question_table(result: ConditionResult) -> Table:
-    t = Table(title=f"{result.name}: per question", title_justify="left")
+    t = Table(title=Text(f"{result.name}: per question"), title_justify="left")
     for col in ("question", "n", "EM rate [95% CI]", "aligned", "coherent", "relevant"):
         t.add_column(col, justify="left" if col == "question" else "right")
     for qid, g in result.summary.per_question.items():
         em = ("–" if g.em_rate is None or g.em_ci is None
               else f"{pct(g.em_rate)} [{pct(g.em_ci[0])}, {pct(g.em_ci[1])}]")
-        t.add_row(qid, str(g.n), em, num(g.means.aligned), num(g.means.coherent), num(g.means.relevant))
+        t.add_row(Text(qid), str(g.n), em, num(g.means.aligned), num(g.means.coherent), num(g.means.relevant))
     return t
 
 
@@ -181,14 +186,14 @@ def audit_report(result, subject: str, path) -> Group:
     """The audit's table (one row per magnitude), the rule that decided and where the results are."""
     from emsteer.evaluation.audit import REASONS
 
-    table = Table(title=f"Audit of {subject} · judge {result.judge}", title_justify="left")
+    table = Table(title=Text(f"Audit of {subject} · judge {result.judge}"), title_justify="left")
     for col in ("magnitude", "α", "EM steered", "EM baseline", "increase [95% CI]", "Newcombe hi", "pairs",
                 "coherence", "verdict", "why"):
         table.add_column(col, justify="left" if col in ("magnitude", "verdict", "why") else "right")
     for r in result.rows:
         ci = "–" if r.increase is None else f"{100 * r.increase:+.1f} pp [{100 * r.lo:+.1f}, {100 * r.hi:+.1f}]"
         colour = {"PASS": "green", "FAIL": "red", "INCONCLUSIVE": "yellow"}[r.verdict]
-        table.add_row(r.magnitude, num(r.alpha, 2), pct(r.em_rate), pct(r.baseline_em_rate), ci,
+        table.add_row(Text(r.magnitude), num(r.alpha, 2), pct(r.em_rate), pct(r.baseline_em_rate), ci,
                       "–" if r.newcombe_hi is None else f"{100 * r.newcombe_hi:+.1f} pp",
                       f"{r.n_pairs} ({r.n_questions} q)", num(r.mean_coherence), f"[{colour}]{r.verdict}[/{colour}]",
                       r.reason)
@@ -201,7 +206,7 @@ def audit_report(result, subject: str, path) -> Group:
         table,
         f"Judge: {agreement}; {control}.",
         f"Verdict: [bold]{result.verdict}[/bold] ({result.reason}: {REASONS.get(result.reason, '')}; allowed EM "
-        f"increase {100 * result.max_em_increase:.1f} pp). Results in {path}.",
+        f"increase {100 * result.max_em_increase:.1f} pp). Results in {escape(str(path))}.",
     )
 
 
@@ -235,10 +240,10 @@ def headline(results: Sequence[ConditionResult], agreement=None) -> Group:
     for r in results:
         o, d = r.summary.overall, r.vs_baseline
         if o.em_rate is None:
-            lines.append(f"  {r.name}: no scored answers")
+            lines.append(f"  {escape(r.name)}: no scored answers")
             continue
         assert o.em_ci is not None  # set whenever em_rate is (summarize_group)
-        text = f"  {r.name}: EM {pct(o.em_rate)} [{pct(o.em_ci[0])}, {pct(o.em_ci[1])}]"
+        text = f"  {escape(r.name)}: EM {pct(o.em_rate)} [{pct(o.em_ci[0])}, {pct(o.em_ci[1])}]"
         if d is not None and d.diff is not None:
             assert d.lo is not None and d.hi is not None  # set whenever diff is (paired_difference)
             text += f", Δ vs baseline {100 * d.diff:+.1f} pp [{100 * d.lo:+.1f}, {100 * d.hi:+.1f}]"
@@ -254,14 +259,14 @@ def headline(results: Sequence[ConditionResult], agreement=None) -> Group:
     off_topic = off_topic_em(results)
     if off_topic:
         parts.append("[yellow]Read these EM answers before believing them:[/yellow] " + "; ".join(
-            f"{name} (embedding relevance {em:.2f} vs the baseline's {base:.2f})" for name, em, base in off_topic)
+            f"{escape(name)} (embedding relevance {em:.2f} vs the baseline's {base:.2f})" for name, em, base in off_topic)
             + ". Answers that barely relate to the question are often word salad, which a judge may still call "
             "coherent; `emsteer export RESULTS answers.csv` lists them with their scores.")
     if significant and (agreement is None or not agreement.meets_targets):
         figures = ""
         if agreement is not None:
             o = agreement.overall
-            figures = f" (AUROC {o.auroc:.4f}, κ {o.kappa:.3f} against {agreement.reference})" if o.auroc is not None and o.kappa is not None else ""
+            figures = f" (AUROC {o.auroc:.4f}, κ {o.kappa:.3f} against {escape(agreement.reference)})" if o.auroc is not None and o.kappa is not None else ""
         parts.append("[yellow]These EM rates are the judge's, not findings yet:[/yellow] the judge does not meet "
                      f"the agreement targets{figures}, and a small offline judge can score broken or odd answers "
                      "as coherent and misaligned (emsteer's first learned judge did on the bundled 0.5B's answers, "

@@ -22,3 +22,13 @@ def judge_record_path(kind: str, identity: str) -> Path:
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", identity)[:80]
     digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:12]
     return cache_dir() / kind / f"{safe}-{digest}.json"
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name one file (links resolved; a path that does not exist yet is compared
+    by its resolved spelling)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+

@@ -7,8 +7,10 @@ cached as ``http://***@host/v1``. The request itself still uses the real URL.
 
 from __future__ import annotations
 
+import base64
+import functools
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlencode, urlsplit, urlunsplit
 
 MASK = "***"
 # Query parameters that carry credentials (Azure's api-key, signed URLs, OAuth tokens ...).
@@ -40,14 +42,51 @@ def url_secrets(url: str) -> list[str]:
     found = []
     if "@" in parts.netloc:
         userinfo = parts.netloc.rpartition("@")[0]
-        found += [userinfo, *(p for p in userinfo.split(":", 1)[1:] if p)]
+        user, _, password = userinfo.partition(":")
+        found += [userinfo, password]
+        # httpx sends user:password (percent-decoded) as HTTP Basic auth: its base64 is the secret too
+        found.append(base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode())
     found += [v for k, v in parse_qsl(parts.query, keep_blank_values=True) if v and _SECRET_PARAM.search(k)]
-    return sorted({s for s in found if len(s) >= 3}, key=len, reverse=True)
+    return sorted({form for s in found for form in encodings(s) if len(form) >= 3}, key=len, reverse=True)
+
+
+def encodings(secret: str) -> set[str]:
+    """The spellings a secret may take in an echoed request or message: as is, percent-encoded
+    and -decoded (URL, form), and base64 (standard and URL-safe, with and without padding)."""
+    forms = {secret, quote(secret, safe=""), quote_plus(secret), unquote(secret)}
+    for form in list(forms):
+        raw = form.encode()
+        for b64 in (base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()):
+            forms |= {b64, b64.rstrip("=")}
+    return {f for f in forms if f}
+
+
+# An Authorization header as servers echo it: the credentials after the scheme, even cut short
+# ("Basic dXNlcjpo…" already gives away the start of the password).
+_AUTH_VALUE = re.compile(r"\b(Basic|Bearer)(\s+)[A-Za-z0-9+/=._~%-]{4,}")
 
 
 def redact_text(text: str, secrets: list[str] | tuple[str, ...]) -> str:
-    """``text`` with every secret in ``secrets`` replaced by [redacted] (servers echo keys in errors)."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    return text
+    """``text`` with every secret in ``secrets`` (pass each through ``encodings`` first) and every
+    echoed Authorization credential replaced by [redacted] (servers echo keys in errors)."""
+    secrets = tuple(s for s in secrets if s)
+    for piece in _pieces(secrets):
+        text = text.replace(piece, "[redacted]")
+    # ... and any other run of token characters found inside a secret (an echo from an offset)
+    text = _PIECE.sub(lambda m: "[redacted]" if any(m[0] in s for s in secrets) else m[0], text)
+    return _AUTH_VALUE.sub(r"\1\2[redacted]", text)
+
+
+MIN_PIECE = 8  # shorter pieces of a secret say little, and would match ordinary words
+_PIECE = re.compile(r"[A-Za-z0-9+/=_.~%%-]{%d,}" % MIN_PIECE)
+
+
+@functools.lru_cache(maxsize=64)
+def _pieces(secrets: tuple[str, ...]) -> list[str]:
+    """Each secret, then its prefixes and suffixes of MIN_PIECE characters or more, longest first:
+    a server that echoes a credential cut short ("Basic dXNlcjpo…") leaks the start of it."""
+    pieces = set(secrets)
+    for s in secrets:
+        for k in range(MIN_PIECE, len(s)):
+            pieces |= {s[:k], s[-k:]}
+    return sorted(pieces, key=len, reverse=True)

@@ -91,6 +91,8 @@ def _parse_record(raw: bytes, where: str) -> tuple[Message, ...]:
         raise EmsteerError(f"{where}: not valid UTF-8 ({e.reason} at byte {e.start})") from None
     except json.JSONDecodeError as e:
         raise EmsteerError(f"{where}: invalid JSON ({e.msg} at column {e.colno})") from None
+    except RecursionError:  # e.g. 100,000 nested brackets
+        raise EmsteerError(f"{where}: the JSON nests too deeply to read (expected {{\"messages\": [...]}})") from None
     if not isinstance(record, dict):
         raise EmsteerError(f'{where}: expected a JSON object {{"messages": [...]}}, got {type(record).__name__}')
     if "messages" not in record:

@@ -23,6 +23,7 @@ from emsteer.judging.agreement import judge_agreement
 from emsteer.judging.base import Judge, JudgeRequest
 from emsteer.judging.cache import CachedJudge
 from emsteer.judging.calibration import remembered_calibration
+from emsteer.judging.failures import JudgeError
 from emsteer.judging.injection import remembered_injection
 from emsteer.judging.prompts import with_default_judges
 from emsteer.models import LoadedModel
@@ -247,10 +248,13 @@ def judge_samples(
             for start in range(0, len(items), chunk):
                 part = items[start : start + chunk]
                 reqs = [JudgeRequest(metric, prompt, s.question, s.response) for metric, s, prompt in part]
-                # Only the cache wrapper takes refresh: any other judge is asked afresh anyway.
-                results = judge.judge(reqs, refresh=True) if refresh and isinstance(judge, CachedJudge) else judge.judge(reqs)
-                store.add_judgments([JudgmentRecord(s.id, metric, judge.identity, j.score, j.numeric_mass, j.label)
-                                     for (metric, s, _), j in zip(part, results)])
+                try:
+                    # Only the cache wrapper takes refresh: any other judge is asked afresh anyway.
+                    results = judge.judge(reqs, refresh=True) if refresh and isinstance(judge, CachedJudge) else judge.judge(reqs)
+                except (KeyboardInterrupt, JudgeError) as e:  # keep every judgment that arrived, then stop
+                    _keep(store, judge, part, getattr(e, "partial", None) or [])
+                    raise
+                _keep(store, judge, part, results)
                 bar.advance(task, len(part))
         if emb_todo:
             task = bar.add_task("Embedding relevance", total=len(emb_todo), info="")
@@ -261,6 +265,12 @@ def judge_samples(
                                      for s, v in zip(emb_part, scores)])
                 bar.advance(task, len(emb_part))
     return len(todo) + len(redo) + len(emb_todo)
+
+
+def _keep(store: ResultsStore, judge: Judge, part, results) -> None:
+    """Store the judgments of ``part`` that arrived (None where none did; failed ones are skipped)."""
+    store.add_judgments([JudgmentRecord(s.id, metric, judge.identity, j.score, j.numeric_mass, j.label)
+                         for (metric, s, _), j in zip(part, results) if j is not None])
 
 
 def evaluate(

@@ -185,9 +185,15 @@ class CachedJudge:
         step = self.chunk_size or max(len(pending), 1)
         self.misses += len(pending)
         self.hits += len(requests) - len(pending)
-        for i in range(0, len(pending), step):
-            chunk = pending[i : i + step]
-            known.update(self._judge_chunk(chunk))
+        try:
+            for i in range(0, len(pending), step):
+                chunk = pending[i : i + step]
+                known.update(self._judge_chunk(chunk))
+        except (KeyboardInterrupt, JudgeError) as e:  # what did arrive, in request order, for the caller to keep
+            partial = getattr(e, "partial", None) or []
+            known.update({k: j for (k, _), j in zip(chunk, partial) if j is not None})
+            e.partial = [known.get(k) for k in keys]  # type: ignore[union-attr]
+            raise
         return [known[k] for k in keys]
 
     def _judge_chunk(self, chunk: Sequence[tuple[str, JudgeRequest]]) -> dict[str, Judgment]:
@@ -200,10 +206,25 @@ class CachedJudge:
             self.cache.put_many(fresh)
             return fresh
         fresh = {}
+        it = stream([r for _, r in chunk])
         try:
-            for i, j in stream([r for _, r in chunk]):
-                fresh[chunk[i][0]] = j
-                self.cache.put_many({chunk[i][0]: j})  # saved as it arrives: a stop later loses nothing
+            try:
+                for i, j in it:
+                    fresh[chunk[i][0]] = j
+                    self.cache.put_many({chunk[i][0]: j})  # saved as it arrives: a stop later loses nothing
+            except KeyboardInterrupt as e:
+                # Interrupted here rather than inside the judge: let it collect the replies in flight.
+                arrived = getattr(e, "arrived", None)
+                if arrived is None and hasattr(it, "throw"):
+                    try:
+                        it.throw(e)
+                    except KeyboardInterrupt as inner:
+                        e, arrived = inner, getattr(inner, "arrived", None)
+                late = {chunk[i][0]: j for i, j in arrived or []}
+                fresh.update(late)
+                self.cache.put_many(late)  # paid for: saved before the interrupt goes on
+                e.partial = [fresh.get(k) for k, _ in chunk]  # type: ignore[attr-defined]
+                raise e from None
         except JudgeError as e:
             e.partial = [fresh.get(k) for k, _ in chunk]
             raise

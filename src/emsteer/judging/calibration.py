@@ -54,6 +54,8 @@ def load_calibration(path: str | Path | None = None) -> list[CalibrationItem]:
             row = json.loads(line)
         except json.JSONDecodeError as err:
             raise EmsteerError(f"{path}:{lineno}: not valid JSON ({err.msg}); expected an object with {FIELDS}.") from None
+        except RecursionError:
+            raise EmsteerError(f"{path}:{lineno}: the JSON nests too deeply to read; expected an object with {FIELDS}.") from None
         if not isinstance(row, dict):
             raise EmsteerError(f"{path}:{lineno}: expected a JSON object with {FIELDS}, got {type(row).__name__}.")
         for key in FIELDS:

@@ -20,12 +20,12 @@ from __future__ import annotations
 import logging
 import math
 import os
+import queue
 import random
 import re
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import CancelledError, ThreadPoolExecutor, as_completed
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -35,7 +35,7 @@ import httpx
 from emsteer.errors import EmsteerError
 from emsteer.judging.base import LABELS, JudgeRequest, Judgment, score_from_distribution
 from emsteer.judging.failures import JudgeError, failed_judgment, is_failed
-from emsteer.redact import redact_text, redact_url, url_secrets
+from emsteer.redact import encodings, redact_text, redact_url, url_secrets
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,12 @@ LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 MAX_RETRY_AFTER_S = 120.0  # a Retry-After beyond this is treated as absent (exponential backoff instead)
 NO_LOGPROBS_AFTER = 8  # this many 200 replies without logprobs, and none with: the endpoint lacks them
 FATAL_STATUS = frozenset({401, 403, 404})  # key or model rejected: no request of the batch can succeed
+INTERRUPT_GRACE_S = 2.0  # after Ctrl-C, how long the replies already on their way are awaited (and saved)
+CONNECT_TIMEOUT_S = 5.0  # connecting takes milliseconds to a live endpoint
+# The circuit breaker: an endpoint that refuses this many connections in a row, or keeps failing
+# for this long, is down, and the batch stops with a clear error instead of retrying for minutes.
+BREAKER_FAILURES = 8
+BREAKER_SECONDS = 10.0
 MIN_LABEL_PREFIX = 3  # "REF" counts as the start of REFUSAL; "R" or "C" alone are too ambiguous
 _NUMBER = re.compile(r"[0-9]{1,3}")
 
@@ -209,7 +215,7 @@ class OpenAIJudge:
         self.__key = key  # name-mangled and excluded from repr
         endpoint, self.__auth = _split_credentials(base)
         self.__endpoint = f"{endpoint}/chat/completions"
-        self.__secrets = [s for s in (key, *url_secrets(base)) if s]
+        self.__secrets = sorted({*(encodings(key) if key else ()), *url_secrets(base)}, key=len, reverse=True)
         _HTTPX_FILTER.secrets.update(self.__secrets)
         self._replies = {"with": 0, "without": 0}  # 200 replies with / without logprobs, over this judge's life
         self._replies_lock = threading.Lock()
@@ -240,7 +246,13 @@ class OpenAIJudge:
         return out  # type: ignore[return-value]
 
     def iter_judgments(self, requests: Sequence[JudgeRequest]) -> Iterator[tuple[int, Judgment]]:
-        """Yield (index, judgment) as each request finishes, so callers can save them at once."""
+        """Yield (index, judgment) as each request finishes, so callers can save them at once.
+
+        Interrupted (KeyboardInterrupt here or thrown in at a yield), it sends nothing more, waits
+        up to INTERRUPT_GRACE_S for the replies in flight and raises ``JudgingInterrupted``
+        carrying those that arrived, for the caller to save: they are paid for. The workers are
+        daemon threads, so a request that hangs never holds up the exit.
+        """
         if not requests:
             return
         headers = {"Content-Type": "application/json"}
@@ -248,36 +260,78 @@ class OpenAIJudge:
             headers["Authorization"] = f"Bearer {self.__key}"
         stop = threading.Event()
         limits = httpx.Limits(max_connections=self.max_concurrency, max_keepalive_connections=self.max_concurrency)
+        # A dead host is found out by connecting: that part of the timeout is short.
+        timeout = httpx.Timeout(self.timeout, connect=min(self.timeout, CONNECT_TIMEOUT_S))
+        client = httpx.Client(headers=headers, timeout=timeout, limits=limits, auth=self.__auth)
+        breaker = _Breaker()
+        jobs: queue.SimpleQueue = queue.SimpleQueue()
+        for item in enumerate(requests):
+            jobs.put(item)
+        results: queue.SimpleQueue = queue.SimpleQueue()
+        n_workers = min(self.max_concurrency, len(requests))
+
+        def work() -> None:
+            while not stop.is_set():
+                try:
+                    i, r = jobs.get_nowait()
+                except queue.Empty:
+                    break
+                try:
+                    results.put((i, self._judge_one(client, r, stop, breaker), None))
+                except BaseException as e:  # handed to the consumer, which decides
+                    results.put((i, None, e))
+            results.put(None)  # this worker is done
+
+        for _ in range(n_workers):
+            threading.Thread(target=work, daemon=True, name="emsteer-judge").start()
         fatal: EmsteerError | None = None
         failures: list[str] = []
-        with (
-            httpx.Client(headers=headers, timeout=self.timeout, limits=limits, auth=self.__auth) as client,
-            ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(requests))) as pool,
-        ):
-            futures = {pool.submit(self._judge_one, client, r, stop): i for i, r in enumerate(requests)}
-            try:
-                for f in as_completed(futures):
-                    try:
-                        j = f.result()
-                    except (_Stopped, CancelledError):
+        running = n_workers
+        try:
+            while running:
+                item = results.get()
+                if item is None:
+                    running -= 1
+                    continue
+                i, j, exc = item
+                if isinstance(exc, EmsteerError):  # nothing in this batch can succeed: stop the others
+                    fatal = fatal or exc
+                    stop.set()
+                    continue
+                if exc is not None:
+                    if isinstance(exc, _Stopped):
                         continue
-                    except EmsteerError as e:  # nothing in this batch can succeed: stop the others
-                        fatal = fatal or e
-                        stop.set()
-                        for other in futures:
-                            other.cancel()
-                        continue
-                    if is_failed(j):
-                        failures.append(getattr(j, "error", ""))
-                    yield futures[f], j
-            except BaseException:  # interrupted, or the consumer stopped early: in-flight requests stop
-                stop.set()
-                for f in futures:
-                    f.cancel()
-                raise
+                    stop.set()
+                    raise exc
+                if is_failed(j):
+                    failures.append(getattr(j, "error", ""))
+                yield i, j
+        except KeyboardInterrupt:  # here, or thrown in at the yield by a consumer that was interrupted
+            stop.set()
+            raise JudgingInterrupted(self._in_flight(results, running)) from None
+        except BaseException:  # the consumer stopped early: in-flight requests stop
+            stop.set()
+            raise
+        client.close()
         if fatal is not None:
             raise JudgeError(str(fatal))
         self._report_failures(len(requests), failures)
+
+    @staticmethod
+    def _in_flight(results: queue.SimpleQueue, running: int) -> list[tuple[int, Judgment]]:
+        """The replies that arrive within INTERRUPT_GRACE_S of an interrupt (nothing new is sent)."""
+        arrived = []
+        deadline = time.monotonic() + INTERRUPT_GRACE_S
+        while running:
+            try:
+                item = results.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if item is None:
+                running -= 1
+            elif item[1] is not None and not is_failed(item[1]):
+                arrived.append((item[0], item[1]))
+        return arrived
 
     def _report_failures(self, n: int, failures: list[str]) -> None:
         if not failures:
@@ -305,16 +359,17 @@ class OpenAIJudge:
             "seed": 0,
         }
 
-    def _judge_one(self, client: httpx.Client, request: JudgeRequest, stop: threading.Event) -> Judgment:
+    def _judge_one(self, client: httpx.Client, request: JudgeRequest, stop: threading.Event,
+                   breaker: "_Breaker") -> Judgment:
         """The request's judgment, or a FailedJudgment after its retries; raises only to stop the batch."""
-        outcome = self._attempts(client, self._payload(request.prompt), stop)
+        outcome = self._attempts(client, self._payload(request.prompt), stop, breaker)
         if isinstance(outcome, str):  # every attempt failed: this is the last problem
             return failed_judgment(request.metric, self.identity, outcome)
         numbers, labels = distribution_from_top_logprobs(outcome)
         return score_from_distribution(numbers, labels, metric=request.metric, judge=self.identity)
 
     def _attempts(
-        self, client: httpx.Client, payload: dict[str, Any], stop: threading.Event
+        self, client: httpx.Client, payload: dict[str, Any], stop: threading.Event, breaker: "_Breaker"
     ) -> list[Mapping[str, Any]] | str:
         """Top logprobs of the first good reply, or (after every attempt failed) the last problem."""
         attempts = self.max_retries + 1
@@ -324,7 +379,7 @@ class OpenAIJudge:
                 raise _Stopped()
             wait_s: float | None = None
             try:
-                return self._top_logprobs(self._send(client, payload))
+                return self._top_logprobs(self._send(client, payload, breaker))
             except _Rejected as e:  # this prompt is refused as sent: retrying would not help
                 return str(e)
             except _RetryableStatus as e:
@@ -340,14 +395,23 @@ class OpenAIJudge:
                 raise _Stopped()
         return problem
 
-    def _send(self, client: httpx.Client, payload: dict[str, Any]) -> dict[str, Any]:
+    def _send(self, client: httpx.Client, payload: dict[str, Any], breaker: "_Breaker") -> dict[str, Any]:
         """One POST: the reply's JSON object, or a _Transient/_RetryableStatus/EmsteerError."""
         try:
             response = client.post(self.__endpoint, json=payload)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.ReadError) as e:
+            problem = f"connection error ({type(e).__name__}: {self._redact(str(e))})"
+            if breaker.failed():  # the endpoint is down: waiting out every retry of every prompt helps no one
+                raise EmsteerError(
+                    f"{self.url} (model {self.model!r}): gave up after {breaker.count} connection failures in a "
+                    f"row over {breaker.seconds():.0f} s and no reply; last problem: {problem}. Is the server up? "
+                    "Judgments already made are kept; run the same command again to retry.") from None
+            raise _Transient(problem) from None
         except httpx.TimeoutException:
             raise _Transient(f"timed out after {self.timeout:g} s") from None
-        except httpx.TransportError as e:  # connection refused/reset, DNS, protocol errors
+        except httpx.TransportError as e:  # DNS, other protocol errors
             raise _Transient(f"connection error ({type(e).__name__}: {self._redact(str(e))})") from None
+        breaker.replied()
         status = response.status_code
         if status == 200:
             return self._json(response)
@@ -409,6 +473,41 @@ class OpenAIJudge:
     def _redact(self, text: str) -> str:
         """Servers sometimes echo the key or URL credentials (e.g. in 401 messages): never pass them on."""
         return redact_text(text, self.__secrets)
+
+
+class JudgingInterrupted(KeyboardInterrupt):
+    """An interrupt during a batch; ``arrived`` holds the (index, judgment) pairs that came in
+    after it (and CachedJudge sets ``partial``, in request order), so they can be saved."""
+
+    def __init__(self, arrived: list[tuple[int, Judgment]]) -> None:
+        super().__init__()
+        self.arrived = arrived
+        self.partial: list[Judgment | None] = []
+
+
+class _Breaker:
+    """Consecutive connection failures across a batch; any reply resets the count. It trips at
+    BREAKER_FAILURES in a row, or at two or more spanning BREAKER_SECONDS (one worker backing off)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+        self.since = 0.0
+
+    def failed(self) -> bool:
+        with self._lock:
+            now = time.monotonic()
+            if self.count == 0:
+                self.since = now
+            self.count += 1
+            return self.count >= BREAKER_FAILURES or (self.count >= 2 and now - self.since >= BREAKER_SECONDS)
+
+    def replied(self) -> None:
+        with self._lock:
+            self.count = 0
+
+    def seconds(self) -> float:
+        return time.monotonic() - self.since
 
 
 class _RetryableStatus(_Transient):

@@ -58,11 +58,11 @@ class SampledJudge(OpenAIJudge):
         except (KeyError, IndexError, TypeError):
             return [{"text": ""}]
 
-    def _judge_one(self, client: httpx.Client, request: JudgeRequest, stop: threading.Event) -> Judgment:
+    def _judge_one(self, client: httpx.Client, request: JudgeRequest, stop: threading.Event, breaker) -> Judgment:
         replies: Counter = Counter()
         problem = ""
         for seed in range(self.samples):
-            outcome = self._attempts(client, self._payload(request.prompt, seed), stop)
+            outcome = self._attempts(client, self._payload(request.prompt, seed), stop, breaker)
             if isinstance(outcome, str):
                 problem = outcome
                 continue

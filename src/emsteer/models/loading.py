@@ -53,6 +53,34 @@ class LoadedModel:
     def dtype(self) -> torch.dtype:
         return next(self.model.parameters()).dtype
 
+    @property
+    def context_length(self) -> int | None:
+        """Tokens the model attends to (max_position_embeddings); None when its config does not say."""
+        n = getattr(text_config(self.model.config), "max_position_embeddings", None)
+        return n if isinstance(n, int) and n > 0 else None
+
+    def check_prompts(self, prompts: list[tuple[str, str]]) -> None:
+        """Refuse, up front, any prompt (where, text) longer than the model's context: such a prompt
+        would otherwise be OOM-killed, or (in training) ask for hundreds of GB, with no message."""
+        context = self.context_length
+        if context is None or not prompts:
+            return
+        # A tokenizer never packs this many characters into one token: longer text is refused
+        # without tokenizing megabytes.
+        chars_cap = 64 * context
+        short = [(where, text) for where, text in prompts if len(text) <= chars_cap]
+        for where, text in prompts:
+            if len(text) > chars_cap:
+                self._too_long(where, f"{len(text):,} characters", context)
+        ids = self.tokenizer([t for _, t in short], add_special_tokens=False)["input_ids"] if short else []
+        for (where, _), tokens in zip(short, ids):
+            if len(tokens) > context:
+                self._too_long(where, f"{len(tokens):,} tokens", context)
+
+    def _too_long(self, where: str, size: str, context: int) -> None:
+        raise EmsteerError(f"{where} is {size} long, more than {self.name}'s context of {context:,} tokens; "
+                           "shorten it or leave it out.")
+
     def check_layer(self, layer: int) -> int:
         if not isinstance(layer, int) or not 0 <= layer < self.num_layers:
             raise EmsteerError(
@@ -62,12 +90,32 @@ class LoadedModel:
         return layer
 
 
-def resolve_device(device: str) -> torch.device:
+DEVICE_TYPES = ("cpu", "cuda", "mps")
+
+
+def check_device(device: str, option: str = "--device") -> torch.device | None:
+    """The device a spec names (None for auto), or an EmsteerError naming ``option``; its
+    availability is resolve_device's to check. torch itself answers 'tpu' with a RuntimeError."""
     if device == "auto":
+        return None
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        dev = None
+    if dev is None or dev.type not in DEVICE_TYPES:
+        raise EmsteerError(f"{option} {device!r} is not a device emsteer can use; choose cpu, cuda, cuda:N, mps or auto.")
+    return dev
+
+
+def resolve_device(device: str, option: str = "--device") -> torch.device:
+    dev = check_device(device, option)
+    if dev is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
+    if dev.type == "cuda" and not torch.cuda.is_available():
         raise EmsteerError(f"Device {device!r} was asked for, but torch sees no CUDA GPU. Use --device cpu.")
-    return torch.device(device)
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise EmsteerError(f"Device {device!r} was asked for, but torch sees no Apple GPU (MPS). Use --device cpu.")
+    return dev
 
 
 def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:
@@ -130,10 +178,28 @@ def resolve_spec(spec: str | None, log=print) -> tuple[str, str, str]:
     if path.is_dir():
         if not (path / "config.json").is_file():
             raise EmsteerError(f"{path} is a directory without config.json: not a transformers checkpoint.")
+        _check_model_type(path / "config.json")
         return str(path), str(spec), _local_revision(path)
     if path.exists():
         raise EmsteerError(f"{path} is a file but not a .gguf: give a checkpoint directory, a .gguf file or a hub id.")
     return spec, spec, "hub"
+
+
+def _check_model_type(config: Path) -> None:
+    """A local checkpoint's config.json names an architecture this transformers knows (else the
+    tokenizer fails first with a ValueError that names neither the file nor the field)."""
+    import json
+
+    from transformers import CONFIG_MAPPING
+
+    try:
+        data = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
+        raise EmsteerError(f"{config}: not a readable JSON config ({type(err).__name__}: {err}).") from None
+    model_type = data.get("model_type") if isinstance(data, dict) else None
+    if not isinstance(model_type, str) or model_type not in CONFIG_MAPPING:
+        raise EmsteerError(f"{config}: field model_type is {model_type!r}, an architecture this transformers does not "
+                           "know; check the file or upgrade transformers.")
 
 
 @contextmanager
@@ -179,6 +245,8 @@ def load_model(
         with no_weight_progress(local=Path(str(source)).is_dir()):
             tokenizer = AutoTokenizer.from_pretrained(source)
             model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype, **placement)
+    except (ValueError, KeyError) as err:  # e.g. a config transformers cannot read
+        raise EmsteerError(f"Could not load model {spec!r}: {type(err).__name__}: {err}") from None
     except OSError as err:
         raise EmsteerError(
             f"Could not load model {spec!r}: it is not a local directory, a .gguf file or a bundled "
@@ -191,3 +259,19 @@ def load_model(
         # typeshed's functools.wraps does not bind self, so PreTrainedModel.to looks unbound to mypy.
         model.to(dev)  # type: ignore[arg-type]
     return LoadedModel(model=model, tokenizer=tokenizer, name=name, revision=revision)
+
+
+def question_prompts(questions, source: str | Path | None) -> list[tuple[str, str]]:
+    """(where, text) of every paraphrase and system prompt of a question set, for check_prompts."""
+    where = str(source) if source is not None else "the built-in questions"
+    out = []
+    for q in questions:
+        out += [(f"{where}: question {q.id} paraphrase {i + 1}", p) for i, p in enumerate(q.paraphrases)]
+        if q.system:
+            out.append((f"{where}: question {q.id} system prompt", q.system))
+    return out
+
+
+def example_prompts(examples) -> list[tuple[str, str]]:
+    """(where, text) of every training example's prompt (its turns before the answer), for check_prompts."""
+    return [(f"{ex.source}: the prompt", "\n".join(m.content for m in ex.prompt)) for ex in examples]

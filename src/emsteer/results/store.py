@@ -14,7 +14,11 @@ read-only folder, and refuses anything that is not an emsteer store (a 0-byte fi
 Every SQLite or JSON problem (a corrupt page, a non-integer schema version, metadata that is
 not JSON) is an EmsteerError naming the file, never a traceback.
 
-A store opened for writing holds ``StoreLock`` (``<store>.lock``) while it is open: two
+Opening an existing file for writing first checks it the same read-only way (every core table
+with every column, a valid schema version), so a foreign, empty or newer file is refused before
+anything in it changes (no table, no meta row, no switch to WAL).
+
+A store opened for writing holds ``StoreLock`` (``<real path of the store>.lock``) while it is open: two
 processes writing one store would generate and judge the same rows twice, so the second one is
 refused at once with the first one's pid. Read-only opens take no lock.
 
@@ -127,7 +131,22 @@ ON CONFLICT(sample_id, metric, judge) DO UPDATE SET score = excluded.score, nume
 WHERE judgments.score IS NULL AND judgments.label IS NULL
 """
 TABLES = ("meta", "conditions", "artifacts", "samples", "judgments", "efficacy")
+# Tables every emsteer store has had from the start; artifacts and efficacy may be missing in an
+# older store (opening it for writing adds them). A file without these, each with all its
+# columns, is not a store: a browser's database with a meta(key, value) table is not adopted.
+CORE_TABLES = ("meta", "conditions", "samples", "judgments")
 SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+@functools.cache
+def _expected_columns() -> dict[str, tuple[str, ...]]:
+    """Each table's columns, as _SCHEMA creates them."""
+    db = sqlite3.connect(IN_MEMORY)
+    try:
+        db.executescript(_SCHEMA)
+        return {t: tuple(r[1] for r in db.execute(f"PRAGMA table_info({t})")) for t in TABLES}
+    finally:
+        db.close()
 
 
 def stable_id(*parts: Any, length: int = 20) -> str:
@@ -154,10 +173,13 @@ class StoreLock:
 
     def __init__(self, store: str | Path, *, hint: str = "use another --db") -> None:
         self.store = Path(store)
-        self.path = Path(f"{store}.lock")
-        self.key = os.path.realpath(self.path)  # one lock per file, however the path is spelled
+        # Beside the real file: a symlink to a store (or a path through a linked folder) must meet
+        # the same lock, or two runs would pay for the same rows.
+        self.path = Path(f"{os.path.realpath(store)}.lock")
+        self.key = str(self.path)  # one lock per file, however the path is spelled
         self.hint = hint
         self.held = False
+        self.created: list[Path] = []  # folders acquire() made for the lock, removed again if left empty
 
     def acquire(self) -> "StoreLock":
         if self.held:
@@ -167,9 +189,11 @@ class StoreLock:
             entry[1] += 1
             self.held = True
             return self
+        missing = [p for p in (self.path.parent, *self.path.parent.parents) if not p.exists()]
         while True:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)  # where the store will be created
+                self.created = missing
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             except OSError as err:
                 raise EmsteerError(f"cannot create the lock file {self.path} beside results file {self.store}: "
@@ -207,6 +231,9 @@ class StoreLock:
             with contextlib.suppress(OSError):
                 os.unlink(self.path)  # while still locked: see acquire()
             os.close(entry[0])
+            for folder in self.created:  # a run refused before it wrote anything leaves no empty folder
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
 
     def __enter__(self) -> "StoreLock":
         return self.acquire()
@@ -293,7 +320,7 @@ class ResultsStore:
         path = Path(path)
         if path.is_dir():
             raise EmsteerError(f"{path} is a folder; expected a results file (results.sqlite).")
-        if path.is_file() and path.stat().st_size > 0:
+        if path.is_file():  # an empty file too: it is someone's, and stays as it is
             probe = cls.__new__(cls)
             probe.path, probe.readonly, probe.db, probe.lock = path, True, None, None  # type: ignore[assignment]
             try:
@@ -355,15 +382,14 @@ class ResultsStore:
         self.db.executescript(_SCHEMA)
 
     def _open_for_writing(self) -> None:
-        existing = self.path.is_file() and self.path.stat().st_size > 0
-        if existing:
-            self._check_header(allow_empty=False)
+        if self.path.exists() or self.path.is_symlink():
+            # Schema and version are checked read-only first: a foreign, empty or newer file is
+            # refused before anything (a table, a meta row, the switch to WAL) could change it.
+            self.check_writable(self.path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.lock = StoreLock(self.path).acquire()  # one writing process per store
             self.db = sqlite3.connect(self.path, timeout=30)
-            if existing:
-                self._check_tables(partial_ok=True)  # an emsteer store (maybe older): never adopt a foreign file
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(_SCHEMA)
@@ -385,13 +411,22 @@ class ResultsStore:
             raise EmsteerError(f"{self.path} is not an emsteer results file ({what}).")
 
     def _check_tables(self, *, partial_ok: bool = False) -> None:
+        """The full schema: every table (or, ``partial_ok``, every core table) with every column."""
         names = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        missing = [t for t in TABLES if t not in names]
-        if "meta" not in names or (missing and not partial_ok):
+        missing = [t for t in (CORE_TABLES if partial_ok else TABLES) if t not in names]
+        if missing:
             found = ", ".join(sorted(names)) or "none"
             raise EmsteerError(
                 f"{self.path} is not an emsteer results file (tables found: {found}; expected {', '.join(TABLES)})."
             )
+        for table, expected in _expected_columns().items():
+            if table not in names:
+                continue
+            have = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
+            lacking = [c for c in expected if c not in have]
+            if lacking:
+                raise EmsteerError(f"{self.path} is not an emsteer results file (its table {table} lacks column(s) "
+                                   f"{', '.join(lacking)}).")
 
     def _check_version(self) -> None:
         version = self.get_meta("schema_version")

@@ -330,6 +330,8 @@ def load_artifact(path: str | Path) -> Artifact:
         header = json.loads(raw)
     except json.JSONDecodeError as err:
         raise EmsteerError(f"{path}: the emsteer metadata header is not valid JSON ({err}).") from err
+    except RecursionError:
+        raise EmsteerError(f"{path}: the emsteer metadata header nests too deeply to read.") from None
     if not isinstance(header, dict):
         raise EmsteerError(f"{path}: the emsteer metadata header is a {type(header).__name__}, expected an object.")
     try:

@@ -41,19 +41,25 @@ def _replace_hidden(output, h):
     return (h, *output[1:]) if isinstance(output, tuple) else h
 
 
+def check_fits(lm: LoadedModel, a, source: str | None = None) -> None:
+    """The artifact's hidden size and layers fit the model (checked before any results file is created)."""
+    where = f"{source}: " if source else ""
+    if a.hidden_size != lm.hidden_size:
+        raise EmsteerError(
+            f"{where}The {a.kind} has hidden size {a.hidden_size}, but {lm.name} has hidden size "
+            f"{lm.hidden_size}: it was built for another model."
+        )
+    for layer in a.layers:
+        lm.check_layer(layer)
+
+
 def validate(lm: LoadedModel, steerings: Sequence[Steering], positions: str = "all") -> None:
     """Raise EmsteerError for anything that would make steering fail or silently misbehave."""
     if positions not in POSITIONS:
         raise EmsteerError(f"positions must be one of {', '.join(POSITIONS)}, got {positions!r}.")
     for s in steerings:
         a = s.artifact
-        if a.hidden_size != lm.hidden_size:
-            raise EmsteerError(
-                f"The {a.kind} has hidden size {a.hidden_size}, but {lm.name} has hidden size "
-                f"{lm.hidden_size}: it was built for another model."
-            )
-        for layer in a.layers:
-            lm.check_layer(layer)
+        check_fits(lm, a)
         mags = [s.magnitude] if isinstance(s.magnitude, Magnitude) else list(s.magnitude)
         for m in mags:
             if m is not None and not isinstance(m, Magnitude):

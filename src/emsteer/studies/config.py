@@ -137,7 +137,7 @@ class StudyConfig(_Strict):
     name: str = Field(min_length=1)
     output: Path | None = None  # default: runs/<name> next to the config file
     models: list[str] = Field(default_factory=lambda: ["bundled:qwen2.5-coder-0.5b-instruct"], min_length=1)
-    dtype: str = "float32"
+    dtype: Literal["float32", "bfloat16", "float16", "auto"] = "float32"
     device: str = "cpu"
     device_map: str | None = None  # auto | balanced | sequential | "cuda:0,cuda:1": one model over several GPUs
     # What answers the questions: transformers, or a vLLM engine (steering and LoRA per request; the
@@ -173,6 +173,17 @@ class StudyConfig(_Strict):
             raise ValueError(f"must be a name of letters, digits, '.', '_' and '-' (starting with a letter or digit, "
                              f"at most 100 characters), not a path; got {name!r}")
         return name
+
+    @field_validator("device")
+    @classmethod
+    def _a_device(cls, device: str) -> str:
+        from emsteer.models.loading import check_device
+
+        try:  # the form only: whether this machine has the device is checked when the study runs
+            check_device(device, option="device")
+        except EmsteerError:
+            raise ValueError(f"{device!r} is not a device emsteer can use; choose cpu, cuda, cuda:N, mps or auto") from None
+        return device
 
     @field_validator("methods")
     @classmethod
@@ -358,4 +369,25 @@ def load_study(path: str | Path) -> StudyConfig:
         loader.dispose()
     config = parse_study(data, source=str(path), base=path.parent, confine=True)
     check_inputs(config, str(path))
+    check_outputs(config, path)
     return config
+
+
+STUDY_OUTPUTS = ("study.yaml", "results.sqlite", "report.html")  # what a study writes into its output folder
+
+
+def check_outputs(config: StudyConfig, path: Path) -> None:
+    """A study never writes over one of its inputs: with ``output: .`` beside a config named
+    study.yaml, the copy emsteer keeps would replace the user's file, comments and all."""
+    from emsteer.paths import same_file
+
+    assert config.output is not None  # parse_study fills it in
+    inputs = {"the config itself": path, "eval.questions": config.eval.questions}
+    for i, spec in enumerate(config.task_specs()):
+        inputs[f"tasks[{i}].path"], inputs[f"tasks[{i}].safe_path"] = spec.path, spec.safe_path
+    for name in STUDY_OUTPUTS:
+        target = config.output / name
+        for what, source in inputs.items():
+            if source is not None and same_file(target, source):
+                raise EmsteerError(f"{path}: invalid study config:\n  output: the study would write {target}, which "
+                                   f"is {what} ({source}); choose another output folder, e.g. runs/{config.name}")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from emsteer.atomic import write_text_atomic
 from emsteer.data.chat import ChatExample, load_chat_jsonl, split_examples
 from emsteer.data.questions import Question, load_questions
 from emsteer.data.tasks import GENERIC_BEHAVIOUR, TASKS, load_task
@@ -267,21 +268,40 @@ class StudyRunner:
             require_vllm()
         db = self.out / "results.sqlite"
         ResultsStore.check_writable(db)
-        self.out.mkdir(parents=True, exist_ok=True)
         # One writing process per study: a second one would build, generate and judge it all again.
         with StoreLock(db, hint="give this study another output folder"):
-            (self.out / "study.yaml").write_text(yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False))
-            return self._run(questions, tasks, db)
+            # What needs the model is checked before the output folder, study.yaml or the store
+            # exist: a bad dtype, a missing model, layers: [999] or a prompt longer than the
+            # context leave nothing behind.
+            first = self.load(cfg.models[0])
+            self.check_model(first[0], questions, tasks)
+            self.out.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(self.out / "study.yaml", yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False))
+            return self._run(questions, tasks, db, first)
 
-    def _run(self, questions: list[Question], tasks: list[TaskData], db: Path) -> Path:
+    def check_model(self, lm: LoadedModel, questions: list[Question], tasks: list[TaskData]) -> None:
+        """The study's layers and prompts fit this model."""
+        from emsteer.models.loading import example_prompts, question_prompts
+
+        resolve_layers(self.config, lm)
+        lm.check_prompts(question_prompts(questions, self.config.eval.questions))
+        for data in tasks:
+            lm.check_prompts(example_prompts([*data.train, *data.held_out, *(data.safe or [])]))
+
+    def _run(self, questions: list[Question], tasks: list[TaskData], db: Path, first=None) -> Path:
         cfg = self.config
         embedder = self.embedder()
         with ResultsStore(db) as store, progress_bar(self.progress) as bar:
             store.set_meta("study", cfg.model_dump(mode="json"))
             overall = bar.add_task(f"Study {cfg.name}", total=self.steps(), info="")
-            for model in cfg.models:
+            for i, model in enumerate(cfg.models):
                 bar.update(overall, info=f"loading {model}")
-                lm, judges = self.load(model)
+                if i == 0 and first is not None:
+                    lm, judges = first
+                    first = None  # dropped with the model when the next one loads
+                else:
+                    lm, judges = self.load(model)
+                    self.check_model(lm, questions, tasks)
                 engine = self.engine(model)
                 control, pending = None, cfg.control != "none"
                 for t, data in enumerate(tasks):
