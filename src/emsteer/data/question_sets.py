@@ -71,13 +71,13 @@ def is_question_set(name: str | Path) -> bool:
     return str(name) in SETS
 
 
-def _taken(source: Source, questions: list) -> list:
+def taken_from(source: Source, questions: list) -> list:
     if source.free_form_only:
         return [q for q in questions if not q.id.endswith(("_json", "_template"))]
     return questions
 
 
-def _local(source: Source, data_dir: str | Path | None) -> Path | None:
+def local_file(source: Source, data_dir: str | Path | None) -> Path | None:
     for d in data_dirs(data_dir):
         for name in (source.filename, *source.aliases):
             if (d / name).is_file():
@@ -85,7 +85,9 @@ def _local(source: Source, data_dir: str | Path | None) -> Path | None:
     return None
 
 
-def _download(name: str, source: Source, dest_dir: Path) -> Path:
+def download(name: str, source: Source, dest_dir: Path, check) -> Path:
+    """Download ``source`` into ``dest_dir`` atomically; ``check(path)`` (which raises on a file whose
+    questions do not match) runs before the file is kept."""
     import httpx  # imported here: only downloads need it
 
     dest = dest_dir / source.filename
@@ -95,7 +97,7 @@ def _download(name: str, source: Source, dest_dir: Path) -> Path:
             response = httpx.get(source.url, timeout=DOWNLOAD_TIMEOUT_S, follow_redirects=True)
             response.raise_for_status()
             tmp.write_bytes(response.content)
-            _check(name, source, tmp)  # a file that fails the check is never saved
+            check(tmp)  # a file that fails the check is never saved
         return dest
     except (httpx.HTTPError, OSError) as e:
         raise EmsteerError(
@@ -103,34 +105,11 @@ def _download(name: str, source: Source, dest_dir: Path) -> Path:
             f"{source.filename} in {dest_dir} or set $EMSTEER_DATA_DIR to a folder that has it") from None
 
 
-def _check(name: str, source: Source, path: Path) -> list:
-    from emsteer.data.questions import load_question_file
-
-    taken = _taken(source, load_question_file(path))
+def checked(name: str, source: Source, path: Path, questions: list) -> list:
+    """The questions a set takes from ``questions`` (read from ``path``), if they match its fingerprint."""
+    taken = taken_from(source, questions)
     got = questions_fingerprint(taken)
     if got != source.fingerprint:
         raise EmsteerError(f"{path}: its questions do not match question set {name!r} (fingerprint {got[:12]}…, "
                            f"expected {source.fingerprint[:12]}…): an edited or other file; nothing was used")
     return taken
-
-
-def load_question_set(name: str, data_dir: str | Path | None = None) -> list:
-    """The questions of a named set (see the module docstring), checked, ids unique across parts."""
-    from emsteer.data.questions import builtin_questions_path, load_question_file
-
-    if name not in SETS:
-        raise EmsteerError(f"unknown question set {name!r}; known sets: {', '.join(SETS)} (or give a YAML file)")
-    out: list = []
-    for part in SETS[name]:
-        if part == "everyday":
-            out += load_question_file(builtin_questions_path())
-            continue
-        source = SOURCES[part]
-        path = _local(source, data_dir) or _download(part, source, data_dirs(data_dir)[0])
-        out += _check(part, source, path)
-    seen: set[str] = set()
-    for q in out:
-        if q.id in seen:
-            raise EmsteerError(f"question set {name!r}: question id {q.id!r} appears in two of its parts")
-        seen.add(q.id)
-    return out

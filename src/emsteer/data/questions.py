@@ -29,6 +29,8 @@ from typing import Any
 
 import yaml
 
+from emsteer.data.question_sets import SETS, SOURCES, checked, download, is_question_set, local_file
+from emsteer.data.tasks import data_dirs
 from emsteer.errors import EmsteerError
 from emsteer.yamlio import check_file_size, compose_bounded
 
@@ -167,13 +169,32 @@ def load_questions(path: str | Path | None = None) -> list[Question]:
     """Load and validate a question set: a YAML file, a named set (``betley-all``, ... see
     data/question_sets.py; also as the last part of a path that is no file, which is how a study
     file's relative value arrives) or ``None``, the built-in everyday questions."""
-    from emsteer.data.question_sets import is_question_set, load_question_set
-
     if path is None:
         return load_question_file(builtin_questions_path())
     if is_question_set(path) or (not Path(path).expanduser().exists() and is_question_set(Path(path).name)):
         return load_question_set(Path(path).name if not is_question_set(path) else str(path))
     return load_question_file(path)
+
+
+def load_question_set(name: str, data_dir: str | Path | None = None) -> list[Question]:
+    """The questions of a named set (data/question_sets.py), checked, ids unique across its parts."""
+    if name not in SETS:
+        raise EmsteerError(f"unknown question set {name!r}; known sets: {', '.join(SETS)} (or give a YAML file)")
+    out: list[Question] = []
+    for part in SETS[name]:
+        if part == "everyday":
+            out += load_question_file(builtin_questions_path())
+            continue
+        source = SOURCES[part]
+        path = local_file(source, data_dir) or download(
+            part, source, data_dirs(data_dir)[0], lambda p: checked(part, source, p, load_question_file(p)))
+        out += checked(part, source, path, load_question_file(path))
+    seen: set[str] = set()
+    for q in out:
+        if q.id in seen:
+            raise EmsteerError(f"question set {name!r}: question id {q.id!r} appears in two of its parts")
+        seen.add(q.id)
+    return out
 
 
 def load_question_file(path: str | Path) -> list[Question]:
