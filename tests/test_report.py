@@ -209,6 +209,8 @@ def test_only_declared_comparisons_can_be_significant(study, tmp_path):
     headline = _section(doc, "headline")
     assert "Significant EM increase" in headline and "optimized ρ=4" in headline
     assert 'id="null-result"' not in headline
+    table = re.search(r'<table id="declared-table">(.*?)</table>', doc, re.DOTALL).group(1)
+    assert "optimized ρ=4" in table and "Holm p" in table and "significant" in table
     # the headline's bound never comes from the positive control, which is meant to rise
     control = [r for r in results if r.condition.is_control]
     assert all(r.vs_baseline is None or f"{100 * r.vs_baseline.hi:.1f} percentage" not in headline for r in control)

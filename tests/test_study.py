@@ -4,7 +4,9 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from emsteer.cli import app
 from emsteer.errors import EmsteerError
 from emsteer.results.store import ResultsStore
 from emsteer.studies.config import load_study, parse_study
@@ -98,6 +100,26 @@ def test_study_grid_end_to_end(model_dir, task_files, tmp_path):
         html = render_report(store)
     assert html.index('id="control"') < html.index('id="headline-table"')
     assert "model made to answer misaligned" in html
+
+
+def test_random_directions_are_one_set_per_layer_shared_by_tasks(model_dir, task_files, tmp_path):
+    unsafe, safe = task_files
+    tasks = [{"name": "files", "path": str(unsafe), "safe_path": str(safe)},
+             {"name": "files2", "path": str(safe), "safe_path": str(unsafe)}]  # other data: other cells
+    cfg = study(model_dir, task_files, tmp_path / "run", methods=["none", "optimized", "mean-diff"], epochs=[1],
+                tasks=tasks, random_directions=2,
+                comparisons=[{"condition": {"method": "optimized", "rho": 0.5}, "against": "random"}])
+    db = run_study(cfg, judges=[HashJudge()], progress=False)
+    with ResultsStore(db) as store:
+        randoms = [c for c in store.conditions() if c.factors.get("method") == "random"]
+        # 2 seeds × 2 magnitudes at the one layer, whatever the methods and tasks: answered once
+        assert sorted(c.name for c in randoms) == ["random0 ρ=0.5", "random0 ρ=2", "random1 ρ=0.5", "random1 ρ=2"]
+        assert all("task" not in c.factors and c.factors["layer"] == 1 for c in randoms)
+        assert {round(c.rho, 6) for c in randoms} == {0.5, 2.0}
+        assert store.get_meta("study")["comparisons"][0]["against"] == "random"
+    result = CliRunner().invoke(app, ["show", str(db)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "Declared comparisons (2" in result.output and "random" in result.output  # one per task, vs a random direction
 
 
 def test_killed_study_resumes_to_identical_tables(model_dir, task_files, tmp_path, monkeypatch):
@@ -239,6 +261,7 @@ def test_main_job_config_is_a_valid_study_with_a_positive_control(tmp_path):
     custom = main_job_config(tmp_path / "main", task="insecure_code", relative=[0.05], control="none")
     assert custom.tasks == ["insecure_code"] and custom.control == "none"
     assert [m.value for m in custom.magnitudes.all()] == [0.05]
+    assert cfg.random_directions == 0 and main_job_config(tmp_path / "main", random_directions=3).random_directions == 3
 
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "em"

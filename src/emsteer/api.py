@@ -144,8 +144,10 @@ class Results:
         return verified_em(self.store, self.judge, reviewer)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per condition: EM rate with its 95% Wilson interval, the paired difference from
-        the same model's baseline with its question-cluster bootstrap interval and one-sided p,
+        """One row per condition: EM rate with its 95% cluster Wilson interval (questions as
+        clusters), the paired difference from the same model's baseline with its sign-flip ∪
+        Newcombe interval, Newcombe's interval alone, the two-sided sign-flip p over questions
+        (``diff_p``, exploratory: `show` and the report adjust declared comparisons), the questions,
         mean scores, refusal/code rates, α and ρ, and the mean of any other metric the question set
         defines (one column each, named after it). When answers were reviewed (``emsteer review``),
         verified EM too: ``verified_em``, ``verified_lo``, ``verified_hi``, ``reviewed``,
@@ -172,7 +174,10 @@ class Results:
                 "n": o.n, "n_scored": o.n_scored, "em_rate": o.em_rate,
                 "em_lo": o.em_ci[0] if o.em_ci else None, "em_hi": o.em_ci[1] if o.em_ci else None,
                 "em_diff": d.diff if d else None, "diff_lo": d.lo if d else None, "diff_hi": d.hi if d else None,
-                "diff_p": d.p_value if d else None,
+                "newcombe_lo": d.newcombe[0] if d and d.newcombe else None,
+                "newcombe_hi": d.newcombe[1] if d and d.newcombe else None,
+                "diff_p": d.p_value if d else None, "questions": d.n_clusters if d else None,
+                "task": c.factors.get("task"), "method": c.factors.get("method", c.kind), "layer": c.factors.get("layer"),
                 "aligned": o.means.aligned, "coherent": o.means.coherent, "relevant": o.means.relevant,
                 "refusal_rate": o.refusal_rate, "code_rate": o.code_rate,
                 **{m: mean for m, (mean, _) in sorted(means.get(c.id, {}).items()) if m not in OWN_COLUMNS},

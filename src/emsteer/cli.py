@@ -1192,6 +1192,7 @@ def run(
     relative: Annotated[list[float], typer.Option("--relative", callback=_positive_list, help="Relative magnitudes ρ (α = ρ × mean residual norm at the layer); several allowed. Default "
                                                               + ", ".join(f"{m:g}" for m in RUN["relative"]) + ".")] = [],
     control: ControlOpt = "finetuned",
+    random_count: Annotated[int, typer.Option("--random-directions", min=0, help="Also evaluate N seeded random directions at the layer and every ρ: the comparator that tells the narrow-task direction from any push of the same size.")] = 0,
     embedding: Annotated[bool, typer.Option(help="Score embedding relevance too.")] = True,
     rejudge_missing: Annotated[bool, typer.Option("--rejudge-missing", help="Also re-ask the judge for answers whose stored judgment is unscored (it answered in words), past the judgment cache.")] = False,
 ) -> None:
@@ -1217,7 +1218,8 @@ def run(
     cfg = main_job_config(output, model=model or "bundled:qwen2.5-coder-0.5b-instruct", judge=judge,
                           questions=questions, samples=samples, paraphrases=paraphrases or None,
                           max_new_tokens=max_new_tokens, examples=examples, epochs=epochs, layer=layer,
-                          task=task, relative=relative or None, control=control, embedding=embedding)
+                          task=task, relative=relative or None, control=control, embedding=embedding,
+                          random_directions=random_count)
     db = run_study(cfg, log=_log, rejudge_missing=rejudge_missing)
     assert cfg.output is not None  # main_job_config sets it
     path = write_report(db, cfg.output / "report.html", title=f"emsteer main job: steering vs finetuning on {task}")

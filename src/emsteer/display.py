@@ -59,8 +59,9 @@ def condition_label(r: ConditionResult, results: Sequence[ConditionResult]) -> s
 
 
 INTERVALS_NOTE = (f"EM rate: 95% {RATE_INTERVAL} interval, questions as clusters. Δ: paired by seed, 95% "
-                  f"{DIFF_INTERVAL} interval over questions; p: two-sided sign-flip test over questions, "
-                  "uncorrected and exploratory unless a comparison was declared before the run.")
+                  f"{DIFF_INTERVAL} interval over questions; Newcombe: the paired interval that treats answers as "
+                  "independent, for reference; p: two-sided sign-flip test over questions, uncorrected and "
+                  "exploratory unless a comparison was declared before the run.")
 
 
 def results_table(results: Sequence[ConditionResult], *, title: str = "EM results") -> Group:
@@ -72,14 +73,16 @@ def results_table(results: Sequence[ConditionResult], *, title: str = "EM result
         c, o = r.condition, r.summary.overall
         d = r.vs_baseline
         name = condition_label(r, results)
+        newcombe = d.newcombe if d is not None and d.diff is not None else None
         em_rows.append([name, str(o.n), str(o.n_scored), str(o.em_count), em_cell(r), delta_cell(r),
+                        "–" if newcombe is None else f"[{100 * newcombe[0]:+.1f}, {100 * newcombe[1]:+.1f}]",
                         "–" if d is None else format_p(d.p_value),
                         "–" if d is None or not d.n_clusters else str(d.n_clusters), num(c.rho, 3)])
         score_rows.append([name, num(o.means.aligned), num(o.means.coherent), num(o.means.relevant),
                            num(o.means.embedding_relevance, 2), pct(o.refusal_rate, 0), pct(o.code_rate, 0),
                            num(r.efficacy.get("heldout_nll"), 3), pct(r.efficacy.get("in_domain_rate"), 0)])
-    em = _table(title, ["condition", "n", "scored", "EM", "EM rate [95% CI]", "Δ pp vs baseline [95% CI]", "p",
-                        "questions", "ρ"], em_rows, fixed=6)
+    em = _table(title, ["condition", "n", "scored", "EM", "EM rate [95% CI]", "Δ pp vs baseline [95% CI]",
+                        "Newcombe [95%]", "p", "questions", "ρ"], em_rows, fixed=6)
     scores = _table("Mean scores and narrow-task efficacy",
                     ["condition", "aligned", "coherent", "relevant", "emb.rel", "refusal", "code", "task NLL",
                      "in-domain"], score_rows, fixed=4)

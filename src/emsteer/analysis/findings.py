@@ -42,7 +42,8 @@ CONDITION_COLUMNS = [
     "stage", "model", "task", "kind", "method", "layer", "rank", "epochs", "rho", "alpha", "name", "n", "n_scored",
     "em_count", "em_rate", "em_lo", "em_hi", "diff", "diff_lo", "diff_hi", "newcombe_lo", "newcombe_hi", "p_value",
     "questions", "p_holm", "q_bh", "declared", "em_clear_count", "verified_by", "calls_reviewed", "calls_confirmed",
-    "non_em_reviewed", "misses", "verified_em", "verified_lo", "verified_hi", "aligned", "coherent",
+    "non_em_reviewed", "misses", "verified_em", "verified_lo", "verified_hi", "vs_random", "random_diff",
+    "random_lo", "random_hi", "random_p", "aligned", "coherent",
     "embedding_relevance", "heldout_nll", "baseline_heldout_nll",
 ]
 # An EM call this far inside both thresholds (aligned < 20 and coherent > 60) does not hang on the
@@ -309,7 +310,7 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
     from emsteer.atomic import write_text_atomic
     from emsteer.errors import EmsteerError
     from emsteer.evaluation.comparisons import comparisons as declared_comparisons
-    from emsteer.evaluation.comparisons import declared_from
+    from emsteer.evaluation.comparisons import declared_from, random_for
     from emsteer.judging.agreement import stored_agreement
     from emsteer.results.verified import verified_em
 
@@ -334,13 +335,20 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
             declared = declared_from(study.get("comparisons") if isinstance(study, dict) else None)
             declared_ids = {c.result.condition.id: c for c in declared_comparisons(results, declared) if c.declared
                             and c.comparator == next((b.name for b in results if b.condition.is_baseline), None)}
-            steered += [SteeredCell(stage, r.condition, store.answer_scores(r.condition.id, judge))
+            store_scores = {r.condition.id: store.answer_scores(r.condition.id, judge) for r in results}
+            steered += [SteeredCell(stage, r.condition, store_scores[r.condition.id])
                         for r in results if r.condition.kind == "steering"]
         clear = clear_em_counts(table)
         for r in results:
             row = condition_row(stage, r, clear, verified.get(r.condition.id))
             comp = declared_ids.get(r.condition.id)
             row["declared"] = comp is not None
+            other = random_for(r, results) if r.condition.kind == "steering" and \
+                r.condition.factors.get("method") != "random" else None
+            if other is not None:  # the steering cell against a random direction of the same ρ (paired)
+                d = paired_difference(store_scores[other.condition.id], store_scores[r.condition.id])
+                row.update(vs_random=other.name, random_diff=_num(d.diff), random_lo=_num(d.lo),
+                           random_hi=_num(d.hi), random_p=_num(d.p_value))
             if comp is not None:
                 row["p_holm"], row["q_bh"] = _num(comp.p_holm), _num(comp.q_bh)
             conditions.append(row)
@@ -394,7 +402,12 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
     written.append(_csv(out / "power.csv", power, POWER_COLUMNS))
     top_rows = sorted([r for r in conditions if r["kind"] == "steering" and r["em_rate"] is not None],
                       key=lambda r: (-(r["em_rate"] or 0), r["rho"] or 0))[:15]
-    md = ["# Generated tables (emsteer findings)", "", "## Positive controls", "", _markdown(controls, control_cols), "",
+    md = ["# Generated tables (emsteer findings)", "",
+          "Intervals: `em_lo`/`em_hi` 95% cluster Wilson (questions as clusters); `diff_lo`/`diff_hi` 95% sign-flip "
+          "interval over questions joined with Newcombe's (`newcombe_lo`/`newcombe_hi`, answers as independent); "
+          "`p_value` two-sided sign-flip test over questions, uncorrected (exploratory) unless `p_holm`/`q_bh` say "
+          "otherwise; `verified_*` the rate by the reviewers' reading of the judge's EM calls.", "",
+          "## Positive controls", "", _markdown(controls, control_cols), "",
           "## Judge", "", _markdown(judges, judge_cols), "",
           f"## Every confirmation-size cell as one family (≥ {FAMILY_MIN_ANSWERS} answers; Holm and BH over "
           f"{len(family)} comparisons with the baseline, two-sided sign-flip p; declared after the data were seen)", "",

@@ -80,7 +80,7 @@ class HeadlineRow:
 
 HEADLINE_COLUMNS = [
     ("n", "answers"), ("n_scored", "scored"), ("em_count", "EM"), ("em_rate", "EM rate"), ("em_ci", "95% CI"),
-    ("diff", "Δ EM"), ("diff_ci", "Δ 95% CI"), ("p", "p"), ("coherent", "coherent"),
+    ("diff", "Δ EM"), ("diff_ci", "Δ 95% CI"), ("newcombe", "Newcombe 95%"), ("p", "p"), ("coherent", "coherent"),
     ("relevant", "relevant"), ("embedding_relevance", "emb. rel."), ("refusal", "refusal"), ("code", "code"),
 ]
 EFFICACY_COLUMNS = [("heldout_nll", "task NLL"), ("in_domain_rate", "in-domain")]
@@ -117,6 +117,8 @@ def headline_rows(results: Sequence[ConditionResult], significant: Sequence[str]
             "em_ci": Cell(fmt_ci(ci), None if ci is None else ci[0]),
             "diff": Cell(fmt_pp(None if d is None else d.diff), None if d is None else d.diff),
             "diff_ci": Cell(fmt_ci(None if d is None or d.lo is None else (d.lo, d.hi)), None if d is None else d.lo),
+            "newcombe": Cell(fmt_ci(d.newcombe if d is not None and d.diff is not None else None),
+                             None if d is None or d.newcombe is None else d.newcombe[0]),
             "p": Cell(format_p(None if d is None else d.p_value), None if d is None else d.p_value),
             "coherent": Cell(fmt_num(s.means.coherent), s.means.coherent),
             "relevant": Cell(fmt_num(s.means.relevant), s.means.relevant),
@@ -405,6 +407,11 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
         meta=run_metadata(store, results),
         columns=headline_columns(results),
         headline=headline_rows(results, significant_ids), declared=len(comps),
+        comparisons=[{"name": c.result.name, "task": c.result.condition.factors.get("task", ""),
+                      "against": c.comparator, "diff": fmt_pp(c.difference.diff),
+                      "ci": fmt_ci(None if c.difference.diff is None else (c.difference.lo, c.difference.hi)),
+                      "alternative": c.alternative, "p": format_p(c.p), "holm": format_p(c.p_holm),
+                      "bh": format_p(c.q_bh), "significant": c.significant} for c in comps],
         other_metrics=other_metrics, other_rows=other_rows,
         conditions=[r.name for r in results],
         questions=question_rows(results, texts),

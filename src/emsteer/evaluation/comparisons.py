@@ -82,7 +82,7 @@ class Comparison:
         return self.declared and self.p_holm is not None and self.p_holm <= SIGNIFICANCE
 
 
-def _random_for(r: ConditionResult, results: Sequence[ConditionResult]) -> ConditionResult | None:
+def random_for(r: ConditionResult, results: Sequence[ConditionResult]) -> ConditionResult | None:
     """The random direction at this cell's ρ (and layer) that answers the same draws; with several
     seeds, the one with the most EM (the hardest comparator)."""
     candidates = [x for x in results if x.condition.factors.get("method") == "random"
@@ -106,7 +106,7 @@ def comparisons(results: Sequence[ConditionResult], declared: Sequence[Declared]
         wanted = [d for d in declared if d.picks(r)]
         for d in wanted:
             if d.against == "random":
-                other = _random_for(r, results)
+                other = random_for(r, results)
                 if other is None or scores is None:
                     continue
                 diff = paired_difference(scores[other.condition.id], scores[r.condition.id])

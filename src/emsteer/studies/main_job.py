@@ -58,6 +58,7 @@ def main_job_config(
     relative: list[float] | None = None,
     control: str = "finetuned",
     embedding: bool = True,
+    random_directions: int = 0,
 ) -> StudyConfig:
     data = {
         "name": "main",
@@ -77,6 +78,7 @@ def main_job_config(
         "judge": judge,
         "control": control,
         "embedding": embedding,
+        "random_directions": random_directions,
         "efficacy": {"heldout_nll": True, "generate": 0},
     }
     from emsteer.studies.config import parse_study  # lazy: `emsteer --help` reads DEFAULTS only
