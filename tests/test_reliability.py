@@ -2205,3 +2205,15 @@ def test_soak_an_eval_under_faults_and_random_kills_judges_every_answer_exactly_
     # no prompt sent more often than its retries allow, in any run that asked it
     assert all(attempts[p] <= attempts_per_run * runs for p in attempts)
     assert all(attempts[p] - len(server.plan(p).faults) == answered[p] for p in attempts)
+
+
+def test_findings_never_writes_over_a_store_it_reads(tmp_path, capsys, monkeypatch):
+    from emsteer.cli import main
+
+    store = make_store(tmp_path / "s.sqlite")
+    before = snapshot(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["emsteer", "findings", str(store), "-o", str(store)])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 2 and "--output" in capsys.readouterr().err
+    assert snapshot(tmp_path) == before

@@ -1009,11 +1009,18 @@ def findings(
     steering_vs_lora.csv (coherence and relevance among misaligned answers, with intervals),
     layers.csv (EM at a shallower minus a deeper layer, paired answer by answer, also across
     stores that share their draws), judge.csv (the judge's agreement with the reference),
-    EM-vs-ρ/epochs/layer/rank figures (EM vs layer also over stages that share their draws) and
-    tables.md. The stores are only read.
+    family.csv (every confirmation-size cell against its baseline as one family, Holm and BH),
+    power.csv (what each stage could detect), EM-vs-ρ/epochs/layer/rank figures (EM vs layer also
+    over stages that share their draws) and tables.md; where a reviewer read the judge's EM calls
+    (`emsteer review`), verified EM too. The stores are only read.
     """
     from emsteer.analysis.findings import write_findings
 
+    for store in stores:  # the tables and figures must never land on a store given to read
+        refuse_overwriting_inputs(output, {"results store": store}, option="--output")
+        if store.suffix in (".csv", ".svg", ".md") and store.resolve().parent == output.resolve():
+            raise EmsteerError(f"--output {output} would overwrite {store}, a file this command reads; choose "
+                               "another output folder.")
     for path in write_findings(stores, output):
         out.print(f"wrote {escape(str(path))}")
 
