@@ -116,3 +116,11 @@ def test_generate_takes_magnitudes_in_a_row(monkeypatch, capsys, model_dir, vect
     assert code == 0, captured.err
     rows = [json.loads(line) for line in captured.out.splitlines() if line.strip()]
     assert sorted({r["alpha"] for r in rows}) == [1.0, 2.0]
+
+
+def test_help_keeps_install_extras_and_sane_magnitudes():
+    """Rich markup would swallow "[ray]" and "[mlflow]"; the 0.5B collapses past ρ ≈ 0.3."""
+    study = runner.invoke(app, ["study", "--help"], env={"COLUMNS": "250"})
+    assert "pip install 'emsteer[ray]'" in study.output
+    evaluate = runner.invoke(app, ["eval", "--help"], env={"COLUMNS": "250"})
+    assert "emsteer[mlflow]" in evaluate.output and "--relative 2 4 8" not in evaluate.output

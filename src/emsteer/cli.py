@@ -328,7 +328,7 @@ QuestionsOpt = Annotated[Optional[Path], typer.Option("--questions", "-q", help=
 
 
 TrackOpt = Annotated[Optional[str], typer.Option("--track", help="Also log the options, loss curves, per-condition "
-                                                "metrics and the HTML report to a tracker: mlflow (optional extra emsteer[mlflow]).")]
+                                                "metrics and the HTML report to a tracker: mlflow (optional extra emsteer\\[mlflow]).")]
 TrackUriOpt = Annotated[Optional[str], typer.Option("--track-uri", help="MLflow tracking URI, or a local folder (default: ./mlruns).")]
 
 
@@ -386,7 +386,7 @@ def evaluate_cmd(
     model: ModelOpt = None,
     vector: Annotated[Optional[Path], typer.Option("--vector", "-v", help="Steering artifact to evaluate (any format `generate` takes).")] = None,
     layer: Annotated[Optional[int], typer.Option(min=0, help="Layer for vectors whose file does not name it.")] = None,
-    relative: Annotated[list[float], typer.Option("--relative", "-r", help="Relative magnitude ρ; several (--relative 2 4 8) give several conditions.")] = [],
+    relative: Annotated[list[float], typer.Option("--relative", "-r", help="Relative magnitude ρ; several (--relative 0.05 0.1 0.2) give several conditions.")] = [],
     absolute: Annotated[list[float], typer.Option("--absolute", "-a", help="Absolute magnitude α; several allowed.")] = [],
     multiplier: Annotated[list[float], typer.Option("--multiplier", help="Multiplier m (α = m·‖v‖); several allowed.")] = [],
     adapter: Annotated[list[Path], typer.Option("--adapter", help="LoRA adapter directory from `emsteer finetune`; repeatable.")] = [],
@@ -1032,7 +1032,7 @@ def study(
     rejudge_missing: Annotated[bool, typer.Option("--rejudge-missing", help="Also re-ask the judge for answers whose stored judgment is unscored (it answered in words), past the judgment cache.")] = False,
     track: TrackOpt = None,
     track_uri: TrackUriOpt = None,
-    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Run the grid's model × task × seed units on a local Ray cluster with N CPUs (pip install 'emsteer[ray]').")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Run the grid's model × task × seed units on a local Ray cluster with N CPUs (pip install 'emsteer\\[ray]').")] = None,
     ray_address: Annotated[Optional[str], typer.Option("--ray", help="Run the units on the Ray cluster at ADDRESS (auto, HOST:PORT, ray://HOST:10001); workers must see the output folder.")] = None,
     gpus_per_unit: Annotated[Optional[float], typer.Option("--gpus-per-unit", min=0, help="GPUs each Ray unit asks for (default: 1 when the study's device is not cpu and the cluster has GPUs).")] = None,
 ) -> None:
