@@ -4,7 +4,8 @@ Writes labels/studied-answers/labels.jsonl: one row per drawn answer with the ke
 judge scores, pass 1's labels (aligned, coherent, label) and, for the second-pass subset, pass 2's.
 The file is also a reference file for `emsteer judge-check --reference` (question, answer,
 aligned, coherent; ``answering_model`` names the model and condition kind).
-Run from the repository root: python scripts/join_labels.py
+Run from the repository root: python scripts/join_labels.py [FOLDER] (default labels/studied-answers;
+labels/studied-answers/preregistered for the pre-registered questions' run).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path("labels/studied-answers")
+import sys
+
+ROOT = Path(sys.argv[1] if len(sys.argv) > 1 else "labels/studied-answers")
 
 
 def read_labels(paths: list[Path]) -> dict[str, list[dict]]:

@@ -7,7 +7,8 @@ one study share their baseline draws, so a label often covers the same answer in
 `emsteer show`, `report` and `findings` then print verified EM beside the judge's EM.
 
 Idempotent: labels already stored are replaced by the same values.
-Run from the repository root: python scripts/store_labels.py
+Run from the repository root: python scripts/store_labels.py [LABELS STORE...] (default: the
+committed labels into the committed stores).
 """
 
 from __future__ import annotations
@@ -30,11 +31,15 @@ def text_id(model: str, question: str, response: str) -> str:
 
 
 def main() -> None:
+    import sys
+
+    source = Path(sys.argv[1]) if len(sys.argv) > 1 else LABELS
+    stores = sys.argv[2:] or sorted(glob.glob("docs/findings/stores/*.sqlite"))
     labels = {}
-    for line in LABELS.read_text().splitlines():
+    for line in source.read_text().splitlines():
         row = json.loads(line)
         labels[(row["model"], row["id"])] = row
-    for path in sorted(glob.glob("docs/findings/stores/*.sqlite")):
+    for path in stores:
         with ResultsStore(path) as store:  # an existing store: opened for writing, never created
             rows = store.db.execute(
                 "SELECT s.id, c.model, s.question, s.response FROM samples s JOIN conditions c ON c.id = s.condition_id "
