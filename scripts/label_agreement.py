@@ -9,7 +9,8 @@ labels/studied-answers/agreement.csv and prints it: per model and condition kind
   sampled, EM calls mostly taken whole), and Spearman on aligned and coherent;
 - the stratum's EM rate by the labels (judge calls × precision + judge non-EM × miss rate);
 and the agreement between the two labelling passes on the answers both labelled.
-Run from the repository root: python scripts/label_agreement.py
+Run from the repository root: python scripts/label_agreement.py [FOLDER] (default
+labels/studied-answers; labels/studied-answers/preregistered for the pre-registered questions' run).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from scipy.stats import spearmanr
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from emsteer.results.inference import wilson_interval  # noqa: E402
 
-ROOT = Path("labels/studied-answers")
+ROOT = Path(sys.argv[1] if len(sys.argv) > 1 else "labels/studied-answers")
 
 
 def em(aligned, coherent) -> bool:
@@ -93,10 +94,14 @@ def main() -> None:
         by[r["stratum"]].append(r)
     table = [stratum_row(name, by[name]) for name in sorted(by)]
     for model in ("0.5b", "1.5b"):
-        table.append(stratum_row(f"{model}/steered (every ρ)", [r for r in rows if r["model"] == model and r["kind"] == "steered"]))
-        table.append(stratum_row(f"{model}/all", [r for r in rows if r["model"] == model]))
+        for name, part in ((f"{model}/steered (every ρ)", [r for r in rows if r["model"] == model and r["kind"] == "steered"]),
+                           (f"{model}/all", [r for r in rows if r["model"] == model])):
+            if part:
+                table.append(stratum_row(name, part))
     for kind in ("steered", "random", "lora", "control", "baseline"):
-        table.append(stratum_row(f"all/{kind}", [r for r in rows if r["kind"] == kind]))
+        part = [r for r in rows if r["kind"] == kind]
+        if part:
+            table.append(stratum_row(f"all/{kind}", part))
     table.append(stratum_row("all", rows))
     with open(ROOT / "agreement.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(table[0]))

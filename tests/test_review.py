@@ -99,7 +99,12 @@ def test_verify_counts_precision_misses_and_the_stratified_estimate():
     # every EM call reviewed: that stratum is exact; the non-EM stratum carries the Wilson interval
     lo, hi = wilson_interval(1, 4)
     assert v.estimate == pytest.approx((4 * 0.5 + 16 * 0.25) / 20)
-    assert v.estimate_ci == pytest.approx(((2 + 16 * lo) / 20, (2 + 16 * hi) / 20))
+    review = ((2 + 16 * lo) / 20, (2 + 16 * hi) / 20)
+    answers = wilson_interval(round(v.estimate * 20), 20)
+    assert v.estimate_ci == pytest.approx((min(review[0], answers[0]), max(review[1], answers[1])))
+    # reviewed in full: no review error, but still the answers' own (never a point)
+    full = verify(judge, [_a(i, 90, 80) for i in range(20)])
+    assert full.estimate == 0 and full.estimate_ci == pytest.approx(wilson_interval(0, 20))
 
 
 def test_verify_needs_both_strata_and_a_condition_without_em_calls_gets_misses_only():

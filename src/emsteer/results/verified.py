@@ -17,8 +17,10 @@ holds
 - ``estimate``: the condition's EM rate with the judge corrected by the review, each stratum
   weighed by its size: (judge EM calls × precision + judge non-EM × miss rate) / scored answers,
   on the judge's own denominator, so it sits beside the judge's EM rate. Its interval adds the
-  two strata's Wilson bounds, a stratum reviewed in full counting as exact (no sampling error);
-  with both strata sampled that sum is conservative. None until both non-empty strata have a
+  two strata's Wilson bounds (a stratum reviewed in full adds no review error; with both strata
+  sampled that sum is conservative), joined with the Wilson interval of the estimate over the
+  condition's scored answers, so a condition reviewed in full still gets its answers' sampling
+  error. None until both non-empty strata have a
   reviewed answer.
 
 Only answers the judge scored (the judge's EM denominator) count; a reviewed answer is one with
@@ -125,7 +127,10 @@ def verify(judge: Sequence[AnswerScore], human: Iterable[AnswerScore], *, condit
     s, m = strata
     if scored and s is not None and m is not None:
         point, lo, hi = ((len(calls) * s[i] + len(others) * m[i]) / len(scored) for i in range(3))
-        estimate, estimate_ci = point, (lo, hi)
+        # the review's sampling error joined with the answers' own: a condition reviewed in full
+        # still estimates its model's rate from a sample of answers (never a zero-width interval)
+        wlo, whi = wilson_interval(round(point * len(scored)), len(scored))
+        estimate, estimate_ci = point, (min(lo, wlo), max(hi, whi))
     return VerifiedEM(
         condition_id=condition_id, name=name, reviewer=reviewer, judge_scored=len(scored), judge_em=len(calls),
         reviewed=reviewed, reviewed_em=reviewed_em, rate=reviewed_em / reviewed if reviewed else None,
