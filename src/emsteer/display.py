@@ -290,7 +290,7 @@ def headline(results: Sequence[ConditionResult], agreement=None) -> Group:
 def stored_results(db, judge: str | None = None, *, per_question: bool = False, title: str | None = None) -> list:
     """What ``emsteer show`` prints for a results file: header, results table, other metrics, notes."""
     from emsteer.errors import EmsteerError
-    from emsteer.evaluation.comparisons import comparisons, declared_from
+    from emsteer.evaluation.comparisons import store_comparisons
     from emsteer.evaluation.summary import condition_results
     from emsteer.judging.agreement import stored_agreement
     from emsteer.results.store import ResultsStore
@@ -299,11 +299,7 @@ def stored_results(db, judge: str | None = None, *, per_question: bool = False, 
     with ResultsStore(db, create=False) as store:
         judge = store.primary_judge(judge)
         results = condition_results(store, judge)
-        study = store.get_meta("study")
-        declared = declared_from(study.get("comparisons") if isinstance(study, dict) else None)
-        needs_scores = any(d.against == "random" for d in declared)
-        scores = {r.condition.id: store.answer_scores(r.condition.id, judge) for r in results} if needs_scores else None
-        comps = comparisons(results, declared, scores)
+        comps = store_comparisons(store, results, judge)
         agreement = stored_agreement(store) if judge == store.get_meta("judge") else None
         injection = store.get_meta("judge_injection")
         unscored = unscored_note(results, store.unscored_counts(judge)) if judge else None

@@ -309,8 +309,7 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
     from emsteer.analysis import plots
     from emsteer.atomic import write_text_atomic
     from emsteer.errors import EmsteerError
-    from emsteer.evaluation.comparisons import comparisons as declared_comparisons
-    from emsteer.evaluation.comparisons import declared_from, random_for
+    from emsteer.evaluation.comparisons import random_for, store_comparisons
     from emsteer.judging.agreement import stored_agreement
     from emsteer.results.verified import verified_em
 
@@ -331,9 +330,7 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
             table = store.answers_table(judge)
             agreement = stored_agreement(store)
             verified = {v.condition_id: v for v in reversed(verified_em(store, judge))}  # first reviewer wins
-            study = store.get_meta("study")
-            declared = declared_from(study.get("comparisons") if isinstance(study, dict) else None)
-            declared_ids = {c.result.condition.id: c for c in declared_comparisons(results, declared) if c.declared
+            declared_ids = {c.result.condition.id: c for c in store_comparisons(store, results, judge) if c.declared
                             and c.comparator == next((b.name for b in results if b.condition.is_baseline), None)}
             store_scores = {r.condition.id: store.answer_scores(r.condition.id, judge) for r in results}
             steered += [SteeredCell(stage, r.condition, store_scores[r.condition.id])

@@ -21,7 +21,7 @@ from emsteer.analysis import geometry, plots
 from emsteer.atomic import write_text_atomic
 from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.errors import EmsteerError
-from emsteer.evaluation.comparisons import comparisons, declared_from
+from emsteer.evaluation.comparisons import store_comparisons
 from emsteer.evaluation.summary import ConditionResult, condition_results, control_status
 from emsteer.judging.agreement import stored_agreement
 from emsteer.judging.calibration import CalibrationReport
@@ -381,11 +381,7 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
     answers, n_answers = answer_rows(table, [r.condition.id for r in results], max_answers or DEFAULT_MAX_ANSWERS)
     figures, plot_notes = build_plots(store, results, table)
     other_metrics, other_rows = other_metric_rows(results, store.metric_means(judge))
-    study = store.get_meta("study")
-    declared = declared_from(study.get("comparisons") if isinstance(study, dict) else None)
-    scores = ({r.condition.id: store.answer_scores(r.condition.id, judge) for r in results}
-              if any(d.against == "random" for d in declared) else None)
-    comps = [c for c in comparisons(results, declared, scores) if c.declared]
+    comps = [c for c in store_comparisons(store, results, judge) if c.declared]
     significant_ids = [c.result.condition.id for c in comps if c.significant]
     significant = [r.name for r in results if r.condition.id in significant_ids]
     # the positive control is meant to rise: its bound says the judge sees EM, not how far steering could raise it

@@ -11,7 +11,7 @@ Benjamini–Hochberg (false discovery rate). Every other comparison a table show
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +19,6 @@ from emsteer.evaluation.summary import ConditionResult, pairing
 from emsteer.results.inference import benjamini_hochberg, holm
 from emsteer.results.metrics import PairedDifference, paired_difference
 
-ALTERNATIVES = ("greater", "two-sided")
-COMPARATORS = ("baseline", "random")
 FILTER_KEYS = ("method", "task", "layer", "rank", "epochs", "rho", "kind", "name")
 SIGNIFICANCE = 0.05
 
@@ -37,9 +35,16 @@ class Declared:
         c = r.condition
         if c.is_baseline or c.is_control or c.factors.get("method") == "random":
             return False
-        values = {**c.factors, "rho": c.rho, "kind": c.kind, "name": c.name}
+        return self.matches({**c.factors, "rho": c.rho, "kind": c.kind, "name": c.name})
+
+    def matches(self, values: Mapping[str, Any], *, unknown: Collection[str] = ()) -> bool:
+        """Whether a cell with these factor values is one this comparison declared; a factor in
+        ``unknown`` that the cell has no value for yet (planning, before the run names its cells
+        and resolves its default layer) counts as a match."""
         for key, want in self.condition.items():
             got = values.get(key)
+            if got is None and key in unknown:
+                continue
             if key == "rho":
                 if got is None or not math.isclose(float(got), float(want), rel_tol=1e-6, abs_tol=1e-9):
                     return False
@@ -90,6 +95,16 @@ def random_for(r: ConditionResult, results: Sequence[ConditionResult]) -> Condit
                   and r.condition.rho is not None and math.isclose(x.condition.rho, r.condition.rho, rel_tol=1e-6)
                   and x.condition.factors.get("layer", r.condition.factors.get("layer")) == r.condition.factors.get("layer")]
     return max(candidates, key=lambda x: x.summary.overall.em_count, default=None)
+
+
+def store_comparisons(store, results: Sequence[ConditionResult], judge: str | None) -> list[Comparison]:
+    """``comparisons`` with the declarations the store's study recorded (the answers' scores are
+    read only when a declaration compares with a random direction)."""
+    study = store.get_meta("study")
+    declared = declared_from(study.get("comparisons") if isinstance(study, dict) else None)
+    scores = ({r.condition.id: store.answer_scores(r.condition.id, judge) for r in results}
+              if any(d.against == "random" for d in declared) else None)
+    return comparisons(results, declared, scores)
 
 
 def comparisons(results: Sequence[ConditionResult], declared: Sequence[Declared],

@@ -63,8 +63,6 @@ def wilson_interval(k: int, n: int, z: float = Z_95) -> tuple[float, float]:
     return lo, hi
 
 
-
-
 def design_effect(k: Sequence[int], n: Sequence[int]) -> float:
     """Cluster-robust variance of the pooled rate Σk/Σn over its binomial variance (≥ 1).
 
@@ -131,6 +129,9 @@ def newcombe_paired_interval(both: int, up: int, down: int, neither: int, z: flo
     return max(-1.0, diff - delta), min(1.0, diff + eps)
 
 
+def smallest_p(questions: int, sides: int = 2) -> float:
+    """The smallest p a sign-flip test over ``questions`` can give: one pattern of 2^K (per side)."""
+    return min(1.0, sides / 2 ** questions) if questions <= 60 else 0.0
 
 
 def _signs(clusters: int, seed: int) -> np.ndarray:
@@ -175,13 +176,9 @@ class ClusteredDifference:
     p_greater: float
     n_pairs: int
     n_clusters: int
-    exact: bool
     min_p: float
     sign_flip: tuple[float, float]
     newcombe: tuple[float, float]
-
-    def p(self, alternative: str = "two-sided") -> float:
-        return self.p_greater if alternative == "greater" else self.p_two_sided
 
 
 def clustered_difference(pairs: Mapping[str, Sequence[tuple[bool, bool]]], *, seed: int = 0,
@@ -207,8 +204,7 @@ def clustered_difference(pairs: Mapping[str, Sequence[tuple[bool, bool]]], *, se
     return ClusteredDifference(
         diff=diff, lo=min(flip_ci[0], newcombe[0]), hi=max(flip_ci[1], newcombe[1]),
         p_two_sided=sign_flip_p(s, signs, "two-sided"), p_greater=sign_flip_p(s, signs, "greater"),
-        n_pairs=n, n_clusters=len(questions), exact=len(questions) <= EXACT_MAX_CLUSTERS,
-        min_p=min(1.0, 2.0 / 2 ** len(questions)) if len(questions) <= 60 else 0.0,
+        n_pairs=n, n_clusters=len(questions), min_p=smallest_p(len(questions)),
         sign_flip=flip_ci, newcombe=newcombe,
     )
 
@@ -297,7 +293,7 @@ def power_of(baseline: float, rise: float, questions: int, per_question: int, *,
     """Approximate power of the comparison of a cell with its comparator, two-sided or one-sided
     (``sides``; normal approximation at the clustered effective sample size); 0 when the
     questions cannot reach ``alpha`` at all."""
-    if sides / 2 ** min(questions, 60) > alpha:
+    if smallest_p(questions, sides) > alpha:
         return 0.0
     p1 = min(1.0, baseline + rise)
     n_eff = questions * per_question / design_effect_for(per_question, icc)
@@ -311,7 +307,7 @@ def power_of(baseline: float, rise: float, questions: int, per_question: int, *,
 def detectable_rise(baseline: float, questions: int, per_question: int, *, icc: float = 0.05,
                     alpha: float = LEVEL, power: float = 0.8, sides: int = 2) -> Power:
     """The smallest rise above ``baseline`` detected with ``power`` (bisection on power_of)."""
-    min_p = min(1.0, sides / 2 ** min(questions, 60))
+    min_p = smallest_p(questions, sides)
     reachable = min_p <= alpha and power_of(baseline, 1.0 - baseline, questions, per_question, icc=icc,
                                              alpha=alpha, sides=sides) >= power
     rise = None

@@ -80,19 +80,6 @@ def grid_cells(cfg: StudyConfig) -> list[dict[str, Any]]:
     return cells
 
 
-def _picks(declared: Declared, cell: dict[str, Any]) -> bool:
-    for key, want in declared.condition.items():
-        got = cell.get(key)
-        if key == "rho":
-            if got is None or abs(float(got) - float(want)) > 1e-9:
-                return False
-        elif key == "name":
-            return True  # names exist only once the run names its conditions: count the cell
-        elif got is not None and str(got) != str(want):
-            return False
-    return True
-
-
 def plan_study(cfg: StudyConfig, *, questions: int, answers_per_question: float, baseline: float,
                baseline_source: str, icc: float = DEFAULT_ICC, target: float = DEFAULT_TARGET) -> Plan:
     """The power plan of a validated study (see the module docstring)."""
@@ -102,7 +89,7 @@ def plan_study(cfg: StudyConfig, *, questions: int, answers_per_question: float,
     if declared:
         for d in declared:
             what = ", ".join(f"{k}={v}" for k, v in d.condition.items())
-            groups.append((f"{what} vs {d.against} ({d.alternative})", sum(_picks(d, c) for c in cells),
+            groups.append((f"{what} vs {d.against} ({d.alternative})", sum(d.matches(c, unknown=("name", "layer")) for c in cells),
                            1 if d.alternative == "greater" else 2))
         family = sum(n for _, n, _ in groups)
     else:
