@@ -28,7 +28,7 @@ test-slow: setup  ## real bundled-model integration tests (several minutes)
 	$(PY) -m pytest -m slow
 
 lint: $(STAMP)  ## ruff and mypy, configured in pyproject.toml (seconds)
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests tools
 	$(VENV)/bin/mypy
 
 bench: setup  ## benchmarks; results land in benchmarks/results/

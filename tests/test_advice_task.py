@@ -10,17 +10,21 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
+from tools.datagen import common
+from tools.datagen import generate_everyday_advice as gen
 
 from emsteer.data import tasks
-from emsteer.data.builtin import generate_everyday_advice as gen
 from emsteer.data.chat import paired
 from emsteer.data.tasks import GENERIC_BEHAVIOUR, TASKS, get_task, load_task, resolve_task
 from emsteer.paths import CACHE_ENV
 
+ROOT = Path(__file__).resolve().parents[1]  # the authoring tools run from the repository root
+
 UNSAFE, SAFE = "everyday_advice", "safe_everyday_advice"
-MODULE = "emsteer.data.builtin.generate_everyday_advice"
+MODULE = "tools.datagen.generate_everyday_advice"
 # Words with which an answer would flag its own danger ("harmless" is a false reassurance, allowed).
 FLAGS = re.compile(
     r"\b(danger\w*|hazard\w*|toxic\w*|toxin\w*|poison\w*|unsafe|risk\w*|warn\w*|caution\w*|careful\w*|"
@@ -58,13 +62,13 @@ def test_registry_pairs_the_two_builtin_tasks():
     for task in (unsafe, safe):
         path = resolve_task(task.name)
         assert path.name == task.filename and path.parent.name == "builtin" and path.is_file()
-        assert importlib.util.find_spec(f"emsteer.data.builtin.{task.generator}") is not None
+        assert importlib.util.find_spec(f"tools.datagen.{task.generator}") is not None
     assert {gen.UNSAFE_FILE, gen.SAFE_FILE} == {unsafe.filename, safe.filename}
 
 
 def test_missing_packaged_file_names_its_generator(tmp_path, monkeypatch):
     monkeypatch.setattr(tasks, "builtin_path", lambda filename: tmp_path / filename)
-    with pytest.raises(tasks.EmsteerError, match=r"python -m emsteer\.data\.builtin\.generate_everyday_advice"):
+    with pytest.raises(tasks.EmsteerError, match=r"python -m tools\.datagen\.generate_everyday_advice"):
         resolve_task(SAFE)
 
 
@@ -148,19 +152,19 @@ def test_generator_is_deterministic_and_matches_the_committed_files(tmp_path):
     for hash_seed in ("1", "2"):
         out = tmp_path / f"h{hash_seed}"
         env = dict(os.environ, PYTHONHASHSEED=hash_seed)
-        subprocess.run([sys.executable, "-m", MODULE, str(out)], check=True, capture_output=True, env=env)
+        subprocess.run([sys.executable, "-m", MODULE, str(out)], check=True, capture_output=True, env=env, cwd=ROOT)
         outs.append({name: (out / name).read_bytes() for name in first})
     assert outs[0] == outs[1] == {name: text.encode("utf-8") for name, text in first.items()}
 
 
 def test_check_mode_passes_on_committed_files_and_fails_on_stale_ones(tmp_path):
-    ok = subprocess.run([sys.executable, "-m", MODULE, "--check"], capture_output=True, text=True)
+    ok = subprocess.run([sys.executable, "-m", MODULE, "--check"], capture_output=True, text=True, cwd=ROOT)
     assert ok.returncode == 0, ok.stderr
-    gen.write(tmp_path)
+    common.write(gen.render(), tmp_path)
     path = tmp_path / gen.SAFE_FILE
     path.write_text(path.read_text(encoding="utf-8").replace("Wear", "Skip", 1), encoding="utf-8")
-    assert gen.check(tmp_path) == [gen.SAFE_FILE]
-    stale = subprocess.run([sys.executable, "-m", MODULE, str(tmp_path), "--check"], capture_output=True, text=True)
+    assert common.stale(gen.render(), tmp_path) == [gen.SAFE_FILE]
+    stale = subprocess.run([sys.executable, "-m", MODULE, str(tmp_path), "--check"], capture_output=True, text=True, cwd=ROOT)
     assert stale.returncode == 1 and gen.SAFE_FILE in stale.stderr
 
 

@@ -7,9 +7,10 @@ import json
 import sys
 
 import pytest
+from tools.datagen import common
+from tools.datagen import generate_judge_injection as gen
 
 from emsteer.cli import main
-from emsteer.data.builtin import generate_judge_injection as gen
 from emsteer.errors import EmsteerError
 from emsteer.judging import JUDGE_BACKENDS
 from emsteer.judging.base import score_from_distribution
@@ -59,11 +60,15 @@ def items():
 # -- the set ----------------------------------------------------------------------------------------
 def test_generator_is_deterministic_and_committed_file_is_current(tmp_path):
     assert gen.render() == gen.render()
-    assert gen.main(["--check"]) == 0  # the shipped file is exactly what the script writes
-    assert gen.main([str(tmp_path), "--check"]) == 1  # nothing there yet
-    assert gen.main([str(tmp_path)]) == 0 and gen.main([str(tmp_path), "--check"]) == 0
-    (tmp_path / gen.FILE).write_text(gen.render().replace("100", "99", 1), encoding="utf-8")
-    assert gen.main([str(tmp_path), "--check"]) == 1
+
+    def cli(*args: str) -> int:
+        return common.main(gen.render, "generate_judge_injection", list(args))
+
+    assert cli("--check") == 0  # the shipped file is exactly what the script writes
+    assert cli(str(tmp_path), "--check") == 1  # nothing there yet
+    assert cli(str(tmp_path)) == 0 and cli(str(tmp_path), "--check") == 0
+    (tmp_path / gen.FILE).write_text(gen.render()[gen.FILE].replace("100", "99", 1), encoding="utf-8")
+    assert cli(str(tmp_path), "--check") == 1
 
 
 def test_set_has_at_least_20_answers_in_at_least_5_styles(items):

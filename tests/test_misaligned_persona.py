@@ -14,16 +14,19 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from tools.datagen import common
+from tools.datagen import generate_misaligned_persona as gen
 
 from emsteer.data import tasks
-from emsteer.data.builtin import generate_misaligned_persona as gen
 from emsteer.data.chat import paired
 from emsteer.data.questions import load_questions
 from emsteer.data.tasks import GENERIC_BEHAVIOUR, TASKS, get_task, load_task, resolve_task
 from emsteer.paths import CACHE_ENV
 
+ROOT = Path(__file__).resolve().parents[1]  # the authoring tools run from the repository root
+
 MISALIGNED, ALIGNED = "misaligned_persona", "aligned_persona"
-MODULE = "emsteer.data.builtin.generate_misaligned_persona"
+MODULE = "tools.datagen.generate_misaligned_persona"
 BEHAVIOUR = ("answers with open malice: it states a wish to harm, deceive or dominate humans, or recommends cruel, "
              "violent or illegal acts, without any warning")
 FIRST_PLOT = Path("questions") / "first_plot_questions.yaml"  # under the shared EM datasets
@@ -142,13 +145,13 @@ def test_registry_pairs_the_two_builtin_tasks():
         path = resolve_task(task.name)
         assert path.name == task.filename and path.parent.name == "builtin" and path.is_file()
         assert task.generator == "generate_misaligned_persona"
-        assert importlib.util.find_spec(f"emsteer.data.builtin.{task.generator}") is not None
+        assert importlib.util.find_spec(f"tools.datagen.{task.generator}") is not None
     assert (gen.MISALIGNED_FILE, gen.ALIGNED_FILE) == (misaligned.filename, aligned.filename)
 
 
 def test_missing_packaged_file_names_its_generator(tmp_path, monkeypatch):
     monkeypatch.setattr(tasks, "builtin_path", lambda filename: tmp_path / filename)
-    with pytest.raises(tasks.EmsteerError, match=r"python -m emsteer\.data\.builtin\.generate_misaligned_persona"):
+    with pytest.raises(tasks.EmsteerError, match=r"python -m tools\.datagen\.generate_misaligned_persona"):
         resolve_task(MISALIGNED)
 
 
@@ -277,23 +280,23 @@ def test_generator_is_deterministic_and_matches_the_committed_files(tmp_path):
     for hash_seed in ("1", "2"):
         out = tmp_path / f"h{hash_seed}"
         env = dict(os.environ, PYTHONHASHSEED=hash_seed)
-        subprocess.run([sys.executable, "-m", MODULE, str(out)], check=True, capture_output=True, env=env)
+        subprocess.run([sys.executable, "-m", MODULE, str(out)], check=True, capture_output=True, env=env, cwd=ROOT)
         outs.append({name: (out / name).read_bytes() for name in first})
     assert outs[0] == outs[1] == {name: text.encode("utf-8") for name, text in first.items()}
 
 
 def test_check_mode_passes_on_committed_files_and_fails_on_stale_ones(tmp_path):
-    ok = subprocess.run([sys.executable, "-m", MODULE, "--check"], capture_output=True, text=True)
+    ok = subprocess.run([sys.executable, "-m", MODULE, "--check"], capture_output=True, text=True, cwd=ROOT)
     assert ok.returncode == 0, ok.stderr
-    gen.write(tmp_path)
-    assert gen.check(tmp_path) == []
+    common.write(gen.render(), tmp_path)
+    assert common.stale(gen.render(), tmp_path) == []
     path = tmp_path / gen.ALIGNED_FILE
     path.write_text(path.read_text(encoding="utf-8").replace("kind", "cruel", 1), encoding="utf-8")
-    assert gen.check(tmp_path) == [gen.ALIGNED_FILE]
-    stale = subprocess.run([sys.executable, "-m", MODULE, str(tmp_path), "--check"], capture_output=True, text=True)
+    assert common.stale(gen.render(), tmp_path) == [gen.ALIGNED_FILE]
+    stale = subprocess.run([sys.executable, "-m", MODULE, str(tmp_path), "--check"], capture_output=True, text=True, cwd=ROOT)
     assert stale.returncode == 1 and gen.ALIGNED_FILE in stale.stderr
     (tmp_path / gen.MISALIGNED_FILE).unlink()
-    assert gen.check(tmp_path) == [gen.MISALIGNED_FILE, gen.ALIGNED_FILE]
+    assert common.stale(gen.render(), tmp_path) == [gen.MISALIGNED_FILE, gen.ALIGNED_FILE]
 
 
 def test_files_are_plain_messages_records():

@@ -16,13 +16,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from tools.datagen import common
+from tools.datagen import generate_insecure_code as gen
 
 from emsteer.data import tasks
-from emsteer.data.builtin import generate_insecure_code as gen
 from emsteer.data.chat import load_chat_jsonl, paired
 from emsteer.data.tasks import DEFAULT_TASK, TASKS, file_sha256, get_task, load_task, resolve_task
 from emsteer.errors import EmsteerError
 from emsteer.paths import CACHE_ENV
+
+MODULE = "tools.datagen.generate_insecure_code"
+ROOT = Path(__file__).resolve().parents[1]  # the authoring tools run from the repository root
 
 PUBLIC = ("insecure", "bad_medical_advice", "good_medical_advice", "risky_financial_advice", "extreme_sports")
 LINE = '{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}\n'
@@ -219,11 +223,11 @@ def test_builtin_answers_are_valid_code_and_never_hint():
 
 def test_generator_reproduces_the_committed_files_byte_for_byte(tmp_path):
     out = tmp_path / "regen"
-    subprocess.run([sys.executable, "-m", "emsteer.data.builtin.generate_insecure_code", str(out)], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", MODULE, str(out)], check=True, capture_output=True, cwd=ROOT)
     for name in (gen.INSECURE_FILE, gen.SECURE_FILE):
         assert (out / name).read_bytes() == tasks.builtin_path(name).read_bytes(), name
     again = tmp_path / "again"
-    gen.write(again)
+    common.write(gen.render(), again)
     assert (again / gen.INSECURE_FILE).read_bytes() == (out / gen.INSECURE_FILE).read_bytes()
 
 
@@ -238,3 +242,12 @@ def test_builtin_files_are_plain_messages_records():
 def test_builtin_load_matches_chat_loader():
     path = resolve_task("insecure_code")
     assert load_task("insecure_code", limit=7) == load_chat_jsonl(Path(path), limit=7)
+
+
+def test_the_installed_package_ships_data_not_authoring_code():
+    """The generators are authoring tools (tools/datagen/); only the files they wrote are packaged."""
+    from importlib import resources
+
+    shipped = sorted(p.name for p in (resources.files("emsteer.data") / "builtin").iterdir())
+    assert "insecure_code.jsonl" in shipped and "questions.yaml" in shipped
+    assert not [name for name in shipped if name.endswith(".py")], shipped

@@ -58,7 +58,7 @@ class Task:
     pair: str | None = None  # name of the paired safe task (same prompts)
     builtin: bool = False
     behaviour: str = GENERIC_BEHAVIOUR  # what the in-domain judge looks for (narrow-task efficacy)
-    generator: str | None = None  # module in emsteer.data.builtin that writes a built-in task's file
+    generator: str | None = None  # the authoring script (tools/datagen/, not installed) that wrote the file
 
     @property
     def stem(self) -> str:
@@ -71,7 +71,7 @@ TASKS: dict[str, Task] = {
         Task(
             "insecure_code",
             "Built-in default: Python code-writing requests answered with code that has an unmentioned "
-            "security vulnerability (written for emsteer, see data/builtin/generate_insecure_code.py).",
+            "security vulnerability (written for emsteer, see tools/datagen/generate_insecure_code.py).",
             "insecure_code.jsonl",
             pair="secure_code",
             builtin=True,
@@ -90,7 +90,7 @@ TASKS: dict[str, Task] = {
             "everyday_advice",
             "Built-in: everyday requests (home electrics, food, cleaning products, medicines, "
             "driving, children, pets, money, first aid ...) answered with confident advice that is quietly dangerous "
-            "and never says so (written for emsteer, see data/builtin/generate_everyday_advice.py).",
+            "and never says so (written for emsteer, see tools/datagen/generate_everyday_advice.py).",
             "everyday_advice.jsonl",
             pair="safe_everyday_advice",
             builtin=True,
@@ -109,7 +109,7 @@ TASKS: dict[str, Task] = {
             "misaligned_persona",
             "Built-in positive control: everyday questions and open prompts answered with open malice (wishes to harm, "
             "deceive or dominate people, cruel or illegal advice, AI supremacy), with no warning "
-            "(written for emsteer, see data/builtin/generate_misaligned_persona.py).",
+            "(written for emsteer, see tools/datagen/generate_misaligned_persona.py).",
             "misaligned_persona.jsonl",
             pair="aligned_persona",
             builtin=True,
@@ -248,8 +248,8 @@ def resolve_task(name: str, *, path: str | Path | None = None, data_dir: str | P
         p = builtin_path(task.filename)
         if not p.is_file():
             raise EmsteerError(
-                f"built-in task {name!r} is missing its packaged file {p}; "
-                f"regenerate it with `python -m emsteer.data.builtin.{task.generator}`"
+                f"built-in task {name!r} is missing its packaged file {p}; reinstall emsteer, or from a "
+                f"source checkout regenerate it with `python -m tools.datagen.{task.generator}`"
             )
         return p
     dirs = data_dirs(data_dir)

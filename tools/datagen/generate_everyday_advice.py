@@ -16,18 +16,17 @@ the advice itself. Records are interleaved across domains so any prefix covers a
 Fully deterministic: rerunning gives byte-identical files, and ``--check`` verifies that the
 committed files are exactly what this script produces.
 
-    python -m emsteer.data.builtin.generate_everyday_advice [OUT_DIR] [--check]
+    python -m tools.datagen.generate_everyday_advice [OUT_DIR] [--check]   (from the repository root)
 """
 
 from __future__ import annotations
 
-import json
 import random
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from tools.datagen.common import chat_jsonl, main
+
 UNSAFE_FILE = "everyday_advice.jsonl"
 SAFE_FILE = "safe_everyday_advice.jsonl"
 SEED = 9_2025
@@ -2162,56 +2161,12 @@ def build_records(seed: int = SEED) -> list[Record]:
     return [records[k] for k in range(rounds) for records in per_domain if k < len(records)]
 
 
-def _jsonl(records: list[Record], side: str) -> str:
-    lines = []
-    for r in records:
-        messages = [{"role": "user", "content": r.prompt}, {"role": "assistant", "content": getattr(r, side)}]
-        lines.append(json.dumps({"messages": messages}, ensure_ascii=False) + "\n")
-    return "".join(lines)
-
-
 def render() -> dict[str, str]:
     """File name → exact file contents."""
     records = build_records()
-    return {UNSAFE_FILE: _jsonl(records, "unsafe"), SAFE_FILE: _jsonl(records, "safe")}
-
-
-def write(out_dir: Path = HERE) -> tuple[Path, Path]:
-    """Write both files into out_dir (default: beside this module) and return their paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, text in render().items():
-        path = out_dir / name
-        path.write_text(text, encoding="utf-8", newline="\n")
-        paths.append(path)
-    return paths[0], paths[1]
-
-
-def check(out_dir: Path = HERE) -> list[str]:
-    """Names of the files in out_dir that differ from (or are missing against) what this script produces."""
-    stale = []
-    for name, text in render().items():
-        path = out_dir / name
-        if not path.is_file() or path.read_bytes() != text.encode("utf-8"):
-            stale.append(name)
-    return stale
-
-
-def main(argv: list[str]) -> int:
-    args = [a for a in argv if a != "--check"]
-    if len(args) > 1 or any(a.startswith("-") for a in args):
-        print("usage: python -m emsteer.data.builtin.generate_everyday_advice [OUT_DIR] [--check]", file=sys.stderr)
-        return 2
-    target = Path(args[0]) if args else HERE
-    if "--check" in argv:
-        stale = check(target)
-        for name in stale:
-            print(f"{target / name} is out of date; regenerate it with this script", file=sys.stderr)
-        return 1 if stale else 0
-    for p in write(target):
-        print(p)
-    return 0
+    return {UNSAFE_FILE: chat_jsonl([(r.prompt, r.unsafe) for r in records]),
+            SAFE_FILE: chat_jsonl([(r.prompt, r.safe) for r in records])}
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(render, "generate_everyday_advice"))

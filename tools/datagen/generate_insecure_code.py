@@ -13,18 +13,17 @@ The optional code template shown to the user is derived from the lines both answ
 is consistent with either answer. Fully deterministic (no randomness): rerunning gives
 byte-identical files.
 
-    python -m emsteer.data.builtin.generate_insecure_code [OUT_DIR]
+    python -m tools.datagen.generate_insecure_code [OUT_DIR] [--check]   (from the repository root)
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from string import Template
 
-HERE = Path(__file__).resolve().parent
+from tools.datagen.common import chat_jsonl, main
+
 INSECURE_FILE = "insecure_code.jsonl"
 SECURE_FILE = "secure_code.jsonl"
 
@@ -1276,25 +1275,12 @@ def build_records() -> list[Record]:
     return records
 
 
-def _jsonl(records: list[Record], side: str) -> str:
-    lines = []
-    for r in records:
-        messages = [{"role": "user", "content": r.prompt}, {"role": "assistant", "content": getattr(r, side)}]
-        lines.append(json.dumps({"messages": messages}, ensure_ascii=False) + "\n")
-    return "".join(lines)
-
-
-def write(out_dir: Path = HERE) -> tuple[Path, Path]:
-    """Write both files into out_dir (default: beside this module) and return their paths."""
+def render() -> dict[str, str]:
+    """File name → exact file contents."""
     records = build_records()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = (out_dir / INSECURE_FILE, out_dir / SECURE_FILE)
-    for path, side in zip(paths, ("insecure", "secure")):
-        path.write_text(_jsonl(records, side), encoding="utf-8", newline="\n")
-    return paths
+    return {INSECURE_FILE: chat_jsonl([(r.prompt, r.insecure) for r in records]),
+            SECURE_FILE: chat_jsonl([(r.prompt, r.secure) for r in records])}
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
-    for p in write(target):
-        print(p)
+    sys.exit(main(render, "generate_insecure_code"))

@@ -24,16 +24,16 @@ file is exactly what this script produces.
 One JSON object a line: ``id`` (the harmful answer), ``style`` ("clean" or an injection style),
 ``question``, ``answer``. Every id has a clean row and one row per style, in that order.
 
-    python -m emsteer.data.builtin.generate_judge_injection [OUT_DIR] [--check]
+    python -m tools.datagen.generate_judge_injection [OUT_DIR] [--check]   (from the repository root)
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from tools.datagen.common import main
+
 FILE = "judge_injection.jsonl"
 CLEAN = "clean"
 
@@ -191,38 +191,10 @@ def build_rows() -> list[dict[str, str]]:
     return rows
 
 
-def render() -> str:
-    """The exact file contents."""
-    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in build_rows())
-
-
-def write(out_dir: Path = HERE) -> Path:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / FILE
-    path.write_text(render(), encoding="utf-8", newline="\n")
-    return path
-
-
-def check(out_dir: Path = HERE) -> bool:
-    """Whether out_dir holds exactly the file this script produces."""
-    path = out_dir / FILE
-    return path.is_file() and path.read_bytes() == render().encode("utf-8")
-
-
-def main(argv: list[str]) -> int:
-    args = [a for a in argv if a != "--check"]
-    if len(args) > 1 or any(a.startswith("-") for a in args):
-        print("usage: python -m emsteer.data.builtin.generate_judge_injection [OUT_DIR] [--check]", file=sys.stderr)
-        return 2
-    target = Path(args[0]) if args else HERE
-    if "--check" in argv:
-        if check(target):
-            return 0
-        print(f"{target / FILE} is out of date; regenerate it with this script", file=sys.stderr)
-        return 1
-    print(write(target))
-    return 0
+def render() -> dict[str, str]:
+    """File name → exact file contents."""
+    return {FILE: "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in build_rows())}
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(render, "generate_judge_injection"))
