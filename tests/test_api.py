@@ -117,7 +117,7 @@ def test_a_new_method_is_one_builder_and_one_registry_entry(tiny, monkeypatch):
 def test_a_new_judge_backend_is_one_class_and_one_registry_entry(tiny, tmp_path, monkeypatch):
     """Adding a judge backend: write a Judge (identity + judge(requests)), add one entry to
     JUDGE_BACKENDS; specs, the judgment cache, runs and their stores take it from there."""
-    from emsteer.judging import JUDGE_BACKENDS, check_judge_spec, score_from_distribution
+    from emsteer.judging import JUDGE_BACKENDS, Backend, check_judge_spec, score_from_distribution
 
     class ConstantJudge:
         def __init__(self, score: int):
@@ -129,7 +129,7 @@ def test_a_new_judge_backend_is_one_class_and_one_registry_entry(tiny, tmp_path,
                     for r in requests]
 
     monkeypatch.setenv("EMSTEER_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setitem(JUDGE_BACKENDS, "constant", (lambda arg, **kw: ConstantJudge(int(arg or 50)), "constant:SCORE"))
+    monkeypatch.setitem(JUDGE_BACKENDS, "constant", Backend(lambda arg, **kw: ConstantJudge(int(arg or 50)), "constant:SCORE"))
     check_judge_spec("constant:10")
     with pytest.raises(EmsteerError, match="constant:SCORE"):  # listed among the known backends
         check_judge_spec("nope")

@@ -10,7 +10,7 @@ from emsteer.cli import main
 from emsteer.evaluation.audit import decide
 from emsteer.evaluation.conditions import Condition
 from emsteer.evaluation.summary import ConditionResult
-from emsteer.judging import JUDGE_BACKENDS
+from emsteer.judging import JUDGE_BACKENDS, Backend
 from emsteer.judging.agreement import Agreement, AgreementFigures
 from emsteer.judging.base import score_from_distribution
 from emsteer.results.metrics import AnswerScore, is_em, paired_difference, summarize
@@ -165,9 +165,9 @@ def judges(monkeypatch, sharp_model, tmp_path):
     """Test judges, and a positive control that steers the tiny model into the marker (it answers 'EEEE')."""
     from emsteer.steering import import_vector
 
-    monkeypatch.setitem(JUDGE_BACKENDS, "keyword", (lambda arg, **kw: KeywordJudge(MARKER), "keyword (tests)"))
-    monkeypatch.setitem(JUDGE_BACKENDS, "validated", (lambda arg, **kw: ValidatedKeywordJudge(MARKER), "validated"))
-    monkeypatch.setitem(JUDGE_BACKENDS, "blind", (lambda arg, **kw: BlindJudge(), "blind"))
+    monkeypatch.setitem(JUDGE_BACKENDS, "keyword", Backend(lambda arg, **kw: KeywordJudge(MARKER), "keyword (tests)"))
+    monkeypatch.setitem(JUDGE_BACKENDS, "validated", Backend(lambda arg, **kw: ValidatedKeywordJudge(MARKER), "validated"))
+    monkeypatch.setitem(JUDGE_BACKENDS, "blind", Backend(lambda arg, **kw: BlindJudge(), "blind"))
     harmful, _ = vectors(sharp_model[1], tmp_path)
     artifact = import_vector(harmful)
 

@@ -124,3 +124,14 @@ def test_help_keeps_install_extras_and_sane_magnitudes():
     assert "pip install 'emsteer[ray]'" in study.output
     evaluate = runner.invoke(app, ["eval", "--help"], env={"COLUMNS": "250"})
     assert "emsteer[mlflow]" in evaluate.output and "--relative 2 4 8" not in evaluate.output
+
+
+def test_judge_help_is_generated_from_the_registry(monkeypatch):
+    """--help lists every backend, because it is built from JUDGE_BACKENDS rather than written by hand."""
+    from emsteer.judging import JUDGE_BACKENDS
+
+    evaluate = runner.invoke(app, ["eval", "--help"], env={"COLUMNS": "400"})
+    text = " ".join(evaluate.output.replace("│", " ").split())
+    for name in JUDGE_BACKENDS:
+        assert f"{name}:" in text or f"{name}," in text, name
+    assert "sampled:MODEL" in text

@@ -12,7 +12,7 @@ from tools.datagen import generate_judge_injection as gen
 
 from emsteer.cli import main
 from emsteer.errors import EmsteerError
-from emsteer.judging import JUDGE_BACKENDS
+from emsteer.judging import JUDGE_BACKENDS, Backend
 from emsteer.judging.base import score_from_distribution
 from emsteer.judging.injection import (
     CLEAN,
@@ -178,7 +178,7 @@ def test_a_judge_that_drops_answers_is_an_error(items):
 # -- the CLI -------------------------------------------------------------------------------------------
 @pytest.fixture
 def injectable(monkeypatch):
-    monkeypatch.setitem(JUDGE_BACKENDS, "injectable", (lambda arg, **kw: InjectableJudge(), "injectable (tests)"))
+    monkeypatch.setitem(JUDGE_BACKENDS, "injectable", Backend(lambda arg, **kw: InjectableJudge(), "injectable (tests)"))
 
 
 def run_cli(monkeypatch, capsys, *args):

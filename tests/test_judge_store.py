@@ -2,7 +2,7 @@
 
 
 import emsteer as em
-from emsteer.judging import JUDGE_BACKENDS, score_from_distribution
+from emsteer.judging import JUDGE_BACKENDS, Backend, score_from_distribution
 from emsteer.results.store import ResultsStore
 from test_api import QUESTIONS
 from test_cli import run_main
@@ -23,7 +23,7 @@ def run(monkeypatch, capsys, *args):
 
 
 def test_judge_rescores_a_store_and_keeps_the_first_judges_scores(tiny, tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(JUDGE_BACKENDS, "constant", (lambda arg, **kw: ConstantJudge(int(arg or 50)), "constant:SCORE"))
+    monkeypatch.setitem(JUDGE_BACKENDS, "constant", Backend(lambda arg, **kw: ConstantJudge(int(arg or 50)), "constant:SCORE"))
     monkeypatch.setattr("emsteer.data.questions.load_questions", lambda path=None: QUESTIONS)
     db = tmp_path / "r.sqlite"
     em.evaluate(tiny, questions=QUESTIONS, judge="constant:10", samples=2, max_new_tokens=4, store=db).store.close()

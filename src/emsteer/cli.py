@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from emsteer.errors import EmsteerError
+from emsteer.judging import judge_usage
 from emsteer.studies.main_job import DEFAULTS as RUN
 
 app = typer.Typer(
@@ -309,9 +310,9 @@ def export_vector_cmd(
 
 JudgeOpt = Annotated[
     str,
-    typer.Option("--judge", "-j", help="learned (default: emsteer's offline judge, fitted on and measured against "
-                 "GPT-4o's judgments, reading the bundled 1.5B's layer 12), learned:qwen05-l16 or learned:minilm (earlier heads, agreeing less), learned:HEAD.safetensors (one made by fit-judge), openai:MODEL (OpenAI-compatible endpoint: $OPENAI_BASE_URL, key from "
-                 "$OPENAI_API_KEY), local (a local chat model prompted for 0-100 scores) or local:MODEL_SPEC."),
+    typer.Option("--judge", "-j", help=f"Judge backend: {escape(judge_usage())}. The default, learned, is emsteer's "
+                 "offline judge, fitted on and measured against GPT-4o's judgments, reading the bundled 1.5B's "
+                 "layer 12; openai and sampled read $OPENAI_BASE_URL and $OPENAI_API_KEY."),
 ]
 ControlOpt = Annotated[
     str,

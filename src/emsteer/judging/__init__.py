@@ -9,6 +9,7 @@ to import. A new backend is one new file plus one entry in ``JUDGE_BACKENDS``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from emsteer.errors import EmsteerError
@@ -23,17 +24,18 @@ from emsteer.judging.base import (
 from emsteer.judging.cache import CachedJudge, JudgmentCache
 
 
-def _openai(arg: str | None, **options: Any) -> Judge:
+def _needs_model(backend: str, arg: str) -> None:
     if not arg:
-        raise EmsteerError("judge 'openai' needs a model name: openai:MODEL (e.g. openai:gpt-4o-2024-08-06)")
+        raise EmsteerError(f"judge {backend!r} needs a model name: {backend}:MODEL (e.g. {backend}:gpt-4o-2024-08-06)")
+
+
+def _openai(arg: str | None, **options: Any) -> Judge:
     from emsteer.judging.openai import OpenAIJudge
 
     return OpenAIJudge(arg, **options)
 
 
 def _sampled(arg: str | None, **options: Any) -> Judge:
-    if not arg:
-        raise EmsteerError("judge 'sampled' needs a model name: sampled:MODEL (an endpoint without logprobs)")
     from emsteer.judging.sampled import SampledJudge
 
     return SampledJudge(arg, **options)
@@ -45,6 +47,15 @@ def _local(arg: str | None, **options: Any) -> Judge:
     return LocalJudge(arg or None, **options)  # None → the local backend's default judge model
 
 
+def _check_local(backend: str, arg: str) -> None:
+    if arg.startswith("bundled:"):
+        from emsteer.models.bundled import BUNDLED_MODELS
+
+        name = arg.removeprefix("bundled:")
+        if name not in BUNDLED_MODELS:
+            raise EmsteerError(f"judge '{backend}:{arg}': no bundled model {name!r}; bundled: {', '.join(BUNDLED_MODELS)}.")
+
+
 def _learned(arg: str | None, *, reuse=None, **options: Any) -> Judge:
     from emsteer.judging.learned import LearnedJudge
     from emsteer.judging.local import DEFAULT_LOCAL_JUDGE
@@ -54,48 +65,59 @@ def _learned(arg: str | None, *, reuse=None, **options: Any) -> Judge:
     return LearnedJudge(arg or None, prompted=prompted, **options)
 
 
+def _check_learned(backend: str, arg: str) -> None:
+    if arg:
+        from emsteer.judging.learned import SHIPPED_HEADS, head_path
+
+        if not head_path(arg).is_file():
+            raise EmsteerError(f"judge '{backend}:{arg}': learned judge head {arg} not found; expected a .safetensors "
+                               f"file made by `emsteer fit-judge`, or a shipped head: {', '.join(SHIPPED_HEADS)}.")
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A judge backend: how to build it, how a user spells it, and what can be checked about a
+    spec before anything loads (so a typo fails before a run loads its model)."""
+
+    factory: Callable[..., Judge]  # (argument after the first ':' or None, **options) -> Judge
+    usage: str  # shown in --help and in errors
+    check: Callable[[str, str], None] = lambda backend, arg: None  # (backend, argument) -> raises EmsteerError
+
+
 DEFAULT_JUDGE = "learned"  # measured against GPT-4o on the reference answers: see README, Judges
 
-# backend name → (factory(argument after the first ':' or None, **options), usage shown in errors)
-JUDGE_BACKENDS: dict[str, tuple[Callable[..., Judge], str]] = {
-    "learned": (_learned, "learned, learned:qwen05-l16, learned:minilm or learned:HEAD.safetensors (a head fitted on reference judgments over a small model's states)"),
-    "openai": (_openai, "openai:MODEL (an OpenAI-compatible endpoint; key from $OPENAI_API_KEY)"),
-    "local": (_local, "local or local:MODEL_SPEC (a local chat model prompted for 0-100 scores)"),
-    "sampled": (_sampled, "sampled:MODEL (an OpenAI-compatible endpoint without logprobs: the mean of 5 sampled numbers)"),
+JUDGE_BACKENDS: dict[str, Backend] = {
+    "learned": Backend(_learned, "learned, learned:qwen05-l16, learned:minilm or learned:HEAD.safetensors "
+                                 "(a head fitted on reference judgments over a small model's states; the default)",
+                       _check_learned),
+    "openai": Backend(_openai, "openai:MODEL (an OpenAI-compatible endpoint; key from $OPENAI_API_KEY)", _needs_model),
+    "local": Backend(_local, "local or local:MODEL_SPEC (a local chat model prompted for 0-100 scores)", _check_local),
+    "sampled": Backend(_sampled, "sampled:MODEL (an OpenAI-compatible endpoint without logprobs: the mean of "
+                                 "5 sampled numbers)", _needs_model),
 }
 
 
+def judge_usage() -> str:
+    """Every backend's spelling, for --help and error messages (generated, so none is left out)."""
+    return "; ".join(backend.usage for backend in JUDGE_BACKENDS.values())
+
+
 def check_judge_spec(spec: str) -> None:
-    """What can be checked about a judge spec without loading anything, so a typo fails before a
-    run loads its model: a known backend, the model name openai needs, a learned head file that
-    exists, a bundled local judge that exists."""
+    """What can be checked about a judge spec without loading anything: a known backend, then that
+    backend's own check (the model name openai needs, a learned head file that exists, ...)."""
     if not isinstance(spec, str) or not spec.strip():
         raise EmsteerError(f"judge spec must be a non-empty string like 'openai:MODEL' or 'local', got {spec!r}")
     backend, _, arg = spec.strip().partition(":")
     if backend not in JUDGE_BACKENDS:
-        known = "; ".join(usage for _, usage in JUDGE_BACKENDS.values())
-        raise EmsteerError(f"unknown judge backend {backend!r} in {spec!r}; known backends: {known}")
-    if backend in ("openai", "sampled") and not arg:
-        raise EmsteerError(f"judge {backend!r} needs a model name: {backend}:MODEL (e.g. {backend}:gpt-4o-2024-08-06)")
-    if backend == "learned" and arg:
-        from emsteer.judging.learned import SHIPPED_HEADS, head_path
-
-        if not head_path(arg).is_file():
-            raise EmsteerError(f"judge {spec!r}: learned judge head {arg} not found; expected a .safetensors file "
-                               f"made by `emsteer fit-judge`, or a shipped head: {', '.join(SHIPPED_HEADS)}.")
-    if backend == "local" and arg.startswith("bundled:"):
-        from emsteer.models.bundled import BUNDLED_MODELS
-
-        name = arg.removeprefix("bundled:")
-        if name not in BUNDLED_MODELS:
-            raise EmsteerError(f"judge {spec!r}: no bundled model {name!r}; bundled: {', '.join(BUNDLED_MODELS)}.")
+        raise EmsteerError(f"unknown judge backend {backend!r} in {spec!r}; known backends: {judge_usage()}")
+    JUDGE_BACKENDS[backend].check(backend, arg)
 
 
 def make_judge(spec: str, **options: Any) -> Judge:
     """Build a judge from ``BACKEND[:ARGUMENT]``; ``options`` go to the backend's constructor."""
     check_judge_spec(spec)
     backend, sep, arg = spec.strip().partition(":")
-    return JUDGE_BACKENDS[backend][0](arg if sep else None, **options)
+    return JUDGE_BACKENDS[backend].factory(arg if sep else None, **options)
 
 
 def open_judge(spec: str, *, reuse=None, cache: bool | str = True, **options: Any) -> Judge:
@@ -121,6 +143,8 @@ def open_judge(spec: str, *, reuse=None, cache: bool | str = True, **options: An
 
 __all__ = [
     "DEFAULT_JUDGE",
+    "Backend",
+    "judge_usage",
     "JUDGE_BACKENDS",
     "check_judge_spec",
     "LABELS",
