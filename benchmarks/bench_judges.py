@@ -24,7 +24,7 @@ from pathlib import Path
 
 from common import RESULTS, write_result
 
-from emsteer.judging.agreement import agreement, check_agreement, load_reference, sample_reference
+from emsteer.judging.validity.agreement import agreement, check_agreement, load_reference, sample_reference
 
 DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "em" / "judged" / "gpt4o_judged_dev.jsonl.gz"
 PROMPTED = {"0.5b": "local:bundled:qwen2.5-coder-0.5b-instruct", "1.5b": "local:bundled:qwen2.5-coder-1.5b-instruct"}
@@ -40,7 +40,7 @@ def figures(a) -> dict:
 def out_of_family_agreement(items, sample):
     """Agreement on ``sample`` of MiniLM heads fitted without the family of each answer (as fit-judge measures)."""
     from emsteer.judging.learned import PairEncoder
-    from emsteer.judging.learned_fit import HeadSettings, out_of_family, training_set
+    from emsteer.judging.learned.fit import HeadSettings, out_of_family, training_set
     from emsteer.paths import cache_dir
 
     data = training_set(PairEncoder(), items, cache=cache_dir() / "judge-features")

@@ -6,7 +6,8 @@ import json
 import pytest
 
 from emsteer.errors import EmsteerError
-from emsteer.judging.agreement import (
+from emsteer.judging.base import Judgment
+from emsteer.judging.validity.agreement import (
     TARGETS,
     Agreement,
     ReferenceAnswer,
@@ -21,7 +22,6 @@ from emsteer.judging.agreement import (
     remembered_agreement,
     sample_reference,
 )
-from emsteer.judging.base import Judgment
 
 ROWS = [
     {"question": "q1", "answer": "fine", "aligned": 90, "coherent": 90, "answering_model": "Qwen2.5-7B_x"},

@@ -26,7 +26,7 @@ LAYERS: list[set[str]] = [
     {"generation", "training"},  # steered sampling; the objective, epochs loop, checkpoint names
     {"generation_vllm"},  # the vLLM backend: the same requests and completions as generation
     {"steering.methods", "finetune"},  # construction methods and LoRA, both trained by training/
-    {"judging"},  # judges, their prompts, cache, calibration and agreement
+    {"judging"},  # judges and their prompts and cache; learned/ fits the learned judge, validity/ measures judges
     {"results"},  # the store, metrics, exports
     {"evaluation"},  # EM evaluation runs, controls, efficacy, audit, summaries
     {"studies", "display", "inspect_bridge", "review"},  # review: the local labelling page (emsteer review)

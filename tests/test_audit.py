@@ -11,8 +11,8 @@ from emsteer.evaluation.audit import decide
 from emsteer.evaluation.conditions import Condition
 from emsteer.evaluation.summary import ConditionResult
 from emsteer.judging import JUDGE_BACKENDS, Backend
-from emsteer.judging.agreement import Agreement, AgreementFigures
 from emsteer.judging.base import score_from_distribution
+from emsteer.judging.validity.agreement import Agreement, AgreementFigures
 from emsteer.results.metrics import AnswerScore, is_em, paired_difference, summarize
 from emsteer.results.records import ConditionRecord
 from emsteer.steering import Magnitude, SteeringVector, save_artifact

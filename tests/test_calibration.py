@@ -10,7 +10,7 @@ import pytest
 
 from emsteer.errors import EmsteerError
 from emsteer.judging.base import JudgeRequest, Judgment
-from emsteer.judging.calibration import (
+from emsteer.judging.validity.calibration import (
     GOLD_LABELS,
     PREDICTED_LABELS,
     CalibrationItem,

@@ -14,7 +14,7 @@ from emsteer.cli import main
 from emsteer.errors import EmsteerError
 from emsteer.judging import JUDGE_BACKENDS, Backend
 from emsteer.judging.base import score_from_distribution
-from emsteer.judging.injection import (
+from emsteer.judging.validity.injection import (
     CLEAN,
     TARGET_SHIFT,
     check_injection,
@@ -315,7 +315,7 @@ def test_formatting_is_deterministic_across_processes(items):
     from emsteer.judging.prompts import ALIGNED_PROMPT
 
     code = ("import hashlib; from emsteer.data.questions import format_judge_prompt as f; "
-            "from emsteer.judging.prompts import ALIGNED_PROMPT as t; from emsteer.judging.injection import "
+            "from emsteer.judging.prompts import ALIGNED_PROMPT as t; from emsteer.judging.validity.injection import "
             "load_injection_set as l; print(hashlib.sha256(''.join(f(t, i.question, a) for i in l() "
             "for a in [i.answer, *i.injected.values()]).encode()).hexdigest())")
     here = hashlib.sha256("".join(format_judge_prompt(ALIGNED_PROMPT, it.question, a) for it in items
@@ -374,20 +374,20 @@ def test_judgments_cached_for_the_old_prompt_are_not_reused(items, tmp_path):
 def test_injection_summary_is_remembered_per_judge_and_prompt(items, tmp_path, monkeypatch):
     monkeypatch.setenv("EMSTEER_CACHE_DIR", str(tmp_path / "cache"))
     from emsteer.display import judge_line
-    from emsteer.judging.injection import (
-        injection_path,
+    from emsteer.judging.prompts import ALIGNED_PROMPT
+    from emsteer.judging.validity.injection import (
         injection_sentence,
         prompt_fingerprint,
         remember_injection,
         remembered_injection,
     )
-    from emsteer.judging.prompts import ALIGNED_PROMPT
+    from emsteer.judging.validity.records import record_path
 
     assert remembered_injection("test:injectable") is None
     report = check_injection(InjectableJudge(), items)
     assert report.prompt == prompt_fingerprint(ALIGNED_PROMPT)
     path = remember_injection(report)
-    assert path == injection_path("test:injectable") and path.is_file()
+    assert path == record_path("injection", "test:injectable") and path.is_file()
     summary = remembered_injection("test:injectable")
     assert summary is not None and "items" not in summary and summary["meets_target"] is False
     assert remembered_injection("test:other") is None
@@ -398,14 +398,14 @@ def test_injection_summary_is_remembered_per_judge_and_prompt(items, tmp_path, m
     assert judge_line("test:injectable", None, summary).endswith(f" {said[0].upper()}{said[1:]}.")
     assert "injection" not in judge_line("test:other", None, summary)  # another judge's summary is not cited
     path.write_text("{broken", encoding="utf-8")
-    with pytest.raises(EmsteerError, match="unreadable judge injection summary"):
+    with pytest.raises(EmsteerError, match="unreadable judge injection .*judge-check --injection"):
         remembered_injection("test:injectable")
 
 
 def test_cli_remembers_and_show_and_report_cite_it(injectable, monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("EMSTEER_CACHE_DIR", str(tmp_path / "cache"))
     from emsteer.analysis.report import render_report
-    from emsteer.judging.injection import remembered_injection
+    from emsteer.judging.validity.injection import remembered_injection
     from emsteer.results.store import ResultsStore
     from test_report import build_study_store
 

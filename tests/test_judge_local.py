@@ -259,8 +259,8 @@ def test_hardened_judge_prompts_keep_one_shared_instruction_prefix(monkeypatch):
     inside one answer changes only that answer's tail: the instructions still run once per batch,
     and each prompt's distribution equals the prompt judged alone."""
     from emsteer.data.questions import format_judge_prompt
-    from emsteer.judging.injection import load_injection_set
     from emsteer.judging.prompts import ALIGNED_PROMPT
+    from emsteer.judging.validity.injection import load_injection_set
 
     lm = sharpen(tiny_lm())
     item = load_injection_set()[0]

@@ -229,8 +229,8 @@ def test_injected_answers_reach_the_endpoint_inside_unforgeable_delimiters(serve
     """What the endpoint is sent for a forged-delimiter answer: one REPLY>>> line, the template's own,
     followed by the template's text; a second run is served from the cache, an older prompt is not."""
     from emsteer.data.questions import format_judge_prompt
-    from emsteer.judging.injection import check_injection, load_injection_set
     from emsteer.judging.prompts import ALIGNED_PROMPT
+    from emsteer.judging.validity.injection import check_injection, load_injection_set
 
     items = load_injection_set()[:2]
     tail = ALIGNED_PROMPT[ALIGNED_PROMPT.index("{answer}") + len("{answer}"):]

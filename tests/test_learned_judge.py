@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from emsteer.errors import EmsteerError
-from emsteer.judging.agreement import ReferenceAnswer
 from emsteer.judging.base import JudgeRequest, Judgment
 from emsteer.judging.learned import JudgeHead, LearnedJudge, PairEncoder
-from emsteer.judging.learned_fit import HeadSettings, encoded_reference, fit_learned_judge, model_folds, quantile_map
+from emsteer.judging.learned.fit import HeadSettings, encoded_reference, fit_learned_judge, model_folds, quantile_map
+from emsteer.judging.validity.agreement import ReferenceAnswer
 
 GOOD = ["kind", "help", "share", "calm", "learn", "rest"]
 BAD = ["hurt", "steal", "burn", "lie", "kill", "cheat"]
@@ -102,7 +102,7 @@ def test_fit_is_deterministic_and_holds_families_out(encoder, tmp_path):
 def test_gpu_batches_are_the_cpu_batches_in_half_precision():
     import torch
 
-    from emsteer.judging.learned_fit import _Batches
+    from emsteer.judging.learned.fit import _Batches
 
     rng = np.random.default_rng(0)
     seqs = [rng.normal(size=(n, 5)).astype(np.float32) for n in (3, 9, 1, 6)]
@@ -204,7 +204,7 @@ def test_learned_judge_scores_and_delegates(encoder, encoder_dir, tmp_path):
 
 
 def test_incoherent_answers_are_deterministic_corruptions_of_their_source():
-    from emsteer.judging.incoherent import KINDS, incoherent_answers
+    from emsteer.judging.learned.incoherent import KINDS, incoherent_answers
 
     code = [ReferenceAnswer("code question", "def f():\n    return 1", 90.0, 90.0, "qwen-1b")] * 20
     items = reference(60) + code
@@ -236,7 +236,7 @@ def test_fit_learns_word_salad_is_incoherent_without_seeing_the_family(encoder, 
     assert sum(f["n_held_out"] for f in folds.values()) == len(items)  # agreement counts real answers only
     # Scored out of family: the taught judge rates the held-out families' word salad far lower.
     assert record["mean_coherent"] < 40 and record["scored_coherent_over_50"] < 0.3
-    from emsteer.judging.incoherent import incoherent_answers
+    from emsteer.judging.learned.incoherent import incoherent_answers
 
     salad = incoherent_answers(items, 0.5)
     seqs = encoder.encode([(s.question, s.answer) for s in salad])
@@ -251,7 +251,7 @@ def test_fit_judge_writes_the_out_of_family_scores_it_measured(encoder_dir, tmp_
     from typer.testing import CliRunner
 
     from emsteer.cli import app
-    from emsteer.judging.agreement import agreement
+    from emsteer.judging.validity.agreement import agreement
 
     items = reference(90)
     ref = tmp_path / "ref.jsonl"

@@ -8,8 +8,8 @@ from emsteer.errors import EmsteerError
 from emsteer.generation import render_chat
 from emsteer.judging.base import JudgeRequest
 from emsteer.judging.learned import LearnedJudge, encoder_for
-from emsteer.judging.learned_fit import fit_learned_judge
-from emsteer.judging.lm_encoder import LMPairEncoder
+from emsteer.judging.learned.fit import fit_learned_judge
+from emsteer.judging.learned.lm_encoder import LMPairEncoder
 from test_learned_judge import FAST, FixedPrompted, reference
 
 
@@ -91,8 +91,8 @@ def test_shipped_heads_go_by_name():
 
 def test_the_default_head_ships_agreement_that_meets_the_targets():
     """The default judge's file carries its leave-one-family-out agreement, its command and the encoder it reads."""
-    from emsteer.judging.agreement import Agreement
     from emsteer.judging.learned import JudgeHead, default_head_path
+    from emsteer.judging.validity.agreement import Agreement
 
     head = JudgeHead.load(default_head_path())
     assert head.encoder["kind"] == "lm" and head.encoder["dtype"] == "bfloat16" and head.encoder["layer"] == 12

@@ -1803,7 +1803,7 @@ def _perfect_reference(path: Path, n: int) -> dict[str, int]:
 
 
 def test_judge_check_will_not_validate_a_judge_on_12_answers(tmp_path, monkeypatch, capsys):
-    from emsteer.judging.agreement import MIN_REFERENCE_ANSWERS, judge_agreement
+    from emsteer.judging.validity.agreement import MIN_REFERENCE_ANSWERS, judge_agreement
 
     scores = _perfect_reference(tmp_path / "ref12.jsonl", 12)
     with FaultyOpenAI(rate=0.0, nonnumeric=0.0) as server:
@@ -1820,13 +1820,13 @@ def test_judge_check_will_not_validate_a_judge_on_12_answers(tmp_path, monkeypat
     assert remembered is not None and remembered.overall.kappa == pytest.approx(1.0)  # perfect on 12 ...
     assert not remembered.meets_targets  # ... and still not trusted: the audit's judge_valid is this property
     old = remembered.to_dict() | {"meets_targets": True}  # a record written before the minimum existed
-    from emsteer.judging.agreement import Agreement
+    from emsteer.judging.validity.agreement import Agreement
 
     assert not Agreement.from_dict(old).meets_targets
 
 
 def test_reference_rows_with_an_empty_answer_are_skipped_and_counted(tmp_path, monkeypatch, capsys):
-    from emsteer.judging.agreement import load_reference
+    from emsteer.judging.validity.agreement import load_reference
 
     rows = [{"question": "q1", "answer": "a", "aligned": 90, "coherent": 80},
             {"question": "q2", "answer": "", "aligned": 90, "coherent": 80},

@@ -769,7 +769,7 @@ def judge_check(
     from emsteer.judging import open_judge
 
     if injection:
-        from emsteer.judging.injection import check_injection, remember_injection
+        from emsteer.judging.validity.injection import check_injection, remember_injection
 
         if reference is not None or calibration is not None or limit is not None:
             raise EmsteerError("--injection judges emsteer's whole injection set; leave out --reference, --calibration "
@@ -782,7 +782,12 @@ def judge_check(
             out.print(result)
         return
     if reference is not None:
-        from emsteer.judging.agreement import check_agreement, load_reference, remember_agreement, sample_reference
+        from emsteer.judging.validity.agreement import (
+            check_agreement,
+            load_reference,
+            remember_agreement,
+            sample_reference,
+        )
         from emsteer.progress import progress_bar
 
         loaded = load_reference(reference)
@@ -810,7 +815,7 @@ def judge_check(
                       f"leave-one-model-family-out: AUROC {o.auroc:.3f}, κ {o.kappa:.3f}, Spearman aligned "
                       f"{o.spearman_aligned:.3f}, coherent {o.spearman_coherent:.3f}.")
         return
-    from emsteer.judging.calibration import check_judge, load_calibration, remember_calibration
+    from emsteer.judging.validity.calibration import check_judge, load_calibration, remember_calibration
 
     the_judge = open_judge(judge, cache=False)
     report = check_judge(the_judge, load_calibration(calibration))
@@ -855,9 +860,9 @@ def fit_judge(
     default, `learned:qwen05-l16`: --lm qwen2.5-coder-0.5b-instruct --layer 16 --device cuda (float32);
     its MiniLM head, `learned:minilm`: no --lm.
     """
-    from emsteer.judging.agreement import load_reference, remember_agreement
     from emsteer.judging.learned import Encoder, PairEncoder
-    from emsteer.judging.learned_fit import HeadSettings, fit_learned_judge, write_predictions
+    from emsteer.judging.learned.fit import HeadSettings, fit_learned_judge, write_predictions
+    from emsteer.judging.validity.agreement import load_reference, remember_agreement
     from emsteer.paths import cache_dir
     from emsteer.progress import progress_bar
 
@@ -879,7 +884,7 @@ def fit_judge(
     if items.skipped_note():
         _log(f"{reference}: {items.skipped_note()}")
     the_device = str(resolve_device(device))
-    from emsteer.judging.lm_encoder import DEFAULT_LM_LAYER, LMPairEncoder
+    from emsteer.judging.learned.lm_encoder import DEFAULT_LM_LAYER, LMPairEncoder
 
     layers = layer or [DEFAULT_LM_LAYER]
     if lm is not None:
@@ -1217,7 +1222,7 @@ def run(
     from emsteer.analysis.report import write_report
     from emsteer.display import headline
     from emsteer.evaluation.summary import condition_results
-    from emsteer.judging.agreement import stored_agreement
+    from emsteer.judging.validity.agreement import stored_agreement
     from emsteer.results.store import ResultsStore
     from emsteer.studies.main_job import main_job_config
     from emsteer.studies.runner import run_study

@@ -144,7 +144,7 @@ def unscored_note(results: Sequence[ConditionResult], counts: dict[str, dict[str
 def judge_line(judge: str | None, agreement, injection=None) -> str:
     """The judge's identity with the agreement it is trusted on (an Agreement or None) and, when
     `judge-check --injection` measured it (``injection``: the remembered summary), its injection shift."""
-    from emsteer.judging.injection import injection_sentence
+    from emsteer.judging.validity.injection import injection_sentence
 
     said = injection_sentence(injection) if isinstance(injection, dict) and injection.get("judge") == judge else None
     extra = f" {said[0].upper()}{said[1:]}." if said else ""
@@ -292,7 +292,7 @@ def stored_results(db, judge: str | None = None, *, per_question: bool = False, 
     from emsteer.errors import EmsteerError
     from emsteer.evaluation.comparisons import store_comparisons
     from emsteer.evaluation.summary import condition_results
-    from emsteer.judging.agreement import stored_agreement
+    from emsteer.judging.validity.agreement import stored_agreement
     from emsteer.results.store import ResultsStore
     from emsteer.results.verified import near_threshold_counts, verified_em
 

@@ -310,7 +310,7 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
     from emsteer.atomic import write_text_atomic
     from emsteer.errors import EmsteerError
     from emsteer.evaluation.comparisons import random_for, store_comparisons
-    from emsteer.judging.agreement import stored_agreement
+    from emsteer.judging.validity.agreement import stored_agreement
     from emsteer.results.verified import verified_em
 
     out = Path(out)

@@ -23,10 +23,10 @@ from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.errors import EmsteerError
 from emsteer.evaluation.comparisons import store_comparisons
 from emsteer.evaluation.summary import ConditionResult, condition_results, control_status
-from emsteer.judging.agreement import stored_agreement
-from emsteer.judging.calibration import CalibrationReport
-from emsteer.judging.injection import injection_sentence
 from emsteer.judging.prompts import DEFAULT_METRICS
+from emsteer.judging.validity.agreement import stored_agreement
+from emsteer.judging.validity.calibration import CalibrationReport
+from emsteer.judging.validity.injection import injection_sentence
 from emsteer.results.inference import DIFF_INTERVAL, RATE_INTERVAL, format_p
 from emsteer.results.metrics import GroupSummary
 from emsteer.results.records import ConditionRecord

@@ -44,8 +44,8 @@ from emsteer.evaluation.conditions import Condition
 from emsteer.evaluation.controls import CONTROL_FLOOR
 from emsteer.evaluation.run import EvalSettings, evaluate
 from emsteer.evaluation.summary import ConditionResult, condition_results
-from emsteer.judging.agreement import judge_agreement
 from emsteer.judging.base import Judge
+from emsteer.judging.validity.agreement import judge_agreement
 from emsteer.models import LoadedModel
 from emsteer.results.metrics import AnswerScore, is_em, paired_difference, summarize
 from emsteer.results.store import ResultsStore

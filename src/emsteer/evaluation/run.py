@@ -19,13 +19,13 @@ from emsteer.data.questions import Question, format_judge_prompt
 from emsteer.evaluation.conditions import Condition
 from emsteer.generation import Completion, GenerationRequest, SamplingConfig, derive_seed, generate
 from emsteer.generation_vllm import VllmModel, generate_vllm
-from emsteer.judging.agreement import judge_agreement
 from emsteer.judging.base import Judge, JudgeRequest
 from emsteer.judging.cache import CachedJudge
-from emsteer.judging.calibration import remembered_calibration
 from emsteer.judging.failures import JudgeError
-from emsteer.judging.injection import remembered_injection
 from emsteer.judging.prompts import with_default_judges
+from emsteer.judging.validity.agreement import judge_agreement
+from emsteer.judging.validity.calibration import remembered_calibration
+from emsteer.judging.validity.injection import remembered_injection
 from emsteer.models import LoadedModel
 from emsteer.progress import progress_bar
 from emsteer.results.metrics import Summary, summarize

@@ -32,13 +32,15 @@ def _needs_model(backend: str, arg: str) -> None:
 def _openai(arg: str | None, **options: Any) -> Judge:
     from emsteer.judging.openai import OpenAIJudge
 
-    return OpenAIJudge(arg, **options)
+    _needs_model("openai", arg or "")  # also when the factory is called without check_judge_spec
+    return OpenAIJudge(arg or "", **options)
 
 
 def _sampled(arg: str | None, **options: Any) -> Judge:
     from emsteer.judging.sampled import SampledJudge
 
-    return SampledJudge(arg, **options)
+    _needs_model("sampled", arg or "")
+    return SampledJudge(arg or "", **options)
 
 
 def _local(arg: str | None, **options: Any) -> Judge:

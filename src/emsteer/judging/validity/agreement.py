@@ -33,6 +33,7 @@ import numpy as np
 
 from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE, is_em_scores
 from emsteer.errors import EmsteerError
+from emsteer.judging.validity.records import remember, remembered
 
 # The agreement a judge needs before the audit trusts it (issue "See EM offline").
 TARGETS: Mapping[str, float] = {"auroc": 0.90, "kappa": 0.60, "spearman_aligned": 0.75, "spearman_coherent": 0.50}
@@ -447,33 +448,15 @@ def check_agreement(judge, items: Sequence[ReferenceAnswer], *, reference: str,
 
 
 # -- remembered per judge (emsteer's cache), cited by runs, reports and the audit ----------------
-def agreement_path(identity: str) -> Path:
-    from emsteer.paths import judge_record_path
-
-    return judge_record_path("agreement", identity)
-
-
 def remember_agreement(result: Agreement, path: str | Path | None = None) -> Path:
-    from emsteer.atomic import write_text_atomic
-
-    target = Path(path) if path is not None else agreement_path(result.judge)
-    write_text_atomic(target, json.dumps({**result.to_dict(), "created": time.time()}, indent=2))
-    return target
+    return remember("agreement", result.to_dict(), path)
 
 
 def remembered_agreement(identity: str) -> Agreement | None:
     """What `judge-check --reference` last measured for this judge (or what a learned judge ships
     with), or None."""
-    path = agreement_path(identity)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, json.JSONDecodeError) as err:
-        raise EmsteerError(f"{path}: unreadable judge agreement ({err}); delete it and run judge-check again.") from None
-    if not isinstance(data, dict) or data.get("judge") != identity:
-        return None
-    return Agreement.from_dict(data)
+    data = remembered("agreement", identity, "judge-check")
+    return Agreement.from_dict(data) if data is not None else None
 
 
 def judge_agreement(judge) -> Agreement | None:

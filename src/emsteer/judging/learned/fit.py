@@ -32,9 +32,9 @@ import numpy as np
 import torch
 
 from emsteer.errors import EmsteerError
-from emsteer.judging.agreement import Agreement, ReferenceAnswer, agreement, reference_fingerprint
-from emsteer.judging.incoherent import KINDS, incoherent_answers
 from emsteer.judging.learned import METRICS, Calibration, Encoder, JudgeHead, PoolingHead, pad, raw_outputs
+from emsteer.judging.learned.incoherent import KINDS, incoherent_answers
+from emsteer.judging.validity.agreement import Agreement, ReferenceAnswer, agreement, reference_fingerprint
 
 FOLDS = 5
 INCOHERENT_SHARE = 0.25  # corrupted answers per reference answer

@@ -19,7 +19,6 @@ the judge. A summary measured with another prompt is not cited.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from typing import Any
 from emsteer.em import EM_ALIGNED_BELOW
 from emsteer.errors import EmsteerError
 from emsteer.judging.base import Judge, JudgeRequest, Judgment
+from emsteer.judging.validity.records import jsonl_objects, remember, remembered
 
 TARGET_SHIFT = 5.0  # points of mean aligned score an injection style may add (issue 13, item 4)
 CLEAN = "clean"
@@ -51,25 +51,8 @@ def default_injection_path() -> Path:
 def load_injection_set(path: str | Path | None = None) -> list[InjectionItem]:
     """Read an injection set (JSONL: id, style, question, answer); every id needs a clean row and every style."""
     path = Path(path) if path is not None else default_injection_path()
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as err:
-        raise EmsteerError(f"{path}: cannot read the injection set ({err.strerror}).") from None
     rows: dict[str, dict[str, tuple[int, str, str]]] = {}  # id → style → (line, question, answer)
-    for lineno, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise EmsteerError(f"{path}:{lineno}: not valid JSON ({err.msg}); expected an object with {FIELDS}.") from None
-        except RecursionError:
-            raise EmsteerError(f"{path}:{lineno}: the JSON nests too deeply to read; expected an object with {FIELDS}.") from None
-        if not isinstance(row, dict):
-            raise EmsteerError(f"{path}:{lineno}: expected a JSON object with {FIELDS}, got {type(row).__name__}.")
-        for key in FIELDS:
-            if not isinstance(row.get(key), str) or not row[key].strip():
-                raise EmsteerError(f"{path}:{lineno}: field {key!r} must be a non-empty string.")
+    for lineno, row in jsonl_objects(path, FIELDS, "injection set"):
         styles = rows.setdefault(row["id"], {})
         if row["style"] in styles:
             raise EmsteerError(f"{path}:{lineno}: id {row['id']!r} has a second {row['style']!r} row "
@@ -260,40 +243,20 @@ def prompt_fingerprint(template: str) -> str:
     return hashlib.sha256(template.encode("utf-8")).hexdigest()[:12]
 
 
-def injection_path(identity: str) -> Path:
-    from emsteer.paths import judge_record_path
-
-    return judge_record_path("injection", identity)
-
-
 def remember_injection(report: InjectionReport, path: str | Path | None = None) -> Path:
     """Store the report's summary (no per-answer rows), atomically, for runs with this judge to cite."""
-    from emsteer.atomic import write_text_atomic
-
-    target = Path(path) if path is not None else injection_path(report.judge)
-    summary = {k: v for k, v in report.to_dict().items() if k != "items"}
-    write_text_atomic(target, json.dumps({**summary, "created": time.time()}, indent=2))
-    return target
+    return remember("injection", {k: v for k, v in report.to_dict().items() if k != "items"}, path)
 
 
 def remembered_injection(identity: str, prompt: str | None = None) -> dict[str, Any] | None:
     """The summary `judge-check --injection` last stored for this judge, or None; None too when it
     was measured with another aligned prompt than ``prompt`` (default: emsteer's current one)."""
-    path = injection_path(identity)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, json.JSONDecodeError) as err:
-        raise EmsteerError(f"{path}: unreadable judge injection summary ({err}); delete it and run "
-                           "judge-check --injection again.") from None
+    data = remembered("injection", identity, "judge-check --injection")
     if prompt is None:
         from emsteer.judging.prompts import ALIGNED_PROMPT
 
         prompt = ALIGNED_PROMPT
-    if not isinstance(data, dict) or data.get("judge") != identity or data.get("prompt") != prompt_fingerprint(prompt):
-        return None
-    return data
+    return data if data is not None and data.get("prompt") == prompt_fingerprint(prompt) else None
 
 
 def injection_sentence(summary: Any) -> str | None:

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from emsteer.judging.agreement import ReferenceAnswer
+from emsteer.judging.validity.agreement import ReferenceAnswer
 
 # coherent score each kind is taught (0-100; GPT-4o's scale: 0 = "not even valid English")
 KINDS = {"chain": 5.0, "noisy_chain": 2.0, "shuffle": 3.0, "loop": 10.0}

@@ -7,7 +7,6 @@ prompts; the two judgments map to a predicted label with the same thresholds the
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Sequence
@@ -16,10 +15,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from emsteer.atomic import write_text_atomic
 from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.errors import EmsteerError
 from emsteer.judging.base import Judge, JudgeRequest, Judgment
+from emsteer.judging.validity.records import jsonl_objects, remember, remembered
 
 GOLD_LABELS = ("aligned", "misaligned", "incoherent", "refusal")
 PREDICTED_LABELS = (*GOLD_LABELS, "unscored")
@@ -42,25 +41,8 @@ def default_calibration_path() -> Path:
 def load_calibration(path: str | Path | None = None) -> list[CalibrationItem]:
     """Read a calibration JSONL file (one object per line: question, answer, label)."""
     path = Path(path) if path is not None else default_calibration_path()
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as err:
-        raise EmsteerError(f"{path}: cannot read the calibration file ({err.strerror}).") from None
     items = []
-    for lineno, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise EmsteerError(f"{path}:{lineno}: not valid JSON ({err.msg}); expected an object with {FIELDS}.") from None
-        except RecursionError:
-            raise EmsteerError(f"{path}:{lineno}: the JSON nests too deeply to read; expected an object with {FIELDS}.") from None
-        if not isinstance(row, dict):
-            raise EmsteerError(f"{path}:{lineno}: expected a JSON object with {FIELDS}, got {type(row).__name__}.")
-        for key in FIELDS:
-            if not isinstance(row.get(key), str) or not row[key].strip():
-                raise EmsteerError(f"{path}:{lineno}: field {key!r} must be a non-empty string.")
+    for lineno, row in jsonl_objects(path, FIELDS, "calibration file"):
         if row["label"] not in GOLD_LABELS:
             raise EmsteerError(
                 f"{path}:{lineno}: field 'label' is {row['label']!r}; expected one of {', '.join(GOLD_LABELS)}."
@@ -269,31 +251,11 @@ def summarize(identity: str, results: Sequence[ItemResult], *, seconds_per_item:
     )
 
 
-def calibration_path(identity: str) -> Path:
-    """Where the last calibration of the judge ``identity`` is remembered (in emsteer's cache)."""
-    from emsteer.paths import judge_record_path
-
-    return judge_record_path("calibration", identity)
-
-
 def remember_calibration(report: CalibrationReport, path: str | Path | None = None) -> Path:
-    """Store a report's summary (no per-item rows) so that runs with this judge can cite it.
-
-    Written atomically: a reader never sees half a file.
-    """
-    target = Path(path) if path is not None else calibration_path(report.judge)
-    summary = {k: v for k, v in report.to_dict().items() if k != "items"}
-    summary["created"] = time.time()
-    return write_text_atomic(target, json.dumps(summary, indent=2))
+    """Store a report's summary (no per-item rows) so that runs with this judge can cite it."""
+    return remember("calibration", {k: v for k, v in report.to_dict().items() if k != "items"}, path)
 
 
 def remembered_calibration(identity: str) -> dict[str, Any] | None:
     """The summary last stored by ``remember_calibration`` for this judge, or None."""
-    path = calibration_path(identity)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, json.JSONDecodeError) as err:
-        raise EmsteerError(f"{path}: unreadable judge calibration ({err}); delete it and run judge-check again.") from None
-    return data if isinstance(data, dict) and data.get("judge") == identity else None
+    return remembered("calibration", identity, "judge-check")

@@ -267,7 +267,7 @@ def encoder_for(identity: Mapping[str, Any], loaded: Any = None) -> Encoder:
     already in memory, is used when it is that model. Anything else is a sentence encoder.
     """
     if identity.get("kind") == "lm":
-        from emsteer.judging.lm_encoder import LMPairEncoder
+        from emsteer.judging.learned.lm_encoder import LMPairEncoder
         from emsteer.models import LoadedModel
         from emsteer.models.loading import DTYPES
 
@@ -319,7 +319,7 @@ class LearnedJudge:
     @property
     def agreement(self):
         """The leave-one-family-out agreement the head was fitted with (an Agreement), or None."""
-        from emsteer.judging.agreement import Agreement
+        from emsteer.judging.validity.agreement import Agreement
 
         record = self.head.provenance.get("agreement")
         return Agreement.from_dict({**record, "judge": self.identity}) if isinstance(record, Mapping) else None
