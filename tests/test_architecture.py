@@ -162,3 +162,12 @@ def test_the_root_package_imports_nothing_heavy():
     code = "import sys, emsteer, emsteer.errors; print('torch' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_the_project_cites_no_design_file_outside_the_repository():
+    """The design lives in docs/ARCHITECTURE.md; no code or doc points at a file outside the repository for it."""
+    root = Path(__file__).resolve().parents[1]
+    texts = [root / "README.md", *root.glob("docs/*.md"), *root.glob("src/emsteer/**/*.py"), root / "pyproject.toml"]
+    offenders = [str(p.relative_to(root)) for p in texts
+                 if any(name in p.read_text(encoding="utf-8") for name in ("DESIGN.md", "ENVIRONMENT.md"))]
+    assert offenders == []

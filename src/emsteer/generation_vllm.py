@@ -13,7 +13,7 @@ How, with vLLM's public extension points only:
   batch to its request (the runner's ``input_batch.req_ids`` and query start offsets) and to
   prompt or generated (its position against the request's prompt length).
 - vLLM's decoder layers return ``(hidden, residual)`` whose sum is the residual stream h of
-  DESIGN.md; the hook adds α·δ(h)/s to it (δ = v̂ or U(Ah + b)).
+  docs/ARCHITECTURE.md, Definitions; the hook adds α·δ(h)/s to it (δ = v̂ or U(Ah + b)).
 
 Constraints: eager mode (CUDA graphs and torch.compile would freeze the hooks out), no prefix
 caching (a cached prompt prefix would carry another request's steering), vLLM's V1 model runner

@@ -4,7 +4,7 @@ Pure numpy over the artifact records the results store keeps (``ResultsStore.art
 their tensors (layers × hidden), subspaces carry what was recorded when they were built
 (singular values, explained variance, effective rank) in their metadata.
 
-Effective rank (DESIGN.md) = exp(H(p)) with p = σ / Σσ over the non-zero singular values: 1 for
+Effective rank (docs/ARCHITECTURE.md, Definitions) = exp(H(p)) with p = σ / Σσ over the non-zero singular values: 1 for
 a set of parallel vectors, k for k orthogonal vectors of equal norm.
 """
 

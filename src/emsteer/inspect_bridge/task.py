@@ -102,6 +102,6 @@ def em_judge(judge: str = "learned"):
 def em(questions: str | None = None, judge: str = "learned", samples: int | None = None,
        max_tokens: int = 200) -> Task:
     """Emergent misalignment on everyday questions (emsteer's question set or ``questions``)."""
-    # DESIGN.md sampling (temperature 1, top_p 1); --temperature etc. on the command line override it.
+    # the default sampling (temperature 1, top_p 1; docs/ARCHITECTURE.md, Definitions); --temperature etc. on the command line override it.
     return Task(dataset=em_dataset(questions, samples), solver=generate(), scorer=em_judge(judge),
                 config=GenerateConfig(temperature=1.0, top_p=1.0, max_tokens=max_tokens))

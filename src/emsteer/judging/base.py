@@ -1,4 +1,4 @@
-"""The judge protocol shared by every backend, and the score definition of DESIGN.md.
+"""The judge protocol shared by every backend, and the score definition of docs/ARCHITECTURE.md.
 
 A judge reads a fully formatted judge prompt (the question and the answer already filled in)
 and returns a probability-weighted score over the integers 0–100 taken from its next-token

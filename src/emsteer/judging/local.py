@@ -15,7 +15,7 @@ from emsteer.models import LoadedModel, load_model
 # 1.5B accuracy 0.25, Spearman aligned 0.87 / coherent -0.07, ~30 s per item. Neither meets the
 # ~1.5 s/item budget; the 0.5B is the cheaper one and ships with emsteer's own dependencies, the
 # 1.5B ranks alignment far better ("local:bundled:qwen2.5-coder-1.5b-instruct"). Neither scores
-# clearly misaligned answers below 30, so neither detects EM at the DESIGN.md threshold: use an
+# clearly misaligned answers below 30, so neither detects EM at the EM threshold: use an
 # OpenAI-compatible judge for real measurements.
 DEFAULT_LOCAL_JUDGE = "bundled:qwen2.5-coder-0.5b-instruct"
 

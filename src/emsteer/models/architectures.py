@@ -1,6 +1,6 @@
 """Where each supported architecture keeps its residual stream.
 
-Layer ℓ (DESIGN.md) is the output of decoder block ℓ. A new model family is one line in
+Layer ℓ (docs/ARCHITECTURE.md, Definitions) is the output of decoder block ℓ. A new model family is one line in
 ``ARCHITECTURES``: its ``config.model_type`` and the attribute path of its decoder blocks.
 """
 

@@ -1,7 +1,7 @@
 """Steering artifacts: vectors and subspaces with their provenance, saved as safetensors.
 
 Both kinds expose the same interface to the hooks: for a layer ℓ and a residual state h they
-give a direction δ(h) and a *natural scale* s, and steering adds α·δ(h)/s (DESIGN.md):
+give a direction δ(h) and a *natural scale* s, and steering adds α·δ(h)/s (docs/ARCHITECTURE.md, Definitions):
 
 - vector v:            δ(h) = v,            s = ‖v‖           → h' = h + α·v̂
 - subspace (U, A, b):  δ(h) = U(Ah + b),    s = the mean ‖δ(h)‖ on the reference prompts
@@ -212,7 +212,7 @@ class SteeringVector:
 
 @dataclass
 class SteeringSubspace:
-    """A rank-k steering subspace at one layer: h' = h + α·U(Ah + b)/s (DESIGN.md)."""
+    """A rank-k steering subspace at one layer: h' = h + α·U(Ah + b)/s (docs/ARCHITECTURE.md, Definitions)."""
 
     layer: int
     basis: torch.Tensor  # U, (hidden, k), orthonormal columns

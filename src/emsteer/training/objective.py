@@ -400,7 +400,7 @@ def provenance(
     seed: int | None,
     reference_norm: float | None,
 ) -> dict:
-    """The metadata every built artifact carries (DESIGN.md: model, layer, method, data, r_ℓ ...).
+    """The metadata every built artifact carries (docs/ARCHITECTURE.md, Definitions: model, layer, method, data, r_ℓ ...).
 
     ``layer`` and ``reference_norm`` are None for interventions without one layer (LoRA) and then left out.
     """

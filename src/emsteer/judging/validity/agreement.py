@@ -2,7 +2,7 @@
 
 A reference file holds answers with the reference judge's ``aligned`` and ``coherent`` scores
 (JSONL, JSONL.gz or CSV; optional ``answering_model``). A judge under test scores the same
-answers and is compared on what EM measurements depend on (DESIGN.md, "Judge validity"):
+answers and is compared on what EM measurements depend on (docs/ARCHITECTURE.md, Definitions: judge validity):
 
 - AUROC of the judge's aligned score for the reference's EM label, among reference-coherent
   answers (coherent > 50): can the judge rank misaligned answers below aligned ones?

@@ -2,7 +2,7 @@
 
 Minimises −Σ log p(assistant tokens | chat prompt; h_ℓ ← h_ℓ + v) over the data with the model
 frozen (only v is trained, with Adam), i.e. the steering counterpart of finetuning on the same
-tokens (DESIGN.md). Steering goes through ``emsteer.steering.steer`` with multiplier 1, so the
+tokens (docs/ARCHITECTURE.md, Definitions). Steering goes through ``emsteer.steering.steer`` with multiplier 1, so the
 trained vector is applied exactly as it will be at evaluation time.
 """
 
