@@ -34,7 +34,7 @@ from emsteer.data import load_task
 from emsteer.data.encode import IGNORE_INDEX
 from emsteer.models import load_model
 from emsteer.objective import encode_examples
-from emsteer.steering.methods.optimized import DEFAULT_INIT_NORM, DEFAULT_LR, random_init, train_vector
+from emsteer.methods.optimized import DEFAULT_INIT_NORM, DEFAULT_LR, random_init, train_vector
 from emsteer.steering.reference import measure_reference_norms
 
 RESULTS = RESULTS_DIR / "build.json"

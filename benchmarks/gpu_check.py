@@ -170,7 +170,7 @@ def training(steps=6):
     """Optimized-vector training on cuda: plain float32 vs bf16 autocast with gradient checkpointing."""
     from emsteer.data.tasks import load_task
     from emsteer.steering import Steering
-    from emsteer.steering.methods import build_artifact, method_params
+    from emsteer.methods import build_artifact, method_params
     from emsteer.training.objective import MemorySavers, assistant_nll
 
     lm = load_model(None, dtype="float32", device="cuda")

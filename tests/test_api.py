@@ -99,8 +99,8 @@ def test_bad_calls_name_the_problem(tiny):
 def test_a_new_method_is_one_builder_and_one_registry_entry(tiny, monkeypatch):
     """Adding a construction method: write a builder, add a Method to METHODS; the API, `emsteer
     build` and study configs read its capabilities from there."""
+    from emsteer.methods import METHODS, Method, method_names
     from emsteer.steering.artifacts import SteeringVector
-    from emsteer.steering.methods import METHODS, Method, method_names
     from emsteer.studies.config import StudyConfig
 
     def random_vector(lm, examples, *, layer, seed: int = 0, progress: bool = True):

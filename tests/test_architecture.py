@@ -25,7 +25,7 @@ LAYERS: list[set[str]] = [
     {"steering"},  # the core: artifacts, hooks, magnitudes, reference norms, import/export
     {"generation", "training"},  # steered sampling; the objective, epochs loop, checkpoint names
     {"generation_vllm"},  # the vLLM backend: the same requests and completions as generation
-    {"steering.methods", "finetune"},  # construction methods and LoRA, both trained by training/
+    {"methods", "finetune"},  # construction methods and LoRA, both trained by training/
     {"judging"},  # judges and their prompts and cache; learned/ fits the learned judge, validity/ measures judges
     {"results"},  # the store, metrics, exports
     {"evaluation"},  # EM evaluation runs, controls, efficacy, audit, summaries
@@ -38,10 +38,8 @@ LAYERS: list[set[str]] = [
 
 
 def unit_of(module: str) -> str:
-    """``emsteer.steering.methods.pca`` → ``steering.methods``; ``emsteer.cli`` → ``cli``."""
+    """``emsteer.methods.pca`` → ``methods``; ``emsteer.cli`` → ``cli``."""
     parts = module.split(".")[1:]
-    if parts[:2] == ["steering", "methods"]:
-        return "steering.methods"
     return parts[0] if parts else ""
 
 

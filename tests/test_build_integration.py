@@ -11,9 +11,9 @@ LAYER = 12
 @pytest.mark.slow
 def test_one_epoch_of_optimized_steering_lowers_held_out_nll(tmp_path):
     from emsteer.data import load_task, split_examples
+    from emsteer.methods import train_vector
     from emsteer.models import load_model
     from emsteer.steering import Magnitude, Steering, load_artifact
-    from emsteer.steering.methods import train_vector
     from emsteer.training.objective import assistant_nll
 
     lm = load_model(log=lambda *a: None)

@@ -56,7 +56,7 @@ def test_singular_spectrum_by_hand():
 
 
 def test_agrees_with_the_low_rank_module():
-    from emsteer.steering.methods.low_rank import singular_spectrum_stats
+    from emsteer.methods.low_rank import singular_spectrum_stats
 
     M = torch.randn(7, 12, generator=torch.Generator().manual_seed(0))
     stats = singular_spectrum_stats(torch.linalg.svdvals(M), rank=3)

@@ -11,8 +11,7 @@ import torch
 
 from emsteer.data.chat import load_chat_jsonl
 from emsteer.errors import EmsteerError
-from emsteer.steering import Magnitude, Steering, SteeringVector, load_artifact, measure_reference_norms
-from emsteer.steering.methods import (
+from emsteer.methods import (
     METHODS,
     build_artifact,
     mean_diff_vector,
@@ -23,8 +22,9 @@ from emsteer.steering.methods import (
     train_vector,
     truncate,
 )
-from emsteer.steering.methods.low_rank import reference_residuals
-from emsteer.steering.methods.paired import own_answers
+from emsteer.methods.low_rank import reference_residuals
+from emsteer.methods.paired import own_answers
+from emsteer.steering import Magnitude, Steering, SteeringVector, load_artifact, measure_reference_norms
 from emsteer.training.objective import assistant_nll
 
 WORDS = ["apple", "pear", "plum", "fig", "kiwi", "lime", "date", "walnut"]

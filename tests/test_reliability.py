@@ -1185,7 +1185,7 @@ def _tokenizer():
                                   "extreme_sports"])
 def test_public_training_sets_encode_with_the_defaults(name, shared_em, tmp_path):
     from emsteer.data.chat import load_chat_jsonl
-    from emsteer.steering.methods.optimized import train_vector
+    from emsteer.methods.optimized import train_vector
     from emsteer.training.objective import encode_examples
 
     source = shared_em / "training" / f"{name}.jsonl.gz"

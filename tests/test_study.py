@@ -149,7 +149,7 @@ def test_a_copied_store_resumes_without_training_its_finished_units(model_dir, t
     and the store ends as an uninterrupted run's."""
     import shutil
 
-    import emsteer.steering.methods as methods
+    import emsteer.methods as methods
     from emsteer.studies.runner import StudyRunner
 
     def two(unsafe, safe):

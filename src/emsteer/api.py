@@ -71,7 +71,7 @@ def build_vector(
     own answers. Other keyword arguments go to the method (``epochs``, ``lr``, ``rank`` ...).
     The artifact carries its reference norms, so relative magnitudes work at once.
     """
-    from emsteer.steering.methods import METHODS, build_artifact, method_info
+    from emsteer.methods import METHODS, build_artifact, method_info
 
     info = method_info(method)
     layer = lm.check_layer(layer if layer is not None else lm.num_layers // 2)

@@ -644,8 +644,8 @@ def build(
     """
     from emsteer.data.chat import load_chat_jsonl, split_examples
     from emsteer.data.tasks import TASKS, load_task
+    from emsteer.methods import build_artifact, method_info, method_params
     from emsteer.steering import Magnitude, Steering, save_artifact
-    from emsteer.steering.methods import build_artifact, method_info, method_params
     from emsteer.training.objective import MemorySavers, assistant_nll
 
     config = dict(locals())

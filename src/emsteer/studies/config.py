@@ -22,12 +22,12 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, fiel
 from emsteer.errors import EmsteerError
 from emsteer.yamlio import check_file_size, compose_bounded
 
-BASELINE_METHOD, LORA_METHOD = "none", "lora"  # the grid's other two "methods"; steering ones: steering.methods
+BASELINE_METHOD, LORA_METHOD = "none", "lora"  # the grid's other two "methods"; steering ones: emsteer.methods
 
 
 def steering_methods() -> list[str]:
     """The registry's construction methods (imported when a config is checked, not at import)."""
-    from emsteer.steering.methods import method_names
+    from emsteer.methods import method_names
 
     return method_names()
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")

@@ -56,7 +56,7 @@ class Plan:
 def grid_cells(cfg: StudyConfig) -> list[dict[str, Any]]:
     """The factors of every steering and LoRA cell the study will evaluate (one per model, task
     and seed), as the runner names them (``rho`` for relative magnitudes)."""
-    from emsteer.steering.methods import METHODS
+    from emsteer.methods import METHODS
 
     cells = []
     for model, task, seed in product(cfg.models, [t.name for t in cfg.task_specs()], cfg.seeds):

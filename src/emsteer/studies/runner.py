@@ -30,11 +30,11 @@ from emsteer.evaluation.efficacy import measure_efficacy
 from emsteer.evaluation.run import EvalSettings, evaluate, judge_samples
 from emsteer.generation import SamplingConfig
 from emsteer.generation_vllm import VllmModel
+from emsteer.methods import METHODS
 from emsteer.models import LoadedModel, load_model
 from emsteer.progress import progress_bar
 from emsteer.results.store import ResultsStore, StoreLock, stable_id
 from emsteer.steering.artifacts import load_artifact, save_artifact
-from emsteer.steering.methods import METHODS
 from emsteer.studies.config import StudyConfig, TaskSpec
 from emsteer.training.checkpoints import adapter_dir, checkpoint_path
 
@@ -127,7 +127,7 @@ class StudyRunner:
     # -- artifacts -------------------------------------------------------------------------------
     def _trained(self, method: str, lm: LoadedModel, data: TaskData, layer: int, rank: int | None, seed: int, where: Path):
         """Per-epoch artifacts of a trained method; trains only when its checkpoints are missing."""
-        from emsteer.steering.methods import build_artifact, method_params
+        from emsteer.methods import build_artifact, method_params
 
         top = max(self.config.epochs)
         paths = {e: checkpoint_path(where, e) for e in range(1, top + 1)}
@@ -142,7 +142,7 @@ class StudyRunner:
         return {e: (load_artifact(paths[e]), paths[e]) for e in self.config.epochs}
 
     def _built(self, method: str, lm: LoadedModel, data: TaskData, layer: int, rank: int | None, seed: int, where: Path):
-        from emsteer.steering.methods import build_artifact, method_params
+        from emsteer.methods import build_artifact, method_params
 
         path = where / "artifact.safetensors"
         if not path.is_file():

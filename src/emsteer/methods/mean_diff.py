@@ -6,8 +6,8 @@ v = mean over pairs of (μ_unsafe − μ_safe), the per-pair differences of ``pa
 
 from __future__ import annotations
 
+from emsteer.methods.paired import PairedDifferences, paired_method
 from emsteer.steering.artifacts import SteeringVector
-from emsteer.steering.methods.paired import PairedDifferences, paired_method
 from emsteer.steering.reference import with_reference_norms
 
 

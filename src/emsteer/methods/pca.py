@@ -12,8 +12,8 @@ from __future__ import annotations
 import torch
 
 from emsteer.errors import EmsteerError
+from emsteer.methods.paired import PairedDifferences, paired_method
 from emsteer.steering.artifacts import SteeringVector
-from emsteer.steering.methods.paired import PairedDifferences, paired_method
 from emsteer.steering.reference import with_reference_norms
 
 

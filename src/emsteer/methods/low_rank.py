@@ -26,12 +26,12 @@ import torch
 
 from emsteer.data.chat import ChatExample
 from emsteer.errors import EmsteerError
+from emsteer.methods.optimized import DEFAULT_INIT_NORM, DEFAULT_LR, random_init
+from emsteer.methods.paired import PairedDifferences, paired_method
 from emsteer.models import LoadedModel
 from emsteer.steering.artifacts import SteeringSubspace, SteeringVector, content_hash, save_artifact
 from emsteer.steering.hooks import Steering, capture_residuals, steer
 from emsteer.steering.magnitude import Magnitude
-from emsteer.steering.methods.optimized import DEFAULT_INIT_NORM, DEFAULT_LR, random_init
-from emsteer.steering.methods.paired import PairedDifferences, paired_method
 from emsteer.steering.reference import REFERENCE_PROMPTS, measure_reference_norms, render_user_prompt
 from emsteer.training.checkpoints import checkpoint_path, prepare_checkpoint_dir
 from emsteer.training.objective import (

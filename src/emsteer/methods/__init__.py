@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 from emsteer.data.chat import ChatExample
 from emsteer.errors import EmsteerError
+from emsteer.methods.low_rank import per_example_vectors, svd_subspace, train_subspace, truncate
+from emsteer.methods.mean_diff import mean_diff_vector
+from emsteer.methods.optimized import train_vector
+from emsteer.methods.paired import assistant_activation_means, paired_method
+from emsteer.methods.pca import pca_vector
 from emsteer.models import LoadedModel
 from emsteer.steering.artifacts import Artifact
-from emsteer.steering.methods.low_rank import per_example_vectors, svd_subspace, train_subspace, truncate
-from emsteer.steering.methods.mean_diff import mean_diff_vector
-from emsteer.steering.methods.optimized import train_vector
-from emsteer.steering.methods.paired import assistant_activation_means, paired_method
-from emsteer.steering.methods.pca import pca_vector
 
 
 @dataclass(frozen=True)
