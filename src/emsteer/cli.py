@@ -1222,7 +1222,6 @@ def run(
     from emsteer.analysis.report import write_report
     from emsteer.display import headline
     from emsteer.evaluation.summary import condition_results
-    from emsteer.judging.validity.agreement import stored_agreement
     from emsteer.results.store import ResultsStore
     from emsteer.studies.main_job import main_job_config
     from emsteer.studies.runner import run_study
@@ -1238,7 +1237,7 @@ def run(
     path = write_report(db, cfg.output / "report.html", title=f"emsteer main job: steering vs finetuning on {task}")
     _print_results(db, title="Main job")
     with ResultsStore(db, create=False) as store:
-        out.print(headline(condition_results(store), stored_agreement(store)))
+        out.print(headline(condition_results(store), store.meta.agreement))
     minutes, seconds = divmod(int(time.perf_counter() - start), 60)
     out.print(f"[green]Report:[/green] {escape(str(path.resolve()))}   (this run took {minutes}m{seconds:02d}s)")
 

@@ -292,7 +292,6 @@ def stored_results(db, judge: str | None = None, *, per_question: bool = False, 
     from emsteer.errors import EmsteerError
     from emsteer.evaluation.comparisons import store_comparisons
     from emsteer.evaluation.summary import condition_results
-    from emsteer.judging.validity.agreement import stored_agreement
     from emsteer.results.store import ResultsStore
     from emsteer.results.verified import near_threshold_counts, verified_em
 
@@ -300,8 +299,8 @@ def stored_results(db, judge: str | None = None, *, per_question: bool = False, 
         judge = store.primary_judge(judge)
         results = condition_results(store, judge)
         comps = store_comparisons(store, results, judge)
-        agreement = stored_agreement(store) if judge == store.get_meta("judge") else None
-        injection = store.get_meta("judge_injection")
+        agreement = store.meta.agreement if judge == store.meta.judge else None
+        injection = store.meta.injection
         unscored = unscored_note(results, store.unscored_counts(judge)) if judge else None
         others = other_metrics_table(results, store.metric_means(judge)) if judge else None
         verified = verified_table(verified_em(store, judge), judge, results) if judge else None

@@ -191,7 +191,7 @@ def layer_contrasts(cells: Sequence[SteeredCell]) -> list[dict[str, Any]]:
 
 
 def _stage(store: ResultsStore, path: Path) -> str:
-    study = store.get_meta("study")
+    study = store.meta.study
     return str(study.get("name")) if isinstance(study, dict) and study.get("name") else path.stem
 
 
@@ -310,7 +310,6 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
     from emsteer.atomic import write_text_atomic
     from emsteer.errors import EmsteerError
     from emsteer.evaluation.comparisons import random_for, store_comparisons
-    from emsteer.judging.validity.agreement import stored_agreement
     from emsteer.results.verified import verified_em
 
     out = Path(out)
@@ -328,7 +327,7 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
             if not results:
                 raise EmsteerError(f"{path} holds no conditions scored by its judge {judge}.")
             table = store.answers_table(judge)
-            agreement = stored_agreement(store)
+            agreement = store.meta.agreement
             verified = {v.condition_id: v for v in reversed(verified_em(store, judge))}  # first reviewer wins
             declared_ids = {c.result.condition.id: c for c in store_comparisons(store, results, judge) if c.declared
                             and c.comparator == next((b.name for b in results if b.condition.is_baseline), None)}

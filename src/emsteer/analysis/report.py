@@ -24,8 +24,6 @@ from emsteer.errors import EmsteerError
 from emsteer.evaluation.comparisons import store_comparisons
 from emsteer.evaluation.summary import ConditionResult, condition_results, control_status
 from emsteer.judging.prompts import DEFAULT_METRICS
-from emsteer.judging.validity.agreement import stored_agreement
-from emsteer.judging.validity.calibration import CalibrationReport
 from emsteer.judging.validity.injection import injection_sentence
 from emsteer.results.inference import DIFF_INTERVAL, RATE_INTERVAL, format_p
 from emsteer.results.metrics import GroupSummary
@@ -279,7 +277,7 @@ def _judge_spec(identity: str) -> str:
 
 
 def judge_info(store: ResultsStore, identity: str) -> JudgeInfo:
-    cal = CalibrationReport.from_dict(store.get_meta("judge_calibration"))
+    cal = store.meta.calibration
     info = JudgeInfo(identity=identity, others=[j for j in store.judges() if j != identity],
                      local=identity.startswith("local:"), calibrated=False,
                      check_command=f"emsteer judge-check --judge {_judge_spec(identity)}")
@@ -295,7 +293,7 @@ def judge_info(store: ResultsStore, identity: str) -> JudgeInfo:
 
 def _injection(store: ResultsStore, identity: str) -> str | None:
     """The run's judge's remembered prompt-injection summary as one sentence, if measured."""
-    summary = store.get_meta("judge_injection")
+    summary = store.meta.injection
     said = injection_sentence(summary) if isinstance(summary, dict) and summary.get("judge") == identity else None
     return f"{said[0].upper()}{said[1:]}." if said else None
 
@@ -415,7 +413,7 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
         answers=answers, n_answers=n_answers,
         judge=judge_info(store, judge),
         control=control_status(list(results)),
-        agreement=stored_agreement(store) if judge == store.get_meta("judge") else None,
+        agreement=store.meta.agreement if judge == store.meta.judge else None,
         injection=_injection(store, judge),
         significant=significant, any_baseline=bool(paired),
         only_baselines=all(r.condition.is_baseline for r in results), upper=upper, significance=SIGNIFICANCE,

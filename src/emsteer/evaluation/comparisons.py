@@ -100,7 +100,7 @@ def random_for(r: ConditionResult, results: Sequence[ConditionResult]) -> Condit
 def store_comparisons(store, results: Sequence[ConditionResult], judge: str | None) -> list[Comparison]:
     """``comparisons`` with the declarations the store's study recorded (the answers' scores are
     read only when a declaration compares with a random direction)."""
-    study = store.get_meta("study")
+    study = store.meta.study
     declared = declared_from(study.get("comparisons") if isinstance(study, dict) else None)
     scores = ({r.condition.id: store.answer_scores(r.condition.id, judge) for r in results}
               if any(d.against == "random" for d in declared) else None)

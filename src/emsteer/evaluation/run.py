@@ -195,16 +195,9 @@ def generate_samples(
 
 def record_judge(store: ResultsStore, judge: Judge) -> None:
     """Make ``judge`` the store's judge, with what is known of how far to trust it (show/report/audit read it)."""
-    store.set_meta("judge", judge.identity)
-    calibration = remembered_calibration(judge.identity)
-    if calibration is not None:  # what `emsteer judge-check` measured for this judge, for the report
-        store.set_meta("judge_calibration", calibration)
-    agreement = judge_agreement(judge)
-    if agreement is not None:  # how far the judge agrees with a reference judge, for show/report/audit
-        store.set_meta("judge_agreement", agreement.to_dict())
-    injection = remembered_injection(judge.identity)
-    if injection is not None:  # how far `judge-check --injection` moved this judge, for show/report
-        store.set_meta("judge_injection", injection)
+    store.meta.record_judge(judge.identity, agreement=judge_agreement(judge),
+                            calibration=remembered_calibration(judge.identity),
+                            injection=remembered_injection(judge.identity))
 
 
 def judge_samples(

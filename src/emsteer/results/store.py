@@ -42,6 +42,7 @@ from urllib.parse import quote
 
 from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.errors import EmsteerError
+from emsteer.results.meta import StoreMeta
 from emsteer.results.metrics import AnswerScore
 from emsteer.results.records import (
     ArtifactRecord,
@@ -469,6 +470,11 @@ class ResultsStore:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    @property
+    def meta(self) -> StoreMeta:
+        """The typed meta records (the run's judge and its agreement, the study, unit marks)."""
+        return StoreMeta(self)
+
     @_guarded
     def get_meta(self, key: str) -> Any:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -678,7 +684,7 @@ class ResultsStore:
         first judge that has; None for a store without judge or judgments."""
         if requested:
             return requested
-        recorded = self.get_meta("judge")
+        recorded = self.meta.judge
         judged = self.judges()
         return recorded if recorded in judged or not judged else judged[0]
 

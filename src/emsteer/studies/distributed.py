@@ -65,7 +65,7 @@ def _unit(runner: StudyRunner, questions, tasks, model: str, t: int, s: int, con
     with ResultsStore(part) as store, progress_bar(False) as bar:
         runner.run_unit(store, lm, judges, questions, model, t, tasks[t], s, bar=bar,
                         control=control, embedder=embedder)
-        store.set_meta("judge", judges[0].identity)
+        store.meta.record_judge(judges[0].identity)
     return part
 
 
@@ -134,14 +134,14 @@ def run_study_ray(config: StudyConfig, *, workers: int | None = None, address: s
             unit_task = ray.remote(_unit).options(**options)
             runner_ref, questions_ref, tasks_ref = ray.put(runner), ray.put(questions), ray.put(tasks)
             with ResultsStore(db) as store, progress_bar(progress) as bar:
-                store.set_meta("study", cfg.model_dump(mode="json"))
+                store.meta.record_study(cfg.model_dump(mode="json"))
                 overall = bar.add_task(f"Study {cfg.name} (Ray)", total=len(units) + len(cfg.models) * (cfg.control != "none"),
                                        info=f"{len(units)} units")
                 controls = {model: None for model in cfg.models}
                 # Only the first task evaluates a model's control: none to train when all its seeds are marked
                 # finished (the driver cannot check a mark's match; that needs the judges, which workers load).
                 wanted = [model for model in cfg.models if cfg.control != "none" and any(
-                    store.get_meta(runner.unit_key(model, tasks[0], s)) is None for s in range(len(cfg.seeds)))]
+                    store.meta.unit_mark(runner.unit_key(model, tasks[0], s)) is None for s in range(len(cfg.seeds)))]
                 bar.advance(overall, len(cfg.models) * (cfg.control != "none") - len(wanted))
                 if wanted:
                     bar.update(overall, info="positive controls")
@@ -153,7 +153,7 @@ def run_study_ray(config: StudyConfig, *, workers: int | None = None, address: s
                 pending = {}
                 for i, (model, t, s) in enumerate(units):
                     part = parts / f"{i:04d}-{slug(model)}-{slug(tasks[t].name)}-s{cfg.seeds[s]}.sqlite"
-                    mark = store.get_meta(runner.unit_key(model, tasks[t], s))
+                    mark = store.meta.unit_mark(runner.unit_key(model, tasks[t], s))
                     ref = unit_task.remote(runner_ref, questions_ref, tasks_ref, model, t, s, controls[model], str(part),
                                            mark)
                     pending[ref] = i

@@ -292,7 +292,7 @@ class StudyRunner:
         cfg = self.config
         embedder = self.embedder()
         with ResultsStore(db) as store, progress_bar(self.progress) as bar:
-            store.set_meta("study", cfg.model_dump(mode="json"))
+            store.meta.record_study(cfg.model_dump(mode="json"))
             overall = bar.add_task(f"Study {cfg.name}", total=self.steps(), info="")
             for i, model in enumerate(cfg.models):
                 bar.update(overall, info=f"loading {model}")
@@ -306,7 +306,7 @@ class StudyRunner:
                 control, pending = None, cfg.control != "none"
                 for t, data in enumerate(tasks):
                     for s in range(len(cfg.seeds)):
-                        if self.finished(store.get_meta(self.unit_key(model, data, s)), questions, data, judges, embedder):
+                        if self.finished(store.meta.unit_mark(self.unit_key(model, data, s)), questions, data, judges, embedder):
                             bar.advance(overall, self.unit_steps())
                             continue
                         if t == 0 and pending:  # trained only when a unit that evaluates it runs
@@ -317,7 +317,7 @@ class StudyRunner:
                                       bar=bar, task_id=overall, engine=engine)
                 if pending:  # every unit that evaluates it had finished
                     bar.advance(overall)
-                store.set_meta("judge", judges[0].identity)
+                store.meta.record_judge(judges[0].identity)
                 del lm, judges, engine
             bar.update(overall, info="done")
         return db
@@ -382,7 +382,7 @@ class StudyRunner:
                              max_length=cfg.train.max_length, heldout_nll=cfg.efficacy.heldout_nll,
                              progress=self.progress)
         bar.advance(task_id)
-        store.set_meta(self.unit_key(model, data, s), self.unit_mark(questions, data, judges, embedder))
+        store.meta.mark_unit(self.unit_key(model, data, s), self.unit_mark(questions, data, judges, embedder))
 
 
 def run_study(config: StudyConfig, *, judges=None, progress: bool = True, log=print, rejudge_missing: bool = False) -> Path:

@@ -466,12 +466,6 @@ def judge_agreement(judge) -> Agreement | None:
     return shipped if shipped is not None else remembered_agreement(judge.identity)
 
 
-def stored_agreement(store) -> Agreement | None:
-    """The judge agreement a results store was evaluated with (meta ``judge_agreement``)."""
-    record = store.get_meta("judge_agreement")
-    return Agreement.from_dict(record) if isinstance(record, Mapping) else None
-
-
 __all__ = [
     "EM_ALIGNED_BELOW",
     "TARGETS",
@@ -483,7 +477,6 @@ __all__ = [
     "auroc",
     "check_agreement",
     "judge_agreement",
-    "stored_agreement",
     "cohen_kappa",
     "load_reference",
     "model_family",

@@ -1,0 +1,82 @@
+"""The store's meta records, typed: one accessor per record, so no caller spells a key or a JSON shape.
+
+A results store keeps, beside its rows, what a reader needs to trust them: the run's judge and how
+far that judge was measured to agree (with a reference judge, the calibration answers, prompt
+injection), the study configuration that declared its comparisons, and one mark per finished unit
+of a study (so a rerun skips it). ``store.meta`` reads and writes them; the raw key-value table is
+``ResultsStore.get_meta``/``set_meta`` and nothing outside this module and the store uses it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from emsteer.judging.validity.agreement import Agreement
+    from emsteer.judging.validity.calibration import CalibrationReport
+    from emsteer.results.store import ResultsStore
+
+JUDGE, AGREEMENT, CALIBRATION, INJECTION, STUDY = "judge", "judge_agreement", "judge_calibration", "judge_injection", "study"
+
+
+class StoreMeta:
+    """Typed view of one store's meta table."""
+
+    def __init__(self, store: ResultsStore) -> None:
+        self._store = store
+
+    # -- the run's judge and how far to trust it -----------------------------------------------
+    @property
+    def judge(self) -> str | None:
+        """The identity of the judge the run was evaluated with."""
+        value = self._store.get_meta(JUDGE)
+        return value if isinstance(value, str) else None
+
+    @property
+    def agreement(self) -> Agreement | None:
+        """The run's judge's agreement with a reference judge, as recorded with the run."""
+        from emsteer.judging.validity.agreement import Agreement
+
+        record = self._store.get_meta(AGREEMENT)
+        return Agreement.from_dict(record) if isinstance(record, dict) else None
+
+    @property
+    def calibration(self) -> CalibrationReport | None:
+        """The run's judge's calibration summary (judge-check), as recorded with the run."""
+        from emsteer.judging.validity.calibration import CalibrationReport
+
+        return CalibrationReport.from_dict(self._store.get_meta(CALIBRATION))
+
+    @property
+    def injection(self) -> dict[str, Any] | None:
+        """The run's judge's prompt-injection summary (judge-check --injection), as recorded with the run."""
+        value = self._store.get_meta(INJECTION)
+        return value if isinstance(value, dict) else None
+
+    def record_judge(self, identity: str, *, agreement: Agreement | None = None,
+                     calibration: dict[str, Any] | None = None, injection: dict[str, Any] | None = None) -> None:
+        """Make ``identity`` the run's judge, with what is known of how far to trust it."""
+        self._store.set_meta(JUDGE, identity)
+        if calibration is not None:
+            self._store.set_meta(CALIBRATION, calibration)
+        if agreement is not None:
+            self._store.set_meta(AGREEMENT, agreement.to_dict())
+        if injection is not None:
+            self._store.set_meta(INJECTION, injection)
+
+    # -- studies ---------------------------------------------------------------------------------
+    @property
+    def study(self) -> dict[str, Any] | None:
+        """The study configuration (its JSON dump) the store was run with, or None for a single run."""
+        value = self._store.get_meta(STUDY)
+        return value if isinstance(value, dict) else None
+
+    def record_study(self, config: dict[str, Any]) -> None:
+        self._store.set_meta(STUDY, config)
+
+    def unit_mark(self, key: str) -> Any:
+        """What a study recorded when the unit ``key`` finished (None: not finished)."""
+        return self._store.get_meta(key)
+
+    def mark_unit(self, key: str, mark: Any) -> None:
+        self._store.set_meta(key, mark)

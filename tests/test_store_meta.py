@@ -1,0 +1,40 @@
+"""The store's typed meta records: what a run writes is what show, the report and findings read."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from emsteer.results.store import ResultsStore
+
+STORES = Path(__file__).resolve().parents[1] / "docs" / "findings" / "stores"
+
+
+def test_a_committed_store_reads_back_its_judge_agreement_and_study(tmp_path):
+    src = STORES / "confirm.sqlite"
+    if not src.is_file():
+        pytest.skip("committed stores absent")
+    shutil.copy(src, tmp_path / "s.sqlite")  # never open a committed file for writing
+    with ResultsStore(tmp_path / "s.sqlite", create=False) as store:
+        meta = store.meta
+        assert meta.judge is not None and meta.judge.startswith("learned:")
+        assert meta.agreement is not None and meta.agreement.judge == meta.judge
+        assert meta.study is not None and meta.study["name"]
+
+
+def test_record_judge_round_trips_and_wrong_shapes_read_as_absent(tmp_path):
+    with ResultsStore(tmp_path / "new.sqlite") as store:
+        meta = store.meta
+        assert (meta.judge, meta.agreement, meta.calibration, meta.injection, meta.study) == (None,) * 5
+        injection = {"judge": "test:j", "styles": []}
+        meta.record_judge("test:j", injection=injection)
+        assert meta.judge == "test:j" and meta.injection == injection and meta.agreement is None
+        store.set_meta("judge_agreement", ["not", "a", "record"])  # a damaged record is not an agreement
+        store.set_meta("judge_calibration", {"judge": "test:j"})  # nor half a calibration summary
+        assert meta.agreement is None and meta.calibration is None
+        meta.record_study({"name": "s", "comparisons": []})
+        meta.mark_unit("finished/m/t/seed 0", "mark")
+        assert meta.study == {"name": "s", "comparisons": []} and meta.unit_mark("finished/m/t/seed 0") == "mark"
+        assert meta.unit_mark("finished/m/t/seed 1") is None
