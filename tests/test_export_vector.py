@@ -88,7 +88,7 @@ def test_cli_export_vector_round_trip(tmp_path):
     from emsteer.steering import save_artifact
 
     src = save_artifact(_vector((1, 2)), tmp_path / "v.safetensors")
-    result = CliRunner().invoke(app, ["export-vector", str(src), str(tmp_path / "cv.gguf"), "--magnitude", "m=2"])
+    result = CliRunner().invoke(app, ["export-vector", str(src), str(tmp_path / "cv.gguf"), "--multiplier", "2"])
     assert result.exit_code == 0, result.output
     back = import_vector(tmp_path / "cv.gguf")
     assert torch.allclose(back.vectors[2], 2 * _vector((1, 2)).vectors[2])

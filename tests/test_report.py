@@ -362,7 +362,7 @@ def test_empty_store_is_a_clear_error(tmp_path):
 
 
 def test_unknown_judge_and_bad_max_answers(study, tmp_path):
-    with pytest.raises(EmsteerError, match="no judgments by judge 'openai:nope'.*test:synthetic-judge"):
+    with pytest.raises(EmsteerError, match="--judge openai:nope: .* has no judgments by it; it holds .*test:synthetic-judge"):
         write_report(study, tmp_path / "r.html", judge="openai:nope")
     with pytest.raises(EmsteerError, match="max_answers"):
         write_report(study, tmp_path / "r.html", max_answers=0)

@@ -358,8 +358,8 @@ def _resolve_judge(store: ResultsStore, judge: str | None) -> str:
     if not judges:
         raise EmsteerError(f"{store.path}: no answer has been judged yet, so there is no EM rate to report; "
                            "run the evaluation (emsteer eval / emsteer study) to judge the answers first.")
-    if judge is not None and judge not in judges:
-        raise EmsteerError(f"{store.path}: no judgments by judge {judge!r}; this store has: {', '.join(judges)}.")
+    if judge is not None:
+        judge = store.resolve_judge(judge)
     return store.primary_judge(judge) or judges[0]
 
 

@@ -59,7 +59,7 @@ DEFAULT_JUDGE = "learned"  # measured against GPT-4o on the reference answers: s
 # backend name → (factory(argument after the first ':' or None, **options), usage shown in errors)
 JUDGE_BACKENDS: dict[str, tuple[Callable[..., Judge], str]] = {
     "learned": (_learned, "learned, learned:qwen05-l16, learned:minilm or learned:HEAD.safetensors (a head fitted on reference judgments over a small model's states)"),
-    "openai": (_openai, "openai:MODEL (an OpenAI-compatible endpoint; key from $OPENAI_API_KEY)"),
+    "openai": (_openai, "openai:MODEL (an OpenAI-compatible endpoint at $OPENAI_BASE_URL; key from $OPENAI_API_KEY)"),
     "local": (_local, "local or local:MODEL_SPEC (a local chat model prompted for 0-100 scores)"),
     "sampled": (_sampled, "sampled:MODEL (an OpenAI-compatible endpoint without logprobs: the mean of 5 sampled numbers)"),
 }

@@ -292,6 +292,25 @@ def head_path(name_or_path: str | Path | None) -> Path:
     return Path(name_or_path).expanduser()
 
 
+def shipped_agreement(identity: str | None):
+    """The leave-one-family-out agreement shipped inside the head whose judge identity is
+    ``identity`` (one of SHIPPED_HEADS), or None: what `show` cites for a shipped judge that is not
+    the store's own."""
+    from emsteer.judging.agreement import Agreement
+
+    if not identity or not identity.startswith("learned:"):
+        return None
+    for name in SHIPPED_HEADS:
+        try:
+            head = JudgeHead.load(head_path(name))
+        except EmsteerError:
+            continue
+        record = head.provenance.get("agreement")
+        if f"learned:{head.encoder['name']}@{head.fingerprint}" == identity and isinstance(record, Mapping):
+            return Agreement.from_dict({**record, "judge": identity})
+    return None
+
+
 # -- the judge -------------------------------------------------------------------------------------
 class LearnedJudge:
     """Scores aligned and coherent with a learned head; other metrics with a prompted local judge.
