@@ -1415,7 +1415,25 @@ def _click_command():
     return typer.main.get_command(app)
 
 
+LOG_WIDTH = 160  # where stdout is not a terminal (a log file, CI): tables this wide, not Rich's 80 columns
+
+
+def _quiet_logs() -> None:
+    """Output to a file or pipe: no third-party progress bars, and tables wide enough that paths
+    and condition names do not break across lines (COLUMNS still decides when set)."""
+    import os
+
+    from emsteer.progress import quiet_third_party_bars
+
+    if not sys.stderr.isatty():
+        quiet_third_party_bars()
+    if not sys.stdout.isatty() and not os.environ.get("COLUMNS"):
+        out.width = LOG_WIDTH
+
+
 def main() -> None:
+    width = out._width  # main() may run many times in one process (tests): the width is restored after
+    _quiet_logs()
     try:
         previous = signal.signal(signal.SIGTERM, _terminate)
     except ValueError:  # not the main thread (an embedding application): leave SIGTERM alone
@@ -1429,5 +1447,6 @@ def main() -> None:
         err.print(Text.assemble(("interrupted", "yellow"), INTERRUPTED.removeprefix("interrupted")))
         sys.exit(130)
     finally:
+        out._width = width
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
