@@ -54,7 +54,7 @@ def _learned(arg: str | None, *, reuse=None, **options: Any) -> Judge:
     return LearnedJudge(arg or None, prompted=prompted, **options)
 
 
-DEFAULT_JUDGE = "learned"  # measured against GPT-4o on the reference answers: see README, Judges
+DEFAULT_JUDGE = "learned"  # measured against GPT-4o on the reference answers: see docs/judging.md
 
 # backend name → (factory(argument after the first ':' or None, **options), usage shown in errors)
 JUDGE_BACKENDS: dict[str, tuple[Callable[..., Judge], str]] = {

@@ -43,7 +43,7 @@ from emsteer.judging.base import JudgeRequest, Judgment
 
 FORMAT = "emsteer-learned-judge/1"
 METRICS = ("aligned", "coherent")
-# Heads shipped under emsteer/judging/heads/, by the name `--judge learned:NAME` takes (README, Judges).
+# Heads shipped under emsteer/judging/heads/, by the name `--judge learned:NAME` takes (docs/judging.md).
 SHIPPED_HEADS = {
     "qwen15-l12": "em-judge-qwen15-l12.safetensors",  # layer 12 of the bundled 1.5B chat model in bf16: the default
     "qwen05-l16": "em-judge-qwen05-l16.safetensors",  # layer 16 of the bundled 0.5B chat model (float32)

@@ -341,7 +341,7 @@ class ResultsStore:
             raise EmsteerError(f"cannot create results file {path}: {folder} is not a folder.")
         if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
             where = path if path.exists() and not os.access(path, os.W_OK) else folder
-            raise EmsteerError(f"cannot write results file {path}: {where} is read-only; choose a writable --db.")
+            raise EmsteerError(f"cannot write results file {path}: {where} is read-only; choose a results file in a writable folder.")
 
     def _open_readonly(self) -> None:
         if not self.path.is_file():
