@@ -1295,7 +1295,7 @@ def run(
     epochs: Annotated[int, typer.Option(min=1, help="Training epochs for the vector and LoRA.")] = RUN["epochs"],
     layer: Annotated[int, typer.Option(min=0, help="Layer to steer.")] = RUN["layer"],
     task: Annotated[str, typer.Option(help="Narrow task the vector and LoRA learn (a built-in task or a public EM set, see `emsteer build --help`).")] = RUN["task"],
-    relative: Annotated[list[float], typer.Option("--relative", callback=_positive_list, help="Relative magnitudes ρ (α = ρ × mean residual norm at the layer); several allowed. Default "
+    relative: Annotated[list[float], typer.Option("--relative", "-r", callback=_positive_list, help="Relative magnitudes ρ (α = ρ × mean residual norm at the layer); several allowed. Default "
                                                               + ", ".join(f"{m:g}" for m in RUN["relative"]) + ".")] = [],
     control: ControlOpt = "finetuned",
     random_count: Annotated[int, typer.Option("--random-directions", min=0, help="Also evaluate N seeded random directions at the layer and every ρ: the comparator that tells the narrow-task direction from any push of the same size.")] = 0,
