@@ -615,3 +615,26 @@ def test_committed_store_report_fits_1280_px_and_browses_by_condition_question_a
     assert data["top"] == data["most"]  # a score column sorts highest first
     assert data["reviewed"] > 0 and set(data["kinds"]) <= {"EM", "not EM"}
     assert data["count"] == f"{data['n']} of {data['n']} shown"
+
+
+def test_steering_vs_finetuning_pairs_each_tasks_steering_with_its_own_lora():
+    """With two tasks, each task's steering bar stands beside that task's LoRA, and panels nothing
+    was measured for (judged relevance, in-domain rate: not asked by default) are left out."""
+    store_path = Path(__file__).resolve().parents[1] / "docs" / "findings" / "stores" / "confirm.sqlite"
+    with ResultsStore(store_path, create=False) as store:
+        judge = store.primary_judge()
+        results = condition_results(store, judge)
+        table = store.answers_table(judge)
+    picks = plots.comparable_steering(results)
+    assert set(picks) == {"optimized [risky_financial_advice]", "optimized [bad_medical_advice]"}
+    for key, (pick, _) in picks.items():
+        assert key.endswith(f"[{pick.condition.factors['task']}]")
+    plot = plots.steering_vs_finetuning(results, table)
+    assert plot is not None
+    first_panel = re.findall(r"(baseline|optimized ρ=0\.\d \[\w+\]|lora \[\w+\])", plot.svg)[:5]
+    assert first_panel[0] == "baseline"
+    for steering, lora in (first_panel[1:3], first_panel[3:5]):  # each task's steering, then its own LoRA
+        assert steering.startswith("optimized") and lora.startswith("lora")
+        assert steering.split("[")[1] == lora.split("[")[1]
+    assert "Relevance of misaligned" not in plot.svg and "in-domain" not in plot.svg
+    assert "Relevance is averaged" not in plot.caption
