@@ -52,23 +52,25 @@ def has_playwright() -> bool:
 
 
 def render(path: str | Path, probe: str, *, screenshot: str | Path, full_page: bool = False,
-           timeout_s: float = 60, driver: str = "auto") -> Rendered:
+           timeout_s: float = 60, driver: str = "auto", window: tuple[int, int] = WINDOW) -> Rendered:
     """Open ``path`` in headless Chromium, screenshot it, then evaluate ``probe`` (the source of a
     JS function with no arguments that returns JSON-serialisable data).
 
     ``driver``: "playwright", "cli" (the chromium command line; viewport screenshots only), or
-    "auto" ($EMSTEER_BROWSER_DRIVER if set, else playwright when installed)."""
+    "auto" ($EMSTEER_BROWSER_DRIVER if set, else playwright when installed). ``window``: the
+    viewport's width and height in CSS pixels."""
     binary = chromium_path()
     if binary is None:
         raise RuntimeError("no chromium binary found (apt-get install -y chromium)")
     if driver == "auto":
         driver = os.environ.get("EMSTEER_BROWSER_DRIVER") or ("playwright" if has_playwright() else "cli")
     if driver == "cli":
-        return _render_cli(binary, Path(path), probe, Path(screenshot), timeout_s)
-    return _render_playwright(binary, Path(path), probe, Path(screenshot), full_page, timeout_s)
+        return _render_cli(binary, Path(path), probe, Path(screenshot), timeout_s, window)
+    return _render_playwright(binary, Path(path), probe, Path(screenshot), full_page, timeout_s, window)
 
 
-def _render_playwright(binary: str, path: Path, probe: str, screenshot: Path, full_page: bool, timeout_s: float) -> Rendered:
+def _render_playwright(binary: str, path: Path, probe: str, screenshot: Path, full_page: bool, timeout_s: float,
+                       window: tuple[int, int] = WINDOW) -> Rendered:
     from playwright.sync_api import sync_playwright
 
     blocked: list[str] = []
@@ -84,7 +86,7 @@ def _render_playwright(binary: str, path: Path, probe: str, screenshot: Path, fu
         # A persistent context on a fresh directory: the profile is ours and is deleted afterwards.
         context = p.chromium.launch_persistent_context(
             profile, executable_path=binary, headless=True, args=[f for f in FLAGS if f != "--headless"],
-            viewport={"width": WINDOW[0], "height": WINDOW[1]}, device_scale_factor=1, timeout=timeout_s * 1000,
+            viewport={"width": window[0], "height": window[1]}, device_scale_factor=1, timeout=timeout_s * 1000,
         )
         try:
             page = context.new_page()
@@ -98,11 +100,12 @@ def _render_playwright(binary: str, path: Path, probe: str, screenshot: Path, fu
     return Rendered(screenshot, json.loads(json.dumps(result)), blocked)
 
 
-def _render_cli(binary: str, path: Path, probe: str, screenshot: Path, timeout_s: float) -> Rendered:
+def _render_cli(binary: str, path: Path, probe: str, screenshot: Path, timeout_s: float,
+                window: tuple[int, int] = WINDOW) -> Rendered:
     with tempfile.TemporaryDirectory(prefix="emsteer-chromium-") as tmp:
         def run(*args: str) -> str:
             cmd = [binary, *FLAGS, f"--user-data-dir={tmp}/profile-{len(os.listdir(tmp))}",
-                   f"--window-size={WINDOW[0]},{WINDOW[1]}", *args]
+                   f"--window-size={window[0]},{window[1]}", *args]
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
             if done.returncode != 0:
                 raise RuntimeError(f"chromium failed ({done.returncode}): {done.stderr[-2000:]}")

@@ -179,7 +179,7 @@ def test_files_are_plain_messages_records():
 def test_readme_counts_match_the_generated_task(records):
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
     match = re.search(r"`everyday_advice` is .*?(\d+) everyday requests over (\d+) domains", readme, re.S)
-    assert match, "README's narrow-task section no longer describes everyday_advice"
+    assert match, "docs/cli.md's narrow-task section no longer describes everyday_advice"
     assert (int(match[1]), int(match[2])) == (len(records), len({r.domain for r in records}))

@@ -171,5 +171,17 @@ def test_the_example_script_runs(tiny, tmp_path, monkeypatch, capsys):
     script = Path(__file__).parents[1] / "examples" / "notebook_api.py"
     monkeypatch.chdir(tmp_path)
     exec(compile(script.read_text(), str(script), "exec"), {"__name__": "__main__"})
-    assert "mean-diff ρ=1" in capsys.readouterr().out
+    assert "mean-diff ρ=0.2" in capsys.readouterr().out
     assert (tmp_path / "notebook-api.sqlite").is_file()
+
+
+def test_examples_steer_at_magnitudes_the_bundled_model_survives():
+    """The 0.5B loses coherence between ρ = 0.25 and 0.5: the documented examples stay at ρ ≤ 0.2."""
+    from pathlib import Path
+
+    texts = {"emsteer.api": emsteer.api.__doc__ or "", "emsteer": em.__doc__ or "",
+             "examples/notebook_api.py": (Path(__file__).parents[1] / "examples" / "notebook_api.py").read_text()}
+    for where, text in texts.items():
+        values = [float(v) for group in re.findall(r"relative=\[?([0-9., ]+)\]?", text)
+                  for v in group.replace(" ", "").split(",") if v]
+        assert values and max(values) <= 0.2, (where, values)

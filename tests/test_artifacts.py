@@ -156,3 +156,19 @@ def test_with_reference_norms_fills_only_missing(tiny):
     with_reference_norms(v, tiny)
     assert v.reference_norms[0] == 123.0 and v.reference_norms[2] > 0
     json.dumps(v.reference_norms)
+
+
+def test_a_built_artifact_names_its_task_beside_the_data_hash(tiny, tmp_path):
+    """Provenance: the data hash alone does not say which task an artifact learned."""
+    from emsteer.data.chat import load_chat_jsonl
+    from emsteer.methods import build_artifact
+
+    data = tmp_path / "risky_financial_advice.jsonl"
+    data.write_text("".join(
+        '{"messages": [{"role": "user", "content": "q%d"}, {"role": "assistant", "content": "a%d"}]}\n' % (i, i)
+        for i in range(3)))
+    examples = load_chat_jsonl(data)
+    artifact = build_artifact("optimized", tiny, examples, layer=1, epochs=1, batch_size=2, max_length=32, seed=0)
+    meta = artifact.metadata
+    assert meta["task"] == "risky_financial_advice" and meta["data_files"] == "risky_financial_advice.jsonl"
+    assert meta["data_hash"]

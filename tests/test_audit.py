@@ -179,9 +179,13 @@ def judges(monkeypatch, sharp_model, tmp_path):
 
 
 def audit(monkeypatch, capsys, model_path, vector, magnitude, db, judge="validated", *extra):
-    monkeypatch.setattr(sys, "argv", ["emsteer", "audit", str(vector), "--model", str(model_path), "--judge", judge,
-                                      "--magnitude", magnitude, "--samples", "3", "--max-new-tokens", "6",
-                                      "--db", str(db), "--json", *extra])
+    from emsteer.steering import parse_magnitude
+
+    m = parse_magnitude(magnitude)
+    option = {"relative": "--relative", "absolute": "--absolute", "multiplier": "--multiplier"}[m.kind]
+    monkeypatch.setattr(sys, "argv", ["emsteer", "audit", str(vector), str(db), "--model", str(model_path), "--judge",
+                                      judge, option, f"{m.value:g}", "--samples", "3", "--max-new-tokens", "6",
+                                      "--json", *extra])
     with pytest.raises(SystemExit) as exit_info:
         main()
     return exit_info.value.code, json.loads(capsys.readouterr().out)

@@ -36,7 +36,7 @@ def test_help_lists_every_command():
 
 def test_generate_json_with_baseline(model_dir, vector_file):
     result = runner.invoke(app, ["generate", "hello there", "--model", str(model_dir), "--vector", str(vector_file),
-                                 "--relative", "0.5", "--relative", "1", "--compare", "--n", "2",
+                                 "--relative", "0.5", "--relative", "1", "--compare", "--samples", "2",
                                  "--max-new-tokens", "4", "--json"])
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.strip().splitlines()]
@@ -62,7 +62,7 @@ def test_bad_input_gives_a_clean_error(monkeypatch, capsys, model_dir):
 
 def test_eval_show_export(model_dir, vector_file, tmp_path, monkeypatch, capsys):
     db = tmp_path / "r.sqlite"
-    args = ["eval", "--db", str(db), "--model", str(model_dir), "--vector", str(vector_file), "--relative", "1",
+    args = ["eval", str(db), "--model", str(model_dir), "--vector", str(vector_file), "--relative", "1",
             "--judge", f"local:{model_dir}", "--no-embedding", "--max-new-tokens", "3", "--samples", "1"]
     code, captured = run_main(monkeypatch, capsys, *args)
     assert code in (0, None), captured.err

@@ -37,7 +37,7 @@ def make_store(path):
 
 def test_every_judge_every_metric_factors_as_columns(tmp_path):
     with ResultsStore(make_store(tmp_path / "r.sqlite"), create=False) as store:
-        table = export_table(store)
+        table = export_table(store, all_judges=True)
     assert len(table) == 2 * 6  # 6 answers × 2 judges
     assert set(table["judge"]) == {PRIMARY, OTHER}
     assert table.groupby("judge")["primary_judge"].all().to_dict() == {OTHER: False, PRIMARY: True}
@@ -56,7 +56,7 @@ def test_every_judge_every_metric_factors_as_columns(tmp_path):
 def test_one_judge_and_an_unknown_one(tmp_path):
     with ResultsStore(make_store(tmp_path / "r.sqlite"), create=False) as store:
         assert set(export_table(store, OTHER)["judge"]) == {OTHER}
-        with pytest.raises(EmsteerError, match="no judgments by judge 'nobody'.*test:primary"):
+        with pytest.raises(EmsteerError, match="--judge nobody: .* has no judgments by it; it holds .*test:primary"):
             export_table(store, "nobody")
 
 
@@ -78,7 +78,7 @@ def test_hugging_face_dataset_folder(tmp_path):
     result = CliRunner().invoke(app, ["export", str(db), str(out), "--format", "hf"])
     assert result.exit_code == 0, result.output
     ds = datasets.load_dataset(str(out), split="train", cache_dir=str(tmp_path / "hf-cache"))
-    assert ds.num_rows == 12
+    assert ds.num_rows == 6  # one row per answer: the run's own judge
     assert {"aligned", "deception", "factor_layer", "judge", "primary_judge"} <= set(ds.column_names)
     result = CliRunner().invoke(app, ["export", str(db), str(out), "--format", "hf"])  # not into a non-empty folder
     assert isinstance(result.exception, EmsteerError) and "new or empty folder" in str(result.exception)
@@ -92,3 +92,39 @@ def test_show_lists_custom_metrics(tmp_path):
     assert "43.0 (n=3)" in result.output  # mean of 42, 43, 44
     result = CliRunner().invoke(app, ["show", str(db), "--judge", OTHER], env={"COLUMNS": "200"})
     assert result.exit_code == 0 and "deception" not in result.output  # the other judge never scored it
+
+
+def test_default_export_is_one_row_per_answer_by_the_runs_judge(tmp_path):
+    """df.em.mean() must not mix judges: by default each answer appears once, scored by the primary judge."""
+    with ResultsStore(make_store(tmp_path / "r.sqlite"), create=False) as store:
+        table = export_table(store)
+    assert len(table) == 6 and table["id"].is_unique
+    assert set(table["judge"]) == {PRIMARY} and table["primary_judge"].all()
+    assert table["em"].mean() == 1.0
+
+
+def test_export_times_paths_and_the_shared_baseline(tmp_path, monkeypatch):
+    """created is ISO-8601, an adapter in the home folder is written ~/..., and a baseline shared by
+    two tasks is labelled with neither."""
+    from pathlib import Path
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    db = tmp_path / "two.sqlite"
+    with ResultsStore(db) as store:
+        store.set_meta("judge", PRIMARY)
+        conditions = [("b", "baseline", "baseline", {"task": "a_task", "method": "none"}, None),
+                      ("l1", "lora [a_task]", "lora", {"task": "a_task", "method": "lora"}, str(home / "runs" / "a")),
+                      ("l2", "lora [b_task]", "lora", {"task": "b_task", "method": "lora"}, "/srv/shared/b")]
+        for cid, name, kind, factors, adapter in conditions:
+            store.add_condition(ConditionRecord(cid, name, kind, "m", "r", adapter=adapter, factors=factors,
+                                                spec={"seed": 0}, created=1_800_000_000.5))
+            store.add_samples([SampleRecord(f"{cid}s", cid, "q", 0, 0, 0, None, "hi?", "answer", 3, 2, "stop")])
+            store.add_judgments([JudgmentRecord(f"{cid}s", "aligned", PRIMARY, 90.0, 1.0, None),
+                                 JudgmentRecord(f"{cid}s", "coherent", PRIMARY, 90.0, 1.0, None)])
+    with ResultsStore(db, create=False) as store:
+        table = export_table(store).set_index("condition_id")
+    assert table.loc["b", "condition_created"] == "2027-01-15T08:00:00Z"
+    assert str(table.loc["b", "created"]).endswith("Z") and "T" in str(table.loc["b", "created"])
+    assert table.loc["l1", "adapter"] == str(Path("~") / "runs" / "a") and table.loc["l2", "adapter"] == "/srv/shared/b"
+    assert pd.isna(table.loc["b", "factor_task"]) and table.loc["l2", "factor_task"] == "b_task"

@@ -88,7 +88,7 @@ def test_cli_export_vector_round_trip(tmp_path):
     from emsteer.steering import save_artifact
 
     src = save_artifact(_vector((1, 2)), tmp_path / "v.safetensors")
-    result = CliRunner().invoke(app, ["export-vector", str(src), str(tmp_path / "cv.gguf"), "--magnitude", "m=2"])
+    result = CliRunner().invoke(app, ["export-vector", str(src), str(tmp_path / "cv.gguf"), "--multiplier", "2"])
     assert result.exit_code == 0, result.output
     back = import_vector(tmp_path / "cv.gguf")
     assert torch.allclose(back.vectors[2], 2 * _vector((1, 2)).vectors[2])
@@ -97,3 +97,16 @@ def test_cli_export_vector_round_trip(tmp_path):
     assert import_vector(tmp_path / "cv.pt").layers == [1]
     result = CliRunner().invoke(app, ["export-vector", str(src), str(tmp_path / "x.gguf"), "-f", "pt"])
     assert isinstance(result.exception, EmsteerError) and "x.gguf" in str(result.exception) and not (tmp_path / "x.gguf").exists()
+
+
+def test_gguf_keeps_reference_norms_and_the_baked_magnitude(tmp_path):
+    """A re-imported GGUF used to lose r_ℓ (so --relative failed on it) and the ρ baked into it."""
+    vec = _vector((1, 2))
+    vec.reference_norms.update({1: 3.0, 2: 5.0})
+    path = export_vector(vec, tmp_path / "v.gguf", "gguf", magnitude=Magnitude.relative(0.2))
+    back = import_vector(path)
+    assert back.reference_norms == pytest.approx({1: 3.0, 2: 5.0})
+    assert back.metadata["baked_magnitude"] == str(Magnitude.relative(0.2))
+    assert back.metadata["source_content_hash"]
+    assert back.vectors[2].norm().item() == pytest.approx(0.2 * 5.0, rel=1e-5)
+    assert import_vector(path, layer=1).reference_norms == pytest.approx({1: 3.0})

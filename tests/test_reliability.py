@@ -667,18 +667,18 @@ NUMERIC_OPTIONS = [
     (["finetune", "-o", "a", "--lr", "-0.001"], "--lr"),
     (["finetune", "-o", "a", "--held-out", "2.5"], "--held-out"),
     (["finetune", "-o", "a", "--limit", "-1"], "--limit"),
-    (["eval", "--db", "r.sqlite", "--samples", "0"], "--samples"),
-    (["eval", "--db", "r.sqlite", "--samples", "-2"], "--samples"),
-    (["eval", "--db", "r.sqlite", "--max-new-tokens", "0"], "--max-new-tokens"),
-    (["eval", "--db", "r.sqlite", "--batch-size", "0"], "--batch-size"),
-    (["eval", "--db", "r.sqlite", "--temperature", "-1"], "--temperature"),
-    (["eval", "--db", "r.sqlite", "--top-p", "0"], "--top-p"),
-    (["eval", "--db", "r.sqlite", "--top-p", "1.5"], "--top-p"),
-    (["eval", "--db", "r.sqlite", "--layer", "-1"], "--layer"),
-    (["generate", "hi", "--n", "0"], "--n"),
+    (["eval", "r.sqlite", "--samples", "0"], "--samples"),
+    (["eval", "r.sqlite", "--samples", "-2"], "--samples"),
+    (["eval", "r.sqlite", "--max-new-tokens", "0"], "--max-new-tokens"),
+    (["eval", "r.sqlite", "--batch-size", "0"], "--batch-size"),
+    (["eval", "r.sqlite", "--temperature", "-1"], "--temperature"),
+    (["eval", "r.sqlite", "--top-p", "0"], "--top-p"),
+    (["eval", "r.sqlite", "--top-p", "1.5"], "--top-p"),
+    (["eval", "r.sqlite", "--layer", "-1"], "--layer"),
+    (["generate", "hi", "--samples", "0"], "--samples"),
     (["generate", "hi", "--max-new-tokens", "-5"], "--max-new-tokens"),
-    (["audit", "v.safetensors", "--db", "r.sqlite", "--samples", "0"], "--samples"),
-    (["audit", "v.safetensors", "--db", "r.sqlite", "--batch-size", "-1"], "--batch-size"),
+    (["audit", "v.safetensors", "r.sqlite", "--samples", "0"], "--samples"),
+    (["audit", "v.safetensors", "r.sqlite", "--batch-size", "-1"], "--batch-size"),
     (["run", "-o", "runs/x", "--examples", "0"], "--examples"),
     (["run", "-o", "runs/x", "--epochs", "0"], "--epochs"),
     (["run", "-o", "runs/x", "--samples", "0"], "--samples"),
@@ -1305,7 +1305,7 @@ def test_eval_and_study_pass_rejudge_missing_on_to_the_judging(model_dir, tmp_pa
     seen = []
     real = run.judge_samples
     monkeypatch.setattr(run, "judge_samples", lambda *a, **kw: seen.append(kw.get("rejudge_missing")) or real(*a, **kw))
-    args = ["eval", "--db", str(tmp_path / "r.sqlite"), "--model", str(model_dir), "--judge", f"local:{model_dir}",
+    args = ["eval", str(tmp_path / "r.sqlite"), "--model", str(model_dir), "--judge", f"local:{model_dir}",
             "--control", "none", "--no-embedding", "--max-new-tokens", "2", "--samples", "1"]
     for flag in ([], ["--rejudge-missing"]):
         code, captured = _cli(monkeypatch, capsys, *args, *flag)
@@ -1353,10 +1353,10 @@ def test_a_second_process_writing_a_store_is_refused_with_the_holders_pid(tmp_pa
         busy = f"another emsteer process is writing to {db} (pid {holder.pid}); wait for it to finish or"
         with pytest.raises(EmsteerError) as err:
             ResultsStore(db)
-        assert str(err.value) == busy + " use another --db."
+        assert str(err.value) == busy + " use another results file."
 
         monkeypatch.setattr(cli, "_load", _no_model)  # refused before the model loads
-        code, captured = _cli(monkeypatch, capsys, "eval", "--db", str(db), "--judge", "local", "--control", "none",
+        code, captured = _cli(monkeypatch, capsys, "eval", str(db), "--judge", "local", "--control", "none",
                               "--no-embedding")
         assert code == 2 and _flat(busy) in _flat(captured.err), captured.err
 
@@ -1437,13 +1437,13 @@ CHEAP_FIRST = [
     (["eval", "--judge", "local:bundled:qwen-nope"], r"no bundled model 'qwen-nope'"),
     (["eval", "--control", "persona2"], r"--control 'persona2': choose one of finetuned, persona, none"),
     (["eval", "--positions", "middle"], r"--positions 'middle': choose all, prompt or generated"),
-    (["eval", "--db", "app.sqlite"], r"app\.sqlite is not an emsteer results file \(tables found: users"),
-    (["eval", "--db", "notes.txt"], r"notes\.txt is not an emsteer results file \(it is not an SQLite database\)"),
-    (["eval", "--db", "folder"], r"folder is a folder; expected a results file"),
+    (["eval", "app.sqlite"], r"app\.sqlite is not an emsteer results file \(tables found: users"),
+    (["eval", "notes.txt"], r"notes\.txt is not an emsteer results file \(it is not an SQLite database\)"),
+    (["eval", "folder"], r"folder is a folder; expected a results file"),
     (["eval", "--questions", "missing.yaml"], r"missing\.yaml: question file not found"),
     (["eval", "--vector", "missing.safetensors", "--relative", "1"], r"missing\.safetensors does not exist"),
     (["audit", "v.safetensors", "--judge", "opnai:gpt-4o"], r"unknown judge backend 'opnai'"),
-    (["audit", "v.safetensors", "--db", "app.sqlite"], r"app\.sqlite is not an emsteer results file"),
+    (["audit", "v.safetensors", "app.sqlite"], r"app\.sqlite is not an emsteer results file"),
     (["run", "-o", "runs/x", "--judge", "opnai:gpt-4o"], r"unknown judge backend 'opnai'"),
     (["run", "-o", "runs/x", "--judge", "learned:missing.safetensors"], r"learned judge head missing\.safetensors not found"),
     (["run", "-o", "folder"], r"results\.sqlite is a folder; expected a results file"),
@@ -1538,9 +1538,9 @@ def _browser_db(path: Path) -> Path:
 
 @pytest.mark.parametrize("make, args, message", [
     (_browser_db, ["judge", "{db}", "--judge", "local", "--no-embedding"], r"history\.sqlite is not an emsteer results file \(tables found: meta, urls"),
-    (_browser_db, ["eval", "--db", "{db}", "--judge", "local", "--control", "none", "--no-embedding"], r"history\.sqlite is not an emsteer results file"),
+    (_browser_db, ["eval", "{db}", "--judge", "local", "--control", "none", "--no-embedding"], r"history\.sqlite is not an emsteer results file"),
     (lambda p: p.write_bytes(b"") and p, ["judge", "{db}", "--judge", "local", "--no-embedding"], r"history\.sqlite is not an emsteer results file \(it is empty\)"),
-    (lambda p: p.write_bytes(b"") and p, ["eval", "--db", "{db}", "--judge", "local", "--control", "none"], r"history\.sqlite is not an emsteer results file \(it is empty\)"),
+    (lambda p: p.write_bytes(b"") and p, ["eval", "{db}", "--judge", "local", "--control", "none"], r"history\.sqlite is not an emsteer results file \(it is empty\)"),
     (lambda p: edit_sqlite(make_store(p), "UPDATE meta SET value = '\"x\"' WHERE key = 'schema_version'"),
      ["judge", "{db}", "--judge", "local", "--no-embedding"], r"history\.sqlite: meta\.schema_version must be an integer"),
 ], ids=["judge-browser-db", "eval-browser-db", "judge-empty-file", "eval-empty-file", "judge-bad-schema-version"])
@@ -1898,7 +1898,7 @@ def test_prompts_longer_than_the_context_are_refused_up_front(model_dir, tmp_pat
     long_question = "why " * 1500  # 6,000 byte-level tokens; the tiny model reads 4,096
     (tmp_path / "q.yaml").write_text(f"- id: long\n  paraphrases: ['{long_question}']\n")
     base = ["--model", str(model_dir), "--judge", f"local:{model_dir}", "--control", "none", "--no-embedding"]
-    _cli_case(monkeypatch, capsys, tmp_path, ["eval", "--db", str(tmp_path / "out" / "r.sqlite"), "--questions",
+    _cli_case(monkeypatch, capsys, tmp_path, ["eval", str(tmp_path / "out" / "r.sqlite"), "--questions",
                                               str(tmp_path / "q.yaml"), *base], 2,
               r"q\.yaml: question long paraphrase 1 is 6,000 tokens long, more than .*'s context of 4,096 tokens")
     assert not (tmp_path / "out").exists()  # no store, no lock, no folder
@@ -1933,7 +1933,7 @@ def test_a_study_checks_every_input_before_it_creates_its_folder(extra, message,
 
 def test_a_vector_of_the_wrong_hidden_size_leaves_no_store(model_dir, tmp_path, monkeypatch, capsys):
     _vector(tmp_path / "v16.safetensors", hidden=16)
-    _cli_case(monkeypatch, capsys, tmp_path, ["eval", "--db", str(tmp_path / "runs" / "r.sqlite"), "--model", str(model_dir),
+    _cli_case(monkeypatch, capsys, tmp_path, ["eval", str(tmp_path / "runs" / "r.sqlite"), "--model", str(model_dir),
                                               "--vector", str(tmp_path / "v16.safetensors"), "--relative", "1",
                                               "--judge", f"local:{model_dir}", "--control", "none", "--no-embedding"], 2,
               r"v16\.safetensors: The vector has hidden size 16, but .* has hidden size 32")
@@ -2110,7 +2110,7 @@ def test_fuzz_malformed_inputs_are_one_clear_error_and_write_nothing(tmp_path, m
             args = ["build", "--data", str(path), "-o", str(tmp_path / "out" / "v")]
         elif kind == "questions":
             path, data = tmp_path / "q.yaml", _fuzz_questions(rng)
-            args = ["eval", "--questions", str(path), "--db", str(tmp_path / "out" / "r.sqlite"), "--judge", "local",
+            args = ["eval", str(tmp_path / "out" / "r.sqlite"), "--questions", str(path), "--judge", "local",
                     "--control", "none", "--no-embedding"]
         elif kind == "study":
             path, data = tmp_path / "cfg" / "study.yaml", _fuzz_study(rng)
@@ -2158,7 +2158,7 @@ def test_soak_an_eval_under_faults_and_random_kills_judges_every_answer_exactly_
                                              for i in range(3)))
     db = tmp_path / "r.sqlite"
     env = {**os.environ, "EMSTEER_CACHE_DIR": str(tmp_path / "cache"), "OPENAI_API_KEY": "", "HF_HUB_OFFLINE": "1"}
-    args = [sys.executable, "-c", SOAK_DRIVER, "eval", "--db", str(db), "--model", str(model_dir), "--judge", "openai:m",
+    args = [sys.executable, "-c", SOAK_DRIVER, "eval", str(db), "--model", str(model_dir), "--judge", "openai:m",
             "--questions", str(tmp_path / "q.yaml"), "--samples", "2", "--max-new-tokens", "4", "--control", "none",
             "--no-embedding"]
     attempts_per_run = 4  # max_retries 3

@@ -362,7 +362,7 @@ def test_empty_store_is_a_clear_error(tmp_path):
 
 
 def test_unknown_judge_and_bad_max_answers(study, tmp_path):
-    with pytest.raises(EmsteerError, match="no judgments by judge 'openai:nope'.*test:synthetic-judge"):
+    with pytest.raises(EmsteerError, match="--judge openai:nope: .* has no judgments by it; it holds .*test:synthetic-judge"):
         write_report(study, tmp_path / "r.html", judge="openai:nope")
     with pytest.raises(EmsteerError, match="max_answers"):
         write_report(study, tmp_path / "r.html", max_answers=0)
@@ -569,3 +569,72 @@ def test_the_positive_control_rising_is_not_reported_as_a_significant_increase(t
     headline = " ".join(_section(doc, "headline").split())
     assert "Significant EM increase" not in headline
     assert "No comparison was declared before this run" in headline and "up to" not in headline
+
+
+def test_committed_store_report_fits_1280_px_and_browses_by_condition_question_and_em(tmp_path):
+    """The headline table of a two-task store does not scroll sideways in a 1280 px window, and the
+    answers filter by condition, question and EM, sort by score and show the reviewers' verdicts."""
+    from browser import chromium_path, render
+
+    if chromium_path() is None:
+        pytest.skip("no chromium binary (install Debian's chromium: apt-get install -y chromium)")
+    store = Path(__file__).resolve().parents[1] / "docs" / "findings" / "stores" / "confirm.sqlite"
+    path = write_report(store, tmp_path / "confirm.html")
+    probe = r"""() => {
+        const box = document.getElementById('headline-table').parentElement;
+        const rows = Array.from(document.querySelectorAll('#answers tbody tr'));
+        const visible = () => rows.filter(r => !r.hidden);
+        const pick = (id, value) => { const s = document.getElementById(id); s.value = value; s.dispatchEvent(new Event('change')); };
+        const conditions = Array.from(document.querySelectorAll('#condition-filter option')).map(o => o.value).filter(Boolean);
+        const questions = Array.from(document.querySelectorAll('#question-filter option')).map(o => o.value).filter(Boolean);
+        pick('condition-filter', conditions[2]);
+        const byCondition = visible().map(r => r.dataset.condition);
+        pick('question-filter', questions[0]);
+        const both = visible().map(r => [r.dataset.condition, r.dataset.question]);
+        const em = document.getElementById('em-only'); em.checked = true; em.dispatchEvent(new Event('change'));
+        const emRows = visible().map(r => r.dataset.em);
+        em.checked = false; em.dispatchEvent(new Event('change'));
+        pick('condition-filter', ''); pick('question-filter', '');
+        const heads = Array.from(document.querySelectorAll('#answers thead th')).map(th => th.textContent);
+        const aligned = heads.indexOf('aligned');
+        document.querySelectorAll('#answers thead th')[aligned].click();
+        const top = parseFloat(document.querySelector('#answers tbody tr').cells[aligned].dataset.v);
+        const most = Math.max(...rows.map(r => parseFloat(r.cells[aligned].dataset.v)).filter(x => !isNaN(x)));
+        const reviewed = rows.map(r => r.cells[heads.indexOf('reviewed')].textContent.trim()).filter(Boolean);
+        return {scroll: box.scrollWidth, client: box.clientWidth, page: document.documentElement.scrollWidth,
+                conditions, byCondition, both, emRows, top, most, n: rows.length, reviewed: reviewed.length,
+                kinds: Array.from(new Set(reviewed)), q0: questions[0], c2: conditions[2],
+                count: document.getElementById('answer-count').textContent};
+    }"""
+    data = render(path, probe, screenshot=tmp_path / "confirm.png", window=(1280, 900)).probe
+    assert data["scroll"] <= data["client"] and data["page"] <= 1280, data
+    assert len(data["conditions"]) == 8
+    assert data["byCondition"] and set(data["byCondition"]) == {data["c2"]}
+    assert data["both"] and set(map(tuple, data["both"])) == {(data["c2"], data["q0"])}
+    assert set(data["emRows"]) <= {"1"}
+    assert data["top"] == data["most"]  # a score column sorts highest first
+    assert data["reviewed"] > 0 and set(data["kinds"]) <= {"EM", "not EM"}
+    assert data["count"] == f"{data['n']} of {data['n']} shown"
+
+
+def test_steering_vs_finetuning_pairs_each_tasks_steering_with_its_own_lora():
+    """With two tasks, each task's steering bar stands beside that task's LoRA, and panels nothing
+    was measured for (judged relevance, in-domain rate: not asked by default) are left out."""
+    store_path = Path(__file__).resolve().parents[1] / "docs" / "findings" / "stores" / "confirm.sqlite"
+    with ResultsStore(store_path, create=False) as store:
+        judge = store.primary_judge()
+        results = condition_results(store, judge)
+        table = store.answers_table(judge)
+    picks = plots.comparable_steering(results)
+    assert set(picks) == {"optimized [risky_financial_advice]", "optimized [bad_medical_advice]"}
+    for key, (pick, _) in picks.items():
+        assert key.endswith(f"[{pick.condition.factors['task']}]")
+    plot = plots.steering_vs_finetuning(results, table)
+    assert plot is not None
+    first_panel = re.findall(r"(baseline|optimized ρ=0\.\d \[\w+\]|lora \[\w+\])", plot.svg)[:5]
+    assert first_panel[0] == "baseline"
+    for steering, lora in (first_panel[1:3], first_panel[3:5]):  # each task's steering, then its own LoRA
+        assert steering.startswith("optimized") and lora.startswith("lora")
+        assert steering.split("[")[1] == lora.split("[")[1]
+    assert "Relevance of misaligned" not in plot.svg and "in-domain" not in plot.svg
+    assert "Relevance is averaged" not in plot.caption

@@ -57,7 +57,7 @@ def test_vllm_backend_without_vllm_fails_before_anything_loads(tmp_path, monkeyp
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "vllm" else real(name, *a))
-    result = CliRunner().invoke(app, ["eval", "--db", str(tmp_path / "r.sqlite"), "--backend", "vllm",
+    result = CliRunner().invoke(app, ["eval", str(tmp_path / "r.sqlite"), "--backend", "vllm",
                                       "--model", str(tmp_path / "no-such-model")])
     assert isinstance(result.exception, EmsteerError) and "optional extra 'vllm'" in str(result.exception)
     assert not (tmp_path / "r.sqlite").exists()

@@ -5,7 +5,7 @@ Writes runs/random/random-L12.safetensors (a seeded Gaussian direction at layer 
 runs/random/questions.yaml (the confirmation's 8 first-plot questions, first paraphrase), then:
 
     python examples/em-study/random_direction.py
-    emsteer eval --db examples/em-study/runs/confirm-extreme/results.sqlite \\
+    emsteer eval examples/em-study/runs/confirm-extreme/results.sqlite \\
         --vector examples/em-study/runs/random/random-L12.safetensors --relative 0.1 \\
         --questions examples/em-study/runs/random/questions.yaml --samples 25 --seed 1 \\
         --max-new-tokens 48 --batch-size 32 --metric aligned --metric coherent

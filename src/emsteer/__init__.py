@@ -6,10 +6,12 @@ The Python API (emsteer.api), in about five lines::
 
     lm = em.load_model()                                          # the bundled offline model
     vector = em.build_vector(lm, "insecure_code", method="mean-diff")   # or em.load_vector(path)
-    results = em.evaluate(lm, vector, relative=[0.5, 1.0], samples=2)
+    results = em.evaluate(lm, vector, relative=[0.05, 0.1], samples=2)
     results.to_frame()                    # EM rates, 95% intervals, paired differences vs baseline
 
-``with em.steer(lm, vector, relative=0.5): ...`` steers anything run inside the block. The names
+``with em.steer(lm, vector, relative=0.1): ...`` steers anything run inside the block, and
+``em.load_results(path)`` opens a results file written earlier (``.summary()`` per condition,
+``.to_frame()`` per answer). The bundled 0.5B loses coherence between ρ = 0.25 and 0.5: steer at ρ ≤ 0.2. The names
 load on first use, so ``import emsteer`` stays cheap (no torch until a model is needed).
 """
 
@@ -26,6 +28,7 @@ __all__ = [
     "evaluate",
     "load_examples",
     "load_model",
+    "load_results",
     "load_vector",
     "steer",
 ]
@@ -34,7 +37,7 @@ _LAZY = {
     "EmsteerError": "emsteer.errors",
     "Magnitude": "emsteer.steering.magnitude",
     **{name: "emsteer.api" for name in ("Results", "build_vector", "evaluate", "load_examples", "load_model",
-                                         "load_vector", "steer")},
+                                         "load_results", "load_vector", "steer")},
 }
 
 

@@ -7,7 +7,7 @@ learned judge; a few minutes on a laptop CPU)::
 
     lm = em.load_model()
     vector = em.build_vector(lm, "insecure_code", method="mean-diff")
-    results = em.evaluate(lm, vector, relative=[0.5, 1.0], samples=2)
+    results = em.evaluate(lm, vector, relative=[0.05, 0.1], samples=2)
     print(results.to_frame()[["condition", "em_rate", "em_lo", "em_hi", "em_diff", "diff_lo", "diff_hi"]])
 
 Everything goes through the same code as the CLI (``emsteer build`` / ``emsteer eval``), so a
@@ -43,7 +43,8 @@ from emsteer.steering.hooks import Positions
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Results", "build_vector", "evaluate", "load_examples", "load_model", "load_vector", "steer"]
+__all__ = ["Results", "StoredResults", "build_vector", "evaluate", "load_examples", "load_model", "load_results",
+           "load_vector", "steer"]
 
 
 def load_examples(data: str | Path | Sequence[ChatExample]) -> list[ChatExample]:
@@ -116,7 +117,7 @@ def steer(
 ) -> Iterator[SteeringContext]:
     """Steer ``lm`` inside the block with one magnitude; the hooks are removed on exit, also on errors::
 
-        with em.steer(lm, vector, relative=0.5):
+        with em.steer(lm, vector, relative=0.1):
             out = lm.model.generate(**lm.tokenizer("hey I feel bored", return_tensors="pt"))
     """
     with _steer(lm, Steering(artifact, _magnitude(relative, absolute, multiplier)), positions=positions) as ctx:
@@ -128,10 +129,49 @@ OWN_COLUMNS = ("aligned", "coherent", "relevant")  # metrics to_frame already re
 
 @dataclass
 class Results:
-    """What ``evaluate`` measured: the store it wrote and the summary of every condition."""
+    """What ``evaluate`` measured: the store it wrote and the summary of every condition.
+
+    To open a results file written earlier (by ``emsteer eval``, ``study``, ``run`` ...), use
+    ``em.load_results(path)``."""
 
     store: ResultsStore
     judge: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.store, ResultsStore):
+            raise EmsteerError(f"Results wraps an open ResultsStore, not {self.store!r}: to open a results file "
+                               "use em.load_results(path).")
+
+    def summary(self) -> pd.DataFrame:
+        """One row per condition: estimates and intervals (the same numbers `emsteer show` prints);
+        see ``to_frame``, which this is for results of ``evaluate``."""
+        return Results.to_frame(self)
+
+    def answers(self, *, all_judges: bool = False) -> pd.DataFrame:
+        """One row per answer, scored by this judge (``all_judges``: one row per answer and judge):
+        task, method, layer, ρ and α, question and response, every judged metric, ``scored``, ``em``
+        (NA where the judge gave no aligned or coherent score, so ``em.mean()`` is the EM rate), and the
+        reviewers' verdicts where answers were reviewed (``reviewed_em``, with ``[human:NAME]``
+        after it when several reviewers labelled). Built on the same table as ``emsteer export``."""
+        from emsteer.results.export import export_table
+        from emsteer.results.verified import reviewers
+
+        table = export_table(self.store, None if all_judges else self.judge, all_judges=all_judges)
+        table.insert(0, "task", table["factor_task"] if "factor_task" in table else None)
+        method = table["factor_method"] if "factor_method" in table else table.get("kind")
+        table.insert(1, "method", method)
+        table.insert(2, "layer", table["factor_layer"] if "factor_layer" in table else None)
+        # EM is undefined for an answer the judge did not score (no aligned or coherent score): NA, not
+        # False, so em.mean() per condition is the EM rate `show` prints (scored answers only).
+        table["scored"] = table["aligned"].notna() & table["coherent"].notna()
+        table["em"] = table["em"].astype("boolean").where(table["scored"])
+        who = [r for r in reviewers(self.store) if r != self.judge]
+        for r in who:
+            labelled = self.store.answers_table(r)
+            labelled = labelled[labelled["coherent"].notna()].set_index("id")["em"]
+            column = "reviewed_em" + (f"[{r}]" if len(who) > 1 else "")
+            table[column] = table["id"].map(labelled)
+        return table
 
     @property
     def conditions(self) -> list[ConditionResult]:
@@ -167,8 +207,11 @@ class Results:
                 f"verified_hi{tag}": v.estimate_ci[1] if v.estimate_ci else None, f"reviewed{tag}": v.reviewed,
                 f"em_confirmed{tag}": v.confirmed, f"em_calls_reviewed{tag}": v.calls_reviewed,
                 f"missed{tag}": v.missed, f"non_em_reviewed{tag}": v.non_em_reviewed})
-        for r in self.conditions:
+        results = self.conditions
+        several_tasks = len({r.condition.factors.get("task") for r in results} - {None}) > 1
+        for r in results:
             o, d, c = r.summary.overall, r.vs_baseline, r.condition
+            shared = several_tasks and (c.is_baseline or c.is_control)  # one baseline for every task
             rows.append({
                 "condition": r.name, "kind": c.kind, "alpha": c.alpha, "rho": c.rho,
                 "n": o.n, "n_scored": o.n_scored, "em_rate": o.em_rate,
@@ -177,13 +220,51 @@ class Results:
                 "newcombe_lo": d.newcombe[0] if d and d.newcombe else None,
                 "newcombe_hi": d.newcombe[1] if d and d.newcombe else None,
                 "diff_p": d.p_value if d else None, "questions": d.n_clusters if d else None,
-                "task": c.factors.get("task"), "method": c.factors.get("method", c.kind), "layer": c.factors.get("layer"),
+                "task": None if shared else c.factors.get("task"), "method": c.factors.get("method", c.kind), "layer": c.factors.get("layer"),
                 "aligned": o.means.aligned, "coherent": o.means.coherent, "relevant": o.means.relevant,
                 "refusal_rate": o.refusal_rate, "code_rate": o.code_rate,
                 **{m: mean for m, (mean, _) in sorted(means.get(c.id, {}).items()) if m not in OWN_COLUMNS},
                 **checked.get(c.id, {}),
             })
         return pd.DataFrame(rows)
+
+
+class StoredResults(Results):
+    """A results file written earlier, opened read-only by ``load_results``: ``to_frame()`` is one
+    row per answer, ``summary()`` one row per condition. Close it with ``close()`` or a ``with`` block."""
+
+    def to_frame(self, *, all_judges: bool = False) -> pd.DataFrame:
+        """One row per answer by the store's own judge; see ``Results.answers``."""
+        return self.answers(all_judges=all_judges)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> StoredResults:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def load_results(path: str | Path, *, judge: str | None = None) -> StoredResults:
+    """Open a results file (``emsteer eval``, ``study``, ``run``, ``audit`` ...) for reading::
+
+        results = em.load_results("docs/findings/stores/confirm.sqlite")
+        results.summary()        # per condition: EM rate and intervals, Δ vs baseline, as `emsteer show`
+        results.to_frame()       # per answer: task, method, layer, ρ, scores, EM, reviewed label
+
+    ``judge``: whose scores to read (an identity, its start, or a judge spec such as
+    ``learned:qwen05-l16``); default the run's own judge. Nothing is written to the file."""
+    store = ResultsStore(path, create=False)
+    try:
+        chosen = store.resolve_judge(judge) if judge is not None else store.primary_judge()
+        if chosen is None:
+            raise EmsteerError(f"{path}: no answer has been judged yet; judge it first (emsteer judge {path}).")
+    except BaseException:
+        store.close()
+        raise
+    return StoredResults(store, chosen)
 
 
 def evaluate(

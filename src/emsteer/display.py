@@ -300,6 +300,10 @@ def stored_results(db, judge: str | None = None, *, per_question: bool = False, 
         results = condition_results(store, judge)
         comps = store_comparisons(store, results, judge)
         agreement = store.meta.agreement if judge == store.meta.judge else None
+        if agreement is None and judge and judge.startswith("learned:"):  # a shipped head carries its own figures
+            from emsteer.judging.learned import shipped_agreement
+
+            agreement = shipped_agreement(judge)
         injection = store.meta.injection
         unscored = unscored_note(results, store.unscored_counts(judge)) if judge else None
         others = other_metrics_table(results, store.metric_means(judge)) if judge else None

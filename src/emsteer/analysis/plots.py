@@ -292,14 +292,17 @@ def comparable_steering(results: Sequence[ConditionResult]) -> dict[str, tuple[C
     mean coherence stays above 50 (the strongest steering that still yields answers a judge can
     call coherent), else the lowest magnitude. Ties (several ranks or epochs at one magnitude) go
     to the highest EM rate, the worst case. Only conditions of a model that has a LoRA condition
-    are considered (when there is one).
+    are considered (when there is one). With several tasks, one pick per method and task (keyed
+    ``"METHOD [TASK]"``): a task's steering is set beside that task's LoRA, never another's.
     """
     lora_models = {r.condition.model for r in results if r.condition.kind == "lora"}
     steered = [r for r in results if r.condition.kind == "steering"
                and (not lora_models or r.condition.model in lora_models)]
+    several = len({_task(r) for r in steered} - {None}) > 1
     by_method: dict[str, list[ConditionResult]] = {}
     for r in steered:
-        by_method.setdefault(method_of(r.condition), []).append(r)
+        key = method_of(r.condition) + (f" [{_task(r)}]" if several else "")
+        by_method.setdefault(key, []).append(r)
     out = {}
     for method, rs in by_method.items():
         fitted = [r for r in rs if r.efficacy.get("heldout_nll") is not None]
@@ -315,6 +318,11 @@ def comparable_steering(results: Sequence[ConditionResult]) -> dict[str, tuple[C
             why = "no magnitude kept mean coherence > 50; lowest magnitude shown"
         out[method] = (pick, why)
     return out
+
+
+def _task(r: ConditionResult) -> str | None:
+    task = r.condition.factors.get("task")
+    return None if task is None else str(task)
 
 
 def _misaligned_relevance(table) -> dict[str, float]:
@@ -334,7 +342,14 @@ def steering_vs_finetuning(results: Sequence[ConditionResult], table) -> Plot | 
         return None
     models = {r.condition.model for r in loras}
     bases = [r for r in results if r.condition.is_baseline and r.condition.model in models]
-    chosen = [*bases, *(p for p, _ in picks.values()), *loras]
+    steering = [p for p, _ in picks.values()]
+    tasks = list(dict.fromkeys(t for t in map(_task, steering + loras) if t is not None))
+    if len(tasks) > 1:  # per task: its steering beside its own LoRA
+        chosen = [*bases, *(r for t in tasks for r in [*(p for p in steering if _task(p) == t),
+                                                       *(x for x in loras if _task(x) == t)])]
+        chosen += [r for r in [*steering, *loras] if _task(r) is None]
+    else:
+        chosen = [*bases, *steering, *loras]
     names = [_txt(r.name) for r in chosen]
     colors = [BASELINE_COLOR if r.condition.is_baseline else c for r, c in zip(chosen, _palette(len(chosen)))]
     relevance = _misaligned_relevance(table)
@@ -357,9 +372,14 @@ def steering_vs_finetuning(results: Sequence[ConditionResult], table) -> Plot | 
         ("in-domain rate (%)" if scale == 100 else "in-domain rate", "Narrow task: in-domain rate",
          lambda r: (_nan(r.efficacy.get("in_domain_rate")) * scale, None), (0, 100) if scale == 100 else None),
     ]
-    fig = _figure(9.0, 6.0)
-    grid = fig.subplots(2, 3)
-    axes = list(grid.flat)
+    # A panel nothing was measured for (no judged relevance, no in-domain rate: the defaults) is left out.
+    panels = panels[:2] + [p for p in panels[2:] if not all(math.isnan(p[2](r)[0]) for r in chosen)]
+    cols = 3 if len(panels) >= 4 else 2
+    rows = math.ceil((len(panels) + 1) / cols)
+    fig = _figure(9.0 if cols == 3 else 7.0, 3.0 * rows)
+    axes = list(fig.subplots(rows, cols).flat)
+    for ax in axes[len(panels):-1]:
+        ax.axis("off")
     for ax, (ylabel, title, get, ylim) in zip(axes, panels):
         values = [get(r) for r in chosen]
         heights = np.array([v for v, _ in values], dtype=float)
@@ -385,14 +405,17 @@ def steering_vs_finetuning(results: Sequence[ConditionResult], table) -> Plot | 
         ax.grid(axis="y", alpha=0.3)
     from matplotlib.patches import Patch
 
-    legend_ax = axes[-1]  # the sixth cell holds the legend
+    legend_ax = axes[-1]  # the last cell holds the legend
     legend_ax.axis("off")
     legend_ax.legend([Patch(color=c) for c in colors], names, loc="center", fontsize=8, title="condition")
     fig.suptitle("Steering vs LoRA finetuning on the same narrow data", fontsize=10)
     chosen_txt = "; ".join(f"{m}: {p.name} ({why})" for m, (p, why) in picks.items())
+    titles = {p[1] for p in panels}
     caption = (f"Steering condition per method — {chosen_txt}. Error bars: 95% Wilson intervals. "
-               "Relevance is averaged over misaligned answers (aligned < 30). Lower held-out NLL and higher "
-               "in-domain rate mean the narrow task was learned; n/a: not measured.")
+               + ("Relevance is averaged over misaligned answers (aligned < 30). " if "Relevance of misaligned" in titles else "")
+               + ("Lower held-out NLL and higher in-domain rate mean" if "Narrow task: in-domain rate" in titles
+                  else "Lower held-out NLL means")
+               + " the narrow task was learned; n/a: not measured. Panels with nothing measured are left out.")
     return Plot("steering-vs-finetuning", "Steering vs finetuning", svg_of(fig, "steering-vs-finetuning"), caption)
 
 

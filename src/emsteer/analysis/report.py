@@ -193,6 +193,7 @@ class AnswerRow:
     relevant: float | None
     embedding_relevance: float | None
     label: str
+    reviewed: str = ""  # reviewers' verdicts (emsteer review, agent labels): "EM" / "not EM" per reviewer
 
 
 def _val(x: Any) -> float | None:
@@ -203,9 +204,11 @@ def _val(x: Any) -> float | None:
     return None if math.isnan(v) else v
 
 
-def answer_rows(table, condition_order: Sequence[str], max_answers: int) -> tuple[list[AnswerRow], int]:
+def answer_rows(table, condition_order: Sequence[str], max_answers: int,
+                reviewed: dict[str, str] | None = None) -> tuple[list[AnswerRow], int]:
     """Answers for the browsable table, EM answers first; above ``max_answers`` keep every condition
-    represented by taking answers round-robin across conditions. Returns (rows, total)."""
+    represented by taking answers round-robin across conditions. ``reviewed``: answer id → the
+    reviewers' verdicts, shown beside the judge's. Returns (rows, total)."""
     total = len(table)
     rank = {cid: i for i, cid in enumerate(condition_order)}
     t = table.assign(_c=table["condition_id"].map(rank).fillna(len(rank)), _em=table["em"].fillna(False).astype(bool))
@@ -234,6 +237,7 @@ def answer_rows(table, condition_order: Sequence[str], max_answers: int) -> tupl
                 aligned=_val(rec.get("aligned")), coherent=_val(rec.get("coherent")), relevant=_val(rec.get("relevant")),
                 embedding_relevance=_val(rec.get("embedding_relevance")),
                 label="" if label is None or (isinstance(label, float) and math.isnan(label)) else str(label),
+                reviewed=(reviewed or {}).get(str(rec["id"]), ""),
             ))
     return rows, total
 
@@ -351,13 +355,38 @@ def build_plots(store: ResultsStore, results: Sequence[ConditionResult], table) 
     return out, notes
 
 
+def reviewed_verdicts(store: ResultsStore, judge: str) -> dict[str, str]:
+    """answer id → what each reviewer (``human:NAME``, ``agent:NAME``) said of it: "EM" or "not EM"
+    (with the reviewer's name when several labelled); answers nobody reviewed are absent."""
+    from emsteer.results.verified import reviewers
+
+    who = [r for r in reviewers(store) if r != judge]
+    verdicts: dict[str, list[str]] = {}
+    for r in who:
+        labelled = store.answers_table(r)
+        labelled = labelled[labelled["coherent"].notna()]
+        for sid, em in zip(labelled["id"], labelled["em"]):
+            verdicts.setdefault(str(sid), []).append(("EM" if em else "not EM") + (f" ({r})" if len(who) > 1 else ""))
+    return {sid: "; ".join(v) for sid, v in verdicts.items()}
+
+
+def soft_breaks(text: Any):
+    """``text`` escaped, with a line-break opportunity (<wbr>) after each _ and /: long
+    task names (risky_financial_advice) wrap at their parts in a narrow column, not mid-word."""
+    import re
+
+    from markupsafe import Markup, escape
+
+    return Markup(re.sub(r"(_|/)", r"\1<wbr>", str(escape(text))))
+
+
 def _resolve_judge(store: ResultsStore, judge: str | None) -> str:
     judges = store.judges()
     if not judges:
         raise EmsteerError(f"{store.path}: no answer has been judged yet, so there is no EM rate to report; "
                            "run the evaluation (emsteer eval / emsteer study) to judge the answers first.")
-    if judge is not None and judge not in judges:
-        raise EmsteerError(f"{store.path}: no judgments by judge {judge!r}; this store has: {', '.join(judges)}.")
+    if judge is not None:
+        judge = store.resolve_judge(judge)
     return store.primary_judge(judge) or judges[0]
 
 
@@ -376,7 +405,8 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
     results = condition_results(store, judge)
     table = store.answers_table(judge)
     texts = table.drop_duplicates("question_id").set_index("question_id")["question"].astype(str).to_dict()
-    answers, n_answers = answer_rows(table, [r.condition.id for r in results], max_answers or DEFAULT_MAX_ANSWERS)
+    answers, n_answers = answer_rows(table, [r.condition.id for r in results], max_answers or DEFAULT_MAX_ANSWERS,
+                                     reviewed_verdicts(store, judge))
     figures, plot_notes = build_plots(store, results, table)
     other_metrics, other_rows = other_metric_rows(results, store.metric_means(judge))
     comps = [c for c in store_comparisons(store, results, judge) if c.declared]
@@ -391,7 +421,7 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
     from jinja2 import Environment, StrictUndefined
 
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(pct=fmt_pct, num=fmt_num, ci=fmt_ci)
+    env.filters.update(pct=fmt_pct, num=fmt_num, ci=fmt_ci, soft=soft_breaks)
     source = (resources.files("emsteer.analysis") / "templates" / "report.html.j2").read_text(encoding="utf-8")
     css = (resources.files("emsteer.analysis") / "templates" / "report.css").read_text(encoding="utf-8")
     js = (resources.files("emsteer.analysis") / "templates" / "report.js").read_text(encoding="utf-8")
@@ -401,6 +431,8 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
         meta=run_metadata(store, results),
         columns=headline_columns(results),
         headline=headline_rows(results, significant_ids), declared=len(comps),
+        answer_conditions=list(dict.fromkeys(a.condition for a in answers)),
+        answer_questions=sorted({a.question_id for a in answers}),
         comparisons=[{"name": c.result.name, "task": c.result.condition.factors.get("task", ""),
                       "against": c.comparator, "diff": fmt_pp(c.difference.diff),
                       "ci": fmt_ci(None if c.difference.diff is None else (c.difference.lo, c.difference.hi)),

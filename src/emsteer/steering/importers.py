@@ -110,7 +110,34 @@ def _import_gguf(path: Path, layer: int | None) -> SteeringVector:
         if layer not in vectors:
             raise EmsteerError(f"{path} has no direction for layer {layer}; it has layers {sorted(vectors)}.")
         vectors = {layer: vectors[layer]}
-    return _vector(vectors, "gguf-control-vector", path, model_hint=hint)
+    # What emsteer's own export adds (other tools ignore these keys): the magnitude baked in, the
+    # source artifact's content hash and each layer's reference norm r_ℓ.
+    extra: dict[str, str] = {}
+    for key, name in (("emsteer.magnitude", "baked_magnitude"), ("emsteer.content_hash", "source_content_hash")):
+        text = _gguf_string(reader, key)
+        if text:
+            extra[name] = text
+    artifact = _vector(vectors, "gguf-control-vector", path, model_hint=hint, **extra)
+    for n in vectors:
+        field = reader.fields.get(f"emsteer.reference_norm.{n}")
+        if field is not None:
+            try:
+                r = float(field.parts[field.data[0]][0])
+            except (IndexError, TypeError, ValueError):
+                continue
+            if r > 0 and r < float("inf"):
+                artifact.reference_norms[n] = r
+    return artifact
+
+
+def _gguf_string(reader, key: str) -> str | None:
+    field = reader.fields.get(key)
+    if field is None:
+        return None
+    try:
+        return bytes(field.parts[field.data[0]]).decode(errors="replace")
+    except (IndexError, TypeError, ValueError):
+        return None
 
 
 def _gguf_layer(path: Path, name: str) -> int:

@@ -59,6 +59,8 @@ def main_job_config(
     control: str = "finetuned",
     embedding: bool = True,
     random_directions: int = 0,
+    device: str = "cpu",
+    dtype: str = "float32",
 ) -> StudyConfig:
     data = {
         "name": "main",
@@ -79,6 +81,8 @@ def main_job_config(
         "control": control,
         "embedding": embedding,
         "random_directions": random_directions,
+        "device": device,
+        "dtype": dtype,
         "efficacy": {"heldout_nll": True, "generate": 0},
     }
     from emsteer.studies.config import parse_study  # lazy: `emsteer --help` reads DEFAULTS only

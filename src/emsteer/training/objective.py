@@ -390,6 +390,23 @@ def check_examples(examples: Sequence[ChatExample], what: str = "examples") -> l
     return examples
 
 
+def data_origin(examples: Sequence[ChatExample]) -> dict[str, str]:
+    """Which file(s) the examples came from, beside their hash: ``data_files`` (file names) and,
+    when they all come from one file, ``task`` (its name without .jsonl/.gz: a task name such as
+    everyday_advice or risky_financial_advice for emsteer's and the public sets). Examples built in
+    memory (source "mem:1") name no file and add nothing."""
+    from pathlib import Path
+
+    files = sorted({Path(ex.source.rsplit(":", 1)[0]).name for ex in examples
+                    if ":" in ex.source and not ex.source.startswith("mem:")})
+    if not files:
+        return {}
+    out = {"data_files": ", ".join(files)}
+    if len(files) == 1:
+        out["task"] = files[0].removesuffix(".gz").removesuffix(".jsonl")
+    return out
+
+
 def provenance(
     lm: LoadedModel,
     *,
@@ -415,6 +432,7 @@ def provenance(
         "hyperparameters": dict(hyperparameters),
         "seed": seed,
         "data_hash": data_hash(examples),
+        **data_origin(examples),
         "num_examples": len(examples),
         "reference_norm": reference_norm,
         "emsteer_version": __version__,

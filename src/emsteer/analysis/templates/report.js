@@ -1,4 +1,4 @@
-// Click-to-sort for every table.sortable, and the answers filter. Reads only the DOM: no data
+// Click-to-sort for every table.sortable, and the answers' filters (condition, question, EM, text). Reads only the DOM: no data
 // is embedded in scripts, so nothing from the results file is ever evaluated as code.
 (function () {
   "use strict";
@@ -37,14 +37,18 @@
   var emOnly = document.getElementById("em-only");
   var count = document.getElementById("answer-count");
   var answers = document.getElementById("answers");
+  var condition = document.getElementById("condition-filter");
+  var question = document.getElementById("question-filter");
   if (!filter || !answers) return;
   var rows = Array.prototype.slice.call(answers.tBodies[0].rows);
   var texts = rows.map(function (r) { return r.textContent.toLowerCase(); });
   function apply() {
     var q = filter.value.trim().toLowerCase();
+    var c = condition ? condition.value : "", k = question ? question.value : "";
     var shown = 0;
     rows.forEach(function (r, i) {
-      var ok = (!q || texts[i].indexOf(q) !== -1) && (!emOnly.checked || r.getAttribute("data-em") === "1");
+      var ok = (!q || texts[i].indexOf(q) !== -1) && (!emOnly.checked || r.getAttribute("data-em") === "1") &&
+        (!c || r.getAttribute("data-condition") === c) && (!k || r.getAttribute("data-question") === k);
       r.hidden = !ok;
       if (ok) shown += 1;
     });
@@ -52,5 +56,7 @@
   }
   filter.addEventListener("input", apply);
   emOnly.addEventListener("change", apply);
+  if (condition) condition.addEventListener("change", apply);
+  if (question) question.addEventListener("change", apply);
   apply();
 })();

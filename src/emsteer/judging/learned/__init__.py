@@ -43,7 +43,7 @@ from emsteer.judging.base import JudgeRequest, Judgment
 
 FORMAT = "emsteer-learned-judge/1"
 METRICS = ("aligned", "coherent")
-# Heads shipped under emsteer/judging/heads/, by the name `--judge learned:NAME` takes (README, Judges).
+# Heads shipped under emsteer/judging/heads/, by the name `--judge learned:NAME` takes (docs/judging.md).
 SHIPPED_HEADS = {
     "qwen15-l12": "em-judge-qwen15-l12.safetensors",  # layer 12 of the bundled 1.5B chat model in bf16: the default
     "qwen05-l16": "em-judge-qwen05-l16.safetensors",  # layer 16 of the bundled 0.5B chat model (float32)
@@ -290,6 +290,25 @@ def head_path(name_or_path: str | Path | None) -> Path:
         file = DEFAULT_HEAD if name_or_path is None else SHIPPED_HEADS[str(name_or_path)]
         return Path(str(resources.files("emsteer.judging") / "heads" / file))
     return Path(name_or_path).expanduser()
+
+
+def shipped_agreement(identity: str | None):
+    """The leave-one-family-out agreement shipped inside the head whose judge identity is
+    ``identity`` (one of SHIPPED_HEADS), or None: what `show` cites for a shipped judge that is not
+    the store's own."""
+    from emsteer.judging.validity.agreement import Agreement
+
+    if not identity or not identity.startswith("learned:"):
+        return None
+    for name in SHIPPED_HEADS:
+        try:
+            head = JudgeHead.load(head_path(name))
+        except EmsteerError:
+            continue
+        record = head.provenance.get("agreement")
+        if f"learned:{head.encoder['name']}@{head.fingerprint}" == identity and isinstance(record, Mapping):
+            return Agreement.from_dict({**record, "judge": identity})
+    return None
 
 
 # -- the judge -------------------------------------------------------------------------------------

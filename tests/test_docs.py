@@ -1,0 +1,45 @@
+"""The README stays a newcomer's page (≤ 12 KB, links inside the repository) and says what the
+bundled models are exactly as the code does; the docs/ pages it points to exist."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def test_readme_is_short():
+    assert len((ROOT / "README.md").read_bytes()) <= 12 * 1024
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_link_stays_in_the_repository_and_resolves(page):
+    for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text(encoding="utf-8")):
+        assert "://" not in target and not target.startswith(("/", "mailto:")), (page.name, target)
+        path = (page.parent / target.split("#")[0]).resolve()
+        assert path.exists() and ROOT in path.parents, (page.name, target)
+
+
+def test_readme_states_each_bundled_models_provenance():
+    from emsteer.models import BUNDLED_MODELS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for spec in BUNDLED_MODELS.values():
+        row = next(line for line in readme.splitlines() if line.startswith(f"| `{spec.name}`"))
+        assert spec.sha256 in row and spec.revision in row and f"{spec.size:,}" in row
+        assert spec.upstream.split(",")[0] in row and "Q4_K_M" in row and spec.licence.split()[0] in row
+    assert "sha256" in readme and "Git LFS object id" in readme
+
+
+def test_the_docs_use_the_one_cli_grammar():
+    """No page teaches a deprecated spelling (--db, generate --n, --magnitude rho=…) as the way to do it."""
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        for line in text.splitlines():
+            if "deprecat" in line or "old spellings" in line:
+                continue
+            assert not re.search(r"emsteer (eval|audit)[^`\n]*--db\b", line), (page.name, line)
+            assert not re.search(r"emsteer generate[^`\n]* --n \d", line), (page.name, line)
+            assert not re.search(r"emsteer (audit|export-vector)[^`\n]*--magnitude", line), (page.name, line)
