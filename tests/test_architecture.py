@@ -23,8 +23,7 @@ LAYERS: list[set[str]] = [
     {"atomic", "yamlio"},
     {"data", "models"},  # narrow-task data and question sets; model loading
     {"steering"},  # the core: artifacts, hooks, magnitudes, reference norms, import/export
-    {"generation", "training"},  # steered sampling; the objective, epochs loop, checkpoint names
-    {"generation_vllm"},  # the vLLM backend: the same requests and completions as generation
+    {"generation", "training"},  # steered sampling (one protocol, transformers and vLLM backends); the objective, epochs loop, checkpoint names
     {"methods", "finetune"},  # construction methods and LoRA, both trained by training/
     {"judging"},  # judges and their prompts and cache; learned/ fits the learned judge, validity/ measures judges
     {"results"},  # the store, metrics, exports

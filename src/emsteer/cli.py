@@ -168,7 +168,7 @@ def _check_backend(backend: str) -> None:
     if backend not in ("transformers", "vllm"):
         raise EmsteerError(f"--backend must be transformers or vllm, got {backend!r}.")
     if backend == "vllm":
-        from emsteer.generation_vllm import require_vllm
+        from emsteer.generation.vllm import require_vllm
 
         require_vllm()  # before any model loads: names the 'vllm' extra
 
@@ -263,7 +263,7 @@ def generate(
         for q in questions for m in conditions for i in range(samples)
     ]
     if backend == "vllm":
-        from emsteer.generation_vllm import generate_vllm, load_vllm
+        from emsteer.generation.vllm import generate_vllm, load_vllm
 
         del lm  # free the measuring model before vLLM loads its own copy
         vm = load_vllm(model, dtype=dtype)
@@ -562,7 +562,7 @@ def evaluate_cmd(
             embedder = EmbeddingRelevance()
         engine = lm
         if backend == "vllm":
-            from emsteer.generation_vllm import adapter_rank, load_vllm
+            from emsteer.generation.vllm import adapter_rank, load_vllm
 
             ranks = [adapter_rank(c.adapter) for c in conditions if c.adapter is not None]
             engine = load_vllm(model, dtype=dtype, lora_rank=max(ranks, default=0), log=_log)

@@ -13,7 +13,7 @@ from typing import Any
 
 from emsteer.errors import EmsteerError
 from emsteer.generation import SamplingConfig
-from emsteer.generation_vllm import VllmModel
+from emsteer.generation.vllm import VllmModel
 from emsteer.models import LoadedModel
 from emsteer.results.records import POSITIVE_CONTROL, ConditionRecord
 from emsteer.results.store import stable_id

@@ -10,15 +10,14 @@ between conditions are paired.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
 from emsteer.data.questions import Question, format_judge_prompt
 from emsteer.evaluation.conditions import Condition
-from emsteer.generation import Completion, GenerationRequest, SamplingConfig, derive_seed, generate
-from emsteer.generation_vllm import VllmModel, generate_vllm
+from emsteer.generation import Completion, GenerationRequest, SamplingConfig, as_generator, derive_seed
+from emsteer.generation.vllm import VllmModel
 from emsteer.judging.base import Judge, JudgeRequest
 from emsteer.judging.cache import CachedJudge
 from emsteer.judging.failures import JudgeError
@@ -33,7 +32,7 @@ from emsteer.results.records import JudgmentRecord, SampleRecord
 from emsteer.results.store import EMBEDDING_METRIC, ResultsStore, sample_id
 from emsteer.steering.hooks import Positions
 
-# What answers the questions: a transformers model, or a vLLM engine (``emsteer.generation_vllm``).
+# What answers the questions: a transformers model, or a vLLM engine (``emsteer.generation.vllm``).
 Generator = LoadedModel | VllmModel
 
 
@@ -84,36 +83,15 @@ def _rows(condition_id: str, completions: Sequence[Completion], planned: dict[st
     return rows
 
 
-@contextmanager
-def _with_adapter(lm: LoadedModel, adapter: str | None) -> Iterator[LoadedModel]:
-    if adapter is None:
-        yield lm
-        return
-    from emsteer.finetune import adapted
-
-    with adapted(lm, adapter) as model:
-        yield model
-
-
-VLLM_CHUNK = 512  # requests per vLLM engine call: each call's answers are stored before the next
-
-
 def _generate(model: Generator, adapter: str | None, requests: list[GenerationRequest], sampling: SamplingConfig, *,
               steering: list, positions: Positions, progress: bool, description: str, on_batch) -> None:
-    """Answer ``requests`` on the transformers model (the adapter attached for the call) or on a vLLM
-    engine (the adapter per request), handing each finished batch to ``on_batch``."""
-    if isinstance(model, VllmModel):
-        with progress_bar(progress) as bar:
-            task = bar.add_task(description, total=len(requests), info="vLLM")
-            for start in range(0, len(requests), VLLM_CHUNK):
-                part = requests[start : start + VLLM_CHUNK]
-                generate_vllm(model, part, sampling, steering=steering, positions=positions, on_batch=on_batch,
-                              adapter=adapter)
-                bar.advance(task, len(part))
-        return
-    with _with_adapter(model, adapter) as lm:
-        generate(lm, requests, sampling, steering=steering, positions=positions, progress=progress,
-                 description=description, on_batch=on_batch)
+    """Answer ``requests`` through the generator protocol (transformers or vLLM), the adapter attached
+    for the call, handing each finished batch to ``on_batch``."""
+    from emsteer.finetune import adapted
+
+    as_generator(model, attach_adapter=adapted).answer(
+        requests, sampling, steering=steering, positions=positions, adapter=adapter, progress=progress,
+        description=description, on_batch=on_batch)
 
 
 def generate_samples(

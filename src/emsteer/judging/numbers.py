@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import torch
 
 from emsteer.errors import EmsteerError
-from emsteer.generation import cache_field
+from emsteer.generation.transformers import cache_field
 from emsteer.judging.base import LABELS
 
 NUMBERS = range(101)

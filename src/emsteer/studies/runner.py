@@ -29,7 +29,7 @@ from emsteer.evaluation.controls import CONTROL_LORA, positive_control
 from emsteer.evaluation.efficacy import measure_efficacy
 from emsteer.evaluation.run import EvalSettings, evaluate, judge_samples
 from emsteer.generation import SamplingConfig
-from emsteer.generation_vllm import VllmModel
+from emsteer.generation.vllm import VllmModel
 from emsteer.methods import METHODS
 from emsteer.models import LoadedModel, load_model
 from emsteer.progress import progress_bar
@@ -263,7 +263,7 @@ class StudyRunner:
             for spec in cfg.judges:
                 check_judge_spec(spec)
         if cfg.backend == "vllm":
-            from emsteer.generation_vllm import require_vllm
+            from emsteer.generation.vllm import require_vllm
 
             require_vllm()
         db = self.out / "results.sqlite"
@@ -342,7 +342,7 @@ class StudyRunner:
         """The vLLM engine that answers the questions when ``backend: vllm`` (None: the transformers model)."""
         if self.config.backend != "vllm":
             return None
-        from emsteer.generation_vllm import load_vllm
+        from emsteer.generation.vllm import load_vllm
 
         rank = max(self.config.lora.rank, CONTROL_LORA["rank"])  # the study's LoRA and the positive control
         return load_vllm(model, dtype=self.config.dtype, lora_rank=rank, log=self.log)

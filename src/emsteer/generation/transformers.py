@@ -1,4 +1,4 @@
-"""Batched sampling from a (steered) chat model.
+"""The transformers backend: batched sampling from a (steered) chat model.
 
 Every request carries its own seed and, optionally, its own steering magnitudes, so that one
 batch can mix a baseline row and rows at several magnitudes (a magnitude sweep runs as one
@@ -10,64 +10,19 @@ comparisons see steering, not sampling noise.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 
 import torch
 
 from emsteer.errors import EmsteerError
+from emsteer.generation.base import Completion, GenerationRequest, SamplingConfig
 from emsteer.models import LoadedModel
 from emsteer.progress import progress_bar
 from emsteer.steering.artifacts import Artifact
 from emsteer.steering.hooks import Positions, Steering, steer
-from emsteer.steering.magnitude import Magnitude
-
-
-@dataclass(frozen=True)
-class SamplingConfig:
-    max_new_tokens: int = 200
-    temperature: float = 1.0
-    top_p: float = 1.0
-    batch_size: int = 8
-    ignore_eos: bool = False  # always generate max_new_tokens (fixed-length benchmarks)
-
-    def __post_init__(self) -> None:
-        if self.max_new_tokens < 1:
-            raise EmsteerError(f"max_new_tokens must be at least 1, got {self.max_new_tokens}.")
-        if not self.temperature >= 0:
-            raise EmsteerError(f"temperature must be ≥ 0 (0 = greedy), got {self.temperature}.")
-        if not 0 < self.top_p <= 1:
-            raise EmsteerError(f"top_p must be in (0, 1], got {self.top_p}.")
-        if self.batch_size < 1:
-            raise EmsteerError(f"batch_size must be at least 1, got {self.batch_size}.")
-
-
-@dataclass(frozen=True)
-class GenerationRequest:
-    user: str
-    system: str | None = None
-    seed: int = 0
-    magnitudes: tuple[Magnitude | None, ...] = ()  # one per steering artifact; None or () = unsteered
-    key: str = ""  # the caller's id for this row, echoed in the Completion
-
-
-@dataclass(frozen=True)
-class Completion:
-    request: GenerationRequest
-    response: str
-    prompt_tokens: int
-    completion_tokens: int
-    finish_reason: str  # "stop" (end of turn) or "length" (max_new_tokens reached)
-    token_ids: tuple[int, ...] = field(repr=False, default=())
-
-
-def derive_seed(*parts: object) -> int:
-    """A stable 63-bit seed from any parts (run seed, question id, sample index ...)."""
-    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
-    return int.from_bytes(digest[:8], "big") >> 1
 
 
 def render_chat(tokenizer, user: str, system: str | None = None) -> str:
@@ -237,3 +192,24 @@ def generate(
             bar.advance(task, len(idx))
     return results  # type: ignore[return-value]
 
+
+
+@dataclass
+class TransformersGenerator:
+    """The transformers backend behind the ``Generator`` protocol: a loaded model, and how to attach
+    a PEFT adapter for the length of a call (``attach_adapter(lm, path)``, a context manager that
+    yields the adapted model; the finetune layer provides it)."""
+
+    lm: LoadedModel
+    attach_adapter: Callable[[LoadedModel, str], AbstractContextManager[LoadedModel]] | None = None
+
+    def answer(self, requests: Sequence[GenerationRequest], sampling: SamplingConfig, *,
+               steering: Sequence[Artifact] = (), positions: Positions = "all", adapter: str | None = None,
+               progress: bool = True, description: str = "Generating",
+               on_batch: Callable[[list[Completion]], None] | None = None) -> list[Completion]:
+        if adapter is not None and self.attach_adapter is None:
+            raise EmsteerError(f"adapter {adapter}: this generator cannot attach adapters; build it with "
+                               "as_generator(model, attach_adapter=emsteer.finetune.adapted).")
+        with self.attach_adapter(self.lm, adapter) if adapter is not None and self.attach_adapter else nullcontext(self.lm) as lm:
+            return generate(lm, requests, sampling, steering=steering, positions=positions, progress=progress,
+                            description=description, on_batch=on_batch)

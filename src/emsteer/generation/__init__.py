@@ -1,0 +1,40 @@
+"""Answering requests with a (steered) model: one protocol (``base.Generator``), two backends.
+
+- ``transformers``: batched sampling on a loaded model, steering through hooks, per-row seeds and
+  magnitudes (``generate``; ``TransformersGenerator`` is its ``Generator``);
+- ``vllm``: the same requests and completions on a vLLM engine (``load_vllm``; ``VllmModel`` is a
+  ``Generator``), imported only when used.
+
+A new fast backend is one module with a class that has ``answer(...)``, and one branch in
+``as_generator`` if it wraps something that is not itself a generator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from emsteer.generation.base import Completion, GenerationRequest, Generator, SamplingConfig, derive_seed
+from emsteer.generation.transformers import TransformersGenerator, eos_token_ids, generate, render_chat
+
+
+def as_generator(model: Any, *, attach_adapter: Callable | None = None) -> Generator:
+    """The ``Generator`` for what a caller holds: a generator as it is, a LoadedModel wrapped
+    (``attach_adapter``: how to attach a PEFT adapter to it, e.g. ``emsteer.finetune.adapted``)."""
+    if hasattr(model, "answer"):
+        return model
+    return TransformersGenerator(model, attach_adapter)
+
+
+__all__ = [
+    "Completion",
+    "GenerationRequest",
+    "Generator",
+    "SamplingConfig",
+    "TransformersGenerator",
+    "as_generator",
+    "derive_seed",
+    "eos_token_ids",
+    "generate",
+    "render_chat",
+]
