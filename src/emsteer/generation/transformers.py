@@ -104,11 +104,11 @@ def _generate_batch(lm, prompts, requests, sampling, ctx, eos, on_token) -> list
         # Logits come from the last layer's device; the loop's tensors live on the first one's.
         nxt = _sample(logits, [generators[i] for i in live.tolist()], sampling.temperature, sampling.top_p).to(ids.device)
         done = torch.isin(nxt, eos_t) & (not sampling.ignore_eos)
-        for j, row in enumerate(live.tolist()):
-            if done[j]:
+        for row, token, stop in zip(live.tolist(), nxt.tolist(), done.tolist()):  # one sync, not one per row
+            if stop:
                 finish[row] = "stop"
             else:
-                tokens[row].append(int(nxt[j]))
+                tokens[row].append(token)
         on_token(len(live))
         if step == sampling.max_new_tokens - 1 or bool(done.all()):
             break

@@ -19,6 +19,25 @@ from emsteer.models.gguf import cached_gguf
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
+def _contiguous_input(module, args):
+    return (args[0].contiguous(), *args[1:]) if args and isinstance(args[0], torch.Tensor) else None
+
+
+def contiguous_head_input(model: nn.Module) -> None:
+    """Hand the output head a contiguous input (once per model).
+
+    ``logits_to_keep=1`` slices the last position out of (batch, length, hidden): a strided 3-D
+    input that torch's CPU ``linear`` sends through ``bmm`` with the weight expanded per row, a
+    copy of the whole vocabulary matrix per row in bfloat16 (measured 22 s instead of 0.04 s for
+    16 rows of the 0.5B; 6× slower in float32). Contiguous, it is one matrix product.
+    """
+    get = getattr(model, "get_output_embeddings", None)
+    head = get() if callable(get) else None
+    if isinstance(head, nn.Module) and not getattr(head, "_emsteer_contiguous", False):
+        head.register_forward_pre_hook(_contiguous_input)
+        head._emsteer_contiguous = True
+
+
 @dataclass
 class LoadedModel:
     """A causal LM with its tokenizer, its decoder blocks and the identity recorded in results."""
@@ -33,6 +52,7 @@ class LoadedModel:
         self.layers = decoder_layers(self.model)
         self.model.eval()
         self.model.requires_grad_(False)
+        contiguous_head_input(self.model)
         tok = self.tokenizer
         if getattr(tok, "pad_token_id", None) is None:
             tok.pad_token = tok.eos_token

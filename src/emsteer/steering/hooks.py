@@ -83,20 +83,23 @@ class _LayerHook:
     def __call__(self, module, args, output):
         h = _hidden(output)
         batch, seq = h.shape[0], h.shape[1]
-        delta = torch.zeros((), dtype=h.dtype, device=h.device)
+        # Steering is computed in float32 at least: a bfloat16 / float16 model gets the same
+        # shift as a float32 one, rounded once when it is added (not once per factor).
+        work = h.float() if h.dtype in (torch.bfloat16, torch.float16) else h
+        delta = torch.zeros((), dtype=work.dtype, device=h.device)
         for artifact, alpha, mult in self.terms:
             # coefficient α/s: multipliers give it directly (so a zero vector in training still
             # gets gradients); absolute and relative α are divided by the artifact's live scale.
             scale = artifact.natural_scale(self.layer)
             coef = mult + (alpha / scale if scale > 0 else torch.zeros_like(alpha))
-            coef = coef.to(h.device, h.dtype)
+            coef = coef.to(h.device, work.dtype)
             if coef.ndim == 1:
                 if coef.shape[0] != batch:
                     raise EmsteerError(
                         f"{coef.shape[0]} per-row magnitudes were given, but the batch has {batch} rows."
                     )
                 coef = coef[:, None, None]
-            delta = delta + coef * artifact.direction(self.layer, h)
+            delta = delta + coef * artifact.direction(self.layer, work)
         if self.positions != "all":
             if self.prompt_end is None:
                 self.prompt_end = seq  # the first forward pass is the prompt
@@ -104,9 +107,9 @@ class _LayerHook:
             end = torch.as_tensor(self.prompt_end, device=h.device).reshape(-1, 1)
             in_prompt = pos[None, :] < end  # (batch or 1, seq)
             mask = in_prompt if self.positions == "prompt" else ~in_prompt
-            delta = delta * mask[..., None].to(h.dtype)
+            delta = delta * mask[..., None].to(work.dtype)
         self.offset += seq
-        return _replace_hidden(output, h + delta)
+        return _replace_hidden(output, h + delta if work is h else (work + delta).to(h.dtype))
 
 
 class SteeringContext:

