@@ -26,6 +26,7 @@ from emsteer.evaluation.summary import ConditionResult, condition_results, contr
 from emsteer.judging.agreement import stored_agreement
 from emsteer.judging.calibration import CalibrationReport
 from emsteer.judging.injection import injection_sentence
+from emsteer.judging.learned import shipped_agreement
 from emsteer.judging.prompts import DEFAULT_METRICS
 from emsteer.results.inference import DIFF_INTERVAL, RATE_INTERVAL, format_p
 from emsteer.results.metrics import GroupSummary
@@ -447,7 +448,7 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
         answers=answers, n_answers=n_answers,
         judge=judge_info(store, judge),
         control=control_status(list(results)),
-        agreement=stored_agreement(store) if judge == store.get_meta("judge") else None,
+        agreement=stored_agreement(store) if judge == store.get_meta("judge") else shipped_agreement(judge),
         injection=_injection(store, judge),
         significant=significant, any_baseline=bool(paired),
         only_baselines=all(r.condition.is_baseline for r in results), upper=upper, significance=SIGNIFICANCE,
