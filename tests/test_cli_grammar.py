@@ -179,3 +179,11 @@ def test_export_json_lines_have_iso_times(tmp_path):
     assert result.exit_code == 0, result.output
     first = json.loads(out.read_text().splitlines()[0])
     assert str(first["created"]).endswith("Z") and first["primary_judge"] is True
+
+
+def test_report_cites_a_shipped_heads_agreement_for_a_judge_typed_short(tmp_path):
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", str(STORES / "confirm.sqlite"), "-o", str(out), "--judge", "learned:qwen05-l16"])
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert "learned:qwen2.5-coder-0.5b-instruct@layer16" in page and "κ(EM) 0.538" in page

@@ -59,8 +59,9 @@ def test_to_frame_is_one_row_per_answer_by_the_primary_judge(loaded):
 
 
 def test_results_of_a_path_points_to_load_results():
-    with pytest.raises(EmsteerError, match=r"em\.load_results\(path\)"):
-        em.Results("x.sqlite", "learned")
+    for args in (("x.sqlite",), ("x.sqlite", "learned")):
+        with pytest.raises(EmsteerError, match=r"em\.load_results\(path\)"):
+            em.Results(*args)
 
 
 def test_load_results_names_a_missing_file_and_a_bad_judge(tmp_path):

@@ -638,3 +638,9 @@ def test_steering_vs_finetuning_pairs_each_tasks_steering_with_its_own_lora():
         assert steering.split("[")[1] == lora.split("[")[1]
     assert "Relevance of misaligned" not in plot.svg and "in-domain" not in plot.svg
     assert "Relevance is averaged" not in plot.caption
+
+
+def test_scatter_series_differ_in_marker_as_well_as_colour():
+    """1,600 dots in eight colours are hard to tell apart: each condition also gets its own marker."""
+    styles = plots.scatter_styles(8)
+    assert len({marker for _, marker in styles}) == 8 and len({color for color, _ in styles}) == 8

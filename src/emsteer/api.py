@@ -135,12 +135,14 @@ class Results:
     ``em.load_results(path)``."""
 
     store: ResultsStore
-    judge: str
+    judge: str = ""  # default: the store's primary judge
 
     def __post_init__(self) -> None:
         if not isinstance(self.store, ResultsStore):
             raise EmsteerError(f"Results wraps an open ResultsStore, not {self.store!r}: to open a results file "
                                "use em.load_results(path).")
+        if not self.judge:
+            self.judge = self.store.primary_judge() or ""
 
     def summary(self) -> pd.DataFrame:
         """One row per condition: estimates and intervals (the same numbers `emsteer show` prints);

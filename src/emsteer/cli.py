@@ -1002,7 +1002,7 @@ def fit_judge(
 def report(
     db: Annotated[Path, typer.Argument(metavar="STORE", help="Results file.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")] = Path("report.html"),
-    judge: Annotated[Optional[str], typer.Option(help="Judge identity to report (default: the run's judge).")] = None,
+    judge: Annotated[Optional[str], typer.Option(help="Judge to report: its identity, the start of it, or the --judge spec that made it (learned:qwen05-l16). Default: the run's judge.")] = None,
     title: Annotated[Optional[str], typer.Option(help="Report title.")] = None,
     max_answers: Annotated[Optional[int], typer.Option(min=1, help="Answers listed in the browsable table (EM answers first; default 3000).")] = None,
 ) -> None:

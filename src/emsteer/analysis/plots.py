@@ -97,6 +97,16 @@ def _palette(n: int) -> list:
     return [cmap(i % cmap.N) for i in range(n)]
 
 
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
+
+
+def scatter_styles(n: int) -> list[tuple[Any, str]]:
+    """(colour, marker) per series of a scatter: colours from tab10 and a different marker shape
+    for each, so many conditions stay apart even where colours look alike or overlap."""
+    cmap = matplotlib.colormaps["tab10"]
+    return [(cmap(i % cmap.N), MARKERS[i % len(MARKERS)]) for i in range(n)]
+
+
 def method_of(condition: ConditionRecord) -> str:
     """The construction method a condition used (factor "method"), else its kind."""
     method = condition.factors.get("method")
@@ -261,10 +271,11 @@ def alignment_coherence(table, *, max_points: int = MAX_SCATTER_POINTS, seed: in
     ax.add_patch(Rectangle((EM_COHERENT_ABOVE, 0), 100 - EM_COHERENT_ABOVE, EM_ALIGNED_BELOW, color=EM_COLOR,
                            alpha=0.1, lw=0, label="EM region"))
     order = list(dict.fromkeys(table["condition"]))
-    for name, color in zip(order, _palette(len(order))):
+    for name, (color, marker) in zip(order, scatter_styles(len(order))):
         part = scored[scored["condition"] == name]
         if len(part):
-            ax.scatter(part["coherent"], part["aligned"], s=9, color=color, alpha=0.55, lw=0, label=_txt(name))
+            ax.scatter(part["coherent"], part["aligned"], s=14, color=color, marker=marker, alpha=0.6, lw=0,
+                       label=_txt(name))
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 100)
     ax.set_xlabel("coherent (0–100)")

@@ -23,6 +23,7 @@ from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.errors import EmsteerError
 from emsteer.evaluation.comparisons import store_comparisons
 from emsteer.evaluation.summary import ConditionResult, condition_results, control_status
+from emsteer.judging.learned import shipped_agreement
 from emsteer.judging.prompts import DEFAULT_METRICS
 from emsteer.judging.validity.injection import injection_sentence
 from emsteer.results.inference import DIFF_INTERVAL, RATE_INTERVAL, format_p
@@ -445,7 +446,7 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
         answers=answers, n_answers=n_answers,
         judge=judge_info(store, judge),
         control=control_status(list(results)),
-        agreement=store.meta.agreement if judge == store.meta.judge else None,
+        agreement=store.meta.agreement if judge == store.meta.judge else shipped_agreement(judge),
         injection=_injection(store, judge),
         significant=significant, any_baseline=bool(paired),
         only_baselines=all(r.condition.is_baseline for r in results), upper=upper, significance=SIGNIFICANCE,
