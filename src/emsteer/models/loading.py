@@ -35,7 +35,7 @@ def contiguous_head_input(model: nn.Module) -> None:
     head = get() if callable(get) else None
     if isinstance(head, nn.Module) and not getattr(head, "_emsteer_contiguous", False):
         head.register_forward_pre_hook(_contiguous_input)
-        head._emsteer_contiguous = True  # type: ignore[assignment]  # torch types Module.__setattr__ values as Tensor | Module
+        setattr(head, "_emsteer_contiguous", True)  # noqa: B010 (nn.Module.__setattr__ is typed for tensors and modules)
 
 
 @dataclass
