@@ -7,7 +7,11 @@ task, at one layer, on the same fixed subset of examples, side by side in one pr
   ``model(input_ids, labels=...)`` (logits and loss at every position), Adam step per example;
 - ``train_vector b=1``: emsteer's trainer, one example per step;
 - ``train_vector b=4`` / ``b=8``: emsteer's trainer with batches (right padding, masked loss,
-  length bucketing, logits only at assistant positions).
+  length bucketing, logits only at assistant positions);
+- with ``--precision``, the largest batch twice more: under bf16 autocast (``--mixed-precision``:
+  float32 weights cast per matrix product) and on a copy of the model loaded in bfloat16 (the
+  vector, its gradient and Adam stay float32). Each mode's final training loss is recorded, so a
+  faster mode that learns less shows it.
 
 Throughput counts real tokens (prompt + assistant, no padding) per second. The modes run in
 interleaved rounds (order rotated) and the fastest round of each counts, because the 2 cores
@@ -15,7 +19,7 @@ are shared and the load changes by the minute. "train tok/s" subtracts train_vec
 (encoding and measuring r_ℓ), which the naive loop does not pay. The time per epoch of the full
 task is extrapolated from the best batched throughput unless ``--full-epoch`` is given.
 
-    python benchmarks/bench_build.py [--examples 8] [--rounds 3] [--layer 12] [--max-length 256] [--full-epoch]
+    python benchmarks/bench_build.py [--examples 8] [--rounds 3] [--layer 12] [--max-length 256] [--precision] [--full-epoch]
 
 Prints a table and writes benchmarks/results/build.json.
 """
@@ -32,10 +36,10 @@ from common import timed, write_result
 
 from emsteer.data import load_task
 from emsteer.data.encode import IGNORE_INDEX
-from emsteer.models import load_model
-from emsteer.objective import encode_examples
 from emsteer.methods.optimized import DEFAULT_INIT_NORM, DEFAULT_LR, random_init, train_vector
+from emsteer.models import load_model
 from emsteer.steering.reference import measure_reference_norms
+from emsteer.training.objective import MemorySavers, encode_examples
 
 RESULTS = RESULTS_DIR / "build.json"
 
@@ -71,6 +75,7 @@ def main() -> None:
     parser.add_argument("--layer", type=int, default=12)
     parser.add_argument("--max-length", type=int, default=256)
     parser.add_argument("--batch-sizes", default="4,8")
+    parser.add_argument("--precision", action="store_true", help="also the largest batch under bf16 autocast and on bf16 weights")
     parser.add_argument("--full-epoch", action="store_true", help="also time one real epoch over the whole task")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
@@ -85,15 +90,28 @@ def main() -> None:
     with torch.no_grad():  # warm-up: first-call allocations should not count against the first mode
         lm.model(input_ids=torch.tensor([encoded[0].input_ids]), use_cache=False, logits_to_keep=1)
 
-    def trainer(b: int):
-        return lambda: train_vector(lm, subset, layer=args.layer, epochs=1, batch_size=b,
-                                    max_length=args.max_length, progress=False)
+    losses: dict[str, float] = {}
 
+    def trainer(b: int, name: str, model=lm, memory: MemorySavers = MemorySavers()):
+        def run():
+            vector = train_vector(model, subset, layer=args.layer, epochs=1, batch_size=b,
+                                  max_length=args.max_length, progress=False, memory=memory)
+            losses[name] = float(vector.metadata["loss_curve"]["epoch"][-1])
+        return run
+
+    bf16 = None
     modes = {"naive loop (b=1)": lambda: naive_loop(lm, encoded, layer=args.layer, lr=DEFAULT_LR, seed=0)}
-    for b in [1, *[int(x) for x in args.batch_sizes.split(",")]]:
-        modes[f"train_vector b={b}"] = trainer(b)
+    sizes = [1, *[int(x) for x in args.batch_sizes.split(",")]]
+    for b in sizes:
+        modes[f"train_vector b={b}"] = trainer(b, f"train_vector b={b}")
+    if args.precision:
+        big = max(sizes)
+        modes[f"train_vector b={big} autocast"] = trainer(big, f"train_vector b={big} autocast", memory=MemorySavers(True))
+        bf16 = load_model(dtype="bfloat16", log=lambda *a: None)
+        modes[f"train_vector b={big} bf16"] = trainer(big, f"train_vector b={big} bf16", model=bf16)
     times: dict[str, list[float]] = {m: [] for m in modes}
-    overheads = []
+    overheads: list[float] = []
+    bf16_overheads: list[float] = []
     print(f"{len(subset)} examples, {tokens} tokens ({assistant} assistant), layer {args.layer}, "
           f"max_length {args.max_length}, torch threads {torch.get_num_threads()}, {args.rounds} rounds", flush=True)
     names = list(modes)
@@ -102,6 +120,10 @@ def main() -> None:
         _, s = timed(lambda: (encode_examples(lm, subset, max_length=args.max_length),
                               measure_reference_norms(lm, [args.layer])))
         overheads.append(s)
+        if bf16 is not None:  # the bf16 copy's own fixed cost (its r_ℓ pass is faster too)
+            _, s = timed(lambda: (encode_examples(bf16, subset, max_length=args.max_length),
+                                  measure_reference_norms(bf16, [args.layer])))
+            bf16_overheads.append(s)
         for name in names[r % len(names):] + names[: r % len(names)]:  # rotate the order: spread the noise
             _, s = timed(modes[name])
             times[name].append(s)
@@ -111,10 +133,11 @@ def main() -> None:
     rows = []
     for name in names:
         best = min(times[name])
-        train_only = best - (overhead if name.startswith("train_vector") else 0.0)
+        fixed = (min(bf16_overheads) if name.endswith(" bf16") else overhead) if name.startswith("train_vector") else 0.0
+        train_only = best - fixed
         rows.append({"mode": name, "seconds_best": best, "seconds_all": times[name], "tokens": tokens,
                      "assistant_tokens": assistant, "tokens_per_s": tokens / best,
-                     "training_tokens_per_s": tokens / train_only})
+                     "training_tokens_per_s": tokens / train_only, "final_loss": losses.get(name)})
     naive = rows[0]["training_tokens_per_s"]
     ours_b1 = rows[1]["training_tokens_per_s"]
     for r in rows:
@@ -123,7 +146,7 @@ def main() -> None:
 
     full = encode_examples(lm, task, max_length=args.max_length)
     full_tokens = sum(len(e) for e in full)
-    best_row = max(rows[1:], key=lambda r: r["training_tokens_per_s"])
+    best_row = max((r for r in rows[1:] if r["mode"].split("=")[1].isdigit()), key=lambda r: r["training_tokens_per_s"])
     epoch = {
         "task": "insecure_code",
         "examples": len(task),
@@ -141,10 +164,11 @@ def main() -> None:
         epoch.update(seconds=s, measured=True, how="one real epoch over the whole task")
 
     print()
-    print(f"{'mode':<20} {'best s':>7} {'tok/s':>7} {'train tok/s':>11} {'vs naive':>9} {'vs b=1':>7}   all rounds (s)")
+    print(f"{'mode':<26} {'best s':>7} {'tok/s':>7} {'train tok/s':>11} {'vs naive':>9} {'vs b=1':>7} {'loss':>7}   all rounds (s)")
     for r in rows:
-        print(f"{r['mode']:<20} {r['seconds_best']:>7.1f} {r['tokens_per_s']:>7.1f} {r['training_tokens_per_s']:>11.1f} "
-              f"{r['speedup_vs_naive']:>8.2f}x {r['speedup_vs_train_vector_b1']:>6.2f}x   "
+        loss = f"{r['final_loss']:.4f}" if r["final_loss"] is not None else "-"
+        print(f"{r['mode']:<26} {r['seconds_best']:>7.1f} {r['tokens_per_s']:>7.1f} {r['training_tokens_per_s']:>11.1f} "
+              f"{r['speedup_vs_naive']:>8.2f}x {r['speedup_vs_train_vector_b1']:>6.2f}x {loss:>7}   "
               + " ".join(f"{t:.1f}" for t in r["seconds_all"]))
     print(f"(train tok/s: train_vector's fixed cost of {overhead:.1f} s for encoding and r_ℓ subtracted)")
     print(f"\nTime per epoch, insecure_code ({len(task)} examples, {full_tokens} tokens, batch {epoch['batch_size']}): "
