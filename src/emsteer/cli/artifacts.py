@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from emsteer.cli.common import _deprecated, _log, _magnitudes, out, refuse_overwriting_inputs
+from emsteer.cli.common import _deprecated, _log, out, refuse_overwriting_inputs
 from emsteer.errors import EmsteerError
 
 
@@ -94,10 +94,10 @@ def export_vector_cmd(
     Layers keep emsteer's numbering (output of block ℓ), which is what llama.cpp and repeng mean by
     direction.ℓ. Importing the file again (`emsteer info`, --vector) gives the same tensors.
     """
-    from emsteer.steering import import_vector, parse_magnitude
+    from emsteer.steering import import_vector, magnitudes, parse_magnitude
     from emsteer.steering.exporters import FORMATS, SUFFIXES, export_vector
 
-    mags = _magnitudes([relative] if relative is not None else [], [absolute] if absolute is not None else [],
+    mags = magnitudes([relative] if relative is not None else [], [absolute] if absolute is not None else [],
                        [multiplier] if multiplier is not None else [])
     if magnitude is not None:
         _deprecated(f"--magnitude {magnitude}", "--relative, --absolute or --multiplier")

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from emsteer.cli.common import _examples, _load, _track, out
+from emsteer.cli.common import _load, _track, out
 from emsteer.cli.options import (
     CheckpointingOpt,
     DeviceOpt,
@@ -51,19 +51,19 @@ def build(
 
     Example: emsteer build --method optimized --task insecure_code --layer 12 --epochs 2 -o runs/vec
     """
-    from emsteer.data.chat import load_chat_jsonl, split_examples
-    from emsteer.data.tasks import TASKS, load_task
-    from emsteer.methods import build_artifact, method_info, method_params
+    config = dict(locals())  # the options, for the tracker
+    from emsteer.data.chat import split_examples
+    from emsteer.data.tasks import narrow_examples
+    from emsteer.methods import build_artifact, method_info, method_params, safe_examples
     from emsteer.steering import Magnitude, Steering, save_artifact
     from emsteer.training.objective import MemorySavers, assistant_nll
 
-    config = dict(locals())
     if track is not None:  # a missing tracker package fails before the model loads
         from emsteer.tracking import tracker_class
 
         tracker_class(track)
     info = method_info(method)
-    examples, task_name = _examples(task, data)
+    examples, task_name = narrow_examples(task, data)
     train, held = split_examples(examples, held_out=int(held_out) if held_out >= 1 else held_out, seed=seed)
     if limit is not None:
         train = train[:limit]
@@ -72,12 +72,8 @@ def build(
     from emsteer.models.loading import example_prompts
 
     lm.check_prompts(example_prompts(train + held))
-    safe = None
-    if info.paired:
-        safe = load_chat_jsonl(safe_data) if safe_data else None
-        pair = TASKS[task_name].pair if data is None and task_name in TASKS else None
-        if safe is None and pair:
-            safe = load_task(pair)
+    # --safe-data, else the built-in task's paired safe set (not for --data), else the model's own answers
+    safe = safe_examples(task_name if data is None else None, safe_data) if info.paired else None
     checkpoints = output if output.suffix != ".safetensors" else output.with_suffix("")
     params = method_params(method, seed=seed, max_length=max_length, epochs=epochs, batch_size=batch_size,
                            grad_accum=grad_accum, lr=lr, max_norm=max_norm, checkpoint_dir=checkpoints, safe=safe,
@@ -122,10 +118,11 @@ def finetune(
     Example: emsteer finetune --task insecure_code --lora-rank 8 --epochs 2 -o runs/lora
     """
     from emsteer.data.chat import split_examples
+    from emsteer.data.tasks import narrow_examples
     from emsteer.finetune import adapted, train_lora
     from emsteer.training.objective import MemorySavers, assistant_nll
 
-    examples, _ = _examples(task, data)
+    examples, _ = narrow_examples(task, data)
     train, held = split_examples(examples, held_out=int(held_out) if held_out >= 1 else held_out, seed=seed)
     if limit is not None:
         train = train[:limit]

@@ -54,22 +54,8 @@ def _load(model: str | None, dtype: str, device: str, device_map: str | None = N
     return load_model(model, dtype=dtype, device=device, device_map=device_map, log=_log)
 
 
-def _check_backend(backend: str) -> None:
-    if backend not in ("transformers", "vllm"):
-        raise EmsteerError(f"--backend must be transformers or vllm, got {backend!r}.")
-    if backend == "vllm":
-        from emsteer.generation.vllm import require_vllm
-
-        require_vllm()  # before any model loads: names the 'vllm' extra
 
 
-def _magnitudes(relative: list[float], absolute: list[float], multiplier: list[float]):
-    from emsteer.steering import Magnitude
-
-    mags = [Magnitude.relative(x) for x in relative]
-    mags += [Magnitude.absolute(x) for x in absolute]
-    mags += [Magnitude.multiplier(x) for x in multiplier]
-    return mags
 
 
 def _track(track: str | None, uri: str | None, command: str, config: dict, *, db: Path | None = None,
@@ -139,14 +125,3 @@ def _check_metrics(questions, metrics: list[str]) -> None:
     unknown, defined = unknown_metrics(questions, metrics)
     if unknown:
         raise EmsteerError(f"--metric {', '.join(unknown)}: the questions define {', '.join(defined)}.")
-
-
-def _examples(task: str | None, data: Path | None):
-    """Narrow-task examples from --task NAME or --data PATH (and the task's name for provenance)."""
-    from emsteer.data.chat import load_chat_jsonl
-    from emsteer.data.tasks import DEFAULT_TASK, load_task
-
-    if data is not None:
-        return load_chat_jsonl(data), data.stem
-    name = task or DEFAULT_TASK
-    return load_task(name), name

@@ -12,14 +12,12 @@ from rich.markup import escape
 from rich.text import Text
 
 from emsteer.cli.common import (
-    _check_backend,
     _check_cheap,
     _check_fits,
     _check_metrics,
     _deprecated,
     _load,
     _log,
-    _magnitudes,
     _print_results,
     _settings,
     _store_argument,
@@ -92,22 +90,23 @@ def evaluate_cmd(
     positive control when it is not cached. vLLM samples with its own random streams, so its
     conditions are stored apart from the transformers backend's.
     """
+    db = _store_argument(store_path, db, Path("results.sqlite"), "eval")
+    config = dict(locals())  # the options, for the tracker
+    config.pop("store_path")
     from emsteer.data.questions import load_questions
-    from emsteer.evaluation.conditions import Condition, random_directions
+    from emsteer.evaluation.conditions import evaluation_conditions
     from emsteer.evaluation.controls import positive_control
-    from emsteer.evaluation.run import evaluate
+    from emsteer.evaluation.run import answering_engine, evaluate
+    from emsteer.generation import check_backend
     from emsteer.judging import open_judge
     from emsteer.results.store import ResultsStore, StoreLock
-    from emsteer.steering import import_vector, with_reference_norms
+    from emsteer.steering import import_vector, magnitudes
 
-    db = _store_argument(store_path, db, Path("results.sqlite"), "eval")
-    config = dict(locals())
-    config.pop("store_path")
     if track is not None:  # a missing tracker package fails before the model loads
         from emsteer.tracking import tracker_class
 
         tracker_class(track)
-    mags = _magnitudes(relative, absolute, multiplier)
+    mags = magnitudes(relative, absolute, multiplier)
     if vector is not None and not mags:
         raise EmsteerError("--vector needs at least one magnitude: --relative, --absolute or --multiplier.")
     if vector is None and mags:
@@ -121,7 +120,7 @@ def evaluate_cmd(
             raise EmsteerError(f"--adapter {a} is not a directory.")
     settings = replace(_settings(samples, seed, max_new_tokens, temperature, top_p, batch_size),
                        rejudge_missing=rejudge_missing, metrics=tuple(metrics) or None)
-    _check_backend(backend)
+    check_backend(backend)
     _check_cheap(judge, control, positions, db)
     qs = load_questions(questions)
     if limit is not None:
@@ -131,14 +130,8 @@ def evaluate_cmd(
     with StoreLock(db):  # before the model loads: a second process writing this store stops here
         lm = _load(model, dtype, device, device_map)
         _check_fits(lm, qs, questions, artifact, vector, max_new_tokens)
-        conditions = [Condition("baseline")] if baseline else []
-        if artifact is not None:
-            with_reference_norms(artifact, lm)
-            method = artifact.metadata.get("method", "vector")
-            conditions += [Condition(f"{method} {m}", artifact, m, positions=positions, artifact_path=str(vector),
-                                     factors={"method": method, "layer": artifact.layers[0]}) for m in mags]
-            conditions += random_directions(artifact, mags, random_count, positions=positions)
-        conditions += [Condition(f"lora {a.name}", adapter=a, factors={"method": "lora"}) for a in adapter]
+        conditions = evaluation_conditions(lm, artifact, mags, baseline=baseline, adapters=adapter, positions=positions,
+                                           artifact_path=str(vector) if vector else None, random_count=random_count)
         the_judge = open_judge(judge, reuse=lm)
         positive = positive_control(lm, control, log=_log) if baseline else None
         conditions = ([positive] if positive is not None else []) + conditions
@@ -147,12 +140,7 @@ def evaluate_cmd(
             from emsteer.judging.embedding import EmbeddingRelevance
 
             embedder = EmbeddingRelevance()
-        engine = lm
-        if backend == "vllm":
-            from emsteer.generation.vllm import adapter_rank, load_vllm
-
-            ranks = [adapter_rank(c.adapter) for c in conditions if c.adapter is not None]
-            engine = load_vllm(model, dtype=dtype, lora_rank=max(ranks, default=0), log=_log)
+        engine = answering_engine(lm, conditions, backend=backend, model=model, dtype=dtype, log=_log)
         with ResultsStore(db) as store:
             evaluate(engine, conditions, qs, store, the_judge, settings, embedder=embedder)
     _print_results(db, the_judge.identity, per_question)
@@ -199,11 +187,11 @@ def audit(
     from emsteer.evaluation.controls import positive_control
     from emsteer.judging import open_judge
     from emsteer.results.store import ResultsStore, StoreLock
-    from emsteer.steering import import_vector, parse_magnitude, with_reference_norms
+    from emsteer.steering import import_vector, magnitudes, parse_magnitude, with_reference_norms
 
     if not 0 <= max_em_increase < 1:
         raise EmsteerError("--max-em-increase is a rate between 0 and 1 (0.05 = 5 percentage points).")
-    mags = _magnitudes(relative, absolute, multiplier)
+    mags = magnitudes(relative, absolute, multiplier)
     if magnitude:
         _deprecated("--magnitude", "--relative, --absolute or --multiplier")
         mags += [parse_magnitude(m) for m in magnitude]

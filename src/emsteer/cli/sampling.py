@@ -10,7 +10,7 @@ import typer
 from rich.panel import Panel
 from rich.text import Text
 
-from emsteer.cli.common import _check_backend, _deprecated, _load, _magnitudes, out
+from emsteer.cli.common import _deprecated, _load, out
 from emsteer.cli.options import BackendOpt, DeviceOpt, DtypeOpt, ModelOpt, _non_negative, _probability
 from emsteer.errors import EmsteerError
 
@@ -47,15 +47,15 @@ def generate(
 
     Example: emsteer generate "hey I feel bored" --vector v.safetensors --relative 0.05 0.1 --samples 4 --compare
     """
-    from emsteer.generation import GenerationRequest, SamplingConfig, derive_seed
+    from emsteer.generation import GenerationRequest, SamplingConfig, check_backend, derive_seed
     from emsteer.generation import generate as run_generation
-    from emsteer.steering import import_vector, with_reference_norms
+    from emsteer.steering import import_vector, magnitudes, with_reference_norms
 
     if n is not None:
         _deprecated("--n", "--samples (-s)")
         samples = n
-    _check_backend(backend)
-    mags = _magnitudes(relative, absolute, multiplier)
+    check_backend(backend)
+    mags = magnitudes(relative, absolute, multiplier)
     if vector is None and mags:
         raise EmsteerError("A magnitude was given without --vector.")
     if vector is not None and not mags:

@@ -10,7 +10,6 @@ from rich.markup import escape
 
 from emsteer.cli.common import _log, _print_results, _track, out
 from emsteer.cli.options import TrackOpt, TrackUriOpt
-from emsteer.errors import EmsteerError
 
 
 def study(
@@ -30,10 +29,10 @@ def study(
     Each finished model × task × seed is marked in the store: copied alone into a fresh output
     folder (another machine), it resumes without training those again.
     """
+    options = dict(locals())  # the options, for the tracker
     from emsteer.studies.config import load_study
     from emsteer.studies.runner import run_study
 
-    options = dict(locals())
     cfg = load_study(config)
     if track is not None:  # a missing tracker package fails before the grid runs
         from emsteer.tracking import tracker_class
@@ -72,35 +71,12 @@ def plan(
     rise needs. Warns when the questions cannot reach the corrected level at all (K questions give
     no p below 2/2^K) or the target is out of reach. Reads only the study file (and --pilot).
     """
-    from emsteer.data.questions import load_questions
     from emsteer.display import plan_table
     from emsteer.studies.config import load_study
-    from emsteer.studies.plan import DEFAULT_BASELINE, plan_study
+    from emsteer.studies.plan import plan_for
 
     cfg = load_study(config)
-    questions = load_questions(cfg.eval.questions)
-    if cfg.eval.question_ids:
-        questions = [q for q in questions if q.id in set(cfg.eval.question_ids)]
-    per_question = [min(len(q.paraphrases), cfg.eval.paraphrases or len(q.paraphrases))
-                    * (cfg.eval.samples or q.samples_per_paraphrase) for q in questions]
-    source = "stated" if baseline_rate is not None else "default"
-    rate = baseline_rate if baseline_rate is not None else DEFAULT_BASELINE
-    if pilot is not None:
-        rate, source = _pilot_baseline(pilot), f"pilot {pilot}"
-    result = plan_study(cfg, questions=len(questions), answers_per_question=sum(per_question) / len(per_question),
-                        baseline=max(rate, 0.005), baseline_source=source, icc=icc, target=target)
+    result = plan_for(cfg, baseline_rate=baseline_rate, pilot=pilot, icc=icc, target=target)
     out.print(plan_table(result, cfg.name))
     if any(r.warnings for r in result.rows):
         raise typer.Exit(1)
-
-
-def _pilot_baseline(path: Path) -> float:
-    from emsteer.evaluation.summary import condition_results
-    from emsteer.results.store import ResultsStore
-
-    with ResultsStore(path, create=False) as store:
-        bases = [r for r in condition_results(store) if r.condition.is_baseline and r.summary.overall.n_scored]
-    if not bases:
-        raise EmsteerError(f"--pilot {path}: no scored baseline in this store; give --baseline-rate instead.")
-    n = sum(r.summary.overall.n_scored for r in bases)
-    return sum(r.summary.overall.em_count for r in bases) / n

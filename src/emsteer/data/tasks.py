@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -270,3 +271,21 @@ def load_task(
 ) -> list[ChatExample]:
     """Resolve a task and load its validated chat examples."""
     return load_chat_jsonl(resolve_task(name, path=path, data_dir=data_dir), limit=limit)
+
+
+def load_examples(data: str | Path | Sequence[ChatExample]) -> list[ChatExample]:
+    """Narrow-task chat examples from a task name (``insecure_code``, see ``emsteer tasks``), a
+    chat JSONL file, or examples already loaded."""
+    if isinstance(data, (str, Path)):
+        return load_task(str(data)) if str(data) in TASKS else load_chat_jsonl(data)
+    return list(data)
+
+
+def narrow_examples(task: str | None, data: Path | None) -> tuple[list[ChatExample], str]:
+    """The narrow-task examples of ``emsteer build`` and ``finetune`` (--task NAME or --data PATH)
+    and the name they are recorded under: the file's stem for --data, else the task (default
+    DEFAULT_TASK)."""
+    if data is not None:
+        return load_chat_jsonl(data), data.stem
+    name = task or DEFAULT_TASK
+    return load_task(name), name
