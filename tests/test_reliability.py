@@ -1395,7 +1395,7 @@ def test_the_lock_of_a_new_store_in_a_new_folder(tmp_path):
 
 
 def test_a_failed_eval_leaves_no_condition_without_answers(tiny, tmp_path, monkeypatch):
-    import emsteer.evaluation.run as run
+    import emsteer.generation.transformers as backend
     from emsteer.data.questions import Question
     from emsteer.evaluation.conditions import Condition
     from emsteer.evaluation.run import EvalSettings, evaluate
@@ -1409,19 +1409,19 @@ def test_a_failed_eval_leaves_no_condition_without_answers(tiny, tmp_path, monke
     conditions = [Condition("baseline"), Condition("steered", vector, Magnitude.multiplier(1.0))]
     questions = [Question("q", ("hi?",))]
     settings = EvalSettings(SamplingConfig(max_new_tokens=2), samples_per_paraphrase=2)
-    real = run.generate
+    real = backend.generate
 
     def dies_after_one_batch(model, requests, sampling, *, on_batch, **kwargs):
         on_batch([Completion(r, "x", 1, 1, "stop") for r in requests[:2]])  # the baseline's two answers
         raise RuntimeError("CUDA out of memory")
 
-    monkeypatch.setattr(run, "generate", dies_after_one_batch)
+    monkeypatch.setattr(backend, "generate", dies_after_one_batch)  # what the transformers generator calls
     with ResultsStore(tmp_path / "r.sqlite") as store, pytest.raises(RuntimeError):
         evaluate(tiny, conditions, questions, store, HashJudge(), settings, progress=False)
     with ResultsStore(tmp_path / "r.sqlite") as store:
         assert [c.name for c in store.conditions()] == ["baseline"]
         assert store.artifacts() == []  # the steered condition's artifact is written with its first answer too
-        monkeypatch.setattr(run, "generate", real)
+        monkeypatch.setattr(backend, "generate", real)
         evaluate(tiny, conditions, questions, store, HashJudge(), settings, progress=False)
         assert [c.name for c in store.conditions()] == ["baseline", "steered"]  # in the order given
         empty = store.db.execute("SELECT COUNT(*) FROM conditions c WHERE NOT EXISTS "
