@@ -52,7 +52,6 @@ def build(
     Example: emsteer build --method optimized --task insecure_code --layer 12 --epochs 2 -o runs/vec
     """
     config = dict(locals())  # the options, for the tracker
-    from emsteer.data.chat import split_examples
     from emsteer.data.tasks import narrow_examples
     from emsteer.methods import build_artifact, method_info, method_params, safe_examples
     from emsteer.steering import Magnitude, Steering, save_artifact
@@ -63,10 +62,7 @@ def build(
 
         tracker_class(track)
     info = method_info(method)
-    examples, task_name = narrow_examples(task, data)
-    train, held = split_examples(examples, held_out=int(held_out) if held_out >= 1 else held_out, seed=seed)
-    if limit is not None:
-        train = train[:limit]
+    train, held, task_name = narrow_examples(task, data, held_out=held_out, seed=seed, limit=limit)
     lm = _load(model, dtype, device)
     layer = lm.check_layer(layer if layer is not None else lm.num_layers // 2)
     from emsteer.models.loading import example_prompts
@@ -117,15 +113,11 @@ def finetune(
 
     Example: emsteer finetune --task insecure_code --lora-rank 8 --epochs 2 -o runs/lora
     """
-    from emsteer.data.chat import split_examples
     from emsteer.data.tasks import narrow_examples
     from emsteer.finetune import adapted, train_lora
     from emsteer.training.objective import MemorySavers, assistant_nll
 
-    examples, _ = narrow_examples(task, data)
-    train, held = split_examples(examples, held_out=int(held_out) if held_out >= 1 else held_out, seed=seed)
-    if limit is not None:
-        train = train[:limit]
+    train, held, _ = narrow_examples(task, data, held_out=held_out, seed=seed, limit=limit)
     lm = _load(model, dtype, device)
     from emsteer.models.loading import example_prompts
 

@@ -106,16 +106,6 @@ def _print_results(db: Path, judge: str | None = None, per_question: bool = Fals
         out.print(part)
 
 
-def _check_fits(lm, questions, source: Path | None, artifact=None, vector: Path | None = None,
-                max_new_tokens: int = 0) -> None:
-    """What needs the model but must fail before a results file is created: the vector's hidden
-    size and layers, and questions that do not fit the model's context."""
-    from emsteer.models.loading import question_prompts
-    from emsteer.steering.hooks import check_fits
-
-    if artifact is not None:
-        check_fits(lm, artifact, str(vector))
-    lm.check_prompts(question_prompts(questions, source))
 
 
 def _check_metrics(questions, metrics: list[str]) -> None:

@@ -13,7 +13,6 @@ from rich.text import Text
 
 from emsteer.cli.common import (
     _check_cheap,
-    _check_fits,
     _check_metrics,
     _deprecated,
     _load,
@@ -96,7 +95,7 @@ def evaluate_cmd(
     from emsteer.data.questions import load_questions
     from emsteer.evaluation.conditions import evaluation_conditions
     from emsteer.evaluation.controls import positive_control
-    from emsteer.evaluation.run import answering_engine, evaluate
+    from emsteer.evaluation.run import answering_engine, check_fits, evaluate
     from emsteer.generation import check_backend
     from emsteer.judging import open_judge
     from emsteer.results.store import ResultsStore, StoreLock
@@ -129,7 +128,7 @@ def evaluate_cmd(
     artifact = import_vector(vector, layer=layer) if vector is not None else None
     with StoreLock(db):  # before the model loads: a second process writing this store stops here
         lm = _load(model, dtype, device, device_map)
-        _check_fits(lm, qs, questions, artifact, vector, max_new_tokens)
+        check_fits(lm, qs, questions, artifact, vector)
         conditions = evaluation_conditions(lm, artifact, mags, baseline=baseline, adapters=adapter, positions=positions,
                                            artifact_path=str(vector) if vector else None, random_count=random_count)
         the_judge = open_judge(judge, reuse=lm)
@@ -185,6 +184,7 @@ def audit(
     from emsteer.data.questions import load_questions
     from emsteer.evaluation.audit import audit_vector
     from emsteer.evaluation.controls import positive_control
+    from emsteer.evaluation.run import check_fits
     from emsteer.judging import open_judge
     from emsteer.results.store import ResultsStore, StoreLock
     from emsteer.steering import import_vector, magnitudes, parse_magnitude, with_reference_norms
@@ -203,7 +203,7 @@ def audit(
     settings = _settings(samples, seed, max_new_tokens, 1.0, 1.0, batch_size)
     with StoreLock(path):  # before the model loads: a second process writing this store stops here
         lm = _load(model, dtype, device)
-        _check_fits(lm, qs, questions, artifact, vector, max_new_tokens)
+        check_fits(lm, qs, questions, artifact, vector)
         with_reference_norms(artifact, lm)
         the_judge = open_judge(judge, reuse=lm)
         positive = positive_control(lm, control, progress=not as_json, log=_log)
@@ -251,9 +251,7 @@ def run(
     import time
 
     from emsteer.analysis.report import write_report
-    from emsteer.display import headline
-    from emsteer.evaluation.summary import condition_results
-    from emsteer.results.store import ResultsStore
+    from emsteer.display import stored_headline
     from emsteer.studies.main_job import main_job_config
     from emsteer.studies.runner import run_study
 
@@ -267,7 +265,6 @@ def run(
     assert cfg.output is not None  # main_job_config sets it
     path = write_report(db, cfg.output / "report.html", title=f"emsteer main job: steering vs finetuning on {task}")
     _print_results(db, title="Main job")
-    with ResultsStore(db, create=False) as store:
-        out.print(headline(condition_results(store), store.meta.agreement))
+    out.print(stored_headline(db))
     minutes, seconds = divmod(int(time.perf_counter() - start), 60)
     out.print(f"[green]Report:[/green] {escape(str(path.resolve()))}   (this run took {minutes}m{seconds:02d}s)")

@@ -181,8 +181,13 @@ def fit_judge(
     default, `learned:qwen05-l16`: --lm qwen2.5-coder-0.5b-instruct --layer 16 --device cuda (float32);
     its MiniLM head, `learned:minilm`: no --lm.
     """
-    from emsteer.judging.learned import Encoder, PairEncoder
-    from emsteer.judging.learned.fit import HeadSettings, fit_learned_judge, write_predictions
+    from emsteer.judging.learned.fit import (
+        DEFAULT_LM_LAYER,
+        HeadSettings,
+        fit_learned_judge,
+        reference_encoder,
+        write_predictions,
+    )
     from emsteer.judging.validity.agreement import load_reference, remember_agreement
     from emsteer.paths import cache_dir
     from emsteer.progress import progress_bar
@@ -205,14 +210,8 @@ def fit_judge(
     if items.skipped_note():
         _log(f"{reference}: {items.skipped_note()}")
     the_device = str(resolve_device(device))
-    from emsteer.judging.learned.lm_encoder import DEFAULT_LM_LAYER, LMPairEncoder
-
     layers = layer or [DEFAULT_LM_LAYER]
-    if lm is not None:
-        the_encoder: Encoder = LMPairEncoder(lm, layer=layers, device=the_device, dtype=dtype,
-                                             batch_size=8 if the_device == "cpu" else 64)
-    else:
-        the_encoder = PairEncoder(encoder)
+    the_encoder = reference_encoder(encoder=encoder, lm=lm, layers=layers, device=the_device, dtype=dtype)
     command = f"emsteer fit-judge --reference {reference.name}" + (f" --encoder {encoder.name}" if encoder else "") + (
         f" --lm {lm}" + "".join(f" --layer {x}" for x in layers) + (f" --dtype {dtype}" if dtype != "float32" else "") if lm else "") + (f" --device {device}" if device != "cpu" else "") + (
         f" --epochs {epochs}" if epochs != 12 else "") + (f" --seed {seed}" if seed else "") + (

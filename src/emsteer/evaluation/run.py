@@ -275,3 +275,16 @@ def answering_engine(lm: LoadedModel, conditions: Sequence[Condition], *, backen
 
     ranks = [adapter_rank(c.adapter) for c in conditions if c.adapter is not None]
     return load_vllm(model, dtype=dtype, lora_rank=max(ranks, default=0), log=log)
+
+
+def check_fits(lm: LoadedModel, questions: Sequence[Question], source=None, artifact=None, vector=None) -> None:
+    """What needs the model but must fail before a results file is created: the vector's hidden
+    size and layers (``vector``: its path, for the message), and questions that do not fit the
+    model's context (``source``: where they came from)."""
+    from emsteer.models.loading import question_prompts
+    from emsteer.steering.hooks import check_fits as check_artifact_fits
+
+    if artifact is not None:
+        check_artifact_fits(lm, artifact, str(vector))
+    lm.check_prompts(question_prompts(questions, source))
+
