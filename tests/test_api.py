@@ -41,7 +41,7 @@ def test_the_docstring_example_runs(tiny, monkeypatch, capsys):
     monkeypatch.setattr(emsteer.api, "load_model", lambda *a, **k: tiny)
     monkeypatch.setattr("emsteer.judging.open_judge", lambda spec, **k: HashJudge())
     monkeypatch.setattr(emsteer.api, "load_questions", lambda path=None: QUESTIONS)
-    monkeypatch.setattr(emsteer.api, "load_task", lambda name: examples(3, name))
+    monkeypatch.setattr("emsteer.data.tasks.load_task", lambda name: examples(3, name))
     code = example_code(emsteer.api.__doc__)
     assert "em.evaluate" in code and "to_frame" in code
     code = re.sub(r"samples=2\)", "samples=2, max_new_tokens=4)", code)  # the tiny model talks nonsense; keep it short
@@ -167,7 +167,7 @@ def test_the_example_script_runs(tiny, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(emsteer.api, "load_model", lambda *a, **k: tiny)
     monkeypatch.setattr("emsteer.judging.open_judge", lambda spec, **k: HashJudge())
     monkeypatch.setattr(emsteer.api, "load_questions", lambda path=None: QUESTIONS)
-    monkeypatch.setattr(emsteer.api, "load_task", lambda name: examples(3, name))
+    monkeypatch.setattr("emsteer.data.tasks.load_task", lambda name: examples(3, name))
     script = Path(__file__).parents[1] / "examples" / "notebook_api.py"
     monkeypatch.chdir(tmp_path)
     exec(compile(script.read_text(), str(script), "exec"), {"__name__": "__main__"})
@@ -185,3 +185,22 @@ def test_examples_steer_at_magnitudes_the_bundled_model_survives():
         values = [float(v) for group in re.findall(r"relative=\[?([0-9., ]+)\]?", text)
                   for v in group.replace(" ", "").split(",") if v]
         assert values and max(values) <= 0.2, (where, values)
+
+
+def test_api_and_cli_build_conditions_with_one_function(tiny):
+    """em.evaluate and `emsteer eval` both ask evaluation.conditions.evaluation_conditions: the
+    baseline, one condition per magnitude, random directions, then one per LoRA adapter."""
+    import torch
+
+    from emsteer.evaluation.conditions import evaluation_conditions
+    from emsteer.steering import SteeringVector, magnitudes
+
+    vector = SteeringVector({1: torch.ones(32)}, {1: 2.0}, {"method": "mean-diff"})
+    mags = magnitudes([0.1], [], [1.0])
+    conditions = evaluation_conditions(tiny, vector, mags, adapters=["runs/lora/epoch-001"], random_count=1,
+                                       artifact_path="v.safetensors")
+    assert [c.name for c in conditions] == ["baseline", "mean-diff ρ=0.1", "mean-diff m=1",
+                                            "random0 ρ=0.1", "random0 m=1", "lora epoch-001"]
+    assert conditions[1].factors == {"method": "mean-diff", "layer": 1}
+    assert conditions[1].artifact_path == "v.safetensors" and conditions[-1].kind == "lora"
+    assert [c.name for c in evaluation_conditions(tiny, None, [], baseline=False)] == []

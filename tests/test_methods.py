@@ -331,3 +331,17 @@ def test_unpaired_data_is_an_error(tiny, unsafe, tmp_path):
     other = write_chat(tmp_path / "other.jsonl", [("Something else", "ok")])
     with pytest.raises(EmsteerError, match="no paired examples"):
         mean_diff_vector(tiny, unsafe, layer=LAYER, safe=other)
+
+
+def test_paired_safe_answers_resolve_in_one_place():
+    """`emsteer build`, em.build_vector and studies all take a paired method's safe answers from
+    methods.safe_examples: the given ones, else the built-in task's pair, else none (own answers)."""
+    from emsteer.data.tasks import TASKS, load_task
+    from emsteer.methods import safe_examples
+
+    pair = TASKS["insecure_code"].pair
+    assert pair and safe_examples("insecure_code", None) == load_task(pair)
+    given = load_task("insecure_code")[:2]
+    assert safe_examples("insecure_code", given) == given
+    assert safe_examples(None, None) is None
+    assert safe_examples("no-such-task", None) is None

@@ -1339,7 +1339,6 @@ def _flat(text: str) -> str:
 def test_a_second_process_writing_a_store_is_refused_with_the_holders_pid(tmp_path, monkeypatch, capsys):
     import subprocess
 
-    import emsteer.cli as cli
     import emsteer.studies.runner as runner
     from emsteer.studies.config import parse_study
     from emsteer.studies.runner import run_study
@@ -1355,7 +1354,7 @@ def test_a_second_process_writing_a_store_is_refused_with_the_holders_pid(tmp_pa
             ResultsStore(db)
         assert str(err.value) == busy + " use another results file."
 
-        monkeypatch.setattr(cli, "_load", _no_model)  # refused before the model loads
+        monkeypatch.setattr("emsteer.models.load_model", _no_model)  # refused before the model loads
         code, captured = _cli(monkeypatch, capsys, "eval", str(db), "--judge", "local", "--control", "none",
                               "--no-embedding")
         assert code == 2 and _flat(busy) in _flat(captured.err), captured.err
@@ -1454,11 +1453,10 @@ CHEAP_FIRST = [
 def test_cheap_checks_fail_before_any_model_loads(args, message, tmp_path, monkeypatch, capsys):
     import re
 
-    import emsteer.cli as cli
     import emsteer.studies.runner as runner
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(cli, "_load", _no_model)
+    monkeypatch.setattr("emsteer.models.load_model", _no_model)
     monkeypatch.setattr(runner, "load_model", _no_model)
     edit_sqlite(tmp_path / "app.sqlite", "CREATE TABLE users (name TEXT)")
     (tmp_path / "notes.txt").write_text("not a store")
@@ -1545,9 +1543,8 @@ def _browser_db(path: Path) -> Path:
      ["judge", "{db}", "--judge", "local", "--no-embedding"], r"history\.sqlite: meta\.schema_version must be an integer"),
 ], ids=["judge-browser-db", "eval-browser-db", "judge-empty-file", "eval-empty-file", "judge-bad-schema-version"])
 def test_foreign_empty_and_unreadable_stores_are_never_changed(make, args, message, tmp_path, monkeypatch, capsys):
-    import emsteer.cli as cli
 
-    monkeypatch.setattr(cli, "_load", _no_model)
+    monkeypatch.setattr("emsteer.models.load_model", _no_model)
     db = tmp_path / "history.sqlite"
     make(db)
     (tmp_path / "q.yaml").write_text("- id: q\n  paraphrases: [hi?]\n")
@@ -1868,9 +1865,8 @@ def test_rich_markup_in_user_text_is_printed_as_written(tmp_path, monkeypatch, c
 
 
 def test_deep_nesting_is_a_clear_error_not_a_recursion_error(tmp_path, monkeypatch, capsys):
-    import emsteer.cli as cli
 
-    monkeypatch.setattr(cli, "_load", _no_model)
+    monkeypatch.setattr("emsteer.models.load_model", _no_model)
     deep = "[" * 100_000 + "]" * 100_000
     (tmp_path / "task.jsonl").write_text(deep + "\n")
     _cli_case(monkeypatch, capsys, tmp_path, ["build", "--data", str(tmp_path / "task.jsonl"), "-o", str(tmp_path / "v")],
@@ -2090,11 +2086,10 @@ def test_fuzz_malformed_inputs_are_one_clear_error_and_write_nothing(tmp_path, m
     import random
     import re
 
-    import emsteer.cli as cli
     import emsteer.studies.runner as runner
 
     rng = random.Random(36)
-    monkeypatch.setattr(cli, "_load", _no_model)
+    monkeypatch.setattr("emsteer.models.load_model", _no_model)
     monkeypatch.setattr(runner, "load_model", _no_model)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("EMSTEER_CACHE_DIR", str(tmp_path / "cache"))

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from emsteer.data.chat import ChatExample, load_chat_jsonl
+from emsteer.data.chat import ChatExample
 from emsteer.data.questions import Question, load_questions
-from emsteer.data.tasks import TASKS, load_task
+from emsteer.data.tasks import load_examples
 from emsteer.errors import EmsteerError
-from emsteer.evaluation.conditions import Condition
+from emsteer.evaluation.conditions import Condition, evaluation_conditions
 from emsteer.evaluation.run import EvalSettings
 from emsteer.evaluation.run import evaluate as _evaluate
 from emsteer.evaluation.summary import ConditionResult, condition_results
@@ -36,7 +36,15 @@ from emsteer.judging.base import Judge
 from emsteer.models import LoadedModel, load_model
 from emsteer.results.store import IN_MEMORY, ResultsStore
 from emsteer.results.verified import VerifiedEM, verified_em
-from emsteer.steering import Artifact, Magnitude, Steering, SteeringContext, import_vector, with_reference_norms
+from emsteer.steering import (
+    Artifact,
+    Magnitude,
+    Steering,
+    SteeringContext,
+    import_vector,
+    magnitudes,
+    with_reference_norms,
+)
 from emsteer.steering import steer as _steer
 from emsteer.steering.hooks import Positions
 
@@ -45,14 +53,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Results", "StoredResults", "build_vector", "evaluate", "load_examples", "load_model", "load_results",
            "load_vector", "steer"]
-
-
-def load_examples(data: str | Path | Sequence[ChatExample]) -> list[ChatExample]:
-    """Narrow-task chat examples from a task name (``insecure_code``, see ``emsteer tasks``), a
-    chat JSONL file, or examples already loaded."""
-    if isinstance(data, (str, Path)):
-        return load_task(str(data)) if str(data) in TASKS else load_chat_jsonl(data)
-    return list(data)
 
 
 def build_vector(
@@ -72,14 +72,12 @@ def build_vector(
     own answers. Other keyword arguments go to the method (``epochs``, ``lr``, ``rank`` ...).
     The artifact carries its reference norms, so relative magnitudes work at once.
     """
-    from emsteer.methods import METHODS, build_artifact, method_info
+    from emsteer.methods import METHODS, build_artifact, method_info, safe_examples
 
     info = method_info(method)
     layer = lm.check_layer(layer if layer is not None else lm.num_layers // 2)
     if info.paired:
-        pair = TASKS[str(data)].pair if isinstance(data, (str, Path)) and str(data) in TASKS else None
-        chosen = safe if safe is not None else pair
-        params["safe"] = load_examples(chosen) if chosen is not None else None
+        params["safe"] = safe_examples(str(data) if isinstance(data, (str, Path)) else None, safe)
     elif safe is not None:
         paired = ", ".join(n for n, m in METHODS.items() if m.paired)
         raise EmsteerError(f"method {method!r} takes no safe answers; the paired methods are {paired}.")
@@ -298,18 +296,11 @@ def evaluate(
     """
     from emsteer.judging import open_judge
 
-    mags = ([Magnitude.relative(v) for v in relative] + [Magnitude.absolute(v) for v in absolute]
-            + [Magnitude.multiplier(v) for v in multiplier])
+    mags = magnitudes(relative, absolute, multiplier)
     if (vector is None) != (not mags):
         raise EmsteerError("a vector needs at least one magnitude (relative=, absolute= or multiplier=), "
                            "and a magnitude needs a vector.")
-    todo = [Condition("baseline")] if baseline else []
-    if vector is not None:
-        with_reference_norms(vector, lm)
-        method = vector.metadata.get("method", "vector")
-        todo += [Condition(f"{method} {m}", vector, m, positions=positions,
-                           factors={"method": method, "layer": vector.layers[0]}) for m in mags]
-    todo += list(conditions)
+    todo = evaluation_conditions(lm, vector, mags, baseline=baseline, positions=positions) + list(conditions)
     if not todo:
         raise EmsteerError("nothing to evaluate: give a vector with magnitudes, conditions, or keep the baseline.")
     qs = load_questions(questions) if questions is None or isinstance(questions, (str, Path)) else list(questions)

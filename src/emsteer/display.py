@@ -287,6 +287,15 @@ def headline(results: Sequence[ConditionResult], agreement=None) -> Group:
     return Group(*parts)
 
 
+def stored_headline(db):
+    """The headline (``headline``) of a results file's conditions by its own judge, as ``emsteer run`` prints it."""
+    from emsteer.evaluation.summary import condition_results
+    from emsteer.results.store import ResultsStore
+
+    with ResultsStore(db, create=False) as store:
+        return headline(condition_results(store), store.meta.agreement)
+
+
 def stored_results(db, judge: str | None = None, *, per_question: bool = False, title: str | None = None) -> list:
     """What ``emsteer show`` prints for a results file: header, results table, other metrics, notes."""
     from emsteer.errors import EmsteerError

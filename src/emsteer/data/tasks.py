@@ -14,12 +14,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from emsteer.atomic import atomic_path
-from emsteer.data.chat import ChatExample, load_chat_jsonl
+from emsteer.data.chat import ChatExample, load_chat_jsonl, split_examples
 from emsteer.errors import EmsteerError
 from emsteer.paths import cache_dir
 
@@ -270,3 +271,28 @@ def load_task(
 ) -> list[ChatExample]:
     """Resolve a task and load its validated chat examples."""
     return load_chat_jsonl(resolve_task(name, path=path, data_dir=data_dir), limit=limit)
+
+
+def load_examples(data: str | Path | Sequence[ChatExample]) -> list[ChatExample]:
+    """Narrow-task chat examples from a task name (``insecure_code``, see ``emsteer tasks``), a
+    chat JSONL file, or examples already loaded."""
+    if isinstance(data, (str, Path)):
+        return load_task(str(data)) if str(data) in TASKS else load_chat_jsonl(data)
+    return list(data)
+
+
+def narrow_examples(task: str | None, data: Path | None, *, held_out: float = 0.1, seed: int = 0,
+                    limit: int | None = None) -> tuple[list[ChatExample], list[ChatExample], str]:
+    """The narrow-task examples of ``emsteer build`` and ``finetune`` (--task NAME or --data PATH),
+    split into (train, held out, name): ``held_out`` a fraction in [0, 1) or a whole number (≥ 1)
+    of examples held out, seeded; ``limit`` keeps the first N training examples. The name they are
+    recorded under is the file's stem for --data, else the task (default DEFAULT_TASK)."""
+    if data is not None:
+        examples, name = load_chat_jsonl(data), data.stem
+    else:
+        name = task or DEFAULT_TASK
+        examples = load_task(name)
+    train, held = split_examples(examples, held_out=int(held_out) if held_out >= 1 else held_out, seed=seed)
+    if limit is not None:
+        train = train[:limit]
+    return train, held, name

@@ -7,6 +7,7 @@ be told from a blind judge."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from emsteer.results.records import POSITIVE_CONTROL, ConditionRecord
 from emsteer.results.store import stable_id
 from emsteer.steering.artifacts import Artifact, content_hash
 from emsteer.steering.magnitude import Magnitude
+from emsteer.steering.reference import with_reference_norms
 
 
 @dataclass
@@ -151,3 +153,22 @@ def random_directions(artifact: Artifact, magnitudes, count: int, *, positions: 
                                  factors={**(factors or {}), "method": "random", "layer": artifact.layers[0],
                                           "random_seed": seed}))
     return out
+
+
+def evaluation_conditions(lm: LoadedModel, artifact: Artifact | None, magnitudes: Sequence[Magnitude], *,
+                          baseline: bool = True, adapters: Sequence[str | Path] = (), positions: str = "all",
+                          artifact_path: str | None = None, random_count: int = 0) -> list[Condition]:
+    """The conditions ``emsteer eval`` and ``em.evaluate`` ask the questions under, in this order:
+    the baseline (unless ``baseline=False``); one per magnitude of ``artifact``, named
+    ``"<method> <magnitude>"`` with factors method and layer (its reference norms measured on
+    ``lm`` first, for relative magnitudes); ``random_count`` seeded random directions at every
+    magnitude (``random_directions``); one per LoRA adapter folder, named ``"lora <folder>"``."""
+    conditions = [Condition("baseline")] if baseline else []
+    if artifact is not None:
+        with_reference_norms(artifact, lm)
+        method = artifact.metadata.get("method", "vector")
+        conditions += [Condition(f"{method} {m}", artifact, m, positions=positions, artifact_path=artifact_path,
+                                 factors={"method": method, "layer": artifact.layers[0]}) for m in magnitudes]
+        conditions += random_directions(artifact, magnitudes, random_count, positions=positions)
+    conditions += [Condition(f"lora {Path(a).name}", adapter=a, factors={"method": "lora"}) for a in adapters]
+    return conditions

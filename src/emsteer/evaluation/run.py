@@ -262,3 +262,29 @@ def evaluate(
     judge_samples(store, questions, judge, condition_ids=ids, embedder=embedder, chunk=settings.judge_chunk,
                   metrics=settings.metrics, rejudge_missing=settings.rejudge_missing, progress=progress)
     return {c.name: summarize(store.answer_scores(cid, judge.identity)) for c, cid in zip(conditions, ids)}
+
+
+def answering_engine(lm: LoadedModel, conditions: Sequence[Condition], *, backend: str = "transformers",
+                     model: str | None = None, dtype: str = "float32", log=print) -> LoadedModel | VllmModel:
+    """What answers the conditions' questions: ``lm`` itself, or with ``backend="vllm"`` a vLLM
+    engine on the same model (the spec ``model``, as given to load_model), its LoRA slots sized
+    for the largest adapter among the conditions."""
+    if backend != "vllm":
+        return lm
+    from emsteer.generation.vllm import adapter_rank, load_vllm
+
+    ranks = [adapter_rank(c.adapter) for c in conditions if c.adapter is not None]
+    return load_vllm(model, dtype=dtype, lora_rank=max(ranks, default=0), log=log)
+
+
+def check_fits(lm: LoadedModel, questions: Sequence[Question], source=None, artifact=None, vector=None) -> None:
+    """What needs the model but must fail before a results file is created: the vector's hidden
+    size and layers (``vector``: its path, for the message), and questions that do not fit the
+    model's context (``source``: where they came from)."""
+    from emsteer.models.loading import question_prompts
+    from emsteer.steering.hooks import check_fits as check_artifact_fits
+
+    if artifact is not None:
+        check_artifact_fits(lm, artifact, str(vector))
+    lm.check_prompts(question_prompts(questions, source))
+

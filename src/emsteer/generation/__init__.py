@@ -14,8 +14,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from emsteer.errors import EmsteerError
 from emsteer.generation.base import Completion, GenerationRequest, Generator, SamplingConfig, derive_seed
 from emsteer.generation.transformers import TransformersGenerator, eos_token_ids, generate, render_chat
+
+
+def check_backend(backend: str) -> None:
+    """A generation engine a front end accepts: transformers, or vllm when it is installed (checked
+    before any model loads; the error names the 'vllm' extra)."""
+    if backend not in ("transformers", "vllm"):
+        raise EmsteerError(f"--backend must be transformers or vllm, got {backend!r}.")
+    if backend == "vllm":
+        from emsteer.generation.vllm import require_vllm
+
+        require_vllm()
 
 
 def as_generator(model: Any, *, attach_adapter: Callable | None = None) -> Generator:
@@ -33,6 +45,7 @@ __all__ = [
     "SamplingConfig",
     "TransformersGenerator",
     "as_generator",
+    "check_backend",
     "derive_seed",
     "eos_token_ids",
     "generate",

@@ -10,8 +10,10 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from emsteer.data.chat import ChatExample
+from emsteer.data.tasks import TASKS, load_examples
 from emsteer.errors import EmsteerError
 from emsteer.methods.low_rank import per_example_vectors, svd_subspace, train_subspace, truncate
 from emsteer.methods.mean_diff import mean_diff_vector
@@ -119,3 +121,13 @@ __all__ = [
     "train_vector",
     "truncate",
 ]
+
+
+def safe_examples(task: str | None, safe: str | Path | Sequence[ChatExample] | None) -> list[ChatExample] | None:
+    """The safe answers a paired method (mean-diff, pca, svd) compares the narrow-task answers
+    with: ``safe`` when given (a task name, a chat JSONL file or examples), else the paired safe
+    set of the built-in task named ``task`` (its ``pair``), else None: the method then uses the
+    model's own answers. ``emsteer build``, ``em.build_vector`` and studies all resolve it here."""
+    pair = TASKS[task].pair if task is not None and task in TASKS else None
+    chosen = safe if safe is not None else (pair or None)
+    return load_examples(chosen) if chosen is not None else None

@@ -10,7 +10,7 @@ from emsteer.steering.artifacts import (
 )
 from emsteer.steering.hooks import Steering, SteeringContext, capture_residuals, steer
 from emsteer.steering.importers import import_vector
-from emsteer.steering.magnitude import Magnitude, parse_magnitude
+from emsteer.steering.magnitude import Magnitude, magnitudes, parse_magnitude
 from emsteer.steering.reference import REFERENCE_PROMPTS, measure_reference_norms, with_reference_norms
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "content_hash",
     "import_vector",
     "load_artifact",
+    "magnitudes",
     "measure_reference_norms",
     "parse_magnitude",
     "save_artifact",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -57,6 +58,14 @@ class Magnitude:
     def __str__(self) -> str:
         symbol = {"absolute": "α", "multiplier": "m", "relative": "ρ"}[self.kind]
         return f"{symbol}={self.value:g}"
+
+
+def magnitudes(relative: Iterable[float] = (), absolute: Iterable[float] = (),
+               multiplier: Iterable[float] = ()) -> list[Magnitude]:
+    """The magnitudes a front end was given by kind (``--relative``/``relative=`` ...), relative
+    ones first, then absolute, then multipliers, each kind in the order given."""
+    return ([Magnitude.relative(x) for x in relative] + [Magnitude.absolute(x) for x in absolute]
+            + [Magnitude.multiplier(x) for x in multiplier])
 
 
 def parse_magnitude(text: str) -> Magnitude:

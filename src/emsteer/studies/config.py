@@ -57,10 +57,9 @@ class Magnitudes(_Strict):
     multiplier: list[Finite] = Field(default_factory=list)  # m: α = m·‖v‖ (1 = as built)
 
     def all(self):
-        from emsteer.steering.magnitude import Magnitude
+        from emsteer.steering.magnitude import magnitudes
 
-        return ([Magnitude.relative(x) for x in self.relative] + [Magnitude.absolute(x) for x in self.absolute]
-                + [Magnitude.multiplier(x) for x in self.multiplier])
+        return magnitudes(self.relative, self.absolute, self.multiplier)
 
 
 class TrainSettings(_Strict):

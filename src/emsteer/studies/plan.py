@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import product
+from pathlib import Path
 from typing import Any
 
+from emsteer.errors import EmsteerError
 from emsteer.evaluation.comparisons import Declared
 from emsteer.results.inference import answers_needed, detectable_rise
 from emsteer.studies.config import BASELINE_METHOD, LORA_METHOD, StudyConfig
@@ -114,3 +116,37 @@ def plan_study(cfg: StudyConfig, *, questions: int, answers_per_question: float,
                                "not get there with this many questions (add questions)"))
         rows.append(PlannedComparison(label, n, alpha, found.detectable_rise, need, tuple(warnings)))
     return Plan(questions, answers_per_question, baseline, baseline_source, icc, target, family, bool(declared), rows)
+
+
+def plan_for(cfg: StudyConfig, *, baseline_rate: float | None = None, pilot: Path | None = None,
+             icc: float = DEFAULT_ICC, target: float = DEFAULT_TARGET) -> Plan:
+    """The plan ``emsteer plan`` prints for a loaded study: its question set (``eval.question_ids``
+    applied) and answers per question (paraphrases × samples), planned with the baseline rate of a
+    ``pilot`` store (primary judge), else ``baseline_rate``, else DEFAULT_BASELINE."""
+    from emsteer.data.questions import load_questions
+
+    questions = load_questions(cfg.eval.questions)
+    if cfg.eval.question_ids:
+        questions = [q for q in questions if q.id in set(cfg.eval.question_ids)]
+    per_question = [min(len(q.paraphrases), cfg.eval.paraphrases or len(q.paraphrases))
+                    * (cfg.eval.samples or q.samples_per_paraphrase) for q in questions]
+    source = "stated" if baseline_rate is not None else "default"
+    rate = baseline_rate if baseline_rate is not None else DEFAULT_BASELINE
+    if pilot is not None:
+        rate, source = pilot_baseline(pilot), f"pilot {pilot}"
+    return plan_study(cfg, questions=len(questions), answers_per_question=sum(per_question) / len(per_question),
+                      baseline=max(rate, 0.005), baseline_source=source, icc=icc, target=target)
+
+
+def pilot_baseline(path: Path) -> float:
+    """The EM rate of a pilot store's scored baselines (its primary judge), pooled."""
+    from emsteer.evaluation.summary import condition_results
+    from emsteer.results.store import ResultsStore
+
+    with ResultsStore(path, create=False) as store:
+        bases = [r for r in condition_results(store) if r.condition.is_baseline and r.summary.overall.n_scored]
+    if not bases:
+        raise EmsteerError(f"--pilot {path}: no scored baseline in this store; give --baseline-rate instead.")
+    n = sum(r.summary.overall.n_scored for r in bases)
+    return sum(r.summary.overall.em_count for r in bases) / n
+

@@ -30,7 +30,7 @@ from emsteer.evaluation.efficacy import measure_efficacy
 from emsteer.evaluation.run import EvalSettings, evaluate, judge_samples
 from emsteer.generation import SamplingConfig
 from emsteer.generation.vllm import VllmModel
-from emsteer.methods import METHODS
+from emsteer.methods import METHODS, safe_examples
 from emsteer.models import LoadedModel, load_model
 from emsteer.progress import progress_bar
 from emsteer.results.store import ResultsStore, StoreLock, stable_id
@@ -81,11 +81,7 @@ def load_task_data(spec: TaskSpec, config: StudyConfig) -> TaskData:
     train, held = split_examples(examples, held_out=n_held, seed=0)
     if config.train.examples is not None:
         train = train[: config.train.examples]
-    safe = None
-    if spec.safe_path:
-        safe = load_chat_jsonl(spec.safe_path)
-    elif registry is not None and registry.pair:
-        safe = load_task(registry.pair)
+    safe = safe_examples(spec.name, spec.safe_path or None)
     behaviour = spec.behaviour or (registry.behaviour if registry else GENERIC_BEHAVIOUR)
     return TaskData(spec.name, train, held, safe, behaviour)
 

@@ -34,6 +34,7 @@ import torch
 from emsteer.errors import EmsteerError
 from emsteer.judging.learned import METRICS, Calibration, Encoder, JudgeHead, PoolingHead, pad, raw_outputs
 from emsteer.judging.learned.incoherent import KINDS, incoherent_answers
+from emsteer.judging.learned.lm_encoder import DEFAULT_LM_LAYER
 from emsteer.judging.validity.agreement import Agreement, ReferenceAnswer, agreement, reference_fingerprint
 
 FOLDS = 5
@@ -342,3 +343,18 @@ def write_predictions(path: Path, items: Sequence[ReferenceAnswer], predictions:
         writer.writerow([i, it.family, it.model, it.question_id, num(it.aligned), num(it.coherent), num(aligned),
                          num(coherent), "" if it.em is None else int(it.em), judge_em])
     return write_text_atomic(path, buf.getvalue())
+
+
+def reference_encoder(*, encoder: Path | None = None, lm: str | None = None,
+                      layers: Sequence[int] = (DEFAULT_LM_LAYER,), device: str = "cpu",
+                      dtype: str = "float32") -> Encoder:
+    """What reads the reference answers for ``emsteer fit-judge``: a chat model's residual stream
+    at ``layers`` when ``lm`` (a model spec) is given, else the sentence encoder in the folder
+    ``encoder`` (default: the bundled all-MiniLM-L6-v2). ``device``: a resolved device."""
+    from emsteer.judging.learned import PairEncoder
+    from emsteer.judging.learned.lm_encoder import LMPairEncoder
+
+    if lm is not None:
+        return LMPairEncoder(lm, layer=list(layers), device=device, dtype=dtype, batch_size=8 if device == "cpu" else 64)
+    return PairEncoder(encoder)
+
