@@ -43,7 +43,7 @@ from emsteer.steering import Magnitude, SteeringVector, with_reference_norms
 MODELS = {"0.5b": "qwen2.5-coder-0.5b-instruct", "1.5b": "qwen2.5-coder-1.5b-instruct"}
 BATCHES = {"0.5b": (1, 16, 64), "1.5b": (16, 64)}
 RHO = 0.2
-LLAMA_PYTHON = "/work/venv-llama/bin/python"
+LLAMA_PYTHON = str(Path(__file__).resolve().parents[1] / ".venv-llama" / "bin" / "python")  # docs/performance.md, Reproduce
 
 
 def gguf_file(name: str) -> Path:
