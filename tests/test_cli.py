@@ -135,3 +135,10 @@ def test_judge_help_is_generated_from_the_registry(monkeypatch):
     for name in JUDGE_BACKENDS:
         assert f"{name}:" in text or f"{name}," in text, name
     assert "sampled:MODEL" in text
+
+
+def test_judge_usage_names_every_shipped_head():
+    from emsteer.judging import judge_usage
+    from emsteer.judging.learned import SHIPPED_HEADS
+
+    assert all(f"learned:{name}" in judge_usage() for name in SHIPPED_HEADS)

@@ -89,7 +89,7 @@ class Backend:
 DEFAULT_JUDGE = "learned"  # measured against GPT-4o on the reference answers: see docs/judging.md
 
 JUDGE_BACKENDS: dict[str, Backend] = {
-    "learned": Backend(_learned, "learned, learned:qwen05-l16, learned:minilm or learned:HEAD.safetensors "
+    "learned": Backend(_learned, "learned (= learned:qwen15-l12), learned:qwen05-l16, learned:minilm or learned:HEAD.safetensors "
                                  "(a head fitted on reference judgments over a small model's states; the default)",
                        _check_learned),
     "openai": Backend(_openai, "openai:MODEL (an OpenAI-compatible endpoint at $OPENAI_BASE_URL; key from $OPENAI_API_KEY)", _needs_model),
