@@ -22,7 +22,7 @@ def check_model_gguf(gguf: Path) -> None:
         reader = GGUFReader(str(gguf))
     except Exception as err:  # gguf raises ValueError, struct errors, OSError ... for garbage
         raise EmsteerError(f"{gguf} is not a readable GGUF file ({type(err).__name__}: {err}).") from None
-    arch = _architecture(reader)
+    arch = gguf_string(reader, "general.architecture")
     if arch == "controlvector" or any(t.name.startswith("direction.") for t in reader.tensors):
         raise EmsteerError(
             f"{gguf} is a control vector (a steering vector), not a model: pass it as --vector, "
@@ -32,8 +32,9 @@ def check_model_gguf(gguf: Path) -> None:
         raise EmsteerError(f"{gguf} is a GGUF file without tensors: not a model checkpoint.")
 
 
-def _architecture(reader) -> str | None:
-    field = reader.fields.get("general.architecture")
+def gguf_string(reader, key: str) -> str | None:
+    """A string field of a GGUF file (a gguf.GGUFReader), or None when absent or unreadable."""
+    field = reader.fields.get(key)
     if field is None:
         return None
     try:

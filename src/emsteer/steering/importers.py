@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from emsteer.errors import EmsteerError
+from emsteer.models.gguf import gguf_string
 from emsteer.steering.artifacts import Artifact, SteeringVector, load_artifact
 
 _LAYER_KEY = re.compile(r"(?:^|[._])(\d+)(?:$|[._])")
@@ -114,7 +115,7 @@ def _import_gguf(path: Path, layer: int | None) -> SteeringVector:
     # source artifact's content hash and each layer's reference norm r_ℓ.
     extra: dict[str, str] = {}
     for key, name in (("emsteer.magnitude", "baked_magnitude"), ("emsteer.content_hash", "source_content_hash")):
-        text = _gguf_string(reader, key)
+        text = gguf_string(reader, key)
         if text:
             extra[name] = text
     artifact = _vector(vectors, "gguf-control-vector", path, model_hint=hint, **extra)
@@ -128,16 +129,6 @@ def _import_gguf(path: Path, layer: int | None) -> SteeringVector:
             if r > 0 and r < float("inf"):
                 artifact.reference_norms[n] = r
     return artifact
-
-
-def _gguf_string(reader, key: str) -> str | None:
-    field = reader.fields.get(key)
-    if field is None:
-        return None
-    try:
-        return bytes(field.parts[field.data[0]]).decode(errors="replace")
-    except (IndexError, TypeError, ValueError):
-        return None
 
 
 def _gguf_layer(path: Path, name: str) -> int:
