@@ -57,3 +57,13 @@ def bundled_lm():
 
     torch.set_num_threads(ALL_CORES)
     return load_model(log=lambda m: None)
+
+
+@pytest.fixture(scope="module")
+def vector_file(tmp_path_factory):
+    """A saved one-layer steering vector (hidden size 32, layer 1) for the CLI tests."""
+    from emsteer.steering import SteeringVector, save_artifact
+
+    torch.manual_seed(0)
+    return save_artifact(SteeringVector({1: torch.randn(32)}, {1: 2.0}, {"method": "test"}),
+                         tmp_path_factory.mktemp("v") / "v.safetensors")

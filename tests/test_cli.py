@@ -4,20 +4,11 @@ import json
 import sys
 
 import pytest
-import torch
 from typer.testing import CliRunner
 
 from emsteer.cli import app, main
-from emsteer.steering import SteeringVector, save_artifact
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def vector_file(tmp_path_factory):
-    torch.manual_seed(0)
-    return save_artifact(SteeringVector({1: torch.randn(32)}, {1: 2.0}, {"method": "test"}),
-                         tmp_path_factory.mktemp("v") / "v.safetensors")
 
 
 def run_main(monkeypatch, capsys, *args):

@@ -4,33 +4,18 @@ release and say so on stderr. Also --version, eval --limit, run --device, findin
 folder, info's advice and --model, and --judge's help and short names."""
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 from typer.testing import CliRunner
 
-from emsteer.cli import app, main
-from emsteer.steering import SteeringVector, save_artifact
+from emsteer.cli import app
+from test_cli import run_main
 
 runner = CliRunner()
 STORES = Path(__file__).resolve().parents[1] / "docs" / "findings" / "stores"
 WIDE = {"COLUMNS": "250"}
-
-
-@pytest.fixture(scope="module")
-def vector_file(tmp_path_factory):
-    torch.manual_seed(0)
-    return save_artifact(SteeringVector({1: torch.randn(32)}, {1: 2.0}, {"method": "test"}),
-                         tmp_path_factory.mktemp("v") / "v.safetensors")
-
-
-def run_main(monkeypatch, capsys, *args):
-    monkeypatch.setattr(sys, "argv", ["emsteer", *args])
-    with pytest.raises(SystemExit) as exit_info:
-        main()
-    return exit_info.value.code, capsys.readouterr()
 
 
 def test_version():
