@@ -133,3 +133,16 @@ def test_judge_usage_names_every_shipped_head():
     from emsteer.judging.learned import SHIPPED_HEADS
 
     assert all(f"learned:{name}" in judge_usage() for name in SHIPPED_HEADS)
+
+
+def test_an_interrupt_while_options_are_parsed_still_says_so(monkeypatch, capsys):
+    """Typer turns Ctrl-C during option parsing (outside the command's body) into a silent exit
+    130; main says the documented line whenever the interrupt came."""
+    from emsteer.cli import _click_command
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(type(_click_command()), "make_context", interrupted)
+    code, captured = run_main(monkeypatch, capsys, "show", "x.sqlite")
+    assert code == 130 and "interrupted — finished work is saved" in " ".join(captured.err.split())

@@ -81,25 +81,8 @@ def _reflow(doc: str) -> str:
                        for p in paragraphs)
 
 
-class _Interrupted(Exception):
-    """Ctrl-C (or SIGTERM) on its way out of a command: Click would turn a KeyboardInterrupt into a
-    silent exit 130, and the documented "interrupted" line would never print."""
-
-
-def _interruptible(callback):
-    @functools.wraps(callback)
-    def command(*args, **kwargs):
-        try:
-            return callback(*args, **kwargs)
-        except KeyboardInterrupt:
-            raise _Interrupted() from None
-
-    return command
-
-
 for _command in app.registered_commands:
     _command.help = _reflow(_command.help or inspect.getdoc(_command.callback) or "")
-    _command.callback = _interruptible(_command.callback)
 
 
 def _is_number(token: str) -> bool:
@@ -133,6 +116,10 @@ def spread_values(argv: list[str]) -> list[str]:
 
 
 INTERRUPTED = "interrupted — finished work is saved; run the same command again to resume."
+
+
+def _say_interrupted() -> None:
+    err.print(Text.assemble(("interrupted", "yellow"), INTERRUPTED.removeprefix("interrupted")))
 
 
 def _terminate(signum, frame) -> None:
@@ -179,9 +166,15 @@ def main() -> None:
     except EmsteerError as e:
         print_error(str(e))
         sys.exit(2)
-    except (_Interrupted, KeyboardInterrupt):
-        err.print(Text.assemble(("interrupted", "yellow"), INTERRUPTED.removeprefix("interrupted")))
+    except KeyboardInterrupt:
+        _say_interrupted()
         sys.exit(130)
+    except SystemExit as done:
+        # Typer turns Ctrl-C (or SIGTERM) anywhere in a command, option parsing included, into a
+        # silent exit 130: say what the documented line says, whenever it happened.
+        if done.code == 130:
+            _say_interrupted()
+        raise
     finally:
         out._width = width
         if previous is not None:
