@@ -282,6 +282,7 @@ def evaluate(
     max_new_tokens: int = 200,
     temperature: float = 1.0,
     seed: int = 0,
+    batch_size: int = 8,
     positions: Positions = "all",
     store: str | Path | ResultsStore = IN_MEMORY,
     progress: bool = False,
@@ -291,7 +292,8 @@ def evaluate(
     Conditions: the baseline (unless ``baseline=False``), one per magnitude of ``vector``, then
     any ``conditions`` given as ``emsteer.evaluation.conditions.Condition``. All share per-sample
     seeds, so differences from the baseline are paired. ``questions``: a YAML file, loaded
-    questions, or None for the built-in set; ``samples`` overrides samples per paraphrase.
+    questions, or None for the built-in set; ``samples`` overrides samples per paraphrase;
+    ``batch_size``: rows per generation batch (larger is faster on CPUs, up to memory).
     ``judge`` is a judge spec (``learned``, ``openai:MODEL``, ``local`` ...) or a Judge object.
     """
     from emsteer.judging import open_judge
@@ -305,7 +307,8 @@ def evaluate(
         raise EmsteerError("nothing to evaluate: give a vector with magnitudes, conditions, or keep the baseline.")
     qs = load_questions(questions) if questions is None or isinstance(questions, (str, Path)) else list(questions)
     the_judge = open_judge(judge, reuse=lm) if isinstance(judge, str) else judge
-    settings = EvalSettings(SamplingConfig(max_new_tokens=max_new_tokens, temperature=temperature), samples, seed)
+    settings = EvalSettings(SamplingConfig(max_new_tokens=max_new_tokens, temperature=temperature,
+                                             batch_size=batch_size), samples, seed)
     results_store = store if isinstance(store, ResultsStore) else ResultsStore(store)
     _evaluate(lm, todo, qs, results_store, the_judge, settings, progress=progress)
     return Results(results_store, the_judge.identity)
