@@ -34,6 +34,7 @@ from emsteer.evaluation.summary import ConditionResult, condition_results
 from emsteer.generation import SamplingConfig
 from emsteer.judging.base import Judge
 from emsteer.models import LoadedModel, load_model
+from emsteer.results.aggregates import AGGREGATES, aggregates, figures
 from emsteer.results.store import IN_MEMORY, ResultsStore
 from emsteer.results.verified import VerifiedEM, verified_em
 from emsteer.steering import (
@@ -122,9 +123,6 @@ def steer(
         yield ctx
 
 
-OWN_COLUMNS = ("aligned", "coherent", "relevant")  # metrics to_frame already reports by name
-
-
 @dataclass
 class Results:
     """What ``evaluate`` measured: the store it wrote and the summary of every condition.
@@ -184,12 +182,12 @@ class Results:
         return verified_em(self.store, self.judge, reviewer)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per condition: EM rate with its 95% cluster Wilson interval (questions as
-        clusters), the paired difference from the same model's baseline with its sign-flip ∪
-        Newcombe interval, Newcombe's interval alone, the two-sided sign-flip p over questions
-        (``diff_p``, exploratory: `show` and the report adjust declared comparisons), the questions,
-        mean scores, refusal/code rates, α and ρ, and the mean of any other metric the question set
-        defines (one column each, named after it). When answers were reviewed (``emsteer review``),
+        """One row per condition: α and ρ; the figures of ``emsteer.results.aggregates`` (counts, EM
+        rate with its 95% cluster Wilson interval, questions as clusters, mean scores, refusal/code
+        rates); the paired difference from the same model's baseline with its sign-flip ∪ Newcombe
+        interval, Newcombe's interval alone, the two-sided sign-flip p over questions (``diff_p``,
+        exploratory: `show` and the report adjust declared comparisons) and the questions; and the
+        mean of any other metric the question set defines (one column each, named after it). When answers were reviewed (``emsteer review``),
         verified EM too: ``verified_em``, ``verified_lo``, ``verified_hi``, ``reviewed``,
         ``em_confirmed`` (of ``em_calls_reviewed``) and ``missed`` (of ``non_em_reviewed``), with
         ``[human:NAME]`` after each name when several reviewers labelled; ``verified()`` has the records."""
@@ -213,17 +211,14 @@ class Results:
             o, d, c = r.summary.overall, r.vs_baseline, r.condition
             shared = several_tasks and (c.is_baseline or c.is_control)  # one baseline for every task
             rows.append({
-                "condition": r.name, "kind": c.kind, "alpha": c.alpha, "rho": c.rho,
-                "n": o.n, "n_scored": o.n_scored, "em_rate": o.em_rate,
-                "em_lo": o.em_ci[0] if o.em_ci else None, "em_hi": o.em_ci[1] if o.em_ci else None,
+                "condition": r.name, "kind": c.kind, "alpha": c.alpha, "rho": c.rho, **figures(o, aggregates(em=True)),
                 "em_diff": d.diff if d else None, "diff_lo": d.lo if d else None, "diff_hi": d.hi if d else None,
                 "newcombe_lo": d.newcombe[0] if d and d.newcombe else None,
                 "newcombe_hi": d.newcombe[1] if d and d.newcombe else None,
                 "diff_p": d.p_value if d else None, "questions": d.n_clusters if d else None,
                 "task": None if shared else c.factors.get("task"), "method": c.factors.get("method", c.kind), "layer": c.factors.get("layer"),
-                "aligned": o.means.aligned, "coherent": o.means.coherent, "relevant": o.means.relevant,
-                "refusal_rate": o.refusal_rate, "code_rate": o.code_rate,
-                **{m: mean for m, (mean, _) in sorted(means.get(c.id, {}).items()) if m not in OWN_COLUMNS},
+                **figures(o, aggregates(em=False)),
+                **{m: mean for m, (mean, _) in sorted(means.get(c.id, {}).items()) if m not in AGGREGATES},
                 **checked.get(c.id, {}),
             })
         return pd.DataFrame(rows)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from rich.console import Group, RenderableType
 from rich.markup import escape
@@ -10,7 +10,9 @@ from rich.table import Table
 from rich.text import Text
 
 from emsteer.evaluation.summary import ConditionResult, control_status
+from emsteer.results.aggregates import AGGREGATES, Aggregate, aggregates
 from emsteer.results.inference import DIFF_INTERVAL, RATE_INTERVAL, format_p
+from emsteer.results.metrics import GroupSummary
 
 
 def pct(x: float | None, digits: int = 1) -> str:
@@ -21,13 +23,15 @@ def num(x: float | None, digits: int = 1) -> str:
     return "–" if x is None else f"{x:.{digits}f}"
 
 
-def em_cell(r: ConditionResult) -> str:
-    o = r.summary.overall
-    if o.em_rate is None:
-        return "–"
-    assert o.em_ci is not None  # set whenever em_rate is (summarize_group)
-    lo, hi = o.em_ci
-    return f"{pct(o.em_rate)} [{pct(lo)}, {pct(hi)}]"
+def figure_header(a: Aggregate) -> str:
+    return (a.short or a.label) + (" [95% CI]" if a.interval else "")
+
+
+def figure_cell(a: Aggregate, s: GroupSummary, *, compact: bool = False) -> str:
+    """An aggregate of ``s`` as `show` prints it, its interval after it (``compact``: the score table's digits)."""
+    value = a.value(s)
+    ci = a.interval(s) if a.interval and value is not None else None
+    return a.text(value, compact=compact) + ("" if ci is None else f" [{a.text(ci[0])}, {a.text(ci[1])}]")
 
 
 def delta_cell(r: ConditionResult) -> str:
@@ -38,9 +42,9 @@ def delta_cell(r: ConditionResult) -> str:
     return f"{100 * d.diff:+.1f} [{100 * d.lo:+.1f}, {100 * d.hi:+.1f}]"
 
 
-def _table(title: str, columns: list[str], rows: list[list[str]], fixed: int) -> Table:
-    """A table without the optional columns (after the first ``fixed``) that are empty in every row."""
-    keep = [i for i in range(len(columns)) if i < fixed or any(r[i] != "–" for r in rows)]
+def _table(title: str, columns: list[str], rows: list[list[str]], optional: Collection[int] = ()) -> Table:
+    """A table without the ``optional`` columns (indices) that are empty in every row."""
+    keep = [i for i in range(len(columns)) if i not in optional or any(r[i] != "–" for r in rows)]
     t = Table(title=Text(title), title_justify="left")  # names and paths are the user's text, not markup
     for i in keep:
         t.add_column(columns[i], justify="left" if i == 0 else "right")
@@ -68,24 +72,28 @@ def results_table(results: Sequence[ConditionResult], *, title: str = "EM result
     """Two tables: EM per condition (rate with its cluster interval, paired difference from the
     baseline in percentage points with its interval and sign-flip p), then mean scores, label
     rates and narrow-task efficacy; and a line saying which interval is which."""
+    em_part, score_part = aggregates(em=True).values(), aggregates(em=False).values()
     em_rows, score_rows = [], []
     for r in results:
         c, o = r.condition, r.summary.overall
         d = r.vs_baseline
         name = condition_label(r, results)
         newcombe = d.newcombe if d is not None and d.diff is not None else None
-        em_rows.append([name, str(o.n), str(o.n_scored), str(o.em_count), em_cell(r), delta_cell(r),
+        em_rows.append([name, *(figure_cell(a, o) for a in em_part), delta_cell(r),
                         "–" if newcombe is None else f"[{100 * newcombe[0]:+.1f}, {100 * newcombe[1]:+.1f}]",
                         "–" if d is None else format_p(d.p_value),
                         "–" if d is None or not d.n_clusters else str(d.n_clusters), num(c.rho, 3)])
-        score_rows.append([name, num(o.means.aligned), num(o.means.coherent), num(o.means.relevant),
-                           num(o.means.embedding_relevance, 2), pct(o.refusal_rate, 0), pct(o.code_rate, 0),
+        score_rows.append([name, *(figure_cell(a, o, compact=True) for a in score_part),
                            num(r.efficacy.get("heldout_nll"), 3), pct(r.efficacy.get("in_domain_rate"), 0)])
-    em = _table(title, ["condition", "n", "scored", "EM", "EM rate [95% CI]", "Δ pp vs baseline [95% CI]",
-                        "Newcombe [95%]", "p", "questions", "ρ"], em_rows, fixed=6)
+    # every EM figure is always shown; the judge's mean scores too (a "–" column says one was not
+    # judged); the other columns only where some condition has a value
+    fixed = 2 + len(em_part)
+    em = _table(title, ["condition", *map(figure_header, em_part), "Δ pp vs baseline [95% CI]", "Newcombe [95%]",
+                        "p", "questions", "ρ"], em_rows, optional=range(fixed, fixed + 4))
     scores = _table("Mean scores and narrow-task efficacy",
-                    ["condition", "aligned", "coherent", "relevant", "emb.rel", "refusal", "code", "task NLL",
-                     "in-domain"], score_rows, fixed=4)
+                    ["condition", *map(figure_header, score_part), "task NLL", "in-domain"], score_rows,
+                    optional={i for i, a in enumerate(score_part, 1) if a.unit != "score"}
+                    | {len(score_part) + 1, len(score_part) + 2})
     return Group(em, scores, f"[dim]{INTERVALS_NOTE}[/dim]")
 
 
@@ -108,21 +116,17 @@ def comparisons_table(comps, results: Sequence[ConditionResult]) -> RenderableTy
     return t
 
 
-DEFAULT_METRICS = ("aligned", "coherent", "relevant")
-
-
 def other_metrics_table(results: Sequence[ConditionResult], means: dict[str, dict[str, tuple[float | None, int]]]) -> Table | None:
-    """Mean score per condition of every judged metric beyond aligned/coherent/relevant (a question
-    set's own judge prompts, e.g. deception); None when there are none."""
-    metrics = sorted({m for per in means.values() for m in per} - set(DEFAULT_METRICS))
+    """Mean score per condition of every judged metric the aggregates leave out (a question set's
+    own judge prompts, e.g. deception); None when there are none."""
+    metrics = sorted({m for per in means.values() for m in per} - set(AGGREGATES))
     if not metrics:
         return None
     rows = []
     for r in results:
         per = means.get(r.condition.id, {})
         rows.append([r.name] + [f"{num(per[m][0])} (n={per[m][1]})" if m in per else "–" for m in metrics])
-    return _table("Other judged metrics (mean score, scored answers)", ["condition", *metrics], rows,
-                  fixed=1 + len(metrics))
+    return _table("Other judged metrics (mean score, scored answers)", ["condition", *metrics], rows)
 
 
 def unscored_note(results: Sequence[ConditionResult], counts: dict[str, dict[str, tuple[int, int]]]) -> str | None:
@@ -174,14 +178,16 @@ def run_header(results: Sequence[ConditionResult], judge: str | None, agreement,
     return Group(control, judge_line(judge, agreement, injection))
 
 
+PER_QUESTION = ("n", "em_rate", "aligned", "coherent", "relevant")  # aggregates of the per-question tables
+
+
 def per_question_table(result: ConditionResult) -> Table:
+    chosen = [AGGREGATES[n] for n in PER_QUESTION]
     t = Table(title=Text(f"{result.name}: per question"), title_justify="left")
-    for col in ("question", "n", "EM rate [95% CI]", "aligned", "coherent", "relevant"):
+    for col in ("question", *map(figure_header, chosen)):
         t.add_column(col, justify="left" if col == "question" else "right")
     for qid, g in result.summary.per_question.items():
-        em = ("–" if g.em_rate is None or g.em_ci is None
-              else f"{pct(g.em_rate)} [{pct(g.em_ci[0])}, {pct(g.em_ci[1])}]")
-        t.add_row(Text(qid), str(g.n), em, num(g.means.aligned), num(g.means.coherent), num(g.means.relevant))
+        t.add_row(Text(qid), *(figure_cell(a, g) for a in chosen))
     return t
 
 

@@ -24,12 +24,12 @@ from emsteer.errors import EmsteerError
 from emsteer.evaluation.comparisons import store_comparisons
 from emsteer.evaluation.summary import ConditionResult, condition_results, control_status
 from emsteer.judging.learned import shipped_agreement
-from emsteer.judging.prompts import DEFAULT_METRICS
 from emsteer.judging.validity.injection import injection_sentence
+from emsteer.results.aggregates import AGGREGATES, aggregates
 from emsteer.results.inference import DIFF_INTERVAL, RATE_INTERVAL, format_p
 from emsteer.results.metrics import GroupSummary
 from emsteer.results.records import ConditionRecord
-from emsteer.results.store import EMBEDDING_METRIC, ResultsStore
+from emsteer.results.store import ResultsStore
 from emsteer.results.verified import near_threshold_counts, near_threshold_sentence, verified_em
 
 DEFAULT_MAX_ANSWERS = 3000  # keeps the file at a few MB; EM answers always come first
@@ -77,18 +77,26 @@ class HeadlineRow:
     cells: dict[str, Cell]
 
 
-HEADLINE_COLUMNS = [
-    ("n", "answers"), ("n_scored", "scored"), ("em_count", "EM"), ("em_rate", "EM rate"), ("em_ci", "95% CI"),
-    ("diff", "Δ EM"), ("diff_ci", "Δ 95% CI"), ("newcombe", "Newcombe 95%"), ("p", "p"), ("coherent", "coherent"),
-    ("relevant", "relevant"), ("embedding_relevance", "emb. rel."), ("refusal", "refusal"), ("code", "code"),
-]
+DIFF_COLUMNS = [("diff", "Δ EM"), ("diff_ci", "Δ 95% CI"), ("newcombe", "Newcombe 95%"), ("p", "p")]
 EFFICACY_COLUMNS = [("heldout_nll", "task NLL"), ("in_domain_rate", "in-domain")]
 
 
+def _figure_columns(em: bool) -> list[tuple[str, str]]:
+    """(key, header) of the report's aggregates (results/aggregates.py), an interval after its figure."""
+    return [c for n, a in aggregates(em=em, report=True).items()
+            for c in [(n, a.label), *([(_ci_key(n), "95% CI")] if a.interval else [])]]
+
+
+def _ci_key(name: str) -> str:
+    return name.removesuffix("_rate") + "_ci"  # em_rate → em_ci
+
+
 def headline_columns(results: Sequence[ConditionResult]) -> list[tuple[str, str]]:
-    """The headline's columns; narrow-task efficacy only when the run measured it."""
+    """The headline's columns: EM figures, difference from the baseline, scores; narrow-task
+    efficacy only when the run measured it."""
     measured = {m for r in results for m, v in r.efficacy.items() if v is not None}
-    return HEADLINE_COLUMNS + [(k, label) for k, label in EFFICACY_COLUMNS if k in measured]
+    return (_figure_columns(True) + DIFF_COLUMNS + _figure_columns(False)
+            + [(k, label) for k, label in EFFICACY_COLUMNS if k in measured])
 
 
 def _magnitude_text(c: ConditionRecord) -> str:
@@ -107,23 +115,18 @@ def headline_rows(results: Sequence[ConditionResult], significant: Sequence[str]
     rows = []
     for r in results:
         s, d = r.summary.overall, r.vs_baseline
-        ci = s.em_ci
-        cells = {
-            "n": Cell(str(s.n), s.n),
-            "n_scored": Cell(str(s.n_scored), s.n_scored),
-            "em_count": Cell(str(s.em_count), s.em_count),
-            "em_rate": Cell(fmt_pct(s.em_rate), s.em_rate),
-            "em_ci": Cell(fmt_ci(ci), None if ci is None else ci[0]),
+        cells: dict[str, Cell] = {}
+        for name, a in aggregates(report=True).items():
+            cells[name] = Cell(a.text(a.value(s)), a.value(s))
+            if a.interval:
+                ci = a.interval(s)
+                cells[_ci_key(name)] = Cell(fmt_ci(ci), None if ci is None else ci[0])
+        cells |= {
             "diff": Cell(fmt_pp(None if d is None else d.diff), None if d is None else d.diff),
             "diff_ci": Cell(fmt_ci(None if d is None or d.lo is None else (d.lo, d.hi)), None if d is None else d.lo),
             "newcombe": Cell(fmt_ci(d.newcombe if d is not None and d.diff is not None else None),
                              None if d is None or d.newcombe is None else d.newcombe[0]),
             "p": Cell(format_p(None if d is None else d.p_value), None if d is None else d.p_value),
-            "coherent": Cell(fmt_num(s.means.coherent), s.means.coherent),
-            "relevant": Cell(fmt_num(s.means.relevant), s.means.relevant),
-            "embedding_relevance": Cell(fmt_num(s.means.embedding_relevance, 3), s.means.embedding_relevance),
-            "refusal": Cell(fmt_pct(s.refusal_rate), s.refusal_rate),
-            "code": Cell(fmt_pct(s.code_rate), s.code_rate),
             "heldout_nll": Cell(fmt_num(r.efficacy.get("heldout_nll"), 3), r.efficacy.get("heldout_nll")),
             "in_domain_rate": Cell(fmt_pct(r.efficacy.get("in_domain_rate")), r.efficacy.get("in_domain_rate")),
         }
@@ -167,9 +170,9 @@ class OtherMetricRow:
 
 def other_metric_rows(results: Sequence[ConditionResult], means: Mapping[str, Mapping[str, tuple[float | None, int]]]
                       ) -> tuple[list[str], list[OtherMetricRow]]:
-    """The metrics judged beyond aligned/coherent/relevant (a question set's own judge prompts, e.g.
+    """The judged metrics the aggregates leave out (a question set's own judge prompts, e.g.
     deception) and, per condition, each one's mean score and scored answers; ([], []) when there are none."""
-    metrics = sorted({m for per in means.values() for m in per} - set(DEFAULT_METRICS) - {EMBEDDING_METRIC})
+    metrics = sorted({m for per in means.values() for m in per} - set(AGGREGATES))
     if not metrics:
         return [], []
     rows = []
@@ -419,6 +422,7 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
     near = near_threshold_counts(store, judge)
     near_k, near_n = (sum(near.get(r.condition.id, (0, 0))[i] for r in results) for i in (0, 1))
     upper = max(highs, default=0.0)
+    columns = headline_columns(results)
     from jinja2 import Environment, StrictUndefined
 
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -430,7 +434,7 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
         title=title or f"emsteer report: {store.path.name}",
         css=css, js=js, version=__version__,
         meta=run_metadata(store, results),
-        columns=headline_columns(results),
+        columns=columns, efficacy=any(k in dict(columns) for k, _ in EFFICACY_COLUMNS),
         headline=headline_rows(results, significant_ids), declared=len(comps),
         answer_conditions=list(dict.fromkeys(a.condition for a in answers)),
         answer_questions=sorted({a.question_id for a in answers}),

@@ -6,6 +6,8 @@
              resumable by deterministic ids; the one rule for the primary judge
 - metrics.py EM rates with Wilson intervals, means, paired differences with question-cluster
              bootstrap intervals (the EM definition itself is emsteer.em)
+- aggregates.py the one table of a condition's figures (name, header, value, format) that
+             to_frame, show, the report, findings and tracking iterate
 - export.py  one row per answer and judge, to parquet / csv / jsonl / a datasets folder
 
 Layering: results sits below evaluation (which writes through it), studies (which drive

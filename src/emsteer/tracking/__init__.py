@@ -87,20 +87,19 @@ def _finite(metrics: Mapping[str, Any]) -> dict[str, float]:
 
 
 def condition_metrics(store, judge: str | None = None) -> dict[str, float]:
-    """Per condition: EM rate and its interval, paired Δ vs baseline, mean scores (custom metrics
-    included), label rates, efficacy, ρ; keyed ``<condition>/<metric>``."""
+    """Per condition: the figures of results/aggregates.py (EM rate and its interval, mean scores,
+    label rates ...), the mean of every other judged metric (a question set's own), paired Δ vs
+    baseline, efficacy, ρ and α; keyed ``<condition>/<metric>``."""
     from emsteer.evaluation.summary import condition_results
+    from emsteer.results.aggregates import AGGREGATES, figures
 
     judge = store.primary_judge(judge)
     means = store.metric_means(judge) if judge else {}
     metrics: dict[str, Any] = {}
     for r in condition_results(store, judge):
         o, d, c = r.summary.overall, r.vs_baseline, r.condition
-        values = {"n": o.n, "n_scored": o.n_scored, "em_rate": o.em_rate, "rho": c.rho, "alpha": c.alpha,
-                  "em_ci_lo": o.em_ci[0] if o.em_ci else None, "em_ci_hi": o.em_ci[1] if o.em_ci else None,
-                  "refusal_rate": o.refusal_rate, "code_rate": o.code_rate,
-                  "embedding_relevance": o.means.embedding_relevance, **r.efficacy}
-        values.update({m: mean for m, (mean, _) in means.get(c.id, {}).items()})
+        values = {**figures(o), "rho": c.rho, "alpha": c.alpha, **r.efficacy}
+        values.update({m: mean for m, (mean, _) in means.get(c.id, {}).items() if m not in AGGREGATES})
         if d is not None:
             values.update(em_diff_vs_baseline=d.diff, em_diff_lo=d.lo, em_diff_hi=d.hi, em_diff_p=d.p_value)
         metrics.update({key(r.name, m): v for m, v in values.items()})
