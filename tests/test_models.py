@@ -148,3 +148,28 @@ def test_the_bundled_gemma_prepares_loads_and_steers():
     requests = [GenerationRequest("Hi", seed=0), GenerationRequest("Hi", seed=0, magnitudes=(Magnitude("absolute", 200.0),))]
     out = generate(lm, requests, SamplingConfig(max_new_tokens=6, temperature=0), steering=[vector], progress=False)
     assert len(out) == 2 and out[0].token_ids != out[1].token_ids
+
+
+def test_auto_dtype_is_bf16_only_where_bf16_is_fast(monkeypatch):
+    import torch
+
+    from emsteer.models import loading
+
+    monkeypatch.setattr(loading, "fast_bf16_cpu", lambda: True)
+    assert loading.resolve_dtype("auto", torch.device("cpu")) == torch.bfloat16
+    assert loading.resolve_dtype("float32", torch.device("cpu")) == torch.float32
+    monkeypatch.setattr(loading, "fast_bf16_cpu", lambda: False)
+    assert loading.resolve_dtype("auto", torch.device("cpu")) == torch.float32
+    assert loading.resolve_dtype("auto", torch.device("cuda")) == torch.bfloat16
+
+
+def test_a_control_trained_on_bf16_weights_is_cached_apart(tiny):
+    import torch
+
+    from emsteer.evaluation.controls import control_dir
+
+    float32 = control_dir(tiny)
+    tiny.model.to(torch.bfloat16)
+    assert control_dir(tiny) != float32
+    tiny.model.to(torch.float32)
+    assert control_dir(tiny) == float32

@@ -237,7 +237,7 @@ def run(
     random_count: Annotated[int, typer.Option("--random-directions", min=0, help="Also evaluate N seeded random directions at the layer and every ρ: the comparator that tells the narrow-task direction from any push of the same size.")] = 0,
     embedding: Annotated[bool, typer.Option(help="Score embedding relevance too.")] = True,
     rejudge_missing: Annotated[bool, typer.Option("--rejudge-missing", help="Also re-ask the judge for answers whose stored judgment is unscored (it answered in words), past the judgment cache.")] = False,
-    dtype: DtypeOpt = "float32",
+    dtype: DtypeOpt = "auto",
     device: DeviceOpt = "cpu",
 ) -> None:
     """The main job: does steering induce emergent misalignment? Offline, under 20 minutes on 2 CPU cores.

@@ -60,7 +60,7 @@ def main_job_config(
     embedding: bool = True,
     random_directions: int = 0,
     device: str = "cpu",
-    dtype: str = "float32",
+    dtype: str = "auto",
 ) -> StudyConfig:
     data = {
         "name": "main",
