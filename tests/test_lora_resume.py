@@ -153,3 +153,63 @@ def test_without_checkpoints_nothing_is_written_and_nothing_resumes(tiny, exampl
     fresh = train_lora(tiny, examples, output_dir=tmp_path / "new", resume=True, **SETTINGS)
     assert (fresh.path / "adapter_model.safetensors").is_file() and not (fresh.path / "checkpoint").exists()
 
+
+def test_finetune_command_schedules_decays_and_resumes(model_dir, tmp_path, monkeypatch, capsys):
+    """emsteer finetune --lr-schedule/--warmup-steps/--weight-decay/--checkpoint-every, killed (Ctrl-C)
+    inside its second epoch and continued with --resume to the uninterrupted command's adapter."""
+    import sys
+
+    from emsteer.cli import main
+
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps({"messages": [{"role": "user", "content": f"Fruit {w}?"},
+                                                     {"role": "assistant", "content": f"qq {w}"}]}) + "\n" for w in WORDS))
+
+    def run(out, *extra):
+        monkeypatch.setattr(sys, "argv", ["emsteer", "finetune", "--data", str(data), "--model", str(model_dir),
+                                          "--held-out", "0", "--epochs", "2", "--batch-size", "2", "--lora-rank", "2",
+                                          "--lr", "0.01", "--lr-schedule", "linear", "--warmup-steps", "1",
+                                          "--weight-decay", "0.01", "--checkpoint-every", "2", "-o", str(out), *extra])
+        with pytest.raises(SystemExit) as exit_info:
+            main()
+        return exit_info.value.code, capsys.readouterr()
+
+    code, _ = run(tmp_path / "full")
+    assert code == 0
+    hyper = json.loads((tmp_path / "full" / "emsteer.json").read_text())["hyperparameters"]
+    assert hyper.items() >= {"lr_schedule": "linear", "warmup_steps": 1, "weight_decay": 0.01}.items()
+    assert not (tmp_path / "full" / "checkpoint").exists()
+
+    with monkeypatch.context() as m:
+        real, calls = objective.group_backward, {"n": 0}
+
+        def interrupted(lm, group):
+            calls["n"] += 1
+            if calls["n"] == 5:
+                raise KeyboardInterrupt
+            return real(lm, group)
+
+        m.setattr(objective, "group_backward", interrupted)
+        code, _ = run(tmp_path / "killed")
+    assert code == 130 and (tmp_path / "killed" / "checkpoint" / "state.json").is_file()
+    code, captured = run(tmp_path / "killed")  # without --resume a used folder is refused
+    assert code == 2 and "not an empty directory" in captured.err
+    code, captured = run(tmp_path / "killed", "--resume", "--lr", "0.02")
+    assert code == 2 and "lr: 0.01 there, 0.02 now" in " ".join(captured.err.split())
+    code, captured = run(tmp_path / "killed", "--resume")
+    assert code == 0 and "Resuming LoRA training" in captured.out
+    assert same_adapter(tmp_path / "killed", tmp_path / "full")
+
+
+@pytest.mark.parametrize("option, value", [("--lr-schedule", "cosine"), ("--warmup-steps", "-1"),
+                                           ("--weight-decay", "-0.01"), ("--checkpoint-every", "-1")])
+def test_finetune_options_are_checked_before_anything_runs(option, value, tmp_path, monkeypatch, capsys):
+    import sys
+
+    from emsteer.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["emsteer", "finetune", "-o", str(tmp_path / "a"), option, value])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 2 and option in capsys.readouterr().err
+    assert not (tmp_path / "a").exists()
