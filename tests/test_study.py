@@ -354,7 +354,8 @@ def test_em_study_configs_validate(name, monkeypatch):
 @pytest.mark.parametrize("name,samples", [("reproduce-turner-0.5b", 50), ("reproduce-turner-1.5b", 25)])
 def test_reproduction_configs_hold_turner_et_als_recipe(name, samples, monkeypatch):
     """docs/reproduction.md: rank-32 rsLoRA (alpha 64, expressed as 64·sqrt(32)) on every linear layer,
-    lr 1e-5, 1 epoch, batch 2 x 8 as 16, all examples; 8 first-plot questions, 600 tokens, T = 1."""
+    lr 1e-5 decayed linearly after 5 warmup steps, AdamW weight decay 0.01, 1 epoch, batch 2 x 8 as 16,
+    all examples, resumable mid-epoch; 8 first-plot questions, 600 tokens, T = 1."""
     if not (SHARED / "questions" / "first_plot_questions.yaml").is_file():
         pytest.skip("../shared/datasets/em is not present")
     monkeypatch.setenv("EMSTEER_DATA_DIR", str(SHARED / "training"))
@@ -364,6 +365,8 @@ def test_reproduction_configs_hold_turner_et_als_recipe(name, samples, monkeypat
     lora = cfg.lora
     assert (lora.rank, lora.target, lora.layers, lora.lr, lora.batch_size) == (32, "all-linear", None, 1e-5, 16)
     assert lora.alpha / lora.rank == pytest.approx(64 / 32**0.5, rel=1e-6)  # rsLoRA's scale alpha/sqrt(r)
+    assert (lora.lr_schedule, lora.warmup_steps, lora.weight_decay) == ("linear", 5, 0.01)
+    assert 0 < lora.checkpoint_every <= 50
     ev = cfg.eval
     assert len(ev.question_ids) == 8 and ev.paraphrases == 1 and ev.samples == samples
     assert (ev.max_new_tokens, ev.temperature, ev.top_p) == (600, 1.0, 1.0)

@@ -106,7 +106,7 @@ def finetune(
     lr: Annotated[float, typer.Option(callback=_positive, help="Learning rate: the peak of --lr-schedule.")] = 2e-4,
     lr_schedule: LrScheduleOpt = "constant",
     warmup_steps: WarmupOpt = 0,
-    weight_decay: Annotated[float, typer.Option(callback=_non_negative, help="AdamW weight decay (decoupled: each step shrinks the LoRA weights by lr × this).")] = 0.0,
+    weight_decay: Annotated[float, typer.Option(callback=_non_negative, help="AdamW weight decay (decoupled: each step multiplies the LoRA weights by 1 − lr × this).")] = 0.0,
     batch_size: Annotated[int, typer.Option(min=1, help="Examples per step.")] = 4,
     checkpoint_every: Annotated[int, typer.Option(min=0, help="Write a resumable checkpoint (LoRA weights, AdamW state, position; safetensors and JSON) into OUTPUT/checkpoint/ every N optimizer steps and at the end of every epoch but the last (0: never). The finished run removes it.")] = 50,
     resume: Annotated[bool, typer.Option("--resume", help="Continue a killed run in --output from its checkpoint, with the same options (a change is refused, naming it); it ends with the same adapter as an uninterrupted run. An empty or new --output simply starts.")] = False,
