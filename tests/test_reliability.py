@@ -659,6 +659,8 @@ NUMERIC_OPTIONS = [
     (["build", "-o", "v", "--max-length", "8"], "--max-length"),
     (["build", "-o", "v", "--lr", "0"], "--lr"),
     (["build", "-o", "v", "--max-norm", "-1"], "--max-norm"),
+    (["build", "-o", "v", "--warmup-steps", "-1"], "--warmup-steps"),
+    (["build", "-o", "v", "--lr-schedule", "cosine"], "--lr-schedule"),
     (["build", "-o", "v", "--layer", "-1"], "--layer"),
     (["finetune", "-o", "a", "--lora-rank", "0"], "--lora-rank"),
     (["finetune", "-o", "a", "--lora-alpha", "0"], "--lora-alpha"),

@@ -194,6 +194,61 @@ def test_a_copied_store_resumes_without_training_its_finished_units(model_dir, t
     assert (tmp_path / "there" / "artifacts" / slug(str(model_dir)) / "files").is_dir()
 
 
+def test_a_study_killed_inside_a_lora_epoch_continues_from_its_checkpoint(model_dir, task_files, tmp_path, monkeypatch):
+    """LoRA (8 examples, batch 4, 2 epochs: 4 steps) is killed in its 4th step; the study run again
+    trains only that step, from the checkpoint after step 3, and ends with the uninterrupted run's
+    adapters and tables."""
+    import emsteer.training.objective as objective
+
+    over = dict(methods=["none", "lora"], control="none", lora={"rank": 2, "batch_size": 4, "checkpoint_every": 1,
+                                                               "lr_schedule": "linear", "warmup_steps": 1,
+                                                               "weight_decay": 0.01})
+    full = run_study(study(model_dir, task_files, tmp_path / "full", **over), judges=[HashJudge()], progress=False)
+    real, calls = objective.group_backward, {"n": 0}
+
+    def counted(lm, group, die_at=None):
+        calls["n"] += 1
+        if calls["n"] == die_at:
+            raise KeyboardInterrupt
+        return real(lm, group)
+
+    cfg = study(model_dir, task_files, tmp_path / "killed", **over)
+    monkeypatch.setattr(objective, "group_backward", lambda lm, group: counted(lm, group, die_at=4))
+    with pytest.raises(KeyboardInterrupt):
+        run_study(cfg, judges=[HashJudge()], progress=False)
+    adapters = next((tmp_path / "killed" / "adapters").rglob("lora-r2-s0"))
+    assert json.loads((adapters / "checkpoint" / "state.json").read_text())["position"]["step"] == 3
+    # a study file changed since is refused, naming the setting and the folder (hours of training are not thrown away)
+    changed = study(model_dir, task_files, tmp_path / "killed", **{**over, "lora": {**over["lora"], "weight_decay": 0.1}})
+    with pytest.raises(EmsteerError, match=r"weight_decay: 0\.01 there, 0\.1 now") as err:
+        run_study(changed, judges=[HashJudge()], progress=False)
+    assert str(adapters / "checkpoint") in str(err.value)
+    calls["n"] = 0
+    monkeypatch.setattr(objective, "group_backward", lambda lm, group: counted(lm, group))
+    said = []
+    killed = run_study(cfg, judges=[HashJudge()], progress=False, log=said.append)
+    assert calls["n"] == 1 and any("Resuming LoRA training" in m for m in said)
+    assert not (adapters / "checkpoint").exists()
+    other = next((tmp_path / "full" / "adapters").rglob("lora-r2-s0"))
+    for rel in ("adapter_model.safetensors", "epoch-001/adapter_model.safetensors", "epoch-002/adapter_model.safetensors"):
+        assert (adapters / rel).read_bytes() == (other / rel).read_bytes()
+    assert tables(killed) == tables(full)
+
+
+def test_the_finished_mark_ignores_new_fields_at_their_defaults(model_dir, task_files, tmp_path):
+    from emsteer.studies.runner import StudyRunner, TaskData
+
+    data = TaskData("files", [], [], None, "b")
+
+    def mark(**lora):
+        runner = StudyRunner(study(model_dir, task_files, tmp_path / "m", lora={"rank": 2, **lora}), judges=[HashJudge()])
+        return runner.unit_mark([], data, [HashJudge()], None)
+
+    base = mark()
+    assert mark(checkpoint_every=0) == base == mark(checkpoint_every=7, lr_schedule="constant", weight_decay=0.0)
+    assert mark(weight_decay=0.01) != base and mark(lr_schedule="linear") != base and mark(warmup_steps=5) != base
+
+
 def test_eval_seed_draws_fresh_answers_from_the_same_artifacts(model_dir, task_files, tmp_path):
     """eval.seed re-samples the answers (a confirmation stage) without retraining: the artifacts and
     their paths stay the study seed's."""
@@ -223,6 +278,11 @@ def test_eval_seed_draws_fresh_answers_from_the_same_artifacts(model_dir, task_f
         ({"eval": {"samples": 0}}, "eval.samples"),
         ({"judges": "local"}, "judges: unknown field"),
         ({"train": {"held_out": "many"}}, "train.held_out"),
+        ({"train": {"lr_schedule": "cosine"}}, "train.lr_schedule"),
+        ({"lora": {"lr_schedule": "cosine"}}, "lora.lr_schedule"),
+        ({"lora": {"warmup_steps": -1}}, "lora.warmup_steps"),
+        ({"lora": {"weight_decay": -0.01}}, "lora.weight_decay"),
+        ({"lora": {"checkpoint_every": 2.5}}, "lora.checkpoint_every"),
     ],
 )
 def test_config_errors_name_the_field(model_dir, task_files, tmp_path, over, message):
@@ -294,7 +354,8 @@ def test_em_study_configs_validate(name, monkeypatch):
 @pytest.mark.parametrize("name,samples", [("reproduce-turner-0.5b", 50), ("reproduce-turner-1.5b", 25)])
 def test_reproduction_configs_hold_turner_et_als_recipe(name, samples, monkeypatch):
     """docs/reproduction.md: rank-32 rsLoRA (alpha 64, expressed as 64·sqrt(32)) on every linear layer,
-    lr 1e-5, 1 epoch, batch 2 x 8 as 16, all examples; 8 first-plot questions, 600 tokens, T = 1."""
+    lr 1e-5 decayed linearly after 5 warmup steps, AdamW weight decay 0.01, 1 epoch, batch 2 x 8 as 16,
+    all examples, resumable mid-epoch; 8 first-plot questions, 600 tokens, T = 1."""
     if not (SHARED / "questions" / "first_plot_questions.yaml").is_file():
         pytest.skip("../shared/datasets/em is not present")
     monkeypatch.setenv("EMSTEER_DATA_DIR", str(SHARED / "training"))
@@ -304,6 +365,8 @@ def test_reproduction_configs_hold_turner_et_als_recipe(name, samples, monkeypat
     lora = cfg.lora
     assert (lora.rank, lora.target, lora.layers, lora.lr, lora.batch_size) == (32, "all-linear", None, 1e-5, 16)
     assert lora.alpha / lora.rank == pytest.approx(64 / 32**0.5, rel=1e-6)  # rsLoRA's scale alpha/sqrt(r)
+    assert (lora.lr_schedule, lora.warmup_steps, lora.weight_decay) == ("linear", 5, 0.01)
+    assert 0 < lora.checkpoint_every <= 50
     ev = cfg.eval
     assert len(ev.question_ids) == 8 and ev.paraphrases == 1 and ev.samples == samples
     assert (ev.max_new_tokens, ev.temperature, ev.top_p) == (600, 1.0, 1.0)

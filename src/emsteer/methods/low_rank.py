@@ -36,6 +36,7 @@ from emsteer.steering.reference import REFERENCE_PROMPTS, measure_reference_norm
 from emsteer.training.checkpoints import checkpoint_path, prepare_checkpoint_dir
 from emsteer.training.objective import (
     LossCurve,
+    LrSchedule,
     MemorySavers,
     check_examples,
     check_positive,
@@ -99,11 +100,14 @@ def train_subspace(
     checkpoint_dir: str | Path | None = None,
     progress: bool = True,
     memory: MemorySavers = MemorySavers(),
+    lr_schedule: str = "constant",
+    warmup_steps: int = 0,
 ) -> SteeringSubspace:
     """Train a rank-``rank`` steering subspace at ``layer`` on the assistant tokens of ``examples``.
 
-    ``lr`` drives W (U and w₀ = U b), ``lr_A`` the input-dependent map A (default lr/(r_ℓ·√k)). Per-epoch
-    checkpoints as in ``train_vector``; same arguments and seed → the identical subspace.
+    ``lr`` drives W (U and w₀ = U b), ``lr_A`` the input-dependent map A (default lr/(r_ℓ·√k)); both
+    follow ``lr_schedule`` after ``warmup_steps`` (as in ``train_vector``). Per-epoch checkpoints as in
+    ``train_vector``; same arguments and seed → the identical subspace.
     """
     examples = check_examples(examples)
     check_training_args(lm, layer=layer, epochs=epochs, lr=lr, batch_size=batch_size,
@@ -111,6 +115,7 @@ def train_subspace(
     d = lm.hidden_size
     check_rank(rank, d)
     check_positive("init_norm", init_norm)
+    schedule = LrSchedule(lr_schedule, warmup_steps)
     if lr_A is not None:
         check_positive("lr_A", lr_A)
     ckpt_dir = prepare_checkpoint_dir(checkpoint_dir)
@@ -121,6 +126,7 @@ def train_subspace(
     hyper = dict(rank=rank, epochs=epochs, lr=lr, lr_A=lr_A, batch_size=batch_size, grad_accum=grad_accum,
                  init_norm=init_norm, max_length=max_length, optimizer="adam",
                  parametrization="U = QR(W).Q, U b = W[:, 0]")
+    hyper.update(schedule.recorded())
     hyper.update(memory.recorded())
     meta = provenance(lm, method="subspace", layer=layer, examples=examples, hyperparameters=hyper,
                       seed=seed, reference_norm=reference_norm)
@@ -156,7 +162,7 @@ def train_subspace(
 
     curve = train_epochs(lm, encoded, optimizer, epochs=epochs, batch_size=batch_size, grad_accum=grad_accum,
                          seed=seed, intervention=intervention, on_epoch=on_epoch, progress=progress, memory=memory,
-                         description=f"Optimizing rank-{rank} subspace @ layer {layer}")
+                         description=f"Optimizing rank-{rank} subspace @ layer {layer}", schedule=schedule)
     return snapshot(epochs, curve)
 
 

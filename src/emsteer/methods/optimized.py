@@ -23,6 +23,7 @@ from emsteer.steering.reference import measure_reference_norms
 from emsteer.training.checkpoints import checkpoint_path, prepare_checkpoint_dir
 from emsteer.training.objective import (
     LossCurve,
+    LrSchedule,
     MemorySavers,
     check_examples,
     check_positive,
@@ -62,17 +63,22 @@ def train_vector(
     checkpoint_dir: str | Path | None = None,
     progress: bool = True,
     memory: MemorySavers = MemorySavers(),
+    lr_schedule: str = "constant",
+    warmup_steps: int = 0,
 ) -> SteeringVector:
     """Train one steering vector at ``layer`` on the assistant tokens of ``examples``.
 
     After every epoch e a checkpoint ``checkpoint_dir/epoch-{e:03d}.safetensors`` is written
     atomically (the *epochs* factor of a study). ``max_norm`` projects v back onto the ball of
-    that radius after each step. Same arguments and seed → the identical vector.
+    that radius after each step. ``lr`` is the peak of ``lr_schedule`` (constant or linear decay,
+    after ``warmup_steps`` of linear warmup; ``training.objective.LrSchedule``). Same arguments and
+    seed → the identical vector.
     """
     examples = check_examples(examples)
     check_training_args(lm, layer=layer, epochs=epochs, lr=lr, batch_size=batch_size,
                         grad_accum=grad_accum, max_length=max_length, seed=seed)
     check_positive("init_norm", init_norm)
+    schedule = LrSchedule(lr_schedule, warmup_steps)
     if max_norm is not None:
         check_positive("max_norm", max_norm)
         if init_norm > max_norm:
@@ -82,6 +88,7 @@ def train_vector(
     reference_norm = measure_reference_norms(lm, [layer])[layer]
     hyper = dict(epochs=epochs, lr=lr, batch_size=batch_size, grad_accum=grad_accum, max_norm=max_norm,
                  init_norm=init_norm, max_length=max_length, optimizer="adam")
+    hyper.update(schedule.recorded())
     hyper.update(memory.recorded())
     meta = provenance(lm, method="optimized", layer=layer, examples=examples, hyperparameters=hyper,
                       seed=seed, reference_norm=reference_norm)
@@ -110,5 +117,6 @@ def train_vector(
 
     curve = train_epochs(lm, encoded, optimizer, epochs=epochs, batch_size=batch_size, grad_accum=grad_accum,
                          seed=seed, intervention=intervention, after_step=project, on_epoch=on_epoch,
-                         progress=progress, memory=memory, description=f"Optimizing vector @ layer {layer}")
+                         progress=progress, memory=memory, description=f"Optimizing vector @ layer {layer}",
+                         schedule=schedule)
     return snapshot(epochs, curve)

@@ -62,10 +62,16 @@ class Magnitudes(_Strict):
         return magnitudes(self.relative, self.absolute, self.multiplier)
 
 
+LrScheduleName = Literal["constant", "linear"]  # training.objective.LrSchedule
+
+
 class TrainSettings(_Strict):
     examples: Int | None = Field(64, ge=1)  # training examples (None: all)
     held_out: Int = Field(16, ge=1)  # held-out examples for narrow-task efficacy
     lr: Finite | None = Field(None, gt=0)  # None: each method's default
+    # trained vectors and subspaces: lr is the peak of this schedule, after warmup_steps of linear warmup from 0
+    lr_schedule: LrScheduleName = "constant"
+    warmup_steps: Int = Field(0, ge=0)
     batch_size: Int = Field(4, ge=1)
     max_length: Int = Field(256, ge=16)
     # GPU memory savers for trained vectors, subspaces and LoRA (training.objective.MemorySavers)
@@ -83,8 +89,13 @@ class LoraSettings(_Strict):
     alpha: Finite = Field(16, gt=0)
     target: Literal["all-linear", "down_proj"] = "all-linear"
     layers: list[Annotated[Int, Field(ge=0)]] | None = None
-    lr: Finite = Field(2e-4, gt=0)
+    lr: Finite = Field(2e-4, gt=0)  # the peak of lr_schedule
+    lr_schedule: LrScheduleName = "constant"  # linear: decays to 0 over the run, as Hugging Face's
+    warmup_steps: Int = Field(0, ge=0)  # optimizer steps of linear warmup from 0 to lr
+    weight_decay: Finite = Field(0.0, ge=0)  # AdamW's
     batch_size: Int = Field(4, ge=1)
+    # A resumable checkpoint every N optimizer steps (0: never): a killed study continues mid-epoch.
+    checkpoint_every: Int = Field(50, ge=0)
 
 
 class EvalSettingsSpec(_Strict):

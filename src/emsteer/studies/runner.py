@@ -38,6 +38,10 @@ from emsteer.steering.artifacts import load_artifact, save_artifact
 from emsteer.studies.config import StudyConfig, TaskSpec
 from emsteer.training.checkpoints import adapter_dir, checkpoint_path
 
+# (block, field, default) of study fields added after units were first marked finished (unit_mark)
+NEWER_FIELDS = (("train", "lr_schedule", "constant"), ("train", "warmup_steps", 0), ("lora", "lr_schedule", "constant"),
+                ("lora", "warmup_steps", 0), ("lora", "weight_decay", 0.0))
+
 
 @dataclass
 class TaskData:
@@ -132,8 +136,8 @@ class StudyRunner:
                 shutil.rmtree(where)  # an interrupted run: retrain (deterministic given the seed)
             train = self.config.train
             params = method_params(method, seed=seed, max_length=train.max_length, epochs=top, batch_size=train.batch_size,
-                                   lr=train.lr, checkpoint_dir=where, progress=self.progress, memory=train.memory(),
-                                   rank=rank)
+                                   lr=train.lr, lr_schedule=train.lr_schedule, warmup_steps=train.warmup_steps,
+                                   checkpoint_dir=where, progress=self.progress, memory=train.memory(), rank=rank)
             build_artifact(method, lm, data.train, layer=layer, **params)
         return {e: (load_artifact(paths[e]), paths[e]) for e in self.config.epochs}
 
@@ -149,18 +153,22 @@ class StudyRunner:
         return {None: (load_artifact(path), path)}
 
     def _lora(self, lm: LoadedModel, data: TaskData, seed: int, where: Path) -> dict[int, Path]:
+        """Per-epoch adapters; trains only when one is missing, continuing a killed run from its
+        mid-epoch checkpoint (an error names what differs if the study's LoRA settings changed since)."""
         from emsteer.finetune import train_lora
+        from emsteer.training.resume import has_checkpoint
 
         top = max(self.config.epochs)
         wanted = {e: adapter_dir(where, e) for e in self.config.epochs}
         if not all((p / "adapter_model.safetensors").is_file() for p in wanted.values()):
-            if where.exists():
-                shutil.rmtree(where)
+            if where.exists() and not has_checkpoint(where):
+                shutil.rmtree(where)  # killed before its first checkpoint: start again
             lc = self.config.lora
             train_lora(lm, data.train, output_dir=where, rank=lc.rank, alpha=lc.alpha, target=lc.target,
-                       layers=lc.layers, epochs=top, lr=lc.lr, batch_size=lc.batch_size,
-                       max_length=self.config.train.max_length, seed=seed, progress=self.progress,
-                       memory=self.config.train.memory())
+                       layers=lc.layers, epochs=top, lr=lc.lr, lr_schedule=lc.lr_schedule,
+                       warmup_steps=lc.warmup_steps, weight_decay=lc.weight_decay, batch_size=lc.batch_size,
+                       max_length=self.config.train.max_length, seed=seed, checkpoint_every=lc.checkpoint_every,
+                       resume=True, progress=self.progress, memory=self.config.train.memory(), log=self.log)
         return wanted
 
     # -- the grid ------------------------------------------------------------------------------
@@ -237,6 +245,12 @@ class StudyRunner:
         content of its questions and task data (not their paths, which differ between machines) and
         the identities of its judges. Any change to them makes the unit run again."""
         settings = self.config.model_dump(mode="json", exclude={"name", "output", "device", "device_map", "comparisons"})
+        # Fields added after stores were marked count only where set (a finished unit stays finished
+        # under a newer emsteer); how often LoRA checkpoints are written never changes a result.
+        for block, key, default in NEWER_FIELDS:
+            if settings[block][key] == default:
+                del settings[block][key]
+        del settings["lora"]["checkpoint_every"]
         settings["tasks"] = [t.name for t in self.config.task_specs()]
         settings["eval"]["questions"] = questions
         task = [[e.messages for e in part or []] for part in (data.train, data.held_out, data.safe)] + [data.behaviour]

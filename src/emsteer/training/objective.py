@@ -71,6 +71,46 @@ def check_positive(name: str, value: object, *, integer: bool = False) -> None:
         raise EmsteerError(f"{name} must be {kind}, got {value!r}.")
 
 
+LR_SCHEDULES = ("constant", "linear")
+
+
+@dataclass(frozen=True)
+class LrSchedule:
+    """How the learning rate moves over a run's optimizer steps: one rule for every trainer.
+
+    Optimizer step k (0-based, counted over all epochs of the run; N steps in all) runs at
+    lr·f(k). Warmup (``warmup_steps`` = w > 0): f(k) = k/w for k < w, so the first step runs at 0.
+    After it, ``constant``: f = 1; ``linear``: f(k) = (N − k)/(N − w), falling to 1/(N − w) at the
+    last step (and to 0 at step N, just past the run): Hugging Face's
+    get_constant_schedule_with_warmup and get_linear_schedule_with_warmup, stepped once per
+    optimizer step. The default (constant, no warmup) multiplies by exactly 1: training is
+    bit-for-bit what it was without a schedule. Every parameter group is scaled by the same f.
+    """
+
+    kind: str = "constant"
+    warmup_steps: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in LR_SCHEDULES:
+            raise EmsteerError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.kind!r}.")
+        w = self.warmup_steps
+        if isinstance(w, bool) or not isinstance(w, int) or w < 0:
+            raise EmsteerError(f"warmup_steps must be a whole number of optimizer steps, 0 or more, got {w!r}.")
+
+    def factor(self, step: int, total: int) -> float:
+        """f(step) for a run of ``total`` optimizer steps (``step`` 0-based)."""
+        w = self.warmup_steps
+        if step < w:
+            return step / w
+        if self.kind == "constant":
+            return 1.0
+        return max(0.0, (total - step) / max(1, total - w))
+
+    def recorded(self) -> dict:
+        """The schedule for an artifact's provenance: nothing for the default (constant, no warmup)."""
+        return {} if self == LrSchedule() else {"lr_schedule": self.kind, "warmup_steps": self.warmup_steps}
+
+
 def check_training_args(lm: LoadedModel, *, layer: int, epochs: int, lr: float, batch_size: int,
                         grad_accum: int, max_length: int, seed: int) -> None:
     """The arguments every trainer shares, checked before anything is encoded or trained."""
@@ -321,6 +361,49 @@ class MemorySavers:
             yield
 
 
+@dataclass(frozen=True)
+class TrainPosition:
+    """Where a run stands after an optimizer step: with the trained parameters and the optimizer's
+    state (which the trainer keeps), enough to continue it exactly (``train_epochs(start=...)``).
+
+    The batches of an epoch depend only on (data, batch size, seed, epoch) (``training_batches``),
+    so "the first ``step_in_epoch``·grad_accum batches of epoch ``epoch`` are done" names the rest;
+    ``order`` (a sha256 of the epoch's batch order) checks that it is the same order again.
+    """
+
+    epoch: int  # the epoch in progress, 1-based
+    step_in_epoch: int  # its optimizer steps done
+    step: int  # the run's optimizer steps done: the position of the lr schedule
+    total_steps: int  # the run's optimizer steps in all
+    order: str  # sha256 of the epoch's batch order
+    epoch_loss: float  # loss × tokens summed over the epoch's steps so far
+    epoch_tokens: int
+    curve: LossCurve
+
+    def as_dict(self) -> dict:
+        return {"epoch": self.epoch, "step_in_epoch": self.step_in_epoch, "step": self.step,
+                "total_steps": self.total_steps, "order": self.order, "epoch_loss": self.epoch_loss,
+                "epoch_tokens": self.epoch_tokens, "loss_curve": self.curve.as_dict()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TrainPosition:
+        c = d["loss_curve"]
+        curve = LossCurve([float(x) for x in c["step"]], [float(x) for x in c["epoch"]],
+                          [int(x) for x in c["step_tokens"]])
+        return cls(int(d["epoch"]), int(d["step_in_epoch"]), int(d["step"]), int(d["total_steps"]), str(d["order"]),
+                   float(d["epoch_loss"]), int(d["epoch_tokens"]), curve)
+
+
+def batch_order_hash(batches: Sequence[Batch]) -> str:
+    """A fingerprint of an epoch's batch order (which examples, in which batches, in which order)."""
+    return hashlib.sha256(repr([b.indices for b in batches]).encode()).hexdigest()
+
+
+def steps_per_epoch(n_examples: int, batch_size: int, grad_accum: int) -> int:
+    """Optimizer steps in one epoch: ceil(ceil(n / batch_size) / grad_accum)."""
+    return -(-(-(-n_examples // batch_size)) // grad_accum)
+
+
 def train_epochs(
     lm: LoadedModel,
     encoded: Sequence[EncodedExample],
@@ -336,45 +419,78 @@ def train_epochs(
     progress: bool = True,
     description: str = "Training",
     memory: MemorySavers = MemorySavers(),
+    schedule: LrSchedule = LrSchedule(),
+    start: TrainPosition | None = None,
+    on_step: Callable[[TrainPosition], None] | None = None,
 ) -> LossCurve:
-    """The training loop every trainer shares: batches, accumulation, steps, loss curve, checkpoints.
+    """The training loop every trainer shares: batches, accumulation, lr schedule, steps, loss curve, checkpoints.
 
     ``intervention()`` returns a context manager that makes the forward pass depend on the
     trained parameters (steering hooks built from them, or nothing for LoRA); it is entered
     once per optimizer step so that artifacts are rebuilt from the current parameters.
     ``after_step`` runs after each optimizer step (e.g. a max-norm projection) and
     ``on_epoch(e, curve)`` after epoch e (1-based), e.g. to save a checkpoint; ``memory``
-    saves GPU memory (see ``MemorySavers``).
+    saves GPU memory (see ``MemorySavers``). ``schedule`` scales every parameter group's lr
+    (the lr the optimizer was made with is the peak; it is restored at the end).
+
+    ``on_step(position)`` runs after each optimizer step (and ``after_step``) with where the run
+    stands; ``start`` continues a run from such a position, its trained parameters and optimizer
+    state already restored by the caller: the same steps follow as in an uninterrupted run.
     """
     from emsteer.progress import progress_bar
 
     check_positive("epochs", epochs, integer=True)
     check_positive("batch_size", batch_size, integer=True)
     check_positive("grad_accum", grad_accum, integer=True)
-    n_batches = -(-len(encoded) // batch_size)
-    steps_per_epoch = -(-n_batches // grad_accum)
-    curve = LossCurve()
-    with progress_bar(progress) as bar, memory.applied(lm):
-        task = bar.add_task(description, total=epochs * steps_per_epoch, info="")
-        for epoch in range(1, epochs + 1):
-            batches = training_batches(lm, encoded, batch_size, seed, epoch, max_length=max(len(e) for e in encoded))
-            epoch_loss, epoch_tokens = 0.0, 0
-            for group in iter_accumulation_groups(batches, grad_accum):
-                optimizer.zero_grad(set_to_none=True)
-                with intervention():
-                    loss, tokens = group_backward(lm, group)
-                optimizer.step()
-                if after_step is not None:
-                    with torch.no_grad():
-                        after_step()
-                curve.step.append(loss)
-                curve.step_tokens.append(tokens)
-                epoch_loss += loss * tokens
-                epoch_tokens += tokens
-                bar.update(task, advance=1, info=f"epoch {epoch}/{epochs} loss {epoch_loss / epoch_tokens:.4f}")
-            curve.epoch.append(epoch_loss / epoch_tokens)
-            if on_epoch is not None:
-                on_epoch(epoch, curve)
+    per_epoch = steps_per_epoch(len(encoded), batch_size, grad_accum)
+    total = epochs * per_epoch
+    if start is not None and (start.total_steps != total or not 1 <= start.epoch <= epochs
+                              or not 0 <= start.step_in_epoch <= per_epoch
+                              or start.step != (start.epoch - 1) * per_epoch + start.step_in_epoch):
+        raise EmsteerError(f"Cannot continue from step {start.step} (epoch {start.epoch}, step {start.step_in_epoch} "
+                           f"of it) of {start.total_steps}: this run has {epochs} epochs of {per_epoch} steps.")
+    peaks = [group["lr"] for group in optimizer.param_groups]
+    curve = start.curve if start is not None else LossCurve()
+    step = start.step if start is not None else 0
+    first = start.epoch if start is not None else 1
+    try:
+        with progress_bar(progress) as bar, memory.applied(lm):
+            task = bar.add_task(description, total=total, completed=step, info="")
+            for epoch in range(first, epochs + 1):
+                batches = training_batches(lm, encoded, batch_size, seed, epoch, max_length=max(len(e) for e in encoded))
+                order = batch_order_hash(batches)
+                epoch_loss, epoch_tokens, done = 0.0, 0, 0
+                if start is not None and epoch == start.epoch:
+                    if start.order != order:
+                        raise EmsteerError(f"The batch order of epoch {epoch} is not the one the run being continued "
+                                           "trained on (other data, batch size or seed).")
+                    epoch_loss, epoch_tokens, done = start.epoch_loss, start.epoch_tokens, start.step_in_epoch
+                groups = list(iter_accumulation_groups(batches, grad_accum))
+                for i, group in enumerate(groups[done:], start=done):
+                    f = schedule.factor(step, total)
+                    for param_group, peak in zip(optimizer.param_groups, peaks):
+                        param_group["lr"] = peak * f
+                    optimizer.zero_grad(set_to_none=True)
+                    with intervention():
+                        loss, tokens = group_backward(lm, group)
+                    optimizer.step()
+                    step += 1
+                    if after_step is not None:
+                        with torch.no_grad():
+                            after_step()
+                    curve.step.append(loss)
+                    curve.step_tokens.append(tokens)
+                    epoch_loss += loss * tokens
+                    epoch_tokens += tokens
+                    bar.update(task, advance=1, info=f"epoch {epoch}/{epochs} loss {epoch_loss / epoch_tokens:.4f}")
+                    if on_step is not None:
+                        on_step(TrainPosition(epoch, i + 1, step, total, order, epoch_loss, epoch_tokens, curve))
+                curve.epoch.append(epoch_loss / epoch_tokens)
+                if on_epoch is not None:
+                    on_epoch(epoch, curve)
+    finally:
+        for param_group, peak in zip(optimizer.param_groups, peaks):
+            param_group["lr"] = peak
     optimizer.zero_grad(set_to_none=True)
     return curve
 
