@@ -40,7 +40,7 @@ from emsteer.cli.options import (
     _probability,
 )
 from emsteer.errors import EmsteerError
-from emsteer.studies.main_job import DEFAULTS as RUN
+from emsteer.studies.main_job import MAIN_JOB_DEFAULTS as RUN
 
 
 def evaluate_cmd(
