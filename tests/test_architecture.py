@@ -191,3 +191,23 @@ def test_benchmarks_and_scripts_import_what_exists():
                 if not hasattr(module, alias.name) and importlib.util.find_spec(f"{node.module}.{alias.name}") is None:
                     missing.append(f"{path.name}: {node.module}.{alias.name}")
     assert missing == []
+
+
+def test_every_name_a_package_lists_resolves():
+    """Each package's ``__all__`` is its surface, partly loaded on first use (``_LAZY``): every
+    name listed must resolve, and every lazy name must be listed."""
+    import importlib
+
+    missing = []
+    for module, path in module_names().items():
+        if path.name != "__init__.py":
+            continue
+        package = importlib.import_module(module)
+        for name in getattr(package, "__all__", ()):
+            try:
+                getattr(package, name)
+            except AttributeError as err:
+                missing.append(f"{module}.{name}: {err}")
+        missing += [f"{module}.{name}: lazy but not in __all__" for name in getattr(package, "_LAZY", ())
+                    if name not in getattr(package, "__all__", ())]
+    assert missing == []
