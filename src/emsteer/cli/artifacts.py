@@ -94,8 +94,14 @@ def export_vector_cmd(
     Layers keep emsteer's numbering (output of block ℓ), which is what llama.cpp and repeng mean by
     direction.ℓ. Importing the file again (`emsteer info`, --vector) gives the same tensors.
     """
-    from emsteer.steering import import_vector, magnitudes, parse_magnitude
-    from emsteer.steering.exporters import EXPORT_FORMATS, EXPORT_SUFFIXES, export_vector
+    from emsteer.steering import (
+        EXPORT_FORMATS,
+        EXPORT_SUFFIXES,
+        export_vector,
+        import_vector,
+        magnitudes,
+        parse_magnitude,
+    )
 
     mags = magnitudes([relative] if relative is not None else [], [absolute] if absolute is not None else [],
                        [multiplier] if multiplier is not None else [])
