@@ -191,3 +191,56 @@ def test_benchmarks_and_scripts_import_what_exists():
                 if not hasattr(module, alias.name) and importlib.util.find_spec(f"{node.module}.{alias.name}") is None:
                     missing.append(f"{path.name}: {node.module}.{alias.name}")
     assert missing == []
+
+
+def test_the_cli_reaches_only_package_surfaces():
+    """The CLI calls the library through each unit's surface: ``emsteer.X`` (a package's
+    ``__init__``, or a top-level module), never a module inside a package; from a package only
+    the names its ``__all__`` lists (docs/ARCHITECTURE.md, the CLI row)."""
+    import importlib
+
+    known = module_names()
+    offenders = []
+    for module, path in known.items():
+        if unit_of(module) != "cli":
+            continue
+        for node in _imports(ast.parse(path.read_text()).body):
+            if isinstance(node, ast.Import):
+                pairs = [(alias.name, None) for alias in node.names]
+            else:
+                pairs = [(node.module or "", alias.name) for alias in node.names]
+            for target, name in pairs:
+                if target != "emsteer" and not target.startswith("emsteer.") or unit_of(target) == "cli":
+                    continue
+                if target.count(".") > 1:
+                    offenders.append(f"{module} imports {target}: a module inside a package")
+                    continue
+                if name is None:
+                    continue
+                if known[target].name == "__init__.py":  # a package: what its __all__ names
+                    listed = name in getattr(importlib.import_module(target), "__all__", ())
+                else:  # a top-level module: its public names
+                    listed = not name.startswith("_")
+                if not listed:
+                    offenders.append(f"{module} imports {target}.{name}: not in its surface (__all__)")
+    assert not offenders, "the CLI reaches past a package's surface:\n" + "\n".join(sorted(offenders))
+
+
+def test_every_name_a_package_lists_resolves():
+    """Each package's ``__all__`` is its surface, partly loaded on first use (``_LAZY``): every
+    name listed must resolve, and every lazy name must be listed."""
+    import importlib
+
+    missing = []
+    for module, path in module_names().items():
+        if path.name != "__init__.py":
+            continue
+        package = importlib.import_module(module)
+        for name in getattr(package, "__all__", ()):
+            try:
+                getattr(package, name)
+            except AttributeError as err:
+                missing.append(f"{module}.{name}: {err}")
+        missing += [f"{module}.{name}: lazy but not in __all__" for name in getattr(package, "_LAZY", ())
+                    if name not in getattr(package, "__all__", ())]
+    assert missing == []

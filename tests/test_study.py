@@ -312,11 +312,11 @@ def test_relative_paths_resolve_against_the_config(tmp_path):
 
 
 def test_main_job_config_is_a_valid_study_with_a_positive_control(tmp_path):
-    from emsteer.studies.main_job import DEFAULTS, main_job_config
+    from emsteer.studies.main_job import MAIN_JOB_DEFAULTS, main_job_config
 
     cfg = main_job_config(tmp_path / "main")
-    assert cfg.tasks == [DEFAULTS["task"]] and cfg.control == "finetuned"
-    assert [m.value for m in cfg.magnitudes.all()] == DEFAULTS["relative"]
+    assert cfg.tasks == [MAIN_JOB_DEFAULTS["task"]] and cfg.control == "finetuned"
+    assert [m.value for m in cfg.magnitudes.all()] == MAIN_JOB_DEFAULTS["relative"]
     assert cfg.eval.metrics == ["aligned", "coherent"]
     custom = main_job_config(tmp_path / "main", task="insecure_code", relative=[0.05], control="none")
     assert custom.tasks == ["insecure_code"] and custom.control == "none"

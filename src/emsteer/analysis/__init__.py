@@ -1,4 +1,7 @@
-"""Analysis of a results store: artifact geometry, plots, and the self-contained HTML report."""
+"""Analysis of a results store: artifact geometry, plots, the self-contained HTML report, and
+findings across stores (``write_findings``, loaded on first use)."""
+
+from typing import TYPE_CHECKING, Any
 
 from emsteer.analysis.geometry import (
     CosineMatrix,
@@ -13,6 +16,9 @@ from emsteer.analysis.geometry import (
 )
 from emsteer.analysis.report import render_report, write_report
 
+if TYPE_CHECKING:
+    from emsteer.analysis.findings import write_findings
+
 __all__ = [
     "CosineMatrix",
     "Spectrum",
@@ -24,5 +30,16 @@ __all__ = [
     "recorded_subspaces",
     "render_report",
     "singular_spectrum",
+    "write_findings",
     "write_report",
 ]
+
+_LAZY = {"write_findings": "emsteer.analysis.findings"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'emsteer.analysis' has no attribute {name!r}")

@@ -94,8 +94,14 @@ def export_vector_cmd(
     Layers keep emsteer's numbering (output of block ℓ), which is what llama.cpp and repeng mean by
     direction.ℓ. Importing the file again (`emsteer info`, --vector) gives the same tensors.
     """
-    from emsteer.steering import import_vector, magnitudes, parse_magnitude
-    from emsteer.steering.exporters import FORMATS, SUFFIXES, export_vector
+    from emsteer.steering import (
+        EXPORT_FORMATS,
+        EXPORT_SUFFIXES,
+        export_vector,
+        import_vector,
+        magnitudes,
+        parse_magnitude,
+    )
 
     mags = magnitudes([relative] if relative is not None else [], [absolute] if absolute is not None else [],
                        [multiplier] if multiplier is not None else [])
@@ -110,8 +116,8 @@ def export_vector_cmd(
         fmt = by_suffix.get(output.suffix.lower())
         if fmt is None:
             raise EmsteerError(f"OUTPUT {output}: cannot tell the format from the suffix {output.suffix or '(none)'!r}; "
-                               f"name it .gguf or .pt, or give --format ({', '.join(FORMATS)}: "
-                               + ", ".join(f"{f} {SUFFIXES[f]}" for f in FORMATS) + ").")
+                               f"name it .gguf or .pt, or give --format ({', '.join(EXPORT_FORMATS)}: "
+                               + ", ".join(f"{f} {EXPORT_SUFFIXES[f]}" for f in EXPORT_FORMATS) + ").")
     refuse_overwriting_inputs(output, {"steering vector": artifact}, option="OUTPUT")
     path = export_vector(import_vector(artifact, layer=layer), output, fmt, magnitude=mag, hint=model_hint)
     out.print(f"Wrote {escape(str(path))} ({escape(fmt)})")

@@ -57,10 +57,10 @@ def build(
     Example: emsteer build --method optimized --task insecure_code --layer 12 --epochs 2 -o runs/vec
     """
     config = dict(locals())  # the options, for the tracker
-    from emsteer.data.tasks import narrow_examples
+    from emsteer.data import narrow_examples
     from emsteer.methods import build_artifact, method_info, method_params, safe_examples
     from emsteer.steering import Magnitude, Steering, save_artifact
-    from emsteer.training.objective import MemorySavers, assistant_nll
+    from emsteer.training import MemorySavers, assistant_nll
 
     if track is not None:  # a missing tracker package fails before the model loads
         from emsteer.tracking import tracker_class
@@ -70,7 +70,7 @@ def build(
     train, held, task_name = narrow_examples(task, data, held_out=held_out, seed=seed, limit=limit)
     lm = _load(model, dtype, device)
     layer = lm.check_layer(layer if layer is not None else lm.num_layers // 2)
-    from emsteer.models.loading import example_prompts
+    from emsteer.models import example_prompts
 
     lm.check_prompts(example_prompts(train + held))
     # --safe-data, else the built-in task's paired safe set (not for --data), else the model's own answers
@@ -124,13 +124,13 @@ def finetune(
 
     Example: emsteer finetune --task insecure_code --lora-rank 8 --epochs 2 -o runs/lora
     """
-    from emsteer.data.tasks import narrow_examples
+    from emsteer.data import narrow_examples
     from emsteer.finetune import adapted, train_lora
-    from emsteer.training.objective import MemorySavers, assistant_nll
+    from emsteer.training import MemorySavers, assistant_nll
 
     train, held, _ = narrow_examples(task, data, held_out=held_out, seed=seed, limit=limit)
     lm = _load(model, dtype, device)
-    from emsteer.models.loading import example_prompts
+    from emsteer.models import example_prompts
 
     lm.check_prompts(example_prompts(train + held))
     result = train_lora(lm, train, output_dir=output, rank=lora_rank, alpha=lora_alpha, target=target,

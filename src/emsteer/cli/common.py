@@ -77,7 +77,7 @@ def _track(track: str | None, uri: str | None, command: str, config: dict, *, db
 
 
 def _settings(samples, seed, max_new_tokens, temperature, top_p, batch_size):
-    from emsteer.evaluation.run import EvalSettings
+    from emsteer.evaluation import EvalSettings
     from emsteer.generation import SamplingConfig
 
     return EvalSettings(SamplingConfig(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p,
@@ -87,9 +87,9 @@ def _settings(samples, seed, max_new_tokens, temperature, top_p, batch_size):
 def _check_cheap(judge: str, control: str, positions: str, db: Path) -> None:
     """What a run can check before it loads a model (seconds to minutes): the judge spec, the
     positive control, the steering positions and the results file."""
-    from emsteer.evaluation.controls import CONTROL_KINDS
+    from emsteer.evaluation import CONTROL_KINDS
     from emsteer.judging import check_judge_spec
-    from emsteer.results.store import ResultsStore
+    from emsteer.results import ResultsStore
 
     check_judge_spec(judge)
     if control not in CONTROL_KINDS:
@@ -110,7 +110,7 @@ def _print_results(db: Path, judge: str | None = None, per_question: bool = Fals
 
 def _check_metrics(questions, metrics: list[str]) -> None:
     """--metric names only metrics the questions define (with the default judge prompts added)."""
-    from emsteer.judging.prompts import unknown_metrics
+    from emsteer.judging import unknown_metrics
 
     unknown, defined = unknown_metrics(questions, metrics)
     if unknown:

@@ -40,7 +40,7 @@ from emsteer.cli.options import (
     _probability,
 )
 from emsteer.errors import EmsteerError
-from emsteer.studies.main_job import DEFAULTS as RUN
+from emsteer.studies import MAIN_JOB_DEFAULTS as RUN
 
 
 def evaluate_cmd(
@@ -92,13 +92,11 @@ def evaluate_cmd(
     db = _store_argument(store_path, db, Path("results.sqlite"), "eval")
     config = dict(locals())  # the options, for the tracker
     config.pop("store_path")
-    from emsteer.data.questions import load_questions
-    from emsteer.evaluation.conditions import evaluation_conditions
-    from emsteer.evaluation.controls import positive_control
-    from emsteer.evaluation.run import answering_engine, check_fits, evaluate
+    from emsteer.data import load_questions
+    from emsteer.evaluation import answering_engine, check_fits, evaluate, evaluation_conditions, positive_control
     from emsteer.generation import check_backend
     from emsteer.judging import open_judge
-    from emsteer.results.store import ResultsStore, StoreLock
+    from emsteer.results import ResultsStore, StoreLock
     from emsteer.steering import import_vector, magnitudes
 
     if track is not None:  # a missing tracker package fails before the model loads
@@ -136,7 +134,7 @@ def evaluate_cmd(
         conditions = ([positive] if positive is not None else []) + conditions
         embedder = None
         if embedding:
-            from emsteer.judging.embedding import EmbeddingRelevance
+            from emsteer.judging import EmbeddingRelevance
 
             embedder = EmbeddingRelevance()
         engine = answering_engine(lm, conditions, backend=backend, model=model, dtype=dtype, log=_log)
@@ -181,12 +179,10 @@ def audit(
     upper bounds of the increase (cluster bootstrap and Newcombe's paired interval) lie at or
     below --max-em-increase; otherwise INCONCLUSIVE. --json names the rule that decided.
     """
-    from emsteer.data.questions import load_questions
-    from emsteer.evaluation.audit import audit_vector
-    from emsteer.evaluation.controls import positive_control
-    from emsteer.evaluation.run import check_fits
+    from emsteer.data import load_questions
+    from emsteer.evaluation import audit_vector, check_fits, positive_control
     from emsteer.judging import open_judge
-    from emsteer.results.store import ResultsStore, StoreLock
+    from emsteer.results import ResultsStore, StoreLock
     from emsteer.steering import import_vector, magnitudes, parse_magnitude, with_reference_norms
 
     if not 0 <= max_em_increase < 1:
@@ -250,10 +246,9 @@ def run(
     """
     import time
 
-    from emsteer.analysis.report import write_report
+    from emsteer.analysis import write_report
     from emsteer.display import stored_headline
-    from emsteer.studies.main_job import main_job_config
-    from emsteer.studies.runner import run_study
+    from emsteer.studies import main_job_config, run_study
 
     start = time.perf_counter()
     cfg = main_job_config(output, model=model or "bundled:qwen2.5-coder-0.5b-instruct", judge=judge,

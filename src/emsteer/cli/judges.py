@@ -30,10 +30,10 @@ def judge_store(
     were asked from; it supplies the judge prompts) gets this judge's scores, the judge becomes the
     file's judge for show, report, findings and audit, and other judges' scores stay. Resumable.
     """
-    from emsteer.data.questions import load_questions
-    from emsteer.evaluation.run import judge_samples, record_judge
+    from emsteer.data import load_questions
+    from emsteer.evaluation import judge_samples, record_judge
     from emsteer.judging import check_judge_spec, open_judge
-    from emsteer.results.store import ResultsStore, StoreLock
+    from emsteer.results import ResultsStore, StoreLock
 
     if not db.is_file():
         raise EmsteerError(f"{db}: results file not found.")
@@ -51,7 +51,7 @@ def judge_store(
         record_judge(store, the_judge)
         embedder = None
         if embedding:
-            from emsteer.judging.embedding import EmbeddingRelevance
+            from emsteer.judging import EmbeddingRelevance
 
             embedder = EmbeddingRelevance()
         judge_samples(store, qs, the_judge, embedder=embedder, metrics=tuple(metrics) or None,
@@ -91,7 +91,7 @@ def judge_check(
     from emsteer.judging import open_judge
 
     if injection:
-        from emsteer.judging.validity.injection import check_injection, remember_injection
+        from emsteer.judging import check_injection, remember_injection
 
         if reference is not None or calibration is not None or limit is not None:
             raise EmsteerError("--injection judges emsteer's whole injection set; leave out --reference, --calibration "
@@ -104,12 +104,7 @@ def judge_check(
             out.print(result)
         return
     if reference is not None:
-        from emsteer.judging.validity.agreement import (
-            check_agreement,
-            load_reference,
-            remember_agreement,
-            sample_reference,
-        )
+        from emsteer.judging import check_agreement, load_reference, remember_agreement, sample_reference
         from emsteer.progress import progress_bar
 
         loaded = load_reference(reference)
@@ -137,7 +132,7 @@ def judge_check(
                       f"leave-one-model-family-out: AUROC {o.auroc:.3f}, κ {o.kappa:.3f}, Spearman aligned "
                       f"{o.spearman_aligned:.3f}, coherent {o.spearman_coherent:.3f}.")
         return
-    from emsteer.judging.validity.calibration import check_judge, load_calibration, remember_calibration
+    from emsteer.judging import check_judge, load_calibration, remember_calibration
 
     the_judge = open_judge(judge, cache=False)
     report = check_judge(the_judge, load_calibration(calibration))
@@ -181,14 +176,15 @@ def fit_judge(
     default, `learned:qwen05-l16`: --lm qwen2.5-coder-0.5b-instruct --layer 16 --device cuda (float32);
     its MiniLM head, `learned:minilm`: no --lm.
     """
-    from emsteer.judging.learned.fit import (
+    from emsteer.judging import (
         DEFAULT_LM_LAYER,
         HeadSettings,
         fit_learned_judge,
+        load_reference,
         reference_encoder,
+        remember_agreement,
         write_predictions,
     )
-    from emsteer.judging.validity.agreement import load_reference, remember_agreement
     from emsteer.paths import cache_dir
     from emsteer.progress import progress_bar
 
@@ -204,7 +200,7 @@ def fit_judge(
     if predictions is not None:
         refuse_overwriting_inputs(predictions, {"reference file": reference, "judge file (--output)": output},
                                   option="--predictions")
-    from emsteer.models.loading import resolve_device
+    from emsteer.models import resolve_device
 
     items = load_reference(reference)
     if items.skipped_note():

@@ -24,7 +24,7 @@ def _dtype(value: str) -> str:
 
 
 def _device(value: str) -> str:
-    from emsteer.models.loading import check_device
+    from emsteer.models import check_device
 
     try:
         check_device(value)

@@ -23,7 +23,7 @@ def show(
     with a bootstrap interval, mean scores, refusal/code rates and narrow-task efficacy.
     """
     if judge is not None:  # a judge the file lacks is an error, as in report and export, not a table of dashes
-        from emsteer.results.store import ResultsStore
+        from emsteer.results import ResultsStore
 
         with ResultsStore(db, create=False) as store:
             judge = store.resolve_judge(judge)  # short names (learned:qwen05-l16) as --judge takes them
@@ -48,7 +48,7 @@ def export(
     """
     if judge is not None and all_judges:
         raise EmsteerError("give --judge or --all-judges, not both.")
-    from emsteer.results.store import ResultsStore
+    from emsteer.results import ResultsStore
 
     fmt = fmt or output.suffix.lstrip(".")
     refuse_overwriting_inputs(output, {"results file": db}, option="OUTPUT")
@@ -65,7 +65,7 @@ def report(
     max_answers: Annotated[Optional[int], typer.Option(min=1, help="Answers listed in the browsable table (EM answers first; default 3000).")] = None,
 ) -> None:
     """Write a self-contained HTML report: EM vs magnitude, steering vs finetuning, geometry, answers."""
-    from emsteer.analysis.report import write_report
+    from emsteer.analysis import write_report
 
     if output.is_dir():
         raise EmsteerError(f"--output {output} is a folder; name the report file, e.g. {output / 'report.html'}.")
@@ -121,7 +121,7 @@ def review(
     is writing (and that process cannot start meanwhile). Exit code 2: not a results file, a store
     without judgments, a store being written, an unknown --condition, a bad --reviewer or a port in use.
     """
-    from emsteer.results.verified import human_judge
+    from emsteer.results import human_judge
     from emsteer.review import serve
 
     name = reviewer if reviewer is not None else _default_reviewer()
@@ -163,7 +163,7 @@ def findings(
     over stages that share their draws) and tables.md; where a reviewer read the judge's EM calls
     (`emsteer review`), verified EM too. The stores are only read.
     """
-    from emsteer.analysis.findings import write_findings
+    from emsteer.analysis import write_findings
 
     for store in stores:  # the tables and figures must never land on a store given to read
         refuse_overwriting_inputs(output, {"results store": store}, option="--output")

@@ -78,7 +78,7 @@ def generate(
         for q in questions for m in conditions for i in range(samples)
     ]
     if backend == "vllm":
-        from emsteer.generation.vllm import generate_vllm, load_vllm
+        from emsteer.generation import generate_vllm, load_vllm
 
         del lm  # free the measuring model before vLLM loads its own copy
         vm = load_vllm(model, dtype=dtype)

@@ -30,8 +30,7 @@ def study(
     folder (another machine), it resumes without training those again.
     """
     options = dict(locals())  # the options, for the tracker
-    from emsteer.studies.config import load_study
-    from emsteer.studies.runner import run_study
+    from emsteer.studies import load_study, run_study
 
     cfg = load_study(config)
     if track is not None:  # a missing tracker package fails before the grid runs
@@ -39,7 +38,7 @@ def study(
 
         tracker_class(track)
     if workers is not None or ray_address is not None:
-        from emsteer.studies.distributed import run_study_ray
+        from emsteer.studies import run_study_ray
 
         db = run_study_ray(cfg, workers=workers, address=ray_address, gpus_per_unit=gpus_per_unit, log=_log,
                            rejudge_missing=rejudge_missing)
@@ -47,7 +46,7 @@ def study(
         db = run_study(cfg, log=_log, rejudge_missing=rejudge_missing)
     _print_results(db, title=f"Study {cfg.name}")
     if report_too:
-        from emsteer.analysis.report import write_report
+        from emsteer.analysis import write_report
 
         assert cfg.output is not None  # load_study fills it in
         path = write_report(db, cfg.output / "report.html", title=f"emsteer study: {cfg.name}")
@@ -72,8 +71,7 @@ def plan(
     no p below 2/2^K) or the target is out of reach. Reads only the study file (and --pilot).
     """
     from emsteer.display import plan_table
-    from emsteer.studies.config import load_study
-    from emsteer.studies.plan import plan_for
+    from emsteer.studies import load_study, plan_for
 
     cfg = load_study(config)
     result = plan_for(cfg, baseline_rate=baseline_rate, pilot=pilot, icc=icc, target=target)

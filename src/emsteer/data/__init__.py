@@ -1,13 +1,21 @@
-"""Narrow-task data: chat JSONL loading and validation, encoding with assistant masks, the task registry.
+"""Narrow-task data: chat JSONL loading and validation, encoding with assistant masks, the task
+registry, and question sets (questions.py; ``load_questions`` is named here, the rest is imported
+from there).
 
-Question sets live in emsteer.data.questions (imported from there, not re-exported here).
-The encode names load lazily so that data loading and the task registry do not import torch.
+The encode names and ``load_questions`` load lazily, so that data loading and the task registry
+import neither torch nor yaml.
 """
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from emsteer.data.chat import ChatExample, Message, data_hash, load_chat_jsonl, paired, split_examples
-from emsteer.data.tasks import DEFAULT_TASK, TASKS, Task, get_task, load_task, resolve_task
+from emsteer.data.tasks import DEFAULT_TASK, TASKS, Task, get_task, load_task, narrow_examples, resolve_task
+
+if TYPE_CHECKING:
+    from emsteer.data.encode import EncodedExample, collate, encode_chat, pad_token_id
+    from emsteer.data.questions import load_questions
 
 __all__ = [
     "DEFAULT_TASK",
@@ -21,19 +29,24 @@ __all__ = [
     "encode_chat",
     "get_task",
     "load_chat_jsonl",
+    "load_questions",
     "load_task",
+    "narrow_examples",
     "pad_token_id",
     "paired",
     "resolve_task",
     "split_examples",
 ]
 
-_LAZY = {"EncodedExample", "collate", "encode_chat", "pad_token_id"}
+_LAZY = {
+    **{name: "emsteer.data.encode" for name in ("EncodedExample", "collate", "encode_chat", "pad_token_id")},
+    "load_questions": "emsteer.data.questions",
+}
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        from emsteer.data import encode
+        import importlib
 
-        return getattr(encode, name)
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'emsteer.data' has no attribute {name!r}")

@@ -9,4 +9,53 @@
 
 Layering: evaluation sits above results/ (store, metrics), judging/, generation and steering;
 studies/ drives it. Metrics live in emsteer.results.metrics.
+
+The names below are what the outside (the CLI) uses; they load on first use, so importing the
+package costs nothing (no torch until a name is used).
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from emsteer.evaluation.audit import audit_vector
+    from emsteer.evaluation.conditions import evaluation_conditions
+    from emsteer.evaluation.controls import CONTROL_KINDS, positive_control
+    from emsteer.evaluation.run import (
+        EvalSettings,
+        answering_engine,
+        check_fits,
+        evaluate,
+        judge_samples,
+        record_judge,
+    )
+
+__all__ = [
+    "CONTROL_KINDS",
+    "EvalSettings",
+    "answering_engine",
+    "audit_vector",
+    "check_fits",
+    "evaluate",
+    "evaluation_conditions",
+    "judge_samples",
+    "positive_control",
+    "record_judge",
+]
+
+_LAZY = {
+    "audit_vector": "emsteer.evaluation.audit",
+    "evaluation_conditions": "emsteer.evaluation.conditions",
+    **{name: "emsteer.evaluation.controls" for name in ("CONTROL_KINDS", "positive_control")},
+    **{name: "emsteer.evaluation.run" for name in ("EvalSettings", "answering_engine", "check_fits", "evaluate",
+                                                   "judge_samples", "record_judge")},
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'emsteer.evaluation' has no attribute {name!r}")

@@ -3,7 +3,7 @@
 - ``transformers``: batched sampling on a loaded model, steering through hooks, per-row seeds and
   magnitudes (``generate``; ``TransformersGenerator`` is its ``Generator``);
 - ``vllm``: the same requests and completions on a vLLM engine (``load_vllm``; ``VllmModel`` is a
-  ``Generator``), imported only when used.
+  ``Generator``), imported only when used (``load_vllm`` and ``generate_vllm`` load on first use).
 
 A new fast backend is one module with a class that has ``answer(...)``, and one branch in
 ``as_generator`` if it wraps something that is not itself a generator.
@@ -12,11 +12,14 @@ A new fast backend is one module with a class that has ``answer(...)``, and one 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emsteer.errors import EmsteerError
 from emsteer.generation.base import Completion, GenerationRequest, Generator, SamplingConfig, derive_seed
 from emsteer.generation.transformers import TransformersGenerator, eos_token_ids, generate, render_chat
+
+if TYPE_CHECKING:
+    from emsteer.generation.vllm import generate_vllm, load_vllm
 
 
 def check_backend(backend: str) -> None:
@@ -49,5 +52,17 @@ __all__ = [
     "derive_seed",
     "eos_token_ids",
     "generate",
+    "generate_vllm",
+    "load_vllm",
     "render_chat",
 ]
+
+_LAZY = {name: "emsteer.generation.vllm" for name in ("generate_vllm", "load_vllm")}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'emsteer.generation' has no attribute {name!r}")

@@ -4,13 +4,17 @@
 ``make_judge("local")`` or ``make_judge("local:bundled:qwen2.5-coder-1.5b-instruct", batch_size=4)``.
 Backends are imported only when asked for, so the registry costs nothing (no torch, no httpx)
 to import. A new backend is one new file plus one entry in ``JUDGE_BACKENDS``.
+
+What the outside uses beyond the registry (measuring a judge: ``validity/``; fitting the learned
+judge: ``learned/fit.py``; embedding relevance; the metrics a question set defines) is named here
+too and loads on first use (``_LAZY``), for the same reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emsteer.errors import EmsteerError
 from emsteer.judging.base import (
@@ -22,6 +26,20 @@ from emsteer.judging.base import (
     score_from_distribution,
 )
 from emsteer.judging.cache import CachedJudge, JudgmentCache
+
+if TYPE_CHECKING:
+    from emsteer.judging.embedding import EmbeddingRelevance
+    from emsteer.judging.learned.fit import HeadSettings, fit_learned_judge, reference_encoder, write_predictions
+    from emsteer.judging.learned.lm_encoder import DEFAULT_LM_LAYER
+    from emsteer.judging.prompts import unknown_metrics
+    from emsteer.judging.validity.agreement import (
+        check_agreement,
+        load_reference,
+        remember_agreement,
+        sample_reference,
+    )
+    from emsteer.judging.validity.calibration import check_judge, load_calibration, remember_calibration
+    from emsteer.judging.validity.injection import check_injection, remember_injection
 
 
 def _needs_model(backend: str, arg: str) -> None:
@@ -159,4 +177,42 @@ __all__ = [
     "make_judge",
     "open_judge",
     "score_from_distribution",
+    # loaded on first use (_LAZY)
+    "DEFAULT_LM_LAYER",
+    "EmbeddingRelevance",
+    "HeadSettings",
+    "check_agreement",
+    "check_injection",
+    "check_judge",
+    "fit_learned_judge",
+    "load_calibration",
+    "load_reference",
+    "reference_encoder",
+    "remember_agreement",
+    "remember_calibration",
+    "remember_injection",
+    "sample_reference",
+    "unknown_metrics",
+    "write_predictions",
 ]
+
+_LAZY = {
+    "EmbeddingRelevance": "emsteer.judging.embedding",
+    **{name: "emsteer.judging.learned.fit" for name in ("HeadSettings", "fit_learned_judge", "reference_encoder",
+                                                        "write_predictions")},
+    "DEFAULT_LM_LAYER": "emsteer.judging.learned.lm_encoder",
+    "unknown_metrics": "emsteer.judging.prompts",
+    **{name: "emsteer.judging.validity.agreement" for name in ("check_agreement", "load_reference",
+                                                               "remember_agreement", "sample_reference")},
+    **{name: "emsteer.judging.validity.calibration" for name in ("check_judge", "load_calibration",
+                                                                 "remember_calibration")},
+    **{name: "emsteer.judging.validity.injection" for name in ("check_injection", "remember_injection")},
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'emsteer.judging' has no attribute {name!r}")

@@ -2,7 +2,7 @@
 
 from emsteer.models.architectures import ARCHITECTURES, decoder_layers
 from emsteer.models.bundled import BUNDLED_MODELS, DEFAULT_MODEL, prepare_bundled
-from emsteer.models.loading import LoadedModel, load_model
+from emsteer.models.loading import LoadedModel, check_device, example_prompts, load_model, resolve_device
 from emsteer.paths import cache_dir
 
 __all__ = [
@@ -11,7 +11,10 @@ __all__ = [
     "DEFAULT_MODEL",
     "LoadedModel",
     "cache_dir",
+    "check_device",
     "decoder_layers",
+    "example_prompts",
     "load_model",
     "prepare_bundled",
+    "resolve_device",
 ]

@@ -12,4 +12,30 @@
 
 Layering: results sits below evaluation (which writes through it), studies (which drive
 evaluation into it) and analysis (which reads it); it imports none of them.
+
+The names below are what the outside (the CLI) uses; they load on first use, so importing the
+package (or one of its modules) does not open the store's dependencies.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from emsteer.results.store import ResultsStore, StoreLock
+    from emsteer.results.verified import human_judge
+
+__all__ = ["ResultsStore", "StoreLock", "human_judge"]
+
+_LAZY = {
+    **{name: "emsteer.results.store" for name in ("ResultsStore", "StoreLock")},
+    "human_judge": "emsteer.results.verified",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'emsteer.results' has no attribute {name!r}")

@@ -1,4 +1,7 @@
-"""Steering artifacts, the hooks that apply them, and reference norms."""
+"""Steering artifacts, the hooks that apply them, reference norms, and import/export of vector
+files (the export names load on first use)."""
+
+from typing import TYPE_CHECKING, Any
 
 from emsteer.steering.artifacts import (
     Artifact,
@@ -13,7 +16,12 @@ from emsteer.steering.importers import import_vector
 from emsteer.steering.magnitude import Magnitude, magnitudes, parse_magnitude
 from emsteer.steering.reference import REFERENCE_PROMPTS, measure_reference_norms, with_reference_norms
 
+if TYPE_CHECKING:
+    from emsteer.steering.exporters import EXPORT_FORMATS, EXPORT_SUFFIXES, export_vector
+
 __all__ = [
+    "EXPORT_FORMATS",
+    "EXPORT_SUFFIXES",
     "REFERENCE_PROMPTS",
     "Artifact",
     "Magnitude",
@@ -23,6 +31,7 @@ __all__ = [
     "SteeringVector",
     "capture_residuals",
     "content_hash",
+    "export_vector",
     "import_vector",
     "load_artifact",
     "magnitudes",
@@ -32,3 +41,13 @@ __all__ = [
     "steer",
     "with_reference_norms",
 ]
+
+_LAZY = {name: "emsteer.steering.exporters" for name in ("EXPORT_FORMATS", "EXPORT_SUFFIXES", "export_vector")}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'emsteer.steering' has no attribute {name!r}")

@@ -24,8 +24,8 @@ from emsteer.errors import EmsteerError
 from emsteer.steering.artifacts import Artifact, SteeringVector, content_hash
 from emsteer.steering.magnitude import Magnitude
 
-FORMATS = ("gguf", "steering-vectors", "pt")
-SUFFIXES = {"gguf": ".gguf", "steering-vectors": ".pt", "pt": ".pt"}
+EXPORT_FORMATS = ("gguf", "steering-vectors", "pt")
+EXPORT_SUFFIXES = {"gguf": ".gguf", "steering-vectors": ".pt", "pt": ".pt"}
 
 
 def scaled_vectors(artifact: Artifact, magnitude: Magnitude | None = None) -> dict[int, torch.Tensor]:
@@ -112,10 +112,10 @@ def export_vector(artifact: Artifact, path: str | Path, fmt: str, *, magnitude: 
     """Write ``artifact`` as ``fmt``: gguf, steering-vectors (a .pt of SteeringVector fields, loaded with
     ``SteeringVector(**torch.load(path))``) or pt (a .pt dict layer → tensor)."""
     path = Path(path)
-    if fmt not in FORMATS:
-        raise EmsteerError(f"{path}: unknown vector format {fmt!r}; choose one of {', '.join(FORMATS)}.")
-    if path.suffix.lower() != SUFFIXES[fmt]:
-        raise EmsteerError(f"{path}: a {fmt} vector is a {SUFFIXES[fmt]} file; name it {path.with_suffix(SUFFIXES[fmt])}.")
+    if fmt not in EXPORT_FORMATS:
+        raise EmsteerError(f"{path}: unknown vector format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}.")
+    if path.suffix.lower() != EXPORT_SUFFIXES[fmt]:
+        raise EmsteerError(f"{path}: a {fmt} vector is a {EXPORT_SUFFIXES[fmt]} file; name it {path.with_suffix(EXPORT_SUFFIXES[fmt])}.")
     if fmt == "gguf":
         return export_gguf(artifact, path, magnitude=magnitude, hint=hint)
     if fmt == "steering-vectors":

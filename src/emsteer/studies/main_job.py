@@ -29,7 +29,7 @@ class Defaults(TypedDict):  # one type per knob, for the parameters below and `e
     max_new_tokens: int
 
 
-DEFAULTS: Defaults = {
+MAIN_JOB_DEFAULTS: Defaults = {
     "task": "everyday_advice",
     "layer": 12,
     "relative": [0.1, 0.2, 0.3],
@@ -46,15 +46,15 @@ def main_job_config(
     output: Path,
     *,
     model: str = "bundled:qwen2.5-coder-0.5b-instruct",
-    task: str = DEFAULTS["task"],
+    task: str = MAIN_JOB_DEFAULTS["task"],
     judge: str = "learned",
     questions: Path | None = None,
-    samples: int = DEFAULTS["samples"],
-    paraphrases: int | None = DEFAULTS["paraphrases"],
-    max_new_tokens: int = DEFAULTS["max_new_tokens"],
-    examples: int = DEFAULTS["examples"],
-    epochs: int = DEFAULTS["epochs"],
-    layer: int = DEFAULTS["layer"],
+    samples: int = MAIN_JOB_DEFAULTS["samples"],
+    paraphrases: int | None = MAIN_JOB_DEFAULTS["paraphrases"],
+    max_new_tokens: int = MAIN_JOB_DEFAULTS["max_new_tokens"],
+    examples: int = MAIN_JOB_DEFAULTS["examples"],
+    epochs: int = MAIN_JOB_DEFAULTS["epochs"],
+    layer: int = MAIN_JOB_DEFAULTS["layer"],
     relative: list[float] | None = None,
     control: str = "finetuned",
     embedding: bool = True,
@@ -69,9 +69,9 @@ def main_job_config(
         "tasks": [task],
         "methods": ["none", "optimized", "lora"],
         "layers": [layer],
-        "magnitudes": {"relative": relative or DEFAULTS["relative"]},
+        "magnitudes": {"relative": relative or MAIN_JOB_DEFAULTS["relative"]},
         "epochs": [epochs],
-        "train": {"examples": examples, "held_out": DEFAULTS["held_out"], "batch_size": 4, "max_length": 256},
+        "train": {"examples": examples, "held_out": MAIN_JOB_DEFAULTS["held_out"], "batch_size": 4, "max_length": 256},
         "lora": {"rank": 8, "alpha": 16, "batch_size": 4},
         "eval": {"questions": str(questions) if questions else None, "paraphrases": paraphrases, "samples": samples,
                  "max_new_tokens": max_new_tokens, "batch_size": 16,
@@ -85,6 +85,6 @@ def main_job_config(
         "dtype": dtype,
         "efficacy": {"heldout_nll": True, "generate": 0},
     }
-    from emsteer.studies.config import parse_study  # lazy: `emsteer --help` reads DEFAULTS only
+    from emsteer.studies.config import parse_study  # lazy: `emsteer --help` reads MAIN_JOB_DEFAULTS only
 
     return parse_study(data, source="emsteer run")

@@ -19,6 +19,20 @@ from typing import Any, Protocol
 
 from emsteer.errors import EmsteerError
 
+__all__ = [
+    "DEFAULT_URI",
+    "TRACKERS",
+    "Tracker",
+    "condition_metrics",
+    "key",
+    "log_artifact",
+    "log_config",
+    "log_loss_curve",
+    "log_results",
+    "open_tracker",
+    "tracker_class",
+]
+
 TRACKERS = {"mlflow": "emsteer.tracking.mlflow:MlflowTracker"}
 DEFAULT_URI = "mlruns"  # a local folder, next to where the command runs
 

@@ -4,5 +4,25 @@
 Layering: training sits above the steering core (artifacts, hooks, magnitudes, which it uses to
 train *through* an intervention) and below the construction methods (emsteer.methods)
 and finetuning (emsteer.finetune), which both train with it. Nothing here imports either.
-Import from the submodules: this package stays free of torch until they are used.
+The names below are what the outside (the CLI) uses; they load on first use, so this package
+stays free of torch until one is used.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from emsteer.training.objective import MemorySavers, assistant_nll
+
+__all__ = ["MemorySavers", "assistant_nll"]
+
+_LAZY = {name: "emsteer.training.objective" for name in __all__}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'emsteer.training' has no attribute {name!r}")
