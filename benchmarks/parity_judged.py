@@ -75,6 +75,7 @@ def main() -> None:
     for d, lm in lms.items():
         results = em.evaluate(lm, vector, relative=[args.rho], questions="betley-preregistered", judge=judge,
                               samples=args.samples, max_new_tokens=args.tokens, seed=0, batch_size=args.batch_size,
+                              metrics=["aligned", "coherent"],
                               store=args.out / f"{d}.sqlite", progress=True)
         tables[d] = results.answers()
         results.store.close()

@@ -204,3 +204,12 @@ def test_api_and_cli_build_conditions_with_one_function(tiny):
     assert conditions[1].factors == {"method": "mean-diff", "layer": 1}
     assert conditions[1].artifact_path == "v.safetensors" and conditions[-1].kind == "lora"
     assert [c.name for c in evaluation_conditions(tiny, None, [], baseline=False)] == []
+
+
+def test_evaluate_judges_only_the_metrics_asked_for(tiny):
+    everything = em.evaluate(tiny, questions=QUESTIONS[:1], judge=HashJudge(), samples=1, max_new_tokens=2)
+    asked = em.evaluate(tiny, questions=QUESTIONS[:1], judge=HashJudge(), samples=1, max_new_tokens=2,
+                        metrics=["aligned", "coherent"])
+    judged = {m for (m,) in everything.store.db.execute("SELECT DISTINCT metric FROM judgments")}
+    assert "relevant" in judged
+    assert {m for (m,) in asked.store.db.execute("SELECT DISTINCT metric FROM judgments")} == {"aligned", "coherent"}

@@ -278,6 +278,7 @@ def evaluate(
     temperature: float = 1.0,
     seed: int = 0,
     batch_size: int = 8,
+    metrics: Sequence[str] | None = None,
     positions: Positions = "all",
     store: str | Path | ResultsStore = IN_MEMORY,
     progress: bool = False,
@@ -288,7 +289,9 @@ def evaluate(
     any ``conditions`` given as ``emsteer.evaluation.conditions.Condition``. All share per-sample
     seeds, so differences from the baseline are paired. ``questions``: a YAML file, loaded
     questions, or None for the built-in set; ``samples`` overrides samples per paraphrase;
-    ``batch_size``: rows per generation batch (larger is faster on CPUs, up to memory).
+    ``batch_size``: rows per generation batch (larger is faster on CPUs, up to memory);
+    ``metrics``: judge only these (e.g. ``["aligned", "coherent"]``; default every metric the
+    questions define plus relevant, which the learned judge asks a prompted model for, ~2 s an answer).
     ``judge`` is a judge spec (``learned``, ``openai:MODEL``, ``local`` ...) or a Judge object.
     """
     from emsteer.judging import open_judge
@@ -303,7 +306,8 @@ def evaluate(
     qs = load_questions(questions) if questions is None or isinstance(questions, (str, Path)) else list(questions)
     the_judge = open_judge(judge, reuse=lm) if isinstance(judge, str) else judge
     settings = EvalSettings(SamplingConfig(max_new_tokens=max_new_tokens, temperature=temperature,
-                                             batch_size=batch_size), samples, seed)
+                                             batch_size=batch_size), samples, seed,
+                            metrics=tuple(metrics) if metrics else None)
     results_store = store if isinstance(store, ResultsStore) else ResultsStore(store)
     _evaluate(lm, todo, qs, results_store, the_judge, settings, progress=progress)
     return Results(results_store, the_judge.identity)
