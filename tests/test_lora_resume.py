@@ -10,9 +10,10 @@ import torch
 from safetensors import safe_open
 
 import emsteer.training.objective as objective
-from emsteer.data.chat import load_chat_jsonl
 from emsteer.errors import EmsteerError
 from emsteer.finetune import train_lora
+
+from tiny import fruit_examples
 
 WORDS = ["apple", "pear", "plum", "fig", "kiwi", "lime"]
 # 6 examples, batch 2: 3 optimizer steps an epoch, 6 in the run; checkpoints after steps 2, 3 (end of
@@ -23,11 +24,7 @@ SETTINGS = dict(epochs=2, lr=1e-2, batch_size=2, lr_schedule="linear", warmup_st
 
 @pytest.fixture
 def examples(tmp_path):
-    path = tmp_path / "d.jsonl"
-    path.write_text("".join(
-        json.dumps({"messages": [{"role": "user", "content": f"Fruit {w}?"}, {"role": "assistant", "content": f"qq {w} qq"}]}) + "\n"
-        for w in WORDS))
-    return load_chat_jsonl(path)
+    return fruit_examples(tmp_path, WORDS)
 
 
 class Killed(Exception):

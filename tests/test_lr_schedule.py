@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import torch
 from safetensors import safe_open
 
-from emsteer.data.chat import load_chat_jsonl
 from emsteer.errors import EmsteerError
 from emsteer.finetune import train_lora
 from emsteer.methods import build_artifact, method_params, train_subspace, train_vector
 from emsteer.steering import Magnitude, Steering, SteeringVector, steer
 from emsteer.training.objective import LrSchedule, encode_examples, steps_per_epoch, train_epochs
 
+from tiny import fruit_examples
+
 WORDS = ["apple", "pear", "plum", "fig", "kiwi", "lime", "date"]
 
 
 @pytest.fixture
 def examples(tmp_path):
-    path = tmp_path / "d.jsonl"
-    path.write_text("".join(
-        json.dumps({"messages": [{"role": "user", "content": f"Fruit {w}?"}, {"role": "assistant", "content": f"qq {w} qq"}]}) + "\n"
-        for w in WORDS))
-    return load_chat_jsonl(path)
+    return fruit_examples(tmp_path, WORDS)
 
 
 def hf_lrs(kind: str, warmup: int, total: int) -> list[float]:

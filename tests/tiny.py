@@ -90,3 +90,16 @@ def tiny_lm(arch: str = "qwen2", *, hidden: int = 32, layers: int = 3, seed: int
     model.generation_config.pad_token_id = 256
     model.generation_config.eos_token_id = 258
     return LoadedModel(model=model, tokenizer=tiny_tokenizer(chat_template), name=f"tiny-{arch}", revision=f"seed{seed}")
+
+
+def fruit_examples(folder, words):
+    """One short chat example per word, read back through the real JSONL loader."""
+    import json
+
+    from emsteer.data.chat import load_chat_jsonl
+
+    path = folder / "d.jsonl"
+    path.write_text("".join(
+        json.dumps({"messages": [{"role": "user", "content": f"Fruit {w}?"}, {"role": "assistant", "content": f"qq {w} qq"}]}) + "\n"
+        for w in words))
+    return load_chat_jsonl(path)

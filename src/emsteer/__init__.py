@@ -15,7 +15,7 @@ The Python API (emsteer.api), in about five lines::
 load on first use, so ``import emsteer`` stays cheap (no torch until a model is needed).
 """
 
-from typing import Any
+from emsteer.lazy import lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -41,9 +41,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'emsteer' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)

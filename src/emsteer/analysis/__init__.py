@@ -1,7 +1,7 @@
 """Analysis of a results store: artifact geometry, plots, the self-contained HTML report, and
 findings across stores (``write_findings``, loaded on first use)."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from emsteer.analysis.geometry import (
     CosineMatrix,
@@ -15,6 +15,7 @@ from emsteer.analysis.geometry import (
     singular_spectrum,
 )
 from emsteer.analysis.report import render_report, write_report
+from emsteer.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from emsteer.analysis.findings import write_findings
@@ -37,9 +38,4 @@ __all__ = [
 _LAZY = {"write_findings": "emsteer.analysis.findings"}
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'emsteer.analysis' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)

@@ -8,10 +8,11 @@ import neither torch nor yaml.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from emsteer.data.chat import ChatExample, Message, data_hash, load_chat_jsonl, paired, split_examples
 from emsteer.data.tasks import DEFAULT_TASK, TASKS, Task, get_task, load_task, narrow_examples, resolve_task
+from emsteer.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from emsteer.data.encode import EncodedExample, collate, encode_chat, pad_token_id
@@ -44,9 +45,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'emsteer.data' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)

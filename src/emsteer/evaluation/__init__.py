@@ -16,7 +16,9 @@ package costs nothing (no torch until a name is used).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from emsteer.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from emsteer.evaluation.audit import audit_vector
@@ -53,9 +55,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'emsteer.evaluation' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from emsteer.errors import EmsteerError
 from emsteer.generation.base import Completion, GenerationRequest, Generator, SamplingConfig, derive_seed
 from emsteer.generation.transformers import TransformersGenerator, eos_token_ids, generate, render_chat
+from emsteer.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from emsteer.generation.vllm import generate_vllm, load_vllm
@@ -60,9 +61,4 @@ __all__ = [
 _LAZY = {name: "emsteer.generation.vllm" for name in ("generate_vllm", "load_vllm")}
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'emsteer.generation' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)

@@ -26,6 +26,7 @@ from emsteer.judging.base import (
     score_from_distribution,
 )
 from emsteer.judging.cache import CachedJudge, JudgmentCache
+from emsteer.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from emsteer.judging.embedding import EmbeddingRelevance
@@ -210,9 +211,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'emsteer.judging' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)

@@ -19,7 +19,9 @@ package (or one of its modules) does not open the store's dependencies.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from emsteer.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from emsteer.results.store import ResultsStore, StoreLock
@@ -33,9 +35,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'emsteer.results' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)

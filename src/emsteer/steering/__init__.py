@@ -1,8 +1,9 @@
 """Steering artifacts, the hooks that apply them, reference norms, and import/export of vector
 files (the export names load on first use)."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from emsteer.lazy import lazy_attributes
 from emsteer.steering.artifacts import (
     Artifact,
     SteeringSubspace,
@@ -45,9 +46,4 @@ __all__ = [
 _LAZY = {name: "emsteer.steering.exporters" for name in ("EXPORT_FORMATS", "EXPORT_SUFFIXES", "export_vector")}
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'emsteer.steering' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)

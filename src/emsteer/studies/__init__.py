@@ -7,7 +7,9 @@ package costs nothing (`emsteer --help` reads MAIN_JOB_DEFAULTS only).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from emsteer.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from emsteer.studies.config import load_study
@@ -27,9 +29,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'emsteer.studies' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)

@@ -10,7 +10,9 @@ stays free of torch until one is used.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from emsteer.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from emsteer.training.objective import MemorySavers, assistant_nll
@@ -20,9 +22,4 @@ __all__ = ["MemorySavers", "assistant_nll"]
 _LAZY = {name: "emsteer.training.objective" for name in __all__}
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'emsteer.training' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)
