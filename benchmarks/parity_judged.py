@@ -83,7 +83,7 @@ def main() -> None:
     payload: dict = {"model": lms["float32"].name, "layer": LAYER, "rho": args.rho, "vector_task": args.task,
                      "method": "mean-diff", "questions": "betley-preregistered", "samples": args.samples,
                      "tokens": args.tokens, "temperature": 1.0, "judge": judge.identity, "conditions": {}}
-    for kind in ("baseline", "steered"):
+    for kind in ("baseline", "steering"):
         pick = {d: t[t["kind"] == kind].set_index(KEY) for d, t in tables.items()}
         a, b = pick["float32"], pick["bfloat16"].reindex(pick["float32"].index)
         both = a["em"].notna() & b["em"].notna()
@@ -95,7 +95,7 @@ def main() -> None:
         for metric in ("aligned", "coherent"):
             per = {name: {q: list(g[metric].dropna()) for q, g in frame.groupby(level=0)} for name, frame in (("a", a), ("b", b))}
             scores[metric] = mean_difference(per["a"], per["b"])
-        mags = [Steering(vector, Magnitude.relative(args.rho))] if kind == "steered" else []
+        mags = [Steering(vector, Magnitude.relative(args.rho))] if kind == "steering" else []
         nll = {d: assistant_nll(lm, examples, steerings=mags).mean_nll_per_token for d, lm in lms.items()}
         payload["conditions"][kind] = {
             "answers_per_dtype": int(len(a)), "paired_scored": int(both.sum()),
