@@ -213,3 +213,5 @@ def test_evaluate_judges_only_the_metrics_asked_for(tiny):
     judged = {m for (m,) in everything.store.db.execute("SELECT DISTINCT metric FROM judgments")}
     assert "relevant" in judged
     assert {m for (m,) in asked.store.db.execute("SELECT DISTINCT metric FROM judgments")} == {"aligned", "coherent"}
+    with pytest.raises(EmsteerError, match="alinged not defined; the questions define aligned, coherent"):
+        em.evaluate(tiny, questions=QUESTIONS[:1], judge=HashJudge(), samples=1, max_new_tokens=2, metrics=["alinged"])

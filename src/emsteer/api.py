@@ -304,6 +304,13 @@ def evaluate(
     if not todo:
         raise EmsteerError("nothing to evaluate: give a vector with magnitudes, conditions, or keep the baseline.")
     qs = load_questions(questions) if questions is None or isinstance(questions, (str, Path)) else list(questions)
+    if metrics:
+        from emsteer.judging import unknown_metrics
+
+        unknown, defined = unknown_metrics(qs, metrics)
+        if unknown:
+            raise EmsteerError(f"metrics={list(metrics)}: {', '.join(unknown)} not defined; the questions define "
+                               f"{', '.join(defined)}.")
     the_judge = open_judge(judge, reuse=lm) if isinstance(judge, str) else judge
     settings = EvalSettings(SamplingConfig(max_new_tokens=max_new_tokens, temperature=temperature,
                                              batch_size=batch_size), samples, seed,
