@@ -153,3 +153,5 @@ def test_bad_lora_training_options_name_the_field(tiny, examples, tmp_path, kwar
 def test_warmup_longer_than_the_run_warns(tiny, examples, tmp_path):
     with pytest.warns(UserWarning, match="never reaches lr"):
         train_lora(tiny, examples, output_dir=tmp_path / "x", batch_size=4, warmup_steps=2, progress=False)
+    with pytest.warns(UserWarning, match="never reaches lr"):  # every trainer: the shared loop warns
+        train_vector(tiny, examples, layer=1, batch_size=4, warmup_steps=2, progress=False)

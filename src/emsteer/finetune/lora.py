@@ -214,9 +214,6 @@ def train_lora(
     meta = {"format": "emsteer.lora.v1", **provenance(lm, method="lora", layer=None, examples=examples,
                                                        hyperparameters=hyper, seed=seed, reference_norm=None)}
     total_steps = epochs * steps_per_epoch(len(encoded), batch_size, grad_accum)
-    if warmup_steps >= total_steps:
-        warnings.warn(f"warmup_steps={warmup_steps} is not less than the run's {total_steps} optimizer steps: "
-                      "the learning rate never reaches lr.", stacklevel=2)
     # What a checkpoint must have been written with to be continued: everything that changes the
     # numbers (not where or how often checkpoints are written, nor gradient checkpointing, which
     # recomputes the same activations). Numbers as floats, so that alpha 16 and 16.0 agree.

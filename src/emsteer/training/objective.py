@@ -449,6 +449,9 @@ def train_epochs(
                               or start.step != (start.epoch - 1) * per_epoch + start.step_in_epoch):
         raise EmsteerError(f"Cannot continue from step {start.step} (epoch {start.epoch}, step {start.step_in_epoch} "
                            f"of it) of {start.total_steps}: this run has {epochs} epochs of {per_epoch} steps.")
+    if schedule.warmup_steps >= total:
+        warnings.warn(f"warmup_steps={schedule.warmup_steps} is not less than the run's {total} optimizer steps: "
+                      "the learning rate never reaches lr.", stacklevel=3)
     peaks = [group["lr"] for group in optimizer.param_groups]
     curve = start.curve if start is not None else LossCurve()
     step = start.step if start is not None else 0
