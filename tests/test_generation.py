@@ -133,6 +133,40 @@ def test_top_p_restricts_to_the_nucleus(tiny):
     assert [c.token_ids for c in a] == [c.token_ids for c in g]
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("temperature", [1.0, 0.7])
+def test_the_chunked_inverse_cdf_draws_what_the_full_cdf_draws(dtype, temperature):
+    # A vocabulary of several chunks and a ragged tail: each row's token is the one a float64
+    # softmax + cumsum picks for the same uniform number, except where that number lies within
+    # rounding of a boundary between two tokens.
+    from emsteer.generation.transformers import _CHUNK, _inverse_cdf
+
+    gen = torch.Generator().manual_seed(0)
+    vocab, rows = 3 * _CHUNK + 123, 512
+    logits = (torch.randn(rows, vocab, generator=gen) * 4).to(dtype)
+    u = torch.rand(rows, generator=gen)
+    u[:2] = torch.tensor([0.0, 1.0 - 2**-24])  # both ends of the unit interval
+    got = _inverse_cdf(logits, u, temperature)
+    cdf = torch.softmax(logits.double() / temperature, dim=-1).cumsum(dim=-1)
+    want = torch.searchsorted(cdf, u.double()[:, None]).clamp(max=vocab - 1).squeeze(-1)
+    near = (cdf - u.double()[:, None]).abs().min(dim=-1).values < 1e-5
+    assert bool(((got == want) | near).all())
+    assert int((got == want).sum()) >= rows - 3
+    assert int(got.max()) < vocab  # never a padding slot
+
+
+def test_the_chunked_inverse_cdf_samples_the_softmax_distribution():
+    # By simulation: token frequencies match the softmax probabilities (chi-square, 3 dof).
+    from emsteer.generation.transformers import _inverse_cdf
+
+    pattern = torch.tensor([0.0, 1.0, 2.0, -1.0])
+    logits = pattern.repeat(700)[None].expand(40_000, -1).contiguous()  # 2,800 tokens: three chunks
+    got = _inverse_cdf(logits, torch.rand(40_000, generator=torch.Generator().manual_seed(1)), 1.0)
+    counts = torch.bincount(got % 4, minlength=4).double()
+    expected = torch.softmax(pattern.double(), 0) * 40_000
+    assert float(((counts - expected) ** 2 / expected).sum()) < 16.27  # the chi-square(3) 0.999 quantile
+
+
 def test_derive_seed_is_stable_and_distinct():
     assert derive_seed(0, "q1", 3) == derive_seed(0, "q1", 3)
     assert derive_seed(0, "q1", 3) != derive_seed(0, "q1", 4)
