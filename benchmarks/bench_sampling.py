@@ -4,9 +4,11 @@ On the same prompts, model, layer and magnitude (a random direction at the middl
 ρ = 0.2 of the reference norm, every row steered, temperature 1, EOS ignored so every answer
 has the same length) this measures generated tokens per second for
 
-- emsteer float32 before this change ("float32_before"; --before-models, default the 0.5B):
+- emsteer float32 before this work ("float32_before"; --before-models, default the 0.5B):
   the float32 path with the output head's contiguity fix switched off (models/loading.py,
-  ``contiguous_head_input``), i.e. emsteer as it sampled before;
+  ``contiguous_head_input``) and the full-vocabulary softmax + cumsum sampler instead of the
+  two-level one (generation/transformers.py, ``_inverse_cdf``), i.e. emsteer as it sampled when
+  the speed issue was filed;
 - emsteer float32: today's path (``load_model(dtype="float32")``, ``generate``);
 - emsteer bfloat16: the same code with bf16 weights (``--dtype bfloat16``; AMX matmuls on
   CPUs that have them), steering still computed in float32;
@@ -36,6 +38,7 @@ from rich.console import Console
 from rich.table import Table
 
 from emsteer.generation import GenerationRequest, SamplingConfig, generate, render_chat
+from emsteer.generation import transformers as hf_generation
 from emsteer.models import load_model
 from emsteer.models.bundled import BUNDLED_MODELS, _part_paths
 from emsteer.steering import Magnitude, SteeringVector, with_reference_norms
@@ -43,6 +46,9 @@ from emsteer.steering import Magnitude, SteeringVector, with_reference_norms
 MODELS = {"0.5b": "qwen2.5-coder-0.5b-instruct", "1.5b": "qwen2.5-coder-1.5b-instruct"}
 BATCHES = {"0.5b": (1, 16, 64), "1.5b": (16, 64)}
 RHO = 0.2
+PATHS = ("float32_before", "float32", "bfloat16")
+RATIOS = [("float32", "float32_before"), ("bfloat16", "float32_before"), ("bfloat16", "float32"),
+          ("llamacpp", "float32"), ("llamacpp", "bfloat16")]
 LLAMA_PYTHON = str(Path(__file__).resolve().parents[1] / ".venv-llama" / "bin" / "python")  # docs/performance.md, Reproduce
 
 
@@ -65,15 +71,23 @@ def requests(batch: int, steered: bool) -> list[GenerationRequest]:
     return [GenerationRequest(QUESTIONS[i % len(QUESTIONS)], seed=i, magnitudes=mag) for i in range(batch)]
 
 
+def full_cdf(logits, u, temperature):
+    """The sampler as it was: softmax, then a cumsum over the whole vocabulary."""
+    cdf = torch.softmax(logits.float() / temperature, dim=-1).cumsum(dim=-1)
+    return torch.searchsorted(cdf, (u * cdf[:, -1])[:, None]).clamp(max=cdf.shape[-1] - 1).squeeze(-1)
+
+
 def emsteer_rate(lm, vector, batch: int, tokens: int, before: bool = False) -> float:
-    if before:  # the float32 path as it was: no contiguity pre-hook on the output head
+    if before:  # the float32 path as it was: no contiguity pre-hook on the output head, the full-CDF sampler
         head = lm.model.get_output_embeddings()
-        saved = dict(head._forward_pre_hooks)
+        saved, sampler = dict(head._forward_pre_hooks), hf_generation._inverse_cdf
         head._forward_pre_hooks.clear()
+        hf_generation._inverse_cdf = full_cdf
         try:
             return emsteer_rate(lm, vector, batch, tokens)
         finally:
             head._forward_pre_hooks.update(saved)
+            hf_generation._inverse_cdf = sampler
     cfg = SamplingConfig(max_new_tokens=tokens, batch_size=batch, ignore_eos=True)
     out, seconds = timed(generate, lm, requests(batch, True), cfg, steering=[vector], progress=False)
     return sum(len(c.token_ids) for c in out) / seconds
@@ -124,6 +138,8 @@ def main() -> None:
     parser.add_argument("--llama-prompts", type=int, default=4, help="prompts llama.cpp answers per batch size (sequential)")
     parser.add_argument("--before-models", nargs="*", choices=sorted(MODELS), default=["0.5b"],
                         help="models also measured on the float32 path as it was before the head fix")
+    parser.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS),
+                        help="emsteer paths to measure (e.g. only bfloat16 at batch sizes float32 takes too long for)")
     parser.add_argument("--out", type=Path, help="results file (default benchmarks/results/sampling.json)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -144,14 +160,16 @@ def main() -> None:
         if args.big and not args.batches:
             batches = sorted(set(batches) | ({256} if key == "0.5b" else {1}))
         torch.manual_seed(0)
-        lms = {d: load_model(name, dtype=d, log=lambda m: None) for d in ("float32", "bfloat16")}
-        layer = lms["float32"].num_layers // 2
+        dtypes = [d for d in ("float32", "bfloat16") if d in args.paths or (d == "float32" and "float32_before" in args.paths)]
+        lms = {d: load_model(name, dtype=d, log=lambda m: None) for d in dtypes}
+        first = next(iter(lms.values()))
+        layer = first.num_layers // 2
         vector = with_reference_norms(
-            SteeringVector({layer: torch.randn(lms["float32"].hidden_size)}, metadata={"method": "random"}), lms["float32"])
+            SteeringVector({layer: torch.randn(first.hidden_size)}, metadata={"method": "random"}), first)
         for lm in lms.values():  # warm-up (first-call allocations, oneDNN primitive creation)
             emsteer_rate(lm, vector, 2, 2)
         for batch in batches:
-            paths = (["float32_before"] if key in args.before_models else []) + list(lms)
+            paths = [p for p in args.paths if p != "float32_before" or key in args.before_models]
             rates: dict[str, list[float]] = {d: [] for d in paths}
             llama: dict | None = None
             for _ in range(args.repeats):
@@ -161,27 +179,22 @@ def main() -> None:
                     console.print(f"{key} batch {batch} {d}: {rates[d][-1]:.1f} tok/s")
             if not llama_skip:
                 try:
-                    llama = llama_rate(args.llama_python, name, lms["float32"], vector, layer, batch, args.tokens,
+                    llama = llama_rate(args.llama_python, name, first, vector, layer, batch, args.tokens,
                                        args.llama_prompts, args.threads)
                     console.print(f"{key} batch {batch} llama.cpp: {llama['tok_s']:.1f} tok/s")
                 except Exception as err:  # report, keep the emsteer numbers
                     llama = {"error": f"{type(err).__name__}: {err}"}
-            f32 = statistics.median(rates["float32"])
-            row = {"model": name, "layer": layer, "batch": batch,
-                   "emsteer_float32_tok_s": f32,
-                   "emsteer_bfloat16_tok_s": statistics.median(rates["bfloat16"]),
-                   "bfloat16_vs_float32": statistics.median(rates["bfloat16"]) / f32,
-                   "all_rates": rates}
-            if "float32_before" in rates:
-                before = statistics.median(rates["float32_before"])
-                row["emsteer_float32_before_tok_s"] = before
-                row["float32_vs_before"] = f32 / before
-                row["bfloat16_vs_before"] = row["emsteer_bfloat16_tok_s"] / before
+            row = {"model": name, "layer": layer, "batch": batch, "all_rates": rates}
+            tok_s = {d: statistics.median(r) for d, r in rates.items()}
             if llama is not None:
                 row["llamacpp"] = llama
                 if "tok_s" in llama:
-                    row["llamacpp_vs_float32"] = llama["tok_s"] / f32
-                    row["llamacpp_vs_bfloat16"] = llama["tok_s"] / row["emsteer_bfloat16_tok_s"]
+                    tok_s["llamacpp"] = llama["tok_s"]
+            for d, rate in tok_s.items():
+                row[f"emsteer_{d}_tok_s" if d != "llamacpp" else "llamacpp_tok_s"] = rate
+            for a, b in RATIOS:  # each measured pair, side by side
+                if a in tok_s and b in tok_s:
+                    row[f"{a}_vs_{b}"] = tok_s[a] / tok_s[b]
             results["runs"].append(row)
             write_result("sampling", results, args.out)  # keep what is measured if a later size fails
         del lms
@@ -189,13 +202,14 @@ def main() -> None:
     table = Table(title=f"Steered sampling, tok/s ({args.tokens} new tokens, ρ {RHO}, {args.threads} threads)")
     for col in ("model", "batch", "fp32 before", "fp32", "bf16", "bf16/fp32", "bf16/before", "llama.cpp", "llama/fp32"):
         table.add_column(col, justify="right")
+    def cell(r: dict, key: str, fmt: str) -> str:
+        return fmt.format(r[key]) if key in r else "—"
+
     for r in results["runs"]:
-        lc = r.get("llamacpp", {})
-        table.add_row(r["model"], str(r["batch"]), f"{r['emsteer_float32_before_tok_s']:.1f}" if "float32_vs_before" in r else "—",
-                      f"{r['emsteer_float32_tok_s']:.1f}", f"{r['emsteer_bfloat16_tok_s']:.1f}",
-                      f"{r['bfloat16_vs_float32']:.2f}×", f"{r['bfloat16_vs_before']:.2f}×" if "bfloat16_vs_before" in r else "—",
-                      f"{lc['tok_s']:.1f}" if "tok_s" in lc else "—",
-                      f"{r['llamacpp_vs_float32']:.2f}×" if "llamacpp_vs_float32" in r else "—")
+        table.add_row(r["model"], str(r["batch"]), cell(r, "emsteer_float32_before_tok_s", "{:.1f}"),
+                      cell(r, "emsteer_float32_tok_s", "{:.1f}"), cell(r, "emsteer_bfloat16_tok_s", "{:.1f}"),
+                      cell(r, "bfloat16_vs_float32", "{:.2f}×"), cell(r, "bfloat16_vs_float32_before", "{:.2f}×"),
+                      cell(r, "llamacpp_tok_s", "{:.1f}"), cell(r, "llamacpp_vs_float32", "{:.2f}×"))
     console.print(table)
     console.print(f"written to {path}")
 
