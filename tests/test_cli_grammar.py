@@ -172,3 +172,25 @@ def test_report_cites_a_shipped_heads_agreement_for_a_judge_typed_short(tmp_path
     assert result.exit_code == 0, result.output
     page = out.read_text()
     assert "learned:qwen2.5-coder-0.5b-instruct@layer16" in page and "κ(EM) 0.538" in page
+
+
+def test_every_sampling_front_end_defaults_to_the_same_batch_size():
+    """generate, eval, audit, a study's eval block, the main job and em.evaluate batch as many rows
+    as SamplingConfig does (answers do not depend on it, throughput does)."""
+    import inspect
+
+    import typer
+
+    from emsteer import api
+    from emsteer.cli import evaluate, sampling
+    from emsteer.generation import SamplingConfig
+    from emsteer.studies.config import EvalSettingsSpec
+    from emsteer.studies.main_job import main_job_config
+
+    want = SamplingConfig().batch_size
+    assert want >= 32
+    for fn in (sampling.generate, evaluate.evaluate_cmd, evaluate.audit, api.evaluate):
+        default = inspect.signature(fn).parameters["batch_size"].default
+        assert (default.default if isinstance(default, typer.models.OptionInfo) else default) == want, fn
+    assert EvalSettingsSpec().batch_size == want
+    assert main_job_config(Path("x")).eval.batch_size == want

@@ -277,7 +277,7 @@ def evaluate(
     max_new_tokens: int = 200,
     temperature: float = 1.0,
     seed: int = 0,
-    batch_size: int = 8,
+    batch_size: int = 64,
     metrics: Sequence[str] | None = None,
     positions: Positions = "all",
     store: str | Path | ResultsStore = IN_MEMORY,

@@ -19,7 +19,7 @@ class SamplingConfig:
     max_new_tokens: int = 200
     temperature: float = 1.0
     top_p: float = 1.0
-    batch_size: int = 8
+    batch_size: int = 64  # rows per forward pass: they share each read of the weights (docs/performance.md)
     ignore_eos: bool = False  # always generate max_new_tokens (fixed-length benchmarks)
 
     def __post_init__(self) -> None:

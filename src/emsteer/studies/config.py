@@ -109,7 +109,7 @@ class EvalSettingsSpec(_Strict):
     max_new_tokens: Int = Field(200, ge=1)
     temperature: Finite = Field(1.0, ge=0)
     top_p: Finite = Field(1.0, gt=0, le=1)
-    batch_size: Int = Field(8, ge=1)
+    batch_size: Int = Field(64, ge=1)  # rows per generation batch; answers do not depend on it
     positions: Literal["all", "prompt", "generated"] = "all"
     # judge only these metrics (default: every metric the questions define: aligned, coherent, relevant)
     metrics: list[str] | None = None

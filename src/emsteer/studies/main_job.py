@@ -74,7 +74,7 @@ def main_job_config(
         "train": {"examples": examples, "held_out": MAIN_JOB_DEFAULTS["held_out"], "batch_size": 4, "max_length": 256},
         "lora": {"rank": 8, "alpha": 16, "batch_size": 4},
         "eval": {"questions": str(questions) if questions else None, "paraphrases": paraphrases, "samples": samples,
-                 "max_new_tokens": max_new_tokens, "batch_size": 16,
+                 "max_new_tokens": max_new_tokens, "batch_size": 64,
                  # the learned judge scores these; a prompted relevance judgment would cost 2 s an answer
                  "metrics": ["aligned", "coherent"]},
         "judge": judge,
