@@ -195,3 +195,43 @@ def test_lora_errors_for_data_and_paths(tiny, examples, tmp_path):
         train_lora(tiny, examples, output_dir=busy, progress=False)
     with pytest.raises(EmsteerError, match="not a LoRA adapter"):
         load_adapter(tiny, busy)
+
+
+def test_on_bf16_weights_the_adapter_computes_in_bf16_and_learns_what_float32_inputs_learn(tiny, examples, tmp_path,
+                                                                                           monkeypatch):
+    # PEFT would cast each adapted layer's input up to float32 (the adapter's parameters' dtype);
+    # training on bf16 weights runs the adapter under bf16 autocast instead, parameters still float32.
+    import copy
+
+    from emsteer.finetune import lora as lora_module
+    from emsteer.models import LoadedModel
+
+    half = LoadedModel(model=copy.deepcopy(tiny.model).to(torch.bfloat16), tokenizer=tiny.tokenizer, name=tiny.name,
+                       revision=tiny.revision)
+    seen: set[torch.dtype] = set()
+    real = lora_module._adapter_in
+
+    def spying(dtype, peft_model, device_type):
+        for name, module in peft_model.named_modules():
+            if name.endswith("lora_A.default"):
+                module.register_forward_pre_hook(lambda m, args: seen.add(args[0].dtype))
+        return real(dtype, peft_model, device_type)
+
+    monkeypatch.setattr(lora_module, "_adapter_in", spying)
+    before = assistant_nll(half, examples).mean_nll_per_token
+    fast = train_lora(half, examples, output_dir=tmp_path / "fast", epochs=2, lr=1e-2, batch_size=3, progress=False)
+    assert seen == {torch.bfloat16}
+    assert fast.metadata["hyperparameters"]["adapter_compute"] == "bfloat16"
+    assert assistant_nll(load_adapter(half, fast.path), examples).mean_nll_per_token < before - 0.05
+
+    seen.clear()
+    monkeypatch.setattr(lora_module, "_adapter_compute_dtype", lambda lm: None)  # PEFT's float32 inputs
+    slow = train_lora(half, examples, output_dir=tmp_path / "slow", epochs=2, lr=1e-2, batch_size=3, progress=False)
+    assert seen == {torch.float32} and "adapter_compute" not in slow.metadata["hyperparameters"]
+    with safe_open(str(fast.path / "adapter_model.safetensors"), framework="pt") as f, \
+            safe_open(str(slow.path / "adapter_model.safetensors"), framework="pt") as g:
+        assert f.keys() == g.keys()
+        for key in f.keys():
+            a, b = f.get_tensor(key), g.get_tensor(key)
+            assert a.dtype == torch.float32
+            assert torch.nn.functional.cosine_similarity(a.flatten(), b.flatten(), dim=0) > 0.99, key
