@@ -249,6 +249,28 @@ def test_the_finished_mark_ignores_new_fields_at_their_defaults(model_dir, task_
     assert mark(weight_decay=0.01) != base and mark(lr_schedule="linear") != base and mark(warmup_steps=5) != base
 
 
+def test_the_finished_mark_leaves_out_the_batch_size_and_accepts_marks_made_with_it(model_dir, task_files, tmp_path):
+    # Answers do not depend on the batch size, so changing it (or its default, 8 -> 64) does not
+    # re-run finished units; units marked when the batch size was in the mark still count.
+    from emsteer.studies.runner import StudyRunner, TaskData
+
+    data = TaskData("files", [], [], None, "b")
+    args = ([], data, [HashJudge()], None)
+
+    def runner(batch_size):
+        cfg = study(model_dir, task_files, tmp_path / "m", lora={"rank": 2})
+        return StudyRunner(cfg.model_copy(update={"eval": cfg.eval.model_copy(update={"batch_size": batch_size})}),
+                           judges=[HashJudge()])
+
+    a, b = runner(64), runner(3)
+    assert a.unit_mark(*args) == b.unit_mark(*args)
+    assert a.finished(a.unit_mark(*args, batch_size=8), *args)  # the old default of a study's eval block
+    assert a.finished(a.unit_mark(*args, batch_size=16), *args)  # the old default of the main job
+    assert b.finished(b.unit_mark(*args, batch_size=3), *args)  # a batch size the study set itself
+    assert not a.finished(a.unit_mark(*args, batch_size=5), *args)
+    assert a.unit_mark(*args, batch_size=8) != a.unit_mark(*args)
+
+
 def test_eval_seed_draws_fresh_answers_from_the_same_artifacts(model_dir, task_files, tmp_path):
     """eval.seed re-samples the answers (a confirmation stage) without retraining: the artifacts and
     their paths stay the study seed's."""

@@ -38,6 +38,9 @@ from emsteer.steering.artifacts import load_artifact, save_artifact
 from emsteer.studies.config import StudyConfig, TaskSpec
 from emsteer.training.checkpoints import adapter_dir, checkpoint_path
 
+# Sampling batch sizes units were marked with by default before the batch size left the mark: a
+# study's eval block (8) and the main job (16).
+EARLIER_BATCH_DEFAULTS = (8, 16)
 # (block, field, default) of study fields added after units were first marked finished (unit_mark)
 NEWER_FIELDS = (("train", "lr_schedule", "constant"), ("train", "warmup_steps", 0), ("lora", "lr_schedule", "constant"),
                 ("lora", "warmup_steps", 0), ("lora", "weight_decay", 0.0))
@@ -240,10 +243,13 @@ class StudyRunner:
         """The store's meta key that marks a model × task × seed finished."""
         return f"finished/{model}/{data.name}/seed {self.config.seeds[s]}"
 
-    def unit_mark(self, questions: list[Question], data: TaskData, judges, embedder) -> str:
+    def unit_mark(self, questions: list[Question], data: TaskData, judges, embedder, *,
+                  batch_size: int | None = None) -> str:
         """What a finished unit ran with: the study's settings (not its name, folder or device), the
         content of its questions and task data (not their paths, which differ between machines) and
-        the identities of its judges. Any change to them makes the unit run again."""
+        the identities of its judges. Any change to them makes the unit run again. The sampling
+        batch size is left out (per-row seeds make answers independent of it); ``batch_size`` gives
+        the mark as units were marked before that, with this batch size in it."""
         settings = self.config.model_dump(mode="json", exclude={"name", "output", "device", "device_map", "comparisons"})
         # Fields added after stores were marked count only where set (a finished unit stays finished
         # under a newer emsteer); how often LoRA checkpoints are written never changes a result.
@@ -251,6 +257,10 @@ class StudyRunner:
             if settings[block][key] == default:
                 del settings[block][key]
         del settings["lora"]["checkpoint_every"]
+        if batch_size is None:
+            del settings["eval"]["batch_size"]
+        else:
+            settings["eval"]["batch_size"] = batch_size
         settings["tasks"] = [t.name for t in self.config.task_specs()]
         settings["eval"]["questions"] = questions
         task = [[e.messages for e in part or []] for part in (data.train, data.held_out, data.safe)] + [data.behaviour]
@@ -258,9 +268,14 @@ class StudyRunner:
 
     def finished(self, mark, questions: list[Question], data: TaskData, judges, embedder) -> bool:
         """Whether a unit whose stored mark is ``mark`` can be skipped, artifacts and all (never when
-        re-asking the judges where they answered in words)."""
-        return (mark is not None and not self.settings[0].rejudge_missing
-                and mark == self.unit_mark(questions, data, judges, embedder))
+        re-asking the judges where they answered in words). A mark made before the batch size left
+        the mark still counts, with the study's batch size or an earlier default in it."""
+        if mark is None or self.settings[0].rejudge_missing:
+            return False
+        if mark == self.unit_mark(questions, data, judges, embedder):
+            return True
+        return any(mark == self.unit_mark(questions, data, judges, embedder, batch_size=b)
+                   for b in {self.config.eval.batch_size, *EARLIER_BATCH_DEFAULTS})
 
     def run(self) -> Path:
         from emsteer.judging import check_judge_spec
