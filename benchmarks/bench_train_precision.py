@@ -37,12 +37,12 @@ LAYER = 12
 
 @contextmanager
 def patched_compute():
-    saved = lora_module._adapter_compute_dtype
-    lora_module._adapter_compute_dtype = lambda lm: None
+    saved = lora_module.adapter_compute_dtype
+    lora_module.adapter_compute_dtype = lambda lm: None
     try:
         yield
     finally:
-        lora_module._adapter_compute_dtype = saved
+        lora_module.adapter_compute_dtype = saved
 
 
 def main() -> None:

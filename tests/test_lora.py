@@ -225,7 +225,7 @@ def test_on_bf16_weights_the_adapter_computes_in_bf16_and_learns_what_float32_in
     assert assistant_nll(load_adapter(half, fast.path), examples).mean_nll_per_token < before - 0.05
 
     seen.clear()
-    monkeypatch.setattr(lora_module, "_adapter_compute_dtype", lambda lm: None)  # PEFT's float32 inputs
+    monkeypatch.setattr(lora_module, "adapter_compute_dtype", lambda lm: None)  # PEFT's float32 inputs
     slow = train_lora(half, examples, output_dir=tmp_path / "slow", epochs=2, lr=1e-2, batch_size=3, progress=False)
     assert seen == {torch.float32} and "adapter_compute" not in slow.metadata["hyperparameters"]
     with safe_open(str(fast.path / "adapter_model.safetensors"), framework="pt") as f, \

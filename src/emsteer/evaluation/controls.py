@@ -49,11 +49,14 @@ def control_dir(lm, root: Path | None = None) -> Path:
     """Where the finetuned control adapter of ``lm`` lives (one per model and revision)."""
     import torch
 
+    from emsteer.finetune import adapter_compute_dtype
     from emsteer.paths import cache_dir
     from emsteer.results.store import stable_id
 
-    # trained on bf16 weights, the adapter differs slightly: its own copy (float32 keeps the old key)
-    precision = () if lm.dtype == torch.float32 else (str(lm.dtype),)
+    # trained on bf16 weights, the adapter differs slightly: its own copy (float32 keeps the old
+    # key), and another when its matmuls run in bf16 too
+    compute = adapter_compute_dtype(lm)
+    precision = () if lm.dtype == torch.float32 else (str(lm.dtype), *([f"adapter {compute}"] if compute else []))
     key = stable_id(lm.name, lm.revision, CONTROL_TASK, CONTROL_LORA, *precision, length=12)
     base = root if root is not None else cache_dir() / "controls"
     safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in lm.name)[:60]

@@ -1,5 +1,13 @@
 """Finetuning counterparts of steering: LoRA on the same narrow-task assistant tokens."""
 
-from emsteer.finetune.lora import TARGETS, LoraResult, adapted, attached_adapter, load_adapter, train_lora
+from emsteer.finetune.lora import (
+    TARGETS,
+    LoraResult,
+    adapted,
+    adapter_compute_dtype,
+    attached_adapter,
+    load_adapter,
+    train_lora,
+)
 
-__all__ = ["TARGETS", "LoraResult", "adapted", "attached_adapter", "load_adapter", "train_lora"]
+__all__ = ["TARGETS", "LoraResult", "adapted", "adapter_compute_dtype", "attached_adapter", "load_adapter", "train_lora"]

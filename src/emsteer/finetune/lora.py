@@ -125,12 +125,13 @@ def _dropout_seed(seed: int) -> int:
     return int.from_bytes(hashlib.sha256(f"emsteer-lora-dropout\0{seed}".encode()).digest()[:8], "big") >> 1
 
 
-def _adapter_compute_dtype(lm: LoadedModel) -> torch.dtype | None:
-    """The dtype the adapter's matmuls run in while training on half-precision weights (None: as
-    its float32 parameters). bf16 everywhere, fp16 on GPUs: CPU autocast has no fp16 matmuls."""
-    if lm.dtype == torch.bfloat16 or (lm.dtype == torch.float16 and lm.device.type == "cuda"):
-        return lm.dtype
-    return None
+def adapter_compute_dtype(lm: LoadedModel) -> torch.dtype | None:
+    """The dtype a LoRA adapter's matmuls run in while it trains on ``lm`` (None: its parameters'
+    float32). bf16 on bf16 weights that sit on one kind of device (autocast covers one device type);
+    fp16 weights keep PEFT's float32 casts, which need no loss scaling."""
+    if lm.dtype != torch.bfloat16 or len({p.device.type for p in lm.model.parameters()}) != 1:
+        return None
+    return torch.bfloat16
 
 
 @contextmanager
@@ -235,7 +236,7 @@ def train_lora(
                  weight_decay=weight_decay)
     hyper.update(schedule.recorded())
     hyper.update(memory.recorded())
-    compute = _adapter_compute_dtype(lm)
+    compute = adapter_compute_dtype(lm)
     if compute is not None:
         hyper["adapter_compute"] = str(compute).removeprefix("torch.")
     meta = {"format": "emsteer.lora.v1", **provenance(lm, method="lora", layer=None, examples=examples,
