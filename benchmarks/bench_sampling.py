@@ -148,8 +148,8 @@ def main() -> None:
     if llama_skip:
         console.print(f"[yellow]llama.cpp skipped:[/yellow] {llama_skip}")
     results: dict = {
-        "note": "2-core machine shared with other agents' test runs: absolute rates are noisy; compare the "
-                "ratios, measured side by side (interleaved) in this one run.",
+        "note": "compare the ratios, measured side by side (interleaved) in this one run; machine.load_average "
+                "says how busy the cores were (about the thread count: the benchmark alone).",
         "tokens": args.tokens, "repeats": args.repeats, "rho": RHO, "threads": args.threads,
         "llama_cpp": {"skipped": llama_skip} if llama_skip else {"python": args.llama_python},
         "runs": [],

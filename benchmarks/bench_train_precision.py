@@ -7,8 +7,8 @@ once on bfloat16 weights (the trained vector / LoRA weights and Adam stay float3
   emsteer trains it (the adapter's matmuls under bf16 autocast, finetune/lora.py) and as PEFT
   alone would (each adapted layer's input cast up to float32, "bfloat16_peft_casts").
 Each trained artifact is then scored on the *float32* model by its held-out NLL per assistant
-token on examples it never saw, so the difference is the training precision's alone. The two
-precisions alternate (float32 first) and each pair runs in one process, side by side.
+token on examples it never saw, so the difference is the training precision's alone. Everything
+runs in one process, side by side: float32, then bf16, then the bf16 LoRA with PEFT's casts, once.
 
     python benchmarks/bench_train_precision.py [--task risky_financial_advice] [--examples 64] [--held-out 48] [--threads 1]
 
