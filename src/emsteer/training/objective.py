@@ -203,6 +203,25 @@ def training_batches(
 
 
 @functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name) if name else None
+    return getattr(libc, "malloc_trim", None)  # glibc only
+
+
+def release_freed_memory() -> bool:
+    """Hand memory that freed tensors left in the C heap back to the system (glibc's malloc_trim;
+    False where there is none). A training step's activations change shape with every batch, and
+    glibc keeps what they freed: a full-data LoRA of the 0.5B (batch 16) held 7.5-11 GB between
+    steps and was killed for memory at 24 GB; trimmed after each step it holds 2-2.5 GB."""
+    trim = _malloc_trim()
+    return bool(trim(0)) if trim is not None else False
+
+
+@functools.cache
 def _masked_logits() -> bool:
     """Whether this transformers takes a boolean (batch, length) logits_to_keep (5.2x and later)."""
     from transformers import modeling_utils
@@ -477,6 +496,7 @@ def train_epochs(
                     with intervention():
                         loss, tokens = group_backward(lm, group)
                     optimizer.step()
+                    release_freed_memory()
                     step += 1
                     if after_step is not None:
                         with torch.no_grad():
