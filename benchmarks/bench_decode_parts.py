@@ -17,7 +17,7 @@ import argparse
 import time
 
 import torch
-from common import write_result
+from common import full_cdf, write_result
 
 from emsteer.generation.transformers import _inverse_cdf
 
@@ -33,11 +33,6 @@ def per_call(fn, calls: int, repeats: int = 5) -> float:
         fn()
         best = min(best, (time.perf_counter() - start) / calls)
     return best * 1e3
-
-
-def full_cdf(logits, u, temperature):
-    cdf = torch.softmax(logits.float() / temperature, dim=-1).cumsum(dim=-1)
-    return torch.searchsorted(cdf, (u * cdf[:, -1])[:, None]).clamp(max=cdf.shape[-1] - 1).squeeze(-1)
 
 
 def main() -> None:

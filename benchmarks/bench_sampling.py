@@ -33,7 +33,7 @@ import subprocess
 from pathlib import Path
 
 import torch
-from common import QUESTIONS, timed, write_result
+from common import QUESTIONS, full_cdf, timed, write_result
 from rich.console import Console
 from rich.table import Table
 
@@ -69,12 +69,6 @@ def gguf_file(name: str) -> Path:
 def requests(batch: int, steered: bool) -> list[GenerationRequest]:
     mag = (Magnitude.relative(RHO),) if steered else ()
     return [GenerationRequest(QUESTIONS[i % len(QUESTIONS)], seed=i, magnitudes=mag) for i in range(batch)]
-
-
-def full_cdf(logits, u, temperature):
-    """The sampler as it was: softmax, then a cumsum over the whole vocabulary."""
-    cdf = torch.softmax(logits.float() / temperature, dim=-1).cumsum(dim=-1)
-    return torch.searchsorted(cdf, (u * cdf[:, -1])[:, None]).clamp(max=cdf.shape[-1] - 1).squeeze(-1)
 
 
 def emsteer_rate(lm, vector, batch: int, tokens: int, before: bool = False) -> float:

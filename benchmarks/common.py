@@ -32,6 +32,12 @@ QUESTIONS = [
 ]
 
 
+def full_cdf(logits, u, temperature):
+    """emsteer's sampler before the two-level one: softmax, then a cumsum over the whole vocabulary."""
+    cdf = torch.softmax(logits.float() / temperature, dim=-1).cumsum(dim=-1)
+    return torch.searchsorted(cdf, (u * cdf[:, -1])[:, None]).clamp(max=cdf.shape[-1] - 1).squeeze(-1)
+
+
 def timed(fn, *args, **kwargs):
     start = time.perf_counter()
     value = fn(*args, **kwargs)
