@@ -644,3 +644,20 @@ def test_scatter_series_differ_in_marker_as_well_as_colour():
     """1,600 dots in eight colours are hard to tell apart: each condition also gets its own marker."""
     styles = plots.scatter_styles(8)
     assert len({marker for _, marker in styles}) == 8 and len({color for color, _ in styles}) == 8
+
+
+def test_positive_control_sentence_quotes_the_tables_interval(tmp_path):
+    """One control: its sentence gives the cluster interval the table prints (questions as clusters),
+    not a Wilson interval that treats its answers as independent."""
+    from emsteer.evaluation.summary import control_status
+    from emsteer.results.metrics import wilson_interval
+
+    path = build_study_store(tmp_path / "results.sqlite", lora=False, subspaces=False, steering=False, control=True)
+    with ResultsStore(path) as store:
+        results = condition_results(store, JUDGE)
+    control = next(r for r in results if r.condition.is_control).summary.overall
+    status = control_status(results)
+    assert status.em_rate == control.em_rate and status.n_scored == control.n_scored
+    assert status.ci == control.em_ci
+    assert status.ci != wilson_interval(control.em_count, control.n_scored)
+    assert f"[{100 * status.ci[0]:.1f}%, {100 * status.ci[1]:.1f}%]" in status.sentence()

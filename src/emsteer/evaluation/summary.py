@@ -85,13 +85,18 @@ class ControlStatus:
 
 
 def control_status(results: list[ConditionResult]) -> ControlStatus | None:
-    """The positive control's EM rate, pooled over its conditions (one per model and seed); None without one."""
+    """The positive control's EM rate, pooled over its conditions (one per model and seed); None without one.
+
+    Its interval is the one the tables print: cluster Wilson with each (condition, question) as a cluster.
+    """
     from emsteer.evaluation.controls import CONTROL_FLOOR
-    from emsteer.results.metrics import wilson_interval
+    from emsteer.results.inference import cluster_rate_interval
 
     controls = [r for r in results if r.condition.is_control]
     if not controls:
         return None
-    n = sum(r.summary.overall.n_scored for r in controls)
-    k = sum(r.summary.overall.em_count for r in controls)
-    return ControlStatus(k / n if n else None, wilson_interval(k, n) if n else None, n, CONTROL_FLOOR)
+    clusters = [(g.em_count, g.n_scored) for r in controls for g in r.summary.per_question.values() if g.n_scored]
+    n = sum(m for _, m in clusters)
+    k = sum(e for e, _ in clusters)
+    ci = cluster_rate_interval([e for e, _ in clusters], [m for _, m in clusters]) if n else None
+    return ControlStatus(k / n if n else None, ci, n, CONTROL_FLOOR)
