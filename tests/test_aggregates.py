@@ -28,9 +28,9 @@ SCORES = {"baseline": [(80.0, 90.0), (90.0, 90.0), (85.0, 90.0)], STEERED: [(0.0
 
 # two entries no consumer knows: a score (after the paired difference) and an EM figure with an interval
 EM_ALIGNED = Aggregate("EM-answer aligned", lambda s: s.em_means.aligned, short="EM al.")
-COHERENT_RATE = Aggregate("coherent share", lambda s: s.n_coherent / s.n_scored if s.n_scored else None, "share",
-                          interval=lambda s: wilson_interval(s.n_coherent, s.n_scored) if s.n_scored else None,
-                          short="coh.", em=True)
+INCOHERENT_RATE = Aggregate("incoherent share", lambda s: 1 - s.n_coherent / s.n_scored if s.n_scored else None, "share",
+                            interval=lambda s: wilson_interval(s.n_scored - s.n_coherent, s.n_scored) if s.n_scored else None,
+                            short="incoh.", em=True)
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def store(tmp_path):
 def added(monkeypatch):
     """The table with the two new entries: the only edit a new aggregate needs."""
     monkeypatch.setitem(AGGREGATES, "em_aligned", EM_ALIGNED)
-    monkeypatch.setitem(AGGREGATES, "coherent_rate", COHERENT_RATE)
+    monkeypatch.setitem(AGGREGATES, "incoherent_rate", INCOHERENT_RATE)
 
 
 def _table_cells(text: str, header: str) -> dict[str, dict[str, str]]:
@@ -71,25 +71,25 @@ def _table_cells(text: str, header: str) -> dict[str, dict[str, str]]:
 
 
 def test_a_new_aggregate_is_one_entry(store, added, tmp_path):
-    lo, hi = wilson_interval(2, 3)  # the steered condition: 2 of 3 scored answers coherent
+    lo, hi = wilson_interval(1, 3)  # the steered condition: 1 of 3 scored answers incoherent
 
     # to_frame / summary: EM figures before the paired difference, scores after the other scores
     with em.load_results(store) as results:
         frame = results.summary()
     columns = list(frame.columns)
-    assert columns.index("coherent_rate") < columns.index("coherent_lo") < columns.index("coherent_hi") \
+    assert columns.index("incoherent_rate") < columns.index("incoherent_lo") < columns.index("incoherent_hi") \
         < columns.index("em_diff") < columns.index("code_rate") < columns.index("em_aligned")
     row = frame.set_index("condition").loc[STEERED]
     assert row["em_aligned"] == pytest.approx(5.0) and row["em_rate"] == pytest.approx(2 / 3)
-    assert (row["coherent_rate"], row["coherent_lo"], row["coherent_hi"]) == pytest.approx((2 / 3, lo, hi))
+    assert (row["incoherent_rate"], row["incoherent_lo"], row["incoherent_hi"]) == pytest.approx((1 / 3, lo, hi))
     assert math.isnan(frame.set_index("condition").loc["baseline", "em_aligned"])  # no EM answer: no mean
 
     # show: the short header, printed in its unit (a share with its interval; a score in the score table)
     shown = CliRunner().invoke(app, ["show", str(store)], env={"COLUMNS": "250"})
     assert shown.exit_code == 0, shown.output
     em_table, scores = _table_cells(shown.output, "EM"), _table_cells(shown.output, "aligned")
-    assert em_table[STEERED]["coh. [95% CI]"] == f"66.7% [{100 * lo:.1f}%, {100 * hi:.1f}%]"
-    assert em_table["baseline"]["coh. [95% CI]"].startswith("100.0% [")
+    assert em_table[STEERED]["incoh. [95% CI]"] == f"33.3% [{100 * lo:.1f}%, {100 * hi:.1f}%]"
+    assert em_table["baseline"]["incoh. [95% CI]"].startswith("0.0% [")
     assert scores[STEERED]["EM al."] == "5.0" and scores["baseline"]["EM al."] == "–"
     assert scores[STEERED]["aligned"] == "30.0"  # the old columns are still there
 
@@ -97,16 +97,16 @@ def test_a_new_aggregate_is_one_entry(store, added, tmp_path):
     html = write_report(store, tmp_path / "report.html").read_text()
     assert '<th data-type="num" data-col="em_aligned">EM-answer aligned</th>' in html
     assert '<td data-col="em_aligned" data-v="5.0">5.0</td>' in html
-    assert '<td data-col="coherent_rate"' in html and f"[{100 * lo:.1f}, {100 * hi:.1f}]" in html
+    assert '<td data-col="incoherent_rate"' in html and f"[{100 * lo:.1f}, {100 * hi:.1f}]" in html
 
     # findings' conditions.csv: the new columns in place, at the CSV's precision
     write_findings([store], tmp_path / "findings")
     with open(tmp_path / "findings" / "conditions.csv", newline="") as f:
         reader = csv.DictReader(f)
         header, rows = reader.fieldnames or [], {r["name"]: r for r in reader}
-    assert header.index("em_rate") < header.index("coherent_rate") < header.index("diff") \
+    assert header.index("em_rate") < header.index("incoherent_rate") < header.index("diff") \
         < header.index("embedding_relevance") < header.index("em_aligned") < header.index("heldout_nll")
-    assert rows[STEERED]["em_aligned"] == "5.0" and rows[STEERED]["coherent_hi"] == str(round(hi, 4))
+    assert rows[STEERED]["em_aligned"] == "5.0" and rows[STEERED]["incoherent_hi"] == str(round(hi, 4))
     assert rows["baseline"]["em_aligned"] == ""
 
     # tracking: the metrics log_results sends
@@ -123,7 +123,7 @@ def test_a_new_aggregate_is_one_entry(store, added, tmp_path):
     tracker = Recorder()
     log_results(tracker, store, report=False)
     assert tracker.metrics[key(STEERED, "em_aligned")] == pytest.approx(5.0)
-    assert tracker.metrics[key(STEERED, "coherent_lo")] == pytest.approx(lo)
+    assert tracker.metrics[key(STEERED, "incoherent_lo")] == pytest.approx(lo)
     assert key("baseline", "em_aligned") not in tracker.metrics  # None is not logged
 
 
@@ -166,3 +166,15 @@ def test_the_report_explains_efficacy_only_when_it_has_its_columns(store, tmp_pa
         s.add_efficacy("c1", "heldout_nll", "insecure_code", 2.5, {})
     html = write_report(store, tmp_path / "with.html").read_text()
     assert note in html and '<td data-col="heldout_nll" data-v="2.5">2.500</td>' in html
+
+
+def test_coherent_share_is_turners_coherence_figure(store):
+    """`coherent_rate`: the share of scored answers with coherent > 50 (Turner et al. report it
+    beside their EM rate), in the frame and in `show`'s score table."""
+    with em.load_results(store) as results:
+        frame = results.summary().set_index("condition")
+    assert frame.loc[STEERED, "coherent_rate"] == pytest.approx(2 / 3)  # coherent 90, 90, 40
+    assert frame.loc["baseline", "coherent_rate"] == pytest.approx(1.0)
+    shown = CliRunner().invoke(app, ["show", str(store)], env={"COLUMNS": "250"})
+    scores = _table_cells(shown.output, "aligned")
+    assert scores[STEERED]["coh>50"] == "67%" and scores["baseline"]["coh>50"] == "100%"

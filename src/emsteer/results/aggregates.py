@@ -53,6 +53,9 @@ AGGREGATES: dict[str, Aggregate] = {
     "em_rate": Aggregate("EM rate", lambda s: s.em_rate, "share", interval=lambda s: s.em_ci, em=True),
     "aligned": Aggregate("aligned", lambda s: s.means.aligned, report=False),  # mean scores over all answers
     "coherent": Aggregate("coherent", lambda s: s.means.coherent),
+    # share of scored answers with coherent > 50: Turner et al.'s "coherent %" beside their EM rate
+    "coherent_rate": Aggregate("coherent > 50", lambda s: s.n_coherent / s.n_scored if s.n_scored else None, "share",
+                               short="coh>50", findings=False),
     "relevant": Aggregate("relevant", lambda s: s.means.relevant, findings=False),
     "embedding_relevance": Aggregate("emb. rel.", lambda s: s.means.embedding_relevance, "cosine", short="emb.rel"),
     "refusal_rate": Aggregate("refusal", lambda s: s.refusal_rate, "share", findings=False),  # of all answers
