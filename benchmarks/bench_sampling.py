@@ -14,8 +14,11 @@ has the same length) this measures generated tokens per second for
   CPUs that have them), steering still computed in float32;
 - llama.cpp through llama-cpp-python with the same shift as a control vector at the same block,
   on the bundled Q4_K_M GGUF, run in its own venv (--llama-python); skipped with the reason when
-  that venv or the package is missing. Its high-level API samples one sequence at a time, so its
-  rate is measured on min(batch, --llama-prompts) prompts one after another.
+  that venv or the package is missing. Two ways (--llama-modes): "sequential", its high-level API,
+  one sequence at a time, measured on min(batch, --llama-prompts) prompts one after another; and
+  "batched", every row of the batch decoded together through its low-level batch API (one
+  sequence id per row, as its server batches requests), sampled with numpy
+  (benchmarks/llamacpp_worker.py).
 
 Runs are interleaved and repeated so background load hits every path alike; ratios are to
 float32 at the same batch size. Writes benchmarks/results/sampling.json. Usage:
@@ -48,7 +51,8 @@ BATCHES = {"0.5b": (1, 16, 64), "1.5b": (16, 64)}
 RHO = 0.2
 PATHS = ("float32_before", "float32", "bfloat16")
 RATIOS = [("float32", "float32_before"), ("bfloat16", "float32_before"), ("bfloat16", "float32"),
-          ("llamacpp", "float32"), ("llamacpp", "bfloat16")]
+          ("llamacpp", "float32"), ("llamacpp", "bfloat16"), ("llamacpp_batched", "bfloat16")]
+LLAMA_MODES = {"sequential": "llamacpp", "batched": "llamacpp_batched"}  # mode → its key in a row
 LLAMA_PYTHON = str(Path(__file__).resolve().parents[1] / ".venv-llama" / "bin" / "python")  # docs/performance.md, Reproduce
 
 
@@ -88,8 +92,8 @@ def emsteer_rate(lm, vector, batch: int, tokens: int, before: bool = False) -> f
 
 
 def llama_rate(python: str, name: str, lm, vector, layer: int, batch: int, tokens: int, prompts: int,
-               threads: int) -> dict:
-    n = min(batch, prompts)
+               threads: int, *, batched: bool = False) -> dict:
+    n = batch if batched else min(batch, prompts)
     shift = Magnitude.relative(RHO).alpha(vector, layer) / vector.natural_scale(layer) * vector.vectors[layer]
     job = {
         "gguf": str(gguf_file(name)),
@@ -99,6 +103,7 @@ def llama_rate(python: str, name: str, lm, vector, layer: int, batch: int, token
         "layer": layer,
         "cvec": shift.float().tolist(),
         "threads": threads,
+        "batched": batched,
     }
     worker = Path(__file__).with_name("llamacpp_worker.py")
     proc = subprocess.run([python, str(worker)], input=json.dumps(job), capture_output=True, text=True, timeout=3600)
@@ -106,7 +111,8 @@ def llama_rate(python: str, name: str, lm, vector, layer: int, batch: int, token
         raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}")
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     return {"tok_s": out["tokens"] / out["seconds"], "prompts_measured": n, "version": out["version"],
-            "sequential": True, "extra_bufts": out["extra_bufts"], "weights": "Q4_K_M GGUF (the bundled original)"}
+            "sequential": not batched, "extra_bufts": out["extra_bufts"], "weights": "Q4_K_M GGUF (the bundled original)",
+            **({k: out[k] for k in ("sample_seconds", "seconds", "answers")} if batched else {})}
 
 
 def llama_available(python: str) -> str | None:
@@ -130,6 +136,8 @@ def main() -> None:
     parser.add_argument("--llama-python", default=os.environ.get("EMSTEER_LLAMA_PYTHON", LLAMA_PYTHON),
                         help="interpreter of the venv holding llama-cpp-python")
     parser.add_argument("--llama-prompts", type=int, default=4, help="prompts llama.cpp answers per batch size (sequential)")
+    parser.add_argument("--llama-modes", nargs="*", choices=sorted(LLAMA_MODES), default=list(LLAMA_MODES),
+                        help="llama.cpp one sequence at a time, all rows in one batch, or both (none: skip it)")
     parser.add_argument("--before-models", nargs="*", choices=sorted(MODELS), default=["0.5b"],
                         help="models also measured on the float32 path as it was before the head fix")
     parser.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS),
@@ -137,7 +145,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="results file (default benchmarks/results/sampling.json)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    console = Console()
+    console = Console(width=max(160, Console().width))  # the table has 11 columns
     llama_skip = llama_available(args.llama_python)
     if llama_skip:
         console.print(f"[yellow]llama.cpp skipped:[/yellow] {llama_skip}")
@@ -165,27 +173,28 @@ def main() -> None:
         for batch in batches:
             paths = [p for p in args.paths if p != "float32_before" or key in args.before_models]
             rates: dict[str, list[float]] = {d: [] for d in paths}
-            llama: dict | None = None
+            llama: dict[str, dict] = {}
             for _ in range(args.repeats):
                 for d in paths:
                     lm = lms["float32" if d == "float32_before" else d]
                     rates[d].append(emsteer_rate(lm, vector, batch, args.tokens, before=d == "float32_before"))
                     console.print(f"{key} batch {batch} {d}: {rates[d][-1]:.1f} tok/s")
-            if not llama_skip:
+            for mode in [] if llama_skip else args.llama_modes:
+                k = LLAMA_MODES[mode]
                 try:
-                    llama = llama_rate(args.llama_python, name, first, vector, layer, batch, args.tokens,
-                                       args.llama_prompts, args.threads)
-                    console.print(f"{key} batch {batch} llama.cpp: {llama['tok_s']:.1f} tok/s")
+                    llama[k] = llama_rate(args.llama_python, name, first, vector, layer, batch, args.tokens,
+                                          args.llama_prompts, args.threads, batched=mode == "batched")
+                    console.print(f"{key} batch {batch} llama.cpp {mode}: {llama[k]['tok_s']:.1f} tok/s")
                 except Exception as err:  # report, keep the emsteer numbers
-                    llama = {"error": f"{type(err).__name__}: {err}"}
+                    llama[k] = {"error": f"{type(err).__name__}: {err}"}
             row = {"model": name, "layer": layer, "batch": batch, "all_rates": rates}
             tok_s = {d: statistics.median(r) for d, r in rates.items()}
-            if llama is not None:
-                row["llamacpp"] = llama
-                if "tok_s" in llama:
-                    tok_s["llamacpp"] = llama["tok_s"]
+            for k, measured in llama.items():
+                row[k] = measured
+                if "tok_s" in measured:
+                    tok_s[k] = measured["tok_s"]
             for d, rate in tok_s.items():
-                row[f"emsteer_{d}_tok_s" if d != "llamacpp" else "llamacpp_tok_s"] = rate
+                row[f"{d}_tok_s" if d.startswith("llamacpp") else f"emsteer_{d}_tok_s"] = rate
             for a, b in RATIOS:  # each measured pair, side by side
                 if a in tok_s and b in tok_s:
                     row[f"{a}_vs_{b}"] = tok_s[a] / tok_s[b]
@@ -194,7 +203,8 @@ def main() -> None:
         del lms
     path = write_result("sampling", results, args.out)
     table = Table(title=f"Steered sampling, tok/s ({args.tokens} new tokens, ρ {RHO}, {args.threads} threads)")
-    for col in ("model", "batch", "fp32 before", "fp32", "bf16", "bf16/fp32", "bf16/before", "llama.cpp", "llama/fp32"):
+    for col in ("model", "batch", "fp32 before", "fp32", "bf16", "bf16/fp32", "bf16/before", "llama.cpp", "llama/fp32",
+                "llama.cpp batched", "batched/bf16"):
         table.add_column(col, justify="right")
     def cell(r: dict, key: str, fmt: str) -> str:
         return fmt.format(r[key]) if key in r else "—"
@@ -203,7 +213,8 @@ def main() -> None:
         table.add_row(r["model"], str(r["batch"]), cell(r, "emsteer_float32_before_tok_s", "{:.1f}"),
                       cell(r, "emsteer_float32_tok_s", "{:.1f}"), cell(r, "emsteer_bfloat16_tok_s", "{:.1f}"),
                       cell(r, "bfloat16_vs_float32", "{:.2f}×"), cell(r, "bfloat16_vs_float32_before", "{:.2f}×"),
-                      cell(r, "llamacpp_tok_s", "{:.1f}"), cell(r, "llamacpp_vs_float32", "{:.2f}×"))
+                      cell(r, "llamacpp_tok_s", "{:.1f}"), cell(r, "llamacpp_vs_float32", "{:.2f}×"),
+                      cell(r, "llamacpp_batched_tok_s", "{:.1f}"), cell(r, "llamacpp_batched_vs_bfloat16", "{:.2f}×"))
     console.print(table)
     console.print(f"written to {path}")
 
