@@ -14,7 +14,9 @@ Deterministic (seeded); run from the repository root: python scripts/draw_label_
 
 ``--all-of STORE --out DIR`` instead takes every answer of one store (a new run, such as the
 pre-registered questions' in labels/studied-answers/runs/), with the same key and blind files
-(one pass-1 file, a pass-2 subset of ``--pass2`` answers).
+(pass-1 files of at most ``--batch`` answers, a pass-2 subset of ``--pass2`` answers); ``--tag``
+names the run in each stratum, and ``--exclude KEY`` leaves out answers an earlier draw's key
+already holds (a store that grew since).
 """
 
 from __future__ import annotations
@@ -112,7 +114,12 @@ def main() -> None:
     print(f"{len(drawn)} answers drawn")
 
 
-def all_of(store: str, out: Path, pass2: int) -> None:
+def all_of(store: str, out: Path, pass2: int, *, tag: str = "preregistered", batch: int = BATCH,
+           exclude: Path | None = None) -> None:
+    skip = set()
+    if exclude is not None:
+        with open(exclude) as f:
+            skip = {json.loads(line)["id"] for line in f if line.strip()}
     rows = []
     db = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
     for (sid, qid, question, response, tokens, finish, cid, cname, kind, model, rho, factors,
@@ -126,6 +133,8 @@ def all_of(store: str, out: Path, pass2: int) -> None:
         factors = json.loads(factors)
         key = stratum(kind, model, rho, factors)
         text = hashlib.sha256(f"{model}\0{question}\0{response}".encode()).hexdigest()[:16]
+        if text in skip:
+            continue
         rows.append({
             "id": text, "store": Path(store).name, "sample_id": sid, "condition_id": cid, "condition": cname,
             "kind": key[1], "model": key[0], "rho": key[2], "method": factors.get("method"), "task": factors.get("task"),
@@ -133,16 +142,18 @@ def all_of(store: str, out: Path, pass2: int) -> None:
             "completion_tokens": tokens, "finish_reason": finish, "judge": JUDGE, "judge_aligned": aligned,
             "judge_label": label, "judge_coherent": coherent,
             "judge_em": aligned is not None and coherent is not None and aligned < 30 and coherent > 50,
-            "stratum": f"{key[0]}/{key[1]}" + (f"/rho={key[2]}" if key[2] is not None else "") + "/preregistered",
+            "stratum": f"{key[0]}/{key[1]}" + (f"/rho={key[2]}" if key[2] is not None else "") + f"/{tag}",
             "inclusion_probability": 1.0,
         })
+    if not rows:
+        raise SystemExit(f"{store}: no answer to draw (every answer is in {exclude})" if skip else f"{store}: no answers")
     rng = random.Random(SEED)
     rng.shuffle(rows)
     (out / "blind").mkdir(parents=True, exist_ok=True)
     with open(out / "key.jsonl", "w") as f:
         for a in sorted(rows, key=lambda a: (a["id"], a["sample_id"])):
             f.write(json.dumps(a, sort_keys=True) + "\n")
-    size = -(-len(rows) // -(-len(rows) // BATCH))  # batches of at most BATCH, of equal size
+    size = -(-len(rows) // -(-len(rows) // batch))  # files of at most ``batch`` answers, of equal size
     for i in range(0, len(rows), size):
         with open(out / "blind" / f"pass1-{i // size + 1:02d}.jsonl", "w") as f:
             for a in rows[i:i + size]:
@@ -160,8 +171,11 @@ if __name__ == "__main__":
     parser.add_argument("--all-of", help="take every answer of this store instead of sampling the committed ones")
     parser.add_argument("--out", type=Path, help="folder for key.jsonl and blind/ (with --all-of)")
     parser.add_argument("--pass2", type=int, default=120, help="answers in the second pass (with --all-of)")
+    parser.add_argument("--tag", default="preregistered", help="the run's name in each stratum (with --all-of)")
+    parser.add_argument("--batch", type=int, default=BATCH, help="answers per pass-1 file at most (with --all-of)")
+    parser.add_argument("--exclude", type=Path, help="key.jsonl of an earlier draw whose answers to leave out (with --all-of)")
     args = parser.parse_args()
     if args.all_of:
-        all_of(args.all_of, args.out, args.pass2)
+        all_of(args.all_of, args.out, args.pass2, tag=args.tag, batch=args.batch, exclude=args.exclude)
     else:
         main()
