@@ -661,3 +661,37 @@ def test_positive_control_sentence_quotes_the_tables_interval(tmp_path):
     assert status.ci == control.em_ci
     assert status.ci != wilson_interval(control.em_count, control.n_scored)
     assert f"[{100 * status.ci[0]:.1f}%, {100 * status.ci[1]:.1f}%]" in status.sentence()
+
+
+def test_pooled_controls_cluster_by_question(tmp_path):
+    """Two controls (two seeds) answering the same questions: their answers to one question are one
+    cluster. Two identical controls carry no more information than one; counting each (control,
+    question) as its own cluster would make the interval narrower than clustering by question."""
+    from dataclasses import replace as dc_replace
+
+    from emsteer.evaluation.summary import control_status
+    from emsteer.results.inference import cluster_rate_interval
+
+    path = build_study_store(tmp_path / "results.sqlite", lora=False, subspaces=False, steering=False, control=True)
+    with ResultsStore(path) as store:
+        results = condition_results(store, JUDGE)
+    control = next(r for r in results if r.condition.is_control)
+    twin = dc_replace(control, condition=dc_replace(control.condition, id="twin", name="positive control seed 1"))
+    one, two = control_status([control]), control_status([control, twin])
+    assert two.n_scored == 2 * one.n_scored and two.em_rate == pytest.approx(one.em_rate)
+    per_question = [(g.em_count, g.n_scored) for g in control.summary.per_question.values()]
+    by_question = cluster_rate_interval([2 * k for k, _ in per_question], [2 * m for _, m in per_question])
+    by_condition_and_question = cluster_rate_interval([k for k, _ in per_question] * 2, [m for _, m in per_question] * 2)
+    assert two.ci == pytest.approx(by_question)
+    assert two.ci[1] - two.ci[0] > by_condition_and_question[1] - by_condition_and_question[0]
+
+
+def test_control_sentence_says_when_its_interval_reaches_below_the_floor():
+    from emsteer.evaluation.summary import ControlStatus
+
+    low = ControlStatus(0.25, (0.091, 0.525), 16, 0.2).sentence()
+    assert "can see EM here" in low and "reaches below the 20.0% floor" in low
+    firm = ControlStatus(0.45, (0.3, 0.6), 40, 0.2).sentence()
+    assert "can see EM here" in firm and "floor" not in firm
+    blind = ControlStatus(0.1, (0.02, 0.3), 16, 0.2).sentence()
+    assert "blind" in blind

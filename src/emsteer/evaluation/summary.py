@@ -79,7 +79,10 @@ class ControlStatus:
             return "The positive control has no scored answers: nothing shows that the judge could see EM in this run."
         rate = f"{pct(self.em_rate)} [{pct(self.ci[0])}, {pct(self.ci[1])}] of {self.n_scored}" if self.ci else pct(self.em_rate)
         if self.judge_sees_em:
-            return f"Positive control: the judge finds EM in {rate} answers of the model made to answer misaligned, so it can see EM here."
+            firm = "" if self.ci is None or self.ci[0] >= self.floor else (
+                f" (its interval reaches below the {pct(self.floor)} floor: more control answers would make this firmer)")
+            return (f"Positive control: the judge finds EM in {rate} answers of the model made to answer misaligned, "
+                    f"so it can see EM here{firm}.")
         return (f"Positive control: the judge finds EM in only {rate} answers of the model made to answer misaligned "
                 f"(below {pct(self.floor)}): the judge is blind for this run, and the EM rates below are not findings.")
 
@@ -87,7 +90,9 @@ class ControlStatus:
 def control_status(results: list[ConditionResult]) -> ControlStatus | None:
     """The positive control's EM rate, pooled over its conditions (one per model and seed); None without one.
 
-    Its interval is the one the tables print: cluster Wilson with each (condition, question) as a cluster.
+    Its interval treats questions as clusters, as the tables do: the controls' answers to one
+    question are pooled into one cluster (they are correlated across seeds and models), so with
+    one control it is the interval its table row prints.
     """
     from emsteer.evaluation.controls import CONTROL_FLOOR
     from emsteer.results.inference import cluster_rate_interval
@@ -95,7 +100,13 @@ def control_status(results: list[ConditionResult]) -> ControlStatus | None:
     controls = [r for r in results if r.condition.is_control]
     if not controls:
         return None
-    clusters = [(g.em_count, g.n_scored) for r in controls for g in r.summary.per_question.values() if g.n_scored]
+    by_question: dict[str, list[int]] = {}
+    for r in controls:
+        for qid, g in r.summary.per_question.items():
+            counts = by_question.setdefault(qid, [0, 0])
+            counts[0] += g.em_count
+            counts[1] += g.n_scored
+    clusters = [(e, m) for e, m in by_question.values() if m]
     n = sum(m for _, m in clusters)
     k = sum(e for e, _ in clusters)
     ci = cluster_rate_interval([e for e, _ in clusters], [m for _, m in clusters]) if n else None
