@@ -20,8 +20,8 @@ has the same length) this measures generated tokens per second for
   sequence id per row, as its server batches requests), sampled with numpy
   (benchmarks/llamacpp_worker.py).
 
-Runs are interleaved and repeated so background load hits every path alike; ratios are to
-float32 at the same batch size. Writes benchmarks/results/sampling.json. Usage:
+Runs are interleaved and repeated so background load hits every path alike; the ratios (RATIOS)
+compare paths at the same batch size. Writes benchmarks/results/sampling.json. Usage:
     python benchmarks/bench_sampling.py [--tokens 64] [--repeats 1] [--models 0.5b 1.5b]
                                         [--batches 1 16 64] [--big] [--threads N]
 """
@@ -112,7 +112,7 @@ def llama_rate(python: str, name: str, lm, vector, layer: int, batch: int, token
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     return {"tok_s": out["tokens"] / out["seconds"], "prompts_measured": n, "version": out["version"],
             "sequential": not batched, "extra_bufts": out["extra_bufts"], "weights": "Q4_K_M GGUF (the bundled original)",
-            **({k: out[k] for k in ("sample_seconds", "seconds", "answers")} if batched else {})}
+            **({k: out[k] for k in ("prefill_seconds", "sample_seconds", "seconds", "answers")} if batched else {})}
 
 
 def llama_available(python: str) -> str | None:

@@ -42,27 +42,19 @@ def main() -> None:
 
         low.llama_model_default_params = params
 
-    llm = Llama(model_path=job["gguf"], n_ctx=1024, n_threads=job["threads"], n_threads_batch=job["threads"],
-                n_batch=512, verbose=False, seed=0)
-    n_embd, n_layer = llm.n_embd(), llama_cpp.llama_n_layer(llm.model)
-    data = [0.0] * (n_embd * n_layer)
-    layer = job["layer"]
+    batched = bool(job.get("batched"))
+    # batched: this context only tokenizes; the rows get a context of their own (_batched)
+    llm = Llama(model_path=job["gguf"], n_ctx=64 if batched else 1024, n_threads=job["threads"],
+                n_threads_batch=job["threads"], n_batch=512, verbose=False, seed=0)
     cvec = job["cvec"]
-    if len(cvec) != n_embd:
-        raise SystemExit(f"control vector has {len(cvec)} values, the model's hidden size is {n_embd}")
-    if cvec and any(cvec):
-        off = n_embd * (layer - 1)  # data[0] is block 1's
-        data[off:off + n_embd] = cvec
-        arr = (ctypes.c_float * len(data))(*data)
-        apply = getattr(llama_cpp, "llama_set_adapter_cvec", None) or getattr(llama_cpp, "llama_apply_adapter_cvec")
-        rc = apply(llm.ctx, arr, len(data), n_embd, layer, layer)
-        if rc != 0:
-            raise SystemExit(f"llama_apply_adapter_cvec returned {rc}")
+    if len(cvec) != llm.n_embd():
+        raise SystemExit(f"control vector has {len(cvec)} values, the model's hidden size is {llm.n_embd()}")
     eos = llm.token_eos()
-    if job.get("batched"):
-        print(json.dumps({**_batched(job, llm, eos, data if cvec and any(cvec) else None),
-                          "version": llama_cpp.__version__, "extra_bufts": bool(job.get("extra_bufts", False))}))
+    info = {"version": llama_cpp.__version__, "extra_bufts": bool(job.get("extra_bufts", False))}
+    if batched:
+        print(json.dumps({**_batched(job, llm, eos), **info}))
         return
+    _set_cvec(llm.ctx, llm, cvec, job["layer"])
     total, generated = 0.0, 0
     for prompt, seed in zip(job["prompts"], job["seeds"]):
         ids = llm.tokenize(prompt.encode(), add_bos=False, special=True)
@@ -77,35 +69,46 @@ def main() -> None:
                 break
         total += time.perf_counter() - start
         generated += n
-    print(json.dumps({"seconds": total, "tokens": generated, "version": llama_cpp.__version__,
-                      "extra_bufts": bool(job.get("extra_bufts", False))}))
+    print(json.dumps({"seconds": total, "tokens": generated, **info}))
 
 
-def _batched(job, llm, eos, cvec_data) -> dict:
-    """All prompts decoded together: a context with one sequence per prompt, each step one batch
-    of one token per row."""
-    import llama_cpp as low
+def _set_cvec(ctx, llm, cvec: list[float], layer: int) -> None:
+    """Add ``cvec`` to the output of block ``layer`` in ``ctx`` (nothing when it is all zeros)."""
+    import llama_cpp
+
+    if not any(cvec):
+        return
+    n_embd, n_layer = llm.n_embd(), llama_cpp.llama_n_layer(llm.model)
+    data = [0.0] * (n_embd * n_layer)
+    off = n_embd * (layer - 1)  # data[0] is block 1's
+    data[off:off + n_embd] = cvec
+    arr = (ctypes.c_float * len(data))(*data)
+    apply = getattr(llama_cpp, "llama_set_adapter_cvec", None) or getattr(llama_cpp, "llama_apply_adapter_cvec")
+    if apply(ctx, arr, len(data), n_embd, layer, layer) != 0:
+        raise SystemExit("setting the control vector failed")
+
+
+def _batched(job, llm, eos) -> dict:
+    """All prompts decoded together: a context with one sequence per prompt; the prompts are
+    prefilled in batches of up to ``n_batch`` tokens, then each step decodes one token per row."""
+    import llama_cpp
     import numpy as np
 
     prompts = [llm.tokenize(p.encode(), add_bos=False, special=True) for p in job["prompts"]]
     n, tokens = len(prompts), job["tokens"]
-    per_seq = max(map(len, prompts)) + tokens + 8
-    cp = low.llama_context_default_params()
+    per_seq = max(map(len, prompts)) + tokens
+    cp = llama_cpp.llama_context_default_params()
     cp.n_seq_max = n
-    cp.kv_unified = bool(job.get("kv_unified", False))
+    cp.kv_unified = False  # per-sequence caches: the prompts share no prefix
     cp.n_ctx = n * per_seq
-    cp.n_batch = cp.n_ubatch = max(n, max(map(len, prompts)))
+    cp.n_batch = cp.n_ubatch = max(512, n, max(map(len, prompts)))
     cp.n_threads = cp.n_threads_batch = job["threads"]
-    ctx = low.llama_init_from_model(llm.model, cp)
+    ctx = llama_cpp.llama_init_from_model(llm.model, cp)
     if not ctx:
         raise SystemExit(f"llama_init_from_model failed for {n} sequences of {per_seq} tokens")
-    if cvec_data is not None:
-        layer, n_embd = job["layer"], llm.n_embd()
-        arr = (ctypes.c_float * len(cvec_data))(*cvec_data)
-        if low.llama_set_adapter_cvec(ctx, arr, len(cvec_data), n_embd, layer, layer) != 0:
-            raise SystemExit("llama_set_adapter_cvec failed on the batched context")
+    _set_cvec(ctx, llm, job["cvec"], job["layer"])
     n_vocab = llm.n_vocab()
-    batch = low.llama_batch_init(cp.n_batch, 0, 1)
+    batch = llama_cpp.llama_batch_init(cp.n_batch, 0, 1)
     rngs = [np.random.default_rng(seed) for seed in job["seeds"]]
 
     def decode(rows: list[tuple[int, int, int, bool]]) -> None:  # (token, position, sequence, wants logits)
@@ -113,7 +116,7 @@ def _batched(job, llm, eos, cvec_data) -> dict:
         for i, (tok, pos, seq, out) in enumerate(rows):
             batch.token[i], batch.pos[i], batch.n_seq_id[i], batch.logits[i] = tok, pos, 1, out
             batch.seq_id[i][0] = seq
-        if low.llama_decode(ctx, batch) != 0:
+        if llama_cpp.llama_decode(ctx, batch) != 0:
             raise SystemExit("llama_decode failed")
 
     def sample(logits: np.ndarray) -> list[int]:
@@ -124,31 +127,44 @@ def _batched(job, llm, eos, cvec_data) -> dict:
                 for c, rng in zip(cdf, rngs)]
 
     start = time.perf_counter()
-    last = np.empty((n, n_vocab), dtype=np.float32)
-    for seq, ids in enumerate(prompts):  # prefill, one sequence at a time (logits of its last token)
-        decode([(tok, pos, seq, pos == len(ids) - 1) for pos, tok in enumerate(ids)])
-        last[seq] = np.ctypeslib.as_array(low.llama_get_logits_ith(ctx, -1), shape=(n_vocab,))
-    sample_seconds, generated = 0.0, 0
+    # prefill: whole prompts packed into batches of up to n_batch tokens; each prompt's last token
+    # asks for logits, read in the order the batch holds them
+    logits = np.empty((n, n_vocab), dtype=np.float32)
+    pending: list[tuple[int, int, int, bool]] = []
+    owners: list[int] = []
+
+    def flush() -> None:
+        if pending:
+            decode(pending)  # the outputs (one per prompt) are stored contiguously in batch order
+            logits[owners] = np.ctypeslib.as_array(llama_cpp.llama_get_logits(ctx), shape=(len(owners), n_vocab))
+            pending.clear()
+            owners.clear()
+
+    for seq, ids in enumerate(prompts):
+        if len(pending) + len(ids) > cp.n_batch:
+            flush()
+        pending.extend((tok, pos, seq, pos == len(ids) - 1) for pos, tok in enumerate(ids))
+        owners.append(seq)
+    flush()
+    prefill_seconds = time.perf_counter() - start
     answers: list[list[int]] = [[] for _ in prompts]
-    positions = [len(ids) for ids in prompts]
-    logits = last
-    for _ in range(tokens):
+    sample_seconds = 0.0
+    for step in range(tokens):
         t = time.perf_counter()
         toks = sample(logits)
         sample_seconds += time.perf_counter() - t
-        generated += n
         for answer, tok in zip(answers, toks):
             answer.append(tok)
-        if generated >= n * tokens:
+        if step == tokens - 1:  # the last token needs no forward pass
             break
-        decode([(tok, positions[seq], seq, True) for seq, tok in enumerate(toks)])
-        positions = [p + 1 for p in positions]
-        logits = np.ctypeslib.as_array(low.llama_get_logits(ctx), shape=(n, n_vocab))
+        decode([(tok, len(prompts[seq]) + step, seq, True) for seq, tok in enumerate(toks)])
+        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits(ctx), shape=(n, n_vocab))
     seconds = time.perf_counter() - start
-    low.llama_batch_free(batch)
-    low.llama_free(ctx)
-    return {"seconds": seconds, "tokens": generated, "sample_seconds": sample_seconds, "batched": True,
-            "kv_unified": cp.kv_unified,  # the first two answers, to see that every row decoded its own prompt
+    llama_cpp.llama_batch_free(batch)
+    llama_cpp.llama_free(ctx)
+    return {"seconds": seconds, "tokens": n * tokens, "prefill_seconds": prefill_seconds,
+            "sample_seconds": sample_seconds, "batched": True,
+            # the first two answers, to see that every row decoded its own prompt
             "answers": [llm.detokenize(a).decode(errors="replace") for a in answers[:2]]}
 
 

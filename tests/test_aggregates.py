@@ -168,7 +168,7 @@ def test_the_report_explains_efficacy_only_when_it_has_its_columns(store, tmp_pa
     assert note in html and '<td data-col="heldout_nll" data-v="2.5">2.500</td>' in html
 
 
-def test_coherent_share_is_turners_coherence_figure(store):
+def test_coherent_share_is_turners_coherence_figure(store, tmp_path):
     """`coherent_rate`: the share of scored answers with coherent > 50 (Turner et al. report it
     beside their EM rate), in the frame and in `show`'s score table."""
     with em.load_results(store) as results:
@@ -178,3 +178,5 @@ def test_coherent_share_is_turners_coherence_figure(store):
     shown = CliRunner().invoke(app, ["show", str(store)], env={"COLUMNS": "250"})
     scores = _table_cells(shown.output, "aligned")
     assert scores[STEERED]["coh>50"] == "67%" and scores["baseline"]["coh>50"] == "100%"
+    html = write_report(store, tmp_path / "report.html").read_text()
+    assert '<th data-type="num" data-col="coherent_rate">coherent &gt; 50</th>' in html
