@@ -6,16 +6,20 @@ inputs of M rows, ``--steps`` times, handing freed memory back to the system aft
 (glibc ``malloc_trim``, as training does). M is the same every step, drawn from 200–2,000 every
 step, or drawn and rounded up to a multiple of 16 or 64 (fewer distinct shapes). Each case runs
 in a fresh process; prints and writes the resident set size (MB) every 50 steps to
-benchmarks/results/shape_memory.json. Usage:
-    python benchmarks/bench_shape_memory.py [--steps 300]
+benchmarks/results/shape_memory.json (or --out). ``--capacity N`` sets oneDNN's primitive cache
+capacity (ONEDNN_PRIMITIVE_CACHE_CAPACITY, default 1024) for every case; ``--random-only`` runs
+only bf16 with random shapes. Usage:
+    python benchmarks/bench_shape_memory.py [--steps 300] [--capacity N] [--random-only] [--out FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from common import write_result
 
@@ -55,15 +59,20 @@ def child(dtype: str, shapes: str, multiple: int, steps: int) -> list[tuple[int,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--capacity", type=int, help="oneDNN primitive cache capacity (default: oneDNN's, 1024)")
+    parser.add_argument("--random-only", action="store_true", help="only bf16 with random shapes")
+    parser.add_argument("--out", type=Path, help="results file (default benchmarks/results/shape_memory.json)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.child[0], args.child[1], int(args.child[2]), args.steps)))
         return
-    results = {"steps": args.steps, "layer": "Linear(896, 4864), forward and backward, 1 thread", "cases": []}
-    for dtype, shapes, multiple in CASES:
+    results = {"steps": args.steps, "layer": "Linear(896, 4864), forward and backward, 1 thread",
+               "onednn_primitive_cache_capacity": args.capacity or "default (1024)", "cases": []}
+    env = {**os.environ, **({"ONEDNN_PRIMITIVE_CACHE_CAPACITY": str(args.capacity)} if args.capacity else {})}
+    for dtype, shapes, multiple in [("bfloat16", "random", 1)] if args.random_only else CASES:
         proc = subprocess.run([sys.executable, __file__, "--steps", str(args.steps), "--child", dtype, shapes, str(multiple)],
-                              capture_output=True, text=True, check=True)
+                              capture_output=True, text=True, check=True, env=env)
         trace = json.loads(proc.stdout.strip().splitlines()[-1])
         first, last = trace[0], trace[-1]
         case = {"dtype": dtype, "shapes": shapes, "round_to": multiple, "trace": trace,
@@ -71,7 +80,7 @@ def main() -> None:
         results["cases"].append(case)
         print(f"{dtype:8s} {shapes:6s} round {multiple:2d}: RSS {first[1]} → {last[1]} MB over {args.steps} steps, "
               f"{last[2]} distinct shapes; by step: " + ", ".join(f"{s}:{r}" for s, r, _ in trace), flush=True)
-    print(f"written to {write_result('shape_memory', results)}")
+    print(f"written to {write_result('shape_memory', results, args.out)}")
 
 
 if __name__ == "__main__":
