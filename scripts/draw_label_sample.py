@@ -13,7 +13,7 @@ inside each stratum (so its precision can be measured), and writes:
 Deterministic (seeded); run from the repository root: python scripts/draw_label_sample.py
 
 ``--all-of STORE --out DIR`` instead takes every answer of one store (a new run, such as the
-pre-registered questions' in labels/studied-answers/runs/), with the same key and blind files
+pre-registered questions' in labels/studied-answers/stores/), with the same key and blind files
 (pass-1 files of at most ``--batch`` answers, a pass-2 subset of ``--pass2`` answers); ``--tag``
 names the run in each stratum, and ``--exclude KEY`` leaves out answers an earlier draw's key
 already holds (a store that grew since).
