@@ -1696,6 +1696,15 @@ def _judgments(db: Path) -> dict[tuple[str, str], float | None]:
         con.close()
 
 
+def _default_sigint() -> None:
+    """preexec_fn of a child that the test interrupts: Ctrl-C as a terminal sends it. A shell that
+    starts a job in the background (`cmd &`, nohup) leaves SIGINT ignored, Python keeps an inherited
+    SIG_IGN, and the child would then never see the test's SIGINT."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
 def test_an_interrupt_saves_every_judgment_that_arrives_and_stops_within_5_s(sig, tmp_path):
     import signal
@@ -1712,7 +1721,8 @@ def test_an_interrupt_saves_every_judgment_that_arrives_and_stops_within_5_s(sig
             "--questions", str(tmp_path / "q.yaml"), "--no-embedding", "--metric", "aligned", "--metric", "coherent"]
     with _SlowOrHung(delay=1.0) as server:
         env["OPENAI_BASE_URL"] = server.base_url
-        proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=_default_sigint)
         try:
             deadline = time.monotonic() + 120
             while sum(server.received.values()) < 8 and time.monotonic() < deadline:  # 8 workers busy, 3 s of answers in flight
@@ -2164,7 +2174,8 @@ def test_soak_an_eval_under_faults_and_random_kills_judges_every_answer_exactly_
         env["OPENAI_BASE_URL"] = server.base_url
         for round_ in range(10):  # ten interrupted rounds, then run to the end
             before = sum(server.attempts.values())
-            proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                    preexec_fn=_default_sigint)
             runs += 1
             sig = rng.choice([signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
             deadline = time.monotonic() + 60
