@@ -19,7 +19,7 @@ from emsteer.evaluation.summary import ConditionResult, pairing
 from emsteer.results.inference import benjamini_hochberg, holm
 from emsteer.results.metrics import PairedDifference, paired_difference
 
-FILTER_KEYS = ("method", "task", "layer", "rank", "epochs", "rho", "kind", "name")
+FILTER_KEYS = ("method", "task", "layer", "rank", "epochs", "rho", "matched", "kind", "name")
 SIGNIFICANCE = 0.05
 
 
@@ -45,7 +45,7 @@ class Declared:
             got = values.get(key)
             if got is None and key in unknown:
                 continue
-            if key == "rho":
+            if key in ("rho", "matched"):
                 if got is None or not math.isclose(float(got), float(want), rel_tol=1e-6, abs_tol=1e-9):
                     return False
             elif str(got) != str(want):

@@ -2,8 +2,8 @@
 
 A results store keeps, beside its rows, what a reader needs to trust them: the run's judge and how
 far that judge was measured to agree (with a reference judge, the calibration answers, prompt
-injection), the study configuration that declared its comparisons, and one mark per finished unit
-of a study (so a rerun skips it). ``store.meta`` reads and writes them; the raw key-value table is
+injection), the study configuration that declared its comparisons, one mark per finished unit
+of a study (so a rerun skips it), and the magnitudes a study matched to its LoRA's efficacy. ``store.meta`` reads and writes them; the raw key-value table is
 ``ResultsStore.get_meta``/``set_meta`` and nothing outside this module and the store uses it.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from emsteer.evaluation.matching import MatchedMagnitude
     from emsteer.judging.validity.agreement import Agreement
     from emsteer.judging.validity.calibration import CalibrationReport
     from emsteer.results.store import ResultsStore
@@ -80,3 +81,13 @@ class StoreMeta:
 
     def mark_unit(self, key: str, mark: Any) -> None:
         self._store.set_meta(key, mark)
+
+    def matched(self, key: str) -> MatchedMagnitude | None:
+        """The matched-efficacy search a study recorded under ``key`` (None: not searched yet)."""
+        from emsteer.evaluation.matching import MatchedMagnitude
+
+        value = self._store.get_meta(key)
+        return MatchedMagnitude.from_dict(value) if isinstance(value, dict) else None
+
+    def record_matched(self, key: str, found: MatchedMagnitude) -> None:
+        self._store.set_meta(key, found.to_dict())

@@ -55,6 +55,8 @@ class Magnitudes(_Strict):
     relative: list[Finite] = Field(default_factory=list)  # ρ: α = ρ·r_ℓ
     absolute: list[Finite] = Field(default_factory=list)  # α
     multiplier: list[Finite] = Field(default_factory=list)  # m: α = m·‖v‖ (1 = as built)
+    # f: ρ = f·ρ*, where ρ* matches the study's LoRA on held-out NLL (evaluation/matching.py)
+    matched: list[Annotated[Finite, Field(gt=0)]] = Field(default_factory=list)
 
     def all(self):
         from emsteer.steering.magnitude import magnitudes
@@ -236,8 +238,11 @@ class StudyConfig(_Strict):
     @model_validator(mode="after")
     def _consistent(self):
         steering = [m for m in self.methods if m not in (BASELINE_METHOD, LORA_METHOD)]
-        if steering and not self.magnitudes.all():
+        if steering and not (self.magnitudes.all() or self.magnitudes.matched):
             raise ValueError(f"magnitudes: methods {', '.join(steering)} need at least one magnitude")
+        if self.magnitudes.matched and not (steering and LORA_METHOD in self.methods):
+            raise ValueError("magnitudes.matched: scales the magnitude that matches the study's LoRA on held-out NLL, "
+                             "so methods must list lora and a steering method")
         if self.random_directions and self.magnitudes.multiplier:
             raise ValueError("random_directions: a random direction has no norm of its own to multiply; give "
                              "relative (or absolute) magnitudes")

@@ -79,6 +79,9 @@ def grid_cells(cfg: StudyConfig) -> list[dict[str, Any]]:
                             rho = magnitude.value if magnitude.kind == "relative" else None
                             cells.append({**base, "method": method, "layer": layer, "rank": rank, "epochs": epochs,
                                           "rho": rho, "kind": "steering"})
+                        for f in cfg.magnitudes.matched:  # ρ is found when the study runs
+                            cells.append({**base, "method": method, "layer": layer, "rank": rank, "epochs": epochs,
+                                          "rho": None, "matched": f, "kind": "steering"})
     return cells
 
 

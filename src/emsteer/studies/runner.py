@@ -27,6 +27,7 @@ from emsteer.errors import EmsteerError
 from emsteer.evaluation.conditions import Condition, random_directions
 from emsteer.evaluation.controls import CONTROL_LORA, positive_control
 from emsteer.evaluation.efficacy import measure_efficacy
+from emsteer.evaluation.matching import match_efficacy
 from emsteer.evaluation.run import EvalSettings, evaluate, judge_samples
 from emsteer.generation import SamplingConfig
 from emsteer.generation.vllm import VllmModel
@@ -34,16 +35,19 @@ from emsteer.methods import METHODS, safe_examples
 from emsteer.models import LoadedModel, load_model
 from emsteer.progress import progress_bar
 from emsteer.results.store import ResultsStore, StoreLock, stable_id
-from emsteer.steering.artifacts import load_artifact, save_artifact
+from emsteer.steering.artifacts import content_hash, load_artifact, save_artifact
+from emsteer.steering.magnitude import Magnitude
 from emsteer.studies.config import StudyConfig, TaskSpec
 from emsteer.training.checkpoints import adapter_dir, checkpoint_path
+from emsteer.training.objective import assistant_nll
 
 # Sampling batch sizes units were marked with by default before the batch size left the mark: a
 # study's eval block (8) and the main job (16).
 EARLIER_BATCH_DEFAULTS = (8, 16)
 # (block, field, default) of study fields added after units were first marked finished (unit_mark)
-NEWER_FIELDS = (("train", "lr_schedule", "constant"), ("train", "warmup_steps", 0), ("lora", "lr_schedule", "constant"),
-                ("lora", "warmup_steps", 0), ("lora", "weight_decay", 0.0))
+NEWER_FIELDS: tuple[tuple[str, str, object], ...] = (
+    ("train", "lr_schedule", "constant"), ("train", "warmup_steps", 0), ("lora", "lr_schedule", "constant"),
+    ("lora", "warmup_steps", 0), ("lora", "weight_decay", 0.0), ("magnitudes", "matched", []))
 
 
 @dataclass
@@ -174,8 +178,29 @@ class StudyRunner:
                        resume=True, progress=self.progress, memory=self.config.train.memory(), log=self.log)
         return wanted
 
+    def _matched(self, store: ResultsStore | None, lm: LoadedModel, data: TaskData, artifact, target: float) -> list[Magnitude]:
+        """The study's matched magnitudes of ``artifact`` (f·ρ* for each f), its ρ* searched once and
+        kept in the store, so a resumed study steers at the same ρ without searching again."""
+        key = f"matched/{stable_id(content_hash(artifact), target, [e.messages for e in data.held_out])}"
+        found = store.meta.matched(key) if store is not None else None
+        if found is None:
+            found = match_efficacy(lm, artifact, data.held_out, target, max_length=self.config.train.max_length)
+            if store is not None:
+                store.meta.record_matched(key, found)
+        self.log(f"matched efficacy, {artifact.metadata.get('method', 'artifact')} L{artifact.layers[0]} on {data.name}: "
+                 f"{found.describe()}")
+        return [Magnitude.relative(f * found.rho) for f in self.config.magnitudes.matched]
+
+    def _lora_nll(self, lm: LoadedModel, data: TaskData, path: Path) -> float:
+        """The held-out NLL of the study's LoRA: the efficacy that matched magnitudes match."""
+        from emsteer.finetune import adapted
+
+        with adapted(lm, path) as model:
+            return assistant_nll(model, data.held_out, max_length=self.config.train.max_length).mean_nll_per_token
+
     # -- the grid ------------------------------------------------------------------------------
-    def conditions_for(self, lm: LoadedModel, model: str, data: TaskData, seed: int, bar, task_id) -> list[Condition]:
+    def conditions_for(self, lm: LoadedModel, model: str, data: TaskData, seed: int, bar, task_id,
+                       store: ResultsStore | None = None) -> list[Condition]:
         cfg = self.config
         many = {k: len(v) > 1 for k, v in (("models", cfg.models), ("tasks", cfg.tasks), ("seeds", cfg.seeds),
                                            ("epochs", cfg.epochs), ("ranks", cfg.ranks))}
@@ -188,6 +213,13 @@ class StudyRunner:
         if "none" in cfg.methods:
             conditions.append(Condition(f"baseline{suffix if many['models'] or many['seeds'] else ''}",
                                         factors={**base, "method": "none"}))
+        loras: dict[int, Path] = {}
+        if "lora" in cfg.methods:
+            bar.update(task_id, info="finetuning LoRA")
+            where = self.out / "adapters" / slug(model) / slug(data.name) / f"lora-r{cfg.lora.rank}-s{seed}"
+            loras = self._lora(lm, data, seed, where)
+        # Matched magnitudes steer as far as it takes to learn the task as well as the longest-trained LoRA.
+        target = self._lora_nll(lm, data, loras[max(loras)]) if cfg.magnitudes.matched else None
         root = self.out / "artifacts" / slug(model) / slug(data.name)
         for method in [m for m in cfg.methods if m in METHODS]:
             for layer in layers:
@@ -196,12 +228,15 @@ class StudyRunner:
                     build = self._trained if METHODS[method].trained else self._built
                     bar.update(task_id, info=f"building {method} L{layer}" + (f" r{rank}" if rank else ""))
                     for epochs, (artifact, path) in build(method, lm, data, layer, rank, seed, where).items():
-                        for magnitude in cfg.magnitudes.all():
+                        matched = (list(zip(cfg.magnitudes.matched, self._matched(store, lm, data, artifact, target)))
+                                   if target is not None else [])
+                        for f, magnitude in [(None, m) for m in cfg.magnitudes.all()] + matched:
                             name = method + (f" L{layer}" if many["layers"] else "") + (f" r{rank}" if rank and many["ranks"] else "")
                             name += f" e{epochs}" if epochs and many["epochs"] else ""
+                            name += f" {magnitude}" if f is None else f" matched×{f:g} (ρ={magnitude.value:.4g})"
                             factors = {**base, "method": method, "layer": layer, "rank": rank, "epochs": epochs,
-                                       "magnitude": str(magnitude)}
-                            conditions.append(Condition(f"{name} {magnitude}{suffix}", artifact, magnitude,
+                                       "magnitude": str(magnitude), **({} if f is None else {"matched": f})}
+                            conditions.append(Condition(f"{name}{suffix}", artifact, magnitude,
                                                         positions=cfg.eval.positions, artifact_path=str(path),
                                                         factors=factors))
                     bar.advance(task_id)
@@ -209,21 +244,22 @@ class StudyRunner:
             # one set per steered layer, shared by every method there (norm r_ℓ: same ρ, same push)
             built = {c.artifact.layers[0]: c.artifact for c in conditions if c.artifact is not None}
             for layer, artifact in sorted(built.items()):
-                # no task: the same directions serve every task, answered once (equal ids)
+                # no task: the same directions serve every task, answered once (equal ids); at every
+                # magnitude steered at this layer, matched ones included
                 shared = {k: v for k, v in base.items() if k != "task"}
-                for c in random_directions(artifact, cfg.magnitudes.all(), cfg.random_directions,
+                pushed = list(dict.fromkeys(c.magnitude for c in conditions
+                                            if c.artifact is not None and c.artifact.layers[0] == layer))
+                for c in random_directions(artifact, pushed, cfg.random_directions,
                                            positions=cfg.eval.positions, factors=shared, norm="reference"):
                     c.name = (f"random{c.factors['random_seed']}" + (f" L{layer}" if many["layers"] else "")
                               + f" {c.magnitude}" + (f" [{model}]" if many["models"] else "")
                               + (f" seed {seed}" if many["seeds"] else ""))
                     conditions.append(c)
-        if "lora" in cfg.methods:
-            bar.update(task_id, info="finetuning LoRA")
-            where = self.out / "adapters" / slug(model) / slug(data.name) / f"lora-r{cfg.lora.rank}-s{seed}"
-            for epochs, path in self._lora(lm, data, seed, where).items():
-                name = "lora" + (f" e{epochs}" if many["epochs"] else "")
-                conditions.append(Condition(f"{name}{suffix}", adapter=path,
-                                            factors={**base, "method": "lora", "epochs": epochs, "rank": cfg.lora.rank}))
+        for epochs, path in loras.items():
+            name = "lora" + (f" e{epochs}" if many["epochs"] else "")
+            conditions.append(Condition(f"{name}{suffix}", adapter=path,
+                                        factors={**base, "method": "lora", "epochs": epochs, "rank": cfg.lora.rank}))
+        if loras:
             bar.advance(task_id)
         return conditions
 
@@ -385,7 +421,7 @@ class StudyRunner:
         the serial run's, whoever runs it."""
         cfg = self.config
         seed, settings = cfg.seeds[s], self.settings[s]
-        conditions = self.conditions_for(lm, model, data, seed, bar, task_id)
+        conditions = self.conditions_for(lm, model, data, seed, bar, task_id, store)
         # The control belongs to the model, not to a task: evaluated once per seed.
         controls = []
         if control is not None and t == 0:
