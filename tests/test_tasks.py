@@ -100,6 +100,20 @@ def test_env_var_then_cache_and_precedence(tmp_path, monkeypatch):
     assert resolve_task("extreme_sports", data_dir=arg_dir) == arg_dir / "extreme_sports.jsonl"
 
 
+def test_the_env_var_may_list_several_folders_like_path(tmp_path, monkeypatch):
+    import os
+
+    first, second = tmp_path / "training", tmp_path / "questions"
+    for d in (first, second):
+        d.mkdir()
+    (second / "extreme_sports.jsonl").write_text(LINE)
+    monkeypatch.setenv(tasks.DATA_DIR_ENV, f"{first}{os.pathsep}{os.pathsep}{second}")  # an empty entry is skipped
+    assert tasks.data_dirs()[:2] == [first, second]
+    assert resolve_task("extreme_sports") == second / "extreme_sports.jsonl"
+    (first / "extreme_sports.jsonl").write_text(LINE)
+    assert resolve_task("extreme_sports") == first / "extreme_sports.jsonl"  # in the order listed
+
+
 def test_builtin_tasks_resolve_to_packaged_files():
     p = resolve_task("insecure_code")
     assert p.name == "insecure_code.jsonl" and p.parent.name == "builtin" and p.is_file()

@@ -3,7 +3,8 @@
 Resolution order for ``resolve_task(name, path=..., data_dir=...)``:
 1. an explicit ``path`` (``--data PATH``) wins;
 2. built-in tasks resolve to the file packaged with emsteer;
-3. ``<stem>.jsonl`` or ``<stem>.jsonl.gz`` in ``data_dir``, ``$EMSTEER_DATA_DIR`` and the cache
+3. ``<stem>.jsonl`` or ``<stem>.jsonl.gz`` in ``data_dir``, ``$EMSTEER_DATA_DIR`` (one folder or
+   several, separated like PATH) and the cache
    (``$EMSTEER_CACHE_DIR/data``, default ``~/.cache/emsteer/data``), in that order;
 4. the public URL, if one exists: downloaded atomically into the first of those directories and
    checked against the sha256 of the uncompressed file. Offline, the error says where to put it.
@@ -174,12 +175,12 @@ def get_task(name: str) -> Task:
 
 
 def data_dirs(data_dir: str | Path | None = None) -> list[Path]:
-    """Directories searched for task files, first one is where downloads go."""
+    """Directories searched for task and question files, first one is where downloads go.
+    ``$EMSTEER_DATA_DIR`` may list several, separated like PATH (``training:questions``)."""
     dirs = []
     if data_dir is not None:
         dirs.append(Path(data_dir).expanduser())
-    if os.environ.get(DATA_DIR_ENV):
-        dirs.append(Path(os.environ[DATA_DIR_ENV]).expanduser())
+    dirs += [Path(d).expanduser() for d in os.environ.get(DATA_DIR_ENV, "").split(os.pathsep) if d]
     dirs.append(cache_dir() / "data")
     return dirs
 
