@@ -373,7 +373,8 @@ def test_em_study_configs_validate(name, monkeypatch):
         assert cfg.tasks == ["risky_financial_advice"]
 
 
-@pytest.mark.parametrize("name,samples", [("reproduce-turner-0.5b", 50), ("reproduce-turner-1.5b", 50)])
+@pytest.mark.parametrize("name,samples", [("reproduce-turner-0.5b", 50), ("reproduce-turner-1.5b", 50),
+                                          ("reproduce-turner-gemma-270m", 50)])
 def test_reproduction_configs_hold_turner_et_als_recipe(name, samples, monkeypatch):
     """docs/reproduction.md: rank-32 rsLoRA (alpha 64, expressed as 64·sqrt(32)) on every linear layer,
     lr 1e-5 decayed linearly after 5 warmup steps, AdamW weight decay 0.01, 1 epoch, batch 2 x 8 as 16,
