@@ -3,8 +3,9 @@
 A results store keeps, beside its rows, what a reader needs to trust them: the run's judge and how
 far that judge was measured to agree (with a reference judge, the calibration answers, prompt
 injection), the study configuration that declared its comparisons, one mark per finished unit
-of a study (so a rerun skips it), and the magnitudes a study matched to its LoRA's efficacy. ``store.meta`` reads and writes them; the raw key-value table is
-``ResultsStore.get_meta``/``set_meta`` and nothing outside this module and the store uses it.
+of a study (so a rerun skips it), and the magnitudes a study matched to its LoRA's efficacy.
+``store.meta`` reads and writes them; the raw key-value table is ``ResultsStore.get_meta``/
+``set_meta`` and nothing outside this module and the store uses it.
 """
 
 from __future__ import annotations
