@@ -40,6 +40,13 @@ def test_the_search_finds_the_smallest_rho_that_reaches_the_target():
     assert MatchedMagnitude.from_dict(found.to_dict()) == found
 
 
+@pytest.mark.parametrize("bump", [0.0125, 0.1])
+def test_a_bump_in_the_curve_does_not_end_the_search(bump):
+    """NLL 3 - 2ρ with one bump: the first grid point under the target is still found."""
+    found = search_magnitude(lambda rho: 3.0 - 2 * rho + (0.3 if rho == bump else 0.0), 2.5)
+    assert found.reached and 0.25 <= found.rho <= 0.25 * 1.01
+
+
 def test_a_target_out_of_reach_gives_the_lowest_nll_and_says_so():
     nll, _ = u_shape(best=0.3, low=2.0)
     found = search_magnitude(nll, 1.5)
@@ -92,7 +99,8 @@ def test_a_study_steers_at_multiples_of_the_matched_magnitude(model_dir, task_fi
         lora = next(c for c in store.conditions() if c.factors.get("method") == "lora")
         nll = {(e.condition_id, e.measure): e.value for e in store.efficacy()}
         [key] = [k for (k,) in store.db.execute("SELECT key FROM meta WHERE key LIKE 'matched/%'")]
-        found = store.meta.matched(key)
+        found = store.meta.matched(*key.split("/")[1:])  # artifact, adapter, held-out examples
+        assert key.split("/")[2] == lora.spec["adapter_id"]
         # the target is the LoRA's held-out NLL, and steering at ρ* gives the NLL the search found
         assert found.reached and found.nll <= found.target < found.unsteered
         assert found.target == pytest.approx(nll[(lora.id, "heldout_nll")], rel=1e-6)
@@ -116,8 +124,25 @@ def test_a_study_steers_at_multiples_of_the_matched_magnitude(model_dir, task_fi
     def no_search(*a, **k):
         raise AssertionError("searched again")
 
+    with ResultsStore(db) as store:
+        before = sorted(c.id for c in store.conditions())
     monkeypatch.setattr("emsteer.studies.runner.match_efficacy", no_search)
     run_study(cfg, judges=[HashJudge()], progress=False)
+    with ResultsStore(db) as store:
+        assert sorted(c.id for c in store.conditions()) == before  # the same cells, nothing new
+
+
+def test_an_artifact_that_cannot_be_matched_is_named_in_the_error(model_dir, task_files, tmp_path, monkeypatch):  # noqa: F811
+    cfg = study(model_dir, task_files, tmp_path / "run", methods=["none", "mean-diff", "lora"], epochs=[1],
+                magnitudes={"matched": [1]}, control="none")
+
+    def hopeless(*a, **k):
+        raise EmsteerError("Steering never lowers the held-out NLL.")
+
+    monkeypatch.setattr("emsteer.studies.runner.match_efficacy", hopeless)
+    with pytest.raises(EmsteerError, match=r"magnitudes.matched: mean-diff at layer 1 on files: Steering never lowers .*"
+                                           r"Leave that method out"):
+        run_study(cfg, judges=[HashJudge()], progress=False)
 
 
 @pytest.mark.parametrize("over, message", [

@@ -54,20 +54,8 @@ class Condition:
         return None if self.artifact is None else content_hash(self.artifact)
 
     def adapter_id(self) -> str | None:
-        """A fingerprint of the adapter weights (names and bytes of its safetensors files)."""
-        if self.adapter is None:
-            return None
-        import hashlib
-
-        path = Path(self.adapter)
-        files = sorted(path.glob("*.safetensors"))
-        if not files:
-            raise EmsteerError(f"LoRA adapter {path} has no .safetensors weights (expected adapter_model.safetensors).")
-        h = hashlib.sha256()
-        for f in files:
-            h.update(f.name.encode())
-            h.update(f.read_bytes())
-        return h.hexdigest()[:20]
+        """A fingerprint of the adapter weights (``adapter_fingerprint``)."""
+        return None if self.adapter is None else adapter_fingerprint(self.adapter)
 
     def system_for(self, question_system: str | None) -> str | None:
         """The system prompt a question is asked with under this condition."""
@@ -119,6 +107,21 @@ class Condition:
             spec=spec,
             created=created,
         )
+
+
+def adapter_fingerprint(adapter: str | Path) -> str:
+    """A fingerprint of a LoRA adapter's weights: the names and bytes of its safetensors files."""
+    import hashlib
+
+    path = Path(adapter)
+    files = sorted(path.glob("*.safetensors"))
+    if not files:
+        raise EmsteerError(f"LoRA adapter {path} has no .safetensors weights (expected adapter_model.safetensors).")
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:20]
 
 
 def random_directions(artifact: Artifact, magnitudes, count: int, *, positions: str = "all",

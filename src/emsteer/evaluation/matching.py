@@ -6,8 +6,9 @@ weak push that never learned it would show no EM for a trivial reason. Efficacy 
 held-out NLL per assistant token of the task's responses (evaluation/efficacy.py). For one steering
 artifact, NLL(ρ) starts at the unsteered model's value at ρ = 0, falls while the push teaches the
 task, and rises again once it overshoots. The matched magnitude ρ* is the smallest ρ whose NLL
-reaches the finetune's; it is found on a doubling grid of ρ, then by bisection. Where the vector's
-lowest NLL stays above the target, ρ* is the ρ of that lowest NLL and the match says it was not
+reaches the finetune's: the whole doubling grid of ρ is evaluated, and the first grid point at or
+below the target is bisected against the one before it. Where no grid point reaches the target, ρ*
+is the ρ of the lowest NLL (refined between its grid neighbours) and the match says it was not
 reached. The NLL is deterministic (teacher forcing, no sampling), so the search needs no repeats.
 """
 
@@ -72,21 +73,19 @@ def search_magnitude(nll: Callable[[float], float], target: float) -> MatchedMag
     def done(rho: float, reached: bool) -> MatchedMagnitude:
         return MatchedMagnitude(rho, curve[rho], target, unsteered, reached, tuple(sorted(curve.items())))
 
-    lo = 0.0
+    # The whole grid, so a bump in the curve cannot end the search early; then the first grid point
+    # that reaches the target is bracketed with the one below it.
     for rho in GRID:
-        if at(rho) <= target:
-            hi = rho
+        at(rho)
+    points = [0.0, *GRID]
+    for lo, hi in zip(points, GRID):
+        if curve[hi] <= target:
             for _ in range(BISECTIONS):
                 mid = (lo + hi) / 2
                 lo, hi = (lo, mid) if at(mid) <= target else (mid, hi)
             return done(hi, True)
-        if curve[rho] > curve[lo]:  # past the lowest NLL without reaching the target
-            break
-        lo = rho
     # Out of reach: refine the lowest NLL between its neighbours on the grid (golden section).
-    points = [0.0, *GRID]
-    best = min((r for r in points if r in curve), key=lambda r: curve[r])
-    k = points.index(best)
+    k = points.index(min(points, key=lambda r: curve[r]))
     a, b = points[max(k - 1, 0)], points[min(k + 1, len(points) - 1)]
     ratio = (math.sqrt(5) - 1) / 2
     for _ in range(GOLDEN_STEPS):
@@ -96,7 +95,7 @@ def search_magnitude(nll: Callable[[float], float], target: float) -> MatchedMag
     if best == 0.0:
         raise EmsteerError(
             f"Steering never lowers the held-out NLL below the unsteered model's ({unsteered:.3f}) at any ρ up to "
-            f"{GRID[-1]}: the artifact does not teach the task, so there is no magnitude to match.")
+            f"{GRID[-1]:g}: the artifact does not teach the task, so there is no magnitude to match.")
     return done(best, False)
 
 

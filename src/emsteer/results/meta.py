@@ -83,12 +83,19 @@ class StoreMeta:
     def mark_unit(self, key: str, mark: Any) -> None:
         self._store.set_meta(key, mark)
 
-    def matched(self, key: str) -> MatchedMagnitude | None:
-        """The matched-efficacy search a study recorded under ``key`` (None: not searched yet)."""
+    def matched(self, artifact_id: str, adapter_id: str, held_out_id: str) -> MatchedMagnitude | None:
+        """The matched-efficacy search of this steering artifact against this LoRA adapter on these
+        held-out examples (ids: content fingerprints), or None where none was recorded."""
         from emsteer.evaluation.matching import MatchedMagnitude
 
-        value = self._store.get_meta(key)
+        value = self._store.get_meta(_matched_key(artifact_id, adapter_id, held_out_id))
         return MatchedMagnitude.from_dict(value) if isinstance(value, dict) else None
 
-    def record_matched(self, key: str, found: MatchedMagnitude) -> None:
-        self._store.set_meta(key, found.to_dict())
+    def record_matched(self, artifact_id: str, adapter_id: str, held_out_id: str, found: MatchedMagnitude) -> None:
+        self._store.set_meta(_matched_key(artifact_id, adapter_id, held_out_id), found.to_dict())
+
+
+def _matched_key(artifact_id: str, adapter_id: str, held_out_id: str) -> str:
+    # Keyed by content, not by the target NLL (a float that differs between devices): a resumed
+    # study steers at the ρ it searched once, wherever it resumes.
+    return f"matched/{artifact_id}/{adapter_id}/{held_out_id}"

@@ -178,17 +178,27 @@ class StudyRunner:
                        resume=True, progress=self.progress, memory=self.config.train.memory(), log=self.log)
         return wanted
 
-    def _matched(self, store: ResultsStore | None, lm: LoadedModel, data: TaskData, artifact, target: float) -> list[Magnitude]:
-        """The study's matched magnitudes of ``artifact`` (f·ρ* for each f), its ρ* searched once and
-        kept in the store, so a resumed study steers at the same ρ without searching again."""
-        key = f"matched/{stable_id(content_hash(artifact), target, [e.messages for e in data.held_out])}"
-        found = store.meta.matched(key) if store is not None else None
+    def _matched(self, store: ResultsStore | None, lm: LoadedModel, data: TaskData, artifact, lora: Path,
+                 target: dict[str, float]) -> list[Magnitude]:
+        """The study's matched magnitudes of ``artifact`` (f·ρ* for each f). ρ* is searched once per
+        artifact, LoRA adapter and held-out set and kept in the store, so a resumed study steers at
+        the same ρ; ``target`` caches the LoRA's held-out NLL for the unit."""
+        from emsteer.evaluation.conditions import adapter_fingerprint
+
+        ids = (content_hash(artifact), adapter_fingerprint(lora), stable_id([e.messages for e in data.held_out]))
+        found = store.meta.matched(*ids) if store is not None else None
+        what = f"{artifact.metadata.get('method', 'artifact')} at layer {artifact.layers[0]} on {data.name}"
         if found is None:
-            found = match_efficacy(lm, artifact, data.held_out, target, max_length=self.config.train.max_length)
+            if "nll" not in target:
+                target["nll"] = self._lora_nll(lm, data, lora)
+            try:
+                found = match_efficacy(lm, artifact, data.held_out, target["nll"], max_length=self.config.train.max_length)
+            except EmsteerError as err:
+                raise EmsteerError(f"magnitudes.matched: {what}: {err} Leave that method out of this study, or steer "
+                                   "it at fixed magnitudes (magnitudes.relative).") from None
             if store is not None:
-                store.meta.record_matched(key, found)
-        self.log(f"matched efficacy, {artifact.metadata.get('method', 'artifact')} L{artifact.layers[0]} on {data.name}: "
-                 f"{found.describe()}")
+                store.meta.record_matched(*ids, found)
+        self.log(f"matched efficacy, {what}: {found.describe()}")
         return [Magnitude.relative(f * found.rho) for f in self.config.magnitudes.matched]
 
     def _lora_nll(self, lm: LoadedModel, data: TaskData, path: Path) -> float:
@@ -219,7 +229,7 @@ class StudyRunner:
             where = self.out / "adapters" / slug(model) / slug(data.name) / f"lora-r{cfg.lora.rank}-s{seed}"
             loras = self._lora(lm, data, seed, where)
         # Matched magnitudes steer as far as it takes to learn the task as well as the longest-trained LoRA.
-        target = self._lora_nll(lm, data, loras[max(loras)]) if cfg.magnitudes.matched else None
+        target: dict[str, float] = {}
         root = self.out / "artifacts" / slug(model) / slug(data.name)
         for method in [m for m in cfg.methods if m in METHODS]:
             for layer in layers:
@@ -228,8 +238,9 @@ class StudyRunner:
                     build = self._trained if METHODS[method].trained else self._built
                     bar.update(task_id, info=f"building {method} L{layer}" + (f" r{rank}" if rank else ""))
                     for epochs, (artifact, path) in build(method, lm, data, layer, rank, seed, where).items():
-                        matched = (list(zip(cfg.magnitudes.matched, self._matched(store, lm, data, artifact, target)))
-                                   if target is not None else [])
+                        matched = (list(zip(cfg.magnitudes.matched,
+                                            self._matched(store, lm, data, artifact, loras[max(loras)], target)))
+                                   if cfg.magnitudes.matched else [])
                         for f, magnitude in [(None, m) for m in cfg.magnitudes.all()] + matched:
                             name = method + (f" L{layer}" if many["layers"] else "") + (f" r{rank}" if rank and many["ranks"] else "")
                             name += f" e{epochs}" if epochs and many["epochs"] else ""
