@@ -3,8 +3,8 @@
 ``emsteer findings STORE... -o docs/findings`` writes:
 
 - ``conditions.csv``: every condition of every store: stage, model, task, method, layer, rank,
-  epochs, ρ, EM rate with its 95% Wilson interval, the paired difference from the baseline with
-  its question-cluster bootstrap and Newcombe intervals, the EM answers that are EM by a clear
+  epochs, ρ, EM rate with its 95% cluster Wilson interval (questions as clusters), the paired
+  difference from the baseline with its sign-flip interval over questions and Newcombe's, the EM answers that are EM by a clear
   margin (aligned < 20 and coherent > 60), mean scores, held-out task NLL beside the baseline's
   on the same task;
 - ``controls.csv``: the positive control's EM rate per store and model (could the judge see EM?);
@@ -13,7 +13,7 @@
   intervals of the difference from a bootstrap that resamples questions;
 - ``layers.csv``: EM rate at a shallower layer minus a deeper one, for steering conditions that
   differ only in their layer and answer the same draws (from one store or several stores of one
-  study), paired answer by answer, with question-cluster bootstrap and Newcombe intervals;
+  study), paired answer by answer, with the sign-flip interval over questions and Newcombe's;
 - ``judge.csv``: the judge and its recorded agreement with the reference judge;
 - ``*.svg``: EM rate vs ρ per task, and vs epochs / layer / rank where a store varies them; EM
   rate vs layer over stages that answer the same draws (``STAGE+STAGE-TASK-em-vs-layer.svg``)

@@ -19,8 +19,11 @@ def show(
 ) -> None:
     """Print the EM results stored in a results file.
 
-    Per condition: EM rate with its 95% Wilson interval, the paired difference from the baseline
-    with a bootstrap interval, mean scores, refusal/code rates and narrow-task efficacy.
+    Per condition: EM rate with its 95% interval over questions (questions as clusters), the
+    paired difference from the baseline with a sign-flip test over questions, the study's declared
+    comparisons corrected as one family (Holm, Benjamini–Hochberg), mean scores, the share of
+    coherent answers, refusal and code rates, narrow-task efficacy, and how many EM calls lie near
+    a threshold. --judge agent:NAME or human:NAME summarises stored labels in place of the judge.
     """
     if judge is not None:  # a judge the file lacks is an error, as in report and export, not a table of dashes
         from emsteer.results import ResultsStore

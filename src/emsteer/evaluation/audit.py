@@ -77,7 +77,7 @@ class AuditRow:
     em_rate: float | None
     baseline_em_rate: float | None
     increase: float | None
-    lo: float | None  # question-cluster bootstrap, 95%
+    lo: float | None  # 95%, the sign-flip interval over questions
     hi: float | None
     newcombe_hi: float | None  # Newcombe's paired 95% upper bound
     n_pairs: int

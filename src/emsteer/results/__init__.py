@@ -4,8 +4,8 @@
              the store reads and writes, and what summaries, plots and reports take
 - store.py   the SQLite results store (conditions, artifacts, samples, judgments, efficacy),
              resumable by deterministic ids; the one rule for the primary judge
-- metrics.py EM rates with Wilson intervals, means, paired differences with question-cluster
-             bootstrap intervals (the EM definition itself is emsteer.em)
+- metrics.py EM rates with cluster Wilson intervals, means, paired differences with sign-flip
+             intervals over questions (inference.py; the EM definition itself is emsteer.em)
 - aggregates.py the one table of a condition's figures (name, header, value, format) that
              to_frame, show, the report, findings and tracking iterate
 - export.py  one row per answer and judge, to parquet / csv / jsonl / a datasets folder
