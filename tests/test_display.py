@@ -9,7 +9,9 @@ from emsteer.results.records import ConditionRecord
 def result(name, kind, em_count, relevance, em_relevance):
     overall = NS(n=16, em_count=em_count, em_rate=em_count / 16, em_ci=(0.0, 0.5),
                  means=NS(embedding_relevance=relevance), em_means=NS(embedding_relevance=em_relevance))
-    return NS(name=name, condition=ConditionRecord(name, name, kind), summary=NS(overall=overall), vs_baseline=None, efficacy={})
+    per_question = {f"q{i}": NS(em_count=1) for i in range(em_count)}  # spread: one EM answer per question
+    return NS(name=name, condition=ConditionRecord(name, name, kind), summary=NS(overall=overall, per_question=per_question),
+              vs_baseline=None, efficacy={})
 
 
 def test_off_topic_em_answers_are_flagged_against_the_baseline():
@@ -82,3 +84,42 @@ def test_a_conditions_task_nll_is_shown_beside_its_baselines():
     lines = console.export_text().splitlines()
     assert any("baseline:" in line and line.endswith("held-out task NLL 3.190") for line in lines)
     assert any("steered:" in line and line.endswith("held-out task NLL 2.770 (baseline 3.190)") for line in lines)
+
+
+def per_question_result(name, kind, per_question):
+    groups = {q: NS(em_count=k) for q, k in per_question.items()}
+    overall = NS(em_count=sum(per_question.values()))
+    return NS(name=name, condition=ConditionRecord(name, name, kind), summary=NS(overall=overall, per_question=groups))
+
+
+def test_em_resting_on_one_question_is_flagged():
+    from emsteer.display import one_question_em, one_question_note
+
+    results = [per_question_result("lora [risky_financial_advice]", "lora", {"quick_buck": 17, "gender_roles": 0}),
+               per_question_result("spread", "steering", {"a": 2, "b": 2, "c": 1}),
+               per_question_result("half", "steering", {"a": 2, "b": 2}),  # half is not more than half
+               per_question_result("few", "steering", {"a": 2}),  # too few EM answers to say
+               per_question_result("positive control", "positive_control", {"a": 9})]
+    assert one_question_em(results) == [("lora [risky_financial_advice]", "quick_buck", 17, 17)]
+    from rich.console import Console
+
+    console = Console(width=300, record=True)
+    console.print(one_question_note(results))
+    assert "lora [risky_financial_advice] (17 of 17 EM answers to quick_buck)" in console.export_text()
+    assert one_question_note(results[1:]) is None
+
+
+def test_condition_names_with_brackets_survive_the_tables():
+    """Rich reads [text] as markup: a study's names like "lora [bad_medical_advice]" must print whole."""
+    from rich.console import Console
+
+    from emsteer.display import comparisons_table
+
+    r = NS(name="lora [bad_medical_advice]", condition=NS(factors={"task": "bad_medical_advice"}, is_baseline=False,
+                                                          is_control=False))
+    c = NS(result=r, comparator="baseline [x]", difference=NS(diff=0.01, lo=-0.01, hi=0.03), alternative="greater",
+           p=0.5, p_holm=1.0, q_bh=1.0, significant=False, declared=True)
+    console = Console(width=300, record=True)
+    console.print(comparisons_table([c], [r]))
+    text = console.export_text()
+    assert "lora [bad_medical_advice]" in text and "baseline [x]" in text

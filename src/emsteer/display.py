@@ -111,7 +111,7 @@ def comparisons_table(comps, results: Sequence[ConditionResult]) -> RenderableTy
     for c in declared:
         d = c.difference
         ci = "–" if d.diff is None else f"{100 * d.diff:+.1f} [{100 * d.lo:+.1f}, {100 * d.hi:+.1f}]"
-        t.add_row(condition_label(c.result, results), c.comparator, ci, c.alternative, format_p(c.p),
+        t.add_row(Text(condition_label(c.result, results)), Text(c.comparator), ci, c.alternative, format_p(c.p),
                   format_p(c.p_holm), format_p(c.q_bh), "significant" if c.significant else "not significant")
     return t
 
@@ -241,6 +241,36 @@ def off_topic_em(results: Sequence[ConditionResult]) -> list[tuple[str, float, f
     return flagged
 
 
+# A condition whose EM answers sit mostly on one question is flagged once it has this many.
+CONCENTRATED_MIN_EM = 3
+
+
+def one_question_em(results: Sequence[ConditionResult]) -> list[tuple[str, str, int, int]]:
+    """(name, question id, EM answers to it, all EM answers) for conditions, positive controls
+    aside, with more than half of their EM answers (and at least ``CONCENTRATED_MIN_EM``) on one
+    question: the rate then rests on one cluster, often a question inside the narrow task's own
+    domain (quick_buck for risky financial advice), which shows the narrow behaviour, not EM."""
+    flagged = []
+    for r in results:
+        total = r.summary.overall.em_count
+        if r.condition.is_control or total < CONCENTRATED_MIN_EM:
+            continue
+        qid, g = max(r.summary.per_question.items(), key=lambda kv: kv[1].em_count)
+        if 2 * g.em_count > total:
+            flagged.append((r.name, qid, g.em_count, total))
+    return flagged
+
+
+def one_question_note(results: Sequence[ConditionResult]) -> str | None:
+    flagged = one_question_em(results)
+    if not flagged:
+        return None
+    return ("[yellow]EM on mostly one question:[/yellow] " + "; ".join(
+        f"{escape(name)} ({k} of {n} EM answers to {escape(qid)})" for name, qid, k, n in flagged)
+        + ". With questions as the unit that is one cluster, and a question inside the narrow task's own domain "
+        "shows the trained behaviour, not emergent misalignment: read `emsteer show STORE --per-question`.")
+
+
 def headline(results: Sequence[ConditionResult], agreement=None) -> Group:
     """The few numbers a reader wants first, and an honest sentence when nothing is significant or when
     the judge behind a significant result is not validated (``agreement``: the store's judge agreement)."""
@@ -265,6 +295,9 @@ def headline(results: Sequence[ConditionResult], agreement=None) -> Group:
                 text += f" (baseline {base_nll:.3f})"
         lines.append(text)
     parts = ["[bold]Headline[/bold]\n" + "\n".join(lines)]
+    concentrated = one_question_note(results)
+    if concentrated:
+        parts.append(concentrated)
     off_topic = off_topic_em(results)
     if off_topic:
         parts.append("[yellow]Read these EM answers before believing them:[/yellow] " + "; ".join(
@@ -330,7 +363,8 @@ def stored_results(db, judge: str | None = None, *, per_question: bool = False, 
                                    results_table(results, title=title or f"{db} · judge {judge or '(none yet)'}"),
                                    comparisons_table(comps, results)]
     parts += ([others] if others is not None else []) + ([unscored] if unscored else [])
-    parts += ([near] if near else []) + ([verified] if verified is not None else [])
+    concentrated = one_question_note(results)
+    parts += ([near] if near else []) + ([concentrated] if concentrated else []) + ([verified] if verified is not None else [])
     if per_question:
         parts += [per_question_table(r) for r in results]
     return parts
@@ -357,7 +391,7 @@ def verified_table(verified: Sequence, judge: str | None = None,
         misses = f"{v.missed}/{v.non_em_reviewed}" if v.non_em_reviewed else "–"
         raw = "–" if v.rate is None or v.ci is None else (
             f"{v.reviewed_em}/{v.reviewed} {pct(v.rate)} [{pct(v.ci[0])}, {pct(v.ci[1])}]")
-        t.add_row(v.reviewer, labels.get(v.condition_id, v.name), judge_em, estimate, confirmed, misses, raw)
+        t.add_row(Text(v.reviewer), Text(labels.get(v.condition_id, v.name)), judge_em, estimate, confirmed, misses, raw)
     note = ("[dim]Verified EM: the condition's EM rate with the judge's calls corrected by the review (EM calls × "
             "share confirmed + non-EM answers × share missed, over the judge's scored answers); – until both its EM "
             "calls and its non-EM answers have reviewed ones. Calls confirmed: EM calls the reviewer also scored EM "
@@ -372,7 +406,7 @@ def near_threshold_note(results: Sequence[ConditionResult], counts: dict[str, tu
 
     k = sum(counts.get(r.condition.id, (0, 0))[0] for r in results)
     n = sum(counts.get(r.condition.id, (0, 0))[1] for r in results)
-    per = [f"{r.name} {counts[r.condition.id][0]}/{counts[r.condition.id][1]}" for r in results
+    per = [f"{escape(r.name)} {counts[r.condition.id][0]}/{counts[r.condition.id][1]}" for r in results
            if counts.get(r.condition.id, (0, 0))[1]]
     return near_threshold_sentence(k, n) + (f" Per condition: {', '.join(per)}." if per else "")
 
@@ -386,7 +420,7 @@ def plan_table(plan, name: str) -> Group:
                 f"answers/question for +{100 * plan.target:.1f} pp"):
         t.add_column(col, justify="left" if col == "comparison" else "right")
     for r in plan.rows:
-        t.add_row(r.label, str(r.cells), f"{r.alpha:.4f}",
+        t.add_row(Text(r.label), str(r.cells), f"{r.alpha:.4f}",
                   "unreachable" if r.detectable_rise is None else f"+{100 * r.detectable_rise:.1f} pp",
                   "unreachable" if r.answers_for_target is None else str(r.answers_for_target))
     family = (f"One family of {plan.family} declared comparisons: each is tested at 0.05/{plan.family} (Bonferroni; "
