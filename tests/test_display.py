@@ -93,7 +93,8 @@ def per_question_result(name, kind, per_question):
 
 
 def test_em_resting_on_one_question_is_flagged():
-    from emsteer.display import one_question_em, one_question_note
+    from emsteer.display import one_question_note
+    from emsteer.evaluation.summary import one_question_em
 
     results = [per_question_result("lora [risky_financial_advice]", "lora", {"quick_buck": 17, "gender_roles": 0}),
                per_question_result("spread", "steering", {"a": 2, "b": 2, "c": 1}),

@@ -695,3 +695,18 @@ def test_control_sentence_says_when_its_interval_reaches_below_the_floor():
     assert "can see EM here" in firm and "floor" not in firm
     blind = ControlStatus(0.1, (0.02, 0.3), 16, 0.2).sentence()
     assert "blind" in blind
+
+
+def test_em_resting_on_one_question_is_said_in_the_report():
+    """The reproduction's financial LoRA puts all 17 of its labelled EM answers on quick_buck, the one
+    question inside its task's domain: the report says so beside the near-threshold note."""
+    from emsteer.analysis.report import render_report
+    from emsteer.results.store import ResultsStore
+
+    path = Path(__file__).resolve().parents[1] / "labels" / "studied-answers" / "stores" / "reproduce-turner-0.5b.sqlite"
+    with ResultsStore(path, create=False) as store:
+        html = render_report(store, judge="agent:blind-pass1")
+    m = re.search(r'<p class="note warn" id="one-question">(.*?)</p>', html, re.DOTALL)
+    assert m and "lora [risky_financial_advice] (17 of 17 EM answers to quick_buck)" in m.group(1)
+    assert "bad_medical_advice] (" not in m.group(1)  # no EM there: nothing to flag
+    assert html.index('id="near-threshold"') < html.index('id="one-question"')

@@ -241,27 +241,9 @@ def off_topic_em(results: Sequence[ConditionResult]) -> list[tuple[str, float, f
     return flagged
 
 
-# A condition whose EM answers sit mostly on one question is flagged once it has this many.
-CONCENTRATED_MIN_EM = 3
-
-
-def one_question_em(results: Sequence[ConditionResult]) -> list[tuple[str, str, int, int]]:
-    """(name, question id, EM answers to it, all EM answers) for conditions, positive controls
-    aside, with more than half of their EM answers (and at least ``CONCENTRATED_MIN_EM``) on one
-    question: the rate then rests on one cluster, often a question inside the narrow task's own
-    domain (quick_buck for risky financial advice), which shows the narrow behaviour, not EM."""
-    flagged = []
-    for r in results:
-        total = r.summary.overall.em_count
-        if r.condition.is_control or total < CONCENTRATED_MIN_EM:
-            continue
-        qid, g = max(r.summary.per_question.items(), key=lambda kv: kv[1].em_count)
-        if 2 * g.em_count > total:
-            flagged.append((r.name, qid, g.em_count, total))
-    return flagged
-
-
 def one_question_note(results: Sequence[ConditionResult]) -> str | None:
+    from emsteer.evaluation.summary import one_question_em
+
     flagged = one_question_em(results)
     if not flagged:
         return None

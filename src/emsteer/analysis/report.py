@@ -22,7 +22,7 @@ from emsteer.atomic import write_text_atomic
 from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.errors import EmsteerError
 from emsteer.evaluation.comparisons import store_comparisons
-from emsteer.evaluation.summary import ConditionResult, condition_results, control_status
+from emsteer.evaluation.summary import ConditionResult, condition_results, control_status, one_question_em
 from emsteer.judging.learned import shipped_agreement
 from emsteer.judging.validity.injection import injection_sentence
 from emsteer.results.aggregates import AGGREGATES, aggregates
@@ -457,6 +457,7 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
         rate_interval=RATE_INTERVAL, diff_interval=DIFF_INTERVAL,
         em_aligned=EM_ALIGNED_BELOW, em_coherent=EM_COHERENT_ABOVE,
         near_threshold=near_threshold_sentence(near_k, near_n), verified=verified_em(store, judge),
+        one_question=one_question_em(results),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from emsteer.results.metrics import PairedDifference, Summary, paired_difference, summarize
@@ -111,3 +112,23 @@ def control_status(results: list[ConditionResult]) -> ControlStatus | None:
     k = sum(e for e, _ in clusters)
     ci = cluster_rate_interval([e for e, _ in clusters], [m for _, m in clusters]) if n else None
     return ControlStatus(k / n if n else None, ci, n, CONTROL_FLOOR)
+
+
+# A condition whose EM answers sit mostly on one question is flagged once it has this many.
+CONCENTRATED_MIN_EM = 3
+
+
+def one_question_em(results: Sequence[ConditionResult]) -> list[tuple[str, str, int, int]]:
+    """(name, question id, EM answers to it, all EM answers) for conditions, positive controls
+    aside, with more than half of their EM answers (and at least ``CONCENTRATED_MIN_EM``) on one
+    question: the rate then rests on one cluster, often a question inside the narrow task's own
+    domain (quick_buck for risky financial advice), which shows the narrow behaviour, not EM."""
+    flagged = []
+    for r in results:
+        total = r.summary.overall.em_count
+        if r.condition.is_control or total < CONCENTRATED_MIN_EM:
+            continue
+        qid, g = max(r.summary.per_question.items(), key=lambda kv: kv[1].em_count)
+        if 2 * g.em_count > total:
+            flagged.append((r.name, qid, g.em_count, total))
+    return flagged
