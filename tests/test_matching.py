@@ -99,7 +99,7 @@ def test_a_study_steers_at_multiples_of_the_matched_magnitude(model_dir, task_fi
         lora = next(c for c in store.conditions() if c.factors.get("method") == "lora")
         nll = {(e.condition_id, e.measure): e.value for e in store.efficacy()}
         [key] = [k for (k,) in store.db.execute("SELECT key FROM meta WHERE key LIKE 'matched/%'")]
-        found = store.meta.matched(*key.split("/")[1:])  # artifact, adapter, held-out examples
+        found = MatchedMagnitude.from_dict(store.meta.matched(*key.split("/")[1:]))  # artifact, adapter, held-out set
         assert key.split("/")[2] == lora.spec["adapter_id"]
         # the target is the LoRA's held-out NLL, and steering at ρ* gives the NLL the search found
         assert found.reached and found.nll <= found.target < found.unsteered

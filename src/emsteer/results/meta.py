@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from emsteer.evaluation.matching import MatchedMagnitude
     from emsteer.judging.validity.agreement import Agreement
     from emsteer.judging.validity.calibration import CalibrationReport
     from emsteer.results.store import ResultsStore
@@ -83,16 +82,15 @@ class StoreMeta:
     def mark_unit(self, key: str, mark: Any) -> None:
         self._store.set_meta(key, mark)
 
-    def matched(self, artifact_id: str, adapter_id: str, held_out_id: str) -> MatchedMagnitude | None:
-        """The matched-efficacy search of this steering artifact against this LoRA adapter on these
-        held-out examples (ids: content fingerprints), or None where none was recorded."""
-        from emsteer.evaluation.matching import MatchedMagnitude
-
+    def matched(self, artifact_id: str, adapter_id: str, held_out_id: str) -> dict[str, Any] | None:
+        """The matched-efficacy search (``evaluation.matching.MatchedMagnitude.to_dict``) of this
+        steering artifact against this LoRA adapter on these held-out examples (ids: content
+        fingerprints), or None where none was recorded."""
         value = self._store.get_meta(_matched_key(artifact_id, adapter_id, held_out_id))
-        return MatchedMagnitude.from_dict(value) if isinstance(value, dict) else None
+        return value if isinstance(value, dict) else None
 
-    def record_matched(self, artifact_id: str, adapter_id: str, held_out_id: str, found: MatchedMagnitude) -> None:
-        self._store.set_meta(_matched_key(artifact_id, adapter_id, held_out_id), found.to_dict())
+    def record_matched(self, artifact_id: str, adapter_id: str, held_out_id: str, found: dict[str, Any]) -> None:
+        self._store.set_meta(_matched_key(artifact_id, adapter_id, held_out_id), found)
 
 
 def _matched_key(artifact_id: str, adapter_id: str, held_out_id: str) -> str:

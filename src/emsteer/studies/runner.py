@@ -27,7 +27,7 @@ from emsteer.errors import EmsteerError
 from emsteer.evaluation.conditions import Condition, random_directions
 from emsteer.evaluation.controls import CONTROL_LORA, positive_control
 from emsteer.evaluation.efficacy import measure_efficacy
-from emsteer.evaluation.matching import match_efficacy
+from emsteer.evaluation.matching import MatchedMagnitude, match_efficacy
 from emsteer.evaluation.run import EvalSettings, evaluate, judge_samples
 from emsteer.generation import SamplingConfig
 from emsteer.generation.vllm import VllmModel
@@ -186,7 +186,8 @@ class StudyRunner:
         from emsteer.evaluation.conditions import adapter_fingerprint
 
         ids = (content_hash(artifact), adapter_fingerprint(lora), stable_id([e.messages for e in data.held_out]))
-        found = store.meta.matched(*ids) if store is not None else None
+        stored = store.meta.matched(*ids) if store is not None else None
+        found = MatchedMagnitude.from_dict(stored) if stored is not None else None
         what = f"{artifact.metadata.get('method', 'artifact')} at layer {artifact.layers[0]} on {data.name}"
         if found is None:
             if "nll" not in target:
@@ -197,7 +198,7 @@ class StudyRunner:
                 raise EmsteerError(f"magnitudes.matched: {what}: {err} Leave that method out of this study, or steer "
                                    "it at fixed magnitudes (magnitudes.relative).") from None
             if store is not None:
-                store.meta.record_matched(*ids, found)
+                store.meta.record_matched(*ids, found.to_dict())
         self.log(f"matched efficacy, {what}: {found.describe()}")
         return [Magnitude.relative(f * found.rho) for f in self.config.magnitudes.matched]
 
