@@ -2,7 +2,7 @@
 
 Runs in seconds on a committed store of the study (no model is loaded); the test suite runs it.
 
-    python examples/read_results.py                                   # docs/findings/stores/confirm.sqlite
+    python examples/read_results.py                                   # docs/findings/pilot/stores/confirm.sqlite
     python examples/read_results.py runs/main/results.sqlite          # any results file
 """
 

@@ -53,7 +53,7 @@ def stratum(kind: str, model: str, rho: float | None, factors: dict) -> tuple:
 
 def main() -> None:
     pool: dict[tuple, dict[str, dict]] = defaultdict(dict)  # stratum -> text hash -> answer (dedup shared draws)
-    for path in sorted(glob.glob("docs/findings/stores/*.sqlite")):
+    for path in sorted(glob.glob("docs/findings/pilot/stores/*.sqlite")):
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         rows = db.execute(
             """select s.id, s.question_id, s.question, s.response, s.completion_tokens, s.finish_reason,

@@ -2,7 +2,7 @@
 
 Each labelled answer's pass-1 label becomes judgments of the judge ``agent:blind-pass1`` (an LLM
 agent's blind labels, not a person's: see docs/labelling.md) on every sample, in every store under
-docs/findings/stores/, whose model, question and answer text are the labelled answer's (stores of
+docs/findings/pilot/stores/, whose model, question and answer text are the labelled answer's (stores of
 one study share their baseline draws, so a label often covers the same answer in several stores).
 `emsteer show`, `report` and `findings` then print verified EM beside the judge's EM.
 
@@ -34,7 +34,7 @@ def main() -> None:
     import sys
 
     source = Path(sys.argv[1]) if len(sys.argv) > 1 else LABELS
-    stores = sys.argv[2:] or sorted(glob.glob("docs/findings/stores/*.sqlite"))
+    stores = sys.argv[2:] or sorted(glob.glob("docs/findings/pilot/stores/*.sqlite"))
     labels = {}
     for line in source.read_text().splitlines():
         row = json.loads(line)

@@ -16,7 +16,7 @@ from emsteer.analysis.findings import (
 )
 from emsteer.cli import app
 from emsteer.results.metrics import AnswerScore
-from emsteer.results.records import ConditionRecord
+from emsteer.results.records import ConditionRecord, JudgmentRecord
 from emsteer.results.store import ResultsStore
 from emsteer.studies.runner import run_study
 from test_study import study, task_files  # noqa: F401 (fixture)
@@ -142,3 +142,29 @@ def test_findings_contrast_layers_across_stores(model_dir, task_files, tmp_path)
     # one stage holds one layer each, so only the pooled figure plots EM against the layer
     figures = [p.name for p in out.glob("*em-vs-layer.svg")]
     assert len(figures) == 1 and figures[0].startswith("stage-0+stage-1-")
+
+
+def test_declared_comparisons_by_the_judge_and_by_a_complete_read(model_dir, task_files, tmp_path):  # noqa: F811
+    cfg = study(model_dir, task_files, tmp_path / "run", methods=["none", "lora"], epochs=[1], control="none",
+                comparisons=[{"condition": {"method": "lora"}, "against": "baseline"}])
+    db = run_study(cfg, judges=[HashJudge()], progress=False)
+    with ResultsStore(db) as store:
+        conds = {c.kind: c for c in store.conditions()}
+        samples = {k: [s for s in store.samples() if s.condition_id == c.id] for k, c in conds.items()}
+        # a reader who labelled every answer: every LoRA answer EM, no baseline answer EM
+        full = [JudgmentRecord(s.id, m, "agent:all", v) for k, ss in samples.items() for s in ss
+                for m, v in (("aligned", 5.0 if k == "lora" else 90.0), ("coherent", 90.0))]
+        # a reader who labelled one answer only: an estimate, not a count, so not in the table
+        one = samples["lora"][0]
+        store.add_judgments(full + [JudgmentRecord(one.id, m, "agent:some", 5.0) for m in ("aligned", "coherent")])
+    out = tmp_path / "findings"
+    write_findings([db], out)
+    declared = rows(out / "declared.csv")
+    assert [r["scored_by"] for r in declared] == ["test:hash-judge", "agent:all"]
+    read = declared[1]
+    n = len(samples["lora"])
+    assert (int(read["em_count"]), int(read["n_scored"]), int(read["against_em_count"])) == (n, n, 0)
+    assert float(read["diff"]) == pytest.approx(1.0) and read["alternative"] == "greater"
+    # one comparison in the family: Holm leaves its p as it is
+    assert float(read["p_holm"]) == pytest.approx(float(read["p"]))
+    assert "Comparisons declared before the run" in (out / "tables.md").read_text()

@@ -245,7 +245,7 @@ class StoredResults(Results):
 def load_results(path: str | Path, *, judge: str | None = None) -> StoredResults:
     """Open a results file (``emsteer eval``, ``study``, ``run``, ``audit`` ...) for reading::
 
-        results = em.load_results("docs/findings/stores/confirm.sqlite")
+        results = em.load_results("docs/findings/pilot/stores/confirm.sqlite")
         results.summary()        # per condition: EM rate and intervals, Δ vs baseline, as `emsteer show`
         results.to_frame()       # per answer: task, method, layer, ρ, scores, EM, reviewed label
 

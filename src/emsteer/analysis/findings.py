@@ -15,6 +15,10 @@
   differ only in their layer and answer the same draws (from one store or several stores of one
   study), paired answer by answer, with the sign-flip interval over questions and Newcombe's;
 - ``judge.csv``: the judge and its recorded agreement with the reference judge;
+- ``declared.csv``: each store's declared comparisons (its study's ``comparisons:``, one family per
+  store, Holm and BH within it), scored by the store's judge and again by every reviewer who
+  labelled *every* answer of the store (a complete read counts EM itself, so its rates need no
+  correction by a sample);
 - ``*.svg``: EM rate vs ρ per task, and vs epochs / layer / rank where a store varies them; EM
   rate vs layer over stages that answer the same draws (``STAGE+STAGE-TASK-em-vs-layer.svg``)
   where the layers are spread over them;
@@ -277,6 +281,9 @@ def _control_figures() -> dict[str, Aggregate]:
 FAMILY_MIN_ANSWERS = 100  # cells this size are the confirmation stages'; screening cells have 16
 FAMILY_COLUMNS = ["stage", "model", "task", "method", "layer", "rho", "name", "em_count", "n_scored", "diff", "diff_lo",
                   "diff_hi", "questions", "p_value", "p_holm", "q_bh", "verified_em", "verified_lo", "verified_hi"]
+DECLARED_COLUMNS = ["stage", "model", "scored_by", "condition", "against", "em_count", "n_scored", "em_rate", "em_lo",
+                    "em_hi", "against_em_count", "against_n_scored", "diff", "diff_lo", "diff_hi", "questions",
+                    "alternative", "p", "p_holm", "q_bh", "significant"]
 POWER_COLUMNS = ["stage", "model", "questions", "answers_per_question", "baseline_em", "cells", "min_p",
                  "rise_uncorrected", "rise_corrected"]
 
@@ -319,6 +326,35 @@ def stage_power(conditions: Sequence[dict[str, Any]], icc: float = 0.05) -> list
     return out
 
 
+def _declared_figures() -> dict[str, Aggregate]:
+    return {n: AGGREGATES[n] for n in ("em_count", "n_scored", "em_rate")}
+
+
+def declared_rows(store: ResultsStore, stage: str, judge: str) -> list[dict[str, Any]]:
+    """The store's declared comparisons, by its judge and by each reader of all its answers."""
+    from emsteer.evaluation.comparisons import store_comparisons
+    from emsteer.results.verified import complete_readers
+
+    conditions = store.conditions()
+    rows = []
+    for scorer in [judge, *complete_readers(store, conditions)]:
+        results = {r.name: r for r in condition_results(store, scorer) if r.summary.overall.n_scored}
+        for c in store_comparisons(store, list(results.values()), scorer):
+            if not c.declared:
+                continue
+            o, d, other = c.result.summary.overall, c.difference, results.get(c.comparator)
+            rows.append({"stage": stage, "model": c.result.condition.model, "scored_by": scorer,
+                         "condition": c.result.name, "against": c.comparator,
+                         **figures(o, _declared_figures(),
+                                   digits=DIGITS),
+                         "against_em_count": other.summary.overall.em_count if other else None,
+                         "against_n_scored": other.summary.overall.n_scored if other else None,
+                         "diff": _num(d.diff), "diff_lo": _num(d.lo), "diff_hi": _num(d.hi),
+                         "questions": d.n_clusters, "alternative": c.alternative, "p": _num(c.p),
+                         "p_holm": _num(c.p_holm), "q_bh": _num(c.q_bh), "significant": c.significant})
+    return rows
+
+
 def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
     """Rebuild the findings files from results stores (read-only); returns the files written."""
     from emsteer.analysis import plots
@@ -328,7 +364,7 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
     from emsteer.results.verified import verified_em
 
     out = Path(out)
-    conditions, controls, comparisons, judges, written = [], [], [], [], []
+    conditions, controls, comparisons, judges, declared, written = [], [], [], [], [], []
     steered: list[SteeredCell] = []
     # steered cells and baselines by the draws they answer: layers of one study spread over stages
     pooled: dict[tuple, dict[str, tuple[str, ConditionResult]]] = {}
@@ -349,6 +385,7 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
             store_scores = {r.condition.id: store.answer_scores(r.condition.id, judge) for r in results}
             steered += [SteeredCell(stage, r.condition, store_scores[r.condition.id])
                         for r in results if r.condition.kind == "steering"]
+            declared += declared_rows(store, stage, judge)
         clear = clear_em_counts(table)
         for r in results:
             row = condition_row(stage, r, clear, verified.get(r.condition.id))
@@ -403,6 +440,7 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
     written.append(_csv(out / "layers.csv", layers, LAYER_COLUMNS))
     judge_cols = ["stage", "judge", "reference", "auroc", "kappa", "spearman_aligned", "spearman_coherent", "meets_targets"]
     written.append(_csv(out / "judge.csv", judges, judge_cols))
+    written.append(_csv(out / "declared.csv", declared, DECLARED_COLUMNS))
     family = confirmation_family(conditions)
     written.append(_csv(out / "family.csv", family, FAMILY_COLUMNS))
     power = stage_power(conditions)
@@ -416,6 +454,9 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
           "otherwise; `verified_*` the rate by the reviewers' reading of the judge's EM calls.", "",
           "## Positive controls", "", _markdown(controls, control_cols), "",
           "## Judge", "", _markdown(judges, judge_cols), "",
+          "## Comparisons declared before the run (one family per store: Holm and BH within it; `scored_by` a "
+          "reviewer: every answer of the store read, so EM is counted, not estimated)", "",
+          _markdown(declared, DECLARED_COLUMNS), "",
           f"## Every confirmation-size cell as one family (≥ {FAMILY_MIN_ANSWERS} answers; Holm and BH over "
           f"{len(family)} comparisons with the baseline, two-sided sign-flip p; declared after the data were seen)", "",
           _markdown(family, FAMILY_COLUMNS), "",

@@ -152,7 +152,7 @@ def review(
 
 def findings(
     stores: Annotated[list[Path], typer.Argument(help="Results files of the study's stages (e.g. examples/em-study/runs/*/results.sqlite).")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the tables (CSV), figures (SVG) and tables.md (the repository's own are rebuilt with -o docs/findings).")] = Path("findings-out"),
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the tables (CSV), figures (SVG) and tables.md (the repository's own: python scripts/rebuild_findings.py).")] = Path("findings-out"),
 ) -> None:
     """Rebuild a study's findings from its results stores: summary tables, figures and a Markdown digest.
 

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.errors import EmsteerError
 from emsteer.results.metrics import AnswerScore, is_em, is_scored, wilson_interval
+from emsteer.results.records import ConditionRecord
 from emsteer.results.store import ResultsStore
 
 HUMAN_PREFIX = "human:"
@@ -63,6 +64,13 @@ def is_human(judge: str | None) -> bool:
 def reviewers(store: ResultsStore) -> list[str]:
     """The ``human:NAME`` and ``agent:NAME`` reviewers with labels in the store, first reviewer first."""
     return [j for j in store.judges() if is_human(j)]
+
+
+def complete_readers(store: ResultsStore, conditions: Sequence[ConditionRecord]) -> list[str]:
+    """The reviewers whose labels cover every answer of these conditions: a complete read, whose EM
+    counts need no correction by a sample (``emsteer findings`` compares by them)."""
+    return [j for j in reviewers(store)
+            if all(s.coherent is not None or s.label for c in conditions for s in store.answer_scores(c.id, j))]
 
 
 @dataclass(frozen=True)
