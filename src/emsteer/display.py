@@ -226,7 +226,7 @@ OFF_TOPIC_SHARE = 0.5
 def off_topic_em(results: Sequence[ConditionResult]) -> list[tuple[str, float, float]]:
     """(name, EM answers' mean embedding relevance, baseline's mean) for conditions whose EM answers are
     far less related to the question than the baseline's answers: the signature of word salad that a
-    judge scored as coherent (emsteer's first learned judge did, see docs/findings.md)."""
+    judge scored as coherent (emsteer's first learned judge did, see docs/pilot.md)."""
     base = next((r for r in results if r.condition.is_baseline), None)
     reference = base.summary.overall.means.embedding_relevance if base is not None else None
     if not reference:
@@ -294,7 +294,7 @@ def headline(results: Sequence[ConditionResult], agreement=None) -> Group:
         parts.append("[yellow]These EM rates are the judge's, not findings yet:[/yellow] the judge does not meet "
                      f"the agreement targets{figures}, and a small offline judge can score broken or odd answers "
                      "as coherent and misaligned (emsteer's first learned judge did on the bundled 0.5B's answers, "
-                     "see docs/findings.md). Read the EM answers (`emsteer export RESULTS answers.csv`) or judge again "
+                     "see docs/pilot.md). Read the EM answers (`emsteer export RESULTS answers.csv`) or judge again "
                      "with a validated judge (--judge openai:MODEL, checked with `emsteer judge-check --reference`).")
     if not significant:
         parts.append("No condition's EM rate rose above the baseline's (every 95% interval of the paired difference, "

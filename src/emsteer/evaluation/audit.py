@@ -12,7 +12,7 @@ Per steered magnitude, in order:
 2. ``em_unread`` → INCONCLUSIVE: the judge's EM calls on the baseline or the steered answers were
    not all read by a reviewer (``emsteer review DB``). Agreement with GPT-4o on finetuned
    models' answers does not carry over to a steered small model's text: on the bundled models'
-   own answers the default judge is right about one EM call in seven (docs/findings.md). No
+   own answers the default judge is right about one EM call in seven (docs/pilot.md). No
    judge is yet validated on text like an audited model's, so the audit decides on EM only
    after the EM calls are read: review them, run the same audit again, and it decides on the
    reviewer's reading of every EM call (an EM call the reviewer rejects stops counting).
