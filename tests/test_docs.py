@@ -43,3 +43,18 @@ def test_the_docs_use_the_one_cli_grammar():
             assert not re.search(r"emsteer (eval|audit)[^`\n]*--db\b", line), (page.name, line)
             assert not re.search(r"emsteer generate[^`\n]* --n \d", line), (page.name, line)
             assert not re.search(r"emsteer (audit|export-vector)[^`\n]*--magnitude", line), (page.name, line)
+
+
+def test_findings_quote_the_declared_comparisons_as_rebuilt():
+    """Each declared comparison in docs/findings/declared.csv (python scripts/rebuild_findings.py)
+    appears in docs/findings.md with the counts the stores give: prose and data cannot drift apart."""
+    import csv
+
+    text = (ROOT / "docs" / "findings.md").read_text(encoding="utf-8")
+    with open(ROOT / "docs" / "findings" / "declared.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows
+    for r in rows:
+        count = f"{r['em_count']} / {r['n_scored']}"
+        against = f"{r['against_em_count']} / {r['against_n_scored']}"
+        assert count in text and against in text, (r["stage"], r["scored_by"], r["condition"])
