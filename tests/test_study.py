@@ -395,8 +395,10 @@ def test_reproduction_configs_hold_turner_et_als_recipe(name, samples, monkeypat
     assert (ev.max_new_tokens, ev.temperature, ev.top_p) == (600, 1.0, 1.0)
 
 
-def test_the_matched_steering_study_reuses_the_reproductions_lora(monkeypatch):
-    """examples/em-study/steer-matched-0.5b.yaml steers at multiples of the magnitude matching the
+@pytest.mark.parametrize("size,matched,methods", [("0.5b", [0.5, 1, 2], {"optimized", "mean-diff", "subspace", "lora"}),
+                                                  ("1.5b", [1, 2], {"optimized", "mean-diff", "lora"})])
+def test_the_matched_steering_study_reuses_the_reproductions_lora(size, matched, methods, monkeypatch):
+    """examples/em-study/steer-matched-*.yaml steer at multiples of the magnitude matching the
     reproduction's LoRA, so its LoRA, data split and seed must be the reproduction's (its adapter is
     copied in, not trained again), on the 56 question clusters with answers of 256 tokens."""
     if not (SHARED / "questions" / "preregistered_questions.yaml").is_file():
@@ -405,12 +407,12 @@ def test_the_matched_steering_study_reuses_the_reproductions_lora(monkeypatch):
 
     monkeypatch.setenv("EMSTEER_DATA_DIR", f"{SHARED / 'training'}{os.pathsep}{SHARED / 'questions'}")
     stages = Path(__file__).resolve().parents[1] / "examples" / "em-study"
-    cfg, repro = load_study(stages / "steer-matched-0.5b.yaml"), load_study(stages / "reproduce-turner-0.5b.yaml")
+    cfg, repro = load_study(stages / f"steer-matched-{size}.yaml"), load_study(stages / f"reproduce-turner-{size}.yaml")
     assert cfg.lora == repro.lora and cfg.seeds == repro.seeds and cfg.dtype == repro.dtype
     assert (cfg.train.examples, cfg.train.held_out, cfg.train.max_length) == (None, repro.train.held_out, repro.train.max_length)
     assert cfg.models == repro.models and cfg.tasks == ["bad_medical_advice"]
-    assert cfg.magnitudes.matched == [0.5, 1, 2] and not cfg.magnitudes.all() and cfg.random_directions == 1
-    assert {"optimized", "mean-diff", "subspace", "lora"} <= set(cfg.methods)
+    assert cfg.magnitudes.matched == matched and not cfg.magnitudes.all() and cfg.random_directions == 1
+    assert methods <= set(cfg.methods)
     from emsteer.studies.runner import load_study_questions
 
     assert len(load_study_questions(cfg)) == 56 and cfg.eval.max_new_tokens >= 256
