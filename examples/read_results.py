@@ -12,7 +12,7 @@ from pathlib import Path
 import emsteer as em
 
 ROOT = Path(__file__).resolve().parents[1]
-store = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "findings" / "stores" / "confirm.sqlite"
+store = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "findings" / "pilot" / "stores" / "confirm.sqlite"
 
 with em.load_results(store) as results:
     # One row per condition: the EM rate with its 95% interval (questions as clusters) and the paired

@@ -14,7 +14,7 @@ from emsteer.cli import app
 from test_cli import run_main
 
 runner = CliRunner()
-STORES = Path(__file__).resolve().parents[1] / "docs" / "findings" / "stores"
+STORES = Path(__file__).resolve().parents[1] / "docs" / "findings" / "pilot" / "stores"
 WIDE = {"COLUMNS": "250"}
 
 

@@ -15,7 +15,7 @@ from emsteer.evaluation.summary import condition_results
 from emsteer.results.store import ResultsStore
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIRM = ROOT / "docs" / "findings" / "stores" / "confirm.sqlite"
+CONFIRM = ROOT / "docs" / "findings" / "pilot" / "stores" / "confirm.sqlite"
 
 
 @pytest.fixture(scope="module")

@@ -578,7 +578,7 @@ def test_committed_store_report_fits_1280_px_and_browses_by_condition_question_a
 
     if chromium_path() is None:
         pytest.skip("no chromium binary (install Debian's chromium: apt-get install -y chromium)")
-    store = Path(__file__).resolve().parents[1] / "docs" / "findings" / "stores" / "confirm.sqlite"
+    store = Path(__file__).resolve().parents[1] / "docs" / "findings" / "pilot" / "stores" / "confirm.sqlite"
     path = write_report(store, tmp_path / "confirm.html")
     probe = r"""() => {
         const box = document.getElementById('headline-table').parentElement;
@@ -620,7 +620,7 @@ def test_committed_store_report_fits_1280_px_and_browses_by_condition_question_a
 def test_steering_vs_finetuning_pairs_each_tasks_steering_with_its_own_lora():
     """With two tasks, each task's steering bar stands beside that task's LoRA, and panels nothing
     was measured for (judged relevance, in-domain rate: not asked by default) are left out."""
-    store_path = Path(__file__).resolve().parents[1] / "docs" / "findings" / "stores" / "confirm.sqlite"
+    store_path = Path(__file__).resolve().parents[1] / "docs" / "findings" / "pilot" / "stores" / "confirm.sqlite"
     with ResultsStore(store_path, create=False) as store:
         judge = store.primary_judge()
         results = condition_results(store, judge)

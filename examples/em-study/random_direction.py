@@ -1,4 +1,4 @@
-"""The random-direction control of the confirmation stage (docs/findings.md): does any push of the
+"""The random-direction control of the confirmation stage (docs/pilot.md): does any push of the
 same size raise the judge's EM rate, or only the narrow-task direction?
 
 Writes runs/random/random-L12.safetensors (a seeded Gaussian direction at layer 12) and
