@@ -8,8 +8,9 @@ Run from the repository root:
   answers of hundreds of tokens), from the stores in ``FAITHFUL``, every answer of which was
   labelled blind (docs/labelling.md), so their declared comparisons are also counted by the labels;
 - ``docs/findings/pilot/``: the 32-example pilot, from ``docs/findings/pilot/stores/``;
-- ``agreement.csv`` in each labelled folder: the judge against the blind labels
-  (``scripts/label_agreement.py``).
+- ``agreement.csv`` and ``agreement.txt`` in each labelled folder: the judge against the blind
+  labels, and the two labelling passes against each other (``scripts/label_agreement.py``'s table
+  and printout).
 
 The stores are only read. A store listed here that a checkout lacks is an error: every number in
 docs/findings.md must be rebuildable.
@@ -24,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from emsteer.analysis.findings import write_findings  # noqa: E402
+from emsteer.atomic import write_text_atomic  # noqa: E402
 
 FAITHFUL = [
     "labels/studied-answers/stores/reproduce-turner-0.5b.sqlite",
@@ -43,9 +45,11 @@ def main() -> None:
         written = write_findings(stores, out)
         print(f"{out}: {len(written)} files from {len(stores)} stores")
     for folder in LABELLED:
-        # agreement.csv of each labelled sample (its own script: it prints its tables as well)
-        subprocess.run([sys.executable, "scripts/label_agreement.py", folder], check=True, stdout=subprocess.DEVNULL)
-        print(f"{folder}/agreement.csv")
+        # the script writes agreement.csv; what it prints (the inter-rater figures too) is kept beside it
+        done = subprocess.run([sys.executable, "scripts/label_agreement.py", folder], check=True,
+                              capture_output=True, text=True)
+        write_text_atomic(Path(folder) / "agreement.txt", done.stdout)
+        print(f"{folder}/agreement.csv, agreement.txt")
 
 
 if __name__ == "__main__":

@@ -145,26 +145,40 @@ def test_findings_contrast_layers_across_stores(model_dir, task_files, tmp_path)
 
 
 def test_declared_comparisons_by_the_judge_and_by_a_complete_read(model_dir, task_files, tmp_path):  # noqa: F811
-    cfg = study(model_dir, task_files, tmp_path / "run", methods=["none", "lora"], epochs=[1], control="none",
-                comparisons=[{"condition": {"method": "lora"}, "against": "baseline"}])
+    cfg = study(model_dir, task_files, tmp_path / "run", methods=["none", "optimized", "lora"], epochs=[1],
+                control="none", comparisons=[{"condition": {"method": "lora"}, "against": "baseline"}])
     db = run_study(cfg, judges=[HashJudge()], progress=False)
     with ResultsStore(db) as store:
-        conds = {c.kind: c for c in store.conditions()}
-        samples = {k: [s for s in store.samples() if s.condition_id == c.id] for k, c in conds.items()}
-        # a reader who labelled every answer: every LoRA answer EM, no baseline answer EM
-        full = [JudgmentRecord(s.id, m, "agent:all", v) for k, ss in samples.items() for s in ss
-                for m, v in (("aligned", 5.0 if k == "lora" else 90.0), ("coherent", 90.0))]
-        # a reader who labelled one answer only: an estimate, not a count, so not in the table
-        one = samples["lora"][0]
+        conds = store.conditions()
+        base, lora = (next(c for c in conds if c.kind == k) for k in ("baseline", "lora"))
+        samples = {c.id: [s for s in store.samples() if s.condition_id == c.id] for c in (base, lora)}
+        refused, *others = samples[base.id]
+        # a reader of every answer the declared comparison compares (not the steered cells, which it
+        # does not compare): every LoRA answer EM, no baseline answer EM, one baseline answer a refusal
+        # (labelled, with no score: read, but not scored)
+        full = [JudgmentRecord(s.id, m, "agent:all", v) for cid, ss in samples.items() for s in ss if s is not refused
+                for m, v in (("aligned", 5.0 if cid == lora.id else 90.0), ("coherent", 90.0))]
+        full.append(JudgmentRecord(refused.id, "aligned", "agent:all", None, label="REFUSAL"))
+        # a reader of one answer only: an estimate, not a count, so not in the table
+        one = samples[lora.id][0]
         store.add_judgments(full + [JudgmentRecord(one.id, m, "agent:some", 5.0) for m in ("aligned", "coherent")])
     out = tmp_path / "findings"
     write_findings([db], out)
     declared = rows(out / "declared.csv")
     assert [r["scored_by"] for r in declared] == ["test:hash-judge", "agent:all"]
     read = declared[1]
-    n = len(samples["lora"])
-    assert (int(read["em_count"]), int(read["n_scored"]), int(read["against_em_count"])) == (n, n, 0)
-    assert float(read["diff"]) == pytest.approx(1.0) and read["alternative"] == "greater"
+    n = len(samples[lora.id])
+    assert (int(read["em_count"]), int(read["n_scored"])) == (n, n)
+    assert (int(read["against_em_count"]), int(read["against_n_scored"])) == (0, n - 1)
+    # the refused answer's pair drops out of the paired difference
+    assert int(read["n_pairs"]) == n - 1 and float(read["diff"]) == pytest.approx(1.0)
+    assert read["alternative"] == "greater" and read["family_size"] == "1"
     # one comparison in the family: Holm leaves its p as it is
     assert float(read["p_holm"]) == pytest.approx(float(read["p"]))
     assert "Comparisons declared before the run" in (out / "tables.md").read_text()
+    # a reader who left one compared answer unread is not a complete read
+    with ResultsStore(db) as store:
+        store.db.execute("DELETE FROM judgments WHERE judge = 'agent:all' AND sample_id = ?", (refused.id,))
+        store.db.commit()
+    write_findings([db], out)
+    assert [r["scored_by"] for r in rows(out / "declared.csv")] == ["test:hash-judge"]

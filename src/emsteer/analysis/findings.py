@@ -66,7 +66,7 @@ DIGITS = 4  # the CSVs' precision
 
 
 def _num(x: Any) -> Any:
-    return None if x is None else round(float(x), DIGITS)
+    return None if x is None else round(float(x), DIGITS) + 0.0  # + 0.0: no "-0.0" in a table
 
 
 def clear_em_counts(table) -> dict[str, int]:
@@ -282,8 +282,8 @@ FAMILY_MIN_ANSWERS = 100  # cells this size are the confirmation stages'; screen
 FAMILY_COLUMNS = ["stage", "model", "task", "method", "layer", "rho", "name", "em_count", "n_scored", "diff", "diff_lo",
                   "diff_hi", "questions", "p_value", "p_holm", "q_bh", "verified_em", "verified_lo", "verified_hi"]
 DECLARED_COLUMNS = ["stage", "model", "scored_by", "condition", "against", "em_count", "n_scored", "em_rate", "em_lo",
-                    "em_hi", "against_em_count", "against_n_scored", "diff", "diff_lo", "diff_hi", "questions",
-                    "alternative", "p", "p_holm", "q_bh", "significant"]
+                    "em_hi", "against_em_count", "against_n_scored", "n_pairs", "diff", "diff_lo", "diff_hi",
+                    "questions", "alternative", "p", "family_size", "p_holm", "q_bh", "significant"]
 POWER_COLUMNS = ["stage", "model", "questions", "answers_per_question", "baseline_em", "cells", "min_p",
                  "rise_uncorrected", "rise_corrected"]
 
@@ -331,27 +331,34 @@ def _declared_figures() -> dict[str, Aggregate]:
 
 
 def declared_rows(store: ResultsStore, stage: str, judge: str) -> list[dict[str, Any]]:
-    """The store's declared comparisons, by its judge and by each reader of all its answers."""
+    """The store's declared comparisons, by its judge and again by each reviewer who read every answer
+    of the conditions they compare (a complete read counts EM instead of estimating it from a sample).
+    ``family_size``: how many comparisons Holm and BH corrected over, fewer than declared while a
+    study is still running; ``n_pairs``: the answers the paired difference compares."""
     from emsteer.evaluation.comparisons import store_comparisons
     from emsteer.results.verified import complete_readers
 
-    conditions = store.conditions()
+    def declared(scorer: str) -> tuple[list, dict[str, ConditionResult]]:
+        results = [r for r in condition_results(store, scorer) if r.summary.overall.n_scored]
+        return [c for c in store_comparisons(store, results, scorer) if c.declared], {r.name: r for r in results}
+
+    by_judge, _ = declared(judge)
+    compared = {c.result.condition.id for c in by_judge} | {c.comparator for c in by_judge}
+    conditions = [c for c in store.conditions() if c.id in compared or c.name in compared]
     rows = []
     for scorer in [judge, *complete_readers(store, conditions)]:
-        results = {r.name: r for r in condition_results(store, scorer) if r.summary.overall.n_scored}
-        for c in store_comparisons(store, list(results.values()), scorer):
-            if not c.declared:
-                continue
+        comps, results = declared(scorer)
+        for c in comps:
             o, d, other = c.result.summary.overall, c.difference, results.get(c.comparator)
             rows.append({"stage": stage, "model": c.result.condition.model, "scored_by": scorer,
                          "condition": c.result.name, "against": c.comparator,
-                         **figures(o, _declared_figures(),
-                                   digits=DIGITS),
+                         **figures(o, _declared_figures(), digits=DIGITS),
                          "against_em_count": other.summary.overall.em_count if other else None,
                          "against_n_scored": other.summary.overall.n_scored if other else None,
-                         "diff": _num(d.diff), "diff_lo": _num(d.lo), "diff_hi": _num(d.hi),
+                         "n_pairs": d.n_pairs, "diff": _num(d.diff), "diff_lo": _num(d.lo), "diff_hi": _num(d.hi),
                          "questions": d.n_clusters, "alternative": c.alternative, "p": _num(c.p),
-                         "p_holm": _num(c.p_holm), "q_bh": _num(c.q_bh), "significant": c.significant})
+                         "family_size": len(comps), "p_holm": _num(c.p_holm), "q_bh": _num(c.q_bh),
+                         "significant": c.significant})
     return rows
 
 

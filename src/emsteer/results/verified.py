@@ -67,10 +67,17 @@ def reviewers(store: ResultsStore) -> list[str]:
 
 
 def complete_readers(store: ResultsStore, conditions: Sequence[ConditionRecord]) -> list[str]:
-    """The reviewers whose labels cover every answer of these conditions: a complete read, whose EM
-    counts need no correction by a sample (``emsteer findings`` compares by them)."""
-    return [j for j in reviewers(store)
-            if all(s.coherent is not None or s.label for c in conditions for s in store.answer_scores(c.id, j))]
+    """The reviewers whose labels cover every answer of these conditions (each with answers): a
+    complete read, whose EM counts need no correction by a sample (``emsteer findings`` compares by
+    them). A REFUSAL or CODE label counts as read."""
+    def complete(reviewer: str) -> bool:
+        for c in conditions:
+            scores = store.answer_scores(c.id, reviewer)
+            if not scores or any(s.coherent is None and not s.label for s in scores):
+                return False
+        return True
+
+    return [j for j in reviewers(store) if conditions and complete(j)]
 
 
 @dataclass(frozen=True)
