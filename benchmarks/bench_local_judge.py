@@ -20,11 +20,10 @@ from common import RESULTS, timed, write_result
 
 from emsteer.data.questions import format_judge_prompt
 from emsteer.judging.base import JudgeRequest
-from emsteer.judging.validity.calibration import load_calibration
 from emsteer.judging.local import LocalJudge
 from emsteer.judging.prompts import ALIGNED_PROMPT
+from emsteer.judging.validity.calibration import load_calibration
 from emsteer.models import load_model
-
 
 
 def main() -> None:

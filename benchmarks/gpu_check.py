@@ -169,8 +169,8 @@ def cpu_parity(max_new_tokens=32):
 def training(steps=6):
     """Optimized-vector training on cuda: plain float32 vs bf16 autocast with gradient checkpointing."""
     from emsteer.data.tasks import load_task
-    from emsteer.steering import Steering
     from emsteer.methods import build_artifact, method_params
+    from emsteer.steering import Steering
     from emsteer.training.objective import MemorySavers, assistant_nll
 
     lm = load_model(None, dtype="float32", device="cuda")

@@ -11,10 +11,9 @@ labels/studied-answers/preregistered for the pre-registered questions' run).
 from __future__ import annotations
 
 import json
+import sys
 from collections import defaultdict
 from pathlib import Path
-
-import sys
 
 ROOT = Path(sys.argv[1] if len(sys.argv) > 1 else "labels/studied-answers")
 

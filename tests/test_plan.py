@@ -115,8 +115,36 @@ def test_declared_comparisons_are_adjusted_as_one_family(tmp_path):
     assert t1.p == pytest.approx(1 / 256)  # every one of 8 questions up: one sign pattern of 256
     assert t1.p_holm == pytest.approx(2 / 256) and t1.q_bh == pytest.approx(2 / 256)
     assert t1.significant and not t2.significant
+    assert t1.family == 2
     undeclared = comparisons(results, [])
     assert all(not c.declared and not c.significant and c.alternative == "two-sided" for c in undeclared)
+
+
+def test_a_study_still_running_is_corrected_over_everything_it_declared(tmp_path):
+    """Two of four declared comparisons made so far: the two missing ones count as p = 1, so Holm
+    multiplies the smallest p by 4, not 2, and BH's q never falls below the whole family's."""
+    from emsteer.results.inference import benjamini_hochberg, holm
+
+    path = _store_with_two_tasks(tmp_path / "s.sqlite")
+    with ResultsStore(path, create=False) as store:
+        results = condition_results(store, JUDGE)
+    declaration = [Declared({"method": "optimized", "rho": 0.1})]
+    now = {c.result.condition.factors["task"]: c for c in comparisons(results, declaration) if c.declared}
+    later = {c.result.condition.factors["task"]: c for c in comparisons(results, declaration, family=4) if c.declared}
+    ps = [now["t1"].p, now["t2"].p]
+    assert [later[t].p_holm for t in ("t1", "t2")] == pytest.approx(holm([*ps, 1.0, 1.0])[:2])
+    assert [later[t].q_bh for t in ("t1", "t2")] == pytest.approx(benjamini_hochberg([*ps, 1.0, 1.0])[:2])
+    assert later["t1"].p_holm == pytest.approx(4 / 256) and later["t1"].family == 4
+    assert all(later[t].p_holm >= now[t].p_holm and later[t].q_bh >= now[t].q_bh for t in now)
+    from rich.console import Console
+
+    from emsteer.display import comparisons_table
+
+    console = Console(record=True, width=250)
+    console.print(comparisons_table(list(later.values()), results))
+    assert "2 of 4 made so far" in console.export_text()
+    # a family smaller than what was made (a store of an older study file) changes nothing
+    assert comparisons(results, declaration, family=1) == comparisons(results, declaration)
 
 
 def test_show_names_tasks_and_marks_everything_exploratory_without_declarations(tmp_path):

@@ -5,8 +5,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
-
 from emsteer.results.store import ResultsStore
 
 STORES = Path(__file__).resolve().parents[1] / "docs" / "findings" / "pilot" / "stores"

@@ -10,6 +10,7 @@ from emsteer.cli import app
 from emsteer.errors import EmsteerError
 from emsteer.results.store import ResultsStore
 from emsteer.studies.config import load_study, parse_study
+from emsteer.studies.plan import declared_family
 from emsteer.studies.runner import run_study, slug
 
 from judges import HashJudge
@@ -117,6 +118,7 @@ def test_random_directions_are_one_set_per_layer_shared_by_tasks(model_dir, task
         assert all("task" not in c.factors and c.factors["layer"] == 1 for c in randoms)
         assert {round(c.rho, 6) for c in randoms} == {0.5, 2.0}
         assert store.get_meta("study")["comparisons"][0]["against"] == "random"
+        assert store.meta.declared_family == declared_family(cfg) == 2  # one cell per task
     result = CliRunner().invoke(app, ["show", str(db)], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     assert "Declared comparisons (2" in result.output and "random" in result.output  # one per task, vs a random direction

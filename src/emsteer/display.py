@@ -104,8 +104,10 @@ def comparisons_table(comps, results: Sequence[ConditionResult]) -> RenderableTy
     if not declared:
         return ("[dim]No comparison was declared before this run (a study's `comparisons:`), so every p above is "
                 "exploratory: two-sided, uncorrected, and nothing here is called significant.[/dim]")
-    t = Table(title=f"Declared comparisons ({len(declared)}, one family: Holm and Benjamini–Hochberg)",
-              title_justify="left")
+    family = max((c.family or 0 for c in declared), default=0)
+    size = (f"{len(declared)} of {family} made so far, one family: Holm and Benjamini–Hochberg over all {family}, the "
+            "missing ones as p = 1" if family > len(declared) else f"{len(declared)}, one family: Holm and Benjamini–Hochberg")
+    t = Table(title=f"Declared comparisons ({size})", title_justify="left")
     for col in ("condition", "against", "Δ pp [95% CI]", "alternative", "p", "Holm p", "BH q", "verdict"):
         t.add_column(col, justify="left" if col in ("condition", "against", "alternative", "verdict") else "right")
     for c in declared:

@@ -357,7 +357,7 @@ def declared_rows(store: ResultsStore, stage: str, judge: str) -> list[dict[str,
                          "against_n_scored": other.summary.overall.n_scored if other else None,
                          "n_pairs": d.n_pairs, "diff": _num(d.diff), "diff_lo": _num(d.lo), "diff_hi": _num(d.hi),
                          "questions": d.n_clusters, "alternative": c.alternative, "p": _num(c.p),
-                         "family_size": len(comps), "p_holm": _num(c.p_holm), "q_bh": _num(c.q_bh),
+                         "family_size": c.family, "p_holm": _num(c.p_holm), "q_bh": _num(c.q_bh),
                          "significant": c.significant})
     return rows
 
@@ -382,7 +382,7 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
             # a condition this judge never scored (e.g. a control since replaced, judged only by an
             # earlier judge) has nothing to report under it
             results = [r for r in condition_results(store, judge) if r.summary.overall.n_scored]
-            if not results:
+            if judge is None or not results:
                 raise EmsteerError(f"{path} holds no conditions scored by its judge {judge}.")
             table = store.answers_table(judge)
             agreement = store.meta.agreement

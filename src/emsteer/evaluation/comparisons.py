@@ -75,6 +75,7 @@ class Comparison:
     declared: bool
     p_holm: float | None = None
     q_bh: float | None = None
+    family: int | None = None  # how many comparisons Holm and BH corrected over
 
     @property
     def p(self) -> float | None:
@@ -104,17 +105,19 @@ def store_comparisons(store, results: Sequence[ConditionResult], judge: str | No
     declared = declared_from(study.get("comparisons") if isinstance(study, dict) else None)
     scores = ({r.condition.id: store.answer_scores(r.condition.id, judge) for r in results}
               if any(d.against == "random" for d in declared) else None)
-    return comparisons(results, declared, scores)
+    return comparisons(results, declared, scores, family=store.meta.declared_family or 0)
 
 
 def comparisons(results: Sequence[ConditionResult], declared: Sequence[Declared],
-                scores: Mapping[str, Sequence] | None = None) -> list[Comparison]:
+                scores: Mapping[str, Sequence] | None = None, *, family: int = 0) -> list[Comparison]:
     """Every condition against its baseline (exploratory), and each declared comparison; the
     declared ones adjusted as a family. ``scores`` (condition id → AnswerScores) is needed only
-    for comparisons against a random direction."""
+    for comparisons against a random direction. ``family``: the size of the declared family once
+    the whole study has run; comparisons not made yet count as p = 1, so a study still running
+    is corrected over everything it declared, never over fewer (conservative, never anti-)."""
     baselines = {pairing(r.condition): r for r in results if r.condition.is_baseline}
     out: list[Comparison] = []
-    family: list[int] = []
+    made: list[int] = []  # indices of the declared comparisons made
     for r in results:
         if r.condition.is_baseline:
             continue
@@ -130,15 +133,16 @@ def comparisons(results: Sequence[ConditionResult], declared: Sequence[Declared]
                 if r.vs_baseline is None:
                     continue
                 diff, name = r.vs_baseline, baselines[pairing(r.condition)].name
-            family.append(len(out))
+            made.append(len(out))
             out.append(Comparison(r, name, diff, d.alternative, True))
         if not any(d.against == "baseline" for d in wanted) and r.vs_baseline is not None \
                 and pairing(r.condition) in baselines:
             out.append(Comparison(r, baselines[pairing(r.condition)].name, r.vs_baseline, "two-sided", False))
-    ps = [out[i].p for i in family]
-    if family and all(p is not None for p in ps):
-        adjusted, q = holm(ps), benjamini_hochberg(ps)  # type: ignore[arg-type]
-        for i, a, b in zip(family, adjusted, q):
+    ps = [out[i].p for i in made]
+    if made and all(p is not None for p in ps):
+        padded = ps + [1.0] * max(0, family - len(ps))
+        adjusted, q = holm(padded), benjamini_hochberg(padded)  # type: ignore[arg-type]
+        for i, a, b in zip(made, adjusted, q):
             c = out[i]
-            out[i] = Comparison(c.result, c.comparator, c.difference, c.alternative, True, a, b)
+            out[i] = Comparison(c.result, c.comparator, c.difference, c.alternative, True, a, b, len(padded))
     return out

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from emsteer.results.store import ResultsStore
 
 JUDGE, AGREEMENT, CALIBRATION, INJECTION, STUDY = "judge", "judge_agreement", "judge_calibration", "judge_injection", "study"
+DECLARED_FAMILY = "declared_family"  # the study's declared comparisons over its whole grid (studies/plan.py)
 
 
 class StoreMeta:
@@ -74,6 +75,15 @@ class StoreMeta:
 
     def record_study(self, config: dict[str, Any]) -> None:
         self._store.set_meta(STUDY, config)
+
+    @property
+    def declared_family(self) -> int | None:
+        """How many comparisons the study declared over its whole grid (None: not recorded)."""
+        value = self._store.get_meta(DECLARED_FAMILY)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def record_declared_family(self, n: int) -> None:
+        self._store.set_meta(DECLARED_FAMILY, int(n))
 
     def unit_mark(self, key: str) -> Any:
         """What a study recorded when the unit ``key`` finished (None: not finished)."""

@@ -85,20 +85,32 @@ def grid_cells(cfg: StudyConfig) -> list[dict[str, Any]]:
     return cells
 
 
+def declared_groups(cfg: StudyConfig) -> list[tuple[Declared, int]]:
+    """Each declared comparison with the number of cells it picks in the study's whole grid."""
+    cells = grid_cells(cfg)
+    declared = [Declared(c.condition, c.against, c.alternative) for c in cfg.comparisons]
+    return [(d, sum(d.matches(c, unknown=("name", "layer")) for c in cells)) for d in declared]
+
+
+def declared_family(cfg: StudyConfig) -> int:
+    """How many comparisons the study's declarations make once every cell has run: the family its
+    declared p-values are corrected over (recorded in the store when the study starts, so a store
+    that is still running corrects over the whole family, not over what has run so far)."""
+    return sum(n for _, n in declared_groups(cfg))
+
+
 def plan_study(cfg: StudyConfig, *, questions: int, answers_per_question: float, baseline: float,
                baseline_source: str, icc: float = DEFAULT_ICC, target: float = DEFAULT_TARGET) -> Plan:
     """The power plan of a validated study (see the module docstring)."""
-    cells = grid_cells(cfg)
-    declared = [Declared(c.condition, c.against, c.alternative) for c in cfg.comparisons]
+    declared = declared_groups(cfg)
     groups: list[tuple[str, int, int]] = []  # label, cells, sides
     if declared:
-        for d in declared:
+        for d, n in declared:
             what = ", ".join(f"{k}={v}" for k, v in d.condition.items())
-            groups.append((f"{what} vs {d.against} ({d.alternative})", sum(d.matches(c, unknown=("name", "layer")) for c in cells),
-                           1 if d.alternative == "greater" else 2))
+            groups.append((f"{what} vs {d.against} ({d.alternative})", n, 1 if d.alternative == "greater" else 2))
         family = sum(n for _, n, _ in groups)
     else:
-        groups.append(("every cell vs baseline (exploratory: nothing declared)", len(cells), 2))
+        groups.append(("every cell vs baseline (exploratory: nothing declared)", len(grid_cells(cfg)), 2))
         family = 1  # undeclared: uncorrected
     per_question = max(1, round(answers_per_question))
     rows = []

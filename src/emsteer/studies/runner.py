@@ -38,6 +38,7 @@ from emsteer.results.store import ResultsStore, StoreLock, stable_id
 from emsteer.steering.artifacts import content_hash, load_artifact, save_artifact
 from emsteer.steering.magnitude import Magnitude
 from emsteer.studies.config import StudyConfig, TaskSpec
+from emsteer.studies.plan import declared_family
 from emsteer.training.checkpoints import adapter_dir, checkpoint_path
 from emsteer.training.objective import assistant_nll
 
@@ -366,6 +367,7 @@ class StudyRunner:
         embedder = self.embedder()
         with ResultsStore(db) as store, progress_bar(self.progress) as bar:
             store.meta.record_study(cfg.model_dump(mode="json"))
+            store.meta.record_declared_family(declared_family(cfg))
             overall = bar.add_task(f"Study {cfg.name}", total=self.steps(), info="")
             for i, model in enumerate(cfg.models):
                 bar.update(overall, info=f"loading {model}")
