@@ -119,7 +119,7 @@ def test_condition_names_with_brackets_survive_the_tables():
     r = NS(name="lora [bad_medical_advice]", condition=NS(factors={"task": "bad_medical_advice"}, is_baseline=False,
                                                           is_control=False))
     c = NS(result=r, comparator="baseline [x]", difference=NS(diff=0.01, lo=-0.01, hi=0.03), alternative="greater",
-           p=0.5, p_holm=1.0, q_bh=1.0, significant=False, declared=True)
+           p=0.5, p_holm=1.0, q_bh=1.0, significant=False, declared=True, family=1)
     console = Console(width=300, record=True)
     console.print(comparisons_table([c], [r]))
     text = console.export_text()

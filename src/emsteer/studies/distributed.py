@@ -32,7 +32,7 @@ from emsteer.progress import progress_bar
 from emsteer.results.merge import merge_store
 from emsteer.results.store import ResultsStore, StoreLock
 from emsteer.studies.config import StudyConfig
-from emsteer.studies.runner import StudyRunner, load_study_questions, load_task_data, slug
+from emsteer.studies.runner import StudyRunner, load_study_questions, load_task_data, record_study, slug
 
 RAY_MISSING = "Distributed studies need Ray: pip install 'emsteer[ray]' (or pip install ray)."
 
@@ -134,7 +134,7 @@ def run_study_ray(config: StudyConfig, *, workers: int | None = None, address: s
             unit_task = ray.remote(_unit).options(**options)
             runner_ref, questions_ref, tasks_ref = ray.put(runner), ray.put(questions), ray.put(tasks)
             with ResultsStore(db) as store, progress_bar(progress) as bar:
-                store.meta.record_study(cfg.model_dump(mode="json"))
+                record_study(store, cfg)
                 overall = bar.add_task(f"Study {cfg.name} (Ray)", total=len(units) + len(cfg.models) * (cfg.control != "none"),
                                        info=f"{len(units)} units")
                 controls = {model: None for model in cfg.models}

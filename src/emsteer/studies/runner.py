@@ -112,6 +112,13 @@ def load_study_questions(config: StudyConfig) -> list[Question]:
     return questions
 
 
+def record_study(store: ResultsStore, cfg: StudyConfig) -> None:
+    """What a store keeps of the study writing it: its configuration and the size of its declared
+    family (so that a store still running is corrected over everything it declared)."""
+    store.meta.record_study(cfg.model_dump(mode="json"))
+    store.meta.record_declared_family(declared_family(cfg))
+
+
 class StudyRunner:
     def __init__(self, config: StudyConfig, *, judges=None, progress: bool = True, log=print,
                  rejudge_missing: bool = False):
@@ -366,8 +373,7 @@ class StudyRunner:
         cfg = self.config
         embedder = self.embedder()
         with ResultsStore(db) as store, progress_bar(self.progress) as bar:
-            store.meta.record_study(cfg.model_dump(mode="json"))
-            store.meta.record_declared_family(declared_family(cfg))
+            record_study(store, cfg)
             overall = bar.add_task(f"Study {cfg.name}", total=self.steps(), info="")
             for i, model in enumerate(cfg.models):
                 bar.update(overall, info=f"loading {model}")
