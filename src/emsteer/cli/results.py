@@ -161,6 +161,8 @@ def findings(
     steering_vs_lora.csv (coherence and relevance among misaligned answers, with intervals),
     layers.csv (EM at a shallower minus a deeper layer, paired answer by answer, also across
     stores that share their draws), judge.csv (the judge's agreement with the reference),
+    declared.csv (each store's comparisons declared before its run, Holm and BH over the study's
+    declared family, by the judge and by every reviewer who read all the compared answers),
     family.csv (every confirmation-size cell against its baseline as one family, Holm and BH),
     power.csv (what each stage could detect), EM-vs-ρ/epochs/layer/rank figures (EM vs layer also
     over stages that share their draws) and tables.md; where a reviewer read the judge's EM calls
