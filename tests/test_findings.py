@@ -182,3 +182,23 @@ def test_declared_comparisons_by_the_judge_and_by_a_complete_read(model_dir, tas
         store.db.commit()
     write_findings([db], out)
     assert [r["scored_by"] for r in rows(out / "declared.csv")] == ["test:hash-judge"]
+
+
+def test_the_committed_findings_tables_are_what_the_committed_stores_give(tmp_path):
+    """docs/findings/ and docs/findings/pilot/ are rebuilt by scripts/rebuild_findings.py from the
+    committed stores: rebuilt here, every table comes out byte for byte as committed."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("rebuild_findings", root / "scripts" / "rebuild_findings.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    pilot = sorted((root / "docs" / "findings" / "pilot" / "stores").glob("*.sqlite"))
+    assert pilot
+    for stores, folder in (([root / p for p in script.FAITHFUL], "docs/findings"), (pilot, "docs/findings/pilot")):
+        write_findings(stores, tmp_path / folder)
+        committed = sorted(p.name for p in (root / folder).glob("*.csv"))
+        assert committed == sorted(p.name for p in (tmp_path / folder).glob("*.csv"))
+        for name in committed:
+            assert (tmp_path / folder / name).read_bytes() == (root / folder / name).read_bytes(), f"{folder}/{name}"
