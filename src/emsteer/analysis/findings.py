@@ -15,10 +15,10 @@
   differ only in their layer and answer the same draws (from one store or several stores of one
   study), paired answer by answer, with the sign-flip interval over questions and Newcombe's;
 - ``judge.csv``: the judge and its recorded agreement with the reference judge;
-- ``declared.csv``: each store's declared comparisons (its study's ``comparisons:``, one family per
-  store, Holm and BH within it), scored by the store's judge and again by every reviewer who
-  labelled *every* answer of the store (a complete read counts EM itself, so its rates need no
-  correction by a sample);
+- ``declared.csv``: each store's declared comparisons (its study's ``comparisons:``, Holm and BH
+  over the study's whole declared family), scored by the store's judge and again by every reviewer
+  who labelled *every* answer of the compared conditions (a complete read counts EM itself, so its
+  rates need no correction by a sample);
 - ``*.svg``: EM rate vs ρ per task, and vs epochs / layer / rank where a store varies them; EM
   rate vs layer over stages that answer the same draws (``STAGE+STAGE-TASK-em-vs-layer.svg``)
   where the layers are spread over them;
@@ -333,8 +333,8 @@ def _declared_figures() -> dict[str, Aggregate]:
 def declared_rows(store: ResultsStore, stage: str, judge: str) -> list[dict[str, Any]]:
     """The store's declared comparisons, by its judge and again by each reviewer who read every answer
     of the conditions they compare (a complete read counts EM instead of estimating it from a sample).
-    ``family_size``: how many comparisons Holm and BH corrected over, fewer than declared while a
-    study is still running; ``n_pairs``: the answers the paired difference compares."""
+    ``family_size``: how many comparisons Holm and BH corrected over (the study's whole declared
+    family where the store recorded it); ``n_pairs``: the answers the paired difference compares."""
     from emsteer.evaluation.comparisons import store_comparisons
     from emsteer.results.verified import complete_readers
 
@@ -461,8 +461,8 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
           "otherwise; `verified_*` the rate by the reviewers' reading of the judge's EM calls.", "",
           "## Positive controls", "", _markdown(controls, control_cols), "",
           "## Judge", "", _markdown(judges, judge_cols), "",
-          "## Comparisons declared before the run (one family per store: Holm and BH within it; `scored_by` a "
-          "reviewer: every answer of the store read, so EM is counted, not estimated)", "",
+          "## Comparisons declared before the run (Holm and BH over each study's declared family, `family_size`; "
+          "`scored_by` a reviewer: every compared answer read, so EM is counted, not estimated)", "",
           _markdown(declared, DECLARED_COLUMNS), "",
           f"## Every confirmation-size cell as one family (≥ {FAMILY_MIN_ANSWERS} answers; Holm and BH over "
           f"{len(family)} comparisons with the baseline, two-sided sign-flip p; declared after the data were seen)", "",
