@@ -93,9 +93,16 @@ def test_a_study_steers_at_multiples_of_the_matched_magnitude(model_dir, task_fi
                 lora={"rank": 2, "batch_size": 4, "lr": 0.0005},  # a LoRA the vector can match
                 comparisons=[{"condition": {"method": "optimized", "matched": 1}}])
     assert [c["matched"] for c in grid_cells(cfg) if c["kind"] == "steering"] == [0.5, 1]
+    from emsteer.evaluation import efficacy
+    measured = []  # the efficacy step's NLL passes, each with its steerings
+    real_nll = efficacy.assistant_nll
+    monkeypatch.setattr(efficacy, "assistant_nll", lambda *a, **k: measured.append(k["steerings"]) or real_nll(*a, **k))
     db = run_study(cfg, judges=[HashJudge()], progress=False)
     with ResultsStore(db) as store:
         conds = {c.factors.get("matched"): c for c in store.conditions() if c.factors.get("method") == "optimized"}
+        # the LoRA's NLL, measured once to match it, is stored without a second pass: only the
+        # baseline's pass is unsteered
+        assert len(measured) == len(store.conditions()) - 1 and sum(not s for s in measured) == 1
         lora = next(c for c in store.conditions() if c.factors.get("method") == "lora")
         nll = {(e.condition_id, e.measure): e.value for e in store.efficacy()}
         [key] = [k for (k,) in store.db.execute("SELECT key FROM meta WHERE key LIKE 'matched/%'")]

@@ -330,16 +330,21 @@ def _declared_figures() -> dict[str, Aggregate]:
     return {n: AGGREGATES[n] for n in ("em_count", "n_scored", "em_rate")}
 
 
-def declared_rows(store: ResultsStore, stage: str, judge: str) -> list[dict[str, Any]]:
+def declared_rows(store: ResultsStore, stage: str, judge: str,
+                  judged: Sequence[ConditionResult] | None = None) -> list[dict[str, Any]]:
     """The store's declared comparisons, by its judge and again by each reviewer who read every answer
     of the conditions they compare (a complete read counts EM instead of estimating it from a sample).
     ``family_size``: how many comparisons Holm and BH corrected over (the study's whole declared
-    family where the store recorded it); ``n_pairs``: the answers the paired difference compares."""
+    family where the store recorded it); ``n_pairs``: the answers the paired difference compares.
+    ``judged``: the store's conditions as its judge scored them, where the caller has them already."""
     from emsteer.evaluation.comparisons import store_comparisons
     from emsteer.results.verified import complete_readers
 
     def declared(scorer: str) -> tuple[list, dict[str, ConditionResult]]:
-        results = [r for r in condition_results(store, scorer) if r.summary.overall.n_scored]
+        if scorer == judge and judged is not None:
+            results = list(judged)
+        else:
+            results = [r for r in condition_results(store, scorer) if r.summary.overall.n_scored]
         return [c for c in store_comparisons(store, results, scorer) if c.declared], {r.name: r for r in results}
 
     by_judge, _ = declared(judge)
@@ -392,7 +397,7 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
             store_scores = {r.condition.id: store.answer_scores(r.condition.id, judge) for r in results}
             steered += [SteeredCell(stage, r.condition, store_scores[r.condition.id])
                         for r in results if r.condition.kind == "steering"]
-            declared += declared_rows(store, stage, judge)
+            declared += declared_rows(store, stage, judge, results)
         clear = clear_em_counts(table)
         for r in results:
             row = condition_row(stage, r, clear, verified.get(r.condition.id))

@@ -11,7 +11,7 @@ cannot show that learning it generalises.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 
 from emsteer.data.chat import ChatExample
@@ -24,7 +24,7 @@ from emsteer.models import LoadedModel
 from emsteer.results.metrics import wilson_interval
 from emsteer.results.store import ResultsStore
 from emsteer.steering.hooks import Steering
-from emsteer.training.objective import assistant_nll
+from emsteer.training.objective import NLLResult, assistant_nll
 
 IN_DOMAIN_METRIC = "in_domain"
 IN_DOMAIN_THRESHOLD = 50.0
@@ -78,9 +78,12 @@ def measure_efficacy(
     n_generate: int = 8,
     max_length: int = 512,
     heldout_nll: bool = True,
+    known_nll: Mapping[str, NLLResult] | None = None,
     progress: bool = True,
 ) -> None:
-    """Store held-out NLL and (with a judge) the judged in-domain rate of every condition."""
+    """Store held-out NLL and (with a judge) the judged in-domain rate of every condition.
+    ``known_nll``: unsteered adapters' NLL on these ``held_out`` examples, by adapter path, already
+    measured (a matched study measures its LoRA's first)."""
     records = [c.record(lm, settings.sampling, settings.seed) for c in conditions]
     models = _Models(lm)
     try:
@@ -89,7 +92,9 @@ def measure_efficacy(
             if heldout_nll and not store.has_efficacy(rec.id, "heldout_nll", task):
                 steerings = ([Steering(cond.artifact, cond.magnitude)]
                              if cond.artifact is not None and cond.magnitude is not None else [])
-                nll = assistant_nll(models(cond), held_out, steerings=steerings, max_length=max_length)
+                nll = (known_nll or {}).get(str(cond.adapter)) if cond.adapter is not None and not steerings else None
+                if nll is None:
+                    nll = assistant_nll(models(cond), held_out, steerings=steerings, max_length=max_length)
                 store.add_efficacy(rec.id, "heldout_nll", task, nll.mean_nll_per_token,
                                    {"tokens": nll.tokens, "examples": len(held_out), "task": task})
     finally:

@@ -40,7 +40,7 @@ from emsteer.steering.magnitude import Magnitude
 from emsteer.studies.config import StudyConfig, TaskSpec
 from emsteer.studies.plan import declared_family
 from emsteer.training.checkpoints import adapter_dir, checkpoint_path
-from emsteer.training.objective import assistant_nll
+from emsteer.training.objective import NLLResult, assistant_nll
 
 # Sampling batch sizes units were marked with by default before the batch size left the mark: a
 # study's eval block (8) and the main job (16).
@@ -130,6 +130,7 @@ class StudyRunner:
             raise EmsteerError(f"Study {config.name!r} has no output folder: set output, or build the config with "
                                "parse_study / load_study (they default it to runs/<name>).")
         self.out = Path(config.output)
+        self.adapter_nll: dict[str, NLLResult] = {}  # held-out NLL by adapter path, measured for matching
         c = config.eval
         # Per study seed (which trains the artifacts), the evaluation settings (whose seed samples the answers).
         self.settings = [
@@ -211,11 +212,14 @@ class StudyRunner:
         return [Magnitude.relative(f * found.rho) for f in self.config.magnitudes.matched]
 
     def _lora_nll(self, lm: LoadedModel, data: TaskData, path: Path) -> float:
-        """The held-out NLL of the study's LoRA: the efficacy that matched magnitudes match."""
+        """The held-out NLL of the study's LoRA: the efficacy that matched magnitudes match; kept for
+        the unit's efficacy step, which stores the same measurement."""
         from emsteer.finetune import adapted
 
         with adapted(lm, path) as model:
-            return assistant_nll(model, data.held_out, max_length=self.config.train.max_length).mean_nll_per_token
+            nll = assistant_nll(model, data.held_out, max_length=self.config.train.max_length)
+        self.adapter_nll[str(path)] = nll
+        return nll.mean_nll_per_token
 
     # -- the grid ------------------------------------------------------------------------------
     def conditions_for(self, lm: LoadedModel, model: str, data: TaskData, seed: int, bar, task_id,
@@ -461,7 +465,7 @@ class StudyRunner:
                              behaviour=data.behaviour, judge=judges[0] if cfg.efficacy.generate else None,
                              settings=settings, n_generate=cfg.efficacy.generate,
                              max_length=cfg.train.max_length, heldout_nll=cfg.efficacy.heldout_nll,
-                             progress=self.progress)
+                             known_nll=self.adapter_nll, progress=self.progress)
         bar.advance(task_id)
         store.meta.mark_unit(self.unit_key(model, data, s), self.unit_mark(questions, data, judges, embedder))
 
