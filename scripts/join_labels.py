@@ -10,12 +10,10 @@ labels/studied-answers/preregistered for the pre-registered questions' run).
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from collections import defaultdict
 from pathlib import Path
-
-ROOT = Path(sys.argv[1] if len(sys.argv) > 1 else "labels/studied-answers")
 
 
 def read_labels(paths: list[Path]) -> dict[str, list[dict]]:
@@ -31,12 +29,20 @@ def read_labels(paths: list[Path]) -> dict[str, list[dict]]:
 
 
 def main() -> None:
-    pass1 = read_labels(sorted((ROOT / "raw").glob("pass1-*.labels.jsonl")))
-    pass2 = read_labels([ROOT / "raw" / "pass2.labels.jsonl"])
+    parser = argparse.ArgumentParser(description="Join a labelled folder's blind labels (raw/) with its key.jsonl "
+                                     "into labels.jsonl (docs/labelling.md).")
+    parser.add_argument("folder", nargs="?", type=Path, default=Path("labels/studied-answers"),
+                        help="the labelled folder: key.jsonl and raw/pass1-*.labels.jsonl, raw/pass2.labels.jsonl")
+    join(parser.parse_args().folder)
+
+
+def join(root: Path) -> None:
+    pass1 = read_labels(sorted((root / "raw").glob("pass1-*.labels.jsonl")))
+    pass2 = read_labels([root / "raw" / "pass2.labels.jsonl"])
     used1: dict[str, int] = defaultdict(int)
     used2: dict[str, int] = defaultdict(int)
     rows = []
-    for line in (ROOT / "key.jsonl").read_text().splitlines():
+    for line in (root / "key.jsonl").read_text().splitlines():
         key = json.loads(line)
         i = used1[key["id"]]
         used1[key["id"]] += 1
@@ -48,7 +54,7 @@ def main() -> None:
             second = pass2[key["id"]][min(j, len(pass2[key["id"]]) - 1)]
             row["pass2"] = second
         rows.append(row)
-    with open(ROOT / "labels.jsonl", "w") as f:
+    with open(root / "labels.jsonl", "w") as f:
         for row in rows:
             f.write(json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n")
     print(f"{len(rows)} rows, {sum('pass2' in r for r in rows)} with a second label")

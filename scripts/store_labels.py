@@ -13,6 +13,7 @@ committed labels into the committed stores).
 
 from __future__ import annotations
 
+import argparse
 import glob
 import hashlib
 import json
@@ -31,10 +32,14 @@ def text_id(model: str, question: str, response: str) -> str:
 
 
 def main() -> None:
-    import sys
-
-    source = Path(sys.argv[1]) if len(sys.argv) > 1 else LABELS
-    stores = sys.argv[2:] or sorted(glob.glob("docs/findings/pilot/stores/*.sqlite"))
+    parser = argparse.ArgumentParser(description="Store a labels.jsonl's pass-1 labels in results stores as the "
+                                     f"judge {REVIEWER} (docs/labelling.md).")
+    parser.add_argument("labels", nargs="?", type=Path, default=LABELS, help=f"labels.jsonl (default {LABELS})")
+    parser.add_argument("stores", nargs="*", help="stores to write them into (default: the pilot's, "
+                        "docs/findings/pilot/stores/*.sqlite)")
+    args = parser.parse_args()
+    source = args.labels
+    stores = args.stores or sorted(glob.glob("docs/findings/pilot/stores/*.sqlite"))
     labels = {}
     for line in source.read_text().splitlines():
         row = json.loads(line)
