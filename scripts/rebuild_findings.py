@@ -34,7 +34,7 @@ FAITHFUL = [
 PILOT = sorted(glob.glob("docs/findings/pilot/stores/*.sqlite"))
 LABELLED = ["labels/studied-answers", "labels/studied-answers/preregistered",
             "labels/studied-answers/reproduction-0.5b", "labels/studied-answers/reproduction-0.5b-financial",
-            "labels/studied-answers/reproduction-1.5b"]
+            "labels/studied-answers/reproduction-1.5b", "labels/studied-answers/reproduction-1.5b-medical"]
 
 
 def main() -> None:
