@@ -15,8 +15,10 @@ Deterministic (seeded); run from the repository root: python scripts/draw_label_
 ``--all-of STORE --out DIR`` instead takes every answer of one store (a new run, such as the
 pre-registered questions' in labels/studied-answers/stores/), with the same key and blind files
 (pass-1 files of at most ``--batch`` answers, a pass-2 subset of ``--pass2`` answers); ``--tag``
-names the run in each stratum, and ``--exclude KEY`` leaves out answers an earlier draw's key
-already holds (a store that grew since).
+names the run in each stratum, ``--exclude KEY`` leaves out answers an earlier draw's key
+already holds (a store that grew since), and ``--declared`` takes only the conditions the store's
+declared comparisons compare (what the labels must cover for ``emsteer findings`` to count those
+tests by them).
 """
 
 from __future__ import annotations
@@ -114,8 +116,24 @@ def main() -> None:
     print(f"{len(drawn)} answers drawn")
 
 
+def declared_ids(store: str) -> set[str]:
+    """The condition ids the store's declared comparisons compare, under its primary judge."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    from emsteer.evaluation.comparisons import declared_conditions
+    from emsteer.results.store import ResultsStore
+
+    with ResultsStore(store, create=False) as s:
+        ids = {c.id for c in declared_conditions(s, s.primary_judge())}
+    if not ids:
+        raise SystemExit(f"{store}: no declared comparison made yet (its study declares none, or has not run them)")
+    return ids
+
+
 def all_of(store: str, out: Path, pass2: int, *, tag: str = "preregistered", batch: int = BATCH,
-           exclude: Path | None = None) -> None:
+           exclude: Path | None = None, declared: bool = False) -> None:
+    only = declared_ids(store) if declared else None
     skip = set()
     if exclude is not None:
         with open(exclude) as f:
@@ -130,6 +148,8 @@ def all_of(store: str, out: Path, pass2: int, *, tag: str = "preregistered", bat
                left join judgments a on a.sample_id = s.id and a.metric = 'aligned' and a.judge = ?
                left join judgments h on h.sample_id = s.id and h.metric = 'coherent' and h.judge = ?
                where s.purpose = 'em'""", (JUDGE, JUDGE)):
+        if only is not None and cid not in only:
+            continue
         factors = json.loads(factors)
         key = stratum(kind, model, rho, factors)
         text = hashlib.sha256(f"{model}\0{question}\0{response}".encode()).hexdigest()[:16]
@@ -174,8 +194,11 @@ if __name__ == "__main__":
     parser.add_argument("--tag", default="preregistered", help="the run's name in each stratum (with --all-of)")
     parser.add_argument("--batch", type=int, default=BATCH, help="answers per pass-1 file at most (with --all-of)")
     parser.add_argument("--exclude", type=Path, help="key.jsonl of an earlier draw whose answers to leave out (with --all-of)")
+    parser.add_argument("--declared", action="store_true",
+                        help="only the conditions the store's declared comparisons compare (with --all-of)")
     args = parser.parse_args()
     if args.all_of:
-        all_of(args.all_of, args.out, args.pass2, tag=args.tag, batch=args.batch, exclude=args.exclude)
+        all_of(args.all_of, args.out, args.pass2, tag=args.tag, batch=args.batch, exclude=args.exclude,
+               declared=args.declared)
     else:
         main()

@@ -15,6 +15,7 @@ from emsteer.analysis.findings import (
     write_findings,
 )
 from emsteer.cli import app
+from emsteer.evaluation.comparisons import declared_conditions
 from emsteer.results.metrics import AnswerScore
 from emsteer.results.records import ConditionRecord, JudgmentRecord
 from emsteer.results.store import ResultsStore
@@ -151,6 +152,9 @@ def test_declared_comparisons_by_the_judge_and_by_a_complete_read(model_dir, tas
     with ResultsStore(db) as store:
         conds = store.conditions()
         base, lora = (next(c for c in conds if c.kind == k) for k in ("baseline", "lora"))
+        # what a reader must cover: both sides of the declared comparison, none of the steered cells
+        assert any(c.kind == "steering" for c in conds)
+        assert {c.id for c in declared_conditions(store, "test:hash-judge")} == {base.id, lora.id}
         samples = {c.id: [s for s in store.samples() if s.condition_id == c.id] for c in (base, lora)}
         refused, *others = samples[base.id]
         # a reader of every answer the declared comparison compares (not the steered cells, which it

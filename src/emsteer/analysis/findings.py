@@ -337,7 +337,7 @@ def declared_rows(store: ResultsStore, stage: str, judge: str,
     ``family_size``: how many comparisons Holm and BH corrected over (the study's whole declared
     family where the store recorded it); ``n_pairs``: the answers the paired difference compares.
     ``judged``: the store's conditions as its judge scored them, where the caller has them already."""
-    from emsteer.evaluation.comparisons import store_comparisons
+    from emsteer.evaluation.comparisons import declared_conditions, store_comparisons
     from emsteer.results.verified import complete_readers
 
     def declared(scorer: str) -> tuple[list, dict[str, ConditionResult]]:
@@ -347,11 +347,8 @@ def declared_rows(store: ResultsStore, stage: str, judge: str,
             results = [r for r in condition_results(store, scorer) if r.summary.overall.n_scored]
         return [c for c in store_comparisons(store, results, scorer) if c.declared], {r.name: r for r in results}
 
-    by_judge, _ = declared(judge)
-    compared = {c.result.condition.id for c in by_judge} | {c.comparator for c in by_judge}
-    conditions = [c for c in store.conditions() if c.id in compared or c.name in compared]
     rows = []
-    for scorer in [judge, *complete_readers(store, conditions)]:
+    for scorer in [judge, *complete_readers(store, declared_conditions(store, judge, judged))]:
         comps, results = declared(scorer)
         for c in comps:
             o, d, other = c.result.summary.overall, c.difference, results.get(c.comparator)

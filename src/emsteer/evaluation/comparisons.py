@@ -108,6 +108,19 @@ def store_comparisons(store, results: Sequence[ConditionResult], judge: str | No
     return comparisons(results, declared, scores, family=store.meta.declared_family or 0)
 
 
+def declared_conditions(store, judge: str | None, results: Sequence[ConditionResult] | None = None) -> list:
+    """The store's conditions that its declared comparisons compare (both sides), as the judge's
+    scores pair them: what a reviewer must read in full for the labels to count a declared test.
+    ``results``: the judge's condition results, where the caller has them already."""
+    from emsteer.evaluation.summary import condition_results
+
+    if results is None:
+        results = [r for r in condition_results(store, judge) if r.summary.overall.n_scored]
+    made = [c for c in store_comparisons(store, results, judge) if c.declared]
+    compared = {c.result.condition.id for c in made} | {c.comparator for c in made}
+    return [c for c in store.conditions() if c.id in compared or c.name in compared]
+
+
 def comparisons(results: Sequence[ConditionResult], declared: Sequence[Declared],
                 scores: Mapping[str, Sequence] | None = None, *, family: int = 0) -> list[Comparison]:
     """Every condition against its baseline (exploratory), and each declared comparison; the
