@@ -197,6 +197,8 @@ if __name__ == "__main__":
     parser.add_argument("--declared", action="store_true",
                         help="only the conditions the store's declared comparisons compare (with --all-of)")
     args = parser.parse_args()
+    if not args.all_of and (args.out or args.declared or args.exclude):
+        parser.error("--out, --declared and --exclude go with --all-of STORE")
     if args.all_of:
         all_of(args.all_of, args.out, args.pass2, tag=args.tag, batch=args.batch, exclude=args.exclude,
                declared=args.declared)

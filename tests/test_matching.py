@@ -1,16 +1,21 @@
 """Matched efficacy: the search for ρ*, and a study that steers at multiples of it."""
 
 import math
+from pathlib import Path
 
 import pytest
 
 from emsteer.errors import EmsteerError
 from emsteer.evaluation.comparisons import Declared, store_comparisons
+from emsteer.evaluation.conditions import adapter_fingerprint
 from emsteer.evaluation.matching import GRID, MatchedMagnitude, match_efficacy, search_magnitude
 from emsteer.evaluation.summary import condition_results
+from emsteer.finetune import adapted
+from emsteer.models import load_model
 from emsteer.results.store import ResultsStore
 from emsteer.studies.plan import grid_cells
-from emsteer.studies.runner import run_study
+from emsteer.studies.runner import load_task_data, run_study
+from emsteer.training.objective import assistant_nll
 from test_study import study, task_files  # noqa: F401  (a fixture)
 
 from judges import HashJudge
@@ -102,7 +107,8 @@ def test_a_study_steers_at_multiples_of_the_matched_magnitude(model_dir, task_fi
         conds = {c.factors.get("matched"): c for c in store.conditions() if c.factors.get("method") == "optimized"}
         # the LoRA's NLL, measured once to match it, is stored without a second pass: only the
         # baseline's pass is unsteered
-        assert len(measured) == len(store.conditions()) - 1 and sum(not s for s in measured) == 1
+        assert len(measured) == len(store.conditions()) - 1
+        assert sum(not s for s in measured) == 1
         lora = next(c for c in store.conditions() if c.factors.get("method") == "lora")
         nll = {(e.condition_id, e.measure): e.value for e in store.efficacy()}
         [key] = [k for (k,) in store.db.execute("SELECT key FROM meta WHERE key LIKE 'matched/%'")]
@@ -111,6 +117,13 @@ def test_a_study_steers_at_multiples_of_the_matched_magnitude(model_dir, task_fi
         # the target is the LoRA's held-out NLL, and steering at ρ* gives the NLL the search found
         assert found.reached and found.nll <= found.target < found.unsteered
         assert found.target == pytest.approx(nll[(lora.id, "heldout_nll")], rel=1e-6)
+        # ... which is the adapted model's NLL on the held-out set, measured afresh
+        adapter = next(p.parent for p in Path(cfg.output).rglob("adapter_model.safetensors")
+                       if adapter_fingerprint(p.parent) == lora.spec["adapter_id"])
+        held_out = load_task_data(cfg.task_specs()[0], cfg).held_out
+        with adapted(load_model(str(model_dir)), adapter) as tuned:
+            afresh = assistant_nll(tuned, held_out, max_length=cfg.train.max_length).mean_nll_per_token
+        assert found.target == pytest.approx(afresh, rel=1e-5)
         assert nll[(conds[1.0].id, "heldout_nll")] == pytest.approx(found.nll, rel=1e-5)
         assert conds[1.0].rho == pytest.approx(found.rho) and conds[0.5].rho == pytest.approx(found.rho / 2)
         assert conds[1.0].name == f"optimized matched×1 (ρ={found.rho:.4g})"

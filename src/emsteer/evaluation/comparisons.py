@@ -117,8 +117,9 @@ def declared_conditions(store, judge: str | None, results: Sequence[ConditionRes
     if results is None:
         results = [r for r in condition_results(store, judge) if r.summary.overall.n_scored]
     made = [c for c in store_comparisons(store, results, judge) if c.declared]
-    compared = {c.result.condition.id for c in made} | {c.comparator for c in made}
-    return [c for c in store.conditions() if c.id in compared or c.name in compared]
+    ids = {r.name: r.condition.id for r in results}  # the comparator among the compared results, by name
+    compared = {c.result.condition.id for c in made} | {ids[c.comparator] for c in made if c.comparator in ids}
+    return [c for c in store.conditions() if c.id in compared]
 
 
 def comparisons(results: Sequence[ConditionResult], declared: Sequence[Declared],

@@ -445,6 +445,7 @@ class StudyRunner:
         the serial run's, whoever runs it."""
         cfg = self.config
         seed, settings = cfg.seeds[s], self.settings[s]
+        self.adapter_nll.clear()  # measured on this unit's held-out set, for this unit only
         conditions = self.conditions_for(lm, model, data, seed, bar, task_id, store)
         # The control belongs to the model, not to a task: evaluated once per seed.
         controls = []
