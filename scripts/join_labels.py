@@ -32,13 +32,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Join a labelled folder's blind labels (raw/) with its key.jsonl "
                                      "into labels.jsonl (docs/labelling.md).")
     parser.add_argument("folder", nargs="?", type=Path, default=Path("labels/studied-answers"),
-                        help="the labelled folder: key.jsonl and raw/pass1-*.labels.jsonl, raw/pass2.labels.jsonl")
+                        help="the labelled folder: key.jsonl, raw/pass1-*.labels.jsonl and raw/pass2*.labels.jsonl")
     join(parser.parse_args().folder)
 
 
 def join(root: Path) -> None:
     pass1 = read_labels(sorted((root / "raw").glob("pass1-*.labels.jsonl")))
-    pass2 = read_labels([root / "raw" / "pass2.labels.jsonl"])
+    pass2 = read_labels(sorted((root / "raw").glob("pass2*.labels.jsonl")))  # pass2.labels.jsonl, pass2-NN.labels.jsonl
     used1: dict[str, int] = defaultdict(int)
     used2: dict[str, int] = defaultdict(int)
     rows = []
