@@ -56,7 +56,7 @@ def study(
 
 def plan(
     config: Annotated[Path, typer.Argument(help="Study YAML whose declared comparisons (comparisons:) to plan for.")],
-    baseline_rate: Annotated[Optional[float], typer.Option("--baseline-rate", min=0.0, max=0.99, help="The baseline's EM rate to plan with (default 0.02, or the pilot store's).")] = None,
+    baseline_rate: Annotated[Optional[float], typer.Option("--baseline-rate", min=0.0, max=0.99, help="The baseline's EM rate to plan with (default 0.02, or the pilot store's; below 0.005 it is planned at 0.005).")] = None,
     pilot: Annotated[Optional[Path], typer.Option("--pilot", help="A results store of a pilot run: its baseline's EM rate (primary judge) is the one planned with.")] = None,
     icc: Annotated[float, typer.Option("--icc", min=0.0, max=1.0, help="Correlation of EM between answers to one question (0: independent answers; 0.05 default).")] = 0.05,
     target: Annotated[float, typer.Option("--target", min=0.001, max=0.99, help="The EM rise the study means to detect (default 0.05 = 5 pp).")] = 0.05,

@@ -30,6 +30,7 @@ POWER = 0.8
 DEFAULT_BASELINE = 0.02
 DEFAULT_ICC = 0.05
 DEFAULT_TARGET = 0.05
+BASELINE_FLOOR = 0.005  # the lowest baseline EM rate a plan assumes
 
 
 @dataclass(frozen=True)
@@ -149,8 +150,10 @@ def plan_for(cfg: StudyConfig, *, baseline_rate: float | None = None, pilot: Pat
     rate = baseline_rate if baseline_rate is not None else DEFAULT_BASELINE
     if pilot is not None:
         rate, source = pilot_baseline(pilot), f"pilot {pilot}"
+    if rate < BASELINE_FLOOR:  # a rate of 0 (a pilot with no EM) would make any rise look certain
+        source += f" {rate:.1%}, planned at the {BASELINE_FLOOR:.1%} floor"
     return plan_study(cfg, questions=len(questions), answers_per_question=sum(per_question) / len(per_question),
-                      baseline=max(rate, 0.005), baseline_source=source, icc=icc, target=target)
+                      baseline=max(rate, BASELINE_FLOOR), baseline_source=source, icc=icc, target=target)
 
 
 def pilot_baseline(path: Path) -> float:
