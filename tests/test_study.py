@@ -237,6 +237,41 @@ def test_a_study_killed_inside_a_lora_epoch_continues_from_its_checkpoint(model_
     assert tables(killed) == tables(full)
 
 
+def test_a_study_killed_inside_a_vector_epoch_continues_from_its_checkpoint(model_dir, task_files, tmp_path, monkeypatch):
+    """An optimized vector (8 examples, batch 4, 2 epochs: 4 steps) is killed in its 3rd step; the
+    study run again trains only steps 3 and 4, from the checkpoint after step 2, and ends with the
+    uninterrupted run's artifacts and tables."""
+    import emsteer.training.objective as objective
+
+    over = dict(methods=["none", "optimized"], control="none",
+                train={"examples": 8, "held_out": 4, "batch_size": 4, "max_length": 64, "checkpoint_every": 1})
+    full = run_study(study(model_dir, task_files, tmp_path / "full", **over), judges=[HashJudge()], progress=False)
+    real, calls = objective.group_backward, {"n": 0}
+
+    def counted(lm, group, die_at=None):
+        calls["n"] += 1
+        if calls["n"] == die_at:
+            raise KeyboardInterrupt
+        return real(lm, group)
+
+    cfg = study(model_dir, task_files, tmp_path / "killed", **over)
+    monkeypatch.setattr(objective, "group_backward", lambda lm, group: counted(lm, group, die_at=3))
+    with pytest.raises(KeyboardInterrupt):
+        run_study(cfg, judges=[HashJudge()], progress=False)
+    folder = next((tmp_path / "killed" / "artifacts").rglob("optimized-L1-s0"))
+    assert json.loads((folder / "checkpoint" / "state.json").read_text())["position"]["step"] == 2
+    calls["n"] = 0
+    monkeypatch.setattr(objective, "group_backward", lambda lm, group: counted(lm, group))
+    said = []
+    killed = run_study(cfg, judges=[HashJudge()], progress=False, log=said.append)
+    assert calls["n"] == 2 and any("Resuming optimized training" in m for m in said)
+    assert not (folder / "checkpoint").exists()
+    other = next((tmp_path / "full" / "artifacts").rglob("optimized-L1-s0"))
+    for name in ("epoch-001.safetensors", "epoch-002.safetensors"):
+        assert (folder / name).read_bytes() == (other / name).read_bytes()
+    assert tables(killed) == tables(full)
+
+
 def test_the_finished_mark_ignores_new_fields_at_their_defaults(model_dir, task_files, tmp_path):
     from emsteer.studies.runner import StudyRunner, TaskData
 
@@ -248,6 +283,10 @@ def test_the_finished_mark_ignores_new_fields_at_their_defaults(model_dir, task_
 
     base = mark()
     assert mark(checkpoint_every=0) == base == mark(checkpoint_every=7, lr_schedule="constant", weight_decay=0.0)
+    trained = StudyRunner(study(model_dir, task_files, tmp_path / "m", lora={"rank": 2},
+                                train={"examples": 8, "held_out": 4, "batch_size": 4, "max_length": 64,
+                                       "checkpoint_every": 3}), judges=[HashJudge()])
+    assert trained.unit_mark([], data, [HashJudge()], None) == base  # nor how often a vector checkpoints
     assert mark(weight_decay=0.01) != base and mark(lr_schedule="linear") != base and mark(warmup_steps=5) != base
 
 

@@ -44,6 +44,8 @@ def build(
     limit: Annotated[Optional[int], typer.Option(min=1, help="Use only the first N training examples.")] = None,
     held_out: Annotated[float, typer.Option(callback=_held_out, help="Fraction (or count if ≥ 1) of examples held out and not trained on.")] = 0.1,
     seed: Annotated[int, typer.Option(help="Seed for initialisation, shuffling and the split.")] = 0,
+    checkpoint_every: Annotated[int, typer.Option(min=0, help="Trained methods: write a resumable checkpoint (the trained tensors, Adam state, position; safetensors and JSON) into the checkpoint folder's checkpoint/ every N optimizer steps and at the end of every epoch but the last (0: never). The finished run removes it.")] = 50,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue a killed training run from its checkpoint, with the same options (a change is refused, naming it); it ends with the artifact of an uninterrupted run.")] = False,
     mixed_precision: MixedPrecisionOpt = False,
     gradient_checkpointing: CheckpointingOpt = False,
     model: ModelOpt = None,
@@ -79,7 +81,8 @@ def build(
     params = method_params(method, seed=seed, max_length=max_length, epochs=epochs, batch_size=batch_size,
                            grad_accum=grad_accum, lr=lr, lr_schedule=lr_schedule, warmup_steps=warmup_steps,
                            max_norm=max_norm, checkpoint_dir=checkpoints, safe=safe, rank=rank,
-                           memory=MemorySavers(mixed_precision, gradient_checkpointing))
+                           memory=MemorySavers(mixed_precision, gradient_checkpointing),
+                           checkpoint_every=checkpoint_every, resume=resume)
     artifact = build_artifact(method, lm, train, layer=layer, **params)
     artifact.metadata.setdefault("task", task_name)
     path = save_artifact(artifact, output if output.suffix == ".safetensors" else output / "final.safetensors")

@@ -54,6 +54,7 @@ from emsteer.training.objective import (
 from emsteer.training.resume import (
     CHECKPOINT_DIR,
     DEFAULT_CHECKPOINT_EVERY,
+    check_every,
     has_checkpoint,
     load_checkpoint,
     read_state,
@@ -112,12 +113,6 @@ def _check_weight_decay(weight_decay: object) -> None:
     if (isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or not math.isfinite(weight_decay)
             or weight_decay < 0):
         raise EmsteerError(f"weight_decay must be a finite number of at least 0, got {weight_decay!r}.")
-
-
-def _check_every(checkpoint_every: object) -> None:
-    if isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, int) or checkpoint_every < 0:
-        raise EmsteerError(f"checkpoint_every must be a whole number of optimizer steps, 0 (never) or more, "
-                           f"got {checkpoint_every!r}.")
 
 
 def _dropout_seed(seed: int) -> int:
@@ -218,7 +213,7 @@ def train_lora(
     layers = _check_lora_args(lm, rank, alpha, target, layers, dropout)
     schedule = LrSchedule(lr_schedule, warmup_steps)
     _check_weight_decay(weight_decay)
-    _check_every(checkpoint_every)
+    check_every(checkpoint_every)
     if any(isinstance(m, BaseTunerLayer) for m in lm.model.modules()):
         raise EmsteerError(f"{lm.name} already carries PEFT adapter layers; train LoRA on a plain base model.")
     out = _check_output_dir(output_dir, resume)

@@ -53,11 +53,12 @@ def method_params(name: str, *, seed: int = 0, max_length: int = 256, epochs: in
                   grad_accum: int = 1, lr: float | None = None, max_norm: float | None = None, memory=None,
                   checkpoint_dir=None, safe: Sequence[ChatExample] | None = None, rank: int | None = None,
                   progress: bool | None = None, lr_schedule: str | None = None,
-                  warmup_steps: int | None = None) -> dict:
+                  warmup_steps: int | None = None, checkpoint_every: int | None = None,
+                  resume: bool | None = None) -> dict:
     """The builder arguments of method ``name`` from the options every front end offers (``emsteer
     build``, studies): training options go to trained methods, ``safe`` to paired ones, ``rank`` to
-    ranked ones; ``lr``, ``lr_schedule``, ``warmup_steps``, ``max_norm``, ``memory`` and ``progress``
-    only where given and the builder takes them (paired methods keep their own batch size: they
+    ranked ones; ``lr``, ``lr_schedule``, ``warmup_steps``, ``max_norm``, ``memory``, ``progress``,
+    ``checkpoint_every`` and ``resume`` only where given and the builder takes them (paired methods keep their own batch size: they
     batch activations, not steps)."""
     info = method_info(name)
     params: dict = {"seed": seed, "max_length": max_length}
@@ -69,7 +70,7 @@ def method_params(name: str, *, seed: int = 0, max_length: int = 256, epochs: in
         params["rank"] = rank
     takes = inspect.signature(info.build).parameters
     optional = {"lr": lr, "lr_schedule": lr_schedule, "warmup_steps": warmup_steps, "max_norm": max_norm,
-                "memory": memory, "progress": progress}
+                "memory": memory, "progress": progress, "checkpoint_every": checkpoint_every, "resume": resume}
     params.update({k: v for k, v in optional.items() if v is not None and k in takes})
     return params
 

@@ -43,8 +43,10 @@ from emsteer.training.objective import (
     check_training_args,
     encode_examples,
     provenance,
+    steps_per_epoch,
     train_epochs,
 )
+from emsteer.training.resume import Resumable, artifact_run_settings, check_every
 
 
 def check_rank(rank: object, hidden: int, *, limit: int | None = None, what: str = "") -> int:
@@ -102,12 +104,15 @@ def train_subspace(
     memory: MemorySavers = MemorySavers(),
     lr_schedule: str = "constant",
     warmup_steps: int = 0,
+    checkpoint_every: int = 0,
+    resume: bool = False,
 ) -> SteeringSubspace:
     """Train a rank-``rank`` steering subspace at ``layer`` on the assistant tokens of ``examples``.
 
     ``lr`` drives W (U and w₀ = U b), ``lr_A`` the input-dependent map A (default lr/(r_ℓ·√k)); both
-    follow ``lr_schedule`` after ``warmup_steps`` (as in ``train_vector``). Per-epoch checkpoints as in
-    ``train_vector``; same arguments and seed → the identical subspace.
+    follow ``lr_schedule`` after ``warmup_steps`` (as in ``train_vector``). Per-epoch and resumable
+    mid-epoch checkpoints (``checkpoint_every``) as in ``train_vector``; same arguments and seed → the
+    identical subspace, interrupted and continued or not.
     """
     examples = check_examples(examples)
     check_training_args(lm, layer=layer, epochs=epochs, lr=lr, batch_size=batch_size,
@@ -118,7 +123,8 @@ def train_subspace(
     schedule = LrSchedule(lr_schedule, warmup_steps)
     if lr_A is not None:
         check_positive("lr_A", lr_A)
-    ckpt_dir = prepare_checkpoint_dir(checkpoint_dir)
+    check_every(checkpoint_every)
+    ckpt_dir = prepare_checkpoint_dir(checkpoint_dir, resume=resume)
     encoded = encode_examples(lm, examples, max_length=max_length)
     reference_norm = measure_reference_norms(lm, [layer])[layer]
     residuals = reference_residuals(lm, layer)
@@ -160,9 +166,15 @@ def train_subspace(
         if ckpt_dir is not None:
             save_artifact(snapshot(epoch, curve), checkpoint_path(ckpt_dir, epoch))
 
+    per_epoch = steps_per_epoch(len(encoded), batch_size, grad_accum)
+    resumable = Resumable(ckpt_dir, artifact_run_settings(meta, lm.dtype),
+                          named=[("W", W), ("A", A)], optimizer=optimizer, device=lm.device, every=checkpoint_every,
+                          total_steps=epochs * per_epoch, per_epoch=per_epoch, resume=resume)
     curve = train_epochs(lm, encoded, optimizer, epochs=epochs, batch_size=batch_size, grad_accum=grad_accum,
                          seed=seed, intervention=intervention, on_epoch=on_epoch, progress=progress, memory=memory,
-                         description=f"Optimizing rank-{rank} subspace @ layer {layer}", schedule=schedule)
+                         description=f"Optimizing rank-{rank} subspace @ layer {layer}", schedule=schedule,
+                         start=resumable.start, on_step=resumable.on_step)
+    resumable.finish()
     return snapshot(epochs, curve)
 
 

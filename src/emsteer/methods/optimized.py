@@ -30,8 +30,10 @@ from emsteer.training.objective import (
     check_training_args,
     encode_examples,
     provenance,
+    steps_per_epoch,
     train_epochs,
 )
+from emsteer.training.resume import Resumable, artifact_run_settings, check_every
 
 # Defaults for a ~0.5B model. Adam moves every coordinate by about lr per step, so after n steps
 # ‖v‖ ≲ n·lr·√d. Measured on the bundled Qwen2.5-Coder-0.5B, layer 12 (r_ℓ ≈ 72), 32 insecure_code
@@ -65,11 +67,17 @@ def train_vector(
     memory: MemorySavers = MemorySavers(),
     lr_schedule: str = "constant",
     warmup_steps: int = 0,
+    checkpoint_every: int = 0,
+    resume: bool = False,
 ) -> SteeringVector:
     """Train one steering vector at ``layer`` on the assistant tokens of ``examples``.
 
     After every epoch e a checkpoint ``checkpoint_dir/epoch-{e:03d}.safetensors`` is written
-    atomically (the *epochs* factor of a study). ``max_norm`` projects v back onto the ball of
+    atomically (the *epochs* factor of a study). With ``checkpoint_every`` N > 0, a resumable
+    checkpoint goes to ``checkpoint_dir/checkpoint/`` every N optimizer steps (``training.resume``);
+    with ``resume``, a run killed there continues from it to the vector an uninterrupted run ends
+    with (a checkpoint written with other settings is refused, naming them); the finished run
+    removes it. ``max_norm`` projects v back onto the ball of
     that radius after each step. ``lr`` is the peak of ``lr_schedule`` (constant or linear decay,
     after ``warmup_steps`` of linear warmup; ``training.objective.LrSchedule``). Same arguments and
     seed → the identical vector.
@@ -83,7 +91,8 @@ def train_vector(
         check_positive("max_norm", max_norm)
         if init_norm > max_norm:
             raise EmsteerError(f"init_norm ({init_norm}) must not exceed max_norm ({max_norm}).")
-    ckpt_dir = prepare_checkpoint_dir(checkpoint_dir)
+    check_every(checkpoint_every)
+    ckpt_dir = prepare_checkpoint_dir(checkpoint_dir, resume=resume)
     encoded = encode_examples(lm, examples, max_length=max_length)
     reference_norm = measure_reference_norms(lm, [layer])[layer]
     hyper = dict(epochs=epochs, lr=lr, batch_size=batch_size, grad_accum=grad_accum, max_norm=max_norm,
@@ -115,8 +124,13 @@ def train_vector(
         if ckpt_dir is not None:
             save_artifact(snapshot(epoch, curve), checkpoint_path(ckpt_dir, epoch))
 
+    per_epoch = steps_per_epoch(len(encoded), batch_size, grad_accum)
+    resumable = Resumable(ckpt_dir, artifact_run_settings(meta, lm.dtype),
+                          named=[("vector", v)], optimizer=optimizer, device=lm.device, every=checkpoint_every,
+                          total_steps=epochs * per_epoch, per_epoch=per_epoch, resume=resume)
     curve = train_epochs(lm, encoded, optimizer, epochs=epochs, batch_size=batch_size, grad_accum=grad_accum,
                          seed=seed, intervention=intervention, after_step=project, on_epoch=on_epoch,
                          progress=progress, memory=memory, description=f"Optimizing vector @ layer {layer}",
-                         schedule=schedule)
+                         schedule=schedule, start=resumable.start, on_step=resumable.on_step)
+    resumable.finish()
     return snapshot(epochs, curve)

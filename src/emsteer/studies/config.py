@@ -76,6 +76,8 @@ class TrainSettings(_Strict):
     warmup_steps: Int = Field(0, ge=0)
     batch_size: Int = Field(4, ge=1)
     max_length: Int = Field(256, ge=16)
+    # A resumable checkpoint of a trained vector or subspace every N optimizer steps (0: never).
+    checkpoint_every: Int = Field(50, ge=0)
     # GPU memory savers for trained vectors, subspaces and LoRA (training.objective.MemorySavers)
     mixed_precision: bool = False
     gradient_checkpointing: bool = False

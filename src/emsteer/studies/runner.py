@@ -41,6 +41,7 @@ from emsteer.studies.config import StudyConfig, TaskSpec
 from emsteer.studies.plan import declared_family
 from emsteer.training.checkpoints import adapter_dir, checkpoint_path
 from emsteer.training.objective import NLLResult, assistant_nll
+from emsteer.training.resume import has_checkpoint
 
 # Sampling batch sizes units were marked with by default before the batch size left the mark: a
 # study's eval block (8) and the main job (16).
@@ -148,12 +149,15 @@ class StudyRunner:
         top = max(self.config.epochs)
         paths = {e: checkpoint_path(where, e) for e in range(1, top + 1)}
         if not all(paths[e].is_file() for e in self.config.epochs):
-            if where.exists():
-                shutil.rmtree(where)  # an interrupted run: retrain (deterministic given the seed)
+            if has_checkpoint(where):  # killed mid-training: continue from its last checkpoint
+                self.log(f"Resuming {method} training in {where} from its checkpoint.")
+            elif where.exists():
+                shutil.rmtree(where)  # killed before its first checkpoint: retrain (deterministic given the seed)
             train = self.config.train
             params = method_params(method, seed=seed, max_length=train.max_length, epochs=top, batch_size=train.batch_size,
                                    lr=train.lr, lr_schedule=train.lr_schedule, warmup_steps=train.warmup_steps,
-                                   checkpoint_dir=where, progress=self.progress, memory=train.memory(), rank=rank)
+                                   checkpoint_dir=where, progress=self.progress, memory=train.memory(), rank=rank,
+                                   checkpoint_every=train.checkpoint_every, resume=True)
             build_artifact(method, lm, data.train, layer=layer, **params)
         return {e: (load_artifact(paths[e]), paths[e]) for e in self.config.epochs}
 
@@ -172,7 +176,6 @@ class StudyRunner:
         """Per-epoch adapters; trains only when one is missing, continuing a killed run from its
         mid-epoch checkpoint (an error names what differs if the study's LoRA settings changed since)."""
         from emsteer.finetune import train_lora
-        from emsteer.training.resume import has_checkpoint
 
         top = max(self.config.epochs)
         wanted = {e: adapter_dir(where, e) for e in self.config.epochs}
@@ -312,11 +315,12 @@ class StudyRunner:
         the mark as units were marked before that, with this batch size in it."""
         settings = self.config.model_dump(mode="json", exclude={"name", "output", "device", "device_map", "comparisons"})
         # Fields added after stores were marked count only where set (a finished unit stays finished
-        # under a newer emsteer); how often LoRA checkpoints are written never changes a result.
+        # under a newer emsteer); how often checkpoints are written never changes a result.
         for block, key, default in NEWER_FIELDS:
             if settings[block][key] == default:
                 del settings[block][key]
         del settings["lora"]["checkpoint_every"]
+        del settings["train"]["checkpoint_every"]
         if batch_size is None:
             del settings["eval"]["batch_size"]
         else:

@@ -28,15 +28,22 @@ def adapter_dir(output_dir: Path, epoch: int) -> Path:
     return output_dir / epoch_name(epoch)
 
 
-def prepare_checkpoint_dir(checkpoint_dir: str | Path | None) -> Path | None:
-    """Create the directory; refuse one that already holds checkpoints (they would mix two runs)."""
+def prepare_checkpoint_dir(checkpoint_dir: str | Path | None, *, resume: bool = False) -> Path | None:
+    """Create the directory; refuse one that already holds checkpoints (they would mix two runs),
+    unless ``resume`` continues the mid-epoch checkpoint it also holds (``training.resume``): then
+    its earlier epochs are that run's."""
+    from emsteer.training.resume import has_checkpoint
+
     if checkpoint_dir is None:
         return None
     path = Path(checkpoint_dir)
     if path.exists() and not path.is_dir():
         raise EmsteerError(f"checkpoint_dir {path} exists and is not a directory.")
     old = sorted(path.glob(f"epoch-*{ARTIFACT_SUFFIX}")) if path.is_dir() else []
-    if old:
+    if old and has_checkpoint(path) and not resume:
+        raise EmsteerError(f"{path} holds the checkpoint of a run that did not finish: continue it (resume; "
+                           f"emsteer build --resume), or delete {path} to start over.")
+    if old and not has_checkpoint(path):
         raise EmsteerError(
             f"checkpoint_dir {path} already holds checkpoints ({old[0].name} ...); "
             "give an empty directory so that epochs of different runs are never mixed."

@@ -38,6 +38,13 @@ FORMAT = "emsteer.train-checkpoint.v1"
 DEFAULT_CHECKPOINT_EVERY = 50  # optimizer steps; on the 2-core CPU a LoRA step on the 0.5B takes 10-20 s
 
 
+def check_every(checkpoint_every: object) -> None:
+    """``checkpoint_every`` is a whole number of optimizer steps (0: never)."""
+    if isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, int) or checkpoint_every < 0:
+        raise EmsteerError(f"checkpoint_every must be a whole number of optimizer steps, 0 (never) or more, "
+                           f"got {checkpoint_every!r}.")
+
+
 def checkpoint_dir(output_dir: str | Path) -> Path:
     return Path(output_dir) / CHECKPOINT_DIR
 
@@ -203,3 +210,43 @@ def load_checkpoint(output_dir: str | Path, state: dict, *, named: Iterable[tupl
 def remove_checkpoint(output_dir: str | Path) -> None:
     """Drop the checkpoint once the run it belongs to has finished."""
     shutil.rmtree(checkpoint_dir(output_dir), ignore_errors=True)
+
+
+def artifact_run_settings(meta: Mapping, dtype: torch.dtype) -> dict:
+    """What a trained vector's or subspace's checkpoint must have been written with to be continued:
+    everything in its provenance that changes the numbers (not gradient checkpointing, which
+    recomputes the same activations, nor where or how often checkpoints are written)."""
+    hyper = {k: v for k, v in meta["hyperparameters"].items() if k != "gradient_checkpointing"}
+    return {**{k: meta[k] for k in ("method", "model", "model_revision", "layer", "seed", "data_hash", "num_examples")},
+            **hyper, "dtype": str(dtype)}
+
+
+class Resumable:
+    """Mid-epoch checkpoints for a trainer whose parameters and optimizer are built: with ``resume``,
+    ``start`` is where a checkpoint in ``output_dir`` left off (None: nothing to continue, the
+    parameters as they are; without ``resume`` a checkpoint there is an error), ``on_step`` writes one every ``every`` optimizer steps and at the end of every epoch but
+    the last, and ``finish`` removes it once the run has ended. ``output_dir`` None or ``every`` 0:
+    nothing is written."""
+
+    def __init__(self, output_dir: str | Path | None, settings: Mapping, *, named: list[tuple[str, torch.Tensor]],
+                 optimizer: torch.optim.Optimizer, device: torch.device, every: int, total_steps: int,
+                 per_epoch: int, resume: bool) -> None:
+        self.output_dir, self.settings, self.named, self.optimizer, self.device = output_dir, settings, named, optimizer, device
+        self.every, self.total_steps, self.per_epoch = every, total_steps, per_epoch
+        self.start: TrainPosition | None = None
+        if output_dir is not None and has_checkpoint(output_dir):
+            if not resume:
+                raise EmsteerError(f"{output_dir} holds the checkpoint of a run that did not finish: continue it "
+                                   f"(resume; emsteer build --resume), or delete {checkpoint_dir(output_dir)} to start over.")
+            state = read_state(output_dir, settings)
+            self.start = load_checkpoint(output_dir, state, named=named, optimizer=optimizer, device=device)
+
+    def on_step(self, position: TrainPosition) -> None:
+        if self.output_dir is not None and self.every and position.step < self.total_steps and (
+                position.step % self.every == 0 or position.step_in_epoch == self.per_epoch):
+            save_checkpoint(self.output_dir, position, named=self.named, optimizer=self.optimizer,
+                            settings=self.settings, device=self.device)
+
+    def finish(self) -> None:
+        if self.output_dir is not None:
+            remove_checkpoint(self.output_dir)
