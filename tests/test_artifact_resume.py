@@ -21,7 +21,8 @@ LAYER = 1
 # of epoch 1) and 4 (step 6 ends the run, which removes the checkpoint instead)
 SETTINGS = dict(layer=LAYER, epochs=2, lr=0.05, batch_size=2, lr_schedule="linear", warmup_steps=2, seed=3,
                 checkpoint_every=2, progress=False)
-TRAINERS = {"vector": (train_vector, {}), "subspace": (train_subspace, {"rank": 2})}
+# the vector's max-norm projection binds (its norm would grow past 0.3), so resuming must keep it
+TRAINERS = {"vector": (train_vector, {"max_norm": 0.3}), "subspace": (train_subspace, {"rank": 2})}
 
 
 class Killed(Exception):
@@ -64,6 +65,8 @@ def test_a_killed_run_resumes_to_the_uninterrupted_artifact(tiny, examples, tmp_
                                                             resumes_at):
     train, extra = TRAINERS[kind]
     full = train(tiny, examples, checkpoint_dir=tmp_path / "full", **SETTINGS, **extra)
+    if kind == "vector":
+        assert full.vector.norm().item() == pytest.approx(0.3, rel=1e-5)
     out = tmp_path / "killed"
     with monkeypatch.context() as m:
         kill_at(m, killed_in)
@@ -76,7 +79,9 @@ def test_a_killed_run_resumes_to_the_uninterrupted_artifact(tiny, examples, tmp_
     with pytest.raises(EmsteerError, match="did not finish: continue it"):  # never silently, never over it
         train(tiny, examples, checkpoint_dir=out, **SETTINGS, **extra)
     steps = kill_at(monkeypatch, -1)
+    rng = torch.get_rng_state()
     resumed = train(tiny, examples, checkpoint_dir=out, resume=True, **SETTINGS, **extra)
+    assert torch.equal(torch.get_rng_state(), rng)  # the caller's random numbers are left as they were
     assert steps["n"] == 6 - resumes_at  # it continued; it did not start again
     assert same(resumed, full)
     assert resumed.metadata == full.metadata  # the loss curve included

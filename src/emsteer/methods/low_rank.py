@@ -128,6 +128,7 @@ def train_subspace(
     encoded = encode_examples(lm, examples, max_length=max_length)
     reference_norm = measure_reference_norms(lm, [layer])[layer]
     residuals = reference_residuals(lm, layer)
+    asked_lr_A = lr_A  # None: the default rule, whose value depends on the measured r_ℓ
     lr_A = lr / (reference_norm * math.sqrt(rank)) if lr_A is None else lr_A
     hyper = dict(rank=rank, epochs=epochs, lr=lr, lr_A=lr_A, batch_size=batch_size, grad_accum=grad_accum,
                  init_norm=init_norm, max_length=max_length, optimizer="adam",
@@ -167,7 +168,7 @@ def train_subspace(
             save_artifact(snapshot(epoch, curve), checkpoint_path(ckpt_dir, epoch))
 
     per_epoch = steps_per_epoch(len(encoded), batch_size, grad_accum)
-    resumable = Resumable(ckpt_dir, artifact_run_settings(meta, lm.dtype),
+    resumable = Resumable(ckpt_dir, artifact_run_settings(meta, lm.dtype, lr_A=asked_lr_A),
                           named=[("W", W), ("A", A)], optimizer=optimizer, device=lm.device, every=checkpoint_every,
                           total_steps=epochs * per_epoch, per_epoch=per_epoch, resume=resume)
     curve = train_epochs(lm, encoded, optimizer, epochs=epochs, batch_size=batch_size, grad_accum=grad_accum,

@@ -41,7 +41,7 @@ from emsteer.studies.config import StudyConfig, TaskSpec
 from emsteer.studies.plan import declared_family
 from emsteer.training.checkpoints import adapter_dir, checkpoint_path
 from emsteer.training.objective import NLLResult, assistant_nll
-from emsteer.training.resume import has_checkpoint
+from emsteer.training.resume import has_checkpoint, remove_checkpoint
 
 # Sampling batch sizes units were marked with by default before the batch size left the mark: a
 # study's eval block (8) and the main job (16).
@@ -148,7 +148,9 @@ class StudyRunner:
 
         top = max(self.config.epochs)
         paths = {e: checkpoint_path(where, e) for e in range(1, top + 1)}
-        if not all(paths[e].is_file() for e in self.config.epochs):
+        if all(paths[e].is_file() for e in self.config.epochs):
+            remove_checkpoint(where)  # left by a run killed after its last epoch was written
+        else:
             if has_checkpoint(where):  # killed mid-training: continue from its last checkpoint
                 self.log(f"Resuming {method} training in {where} from its checkpoint.")
             elif where.exists():

@@ -40,7 +40,7 @@ def prepare_checkpoint_dir(checkpoint_dir: str | Path | None, *, resume: bool = 
     if path.exists() and not path.is_dir():
         raise EmsteerError(f"checkpoint_dir {path} exists and is not a directory.")
     old = sorted(path.glob(f"epoch-*{ARTIFACT_SUFFIX}")) if path.is_dir() else []
-    if old and has_checkpoint(path) and not resume:
+    if has_checkpoint(path) and not resume:
         raise EmsteerError(f"{path} holds the checkpoint of a run that did not finish: continue it (resume; "
                            f"emsteer build --resume), or delete {path} to start over.")
     if old and not has_checkpoint(path):

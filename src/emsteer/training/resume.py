@@ -129,10 +129,11 @@ def _differences(saved: Mapping, now: Mapping) -> list[str]:
     return out
 
 
-def read_state(output_dir: str | Path, settings: Mapping) -> dict:
-    """The checkpoint's ``state.json``, checked against this run's ``settings`` (cheap: no tensors read)."""
+def read_state(output_dir: str | Path, settings: Mapping, *, hint: str | None = None) -> dict:
+    """The checkpoint's ``state.json``, checked against this run's ``settings`` (cheap: no tensors read).
+    ``hint``: how to start over instead (default: delete the checkpoint folder)."""
     path = checkpoint_dir(output_dir) / STATE_FILE
-    hint = f"delete {path.parent} to start over"
+    hint = hint or f"delete {path.parent} to start over"
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(state, dict):
@@ -168,11 +169,11 @@ def _read_tensors(where: Path, entry: object, hint: str) -> dict[str, torch.Tens
 
 
 def load_checkpoint(output_dir: str | Path, state: dict, *, named: Iterable[tuple[str, torch.Tensor]],
-                    optimizer: torch.optim.Optimizer, device: torch.device) -> TrainPosition:
+                    optimizer: torch.optim.Optimizer, device: torch.device, hint: str | None = None) -> TrainPosition:
     """Restore the trained parameters, the optimizer's state and the RNGs from the checkpoint whose
     ``state`` (``read_state``) was checked; returns the position to continue from."""
     where = checkpoint_dir(output_dir)
-    hint = f"delete {where} to start over"
+    hint = hint or f"delete {where} to start over"
     params = _optimizer_params(optimizer, named)
     weights = _read_tensors(where, state["files"].get("weights"), hint)
     opt = _read_tensors(where, state["files"].get("optimizer"), hint)
@@ -212,13 +213,20 @@ def remove_checkpoint(output_dir: str | Path) -> None:
     shutil.rmtree(checkpoint_dir(output_dir), ignore_errors=True)
 
 
-def artifact_run_settings(meta: Mapping, dtype: torch.dtype) -> dict:
+def artifact_run_settings(meta: Mapping, dtype: torch.dtype, **given) -> dict:
     """What a trained vector's or subspace's checkpoint must have been written with to be continued:
     everything in its provenance that changes the numbers (not gradient checkpointing, which
-    recomputes the same activations, nor where or how often checkpoints are written)."""
+    recomputes the same activations, nor where or how often checkpoints are written). ``given``
+    replaces recorded values by what the caller asked for (a rate derived from a measured norm
+    would otherwise refuse its own checkpoint over its last bits on another machine). Rates are
+    floats, so that lr 1 and 1.0 agree."""
     hyper = {k: v for k, v in meta["hyperparameters"].items() if k != "gradient_checkpointing"}
-    return {**{k: meta[k] for k in ("method", "model", "model_revision", "layer", "seed", "data_hash", "num_examples")},
-            **hyper, "dtype": str(dtype)}
+    settings = {**{k: meta[k] for k in ("method", "model", "model_revision", "layer", "seed", "data_hash", "num_examples")},
+                **hyper, **given, "dtype": str(dtype)}
+    for key in ("lr", "lr_A", "max_norm", "init_norm"):
+        if isinstance(settings.get(key), int):
+            settings[key] = float(settings[key])
+    return settings
 
 
 class Resumable:
@@ -237,9 +245,12 @@ class Resumable:
         if output_dir is not None and has_checkpoint(output_dir):
             if not resume:
                 raise EmsteerError(f"{output_dir} holds the checkpoint of a run that did not finish: continue it "
-                                   f"(resume; emsteer build --resume), or delete {checkpoint_dir(output_dir)} to start over.")
-            state = read_state(output_dir, settings)
-            self.start = load_checkpoint(output_dir, state, named=named, optimizer=optimizer, device=device)
+                                   f"(resume; emsteer build --resume), or delete {output_dir} to start over.")
+            hint = f"delete {output_dir} to start over"  # its earlier epochs too, which are this run's
+            state = read_state(output_dir, settings, hint=hint)
+            with torch.random.fork_rng(devices=[]):  # no dropout here: the caller's RNG stays as it is
+                self.start = load_checkpoint(output_dir, state, named=named, optimizer=optimizer, device=device,
+                                             hint=hint)
 
     def on_step(self, position: TrainPosition) -> None:
         if self.output_dir is not None and self.every and position.step < self.total_steps and (
