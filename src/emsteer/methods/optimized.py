@@ -77,8 +77,9 @@ def train_vector(
     checkpoint goes to ``checkpoint_dir/checkpoint/`` every N optimizer steps (``training.resume``);
     with ``resume``, a run killed there continues from it to the vector an uninterrupted run ends
     with (a checkpoint written with other settings is refused, naming them); the finished run
-    removes it. ``max_norm`` projects v back onto the ball of
-    that radius after each step. ``lr`` is the peak of ``lr_schedule`` (constant or linear decay,
+    removes it.
+
+    ``max_norm`` projects v back onto the ball of that radius after each step. ``lr`` is the peak of ``lr_schedule`` (constant or linear decay,
     after ``warmup_steps`` of linear warmup; ``training.objective.LrSchedule``). Same arguments and
     seed → the identical vector.
     """

@@ -230,11 +230,13 @@ def artifact_run_settings(meta: Mapping, dtype: torch.dtype, **given) -> dict:
 
 
 class Resumable:
-    """Mid-epoch checkpoints for a trainer whose parameters and optimizer are built: with ``resume``,
-    ``start`` is where a checkpoint in ``output_dir`` left off (None: nothing to continue, the
-    parameters as they are; without ``resume`` a checkpoint there is an error), ``on_step`` writes one every ``every`` optimizer steps and at the end of every epoch but
-    the last, and ``finish`` removes it once the run has ended. ``output_dir`` None or ``every`` 0:
-    nothing is written."""
+    """Mid-epoch checkpoints for a trainer whose parameters and optimizer are built.
+
+    With ``resume``, ``start`` is where a checkpoint in ``output_dir`` left off (None: nothing to
+    continue, the parameters as they are); without it, a checkpoint there is an error. ``on_step``
+    writes one every ``every`` optimizer steps and at the end of every epoch but the last, and
+    ``finish`` removes it once the run has ended. ``output_dir`` None or ``every`` 0: nothing is
+    written."""
 
     def __init__(self, output_dir: str | Path | None, settings: Mapping, *, named: list[tuple[str, torch.Tensor]],
                  optimizer: torch.optim.Optimizer, device: torch.device, every: int, total_steps: int,
