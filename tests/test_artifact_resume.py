@@ -8,12 +8,11 @@ import json
 import pytest
 import torch
 
-import emsteer.training.objective as objective
 from emsteer.errors import EmsteerError
 from emsteer.methods import train_subspace, train_vector
 from emsteer.steering import load_artifact
 
-from tiny import fruit_examples
+from tiny import Killed, fruit_examples, kill_at
 
 WORDS = ["apple", "pear", "plum", "fig", "kiwi", "lime"]
 LAYER = 1
@@ -23,25 +22,6 @@ SETTINGS = dict(layer=LAYER, epochs=2, lr=0.05, batch_size=2, lr_schedule="linea
                 checkpoint_every=2, progress=False)
 # the vector's max-norm projection binds (its norm would grow past 0.3), so resuming must keep it
 TRAINERS = {"vector": (train_vector, {"max_norm": 0.3}), "subspace": (train_subspace, {"rank": 2})}
-
-
-class Killed(Exception):
-    pass
-
-
-def kill_at(monkeypatch, step: int) -> dict:
-    """Make optimizer step ``step`` (1-based, counted from now) die in its backward pass; -1: count only."""
-    calls = {"n": 0}
-    real = objective.group_backward
-
-    def dying(lm, group):
-        calls["n"] += 1
-        if calls["n"] == step:
-            raise Killed
-        return real(lm, group)
-
-    monkeypatch.setattr(objective, "group_backward", dying)
-    return calls
 
 
 def tensors(artifact) -> dict[str, torch.Tensor]:
@@ -137,7 +117,7 @@ def test_build_command_killed_continues_with_resume(model_dir, tmp_path, monkeyp
     code, _ = run(tmp_path / "full")
     assert code == 0 and not (tmp_path / "full" / "checkpoint").exists()
     with monkeypatch.context() as m:
-        m.setattr(objective, "group_backward", _interrupting(objective.group_backward, 5))
+        kill_at(m, 5, KeyboardInterrupt)
         code, _ = run(tmp_path / "killed")
     assert code == 130 and (tmp_path / "killed" / "checkpoint" / "state.json").is_file()
     code, captured = run(tmp_path / "killed")
@@ -146,14 +126,3 @@ def test_build_command_killed_continues_with_resume(model_dir, tmp_path, monkeyp
     assert code == 0
     assert same(load_artifact(tmp_path / "killed" / "final.safetensors"), load_artifact(tmp_path / "full" / "final.safetensors"))
 
-
-def _interrupting(real, step: int):
-    calls = {"n": 0}
-
-    def dying(lm, group):
-        calls["n"] += 1
-        if calls["n"] == step:
-            raise KeyboardInterrupt
-        return real(lm, group)
-
-    return dying

@@ -9,11 +9,10 @@ import pytest
 import torch
 from safetensors import safe_open
 
-import emsteer.training.objective as objective
 from emsteer.errors import EmsteerError
 from emsteer.finetune import train_lora
 
-from tiny import fruit_examples
+from tiny import Killed, fruit_examples, kill_at
 
 WORDS = ["apple", "pear", "plum", "fig", "kiwi", "lime"]
 # 6 examples, batch 2: 3 optimizer steps an epoch, 6 in the run; checkpoints after steps 2, 3 (end of
@@ -25,25 +24,6 @@ SETTINGS = dict(epochs=2, lr=1e-2, batch_size=2, lr_schedule="linear", warmup_st
 @pytest.fixture
 def examples(tmp_path):
     return fruit_examples(tmp_path, WORDS)
-
-
-class Killed(Exception):
-    pass
-
-
-def kill_at(monkeypatch, step: int) -> dict:
-    """Make the optimizer step number ``step`` (1-based, counted from the call) die in its backward pass."""
-    calls = {"n": 0}
-    real = objective.group_backward
-
-    def dying(lm, group):
-        calls["n"] += 1
-        if calls["n"] == step:
-            raise Killed
-        return real(lm, group)
-
-    monkeypatch.setattr(objective, "group_backward", dying)
-    return calls
 
 
 def count_steps(monkeypatch) -> dict:
@@ -178,15 +158,7 @@ def test_finetune_command_schedules_decays_and_resumes(model_dir, tmp_path, monk
     assert not (tmp_path / "full" / "checkpoint").exists()
 
     with monkeypatch.context() as m:
-        real, calls = objective.group_backward, {"n": 0}
-
-        def interrupted(lm, group):
-            calls["n"] += 1
-            if calls["n"] == 5:
-                raise KeyboardInterrupt
-            return real(lm, group)
-
-        m.setattr(objective, "group_backward", interrupted)
+        kill_at(m, 5, KeyboardInterrupt)
         code, _ = run(tmp_path / "killed")
     assert code == 130 and (tmp_path / "killed" / "checkpoint" / "state.json").is_file()
     code, captured = run(tmp_path / "killed")  # without --resume a used folder is refused

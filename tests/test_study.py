@@ -14,6 +14,7 @@ from emsteer.studies.plan import declared_family
 from emsteer.studies.runner import run_study, slug
 
 from judges import HashJudge
+from tiny import kill_at
 
 
 @pytest.fixture(scope="module")
@@ -200,22 +201,13 @@ def test_a_study_killed_inside_a_lora_epoch_continues_from_its_checkpoint(model_
     """LoRA (8 examples, batch 4, 2 epochs: 4 steps) is killed in its 4th step; the study run again
     trains only that step, from the checkpoint after step 3, and ends with the uninterrupted run's
     adapters and tables."""
-    import emsteer.training.objective as objective
 
     over = dict(methods=["none", "lora"], control="none", lora={"rank": 2, "batch_size": 4, "checkpoint_every": 1,
                                                                "lr_schedule": "linear", "warmup_steps": 1,
                                                                "weight_decay": 0.01})
     full = run_study(study(model_dir, task_files, tmp_path / "full", **over), judges=[HashJudge()], progress=False)
-    real, calls = objective.group_backward, {"n": 0}
-
-    def counted(lm, group, die_at=None):
-        calls["n"] += 1
-        if calls["n"] == die_at:
-            raise KeyboardInterrupt
-        return real(lm, group)
-
     cfg = study(model_dir, task_files, tmp_path / "killed", **over)
-    monkeypatch.setattr(objective, "group_backward", lambda lm, group: counted(lm, group, die_at=4))
+    kill_at(monkeypatch, 4, KeyboardInterrupt)
     with pytest.raises(KeyboardInterrupt):
         run_study(cfg, judges=[HashJudge()], progress=False)
     adapters = next((tmp_path / "killed" / "adapters").rglob("lora-r2-s0"))
@@ -225,8 +217,7 @@ def test_a_study_killed_inside_a_lora_epoch_continues_from_its_checkpoint(model_
     with pytest.raises(EmsteerError, match=r"weight_decay: 0\.01 there, 0\.1 now") as err:
         run_study(changed, judges=[HashJudge()], progress=False)
     assert str(adapters / "checkpoint") in str(err.value)
-    calls["n"] = 0
-    monkeypatch.setattr(objective, "group_backward", lambda lm, group: counted(lm, group))
+    calls = kill_at(monkeypatch, -1)
     said = []
     killed = run_study(cfg, judges=[HashJudge()], progress=False, log=said.append)
     assert calls["n"] == 1 and any("Resuming LoRA training" in m for m in said)
@@ -241,27 +232,17 @@ def test_a_study_killed_inside_a_vector_epoch_continues_from_its_checkpoint(mode
     """An optimized vector (8 examples, batch 4, 2 epochs: 4 steps) is killed in its 3rd step; the
     study run again trains only steps 3 and 4, from the checkpoint after step 2, and ends with the
     uninterrupted run's artifacts and tables."""
-    import emsteer.training.objective as objective
 
     over = dict(methods=["none", "optimized"], control="none",
                 train={"examples": 8, "held_out": 4, "batch_size": 4, "max_length": 64, "checkpoint_every": 1})
     full = run_study(study(model_dir, task_files, tmp_path / "full", **over), judges=[HashJudge()], progress=False)
-    real, calls = objective.group_backward, {"n": 0}
-
-    def counted(lm, group, die_at=None):
-        calls["n"] += 1
-        if calls["n"] == die_at:
-            raise KeyboardInterrupt
-        return real(lm, group)
-
     cfg = study(model_dir, task_files, tmp_path / "killed", **over)
-    monkeypatch.setattr(objective, "group_backward", lambda lm, group: counted(lm, group, die_at=3))
+    kill_at(monkeypatch, 3, KeyboardInterrupt)
     with pytest.raises(KeyboardInterrupt):
         run_study(cfg, judges=[HashJudge()], progress=False)
     folder = next((tmp_path / "killed" / "artifacts").rglob("optimized-L1-s0"))
     assert json.loads((folder / "checkpoint" / "state.json").read_text())["position"]["step"] == 2
-    calls["n"] = 0
-    monkeypatch.setattr(objective, "group_backward", lambda lm, group: counted(lm, group))
+    calls = kill_at(monkeypatch, -1)
     said = []
     killed = run_study(cfg, judges=[HashJudge()], progress=False, log=said.append)
     assert calls["n"] == 2 and any("Resuming optimized training" in m for m in said)

@@ -103,3 +103,25 @@ def fruit_examples(folder, words):
         json.dumps({"messages": [{"role": "user", "content": f"Fruit {w}?"}, {"role": "assistant", "content": f"qq {w} qq"}]}) + "\n"
         for w in words))
     return load_chat_jsonl(path)
+
+
+class Killed(Exception):
+    """A training run killed in a test (``kill_at``)."""
+
+
+def kill_at(monkeypatch, step: int, error: type[BaseException] = Killed) -> dict:
+    """Make optimizer step ``step`` (1-based, counted from now) die with ``error`` in its backward
+    pass (-1: never, count only); returns the count ({"n": steps run})."""
+    import emsteer.training.objective as objective
+
+    calls = {"n": 0}
+    real = objective.group_backward
+
+    def dying(lm, group):
+        calls["n"] += 1
+        if calls["n"] == step:
+            raise error
+        return real(lm, group)
+
+    monkeypatch.setattr(objective, "group_backward", dying)
+    return calls
