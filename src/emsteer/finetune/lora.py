@@ -55,6 +55,7 @@ from emsteer.training.resume import (
     CHECKPOINT_DIR,
     DEFAULT_CHECKPOINT_EVERY,
     check_every,
+    checkpoint_due,
     has_checkpoint,
     load_checkpoint,
     read_state,
@@ -278,9 +279,7 @@ def train_lora(
                 checkpoints.append(path)
 
         def on_step(position: TrainPosition) -> None:
-            # every N steps, and at the end of each epoch but the last (so a later epoch resumes too)
-            if checkpoint_every and position.step < total_steps and (
-                    position.step % checkpoint_every == 0 or position.step_in_epoch == per_epoch):
+            if checkpoint_due(position, checkpoint_every, per_epoch):
                 save_checkpoint(out, position, named=named, optimizer=optimizer, settings=settings, device=lm.device)
 
         with torch.random.fork_rng(devices=rng_devices):  # LoRA dropout draws from a seeded stream

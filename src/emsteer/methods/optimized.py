@@ -128,7 +128,7 @@ def train_vector(
     per_epoch = steps_per_epoch(len(encoded), batch_size, grad_accum)
     resumable = Resumable(ckpt_dir, artifact_run_settings(meta, lm.dtype),
                           named=[("vector", v)], optimizer=optimizer, device=lm.device, every=checkpoint_every,
-                          total_steps=epochs * per_epoch, per_epoch=per_epoch, resume=resume)
+                          per_epoch=per_epoch, resume=resume)
     curve = train_epochs(lm, encoded, optimizer, epochs=epochs, batch_size=batch_size, grad_accum=grad_accum,
                          seed=seed, intervention=intervention, after_step=project, on_epoch=on_epoch,
                          progress=progress, memory=memory, description=f"Optimizing vector @ layer {layer}",

@@ -45,6 +45,13 @@ def check_every(checkpoint_every: object) -> None:
                            f"got {checkpoint_every!r}.")
 
 
+def checkpoint_due(position: TrainPosition, every: int, per_epoch: int) -> bool:
+    """Whether a checkpoint is written after this step: every ``every`` steps (0: never) and at the
+    end of every epoch but the last (so a later epoch resumes too); never after the run's last step."""
+    return bool(every) and position.step < position.total_steps and (
+        position.step % every == 0 or position.step_in_epoch == per_epoch)
+
+
 def checkpoint_dir(output_dir: str | Path) -> Path:
     return Path(output_dir) / CHECKPOINT_DIR
 
@@ -239,10 +246,10 @@ class Resumable:
     written."""
 
     def __init__(self, output_dir: str | Path | None, settings: Mapping, *, named: list[tuple[str, torch.Tensor]],
-                 optimizer: torch.optim.Optimizer, device: torch.device, every: int, total_steps: int,
-                 per_epoch: int, resume: bool) -> None:
+                 optimizer: torch.optim.Optimizer, device: torch.device, every: int, per_epoch: int,
+                 resume: bool) -> None:
         self.output_dir, self.settings, self.named, self.optimizer, self.device = output_dir, settings, named, optimizer, device
-        self.every, self.total_steps, self.per_epoch = every, total_steps, per_epoch
+        self.every, self.per_epoch = every, per_epoch
         self.start: TrainPosition | None = None
         if output_dir is not None and has_checkpoint(output_dir):
             if not resume:
@@ -255,8 +262,7 @@ class Resumable:
                                              hint=hint)
 
     def on_step(self, position: TrainPosition) -> None:
-        if self.output_dir is not None and self.every and position.step < self.total_steps and (
-                position.step % self.every == 0 or position.step_in_epoch == self.per_epoch):
+        if self.output_dir is not None and checkpoint_due(position, self.every, self.per_epoch):
             save_checkpoint(self.output_dir, position, named=self.named, optimizer=self.optimizer,
                             settings=self.settings, device=self.device)
 
