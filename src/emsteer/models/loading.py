@@ -14,6 +14,7 @@ from torch import nn
 from emsteer.errors import EmsteerError
 from emsteer.models import bundled
 from emsteer.models.architectures import decoder_layers, text_config
+from emsteer.models.bf16 import emulate_bf16_matmuls, fast_bf16_cpu
 from emsteer.models.gguf import cached_gguf
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -53,6 +54,7 @@ class LoadedModel:
         self.model.eval()
         self.model.requires_grad_(False)
         contiguous_head_input(self.model)
+        emulate_bf16_matmuls(self.model)
         tok = self.tokenizer
         if getattr(tok, "pad_token_id", None) is None:
             tok.pad_token = tok.eos_token
@@ -136,12 +138,6 @@ def resolve_device(device: str, option: str = "--device") -> torch.device:
     if dev.type == "mps" and not torch.backends.mps.is_available():
         raise EmsteerError(f"Device {device!r} was asked for, but torch sees no Apple GPU (MPS). Use --device cpu.")
     return dev
-
-
-def fast_bf16_cpu() -> bool:
-    """Whether this CPU runs bfloat16 matmuls on AMX tiles (faster than float32 there; slower
-    than float32 on CPUs without AMX or AVX512-BF16, which emulate it)."""
-    return bool(torch.cpu._is_amx_tile_supported())
 
 
 def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:

@@ -28,6 +28,7 @@ from emsteer.data.chat import ChatExample
 from emsteer.data.encode import IGNORE_INDEX, EncodedExample, collate, encode_chat, pad_token_id
 from emsteer.errors import EmsteerError
 from emsteer.models import LoadedModel
+from emsteer.models.bf16 import bf16_matmuls
 from emsteer.steering.hooks import Steering, steer
 
 Examples = Sequence[ChatExample] | Sequence[EncodedExample]
@@ -312,7 +313,8 @@ def group_backward(lm: LoadedModel, group: Sequence[Batch]) -> tuple[float, int]
     for batch in group:
         sums, _ = batch_nll(lm, batch)
         loss = sums.sum() / total
-        loss.backward()
+        with bf16_matmuls(lm.model):
+            loss.backward()
         loss_sum += float(sums.detach().sum())
     return loss_sum / total, total
 

@@ -1,0 +1,104 @@
+"""bf16 matrix products through float32 kernels (models/bf16.py): the same numbers as bf16 kernels
+up to the order of float32 sums, installed on bf16 models only, around forward and backward passes."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+from torch.utils._python_dispatch import _get_current_dispatch_mode
+
+from emsteer.data.encode import pad_token_id
+from emsteer.models import LoadedModel
+from emsteer.models.bf16 import Float32Matmuls, bf16_matmuls, emulate_bf16_matmuls
+from emsteer.training.objective import batch_nll, encode_examples, group_backward, make_batches
+
+from tiny import fruit_examples
+
+
+def bf16(lm: LoadedModel) -> LoadedModel:
+    return LoadedModel(model=copy.deepcopy(lm.model).to(torch.bfloat16), tokenizer=lm.tokenizer, name=lm.name,
+                       revision=lm.revision)
+
+
+@pytest.mark.parametrize("op", ["mm", "addmm", "bmm", "baddbmm", "linear", "matmul"])
+def test_products_match_bf16_kernels_to_one_rounding_step(op):
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(3, 40, 96, generator=g).bfloat16(), torch.randn(3, 96, 24, generator=g).bfloat16()
+    bias = torch.randn(24, generator=g).bfloat16()
+    run = {"mm": lambda: a[0] @ b[0], "addmm": lambda: torch.addmm(bias, a[0], b[0]),
+           "bmm": lambda: torch.bmm(a, b), "baddbmm": lambda: torch.baddbmm(bias.expand(3, 40, 24), a, b),
+           "linear": lambda: torch.nn.functional.linear(a, b[0].T, bias), "matmul": lambda: a @ b}[op]
+    native = run()
+    with Float32Matmuls():
+        wide = run()
+    assert wide.dtype == torch.bfloat16 and wide.shape == native.shape
+    # the same products summed in another order: equal, or one bf16 step apart
+    step = native.float().abs().clamp_min(1e-3) * 2.0**-7
+    assert torch.all((wide.float() - native.float()).abs() <= step)
+    assert (wide == native).float().mean() > 0.9
+    # float32 products pass through untouched
+    x = torch.randn(5, 7, generator=g)
+    with Float32Matmuls():
+        assert torch.equal(x @ x.T, x @ x.T)
+
+
+def test_installed_only_on_bf16_weights_unless_forced(tiny):
+    assert not emulate_bf16_matmuls(tiny.model)  # float32
+    fast = bf16(tiny)
+    assert emulate_bf16_matmuls(fast.model, force=True)
+    assert emulate_bf16_matmuls(fast.model, force=True)  # once: a second call installs nothing more
+    assert len(fast.model._forward_pre_hooks) == 1
+
+
+def test_forward_and_backward_under_the_mode_match_bf16_kernels(tiny, tmp_path):
+    native, wide = bf16(tiny), bf16(tiny)
+    assert emulate_bf16_matmuls(wide.model, force=True)
+    seen = []
+    original = Float32Matmuls.__torch_dispatch__
+
+    def counting(self, func, types, args=(), kwargs=None):
+        seen.append(func)
+        return original(self, func, types, args, kwargs)
+
+    batch = make_batches(encode_examples(native, fruit_examples(tmp_path, ['apple', 'pear plum', 'fig', 'kiwi melon lime']), max_length=64), range(4), 4, pad_token_id(native.tokenizer))[0]
+    for lm in (native, wide):
+        lm.model.get_input_embeddings().weight.requires_grad_(True)
+    a, _ = batch_nll(native, batch)
+    try:
+        Float32Matmuls.__torch_dispatch__ = counting
+        b, _ = batch_nll(wide, batch)
+        assert any(f.name().startswith("aten::mm") or "addmm" in f.name() for f in seen)  # forward ran under it
+        seen.clear()
+        group_backward(wide, [batch])
+        assert seen  # and the backward pass too
+    finally:
+        Float32Matmuls.__torch_dispatch__ = original
+    assert torch.allclose(a.float(), b.float(), rtol=2e-2)
+    group_backward(native, [batch])
+    ga = native.model.get_input_embeddings().weight.grad.float()
+    gb = wide.model.get_input_embeddings().weight.grad.float()
+    assert float((ga - gb).norm() / ga.norm()) < 0.05
+    # outside a forward or backward pass no mode is left behind; float32 models get none
+    assert _get_current_dispatch_mode() is None
+    assert not isinstance(bf16_matmuls(tiny.model), Float32Matmuls)
+    assert isinstance(bf16_matmuls(wide.model), Float32Matmuls)
+
+
+def test_a_forward_pass_that_raises_leaves_no_mode_behind(tiny):
+    wide = bf16(tiny)
+    emulate_bf16_matmuls(wide.model, force=True)
+
+    def stop(module, args, output):
+        raise RuntimeError("stop here")
+
+    handle = wide.layers[0].register_forward_hook(stop)
+    with pytest.raises(RuntimeError, match="stop here"):
+        wide.model(input_ids=torch.tensor([[1, 2, 3]]))
+    handle.remove()
+    assert _get_current_dispatch_mode() is None
+    # a deep copy (a merged LoRA model) keeps the mode and still runs
+    twin = copy.deepcopy(wide.model)
+    assert twin(input_ids=torch.tensor([[1, 2, 3]])).logits.dtype == torch.bfloat16
+    assert _get_current_dispatch_mode() is None
