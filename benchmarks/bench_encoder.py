@@ -25,8 +25,8 @@ import numpy as np
 from common import RESULTS, write_result
 
 from emsteer.judging.learned.lm_encoder import LMPairEncoder
-from emsteer.models import bf16
 from emsteer.judging.validity.agreement import load_reference, sample_reference
+from emsteer.models import bf16
 
 DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "em" / "judged" / "gpt4o_judged_dev.jsonl.gz"
 
