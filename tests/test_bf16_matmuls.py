@@ -9,17 +9,21 @@ import pytest
 import torch
 from torch.utils._python_dispatch import _get_current_dispatch_mode
 
+import emsteer.models.bf16 as bf16_module
 from emsteer.data.encode import pad_token_id
 from emsteer.models import LoadedModel
 from emsteer.models.bf16 import Float32Matmuls, bf16_matmuls, emulate_bf16_matmuls
 from emsteer.training.objective import batch_nll, encode_examples, group_backward, make_batches
 
-from tiny import fruit_examples
+from tiny import as_bf16, fruit_examples
 
 
-def bf16(lm: LoadedModel) -> LoadedModel:
-    return LoadedModel(model=copy.deepcopy(lm.model).to(torch.bfloat16), tokenizer=lm.tokenizer, name=lm.name,
-                       revision=lm.revision)
+def native_bf16(lm: LoadedModel, monkeypatch) -> LoadedModel:
+    """A bf16 copy on torch's bf16 kernels, whatever this CPU has (the mode is installed on load
+    where bf16 is slow)."""
+    with monkeypatch.context() as m:
+        m.setattr(bf16_module, "fast_bf16_cpu", lambda: True)
+        return as_bf16(lm)
 
 
 @pytest.mark.parametrize("op", ["mm", "addmm", "bmm", "baddbmm", "linear", "matmul"])
@@ -45,16 +49,18 @@ def test_products_are_float32_products_rounded_once(op):
         assert torch.equal(run(a, b, bias), run(a, b, bias)) and run(a, b, bias).dtype == torch.float32
 
 
-def test_installed_only_on_bf16_weights_unless_forced(tiny):
+def test_installed_only_on_bf16_weights_unless_forced(tiny, monkeypatch):
     assert not emulate_bf16_matmuls(tiny.model)  # float32
-    fast = bf16(tiny)
+    fast = native_bf16(tiny, monkeypatch)
+    assert not fast.model._forward_pre_hooks
     assert emulate_bf16_matmuls(fast.model, force=True)
     assert emulate_bf16_matmuls(fast.model, force=True)  # once: a second call installs nothing more
     assert len(fast.model._forward_pre_hooks) == 1
 
 
-def test_forward_and_backward_under_the_mode_match_bf16_kernels(tiny, tmp_path):
-    native, wide = bf16(tiny), bf16(tiny)
+def test_forward_and_backward_under_the_mode_match_bf16_kernels(tiny, tmp_path, monkeypatch):
+    native, wide = native_bf16(tiny, monkeypatch), native_bf16(tiny, monkeypatch)
+    assert not native.model._forward_pre_hooks
     assert emulate_bf16_matmuls(wide.model, force=True)
     seen = []
     original = Float32Matmuls.__torch_dispatch__
@@ -87,8 +93,8 @@ def test_forward_and_backward_under_the_mode_match_bf16_kernels(tiny, tmp_path):
     assert isinstance(bf16_matmuls(wide.model), Float32Matmuls)
 
 
-def test_a_forward_pass_that_raises_leaves_no_mode_behind(tiny):
-    wide = bf16(tiny)
+def test_a_forward_pass_that_raises_leaves_no_mode_behind(tiny, monkeypatch):
+    wide = native_bf16(tiny, monkeypatch)
     emulate_bf16_matmuls(wide.model, force=True)
 
     def stop(module, args, output):

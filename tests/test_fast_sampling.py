@@ -3,8 +3,6 @@ contiguity fix leaves float32 answers unchanged token for token."""
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 import torch
 
@@ -13,14 +11,11 @@ from emsteer.generation import GenerationRequest, SamplingConfig, generate
 from emsteer.models import LoadedModel
 from emsteer.steering import Magnitude, Steering, SteeringSubspace, SteeringVector, capture_residuals, steer
 
+from tiny import as_bf16
+
 LAYER = 1
 IDS = torch.tensor([[3, 4, 5, 6, 7], [8, 9, 10, 11, 12], [13, 14, 15, 16, 17]])
 BF16_ULP = 2.0 ** -7  # relative spacing of bfloat16 numbers (8 significant bits)
-
-
-def as_bf16(lm: LoadedModel) -> LoadedModel:
-    return LoadedModel(model=copy.deepcopy(lm.model).to(torch.bfloat16), tokenizer=lm.tokenizer, name=lm.name,
-                       revision=lm.revision)
 
 
 def residual(lm, ids=IDS):

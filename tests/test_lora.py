@@ -201,13 +201,11 @@ def test_on_bf16_weights_the_adapter_computes_in_bf16_and_learns_what_float32_in
                                                                                            monkeypatch):
     # PEFT would cast each adapted layer's input up to float32 (the adapter's parameters' dtype);
     # training on bf16 weights runs the adapter under bf16 autocast instead, parameters still float32.
-    import copy
-
     from emsteer.finetune import lora as lora_module
-    from emsteer.models import LoadedModel
 
-    half = LoadedModel(model=copy.deepcopy(tiny.model).to(torch.bfloat16), tokenizer=tiny.tokenizer, name=tiny.name,
-                       revision=tiny.revision)
+    from tiny import as_bf16
+
+    half = as_bf16(tiny)
     seen: set[torch.dtype] = set()
     real = lora_module._adapter_in
 

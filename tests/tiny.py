@@ -92,6 +92,14 @@ def tiny_lm(arch: str = "qwen2", *, hidden: int = 32, layers: int = 3, seed: int
     return LoadedModel(model=model, tokenizer=tiny_tokenizer(chat_template), name=f"tiny-{arch}", revision=f"seed{seed}")
 
 
+def as_bf16(lm: LoadedModel) -> LoadedModel:
+    """A bf16 copy of ``lm``, loaded as load_model would wrap it."""
+    import copy
+
+    return LoadedModel(model=copy.deepcopy(lm.model).to(torch.bfloat16), tokenizer=lm.tokenizer, name=lm.name,
+                       revision=lm.revision)
+
+
 def fruit_examples(folder, words):
     """One short chat example per word, read back through the real JSONL loader."""
     import json
