@@ -11,7 +11,10 @@ has the same length) this measures generated tokens per second for
   the speed issue was filed;
 - emsteer float32: today's path (``load_model(dtype="float32")``, ``generate``);
 - emsteer bfloat16: the same code with bf16 weights (``--dtype bfloat16``; AMX matmuls on
-  CPUs that have them), steering still computed in float32;
+  CPUs that have them), steering still computed in float32. On CPUs without bf16 units its
+  products run on float32 kernels (models/bf16.py) over float32 copies of the weights made once
+  per ``generate``; two more paths show what that replaced there: "bfloat16_widen_each" (the
+  weights widened on every product) and "bfloat16_kernels" (torch's own bf16 kernels);
 - llama.cpp through llama-cpp-python with the same shift as a control vector at the same block,
   on the bundled Q4_K_M GGUF, run in its own venv (--llama-python); skipped with the reason when
   that venv or the package is missing. Two ways (--llama-modes): "sequential", its high-level API,
@@ -33,6 +36,7 @@ import json
 import os
 import statistics
 import subprocess
+from contextlib import nullcontext
 from pathlib import Path
 
 import torch
@@ -42,15 +46,17 @@ from rich.table import Table
 
 from emsteer.generation import GenerationRequest, SamplingConfig, generate, render_chat
 from emsteer.generation import transformers as hf_generation
-from emsteer.models import load_model
+from emsteer.models import bf16, load_model
 from emsteer.models.bundled import BUNDLED_MODELS, _part_paths
 from emsteer.steering import Magnitude, SteeringVector, with_reference_norms
 
 MODELS = {"0.5b": "qwen2.5-coder-0.5b-instruct", "1.5b": "qwen2.5-coder-1.5b-instruct"}
 BATCHES = {"0.5b": (1, 16, 64), "1.5b": (16, 64)}
 RHO = 0.2
-PATHS = ("float32_before", "float32", "bfloat16")
+PATHS = ("float32_before", "float32", "bfloat16", "bfloat16_widen_each", "bfloat16_kernels")
+BF16_PATHS = ("bfloat16", "bfloat16_widen_each", "bfloat16_kernels")  # one bf16 model, three ways to multiply
 RATIOS = [("float32", "float32_before"), ("bfloat16", "float32_before"), ("bfloat16", "float32"),
+          ("bfloat16", "bfloat16_widen_each"), ("bfloat16", "bfloat16_kernels"),
           ("llamacpp", "float32"), ("llamacpp", "bfloat16"), ("llamacpp_batched", "bfloat16")]
 LLAMA_MODES = {"sequential": "llamacpp", "batched": "llamacpp_batched"}  # mode → its key in a row
 LLAMA_PYTHON = str(Path(__file__).resolve().parents[1] / ".venv-llama" / "bin" / "python")  # docs/performance.md, Reproduce
@@ -75,7 +81,24 @@ def requests(batch: int, steered: bool) -> list[GenerationRequest]:
     return [GenerationRequest(QUESTIONS[i % len(QUESTIONS)], seed=i, magnitudes=mag) for i in range(batch)]
 
 
-def emsteer_rate(lm, vector, batch: int, tokens: int, before: bool = False) -> float:
+def emsteer_rate(lm, vector, batch: int, tokens: int, before: bool = False, path: str = "") -> float:
+    if path == "bfloat16_widen_each":  # the float32-kernel mode without the copies of the weights
+        saved_weights = hf_generation.float32_weights
+        hf_generation.float32_weights = lambda model: nullcontext()
+        try:
+            return emsteer_rate(lm, vector, batch, tokens)
+        finally:
+            hf_generation.float32_weights = saved_weights
+    if path == "bfloat16_kernels":  # without the mode: torch's bf16 kernels
+        hooks = [(d, k, f) for d in (lm.model._forward_pre_hooks, lm.model._forward_hooks) for k, f in list(d.items())
+                 if f in (bf16._enter, bf16._exit)]
+        for d, k, _ in hooks:
+            del d[k]
+        try:
+            return emsteer_rate(lm, vector, batch, tokens)
+        finally:
+            for d, k, f in hooks:
+                d[k] = f
     if before:  # the float32 path as it was: no contiguity pre-hook on the output head, the full-CDF sampler
         head = lm.model.get_output_embeddings()
         saved, sampler = dict(head._forward_pre_hooks), hf_generation._inverse_cdf
@@ -140,12 +163,12 @@ def main() -> None:
                         help="llama.cpp one sequence at a time, all rows in one batch, or both (none: skip it)")
     parser.add_argument("--before-models", nargs="*", choices=sorted(MODELS), default=["0.5b"],
                         help="models also measured on the float32 path as it was before the head fix")
-    parser.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS),
+    parser.add_argument("--paths", nargs="+", choices=PATHS, default=["float32_before", "float32", "bfloat16"],
                         help="emsteer paths to measure (e.g. only bfloat16 at batch sizes float32 takes too long for)")
     parser.add_argument("--out", type=Path, help="results file (default benchmarks/results/sampling.json)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    console = Console(width=max(160, Console().width))  # the table has 11 columns
+    console = Console(width=max(180, Console().width))  # the table has 13 columns
     llama_skip = llama_available(args.llama_python)
     if llama_skip:
         console.print(f"[yellow]llama.cpp skipped:[/yellow] {llama_skip}")
@@ -162,7 +185,7 @@ def main() -> None:
         if args.big and not args.batches:
             batches = sorted(set(batches) | ({256} if key == "0.5b" else {1}))
         torch.manual_seed(0)
-        dtypes = [d for d in ("float32", "bfloat16") if d in args.paths or (d == "float32" and "float32_before" in args.paths)]
+        dtypes = [d for d in ("float32", "bfloat16") if any(p == d or p.startswith(d) for p in args.paths)]
         lms = {d: load_model(name, dtype=d, log=lambda m: None) for d in dtypes}
         first = next(iter(lms.values()))
         layer = first.num_layers // 2
@@ -176,8 +199,8 @@ def main() -> None:
             llama: dict[str, dict] = {}
             for _ in range(args.repeats):
                 for d in paths:
-                    lm = lms["float32" if d == "float32_before" else d]
-                    rates[d].append(emsteer_rate(lm, vector, batch, args.tokens, before=d == "float32_before"))
+                    lm = lms["bfloat16" if d in BF16_PATHS else "float32"]
+                    rates[d].append(emsteer_rate(lm, vector, batch, args.tokens, before=d == "float32_before", path=d))
                     console.print(f"{key} batch {batch} {d}: {rates[d][-1]:.1f} tok/s")
             for mode in [] if llama_skip else args.llama_modes:
                 k = LLAMA_MODES[mode]
@@ -203,8 +226,8 @@ def main() -> None:
         del lms
     path = write_result("sampling", results, args.out)
     table = Table(title=f"Steered sampling, tok/s ({args.tokens} new tokens, ρ {RHO}, {args.threads} threads)")
-    for col in ("model", "batch", "fp32 before", "fp32", "bf16", "bf16/fp32", "bf16/before", "llama.cpp", "llama/fp32",
-                "llama.cpp batched", "batched/bf16"):
+    for col in ("model", "batch", "fp32 before", "fp32", "bf16", "bf16 widened each product", "bf16 kernels",
+                "bf16/fp32", "bf16/before", "llama.cpp", "llama/fp32", "llama.cpp batched", "batched/bf16"):
         table.add_column(col, justify="right")
     def cell(r: dict, key: str, fmt: str) -> str:
         return fmt.format(r[key]) if key in r else "—"
@@ -212,6 +235,7 @@ def main() -> None:
     for r in results["runs"]:
         table.add_row(r["model"], str(r["batch"]), cell(r, "emsteer_float32_before_tok_s", "{:.1f}"),
                       cell(r, "emsteer_float32_tok_s", "{:.1f}"), cell(r, "emsteer_bfloat16_tok_s", "{:.1f}"),
+                      cell(r, "emsteer_bfloat16_widen_each_tok_s", "{:.1f}"), cell(r, "emsteer_bfloat16_kernels_tok_s", "{:.1f}"),
                       cell(r, "bfloat16_vs_float32", "{:.2f}×"), cell(r, "bfloat16_vs_float32_before", "{:.2f}×"),
                       cell(r, "llamacpp_tok_s", "{:.1f}"), cell(r, "llamacpp_vs_float32", "{:.2f}×"),
                       cell(r, "llamacpp_batched_tok_s", "{:.1f}"), cell(r, "llamacpp_batched_vs_bfloat16", "{:.2f}×"))

@@ -4,15 +4,19 @@ up to the order of float32 sums, installed on bf16 models only, around forward a
 from __future__ import annotations
 
 import copy
+from contextlib import nullcontext
 
 import pytest
 import torch
 from torch.utils._python_dispatch import _get_current_dispatch_mode
 
+import emsteer.generation.transformers as hf_generation
 import emsteer.models.bf16 as bf16_module
 from emsteer.data.encode import pad_token_id
+from emsteer.generation import GenerationRequest, SamplingConfig, generate
 from emsteer.models import LoadedModel
-from emsteer.models.bf16 import Float32Matmuls, bf16_matmuls, emulate_bf16_matmuls
+from emsteer.models.bf16 import Float32Matmuls, _Float32Weights, bf16_matmuls, emulate_bf16_matmuls, float32_weights
+from emsteer.steering import Magnitude, SteeringVector
 from emsteer.training.objective import batch_nll, encode_examples, group_backward, make_batches
 
 from tiny import as_bf16, fruit_examples
@@ -109,3 +113,44 @@ def test_a_forward_pass_that_raises_leaves_no_mode_behind(tiny, monkeypatch):
     twin = copy.deepcopy(wide.model)
     assert twin(input_ids=torch.tensor([[1, 2, 3]])).logits.dtype == torch.bfloat16
     assert _get_current_dispatch_mode() is None
+
+
+def test_decoding_on_float32_copies_of_the_weights_gives_the_same_tokens(tiny, monkeypatch):
+    wide = native_bf16(tiny, monkeypatch)
+    emulate_bf16_matmuls(wide.model, force=True)
+    hits, copies = [], []
+    original_get = _Float32Weights.get
+
+    def counting(self, t):
+        found = original_get(self, t)
+        hits.append(found is not None)
+        copies.append(len(self.copies))
+        return found
+
+    vector = SteeringVector({1: torch.randn(wide.hidden_size, generator=torch.Generator().manual_seed(0))})
+    asks = [GenerationRequest(f"question {i}", seed=i, magnitudes=(Magnitude.absolute(2.0) if i % 2 else None,))
+            for i in range(6)]
+    cfg = SamplingConfig(max_new_tokens=12, batch_size=4, temperature=1.0, ignore_eos=True)
+    monkeypatch.setattr(_Float32Weights, "get", counting)
+    cached = generate(wide, asks, cfg, steering=[vector], progress=False)
+    assert any(hits) and max(copies) > 0  # products took the copies, made once each
+    assert not wide.model.__dict__["_emsteer_float32_weights"].copies  # and freed when generate ended
+    hits.clear()
+    monkeypatch.setattr(hf_generation, "float32_weights", lambda model: nullcontext())
+    widened = generate(wide, asks, cfg, steering=[vector], progress=False)
+    assert not any(hits)  # outside the block every product widens its operands
+    assert [c.token_ids for c in cached] == [c.token_ids for c in widened]  # the same numbers: the same tokens
+
+
+def test_float32_copies_serve_only_views_that_start_at_a_weight(tiny, monkeypatch):
+    wide = native_bf16(tiny, monkeypatch)
+    emulate_bf16_matmuls(wide.model, force=True)
+    weight = wide.layers[0].mlp.down_proj.weight
+    weights = wide.model.__dict__["_emsteer_float32_weights"]
+    parent = torch.nn.ModuleDict({"inner": wide.model})  # as a PEFT wrapper holds the model
+    with float32_weights(parent):
+        assert torch.equal(weights.get(weight.t()), weight.t().float())
+        assert weights.get(weight[1:]) is None  # a view starting elsewhere is widened as it is
+        assert weights.get(weight.detach().clone()) is None  # so is any other tensor
+        assert copy.deepcopy(wide.model).__dict__["_emsteer_float32_weights"].copies == {}  # a copy has its own weights
+    assert weights.get(weight) is None and not weights.copies

@@ -20,6 +20,7 @@ import torch
 from emsteer.errors import EmsteerError
 from emsteer.generation.base import Completion, GenerationRequest, SamplingConfig
 from emsteer.models import LoadedModel
+from emsteer.models.bf16 import float32_weights
 from emsteer.progress import progress_bar
 from emsteer.steering.artifacts import Artifact
 from emsteer.steering.hooks import Positions, Steering, steer
@@ -203,7 +204,8 @@ def generate(
     steerings = [Steering(a, mags) for a, mags in zip(steering, per_row)]
     started = time.perf_counter()
     generated = 0
-    with progress_bar(progress) as bar, (steer(lm, *steerings, positions=positions) if steering else nullcontext()) as ctx:
+    with progress_bar(progress) as bar, float32_weights(lm.model), \
+            (steer(lm, *steerings, positions=positions) if steering else nullcontext()) as ctx:
         task = bar.add_task(description, total=len(requests), info="")
 
         def on_token(n: int) -> None:
