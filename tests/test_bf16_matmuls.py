@@ -133,7 +133,7 @@ def test_decoding_on_float32_copies_of_the_weights_gives_the_same_tokens(tiny, m
     cfg = SamplingConfig(max_new_tokens=12, batch_size=4, temperature=1.0, ignore_eos=True)
     monkeypatch.setattr(_Float32Weights, "get", counting)
     cached = generate(wide, asks, cfg, steering=[vector], progress=False)
-    assert any(hits) and max(copies) > 0  # products took the copies, made once each
+    assert any(hits) and 0 < max(copies) <= sum(p.dtype == torch.bfloat16 for p in wide.model.parameters())  # one copy a weight
     assert not wide.model.__dict__["_emsteer_float32_weights"].copies  # and freed when generate ended
     hits.clear()
     monkeypatch.setattr(hf_generation, "float32_weights", lambda model: nullcontext())
