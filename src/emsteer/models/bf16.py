@@ -36,8 +36,7 @@ _aten = torch.ops.aten
 # linear and matmul reach the mode whole under inference_mode (the judge's encoder), not as mm/addmm
 _MATMULS = {_aten.mm.default, _aten.addmm.default, _aten.bmm.default, _aten.baddbmm.default,
             _aten.linear.default, _aten.matmul.default}
-_FLAG = "_emsteer_float32_matmuls"
-_WEIGHTS = "_emsteer_float32_weights"
+_WEIGHTS = "_emsteer_float32_weights"  # in a model's __dict__ where the mode is installed
 
 
 def fast_bf16_cpu() -> bool:
@@ -117,20 +116,20 @@ def emulate_bf16_matmuls(model: nn.Module, *, force: bool = False) -> bool:
     CPU without bf16 units (``force``: whatever the CPU; for tests). Once per model; returns
     whether the mode is installed. The exit hook runs even when the forward pass raises (the
     judge's encoder stops its pass early that way)."""
-    if getattr(model, _FLAG, False):
+    if _WEIGHTS in model.__dict__:
         return True
     if not (force or _is_slow_bf16(model)):
         return False
     model.register_forward_pre_hook(_enter)
     model.register_forward_hook(_exit, always_call=True)
     model.__dict__[_WEIGHTS] = _Float32Weights()
-    setattr(model, _FLAG, True)  # noqa: B010 (nn.Module.__setattr__ is typed for tensors and modules)
     return True
 
 
 def bf16_matmuls(model: nn.Module) -> AbstractContextManager:
     """The mode for work outside a forward pass (a backward pass) of a model that has it installed."""
-    return Float32Matmuls(model.__dict__.get(_WEIGHTS)) if getattr(model, _FLAG, False) else nullcontext()
+    weights = model.__dict__.get(_WEIGHTS)
+    return Float32Matmuls(weights) if weights is not None else nullcontext()
 
 
 @contextmanager
