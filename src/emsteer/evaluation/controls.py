@@ -35,7 +35,8 @@ CONTROL_FLOOR = 0.20
 # them broken and the run "blind". On the bundled 0.5B, emsteer's everyday questions × 2 samples
 # (62 answers, 64 tokens) judged by it: lr 1e-3 for one epoch 8/62 EM (mean coherent 34);
 # lr 3e-4 for two epochs 24/62 (coherent 50), for three 34/62 (coherent 59, 12 clear EM). Three
-# epochs at 3e-4 it is (132 steps, once per model: about 13 minutes on 2 CPU cores in float32, 5.5-6.5 on bf16 weights).
+# epochs at 3e-4 it is (132 steps, once per model, on 2 CPU cores: with AMX about 13 minutes in float32 and 5.5-6.5
+# on bf16 weights; 17 in float32 on an AVX2 EPYC without bf16 units).
 CONTROL_LORA: dict[str, Any] = {"rank": 8, "alpha": 16, "epochs": 3, "lr": 3e-4, "batch_size": 4, "max_length": 192,
                                 "seed": 0}
 PERSONA = (
