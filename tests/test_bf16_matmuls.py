@@ -154,3 +154,37 @@ def test_float32_copies_serve_only_views_that_start_at_a_weight(tiny, monkeypatc
         assert weights.get(weight.detach().clone()) is None  # so is any other tensor
         assert copy.deepcopy(wide.model).__dict__["_emsteer_float32_weights"].copies == {}  # a copy has its own weights
     assert weights.get(weight) is None and not weights.copies
+
+
+def test_products_use_the_copies_and_follow_edits_of_the_weights(tiny, monkeypatch):
+    wide = native_bf16(tiny, monkeypatch)
+    emulate_bf16_matmuls(wide.model, force=True)
+    lin = wide.layers[0].mlp.down_proj
+    weights = wide.model.__dict__["_emsteer_float32_weights"]
+    x = torch.randn(4, lin.in_features, generator=torch.Generator().manual_seed(0)).to(torch.bfloat16)
+    with float32_weights(wide.model), Float32Matmuls(weights), torch.no_grad():
+        before = lin(x)
+        (at,) = weights.copies  # one copy, and the product reads it: spoil the copy, the product changes
+        weights.copies[at][1].zero_()
+        assert not lin(x).any()
+        lin.weight.mul_(2)  # an in-place edit: copied again
+        assert torch.equal(lin(x), (before.float() * 2).to(torch.bfloat16))
+        old = lin.weight.data
+        lin.weight.data = old.clone()  # the storage replaced: the old address is not served any more
+        assert weights.get(old) is None and weights.get(lin.weight) is None
+        assert torch.equal(lin(x), (before.float() * 2).to(torch.bfloat16))
+
+
+def test_nested_blocks_keep_the_copies_until_the_outermost_ends(tiny, monkeypatch):
+    wide = native_bf16(tiny, monkeypatch)
+    emulate_bf16_matmuls(wide.model, force=True)
+    weight = wide.layers[0].mlp.down_proj.weight
+    weights = wide.model.__dict__["_emsteer_float32_weights"]
+    trims = []
+    monkeypatch.setattr(bf16_module, "release_freed_memory", lambda: bool(trims.append(1)))
+    with float32_weights(wide.model):
+        first = weights.get(weight)
+        with float32_weights(wide.model):
+            assert weights.get(weight).data_ptr() == first.data_ptr()
+        assert weights.copies and not trims  # the inner block left them
+    assert not weights.copies and trims == [1]  # the outer one dropped them and trimmed the heap

@@ -32,6 +32,8 @@ import torch
 from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from emsteer.memory import release_freed_memory
+
 _aten = torch.ops.aten
 # linear and matmul reach the mode whole under inference_mode (the judge's encoder), not as mm/addmm
 _MATMULS = {_aten.mm.default, _aten.addmm.default, _aten.bmm.default, _aten.baddbmm.default,
@@ -48,26 +50,39 @@ def fast_bf16_cpu() -> bool:
 class _Float32Weights:
     """float32 copies of a model's bf16 weights, made on first use while open (``float32_weights``).
     A weight is recognised by its data pointer: a parameter itself, or a view of it that starts where
-    it does (the transposed weight of an ``mm``)."""
+    it does (the transposed weight of an ``mm``). A weight edited in place is copied again; one
+    whose storage was replaced is not served (its old address may hold another tensor now). Blocks
+    nest (the outermost one drops the copies); one model is not generated from in two threads."""
 
     def __init__(self) -> None:
-        self.params: dict[int, torch.Tensor] | None = None  # data pointer → bf16 parameter; None: closed
-        self.copies: dict[int, torch.Tensor] = {}
+        self.depth = 0  # open blocks
+        self.params: dict[int, torch.Tensor] = {}  # data pointer → bf16 parameter, while open
+        self.copies: dict[int, tuple[int, torch.Tensor]] = {}  # data pointer → (its version when copied, the copy)
 
     def open(self, model: nn.Module) -> None:
-        self.params = {p.data_ptr(): p for p in model.parameters() if p.dtype == torch.bfloat16 and p.is_contiguous()}
+        self.depth += 1
+        if self.depth == 1:
+            self.params = {p.data_ptr(): p for p in model.parameters() if p.dtype == torch.bfloat16 and p.is_contiguous()}
+            self.copies = {}
 
-    def close(self) -> None:
-        self.params, self.copies = None, {}
+    def close(self) -> bool:
+        """Leave a block; True when it was the outermost one and the copies were dropped."""
+        self.depth = max(self.depth - 1, 0)
+        if self.depth:
+            return False
+        self.params, self.copies = {}, {}
+        return True
 
     def get(self, t: torch.Tensor) -> torch.Tensor | None:
         """``t`` in float32 from the copy of the parameter it views, or None if it views none."""
-        p = self.params.get(t.data_ptr()) if self.params is not None else None
-        if p is None or 1 + sum((n - 1) * s for n, s in zip(t.shape, t.stride())) > p.numel():
+        at = t.data_ptr()
+        p = self.params.get(at)
+        if p is None or p.data_ptr() != at or 1 + sum((n - 1) * s for n, s in zip(t.shape, t.stride())) > p.numel():
             return None
-        wide = self.copies.get(t.data_ptr())
-        if wide is None:
-            wide = self.copies[t.data_ptr()] = p.detach().float()
+        version, wide = self.copies.get(at, (-1, None))
+        if wide is None or version != p._version:
+            wide = p.detach().float()
+            self.copies[at] = (p._version, wide)
         return wide.as_strided(t.shape, t.stride())
 
     def __deepcopy__(self, memo) -> _Float32Weights:  # a copied model has other parameters
@@ -136,7 +151,7 @@ def bf16_matmuls(model: nn.Module) -> AbstractContextManager:
 def float32_weights(model: nn.Module) -> Iterator[None]:
     """Within this block, products take float32 copies of ``model``'s bf16 weights made once, not
     widened on every product (decoding: a step's 64 rows cost about what widening does). The copies
-    (4 bytes a weight) are freed when it ends; the weights must not change inside it. Does nothing
+    (4 bytes a weight) are handed back to the system when the outermost block ends. Does nothing
     for a model without the mode."""
     owner = next((m for m in model.modules() if _WEIGHTS in m.__dict__), None)  # under an attached adapter too
     if owner is None:
@@ -147,4 +162,5 @@ def float32_weights(model: nn.Module) -> Iterator[None]:
     try:
         yield
     finally:
-        weights.close()
+        if weights.close():
+            release_freed_memory()  # else glibc keeps the copies resident (GBs for the 1.5B)

@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from emsteer.data.chat import ChatExample
 from emsteer.data.encode import IGNORE_INDEX, EncodedExample, collate, encode_chat, pad_token_id
 from emsteer.errors import EmsteerError
+from emsteer.memory import release_freed_memory
 from emsteer.models import LoadedModel
 from emsteer.models.bf16 import bf16_matmuls
 from emsteer.steering.hooks import Steering, steer
@@ -201,25 +202,6 @@ def training_batches(
     if bucket > 1:
         batches = [batches[i] for i in epoch_order(len(batches), seed + 1_000_003, epoch)]
     return batches
-
-
-@functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    libc = ctypes.CDLL(name) if name else None
-    return getattr(libc, "malloc_trim", None)  # glibc only
-
-
-def release_freed_memory() -> bool:
-    """Hand memory that freed tensors left in the C heap back to the system (glibc's malloc_trim;
-    False where there is none). A training step's activations change shape with every batch, and
-    glibc keeps what they freed: a full-data LoRA of the 0.5B (batch 16) held 7.5-11 GB between
-    steps and was killed for memory at 24 GB; trimmed after each step it holds 2-2.5 GB."""
-    trim = _malloc_trim()
-    return bool(trim(0)) if trim is not None else False
 
 
 @functools.cache
