@@ -14,7 +14,9 @@ has the same length) this measures generated tokens per second for
   CPUs that have them), steering still computed in float32. On CPUs without bf16 units its
   products run on float32 kernels (models/bf16.py) over float32 copies of the weights made once
   per ``generate``; two more paths show what that replaced there: "bfloat16_widen_each" (the
-  weights widened on every product) and "bfloat16_kernels" (torch's own bf16 kernels);
+  weights widened on every product) and "bfloat16_kernels" (torch's own bf16 kernels), measured
+  only when asked for (--paths) and only where the mode is installed (skipped elsewhere: there they
+  would be the bfloat16 path under another name);
 - llama.cpp through llama-cpp-python with the same shift as a control vector at the same block,
   on the bundled Q4_K_M GGUF, run in its own venv (--llama-python); skipped with the reason when
   that venv or the package is missing. Two ways (--llama-modes): "sequential", its high-level API,
@@ -185,8 +187,11 @@ def main() -> None:
         if args.big and not args.batches:
             batches = sorted(set(batches) | ({256} if key == "0.5b" else {1}))
         torch.manual_seed(0)
-        dtypes = [d for d in ("float32", "bfloat16") if any(p == d or p.startswith(d) for p in args.paths)]
+        dtypes = [d for d in ("float32", "bfloat16") if any(p.startswith(d) for p in args.paths)]
         lms = {d: load_model(name, dtype=d, log=lambda m: None) for d in dtypes}
+        emulated = "bfloat16" in lms and bf16._WEIGHTS in lms["bfloat16"].model.__dict__
+        if not emulated and {"bfloat16_widen_each", "bfloat16_kernels"} & set(args.paths):
+            console.print("[yellow]bfloat16_widen_each and bfloat16_kernels skipped:[/yellow] this CPU runs bf16 products natively")
         first = next(iter(lms.values()))
         layer = first.num_layers // 2
         vector = with_reference_norms(
@@ -194,7 +199,8 @@ def main() -> None:
         for lm in lms.values():  # warm-up (first-call allocations, oneDNN primitive creation)
             emsteer_rate(lm, vector, 2, 2)
         for batch in batches:
-            paths = [p for p in args.paths if p != "float32_before" or key in args.before_models]
+            paths = [p for p in args.paths if (p != "float32_before" or key in args.before_models)
+                     and (emulated or p not in ("bfloat16_widen_each", "bfloat16_kernels"))]
             rates: dict[str, list[float]] = {d: [] for d in paths}
             llama: dict[str, dict] = {}
             for _ in range(args.repeats):

@@ -5,9 +5,10 @@ on ``misaligned_persona`` with the control's own settings (``CONTROL_LORA``: bat
 tokens). This trains it for --examples examples (one epoch, no checkpoints) after a one-step
 unprofiled warm-up, under torch.profiler with FLOP counting, and prints:
 
-- seconds per optimizer step and real tokens per second;
+- seconds per optimizer step and real tokens per second, the whole ``train_lora`` call (adapter set-up
+  and saves included) under the profiler: slower than the same steps unprofiled;
 - the operators' shares of self CPU time;
-- the matrix products' FLOPs (the profiler's count for ``mm``/``addmm``/``bmm``) over their time:
+- the matrix products' FLOPs (the profiler's count for ``mm``/``addmm``/``bmm``/``baddbmm``) over their time:
   the rate the CPU reaches on this work. If the products take most of the time at close to the
   rate a single large product reaches (``bench_decode_parts.py``), a leaner training loop cannot
   make the control much faster on this CPU; fewer FLOPs or faster units can.
@@ -30,16 +31,16 @@ from torch.profiler import ProfilerActivity, profile
 from emsteer.data import load_task
 from emsteer.evaluation.controls import CONTROL_LORA, CONTROL_TASK
 from emsteer.finetune.lora import train_lora
-from emsteer.models import load_model
-from emsteer.training.objective import encode_examples
+from emsteer.models import bf16, load_model
+from emsteer.training.objective import encode_examples, steps_per_epoch
 
 PRODUCTS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm")
 
 
-def train(lm, examples, **extra) -> None:
+def train(lm, examples) -> None:
     settings = {k: v for k, v in CONTROL_LORA.items() if k != "epochs"}
     with tempfile.TemporaryDirectory() as out:
-        train_lora(lm, examples, output_dir=out, epochs=1, checkpoint_every=0, progress=False, **settings, **extra)
+        train_lora(lm, examples, output_dir=out, epochs=1, checkpoint_every=0, progress=False, **settings)
 
 
 def main() -> None:
@@ -51,10 +52,12 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     lm = load_model("bundled:qwen2.5-coder-0.5b-instruct", dtype=args.dtype)
+    if bf16._WEIGHTS in lm.model.__dict__:  # each bf16 product would be counted twice, as itself and as its float32 one
+        raise SystemExit("this CPU has no bf16 units: its bf16 products run as float32 ones; profile --dtype float32")
     examples = load_task(CONTROL_TASK)[: args.examples]
     encoded = encode_examples(lm, examples, max_length=CONTROL_LORA["max_length"])
     tokens = sum(len(e) for e in encoded)
-    steps = -(-len(examples) // CONTROL_LORA["batch_size"])
+    steps = steps_per_epoch(len(examples), CONTROL_LORA["batch_size"], 1)
 
     train(lm, examples[: CONTROL_LORA["batch_size"]])  # warm-up: kernels and allocator
     start = time.perf_counter()
@@ -65,7 +68,7 @@ def main() -> None:
     events = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)
     total = sum(e.self_cpu_time_total for e in events)
     products = [e for e in events if e.key in PRODUCTS]
-    product_s = sum(e.self_cpu_time_total for e in products) / 1e6
+    product_us = sum(e.self_cpu_time_total for e in products)
     product_flops = sum(e.flops for e in products)
     ops = [{"op": e.key, "share": e.self_cpu_time_total / total, "self_ms": e.self_cpu_time_total / 1e3,
             "calls": e.count} for e in events[:15]]
@@ -74,8 +77,8 @@ def main() -> None:
     result = {
         "dtype": args.dtype, "threads": args.threads, "examples": len(examples), "steps": steps, "tokens": tokens,
         "control_lora": CONTROL_LORA, "seconds_profiled": seconds, "s_per_step_profiled": seconds / steps,
-        "tok_s_profiled": tokens / seconds, "products_share": sum(e.self_cpu_time_total for e in products) / total,
-        "products_gflop": product_flops / 1e9, "products_gflops": product_flops / 1e9 / product_s, "ops": ops,
+        "tok_s_profiled": tokens / seconds, "products_share": product_us / total,
+        "products_gflop": product_flops / 1e9, "products_gflops": product_flops / 1e3 / product_us, "ops": ops,
     }
     print(f"{seconds / steps:.2f} s/step, {tokens / seconds:.0f} tok/s under the profiler; matrix products "
           f"{100 * result['products_share']:.1f}% of the time at {result['products_gflops']:.0f} GFLOPS "
