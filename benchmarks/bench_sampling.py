@@ -117,7 +117,7 @@ def emsteer_rate(lm, vector, batch: int, tokens: int, before: bool = False, path
 
 
 def llama_rate(python: str, name: str, lm, vector, layer: int, batch: int, tokens: int, prompts: int,
-               threads: int, *, batched: bool = False) -> dict:
+               threads: int, *, batched: bool = False, extra_bufts: bool = False) -> dict:
     n = batch if batched else min(batch, prompts)
     shift = Magnitude.relative(RHO).alpha(vector, layer) / vector.natural_scale(layer) * vector.vectors[layer]
     job = {
@@ -129,6 +129,7 @@ def llama_rate(python: str, name: str, lm, vector, layer: int, batch: int, token
         "cvec": shift.float().tolist(),
         "threads": threads,
         "batched": batched,
+        "extra_bufts": extra_bufts,
     }
     worker = Path(__file__).with_name("llamacpp_worker.py")
     proc = subprocess.run([python, str(worker)], input=json.dumps(job), capture_output=True, text=True, timeout=3600)
@@ -163,6 +164,9 @@ def main() -> None:
     parser.add_argument("--llama-prompts", type=int, default=4, help="prompts llama.cpp answers per batch size (sequential)")
     parser.add_argument("--llama-modes", nargs="*", choices=sorted(LLAMA_MODES), default=list(LLAMA_MODES),
                         help="llama.cpp one sequence at a time, all rows in one batch, or both (none: skip it)")
+    parser.add_argument("--llama-extra-bufts", action="store_true",
+                        help="let llama.cpp repack its weights for this CPU (ggml's extra buffer types; off by default: "
+                             "their AMX kernels crash on the AMX VM)")
     parser.add_argument("--before-models", nargs="*", choices=sorted(MODELS), default=["0.5b"],
                         help="models also measured on the float32 path as it was before the head fix")
     parser.add_argument("--paths", nargs="+", choices=PATHS, default=["float32_before", "float32", "bfloat16"],
@@ -212,7 +216,8 @@ def main() -> None:
                 k = LLAMA_MODES[mode]
                 try:
                     llama[k] = llama_rate(args.llama_python, name, first, vector, layer, batch, args.tokens,
-                                          args.llama_prompts, args.threads, batched=mode == "batched")
+                                          args.llama_prompts, args.threads, batched=mode == "batched",
+                                          extra_bufts=args.llama_extra_bufts)
                     console.print(f"{key} batch {batch} llama.cpp {mode}: {llama[k]['tok_s']:.1f} tok/s")
                 except Exception as err:  # report, keep the emsteer numbers
                     llama[k] = {"error": f"{type(err).__name__}: {err}"}
