@@ -19,7 +19,7 @@ SRC = Path(emsteer.__file__).parent
 # Bottom to top. A unit may import only units on lower rows (and itself). A new package or
 # top-level module needs a row here: that is the moment to decide where it belongs.
 LAYERS: list[set[str]] = [
-    {"errors", "paths", "em", "redact", "progress", "lazy"},  # small shared utilities
+    {"errors", "paths", "em", "redact", "progress", "lazy", "memory"},  # small shared utilities
     {"atomic", "yamlio"},
     {"data", "models"},  # narrow-task data and question sets; model loading
     {"steering"},  # the core: artifacts, hooks, magnitudes, reference norms, import/export
