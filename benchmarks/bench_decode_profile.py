@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import torch
-from common import write_result
+from common import operator_table, write_result
 from torch.profiler import ProfilerActivity, profile
 
 from emsteer.generation import GenerationRequest, SamplingConfig, generate
@@ -51,12 +51,7 @@ def main() -> None:
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         generate(lm, requests, cfg, steering=[vector], progress=False)
     seconds = time.perf_counter() - start
-    events = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)
-    total = sum(e.self_cpu_time_total for e in events)
-    ops = [{"op": e.key, "share": e.self_cpu_time_total / total, "self_ms": e.self_cpu_time_total / 1e3,
-            "calls": e.count} for e in events[:15]]
-    for o in ops:
-        print(f"{o['op']:<55} {100 * o['share']:5.1f}%  {o['self_ms']:9.1f} ms  {o['calls']:6d} calls")
+    _, ops = operator_table(prof)
     result = {"dtype": args.dtype, "rows": ROWS, "tokens": args.tokens, "rho": RHO, "layer": LAYER, "threads": args.threads,
               "seconds_profiled": seconds, "tok_s_profiled": ROWS * args.tokens / seconds, "ops": ops}
     print(f"{ROWS * args.tokens / seconds:.1f} tok/s under the profiler; written to {write_result('decode_profile', result, args.out)}")

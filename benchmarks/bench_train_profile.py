@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 import torch
-from common import write_result
+from common import operator_table, write_result
 from torch.profiler import ProfilerActivity, profile
 
 from emsteer.data import load_task
@@ -65,15 +65,11 @@ def main() -> None:
         train(lm, examples)
     seconds = time.perf_counter() - start
 
-    events = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)
+    events, ops = operator_table(prof)
     total = sum(e.self_cpu_time_total for e in events)
     products = [e for e in events if e.key in PRODUCTS]
     product_us = sum(e.self_cpu_time_total for e in products)
     product_flops = sum(e.flops for e in products)
-    ops = [{"op": e.key, "share": e.self_cpu_time_total / total, "self_ms": e.self_cpu_time_total / 1e3,
-            "calls": e.count} for e in events[:15]]
-    for o in ops:
-        print(f"{o['op']:<55} {100 * o['share']:5.1f}%  {o['self_ms']:9.1f} ms  {o['calls']:6d} calls")
     result = {
         "dtype": args.dtype, "threads": args.threads, "examples": len(examples), "steps": steps, "tokens": tokens,
         "control_lora": CONTROL_LORA, "seconds_profiled": seconds, "s_per_step_profiled": seconds / steps,

@@ -68,6 +68,17 @@ def machine() -> dict:
     }
 
 
+def operator_table(prof, top: int = 15) -> tuple[list, list[dict]]:
+    """A torch.profiler run's events, most self CPU time first, and the top ones' shares of it, printed."""
+    events = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)
+    total = sum(e.self_cpu_time_total for e in events)
+    ops = [{"op": e.key, "share": e.self_cpu_time_total / total, "self_ms": e.self_cpu_time_total / 1e3,
+            "calls": e.count} for e in events[:top]]
+    for o in ops:
+        print(f"{o['op']:<55} {100 * o['share']:5.1f}%  {o['self_ms']:9.1f} ms  {o['calls']:6d} calls")
+    return events, ops
+
+
 def write_result(name: str, payload: dict, path: Path | None = None) -> Path:
     """Write ``payload`` with the machine description atomically to results/NAME.json (or ``path``)."""
     path = path or RESULTS / f"{name}.json"
