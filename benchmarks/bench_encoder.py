@@ -57,7 +57,7 @@ def main() -> None:
     pairs = [(it.question, it.answer) for it in sample_reference(load_reference(args.reference), args.answers, args.seed)]
     encoders = {dtype: LMPairEncoder(args.model, layer=args.layer, dtype=dtype, batch_size=args.batch)
                 for dtype in ("float32", "bfloat16")}
-    emulated = bf16._WEIGHTS in encoders["bfloat16"].lm.model.__dict__
+    emulated = bf16.emulates_bf16(encoders["bfloat16"].lm.model)
     if args.native_bf16:
         detect, bf16.fast_bf16_cpu = bf16.fast_bf16_cpu, lambda: True  # as if the CPU had bf16 units
         try:

@@ -92,15 +92,8 @@ def emsteer_rate(lm, vector, batch: int, tokens: int, before: bool = False, path
         finally:
             hf_generation.float32_weights = saved_weights
     if path == "bfloat16_kernels":  # without the mode: torch's bf16 kernels
-        hooks = [(d, k, f) for d in (lm.model._forward_pre_hooks, lm.model._forward_hooks) for k, f in list(d.items())
-                 if f in (bf16._enter, bf16._exit)]
-        for d, k, _ in hooks:
-            del d[k]
-        try:
+        with bf16.bf16_kernels(lm.model):
             return emsteer_rate(lm, vector, batch, tokens)
-        finally:
-            for d, k, f in hooks:
-                d[k] = f
     if before:  # the float32 path as it was: no contiguity pre-hook on the output head, the full-CDF sampler
         head = lm.model.get_output_embeddings()
         saved, sampler = dict(head._forward_pre_hooks), hf_generation._inverse_cdf
@@ -193,7 +186,7 @@ def main() -> None:
         torch.manual_seed(0)
         dtypes = [d for d in ("float32", "bfloat16") if any(p.startswith(d) for p in args.paths)]
         lms = {d: load_model(name, dtype=d, log=lambda m: None) for d in dtypes}
-        emulated = "bfloat16" in lms and bf16._WEIGHTS in lms["bfloat16"].model.__dict__
+        emulated = "bfloat16" in lms and bf16.emulates_bf16(lms["bfloat16"].model)
         if not emulated and {"bfloat16_widen_each", "bfloat16_kernels"} & set(args.paths):
             console.print("[yellow]bfloat16_widen_each and bfloat16_kernels skipped:[/yellow] this CPU runs bf16 products natively")
         first = next(iter(lms.values()))

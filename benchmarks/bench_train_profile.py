@@ -52,7 +52,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     lm = load_model("bundled:qwen2.5-coder-0.5b-instruct", dtype=args.dtype)
-    if bf16._WEIGHTS in lm.model.__dict__:  # each bf16 product would be counted twice, as itself and as its float32 one
+    if bf16.emulates_bf16(lm.model):  # each bf16 product would be counted twice, as itself and as its float32 one
         raise SystemExit("this CPU has no bf16 units: its bf16 products run as float32 ones; profile --dtype float32")
     examples = load_task(CONTROL_TASK)[: args.examples]
     encoded = encode_examples(lm, examples, max_length=CONTROL_LORA["max_length"])

@@ -15,7 +15,15 @@ import emsteer.models.bf16 as bf16_module
 from emsteer.data.encode import pad_token_id
 from emsteer.generation import GenerationRequest, SamplingConfig, generate
 from emsteer.models import LoadedModel
-from emsteer.models.bf16 import Float32Matmuls, _Float32Weights, bf16_matmuls, emulate_bf16_matmuls, float32_weights
+from emsteer.models.bf16 import (
+    Float32Matmuls,
+    _Float32Weights,
+    bf16_kernels,
+    bf16_matmuls,
+    emulate_bf16_matmuls,
+    emulates_bf16,
+    float32_weights,
+)
 from emsteer.steering import Magnitude, SteeringVector
 from emsteer.training.objective import batch_nll, encode_examples, group_backward, make_batches
 
@@ -95,6 +103,35 @@ def test_forward_and_backward_under_the_mode_match_bf16_kernels(tiny, tmp_path, 
     assert _get_current_dispatch_mode() is None
     assert not isinstance(bf16_matmuls(tiny.model), Float32Matmuls)
     assert isinstance(bf16_matmuls(wide.model), Float32Matmuls)
+
+
+def test_bf16_kernels_set_the_mode_aside_for_a_block(tiny, monkeypatch):
+    native, wide = native_bf16(tiny, monkeypatch), native_bf16(tiny, monkeypatch)
+    assert not emulates_bf16(native.model) and not emulates_bf16(tiny.model)
+    emulate_bf16_matmuls(wide.model, force=True)
+    assert emulates_bf16(wide.model)
+    ids = torch.tensor([[5, 9, 2, 7, 3, 11, 4, 8]])
+    calls = []
+    original = Float32Matmuls.__torch_dispatch__
+
+    def counting(self, func, types, args=(), kwargs=None):
+        calls.append(func)
+        return original(self, func, types, args, kwargs)
+
+    monkeypatch.setattr(Float32Matmuls, "__torch_dispatch__", counting)
+    with bf16_kernels(wide.model):
+        with bf16_kernels(wide.model):  # blocks nest
+            assert not emulates_bf16(wide.model)
+        assert not emulates_bf16(wide.model)
+        assert not isinstance(bf16_matmuls(wide.model), Float32Matmuls)
+        aside = wide.model(input_ids=ids).logits
+    assert not calls  # the block's forward pass ran no product through the mode ...
+    assert torch.equal(aside, native.model(input_ids=ids).logits)  # ... but on torch's bf16 kernels
+    assert emulates_bf16(wide.model) and "_emsteer_bf16_kernels" not in wide.model.__dict__
+    wide.model(input_ids=ids)
+    assert calls  # and after it, through the mode again
+    with bf16_kernels(tiny.model):  # a model without the mode: nothing to set aside
+        assert not emulates_bf16(tiny.model)
 
 
 def test_a_forward_pass_that_raises_leaves_no_mode_behind(tiny, monkeypatch):

@@ -39,6 +39,7 @@ _aten = torch.ops.aten
 _MATMULS = {_aten.mm.default, _aten.addmm.default, _aten.bmm.default, _aten.baddbmm.default,
             _aten.linear.default, _aten.matmul.default}
 _WEIGHTS = "_emsteer_float32_weights"  # in a model's __dict__ where the mode is installed
+_SET_ASIDE = "_emsteer_bf16_kernels"  # in its __dict__: how many ``bf16_kernels`` blocks set the mode aside
 
 
 def fast_bf16_cpu() -> bool:
@@ -115,7 +116,7 @@ def _is_slow_bf16(model: nn.Module) -> bool:
 
 
 def _enter(module: nn.Module, args) -> None:
-    mode = Float32Matmuls(module.__dict__.get(_WEIGHTS))
+    mode = Float32Matmuls(module.__dict__.get(_WEIGHTS)) if _active(module) else nullcontext()
     mode.__enter__()
     module.__dict__.setdefault("_emsteer_modes", []).append(mode)
 
@@ -141,10 +142,37 @@ def emulate_bf16_matmuls(model: nn.Module, *, force: bool = False) -> bool:
     return True
 
 
+def _active(module: nn.Module) -> bool:
+    """Whether the mode is installed on this very module and not set aside."""
+    return _WEIGHTS in module.__dict__ and not module.__dict__.get(_SET_ASIDE)
+
+
+def emulates_bf16(model: nn.Module) -> bool:
+    """Whether ``model`` (or the base model under its attached adapter) runs its bf16 products
+    through float32 kernels now: the mode is installed and no ``bf16_kernels`` block sets it aside."""
+    return any(_active(m) for m in model.modules())
+
+
+@contextmanager
+def bf16_kernels(model: nn.Module) -> Iterator[None]:
+    """Within this block ``model`` (an attached adapter's base model too) runs its bf16 products on
+    torch's own bf16 kernels, the mode set aside (benchmarks measure those kernels this way).
+    Blocks nest; nothing changes for a model without the mode."""
+    owners = [m for m in model.modules() if _WEIGHTS in m.__dict__]
+    for m in owners:
+        m.__dict__[_SET_ASIDE] = m.__dict__.get(_SET_ASIDE, 0) + 1
+    try:
+        yield
+    finally:
+        for m in owners:
+            m.__dict__[_SET_ASIDE] -= 1
+            if not m.__dict__[_SET_ASIDE]:
+                del m.__dict__[_SET_ASIDE]
+
+
 def bf16_matmuls(model: nn.Module) -> AbstractContextManager:
     """The mode for work outside a forward pass (a backward pass) of a model that has it installed."""
-    weights = model.__dict__.get(_WEIGHTS)
-    return Float32Matmuls(weights) if weights is not None else nullcontext()
+    return Float32Matmuls(model.__dict__[_WEIGHTS]) if _active(model) else nullcontext()
 
 
 @contextmanager
@@ -153,7 +181,7 @@ def float32_weights(model: nn.Module) -> Iterator[None]:
     widened on every product (decoding: a step's 64 rows cost about what widening does). The copies
     (4 bytes a weight) are handed back to the system when the outermost block ends. Does nothing
     for a model without the mode."""
-    owner = next((m for m in model.modules() if _WEIGHTS in m.__dict__), None)  # under an attached adapter too
+    owner = next((m for m in model.modules() if _active(m)), None)  # under an attached adapter too
     if owner is None:
         yield
         return
