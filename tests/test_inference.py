@@ -19,7 +19,9 @@ from emsteer.results.inference import (
     detectable_rise,
     format_p,
     holm,
+    newcombe_paired_interval,
     power_of,
+    smallest_p,
     wilson_interval,
 )
 
@@ -71,12 +73,32 @@ def test_cluster_rate_interval_edges():
 
 def test_paired_interval_covers_the_truth():
     rng = np.random.default_rng(12)
-    hits = 0
+    hits = flip_hits = 0
     for i in range(DATASETS):
         d = clustered_difference(paired_study(rng, 56, 4, 0.1, 0.05, 0.05), seed=i)
         assert d is not None
         hits += d.lo <= 0.05 <= d.hi
+        flip_hits += d.sign_flip[0] <= 0.05 <= d.sign_flip[1]
     assert 0.93 <= hits / DATASETS <= 0.97
+    assert 0.92 <= flip_hits / DATASETS <= 0.98  # the inverted sign-flip test on its own, not only its union
+
+
+def test_paired_interval_covers_when_no_pair_differs():
+    """EM in both answers of many pairs and few discordant ones: datasets with no discordant pair
+    at all come up often, and the interval must not collapse to a point there (it did: 85% coverage)."""
+    rng = np.random.default_rng(15)
+    hits = 0
+    for i in range(200):
+        a = rng.random((8, 10)) < 0.5
+        b = a | (rng.random((8, 10)) < 0.04)  # the truth: +0.5 · 0.04 = +0.02
+        d = clustered_difference({f"q{j}": list(zip(a[j].tolist(), b[j].tolist())) for j in range(8)}, seed=i)
+        assert d is not None
+        hits += d.lo <= 0.02 <= d.hi
+    assert hits / 200 >= 0.93
+    floor = wilson_interval(0, 80)[1]  # 0 discordant of 80 pairs bounds |Δ| by the share's upper bound
+    for both in (0, 40, 80):
+        lo, hi = newcombe_paired_interval(both, 0, 0, 80 - both)
+        assert lo <= -floor and hi >= floor
 
 
 @pytest.mark.parametrize(("k", "m", "base", "icc"), [(8, 25, 0.1, 0.0), (8, 25, 0.05, 0.2), (56, 4, 0.1, 0.2)])
@@ -99,6 +121,8 @@ def test_holm_and_bh_by_hand():
     # BH: sorted descending 0.04·4/4, 0.03·4/3, 0.01·4/2, 0.005·4/1 → 0.04, 0.04, 0.02, 0.02
     assert benjamini_hochberg(p) == pytest.approx([0.02, 0.04, 0.04, 0.02])
     assert holm([]) == [] and benjamini_hochberg([0.9]) == [0.9]
+    # BH's running minimum: 0.04 · 2/1 = 0.08 is lowered to the larger p's 0.045
+    assert benjamini_hochberg([0.04, 0.045]) == pytest.approx([0.045, 0.045])
 
 
 def test_holm_controls_the_family_wise_error():
@@ -134,6 +158,12 @@ def test_power_plan_says_when_few_questions_cannot_reach_a_corrected_level():
     need = answers_needed(0.02, many.detectable_rise, 56, alpha=0.05 / 24)
     assert need is not None and need <= 10
     assert answers_needed(0.02, 0.001, 8, alpha=0.05 / 24) is None
+    # above 16 questions the p-value is Monte Carlo over 10,000 sign patterns: nothing below 1e-4,
+    # however many questions, so a level below it is out of reach
+    assert smallest_p(20) == smallest_p(100) == pytest.approx(1e-4)
+    assert power_of(0.02, 0.5, 20, 10, alpha=5e-5) == 0.0
+    d = clustered_difference({f"q{j}": [(False, True)] * 3 for j in range(20)})
+    assert d is not None and d.p_two_sided >= smallest_p(20) and d.min_p == smallest_p(20)
 
 
 def test_one_p_format():

@@ -13,9 +13,10 @@ it in most samples), so every interval and test here treats a *question* as the 
   have either sign; the p-value is exact (all 2^K sign patterns) up to ``EXACT_MAX_CLUSTERS``
   questions and Monte Carlo with a fixed seed above. The interval inverts that test (every δ
   it does not reject at 5%, two-sided), joined with Newcombe's paired interval, which keeps it
-  from collapsing to a point when every question moves alike (e.g. no EM anywhere). With K
-  questions the smallest attainable two-sided p is 2 / 2^K: 8 questions cannot give p < 0.0078,
-  and with 5 or fewer the interval is the whole range.
+  from collapsing to a point when every question moves alike (e.g. no pair differs anywhere).
+  With K questions the smallest attainable two-sided p is 2 / 2^K: 8 questions cannot give
+  p < 0.0078, and with 5 or fewer the interval is the whole range; above 16 questions, 1 / 10,000
+  (the Monte Carlo draws).
 - **Families of comparisons**: Holm-adjusted p-values (family-wise error) and Benjamini–Hochberg
   q-values (false discovery rate).
 - **Power**: the smallest rise a cell can detect at 80% power, given a baseline rate, the
@@ -110,9 +111,11 @@ def cluster_rate_interval(k: Sequence[int], n: Sequence[int], level: float = 0.9
 def newcombe_paired_interval(both: int, up: int, down: int, neither: int, z: float = Z_95) -> tuple[float, float]:
     """95% interval of p(b EM) − p(a EM) over n paired answers (Newcombe 1998, method 10).
 
-    ``up``: EM only in b; ``down``: EM only in a. Built from the two Wilson intervals, it stays
-    honest where a bootstrap cannot: with no discordant pair at all it is still about
-    ±z²/(n + z²) wide, not [0, 0].
+    ``up``: EM only in b; ``down``: EM only in a. Built from the two Wilson intervals with
+    Newcombe's continuity-corrected correlation of the pair, it stays honest where a bootstrap
+    cannot: with no discordant pair it is at least ±z²/(n + z²) wide (the Wilson upper bound of a
+    discordant share seen 0 times, which bounds |p(b) − p(a)|), not [0, 0], whether or not the
+    concordant pairs hold EM.
     """
     n = both + up + down + neither
     if n <= 0:
@@ -120,18 +123,29 @@ def newcombe_paired_interval(both: int, up: int, down: int, neither: int, z: flo
     p_b, p_a = (both + up) / n, (both + down) / n
     l_b, u_b = wilson_interval(both + up, n, z)
     l_a, u_a = wilson_interval(both + down, n, z)
-    # correlation of the two EM indicators over pairs (0 when undefined)
+    # correlation of the two EM indicators over pairs (0 when undefined), continuity-corrected as
+    # Newcombe's method 10 has it: without the correction, concordant EM pairs give phi = 1 and a
+    # zero-width interval
     denom = (both + up) * (down + neither) * (both + down) * (up + neither)
-    phi = (both * neither - up * down) / math.sqrt(denom) if denom > 0 else 0.0
+    cross = both * neither - up * down
+    corrected = cross - n / 2 if cross > n / 2 else (cross if cross < 0 else 0.0)
+    phi = corrected / math.sqrt(denom) if denom > 0 else 0.0
     delta = math.sqrt(max(0.0, (p_b - l_b) ** 2 - 2 * phi * (p_b - l_b) * (u_a - p_a) + (u_a - p_a) ** 2))
     eps = math.sqrt(max(0.0, (u_b - p_b) ** 2 - 2 * phi * (u_b - p_b) * (p_a - l_a) + (p_a - l_a) ** 2))
     diff = p_b - p_a
-    return max(-1.0, diff - delta), min(1.0, diff + eps)
+    lo, hi = max(-1.0, diff - delta), min(1.0, diff + eps)
+    if up + down == 0:
+        floor = wilson_interval(0, n, z)[1]
+        lo, hi = min(lo, -floor), max(hi, floor)
+    return lo, hi
 
 
 def smallest_p(questions: int, sides: int = 2) -> float:
-    """The smallest p a sign-flip test over ``questions`` can give: one pattern of 2^K (per side)."""
-    return min(1.0, sides / 2 ** questions) if questions <= 60 else 0.0
+    """The smallest p a sign-flip test over ``questions`` can give: one pattern of 2^K (per side)
+    when exact, one draw of ``MONTE_CARLO_FLIPS`` above ``EXACT_MAX_CLUSTERS`` questions."""
+    if questions > EXACT_MAX_CLUSTERS:
+        return 1 / MONTE_CARLO_FLIPS
+    return min(1.0, sides / 2**questions)
 
 
 def _signs(clusters: int, seed: int) -> np.ndarray:
@@ -200,7 +214,7 @@ def clustered_difference(pairs: Mapping[str, Sequence[tuple[bool, bool]]], *, se
     diff = float(s.sum() / m.sum())
     signs = _signs(len(questions), seed)
     flip_ci = _invert(s, m, signs, diff, level)
-    newcombe = newcombe_paired_interval(both, up, down, n - both - up - down)
+    newcombe = newcombe_paired_interval(both, up, down, n - both - up - down, z=float(stats.norm.ppf(1 - level / 2)))
     return ClusteredDifference(
         diff=diff, lo=min(flip_ci[0], newcombe[0]), hi=max(flip_ci[1], newcombe[1]),
         p_two_sided=sign_flip_p(s, signs, "two-sided"), p_greater=sign_flip_p(s, signs, "greater"),
