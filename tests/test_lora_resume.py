@@ -182,3 +182,61 @@ def test_finetune_options_are_checked_before_anything_runs(option, value, tmp_pa
         main()
     assert exit_info.value.code == 2 and option in capsys.readouterr().err
     assert not (tmp_path / "a").exists()
+
+
+class _Adapter:
+    """Writes what PEFT's save_pretrained writes (a test double: only the file moves are tested)."""
+
+    def save_pretrained(self, where: str, safe_serialization: bool = True) -> None:
+        from pathlib import Path
+
+        for name in ("adapter_config.json", "README.md", "adapter_model.safetensors"):
+            (Path(where) / name).write_text(name)
+
+
+@pytest.mark.parametrize("killed_at", [1, 2, 3, 4])
+def test_the_final_adapter_is_moved_in_weights_last(killed_at, tmp_path, monkeypatch):
+    """A run killed while its final adapter moves into output_dir leaves no weights without their
+    config: the weights' presence is what the positive control's cache takes for a finished adapter."""
+    import os
+
+    import emsteer.finetune.lora as lora
+
+    out = tmp_path / "control"
+    (out / "checkpoint").mkdir(parents=True)
+    moved = []
+    real = os.replace
+
+    def replace(src, dst):
+        if len(moved) + 1 == killed_at:
+            raise Killed
+        moved.append(dst)
+        real(src, dst)
+
+    monkeypatch.setattr(lora.os, "replace", replace)
+    with pytest.raises(Killed):
+        lora._save_adapter(_Adapter(), {"x": 1}, out)
+    present = {p.name for p in out.iterdir()}
+    assert "adapter_model.safetensors" not in present  # killed at any move: the weights come last
+    monkeypatch.setattr(lora.os, "replace", real)
+    lora._save_adapter(_Adapter(), {"x": 1}, out)
+    assert {"adapter_config.json", "adapter_model.safetensors", "emsteer.json"} <= {p.name for p in out.iterdir()}
+
+
+def test_a_checkpoint_half_removed_is_no_checkpoint(tmp_path, monkeypatch):
+    import shutil
+
+    from emsteer.training import resume
+
+    (tmp_path / "checkpoint").mkdir()
+    for name in ("step-0000010.weights.safetensors", "state.json"):
+        (tmp_path / "checkpoint" / name).write_text("x")
+    assert resume.has_checkpoint(tmp_path)
+
+    def killed(*args, **kwargs):
+        raise Killed
+
+    monkeypatch.setattr(shutil, "rmtree", killed)
+    with pytest.raises(Killed):
+        resume.remove_checkpoint(tmp_path)
+    assert not resume.has_checkpoint(tmp_path)  # its state went first: nothing names deleted files

@@ -1384,6 +1384,40 @@ def test_a_second_process_writing_a_store_is_refused_with_the_holders_pid(tmp_pa
     assert not lock.exists()
 
 
+HOLD_CONTROL = ("import sys, time\n"
+                "from emsteer.results.store import StoreLock\n"
+                "with StoreLock(sys.argv[1]):\n"
+                "    print('holding', flush=True)\n"
+                "    time.sleep(3)\n"
+                "    open(sys.argv[1] + '/adapter_model.safetensors', 'w').close()\n")
+
+
+def test_a_second_process_waits_for_the_positive_control_and_reuses_it(tiny, tmp_path, monkeypatch):
+    """Two runs need one model's control: the second waits for the first's training (which would
+    otherwise be deleted under it as an unfinished folder) and then trains nothing."""
+    import subprocess
+
+    import emsteer.finetune as finetune
+    from emsteer.evaluation.controls import control_dir, finetuned_control
+    from emsteer.results.store import StoreLock
+
+    where = control_dir(tiny, tmp_path)
+    where.mkdir(parents=True)  # the first run's folder, no checkpoint yet: what a waiter must not delete
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_CONTROL, str(where)], stdout=subprocess.PIPE, text=True)
+    told: list[str] = []
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        with pytest.raises(EmsteerError, match=f"pid {holder.pid}"):  # without waiting: refused, not mixed
+            StoreLock(where).acquire()
+        monkeypatch.setattr(finetune, "train_lora", lambda *a, **k: pytest.fail("the control was trained twice"))
+        assert finetuned_control(tiny, root=tmp_path, progress=False, log=told.append) == where
+    finally:
+        holder.kill()
+        holder.wait()
+    assert told and f"Waiting for emsteer process {holder.pid}" in told[0]
+    assert not Path(f"{where}.lock").exists()
+
+
 def test_the_lock_of_a_new_store_in_a_new_folder(tmp_path):
     from emsteer.results.store import StoreLock
 
@@ -1498,6 +1532,14 @@ def _cli_case(monkeypatch, capsys, tmp_path, args, code, message):
     return captured
 
 
+def _questions_file(path: Path) -> Path:
+    """A user's question set (emsteer's own, copied) where a command might write."""
+    from importlib.resources import files
+
+    path.write_text(files("emsteer.data.builtin").joinpath("questions.yaml").read_text())
+    return path
+
+
 def _study_file(tmp_path: Path, text: str, name: str = "study.yaml") -> Path:
     path = tmp_path / name
     path.write_text("# my study: comments matter\n" + text)
@@ -1512,8 +1554,10 @@ def _study_file(tmp_path: Path, text: str, name: str = "study.yaml") -> Path:
     (lambda t: ["export-vector", str(t / "v.safetensors"), str(t / "v.safetensors"), "--format", "pt"], r"OUTPUT .*v\.safetensors is the steering vector"),
     (lambda t: ["study", str(_study_file(t, "name: x\noutput: .\nmethods: [none]\ncontrol: none\n"))],
      r"study\.yaml: invalid study config: output: the study would write .*study\.yaml, which is the config itself"),
+    (lambda t: ["run", "-o", str(t), "--questions", str(_questions_file(t / "study.yaml"))],
+     r"output: the study would write .*study\.yaml, which is eval\.questions"),
 ], ids=["report-o-store", "report-o-link-to-store", "export-csv-over-store", "export-jsonl-over-store",
-        "export-vector-over-itself", "study-output-dot"])
+        "export-vector-over-itself", "study-output-dot", "run-o-over-its-questions"])
 def test_no_command_writes_to_a_path_it_was_given_as_input(args, message, tmp_path, monkeypatch, capsys):
     import emsteer.studies.runner as runner
 
@@ -2225,3 +2269,21 @@ def test_findings_never_writes_over_a_store_it_reads(tmp_path, capsys, monkeypat
         main()
     assert exit_info.value.code == 2 and "--output" in capsys.readouterr().err
     assert snapshot(tmp_path) == before
+
+
+def test_an_atomic_write_is_flushed_before_and_after_its_rename(tmp_path, monkeypatch):
+    """Data first, then the name: a power cut after the write returned keeps the new file (ext4
+    could otherwise keep the rename and lose the data, and a replaced checkpoint with it)."""
+    import emsteer.atomic as atomic
+
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(atomic.os, "fsync", lambda fd: (events.append(f"fsync {os.readlink(f'/proc/self/fd/{fd}')}"),
+                                                      real_fsync(fd))[1])
+    monkeypatch.setattr(atomic.os, "replace", lambda a, b: (events.append("replace"), real_replace(a, b))[1])
+    target = tmp_path / "state.json"
+    atomic.write_text_atomic(target, "{}")
+    assert target.read_text() == "{}"
+    assert len(events) == 3 and events[1] == "replace"
+    assert events[0].startswith(f"fsync {tmp_path}/.state.json.")  # the temporary file's data
+    assert events[2] == f"fsync {tmp_path}"  # the folder's entry

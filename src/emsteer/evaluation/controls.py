@@ -70,17 +70,22 @@ def finetuned_control(lm, *, root: Path | None = None, progress: bool = True,
     import shutil
 
     from emsteer.data.tasks import load_task
-    from emsteer.finetune import train_lora
+    from emsteer.finetune import ADAPTER_WEIGHTS, train_lora
+    from emsteer.results.store import StoreLock
     from emsteer.training.resume import has_checkpoint
 
     where = control_dir(lm, root)
-    if (where / "adapter_model.safetensors").is_file():
+    if (where / ADAPTER_WEIGHTS).is_file():  # moved in last: the adapter is complete
         return where
-    if where.exists() and not has_checkpoint(where):
-        shutil.rmtree(where)  # interrupted before its first checkpoint: start again (deterministic)
-    log(f"Training the positive control for {lm.name} (LoRA on {CONTROL_TASK}, once per model) ...")
-    settings = dict(CONTROL_LORA)
-    train_lora(lm, load_task(CONTROL_TASK), output_dir=where, progress=progress, resume=True, log=log, **settings)
+    # One process trains it; another one (a parallel study, a Ray worker) waits and then reuses it.
+    with StoreLock(where, wait=log):
+        if (where / ADAPTER_WEIGHTS).is_file():
+            return where
+        if where.exists() and not has_checkpoint(where):
+            shutil.rmtree(where)  # interrupted before its first checkpoint: start again (deterministic)
+        log(f"Training the positive control for {lm.name} (LoRA on {CONTROL_TASK}, once per model) ...")
+        settings = dict(CONTROL_LORA)
+        train_lora(lm, load_task(CONTROL_TASK), output_dir=where, progress=progress, resume=True, log=log, **settings)
     return where
 
 

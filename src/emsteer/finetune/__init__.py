@@ -1,6 +1,7 @@
 """Finetuning counterparts of steering: LoRA on the same narrow-task assistant tokens."""
 
 from emsteer.finetune.lora import (
+    ADAPTER_WEIGHTS,
     TARGETS,
     LoraResult,
     adapted,
@@ -10,4 +11,4 @@ from emsteer.finetune.lora import (
     train_lora,
 )
 
-__all__ = ["TARGETS", "LoraResult", "adapted", "adapter_compute_dtype", "attached_adapter", "load_adapter", "train_lora"]
+__all__ = ["ADAPTER_WEIGHTS", "TARGETS", "LoraResult", "adapted", "adapter_compute_dtype", "attached_adapter", "load_adapter", "train_lora"]

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import torch
 
+from emsteer.atomic import fsync_path
 from emsteer.data.chat import ChatExample
 from emsteer.errors import EmsteerError
 from emsteer.models import LoadedModel
@@ -65,6 +66,7 @@ from emsteer.training.resume import (
 
 TARGETS = ("all-linear", "down_proj")
 METADATA_FILE = "emsteer.json"
+ADAPTER_WEIGHTS = "adapter_model.safetensors"  # PEFT's name; written last, so it marks a complete adapter
 _PEFT_DEPRECATION = ".*is_gradient_checkpointing.*"  # PEFT 0.21 calls a transformers 5 deprecated property
 
 
@@ -152,11 +154,17 @@ def _save_adapter(peft_model, metadata: dict, dest: Path) -> Path:
     try:
         peft_model.save_pretrained(str(tmp), safe_serialization=True)
         (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2, default=str))
+        for f in tmp.iterdir():
+            fsync_path(f)
         if dest.exists():
-            for f in tmp.iterdir():  # the final adapter lives in output_dir itself, beside the epoch dirs
+            # the final adapter lives in output_dir itself, beside the epoch dirs: moved file by file,
+            # the weights last, since their presence is what says an adapter is complete
+            for f in sorted(tmp.iterdir(), key=lambda f: f.name == ADAPTER_WEIGHTS):
                 os.replace(f, dest / f.name)
+            fsync_path(dest)
         else:
             os.replace(tmp, dest)
+            fsync_path(dest.parent)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
@@ -322,7 +330,7 @@ def _checked_adapter(lm: LoadedModel, path: str | Path) -> tuple[Path, str]:
     path = Path(path)
     if not (path / "adapter_config.json").is_file():
         raise EmsteerError(f"{path} is not a LoRA adapter directory (no adapter_config.json).")
-    weights = path / "adapter_model.safetensors"
+    weights = path / ADAPTER_WEIGHTS
     if not weights.is_file():
         raise EmsteerError(f"{path} has no adapter_model.safetensors (only safetensors adapters are loaded, never pickles).")
     meta = adapter_metadata(path)

@@ -35,7 +35,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -161,10 +161,12 @@ def sample_id(condition_id: str, question_id: str, paraphrase_index: int, sample
 
 
 class StoreLock:
-    """An exclusive lock on a results file for the duration of a writing run (``<store>.lock``).
+    """An exclusive lock on a results file (or another file or folder being written, such as a
+    cached positive control) for the duration of a writing run (``<store>.lock``).
 
     flock, non-blocking: a second process writing the same store gets a clear error naming the
-    holder's pid instead of judging (and paying for) the same rows again. Re-entrant within a
+    holder's pid instead of judging (and paying for) the same rows again; with ``wait``, it waits
+    for the holder to finish instead. Re-entrant within a
     process (a run that opens its store again nests). The kernel drops the lock when its
     process dies, kill -9 included, so a left-over file never blocks; the file is removed on
     release. Use as a context manager, or acquire() and release().
@@ -172,8 +174,10 @@ class StoreLock:
 
     _held: dict[str, list] = {}  # lock file (absolute) -> [fd, depth] held by this process
 
-    def __init__(self, store: str | Path, *, hint: str = "use another results file") -> None:
+    def __init__(self, store: str | Path, *, hint: str = "use another results file",
+                 wait: Callable[[str], None] | None = None) -> None:
         self.store = Path(store)
+        self.wait = wait  # if given: told once, then wait for the holder instead of failing
         # Beside the real file: a symlink to a store (or a path through a linked folder) must meet
         # the same lock, or two runs would pay for the same rows.
         self.path = Path(f"{os.path.realpath(store)}.lock")
@@ -197,15 +201,18 @@ class StoreLock:
                 self.created = missing
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             except OSError as err:
-                raise EmsteerError(f"cannot create the lock file {self.path} beside results file {self.store}: "
+                raise EmsteerError(f"cannot create the lock file {self.path} beside {self.store}: "
                                    f"{err.strerror or err}; choose a writable folder.") from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
                 pid = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-                os.close(fd)
-                raise EmsteerError(f"another emsteer process is writing to {self.store} (pid {pid}); "
-                                   f"wait for it to finish or {self.hint}.") from None
+                if self.wait is None:
+                    os.close(fd)
+                    raise EmsteerError(f"another emsteer process is writing to {self.store} (pid {pid}); "
+                                       f"wait for it to finish or {self.hint}.") from None
+                self.wait(f"Waiting for emsteer process {pid}, which is writing {self.store} ...")
+                fcntl.flock(fd, fcntl.LOCK_EX)
             # The previous holder removes the file when it lets go: if it did so after we opened
             # it, we hold a lock on a deleted file, so try again with the file that is there now.
             try:

@@ -393,9 +393,11 @@ def load_study(path: str | Path) -> StudyConfig:
 STUDY_OUTPUTS = ("study.yaml", "results.sqlite", "report.html")  # what a study writes into its output folder
 
 
-def check_outputs(config: StudyConfig, path: Path) -> None:
+def check_outputs(config: StudyConfig, path: Path | None = None) -> None:
     """A study never writes over one of its inputs: with ``output: .`` beside a config named
-    study.yaml, the copy emsteer keeps would replace the user's file, comments and all."""
+    study.yaml, the copy emsteer keeps would replace the user's file, comments and all; nor may
+    ``emsteer run -o D --questions D/study.yaml`` replace the questions. ``path``: the config
+    file, where there is one."""
     from emsteer.paths import same_file
 
     assert config.output is not None  # parse_study fills it in
@@ -406,5 +408,6 @@ def check_outputs(config: StudyConfig, path: Path) -> None:
         target = config.output / name
         for what, source in inputs.items():
             if source is not None and same_file(target, source):
-                raise EmsteerError(f"{path}: invalid study config:\n  output: the study would write {target}, which "
-                                   f"is {what} ({source}); choose another output folder, e.g. runs/{config.name}")
+                raise EmsteerError(f"{path or f'study {config.name}'}: invalid study config:\n  output: the study would "
+                                   f"write {target}, which is {what} ({source}); choose another output folder, e.g. "
+                                   f"runs/{config.name}")

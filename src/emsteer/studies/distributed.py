@@ -27,11 +27,12 @@ from pathlib import Path
 
 import yaml
 
+from emsteer.atomic import write_text_atomic
 from emsteer.errors import EmsteerError
 from emsteer.progress import progress_bar
 from emsteer.results.merge import merge_store
 from emsteer.results.store import ResultsStore, StoreLock
-from emsteer.studies.config import StudyConfig
+from emsteer.studies.config import StudyConfig, check_outputs
 from emsteer.studies.runner import StudyRunner, load_study_questions, load_task_data, record_study, slug
 
 RAY_MISSING = "Distributed studies need Ray: pip install 'emsteer[ray]' (or pip install ray)."
@@ -109,6 +110,7 @@ def run_study_ray(config: StudyConfig, *, workers: int | None = None, address: s
             check_judge_spec(spec)
     if cfg.output is None:  # parse_study/load_study always set it
         raise EmsteerError(f"study {cfg.name}: no output folder.")
+    check_outputs(cfg)
     out = Path(cfg.output)
     db = out / "results.sqlite"
     ResultsStore.check_writable(db)
@@ -118,7 +120,7 @@ def run_study_ray(config: StudyConfig, *, workers: int | None = None, address: s
     units = [(model, t, s) for model in cfg.models for t in range(len(tasks)) for s in range(len(cfg.seeds))]
 
     with StoreLock(db, hint="give this study another output folder"):
-        (out / "study.yaml").write_text(yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False))
+        write_text_atomic(out / "study.yaml", yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False))
         started = not ray.is_initialized()
         if started:
             log(f"Starting a local Ray cluster ({workers or os.cpu_count()} CPUs)" if address is None

@@ -37,7 +37,7 @@ from emsteer.progress import progress_bar
 from emsteer.results.store import ResultsStore, StoreLock, stable_id
 from emsteer.steering.artifacts import content_hash, load_artifact, save_artifact
 from emsteer.steering.magnitude import Magnitude
-from emsteer.studies.config import StudyConfig, TaskSpec
+from emsteer.studies.config import StudyConfig, TaskSpec, check_outputs
 from emsteer.studies.plan import declared_family
 from emsteer.training.checkpoints import adapter_dir, checkpoint_path
 from emsteer.training.objective import NLLResult, assistant_nll
@@ -177,11 +177,11 @@ class StudyRunner:
     def _lora(self, lm: LoadedModel, data: TaskData, seed: int, where: Path) -> dict[int, Path]:
         """Per-epoch adapters; trains only when one is missing, continuing a killed run from its
         mid-epoch checkpoint (an error names what differs if the study's LoRA settings changed since)."""
-        from emsteer.finetune import train_lora
+        from emsteer.finetune import ADAPTER_WEIGHTS, train_lora
 
         top = max(self.config.epochs)
         wanted = {e: adapter_dir(where, e) for e in self.config.epochs}
-        if not all((p / "adapter_model.safetensors").is_file() for p in wanted.values()):
+        if not all((p / ADAPTER_WEIGHTS).is_file() for p in wanted.values()):
             if where.exists() and not has_checkpoint(where):
                 shutil.rmtree(where)  # killed before its first checkpoint: start again
             lc = self.config.lora
@@ -348,6 +348,7 @@ class StudyRunner:
 
         cfg = self.config
         # Everything cheap is checked before anything is written or loaded big.
+        check_outputs(cfg)  # load_study checked the config file; a config built in code has none
         questions = load_study_questions(cfg)
         tasks = [load_task_data(t, cfg) for t in cfg.task_specs()]
         if self.judges is None:

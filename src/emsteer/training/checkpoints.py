@@ -44,9 +44,11 @@ def prepare_checkpoint_dir(checkpoint_dir: str | Path | None, *, resume: bool = 
         raise EmsteerError(f"{path} holds the checkpoint of a run that did not finish: continue it (resume; "
                            f"emsteer build --resume), or delete {path} to start over.")
     if old and not has_checkpoint(path):
+        finished = (f" If a run killed as it ended left them (no checkpoint to continue), its last epoch, {old[-1]}, is "
+                    "its result." if resume else "")
         raise EmsteerError(
             f"checkpoint_dir {path} already holds checkpoints ({old[0].name} ...); "
-            "give an empty directory so that epochs of different runs are never mixed."
+            f"give an empty directory so that epochs of different runs are never mixed.{finished}"
         )
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -216,7 +216,9 @@ def load_checkpoint(output_dir: str | Path, state: dict, *, named: Iterable[tupl
 
 
 def remove_checkpoint(output_dir: str | Path) -> None:
-    """Drop the checkpoint once the run it belongs to has finished."""
+    """Drop the checkpoint once the run it belongs to has finished: its state.json first, so that a
+    run killed halfway through leaves no checkpoint that names deleted files."""
+    (checkpoint_dir(output_dir) / STATE_FILE).unlink(missing_ok=True)
     shutil.rmtree(checkpoint_dir(output_dir), ignore_errors=True)
 
 
