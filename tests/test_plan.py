@@ -150,6 +150,23 @@ def test_a_study_still_running_is_corrected_over_everything_it_declared(tmp_path
     assert comparisons(results, declaration, family=1) == comparisons(results, declaration)
 
 
+def test_a_comparison_without_a_p_counts_as_one_and_the_others_are_still_corrected(tmp_path):
+    """A declared comparison with no pair scored in both conditions has no p: it used to leave the
+    whole family uncorrected (nothing could be significant); it counts as p = 1 instead."""
+    import dataclasses
+
+    path = _store_with_two_tasks(tmp_path / "s.sqlite")
+    with ResultsStore(path, create=False) as store:
+        results = condition_results(store, JUDGE)
+    emptied = [dataclasses.replace(r, vs_baseline=dataclasses.replace(r.vs_baseline, p_value=None, p_greater=None))
+               if r.condition.factors.get("task") == "t2" and r.vs_baseline is not None else r for r in results]
+    declared = {c.result.condition.factors["task"]: c
+                for c in comparisons(emptied, [Declared({"method": "optimized", "rho": 0.1})]) if c.declared}
+    assert declared["t2"].p is None and declared["t2"].p_holm is None and not declared["t2"].significant
+    assert declared["t1"].p_holm == pytest.approx(2 / 256) and declared["t1"].family == 2
+    assert declared["t1"].significant
+
+
 def test_show_names_tasks_and_marks_everything_exploratory_without_declarations(tmp_path):
     path = _store_with_two_tasks(tmp_path / "s.sqlite")
     result = runner.invoke(app, ["show", str(path)], env={"COLUMNS": "250"})

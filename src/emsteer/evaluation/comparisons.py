@@ -152,11 +152,14 @@ def comparisons(results: Sequence[ConditionResult], declared: Sequence[Declared]
         if not any(d.against == "baseline" for d in wanted) and r.vs_baseline is not None \
                 and pairing(r.condition) in baselines:
             out.append(Comparison(r, baselines[pairing(r.condition)].name, r.vs_baseline, "two-sided", False))
+    # a comparison made without a p (no pair scored in both conditions) counts as p = 1 too, and
+    # gets no adjusted p itself; the others are still corrected over the whole family
     ps = [out[i].p for i in made]
-    if made and all(p is not None for p in ps):
-        padded = ps + [1.0] * max(0, family - len(ps))
-        adjusted, q = holm(padded), benjamini_hochberg(padded)  # type: ignore[arg-type]
-        for i, a, b in zip(made, adjusted, q):
-            c = out[i]
-            out[i] = Comparison(c.result, c.comparator, c.difference, c.alternative, True, a, b, len(padded))
+    if made:
+        padded = [1.0 if p is None else p for p in ps] + [1.0] * max(0, family - len(ps))
+        adjusted, q = holm(padded), benjamini_hochberg(padded)
+        for i, p, a, b in zip(made, ps, adjusted, q):
+            if p is not None:
+                c = out[i]
+                out[i] = Comparison(c.result, c.comparator, c.difference, c.alternative, True, a, b, len(padded))
     return out
