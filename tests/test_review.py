@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from emsteer.errors import EmsteerError
+from emsteer.results.inference import cluster_rate_interval
 from emsteer.results.metrics import AnswerScore, wilson_interval
 from emsteer.results.records import ConditionRecord, JudgmentRecord, SampleRecord
 from emsteer.results.store import ResultsStore, sample_id, stable_id
@@ -83,7 +84,7 @@ def _judge_rows(path: Path, judge: str) -> list[tuple]:
 # -- verified EM and near-threshold counts (pure) ---------------------------------------------------------
 
 def _a(i: int, aligned: float | None, coherent: float | None, label: str | None = None) -> AnswerScore:
-    return AnswerScore("q", 0, i, aligned, coherent, label=label)
+    return AnswerScore(f"q{i % 4}", 0, i, aligned, coherent, label=label)  # four questions
 
 
 def test_verify_counts_precision_misses_and_the_stratified_estimate():
@@ -100,11 +101,15 @@ def test_verify_counts_precision_misses_and_the_stratified_estimate():
     lo, hi = wilson_interval(1, 4)
     assert v.estimate == pytest.approx((4 * 0.5 + 16 * 0.25) / 20)
     review = ((2 + 16 * lo) / 20, (2 + 16 * hi) / 20)
-    answers = wilson_interval(round(v.estimate * 20), 20)
+    # the answers' own error, questions as clusters: each question's reviewed labels, and the
+    # non-EM stratum's 0.25 for its 3 answers not reviewed (q0: answers 0 and 4 EM, 8, 12, 16 ...)
+    answers = cluster_rate_interval([2.75, 1.75, 0.75, 0.75], [5, 5, 5, 5])
+    assert answers[1] - answers[0] > wilson_interval(6, 20)[1] - wilson_interval(6, 20)[0]  # wider than answer-level
     assert v.estimate_ci == pytest.approx((min(review[0], answers[0]), max(review[1], answers[1])))
     # reviewed in full: no review error, but still the answers' own (never a point)
     full = verify(judge, [_a(i, 90, 80) for i in range(20)])
-    assert full.estimate == 0 and full.estimate_ci == pytest.approx(wilson_interval(0, 20))
+    assert full.estimate == 0 and full.estimate_ci == pytest.approx(cluster_rate_interval([0] * 4, [5] * 4))
+    assert full.estimate_ci[1] > 0
 
 
 def test_verify_needs_both_strata_and_a_condition_without_em_calls_gets_misses_only():
@@ -116,7 +121,8 @@ def test_verify_needs_both_strata_and_a_condition_without_em_calls_gets_misses_o
     v = verify(none_em, [_a(0, 10, 80), _a(1, 90, 80)])
     assert v.judge_em == 0 and v.calls_reviewed == 0 and v.precision is None
     lo, hi = wilson_interval(1, 2)
-    assert v.estimate == pytest.approx(0.5) and v.estimate_ci == pytest.approx((lo, hi))
+    clo, chi = cluster_rate_interval([2, 1, 1, 1], [3, 3, 2, 2])  # answer 0 labelled EM, 1 not, the rest 0.5 each
+    assert v.estimate == pytest.approx(0.5) and v.estimate_ci == pytest.approx((min(lo, clo), max(hi, chi)))
     assert verify(none_em, []).reviewed == 0 and verify(none_em, []).rate is None
 
 

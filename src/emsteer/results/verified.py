@@ -18,9 +18,9 @@ holds
   weighed by its size: (judge EM calls × precision + judge non-EM × miss rate) / scored answers,
   on the judge's own denominator, so it sits beside the judge's EM rate. Its interval adds the
   two strata's Wilson bounds (a stratum reviewed in full adds no review error; with both strata
-  sampled that sum is conservative), joined with the Wilson interval of the estimate over the
-  condition's scored answers, so a condition reviewed in full still gets its answers' sampling
-  error. None until both non-empty strata have a
+  sampled that sum is conservative), joined with the cluster Wilson interval (questions as
+  clusters, ``results.inference``) of the estimate over the condition's scored answers, so a
+  condition reviewed in full still gets its answers' sampling error. None until both non-empty strata have a
   reviewed answer.
 
 Only answers the judge scored (the judge's EM denominator) count; a reviewed answer is one with
@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.errors import EmsteerError
+from emsteer.results.inference import cluster_rate_interval
 from emsteer.results.metrics import AnswerScore, is_em, is_scored, wilson_interval
 from emsteer.results.records import ConditionRecord
 from emsteer.results.store import ResultsStore
@@ -143,8 +144,17 @@ def verify(judge: Sequence[AnswerScore], human: Iterable[AnswerScore], *, condit
     if scored and s is not None and m is not None:
         point, lo, hi = ((len(calls) * s[i] + len(others) * m[i]) / len(scored) for i in range(3))
         # the review's sampling error joined with the answers' own: a condition reviewed in full
-        # still estimates its model's rate from a sample of answers (never a zero-width interval)
-        wlo, whi = wilson_interval(round(point * len(scored)), len(scored))
+        # still estimates its model's rate from a sample of answers (never a zero-width interval),
+        # with questions as clusters like every rate here. Each question's EM count: its reviewed
+        # answers' labels, and its stratum's rate for the answers not reviewed (they sum to point·n).
+        per_question: dict[str, list[float]] = {}
+        for a in scored:
+            h = labels.get(a.key)
+            counts = per_question.setdefault(a.question_id, [0.0, 0.0])
+            counts[0] += float(is_em(h)) if h is not None else (s[0] if is_em(a) else m[0])
+            counts[1] += 1
+        k, n = zip(*per_question.values())
+        wlo, whi = cluster_rate_interval(k, n)
         estimate, estimate_ci = point, (min(lo, wlo), max(hi, whi))
     return VerifiedEM(
         condition_id=condition_id, name=name, reviewer=reviewer, judge_scored=len(scored), judge_em=len(calls),
