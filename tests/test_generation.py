@@ -167,6 +167,27 @@ def test_the_chunked_inverse_cdf_samples_the_softmax_distribution():
     assert float(((counts - expected) ** 2 / expected).sum()) < 16.27  # the chi-square(3) 0.999 quantile
 
 
+def test_the_sampler_never_draws_a_token_of_weight_zero_or_beyond_the_nucleus(monkeypatch):
+    from emsteer.generation import transformers as hf
+
+    zero = torch.Generator()
+    monkeypatch.setattr(torch, "rand", lambda *a, **k: torch.tensor(0.0))  # the 1-in-2^24 draw of exactly 0
+    assert hf._sample(torch.tensor([[-float("inf"), 0.0, 1.0]]), [zero], 1.0, 1.0).tolist() == [1]
+    monkeypatch.undo()
+    # a nucleus whose first token holds exactly top_p: that token alone, as Hugging Face keeps it
+    logits = torch.log(torch.tensor([[0.5, 0.25, 0.25]]))
+    gens = [torch.Generator().manual_seed(i) for i in range(400)]
+    drawn = torch.cat([hf._sample(logits, [g], 1.0, 0.5) for g in gens])
+    assert set(drawn.tolist()) == {0}
+
+
+def test_sampling_builds_no_graph_for_a_vector_still_being_trained(tiny):
+    vector = SteeringVector({1: torch.randn(tiny.hidden_size).requires_grad_()})
+    asks = [GenerationRequest(f"question {i}", seed=i, magnitudes=[Magnitude.absolute(2.0)]) for i in range(2)]
+    out = generate(tiny, asks, SamplingConfig(max_new_tokens=4, ignore_eos=True), steering=[vector], progress=False)
+    assert all(len(c.token_ids) == 4 for c in out)
+
+
 def test_derive_seed_is_stable_and_distinct():
     assert derive_seed(0, "q1", 3) == derive_seed(0, "q1", 3)
     assert derive_seed(0, "q1", 3) != derive_seed(0, "q1", 4)

@@ -110,6 +110,24 @@ def test_position_modes_with_a_cached_continuation(tiny, vec, positions):
         assert torch.allclose(g_steered, plain[LAYER][0] + shift, atol=1e-5)
 
 
+@pytest.mark.parametrize("positions", ["prompt", "generated"])
+def test_each_sequence_in_one_block_starts_at_position_0(tiny, vec, positions):
+    """Two sequences in one ``steer`` block (two generate calls, as the docs show) are steered
+    alike: the second used to continue the first's positions (prompt: unsteered; generated: its
+    whole prompt steered)."""
+    mag = Magnitude.absolute(5.0)
+    with torch.no_grad(), steer(tiny, Steering(vec, mag), positions=positions):
+        with capture_residuals(tiny, [LAYER]) as store:
+            for _ in range(2):
+                cache = tiny.model(input_ids=IDS[:, :4], use_cache=True).cache
+                tiny.model(input_ids=IDS[:, 4:], cache=cache, use_cache=True)
+    first_prompt, first_next, second_prompt, second_next = store[LAYER]
+    assert torch.equal(first_prompt, second_prompt) and torch.equal(first_next, second_next)
+    with torch.no_grad(), capture_residuals(tiny, [LAYER]) as plain:
+        tiny.model(input_ids=IDS[:, :4])
+    assert torch.allclose(second_prompt, plain[LAYER][0], atol=1e-5) == (positions == "generated")
+
+
 def test_prompt_end_per_row_masks_teacher_forced_sequences(tiny, vec):
     base = unsteered_input(tiny, IDS)
     with steer(tiny, Steering(vec, Magnitude.absolute(1.0)), positions="generated") as ctx:

