@@ -227,3 +227,22 @@ def test_the_generator_protocol_gives_what_generate_gives(tiny):
 
     engine = Engine()
     assert as_generator(engine) is engine
+
+
+@pytest.mark.parametrize("arch", ["qwen2", "qwen3_5_text"])
+def test_a_row_that_ends_early_leaves_the_others_as_if_alone(arch):
+    """Finished rows leave the batch and its KV cache; Qwen3.5's linear-attention layers keep
+    convolution and recurrent states, which must be selected with the keys and values (they
+    had no batch_select_indices: the first early end crashed)."""
+    lm = tiny_lm(arch)
+    asks = [GenerationRequest("apple", seed=i, key=str(i)) for i in range(3)]  # per-row seeds: draws as if alone
+    free = SamplingConfig(max_new_tokens=6, ignore_eos=True)
+    alone = [generate(lm, [a], free, progress=False)[0].token_ids for a in asks]
+    stop = alone[0][1]  # row 0 stops at its second token ...
+    others = [i for i in (1, 2) if stop not in alone[i]]
+    assert others, "every row meets the stop token: change the seeds"
+    lm.model.generation_config.eos_token_id = stop  # ... the others never meet it
+    together = generate(lm, asks, SamplingConfig(max_new_tokens=6), progress=False)
+    assert together[0].token_ids == alone[0][:1] and together[0].finish_reason == "stop"
+    for i in others:
+        assert together[i].token_ids == alone[i]

@@ -147,7 +147,9 @@ def _generate_batch(lm, prompts, requests, sampling, ctx, eos, on_token) -> list
         if bool(done.any()):  # drop finished rows from the batch, the cache and the hooks
             keep = (~done).nonzero().squeeze(-1)
             live, nxt, mask, position_ids = live[keep.cpu()], nxt[keep], mask[keep], position_ids[keep]
-            cache.batch_select_indices(keep.cpu())  # CPU indices select on every layer's device
+            # every state of every layer: reorder_cache selects linear-attention states too (Qwen3.5),
+            # which batch_select_indices misses or lacks; CPU indices go to each layer's device
+            cache.reorder_cache(keep.cpu())
             if ctx is not None:
                 ctx.select_rows(keep.cpu())
         mask = torch.cat([mask, mask.new_ones(len(live), 1)], dim=1)
