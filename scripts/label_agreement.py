@@ -3,8 +3,8 @@
 Reads labels/studied-answers/labels.jsonl (scripts/join_labels.py) and writes
 labels/studied-answers/agreement.csv and prints it: per model and condition kind, and overall,
 - the judge's EM calls in the stratum (all of them, in the committed stores), how many the
-  labellers confirmed (precision) and how many EM answers the judge missed among the labelled
-  non-EM answers;
+  labellers confirmed and the precision (re-weighted, as everything in a row pooling several
+  drawn strata), and how many EM answers the judge missed among the labelled non-EM answers;
 - recall and κ(EM) re-weighted by each answer's inclusion probability (non-EM answers were
   sampled, EM calls mostly taken whole), and Spearman on aligned and coherent;
 - the stratum's EM rate by the labels (judge calls × precision + judge non-EM × miss rate);
@@ -48,7 +48,23 @@ def rho(x, y) -> float | None:
     return float(spearmanr(*zip(*pairs))[0]) if len(pairs) > 2 else None
 
 
+def _bounds(rows: list[dict]) -> tuple[float, float, float]:
+    """(lo, hi, size) of one drawn stratum's EM rate by the labels: the judge's calls × Wilson
+    bounds of their precision + its non-EM answers × Wilson bounds of its miss rate."""
+    weight = [1 / r["inclusion_probability"] for r in rows]
+    size = sum(weight)
+    share_calls = sum(w for r, w in zip(rows, weight) if r["judge_em"]) / size
+    calls = [em(r["aligned"], r["coherent"]) for r in rows if r["judge_em"]]
+    others = [em(r["aligned"], r["coherent"]) for r in rows if not r["judge_em"]]
+    lo_p, hi_p = wilson_interval(sum(calls), len(calls)) if calls else (0.0, 0.0)
+    lo_m, hi_m = wilson_interval(sum(others), len(others)) if others else (0.0, 0.0)
+    return share_calls * lo_p + (1 - share_calls) * lo_m, share_calls * hi_p + (1 - share_calls) * hi_m, size
+
+
 def stratum_row(name: str, rows: list[dict]) -> dict:
+    """One row of agreement.csv. Rows pooled over several drawn strata are re-weighted by each
+    answer's inclusion probability throughout (precision and miss rate too), and their interval is
+    the strata's bounds weighted by the strata's sizes, so it is about the same point."""
     human = [em(r["aligned"], r["coherent"]) for r in rows]
     judge = [r["judge_em"] for r in rows]
     weight = [1 / r["inclusion_probability"] for r in rows]
@@ -61,15 +77,15 @@ def stratum_row(name: str, rows: list[dict]) -> dict:
     size = sum(weight)
     judge_em_all = sum(w for j, w in zip(judge, weight) if j)  # the stratum's EM calls (weighted back)
     rate = (tp + fn) / size if size else None
-    precision = confirmed / calls if calls else None
-    lo_p, hi_p = wilson_interval(confirmed, calls) if calls else (None, None)
-    miss_lo, miss_hi = wilson_interval(missed, len(others)) if others else (0.0, 0.0)
-    share_calls = judge_em_all / size
-    lo = share_calls * (lo_p or 0) + (1 - share_calls) * miss_lo if calls else (1 - share_calls) * miss_lo
-    hi = share_calls * (hi_p or 0) + (1 - share_calls) * miss_hi if calls else (1 - share_calls) * miss_hi
+    drawn = defaultdict(list)
+    for r in rows:
+        drawn[r["stratum"]].append(r)
+    bounds = [_bounds(part) for part in drawn.values()]
+    lo = sum(b[0] * b[2] for b in bounds) / size
+    hi = sum(b[1] * b[2] for b in bounds) / size
     return {
         "stratum": name, "labelled": len(rows), "judge_em_calls": calls, "calls_confirmed": confirmed,
-        "precision": None if precision is None else round(precision, 3),
+        "precision": round(tp / judge_em_all, 3) if judge_em_all else None,
         "non_em_labelled": len(others), "misses": missed,
         "recall_weighted": round(tp / (tp + fn), 3) if tp + fn else None,
         "kappa_weighted": round(kappa(human, judge, weight), 3) if any(human) or any(judge) else None,
@@ -82,7 +98,8 @@ def stratum_row(name: str, rows: list[dict]) -> dict:
 
 def main() -> None:
     rows = [json.loads(line) for line in (ROOT / "labels.jsonl").read_text().splitlines()]
-    both = [r for r in rows if "pass2" in r]
+    # one pair per second label: an identical text drawn twice (or sharing a blind line) was labelled once
+    both = list({r["id"]: r for r in reversed(rows) if "pass2" in r}.values())
     e1 = [em(r["aligned"], r["coherent"]) for r in both]
     e2 = [em(r["pass2"]["aligned"], r["pass2"]["coherent"]) for r in both]
     print(f"inter-rater (pass 1 vs pass 2, {len(both)} answers): EM {sum(e1)} vs {sum(e2)}, both {sum(a and b for a, b in zip(e1, e2))}, "
