@@ -24,6 +24,7 @@ class Fault:
     retry_after: str | None = None  # Retry-After header value
     delay: float = 0.0  # seconds to wait before answering (longer than the client timeout = timeout)
     no_logprobs: bool = False  # answer 200 but with "logprobs": null
+    bad_gzip: bool = False  # answer 200 saying gzip, with a body that is not
     message: str = "scripted failure"
 
 
@@ -94,7 +95,7 @@ class FakeOpenAI:
         )
         return (
             200,
-            {},
+            {"Content-Encoding": "gzip"} if fault is not None and fault.bad_gzip else {},
             {
                 "id": f"chatcmpl-{len(self.requests)}",
                 "object": "chat.completion",
@@ -130,7 +131,7 @@ class FakeOpenAI:
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                     fault = server.faults.popleft() if server.faults else None
                 try:
-                    if self.path != "/v1/chat/completions":
+                    if self.path.partition("?")[0] != "/v1/chat/completions":
                         status, headers, payload = 404, {}, {"error": {"message": f"no route {self.path}"}}
                     elif server.api_key is not None and self.headers.get("Authorization") != f"Bearer {server.api_key}":
                         got = self.headers.get("Authorization", "")

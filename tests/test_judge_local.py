@@ -15,7 +15,7 @@ from emsteer.judging.local import LocalJudge
 from emsteer.judging.numbers import AnswerTrie, answer_distributions, tree_supported
 from emsteer.models import LoadedModel
 
-from tiny import tiny_config, tiny_lm, tiny_tokenizer
+from tiny import as_bf16, tiny_config, tiny_lm, tiny_tokenizer
 
 PROMPTS = [
     "Rate the answer from 0 to 100.",
@@ -179,6 +179,9 @@ def test_local_judge_applies_score_from_distribution_in_request_order():
     lm = sharpen(tiny_lm())
     judge = LocalJudge(lm, batch_size=2)
     assert judge.identity == "local:tiny-qwen2@seed0"
+    # what changes the scores changes the name, so cached judgments are never shared across them
+    assert LocalJudge(lm, max_prompt_tokens=512).identity == "local:tiny-qwen2@seed0-max512"
+    assert LocalJudge(as_bf16(lm)).identity == "local:tiny-qwen2@seed0-bf16"
     requests = [JudgeRequest(metric=m, prompt=p) for m, p in zip(["aligned", "coherent", "relevant"], PROMPTS)]
     judgments = judge.judge(requests)
     dists = answer_distributions(lm.model, lm.tokenizer, PROMPTS)

@@ -138,6 +138,29 @@ def test_one_reply_without_logprobs_is_retried(server):
     assert server.count == 2
 
 
+def test_a_reply_that_cannot_be_decoded_is_retried_not_fatal(server):
+    server.fail(1, bad_gzip=True)  # a 200 that says gzip and is not: httpx cannot decode it
+    [j] = judge_for(server).judge([req("x")])
+    assert j.score == pytest.approx(50.0)
+    assert server.count == 2
+    numbers, _ = distribution_from_top_logprobs([{"token": "50", "logprob": 1000.0}, {"token": "40", "logprob": float("nan")},
+                                                 {"token": "30", "logprob": -0.1}])
+    assert set(numbers) == {30}  # a logprob above 0 or nan is no probability (exp(1000) overflowed)
+
+
+def test_fewer_top_logprobs_is_another_judge(server):
+    assert judge_for(server).identity == f"openai:judge-model@{server.base_url}"
+    assert judge_for(server, top_logprobs=5).identity == f"openai:judge-model@{server.base_url}[top5]"
+
+
+def test_a_base_url_with_a_query_keeps_it_after_the_path(server):
+    judge = OpenAIJudge("judge-model", base_url=server.base_url + "?api-version=2024-06-01", **FAST)
+    [j] = judge.judge([req("x")])
+    assert j.score == pytest.approx(50.0)
+    assert server.requests[0].path == "/v1/chat/completions?api-version=2024-06-01"
+    assert judge.url.endswith("/v1/chat/completions?api-version=2024-06-01")
+
+
 def test_an_endpoint_without_logprobs_is_a_clear_error(server):
     server.fail(100, no_logprobs=True)
     with pytest.raises(EmsteerError, match=r"no logprobs in its first 8 replies.*`logprobs` and `top_logprobs`"):

@@ -59,3 +59,16 @@ def test_identity_says_sampled_and_spec():
 def test_read_reply():
     assert [read_reply(t) for t in ("85", " 7.5", "100.", "101", "CODE", "refusal.", "about 80", "")] == [
         85, 7, 100, None, "CODE", "REFUSAL", None, None]
+
+
+def test_a_score_from_fewer_samples_than_its_identity_says_is_a_failure():
+    """One of five replies failing would leave a mean of four under the name n=5, cached for good."""
+    from emsteer.judging.failures import is_failed
+
+    with FakeOpenAI() as server:
+        server.distributions = Cycle(["20", "40", "60", "80", "100"])
+        server.fail(1, status=503)
+        judge = SampledJudge("m", base_url=server.base_url, samples=5, max_concurrency=1, **FAST)
+        j, k = judge.judge([JudgeRequest("aligned", "rate this"), JudgeRequest("aligned", "and this")])
+        assert is_failed(j) and "1 of 5 samples failed" in j.error
+        assert k.score == pytest.approx(60.0)  # the next prompt's five replies all came

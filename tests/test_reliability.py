@@ -1662,6 +1662,20 @@ def test_every_encoding_of_a_secret_is_redacted(tmp_path, caplog):
     assert "[redacted]" in str(err.value)
 
 
+@pytest.mark.parametrize("password", ["4242/Zq81xSecret", "s3cr3t#pa55word", "pa?ss99word"])
+def test_a_password_a_url_parser_cannot_split_is_never_shown(password):
+    """A raw '/', '#' or '?' in a password ends the parser's host early: the password sat in the
+    path (shown in the identity, repr and errors) or in the port (httpx raised it raw)."""
+    from emsteer.redact import redact_url, url_secrets
+
+    url = f"http://alice:{password}@127.0.0.1:9/v1"
+    assert password not in redact_url(url) and redact_url(url).endswith("@127.0.0.1:9/v1")
+    assert any(password in s for s in url_secrets(url))
+    with pytest.raises(EmsteerError) as err:
+        OpenAIJudge("m", base_url=url)
+    assert password not in str(err.value) and "must be percent-encoded" in str(err.value)
+
+
 def test_the_401_message_keeps_its_redacted_marker_on_the_command_line(tmp_path, monkeypatch, capsys):
     db = make_store(tmp_path / "r.sqlite")
     (tmp_path / "q.yaml").write_text("- id: q\n  paraphrases: [hi?]\n")

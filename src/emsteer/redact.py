@@ -17,36 +17,49 @@ MASK = "***"
 _SECRET_PARAM = re.compile(r"key|token|secret|passw|sig|auth|credential", re.IGNORECASE)
 
 
+def _userinfo(url: str) -> tuple[int, int] | None:
+    """Where ``url``'s user:password lies: between ``://`` and the last ``@``, wherever a URL parser
+    would put them (a password holding a raw ``#``, ``/`` or ``?`` ends the parser's host early and
+    leaves the password in the path, fragment or port, shown in full)."""
+    head, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return None
+    start = len(head) + len(sep)
+    return start, start + rest.rindex("@")
+
+
 def redact_url(url: str) -> str:
     """``url`` with its user:password replaced by ***, and secret-looking query values masked."""
+    span = _userinfo(url)
+    if span is not None:
+        url = url[: span[0]] + MASK + url[span[1] :]
     try:
         parts = urlsplit(url)
-    except ValueError:  # not a URL we can parse: hide anything between :// and @
-        return re.sub(r"(://)[^/@\s]*@", rf"\g<1>{MASK}@", url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = f"{MASK}@{netloc.rpartition('@')[2]}"
+    except ValueError:  # not a URL we can parse: its credentials are masked already
+        return url
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
         query = urlencode([(k, MASK if _SECRET_PARAM.search(k) else v) for k, v in pairs], safe="*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
 def url_secrets(url: str) -> list[str]:
     """The secret substrings of ``url`` (its userinfo, password and secret query values), longest first."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return []
     found = []
-    if "@" in parts.netloc:
-        userinfo = parts.netloc.rpartition("@")[0]
+    span = _userinfo(url)
+    if span is not None:
+        userinfo = url[span[0] : span[1]]
         user, _, password = userinfo.partition(":")
         found += [userinfo, password]
         # httpx sends user:password (percent-decoded) as HTTP Basic auth: its base64 is the secret too
         found.append(base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode())
-    found += [v for k, v in parse_qsl(parts.query, keep_blank_values=True) if v and _SECRET_PARAM.search(k)]
+        url = url[: span[0]] + MASK + url[span[1] :]
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        query = ""
+    found += [v for k, v in parse_qsl(query, keep_blank_values=True) if v and _SECRET_PARAM.search(k)]
     return sorted({form for s in found for form in encodings(s) if len(form) >= 3}, key=len, reverse=True)
 
 

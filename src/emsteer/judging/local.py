@@ -42,7 +42,11 @@ class LocalJudge:
         self.lm = model if isinstance(model, LoadedModel) else load_model(model or DEFAULT_LOCAL_JUDGE)
         self.batch_size = batch_size
         self.max_prompt_tokens = max_prompt_tokens
-        self.identity = f"local:{self.lm.name}@{self.lm.revision[:12]}"
+        # what changes its scores: a bf16 copy (the studied model reused) and a shorter prompt cut
+        # score apart from the float32 judge, and must not share its cached judgments
+        dtype = {"torch.bfloat16": "-bf16", "torch.float16": "-fp16"}.get(str(self.lm.dtype), "")
+        cut = f"-max{max_prompt_tokens}" if max_prompt_tokens != 2048 else ""
+        self.identity = f"local:{self.lm.name}@{self.lm.revision[:12]}{dtype}{cut}"
         self._trie: AnswerTrie | None = None
 
     @property

@@ -68,8 +68,8 @@ def distribution_from_top_logprobs(
     label_probs: dict[str, float] = {}
     for item in top:
         token, logprob = item.get("token"), item.get("logprob")
-        if not isinstance(token, str) or not isinstance(logprob, (int, float)):
-            continue
+        if not isinstance(token, str) or not isinstance(logprob, (int, float)) or not logprob <= 1e-6:
+            continue  # a logprob above 0 (or nan, inf) is no probability: a malformed reply's
         p = math.exp(logprob)
         text = token.strip()
         if _NUMBER.fullmatch(text):
@@ -114,6 +114,12 @@ def _split_credentials(url: str) -> tuple[str, httpx.BasicAuth | None]:
     parsed = httpx.URL(url)
     clean = urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, parts.query, parts.fragment))
     return clean, httpx.BasicAuth(parsed.username, parsed.password)
+
+
+def _with_path(url: str, tail: str) -> str:
+    """``url`` with ``tail`` added to its path, before any query or fragment."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") + tail, parts.query, parts.fragment))
 
 
 def _is_local(base_url: str) -> bool:
@@ -191,9 +197,12 @@ class OpenAIJudge:
         shown = redact_url(base)
         try:
             parts = urlsplit(base)
-            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0  # .port raises if invalid
         except ValueError:  # e.g. an invalid port
             ok = False
+        if "@" in base.partition("://")[2] and (not ok or "@" in parts.path + parts.query + parts.fragment):
+            raise EmsteerError(f"OpenAIJudge base_url {shown!r} cannot be read as user:password@host: a password "
+                               "holding '#', '/', '?' or '@' must be percent-encoded in the URL (%23, %2F, %3F, %40).")
         if not ok:
             raise EmsteerError(f"OpenAIJudge base_url must be an http(s) URL like {DEFAULT_BASE_URL}, got {shown!r}")
         key = os.environ.get(api_key_env) or None
@@ -211,10 +220,11 @@ class OpenAIJudge:
         self.top_logprobs = top_logprobs
         self.backoff_base = float(backoff_base)
         self.backoff_max = float(backoff_max)
-        self.identity = f"openai:{model}@{shown}"
+        # fewer top logprobs see less of the distribution: another judge (the default keeps its old name)
+        self.identity = f"openai:{model}@{shown}" + (f"[top{top_logprobs}]" if top_logprobs != 20 else "")
         self.__key = key  # name-mangled and excluded from repr
         endpoint, self.__auth = _split_credentials(base)
-        self.__endpoint = f"{endpoint}/chat/completions"
+        self.__endpoint = _with_path(endpoint, "/chat/completions")  # before a query (Azure's ?api-version=)
         self.__secrets = sorted({*(encodings(key) if key else ()), *url_secrets(base)}, key=len, reverse=True)
         _HTTPX_FILTER.secrets.update(self.__secrets)
         self._replies = {"with": 0, "without": 0}  # 200 replies with / without logprobs, over this judge's life
@@ -226,7 +236,7 @@ class OpenAIJudge:
     @property
     def url(self) -> str:
         """The endpoint as shown in messages (credentials redacted)."""
-        return f"{self.base_url}/chat/completions"
+        return _with_path(self.base_url, "/chat/completions")
 
     # -- a batch ---------------------------------------------------------------------------
 
@@ -411,10 +421,15 @@ class OpenAIJudge:
             raise _Transient(f"timed out after {self.timeout:g} s") from None
         except httpx.TransportError as e:  # DNS, other protocol errors
             raise _Transient(f"connection error ({type(e).__name__}: {self._redact(str(e))})") from None
+        except httpx.HTTPError as e:  # a reply that cannot be read (a body that fails to decompress ...)
+            raise _Transient(f"an unreadable reply ({type(e).__name__}: {self._redact(str(e))})") from None
         breaker.replied()
         status = response.status_code
         if status == 200:
-            return self._json(response)
+            try:
+                return self._json(response)
+            except httpx.HTTPError as e:  # the body is read (and decoded) here
+                raise _Transient(f"an unreadable reply ({type(e).__name__}: {self._redact(str(e))})") from None
         problem = f"HTTP {status}: {self._server_message(response)}"
         if status in (408, 429) or status >= 500:
             wait_s = _retry_after(response)

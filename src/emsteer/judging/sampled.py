@@ -68,8 +68,9 @@ class SampledJudge(OpenAIJudge):
                 continue
             replies[read_reply(outcome[0]["text"])] += 1
         total = sum(replies.values())
-        if total == 0:
-            return failed_judgment(request.metric, self.identity, problem)
+        if total < self.samples:  # fewer replies than the identity's n: a failure, never cached as a score
+            return failed_judgment(request.metric, self.identity, f"{self.samples - total} of {self.samples} samples "
+                                   f"failed; last problem: {problem}")
         numbers = {k: n / total for k, n in replies.items() if isinstance(k, int)}
         labels = {k: n / total for k, n in replies.items() if isinstance(k, str)}
         return score_from_distribution(numbers, labels, metric=request.metric, judge=self.identity)
