@@ -201,6 +201,14 @@ def test_random_directions_keep_the_layer_norm_and_magnitudes():
     assert torch.equal(again[0].artifact.vectors[3], a)  # seeded: the same direction every run
     by_reference = random_directions(source, mags, 1, norm="reference")[0].artifact.vectors[3]
     assert float(by_reference.norm()) == pytest.approx(20.0)
+    # a subspace's random control pushes as far as the subspace does at a multiplier (its scale),
+    # not r_ℓ (20 times further here)
+    from emsteer.steering.artifacts import SteeringSubspace
+
+    sub = SteeringSubspace(3, torch.linalg.qr(torch.randn(8, 2))[0], torch.randn(2, 8), torch.randn(2), scale=1.0,
+                           reference_norms={3: 20.0})
+    control = random_directions(sub, [Magnitude.multiplier(1.0)], 1)[0].artifact.vectors[3]
+    assert float(control.norm()) == pytest.approx(sub.natural_scale(3))
 
 
 def test_study_random_directions_are_checked(tmp_path):

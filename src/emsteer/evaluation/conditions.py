@@ -131,8 +131,8 @@ def random_directions(artifact: Artifact, magnitudes, count: int, *, positions: 
     random``). A random direction of the same norm at the same ρ asks whether the narrow-task
     direction raises EM or any push of that size does.
 
-    ``norm="source"``: each layer's random vector has the artifact's norm there (so multiplier
-    magnitudes push as far too); ``"reference"``: the layer's reference norm r_ℓ, the same for
+    ``norm="source"``: each layer's random vector has the artifact's norm there, a subspace's
+    scale (so multiplier magnitudes push as far too); ``"reference"``: the layer's reference norm r_ℓ, the same for
     every artifact at that layer (relative and absolute magnitudes do not depend on it)."""
     import torch
 
@@ -145,8 +145,8 @@ def random_directions(artifact: Artifact, magnitudes, count: int, *, positions: 
             gen = torch.Generator().manual_seed(1_000_003 * seed + layer)
             size = artifact.hidden_size
             direction = torch.randn(size, generator=gen)
-            if norm == "source" and isinstance(artifact, SteeringVector):
-                scale = float(artifact.vectors[layer].norm())
+            if norm == "source":  # a vector's norm; a subspace's scale (its push at multiplier 1)
+                scale = artifact.natural_scale(layer)
             else:
                 scale = float(artifact.reference_norms.get(layer, 1.0))
             vectors[layer] = direction / direction.norm() * scale

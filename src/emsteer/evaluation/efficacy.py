@@ -108,11 +108,14 @@ def measure_efficacy(
     judge_samples(store, questions, judge, condition_ids=ids, default_judges=False, progress=progress)
     wanted = {q.id for q in questions}
     for rec in records:
+        # this task's prompts only: the baseline and random directions answer every task's, and a
+        # larger efficacy.generate of an earlier run left more
         scores = [
-            r[0] for r in store.db.execute(
-                "SELECT j.score FROM samples s JOIN judgments j ON j.sample_id = s.id WHERE s.condition_id = ? "
-                "AND s.purpose = 'in_domain' AND j.metric = ? AND j.judge = ?",
+            r[1] for r in store.db.execute(
+                "SELECT s.question_id, j.score FROM samples s JOIN judgments j ON j.sample_id = s.id "
+                "WHERE s.condition_id = ? AND s.purpose = 'in_domain' AND j.metric = ? AND j.judge = ?",
                 (rec.id, IN_DOMAIN_METRIC, judge.identity)).fetchall()
+            if r[0] in wanted
         ]
         scored = [s for s in scores if s is not None]
         hits = sum(s >= IN_DOMAIN_THRESHOLD for s in scored)
