@@ -263,12 +263,14 @@ def test_the_finished_mark_ignores_new_fields_at_their_defaults(model_dir, task_
         return runner.unit_mark([], data, [HashJudge()], None)
 
     base = mark()
-    assert mark(checkpoint_every=0) == base == mark(checkpoint_every=7, lr_schedule="constant", weight_decay=0.0)
+    assert mark(checkpoint_every=0) == base == mark(checkpoint_every=7, lr_schedule="constant", weight_decay=0.0,
+                                                   grad_accum=1)
     trained = StudyRunner(study(model_dir, task_files, tmp_path / "m", lora={"rank": 2},
                                 train={"examples": 8, "held_out": 4, "batch_size": 4, "max_length": 64,
                                        "checkpoint_every": 3}), judges=[HashJudge()])
     assert trained.unit_mark([], data, [HashJudge()], None) == base  # nor how often a vector checkpoints
     assert mark(weight_decay=0.01) != base and mark(lr_schedule="linear") != base and mark(warmup_steps=5) != base
+    assert mark(grad_accum=8) != base
 
 
 def test_the_finished_mark_leaves_out_the_batch_size_and_accepts_marks_made_with_it(model_dir, task_files, tmp_path):
@@ -438,3 +440,21 @@ def test_the_matched_steering_study_reuses_the_reproductions_lora(size, matched,
     from emsteer.studies.runner import load_study_questions
 
     assert len(load_study_questions(cfg)) == 56 and cfg.eval.max_new_tokens >= 256
+
+
+def test_the_lora_block_passes_its_accumulation_to_training(model_dir, task_files, tmp_path, monkeypatch):
+    """batch 2 × 8 is what Turner et al. ran; before the knob a study could only run batch 16."""
+    import emsteer.finetune as finetune
+    from emsteer.studies.runner import StudyRunner, TaskData
+
+    seen = {}
+
+    def capture(lm, examples, **kwargs):
+        seen.update(kwargs)
+        raise KeyboardInterrupt  # enough: what training was asked for
+
+    monkeypatch.setattr(finetune, "train_lora", capture)
+    cfg = study(model_dir, task_files, tmp_path / "m", lora={"rank": 2, "batch_size": 2, "grad_accum": 8})
+    with pytest.raises(KeyboardInterrupt):
+        StudyRunner(cfg, judges=[HashJudge()])._lora(None, TaskData("files", [], [], None, "b"), 0, tmp_path / "a")
+    assert seen["batch_size"] == 2 and seen["grad_accum"] == 8

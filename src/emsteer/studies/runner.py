@@ -49,7 +49,7 @@ EARLIER_BATCH_DEFAULTS = (8, 16)
 # (block, field, default) of study fields added after units were first marked finished (unit_mark)
 NEWER_FIELDS: tuple[tuple[str, str, object], ...] = (
     ("train", "lr_schedule", "constant"), ("train", "warmup_steps", 0), ("lora", "lr_schedule", "constant"),
-    ("lora", "warmup_steps", 0), ("lora", "weight_decay", 0.0), ("magnitudes", "matched", []))
+    ("lora", "warmup_steps", 0), ("lora", "weight_decay", 0.0), ("magnitudes", "matched", []), ("lora", "grad_accum", 1))
 
 
 @dataclass
@@ -188,6 +188,7 @@ class StudyRunner:
             train_lora(lm, data.train, output_dir=where, rank=lc.rank, alpha=lc.alpha, target=lc.target,
                        layers=lc.layers, epochs=top, lr=lc.lr, lr_schedule=lc.lr_schedule,
                        warmup_steps=lc.warmup_steps, weight_decay=lc.weight_decay, batch_size=lc.batch_size,
+                       grad_accum=lc.grad_accum,
                        max_length=self.config.train.max_length, seed=seed, checkpoint_every=lc.checkpoint_every,
                        resume=True, progress=self.progress, memory=self.config.train.memory(), log=self.log)
         return wanted

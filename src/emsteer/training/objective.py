@@ -286,7 +286,9 @@ def group_backward(lm: LoadedModel, group: Sequence[Batch]) -> tuple[float, int]
     """Backpropagate the mean NLL per target token over the whole group; returns (that mean, tokens).
 
     Each micro-batch's summed loss is divided by the *group's* token count, so the accumulated
-    gradient equals that of one big batch: batch 4 × accumulation 2 trains like batch 8.
+    gradient equals that of one big batch of the same examples. (Which examples share a step is
+    another matter: ``training_batches`` sorts by length within windows of batches, so batch 8
+    steps over similar lengths where batch 4 × accumulation 2 steps over the whole window.)
     """
     total = sum(b.num_targets for b in group)
     if total == 0:
