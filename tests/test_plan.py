@@ -51,6 +51,20 @@ def test_grid_cells_and_declared_family_size(tmp_path):
     assert one_sided.detectable_rise < two_sided.detectable_rise  # a declared direction buys power
 
 
+def test_a_declared_layer_counts_the_steering_cells_it_can_pick_only(tmp_path):
+    """{layer: 12} never picks a LoRA cell (it has no layer) when the study runs, so the plan must
+    not count one; a fractional layer resolves to a block only on the model, so it may."""
+    from emsteer.studies.plan import declared_family
+
+    declared = [{"condition": {"layer": 12}}]
+    fixed = load_study(study_file(tmp_path, 56, declared, layers=[12]))
+    assert declared_family(fixed) == 8  # optimized: 2 epochs × 2 ρ per task, two tasks; no LoRA cell
+    other = tmp_path / "fraction"
+    other.mkdir()
+    fraction = load_study(study_file(other, 56, declared, layers=[0.5]))
+    assert declared_family(fraction) == 8  # 0.5 of the depth may be block 12: counted, not dropped
+
+
 def test_plan_warns_when_eight_questions_cannot_reach_the_corrected_level(tmp_path):
     # 12 two-sided comparisons: level 0.05/12 = 0.0042, below the 2/2^8 = 0.0078 eight questions can give
     declared = [{"condition": {"method": "optimized"}, "alternative": "two-sided"},

@@ -90,7 +90,19 @@ def declared_groups(cfg: StudyConfig) -> list[tuple[Declared, int]]:
     """Each declared comparison with the number of cells it picks in the study's whole grid."""
     cells = grid_cells(cfg)
     declared = [Declared(c.condition, c.against, c.alternative) for c in cfg.comparisons]
-    return [(d, sum(d.matches(c, unknown=("name", "layer")) for c in cells)) for d in declared]
+    return [(d, sum(d.matches(_as_planned(c), unknown=("name", "layer")) for c in cells)) for d in declared]
+
+
+def _as_planned(cell: dict) -> dict:
+    """A grid cell's values as far as they are known before the run: a steering cell's default or
+    fractional layer resolves only on the model (unknown: it may match a declared layer); a LoRA cell
+    has no layer at all (it never matches one)."""
+    layer = cell.get("layer")
+    if cell.get("kind") == "steering" and isinstance(layer, float) and not layer.is_integer():
+        return {k: v for k, v in cell.items() if k != "layer"}
+    if cell.get("kind") == "lora":
+        return {**cell, "layer": "none"}
+    return cell
 
 
 def declared_family(cfg: StudyConfig) -> int:
