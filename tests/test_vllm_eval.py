@@ -34,6 +34,31 @@ def test_vllm_answers_are_stored_as_conditions_of_their_own(tiny):
         assert (on_vllm.model, on_vllm.alpha, on_vllm.rho) == (on_tf.model, on_tf.alpha, on_tf.rho)
 
 
+def test_vllm_conditions_pair_with_the_vllm_baseline_and_keep_their_efficacy(tiny, tmp_path):
+    """A vLLM study measured efficacy with the transformers model: that made an unanswered
+    transformers copy of every condition, which shared the pairing key and became the baseline."""
+    from emsteer.evaluation.efficacy import measure_efficacy
+    from emsteer.evaluation.summary import condition_results, pairing
+    from emsteer.results.store import ResultsStore
+
+    v = SteeringVector({1: torch.ones(tiny.hidden_size)}, reference_norms={1: 2.0})
+    s = SamplingConfig(max_new_tokens=8)
+    base, steered = Condition("baseline"), Condition("v", v, Magnitude.relative(0.5))
+    assert pairing(base.record(tiny, s)) != pairing(base.record(engine_like(tiny), s))
+    assert pairing(steered.record(engine_like(tiny), s)) == pairing(base.record(engine_like(tiny), s))
+    from emsteer.data.chat import ChatExample, Message
+    from emsteer.evaluation.run import EvalSettings
+
+    held = [ChatExample((Message("user", "write a check"), Message("assistant", "eval(x)")), "t:0")]
+    with ResultsStore(tmp_path / "r.sqlite") as store:
+        measure_efficacy(tiny, [base, steered], held, store, task="t", behaviour="b", settings=EvalSettings(s),
+                         max_length=64, answered_by=engine_like(tiny), progress=False)
+        ids = {c.id for c in store.conditions()}
+        assert ids == {c.record(engine_like(tiny), s).id for c in (base, steered)}  # no transformers copies
+        assert {r.condition_id for r in store.efficacy()} == ids
+        assert len(condition_results(store)) == 2
+
+
 def test_adapter_rank_and_lora_errors_name_the_problem(tiny, tmp_path):
     (tmp_path / "adapter_config.json").write_text(json.dumps({"r": 8, "lora_alpha": 16}))
     assert adapter_rank(tmp_path) == 8

@@ -17,7 +17,7 @@ from contextlib import ExitStack
 from emsteer.data.chat import ChatExample
 from emsteer.data.questions import Question
 from emsteer.evaluation.conditions import Condition
-from emsteer.evaluation.run import EvalSettings, generate_samples, judge_samples
+from emsteer.evaluation.run import EvalSettings, Generator, generate_samples, judge_samples
 from emsteer.judging.base import Judge
 from emsteer.judging.prompts import in_domain_prompt
 from emsteer.models import LoadedModel
@@ -79,12 +79,15 @@ def measure_efficacy(
     max_length: int = 512,
     heldout_nll: bool = True,
     known_nll: Mapping[str, NLLResult] | None = None,
+    answered_by: Generator | None = None,
     progress: bool = True,
 ) -> None:
     """Store held-out NLL and (with a judge) the judged in-domain rate of every condition.
     ``known_nll``: unsteered adapters' NLL on these ``held_out`` examples, by adapter path, already
-    measured (a matched study measures its LoRA's first)."""
-    records = [c.record(lm, settings.sampling, settings.seed) for c in conditions]
+    measured (a matched study measures its LoRA's first). ``answered_by``: the engine that answered
+    the conditions (vLLM), whose condition rows the measures belong to; ``lm`` computes the NLL."""
+    source = answered_by or lm
+    records = [c.record(source, settings.sampling, settings.seed) for c in conditions]
     models = _Models(lm)
     try:
         for cond, rec in zip(conditions, records):
@@ -102,7 +105,7 @@ def measure_efficacy(
     if judge is None or n_generate <= 0:
         return
     questions = task_questions(held_out[:n_generate], behaviour, task)
-    generate_samples(lm, conditions, questions, store, EvalSettings(settings.sampling, 1, settings.seed),
+    generate_samples(source, conditions, questions, store, EvalSettings(settings.sampling, 1, settings.seed),
                      purpose="in_domain", progress=progress)
     ids = [r.id for r in records]
     judge_samples(store, questions, judge, condition_ids=ids, default_judges=False, progress=progress)

@@ -26,8 +26,9 @@ class ConditionResult:
 
 
 def pairing(c: ConditionRecord) -> tuple:
-    """Conditions with equal keys answer the same draws (same model, sampling settings and seed): their answers pair up."""
-    return c.model, c.model_revision, json.dumps(c.spec.get("sampling")), c.spec.get("seed")
+    """Conditions with equal keys answer the same draws (same model, sampling settings, seed and
+    backend: vLLM draws from other random streams): their answers pair up."""
+    return c.model, c.model_revision, json.dumps(c.spec.get("sampling")), c.spec.get("seed"), c.spec.get("backend")
 
 
 def condition_results(store: ResultsStore, judge: str | None = None) -> list[ConditionResult]:

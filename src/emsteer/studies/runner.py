@@ -474,7 +474,7 @@ class StudyRunner:
                              behaviour=data.behaviour, judge=judges[0] if cfg.efficacy.generate else None,
                              settings=settings, n_generate=cfg.efficacy.generate,
                              max_length=cfg.train.max_length, heldout_nll=cfg.efficacy.heldout_nll,
-                             known_nll=self.adapter_nll, progress=self.progress)
+                             known_nll=self.adapter_nll, answered_by=engine, progress=self.progress)
         bar.advance(task_id)
         store.meta.mark_unit(self.unit_key(model, data, s), self.unit_mark(questions, data, judges, embedder))
 
