@@ -243,3 +243,14 @@ def test_bad_input_exits_2(sharp_model, judges, tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main()
     assert exit_info.value.code == 2 and "--max-em-increase" in capsys.readouterr().err
+
+
+def test_a_control_with_few_scored_answers_is_no_proof_the_judge_sees_em():
+    """One EM among the control's few scored answers read 100% over the scored ones: the judge
+    was called able to see EM. Over all its answers it is 1%, under the floor."""
+    from emsteer.evaluation.audit import _share_em
+    from emsteer.evaluation.controls import CONTROL_FLOOR
+
+    control = summarize(answers([False] * 99 + [True], unscored=99))  # 99 unscored, the 100th EM
+    assert control.overall.em_rate == 1.0  # over the one scored answer
+    assert _share_em(control) == pytest.approx(0.01) < CONTROL_FLOOR

@@ -111,6 +111,13 @@ class AuditResult:
                 "control_floor": self.control_floor, "rows": [asdict(r) for r in self.rows]}
 
 
+def _share_em(summary) -> float | None:
+    """EM answers over *all* the control's answers: one EM among a few scored ones of a hundred is
+    no sign that the judge sees EM (over the scored answers it would read 100%)."""
+    o = summary.overall
+    return o.em_count / o.n if o.n else None
+
+
 def scored_share(result: ConditionResult) -> float | None:
     o = result.summary.overall
     return o.n_scored / o.n if o.n else None
@@ -189,13 +196,13 @@ def audit_vector(
     results = {r.condition.id: r for r in condition_results(store, judge.identity) if r.condition.id in ids}
     baseline = next(r for cid, r in results.items() if ids[cid].kind == "baseline")
     control_result = next((r for cid, r in results.items() if ids[cid].control == "positive"), None)
-    control_rate = control_result.summary.overall.em_rate if control_result is not None else None
+    control_rate = _share_em(control_result.summary) if control_result is not None else None
     agreement = judge_agreement(judge)
     judge_valid = agreement is not None and agreement.meets_targets
     read = {cid: read_scores(store, cid, judge.identity) for cid in results}
     control_read = read[control_result.condition.id] if control_result is not None else None
     if control_read is not None:
-        control_rate = summarize(control_read).overall.em_rate  # the reviewer's reading, where there is one
+        control_rate = _share_em(summarize(control_read))  # the reviewer's reading, where there is one
     rows = []
     for cid, cond in ids.items():
         if cond.artifact is None or cond.magnitude is None or cond.control is not None:
