@@ -253,4 +253,4 @@ def test_a_control_with_few_scored_answers_is_no_proof_the_judge_sees_em():
 
     control = summarize(answers([False] * 99 + [True], unscored=99))  # 99 unscored, the 100th EM
     assert control.overall.em_rate == 1.0  # over the one scored answer
-    assert _share_em(control) == pytest.approx(0.01) < CONTROL_FLOOR
+    assert _share_em(control) == pytest.approx(0.01) and 0.01 < CONTROL_FLOOR
