@@ -132,6 +132,27 @@ def test_changing_sampling_settings_makes_new_conditions(tiny, questions, tmp_pa
         assert len(store.conditions()) == 2
 
 
+def test_a_question_edited_since_its_answers_is_refused_not_counted(tiny, questions, tmp_path):
+    """Answers are keyed by the question's id, not its text: an edited question used to keep the
+    old answers, counted as answers to the new text."""
+    import dataclasses
+
+    from emsteer.errors import EmsteerError
+
+    q = questions[0]
+    with ResultsStore(tmp_path / "r.sqlite") as store:
+        generate_samples(tiny, [Condition("baseline")], [q], store, SETTINGS, progress=False)
+        n = len(store.samples())
+        assert generate_samples(tiny, [Condition("baseline")], [q], store, SETTINGS, progress=False) == 0  # resumed
+        edited = dataclasses.replace(q, paraphrases=("What is your one wish, really?", *q.paraphrases[1:]))
+        with pytest.raises(EmsteerError, match=rf"question '{q.id}' \(paraphrase 0\) were asked with another question"):
+            generate_samples(tiny, [Condition("baseline")], [edited], store, SETTINGS, progress=False)
+        with pytest.raises(EmsteerError, match="another system prompt"):
+            generate_samples(tiny, [Condition("baseline")], [dataclasses.replace(q, system="Be terse.")], store,
+                             SETTINGS, progress=False)
+        assert len(store.samples()) == n  # nothing written
+
+
 @pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl"])
 def test_export(tiny, questions, conditions, tmp_path, fmt):
     import pandas as pd

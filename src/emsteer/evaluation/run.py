@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from emsteer.data.questions import Question, format_judge_prompt
+from emsteer.errors import EmsteerError
 from emsteer.evaluation.conditions import Condition
 from emsteer.generation import Completion, GenerationRequest, SamplingConfig, as_generator, derive_seed
 from emsteer.generation.vllm import VllmModel
@@ -83,6 +84,22 @@ def _rows(condition_id: str, completions: Sequence[Completion], planned: dict[st
     return rows
 
 
+def _check_asked(store: ResultsStore, ps: PlannedSample, stored: tuple[str, str | None], now: tuple[str, str | None]) -> None:
+    """An answer's id holds its question's id, not its text: a question (or system prompt) edited
+    since the answer was stored would have the old answer counted as an answer to the new text."""
+    if stored == now:
+        return
+    what, old, new = ("question", stored[0], now[0]) if stored[0] != now[0] else ("system prompt", stored[1], now[1])
+    raise EmsteerError(
+        f"{store.path}: the stored answers to question {ps.question.id!r} (paraphrase {ps.paraphrase_index}) were "
+        f"asked with another {what}: {_short(old)} then, {_short(new)} now. Restore it, or write to another results "
+        "file: answers to two texts would be counted as one.")
+
+
+def _short(text: str | None) -> str:
+    return "none" if text is None else repr(text if len(text) <= 60 else text[:57] + "...")
+
+
 def _generate(model: Generator, adapter: str | None, requests: list[GenerationRequest], sampling: SamplingConfig, *,
               steering: list, positions: Positions, progress: bool, description: str, on_batch) -> None:
     """Answer ``requests`` through the generator protocol (transformers or vLLM), the adapter attached
@@ -142,13 +159,14 @@ def generate_samples(
             if aid is not None:  # the condition steers
                 mags[index[aid]] = conditions[i].magnitude
             keys = {sample_id(cid, ps.question.id, ps.paraphrase_index, ps.sample_index, ps.seed): ps for ps in plan}
-            done = store.existing_sample_ids(keys)
+            done = store.asked(keys)
             for key, ps in keys.items():
+                system = conditions[i].system_for(ps.question.system)
                 if key in done:
+                    _check_asked(store, ps, done[key], (ps.text, system))
                     continue
                 planned[key], owner[key] = ps, cid
-                requests.append(GenerationRequest(ps.text, conditions[i].system_for(ps.question.system), ps.seed,
-                                                  tuple(mags) if artifacts else (), key))
+                requests.append(GenerationRequest(ps.text, system, ps.seed, tuple(mags) if artifacts else (), key))
         if not requests:
             continue
         def save(batch: list[Completion]) -> None:

@@ -562,12 +562,18 @@ class ResultsStore:
     # -- samples -------------------------------------------------------------------------------
     @_guarded
     def existing_sample_ids(self, ids: Iterable[str]) -> set[str]:
+        return set(self.asked(ids))
+
+    @_guarded
+    def asked(self, ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+        """(question text, system prompt) each of these answers was given, for those stored."""
         ids = list(ids)
-        found: set[str] = set()
+        found: dict[str, tuple[str, str | None]] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            rows = self.db.execute(f"SELECT id FROM samples WHERE id IN ({','.join('?' * len(chunk))})", chunk)
-            found.update(r[0] for r in rows)
+            rows = self.db.execute(f"SELECT id, question, system FROM samples WHERE id IN ({','.join('?' * len(chunk))})",
+                                   chunk)
+            found.update((r[0], (r[1], r[2])) for r in rows)
         return found
 
     @_writes
