@@ -444,6 +444,8 @@ def test_the_matched_steering_study_reuses_the_reproductions_lora(size, matched,
 
 def test_the_lora_block_passes_its_accumulation_to_training(model_dir, task_files, tmp_path, monkeypatch):
     """batch 2 × 8 is what Turner et al. ran; before the knob a study could only run batch 16."""
+    from types import SimpleNamespace
+
     import emsteer.finetune as finetune
     from emsteer.studies.runner import StudyRunner, TaskData
 
@@ -456,5 +458,27 @@ def test_the_lora_block_passes_its_accumulation_to_training(model_dir, task_file
     monkeypatch.setattr(finetune, "train_lora", capture)
     cfg = study(model_dir, task_files, tmp_path / "m", lora={"rank": 2, "batch_size": 2, "grad_accum": 8})
     with pytest.raises(KeyboardInterrupt):
-        StudyRunner(cfg, judges=[HashJudge()])._lora(None, TaskData("files", [], [], None, "b"), 0, tmp_path / "a")
+        lm = SimpleNamespace(name="m", revision="r", dtype="float32")  # what the folder's record reads of it
+        StudyRunner(cfg, judges=[HashJudge()])._lora(lm, TaskData("files", [], [], None, "b"), 0, tmp_path / "a")
     assert seen["batch_size"] == 2 and seen["grad_accum"] == 8
+
+
+def test_finished_artifacts_made_with_other_settings_are_refused_not_reused(model_dir, task_files, tmp_path):
+    """A study file edited after its vectors and adapters were trained (here the learning rates)
+    used to run again on the old files, its answers reported under the new settings."""
+    first = study(model_dir, task_files, tmp_path / "run", methods=["none", "optimized", "mean-diff", "lora"],
+                  epochs=[1], magnitudes={"relative": [0.5]})
+    run_study(first, judges=[HashJudge()], progress=False)
+    made = sorted(p.parent.name for p in (tmp_path / "run").rglob("made-with.json"))
+    assert made == ["lora-r2-s0", "mean-diff-L1-s0", "optimized-L1-s0"]
+    for over, what in (({"lora": {"rank": 2, "batch_size": 4, "lr": 5e-3}}, "lora"),
+                       ({"train": {"examples": 8, "held_out": 4, "batch_size": 4, "max_length": 64, "lr": 0.5}},
+                        "train")):
+        changed = study(model_dir, task_files, tmp_path / "run", methods=["none", "optimized", "mean-diff", "lora"],
+                        epochs=[1], magnitudes={"relative": [0.5]}, **over)
+        with pytest.raises(EmsteerError, match=rf"trained with other settings than the study file's now \({what} changed\)"):
+            run_study(changed, judges=[HashJudge()], progress=False)
+    # what does not change the files (how often they checkpoint) is no change
+    same = study(model_dir, task_files, tmp_path / "run", methods=["none", "optimized", "mean-diff", "lora"], epochs=[1],
+                 magnitudes={"relative": [0.5]}, lora={"rank": 2, "batch_size": 4, "checkpoint_every": 3})
+    run_study(same, judges=[HashJudge()], progress=False)

@@ -12,6 +12,7 @@ without training again what it already evaluated.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from dataclasses import dataclass, field, replace
@@ -47,6 +48,7 @@ from emsteer.training.resume import has_checkpoint, remove_checkpoint
 # study's eval block (8) and the main job (16).
 EARLIER_BATCH_DEFAULTS = (8, 16)
 # (block, field, default) of study fields added after units were first marked finished (unit_mark)
+MADE_WITH = "made-with.json"  # in an artifact or adapter folder: the settings that made its files
 NEWER_FIELDS: tuple[tuple[str, str, object], ...] = (
     ("train", "lr_schedule", "constant"), ("train", "warmup_steps", 0), ("lora", "lr_schedule", "constant"),
     ("lora", "warmup_steps", 0), ("lora", "weight_decay", 0.0), ("magnitudes", "matched", []), ("lora", "grad_accum", 1))
@@ -142,11 +144,46 @@ class StudyRunner:
         ]
 
     # -- artifacts -------------------------------------------------------------------------------
+    def _made_with(self, lm: LoadedModel, data: TaskData, block: str, **what) -> dict:
+        """What made a folder of artifacts or adapters: the study's ``block`` of training settings (not
+        how often it checkpoints or whether it saves memory that way; a field added later only where
+        set), the task's training data, the model and what the folder name holds."""
+        settings = getattr(self.config, block).model_dump(mode="json")
+        for b, key, default in NEWER_FIELDS:
+            if b == block and settings.get(key) == default:
+                del settings[key]
+        for key in ("checkpoint_every", "gradient_checkpointing", "held_out"):
+            settings.pop(key, None)
+        if block == "lora":
+            settings["max_length"] = self.config.train.max_length
+        return {**what, block: settings, "model": [lm.name, lm.revision, str(lm.dtype)],
+                "data": stable_id([e.messages for e in data.train], [e.messages for e in data.safe or []])}
+
+    def _check_made_with(self, where: Path, made_with: dict) -> None:
+        """Refuse finished files made with other settings than the study file's now (they would be
+        reused silently under the new settings); folders from before this record are accepted."""
+        record = where / MADE_WITH
+        if not record.is_file():
+            return
+        try:
+            old = json.loads(record.read_text())
+        except ValueError:
+            return
+        changed = sorted(k for k in set(old) | set(made_with) if old.get(k) != made_with.get(k))
+        if changed:
+            raise EmsteerError(f"{where} was trained with other settings than the study file's now ({', '.join(changed)} "
+                               f"changed): delete {where} to train it again with the new ones, or restore them.")
+
+    def _record_made_with(self, where: Path, made_with: dict) -> None:
+        write_text_atomic(where / MADE_WITH, json.dumps(made_with, indent=1, sort_keys=True))
+
     def _trained(self, method: str, lm: LoadedModel, data: TaskData, layer: int, rank: int | None, seed: int, where: Path):
         """Per-epoch artifacts of a trained method; trains only when its checkpoints are missing."""
         from emsteer.methods import build_artifact, method_params
 
         top = max(self.config.epochs)
+        made_with = self._made_with(lm, data, "train", method=method, layer=layer, rank=rank, seed=seed, epochs=top)
+        self._check_made_with(where, made_with)
         paths = {e: checkpoint_path(where, e) for e in range(1, top + 1)}
         if all(paths[e].is_file() for e in self.config.epochs):
             remove_checkpoint(where)  # left by a run killed after its last epoch was written
@@ -161,17 +198,23 @@ class StudyRunner:
                                    checkpoint_dir=where, progress=self.progress, memory=train.memory(), rank=rank,
                                    checkpoint_every=train.checkpoint_every, resume=True)
             build_artifact(method, lm, data.train, layer=layer, **params)
+            self._record_made_with(where, made_with)
         return {e: (load_artifact(paths[e]), paths[e]) for e in self.config.epochs}
 
     def _built(self, method: str, lm: LoadedModel, data: TaskData, layer: int, rank: int | None, seed: int, where: Path):
         from emsteer.methods import build_artifact, method_params
 
         path = where / "artifact.safetensors"
+        made_with = {"method": method, "layer": layer, "rank": rank, "seed": seed,
+                     "max_length": self.config.train.max_length, "model": [lm.name, lm.revision, str(lm.dtype)],
+                     "data": self._made_with(lm, data, "train")["data"]}
+        self._check_made_with(where, made_with)
         if not path.is_file():
             params = method_params(method, seed=seed, max_length=self.config.train.max_length, safe=data.safe,
                                    progress=self.progress, rank=rank)
             artifact = build_artifact(method, lm, data.train, layer=layer, **params)
             save_artifact(artifact, path)
+            self._record_made_with(where, made_with)
         return {None: (load_artifact(path), path)}
 
     def _lora(self, lm: LoadedModel, data: TaskData, seed: int, where: Path) -> dict[int, Path]:
@@ -180,6 +223,8 @@ class StudyRunner:
         from emsteer.finetune import ADAPTER_WEIGHTS, train_lora
 
         top = max(self.config.epochs)
+        made_with = self._made_with(lm, data, "lora", seed=seed, epochs=top)
+        self._check_made_with(where, made_with)
         wanted = {e: adapter_dir(where, e) for e in self.config.epochs}
         if not all((p / ADAPTER_WEIGHTS).is_file() for p in wanted.values()):
             if where.exists() and not has_checkpoint(where):
@@ -191,6 +236,7 @@ class StudyRunner:
                        grad_accum=lc.grad_accum,
                        max_length=self.config.train.max_length, seed=seed, checkpoint_every=lc.checkpoint_every,
                        resume=True, progress=self.progress, memory=self.config.train.memory(), log=self.log)
+            self._record_made_with(where, made_with)
         return wanted
 
     def _matched(self, store: ResultsStore | None, lm: LoadedModel, data: TaskData, artifact, lora: Path,
