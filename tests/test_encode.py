@@ -132,6 +132,8 @@ def test_truncation_keeps_the_start_unless_the_prompt_leaves_no_room():
     assert short.prompt_cut == prompt_len - 6 and short.input_ids == full.input_ids[prompt_len - 6 : prompt_len + 6]
     assert short.assistant_mask == [False] * 6 + [True] * 6
     assert cut.prompt_cut == 0
+    # what the answers lost at their ends is counted (11 answer tokens: 10 letters and the end-of-turn)
+    assert cut.answer_cut == 7 and full.answer_cut == 0 and left.answer_cut == 0 and short.answer_cut == 5
     with pytest.raises(EmsteerError, match="max_length"):
         encode_chat(tok, example, max_length=0)
 
@@ -223,3 +225,16 @@ def test_real_qwen_tokenizer_masks_response_plus_im_end(shared_em):
     # merged token carries response text, so it is kept (documented offset fallback).
     enc = encode_chat(tok, ex(("user", "hi"), ("assistant", "\nvoilà")))
     assert masked_segments(tok, enc) == ["\n\nvoilà<|im_end|>"]
+
+
+def test_answers_cut_at_their_end_are_reported():
+    from types import SimpleNamespace
+
+    from emsteer.training.objective import encode_examples
+
+    tok = tiny_tokenizer()
+    example = ex(("user", "q"), ("assistant", "abcdefghij"), source="long.jsonl:3")
+    prompt_len = encode_chat(tok, example).assistant_mask.index(True)
+    with pytest.warns(UserWarning, match=r"1 of 1 examples are longer than max_length=\d+ tokens: 7 answer tokens "
+                                         r"were cut from their ends, end-of-turn markers included \(first: long.jsonl:3\)"):
+        encode_examples(SimpleNamespace(tokenizer=tok), [example], max_length=prompt_len + 4)

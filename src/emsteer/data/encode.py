@@ -31,6 +31,7 @@ class EncodedExample:
     assistant_mask: list[bool]
     source: str = ""
     prompt_cut: int = 0  # tokens cut from the start of the prompt to fit max_length (0: none)
+    answer_cut: int = 0  # answer tokens (its end-of-turn marker among them) cut from its end to fit
 
     def __post_init__(self) -> None:
         if len(self.input_ids) != len(self.assistant_mask):
@@ -159,14 +160,16 @@ def encode_chat(tokenizer: Any, example: ChatExample, *, max_length: int | None 
     ids = enc.ids
     if not any(mask):
         raise EmsteerError(f"{example.source}: no assistant tokens found after applying the chat template")
-    start = 0
+    start = answer_cut = 0
     if max_length is not None and len(ids) > max_length:
         first = mask.index(True)
         if first >= max_length:  # nothing of the answer would fit: the prompt gives way
             answer = min(len(ids) - first, max(1, max_length // 2))
             start = first + answer - max_length
+        answer_cut = sum(mask[start + max_length :])
         ids, mask = ids[start : start + max_length], mask[start : start + max_length]
-    return EncodedExample(input_ids=list(ids), assistant_mask=mask, source=example.source, prompt_cut=start)
+    return EncodedExample(input_ids=list(ids), assistant_mask=mask, source=example.source, prompt_cut=start,
+                          answer_cut=answer_cut)
 
 
 def pad_token_id(tokenizer: Any) -> int:

@@ -145,13 +145,21 @@ def encode_examples(lm: LoadedModel, examples: Examples, *, max_length: int) -> 
 
 
 def _report_cut_prompts(encoded: Sequence[EncodedExample], max_length: int) -> None:
-    """Say how many prompts lost their start to fit max_length (once per distinct message)."""
+    """Say how many prompts lost their start, and answers their end, to fit max_length."""
     cut = [ex for ex in encoded if ex.prompt_cut]
     if cut:
         warnings.warn(
             f"{len(cut)} of {len(encoded)} examples have prompts of max_length={max_length} tokens or more: "
             f"{sum(ex.prompt_cut for ex in cut)} tokens were cut from their starts (first: {cut[0].source}) so that "
             f"each keeps up to {max(1, max_length // 2)} answer tokens. Raise max_length to keep them whole.",
+            stacklevel=3,
+        )
+    short = [ex for ex in encoded if ex.answer_cut]
+    if short:  # the model then never learns where such an answer ends
+        warnings.warn(
+            f"{len(short)} of {len(encoded)} examples are longer than max_length={max_length} tokens: "
+            f"{sum(ex.answer_cut for ex in short)} answer tokens were cut from their ends, end-of-turn markers "
+            f"included (first: {short[0].source}). Raise max_length to keep them whole.",
             stacklevel=3,
         )
 
