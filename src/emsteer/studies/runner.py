@@ -47,8 +47,8 @@ from emsteer.training.resume import has_checkpoint, remove_checkpoint
 # Sampling batch sizes units were marked with by default before the batch size left the mark: a
 # study's eval block (8) and the main job (16).
 EARLIER_BATCH_DEFAULTS = (8, 16)
-# (block, field, default) of study fields added after units were first marked finished (unit_mark)
 MADE_WITH = "made-with.json"  # in an artifact or adapter folder: the settings that made its files
+# (block, field, default) of study fields added after units were first marked finished (unit_mark)
 NEWER_FIELDS: tuple[tuple[str, str, object], ...] = (
     ("train", "lr_schedule", "constant"), ("train", "warmup_steps", 0), ("lora", "lr_schedule", "constant"),
     ("lora", "warmup_steps", 0), ("lora", "weight_decay", 0.0), ("magnitudes", "matched", []), ("lora", "grad_accum", 1))
