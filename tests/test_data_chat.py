@@ -67,6 +67,9 @@ def test_gzip_detected_by_content_not_suffix(tmp_path):
 
 BAD_LINES = [
     ("{not json", "invalid JSON"),
+    ('{"n": ' + "1" * 5001 + "}", "invalid JSON"),  # an integer too long for Python's int()
+    ('{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a\\ud800"}]}',
+     "messages[1].content holds an unpaired surrogate"),
     ("[1, 2]", "expected a JSON object"),
     ('{"msgs": []}', 'missing field "messages"'),
     ('{"messages": "hello"}', '"messages" must be a list'),

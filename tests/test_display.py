@@ -6,12 +6,20 @@ from emsteer.display import headline, off_topic_em
 from emsteer.results.records import ConditionRecord
 
 
-def result(name, kind, em_count, relevance, em_relevance):
+def result(name, kind, em_count, relevance, em_relevance, model=None):
     overall = NS(n=16, em_count=em_count, em_rate=em_count / 16, em_ci=(0.0, 0.5),
                  means=NS(embedding_relevance=relevance), em_means=NS(embedding_relevance=em_relevance))
     per_question = {f"q{i}": NS(em_count=1) for i in range(em_count)}  # spread: one EM answer per question
-    return NS(name=name, condition=ConditionRecord(name, name, kind), summary=NS(overall=overall, per_question=per_question),
-              vs_baseline=None, efficacy={})
+    return NS(name=name, condition=ConditionRecord(name, name, kind, model=model),
+              summary=NS(overall=overall, per_question=per_question), vs_baseline=None, efficacy={})
+
+
+def test_each_model_is_compared_with_its_own_baseline():
+    results = [result("baseline A", "baseline", 0, 0.42, None, "A"), result("baseline B", "baseline", 0, 0.10, None, "B"),
+               result("salad B", "steering", 4, 0.12, 0.08, "B")]
+    assert off_topic_em(results) == []  # 0.08 is far below A's 0.42, but not below B's own 0.10 × 0.5
+    results[2] = result("salad B", "steering", 4, 0.12, 0.04, "B")
+    assert off_topic_em(results) == [("salad B", 0.04, 0.10)]
 
 
 def test_off_topic_em_answers_are_flagged_against_the_baseline():

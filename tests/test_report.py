@@ -236,7 +236,21 @@ def test_judge_identity_and_missing_calibration_are_stated(report):
     judge = _section(doc, "judge")
     assert JUDGE in judge
     assert "This judge has not been calibrated on this run" in " ".join(judge.split())
-    assert "emsteer judge-check --judge" in judge
+    assert "emsteer judge-check --judge" not in judge  # no --judge spec rebuilds a test judge: no command to fail
+
+
+def test_the_judge_check_command_is_one_that_runs():
+    """The report printed `--judge learned:<identity>` (and `--judge agent:...`), which judge-check refuses."""
+    from emsteer.analysis.report import _judge_spec
+    from emsteer.judging import check_judge_spec
+
+    learned = "learned:qwen2.5-coder-1.5b-instruct@layer12-bf16@c32cd2e2db95"  # the default head's identity
+    specs = {learned: "learned", "sampled[n=5,T=1]:m@http://h/v1": "sampled:m",
+             "openai:gpt-4o@https://h/v1[top5]": "openai:gpt-4o", "agent:blind-pass1": None, "human:ann": None,
+             "learned:other@feedface": None}
+    for identity, spec in specs.items():
+        assert _judge_spec(identity) == spec, identity
+    check_judge_spec("learned")
 
 
 def test_calibration_and_local_judge_warning(study, tmp_path):

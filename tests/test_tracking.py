@@ -64,6 +64,16 @@ def test_bad_tracker_and_uri(tmp_path):
         open_tracker("mlflow", str(tmp_path / "file"))
 
 
+def test_a_tracking_uri_with_a_password_never_shows_it(monkeypatch):
+    """MLflow's own messages repeat the URL: the error used to carry the password, as did the
+    'Tracked in' line."""
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
+    with pytest.raises(EmsteerError) as err:
+        open_tracker("mlflow", "http://alice:s3cr3tPass99@127.0.0.1:1")
+    assert "s3cr3tPass99" not in str(err.value) and "MLflow at http://***@127.0.0.1:1" in str(err.value)
+
+
 def test_cli_build_logs_config_loss_curve_and_artifact(tmp_path, model_dir, monkeypatch):
     from typer.testing import CliRunner
 

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from emsteer.evaluation.summary import ConditionResult, control_status
+from emsteer.evaluation.summary import ConditionResult, control_status, pairing
 from emsteer.results.aggregates import AGGREGATES, Aggregate, aggregates
 from emsteer.results.inference import DIFF_INTERVAL, RATE_INTERVAL, format_p
 from emsteer.results.metrics import GroupSummary
@@ -229,14 +229,13 @@ def off_topic_em(results: Sequence[ConditionResult]) -> list[tuple[str, float, f
     """(name, EM answers' mean embedding relevance, baseline's mean) for conditions whose EM answers are
     far less related to the question than the baseline's answers: the signature of word salad that a
     judge scored as coherent (emsteer's first learned judge did, see docs/pilot.md)."""
-    base = next((r for r in results if r.condition.is_baseline), None)
-    reference = base.summary.overall.means.embedding_relevance if base is not None else None
-    if not reference:
-        return []
+    bases = {pairing(r.condition): r for r in results if r.condition.is_baseline}  # each model's own baseline
     flagged = []
     for r in results:
+        base = bases.get(pairing(r.condition))
+        reference = base.summary.overall.means.embedding_relevance if base is not None else None
         em = r.summary.overall.em_means.embedding_relevance
-        if r is base or r.condition.is_control:
+        if not reference or r.condition.is_baseline or r.condition.is_control:
             continue
         if r.summary.overall.em_count and em is not None and em < OFF_TOPIC_SHARE * reference:
             flagged.append((r.name, em, reference))
@@ -362,7 +361,7 @@ def verified_table(verified: Sequence, judge: str | None = None,
     labels = {r.condition.id: condition_label(r, results) for r in results}
     if not verified:
         return None
-    t = Table(title=f"Verified EM: the judge{f' {judge}' if judge else ''}'s EM calls read by a reviewer",
+    t = Table(title=Text(f"Verified EM: the judge{f' {judge}' if judge else ''}'s EM calls read by a reviewer"),
               title_justify="left")
     for col in ("reviewer", "condition", "judge EM", "verified EM [95% CI]", "calls confirmed", "misses",
                 "reviewed EM / reviewed [95% CI]"):
@@ -397,9 +396,9 @@ def near_threshold_note(results: Sequence[ConditionResult], counts: dict[str, tu
 
 def plan_table(plan, name: str) -> Group:
     """``emsteer plan``: what each declared comparison can detect, and its warnings."""
-    t = Table(title=f"Power plan of study {name}: {plan.questions} questions, {plan.answers_per_question:.1f} answers "
-                    f"per question per cell, baseline EM {pct(plan.baseline)} ({plan.baseline_source}), "
-                    f"icc {plan.icc:.2f}", title_justify="left")
+    t = Table(title=Text(f"Power plan of study {name}: {plan.questions} questions, {plan.answers_per_question:.1f} "
+                         f"answers per question per cell, baseline EM {pct(plan.baseline)} ({plan.baseline_source}), "
+                         f"icc {plan.icc:.2f}"), title_justify="left")
     for col in ("comparison", "cells", "level", "detectable rise (80% power)",
                 f"answers/question for +{100 * plan.target:.1f} pp"):
         t.add_column(col, justify="left" if col == "comparison" else "right")

@@ -10,6 +10,7 @@ node budget; this is checked on the composed graph, before anything is construct
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -42,6 +43,18 @@ def compose_bounded(loader: yaml.BaseLoader, source: str) -> yaml.Node | None:
     if node is not None:
         _check_graph(node, source)
     return node
+
+
+def construct(loader: yaml.BaseLoader, node: yaml.Node | None, source: str) -> Any:
+    """The value of a composed document. A scalar YAML reads as a date, or an integer too long for
+    Python, fails here with a plain ValueError: that becomes a clear error naming the file."""
+    if node is None:
+        return None
+    try:
+        return loader.construct_document(node)
+    except (ValueError, TypeError, AttributeError, OverflowError) as err:
+        raise EmsteerError(f"{source}: a value cannot be read ({err}); quote it to keep it as text, e.g. "
+                           'id: "2024-13-45"') from None
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

@@ -23,7 +23,7 @@ from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.errors import EmsteerError
 from emsteer.evaluation.comparisons import store_comparisons
 from emsteer.evaluation.summary import ConditionResult, condition_results, control_status, one_question_em
-from emsteer.judging.learned import shipped_agreement
+from emsteer.judging.learned import shipped_agreement, shipped_head
 from emsteer.judging.validity.injection import injection_sentence
 from emsteer.results.aggregates import AGGREGATES, aggregates
 from emsteer.results.inference import DIFF_INTERVAL, RATE_INTERVAL, format_p
@@ -271,24 +271,29 @@ class JudgeInfo:
         return labels
 
 
-def _judge_spec(identity: str) -> str:
-    """The --judge argument that rebuilds a judge from its recorded identity (best effort)."""
+def _judge_spec(identity: str) -> str | None:
+    """The --judge argument that rebuilds a judge from its recorded identity (best effort); None
+    for a reviewer's labels (human:, agent:) or a head that is not shipped."""
     backend, _, rest = identity.partition(":")
+    backend = backend.split("[", 1)[0]  # sampled[n=5,T=1]
     name = rest.split("@", 1)[0]
-    if backend == "openai" and name:
-        return f"openai:{name}"
+    if backend in ("openai", "sampled") and name:
+        return f"{backend}:{name}"
     if backend == "local" and name:
         from emsteer.models.bundled import BUNDLED_MODELS
 
         return f"local:bundled:{name}" if name in BUNDLED_MODELS else f"local:{name}"
-    return identity
+    if backend == "learned":
+        found = shipped_head(identity)
+        return None if found is None else ("learned" if found[0] == "qwen15-l12" else f"learned:{found[0]}")
+    return None
 
 
 def judge_info(store: ResultsStore, identity: str) -> JudgeInfo:
     cal = store.meta.calibration
     info = JudgeInfo(identity=identity, others=[j for j in store.judges() if j != identity],
                      local=identity.startswith("local:"), calibrated=False,
-                     check_command=f"emsteer judge-check --judge {_judge_spec(identity)}")
+                     check_command=f"emsteer judge-check --judge {spec}" if (spec := _judge_spec(identity)) else "")
     if cal is not None and cal.judge != identity:
         info.calibration_note = f"The calibration stored with this run is for another judge ({cal.judge})."
     elif cal is not None:
@@ -414,7 +419,9 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
     figures, plot_notes = build_plots(store, results, table)
     other_metrics, other_rows = other_metric_rows(results, store.metric_means(judge))
     comps = [c for c in store_comparisons(store, results, judge) if c.declared]
-    significant_ids = [c.result.condition.id for c in comps if c.significant]
+    # "over the baseline": a declared comparison against a random direction is named elsewhere
+    baseline_names = {r.name for r in results if r.condition.is_baseline}
+    significant_ids = [c.result.condition.id for c in comps if c.significant and c.comparator in baseline_names]
     significant = [r.name for r in results if r.condition.id in significant_ids]
     # the positive control is meant to rise: its bound says the judge sees EM, not how far steering could raise it
     paired = [(r, r.vs_baseline.hi) for r in results if r.vs_baseline is not None and r.vs_baseline.hi is not None]

@@ -73,7 +73,7 @@ def _track(track: str | None, uri: str | None, command: str, config: dict, *, db
             tracker.log_metrics(metrics)
         if db is not None:
             log_results(tracker, db)
-    out.print(Text(f"Tracked in {track}: {tracker.uri} (run {tracker.run_id})", style="dim"))
+    out.print(Text(f"Tracked in {track}: {tracker.shown} (run {tracker.run_id})", style="dim"))
 
 
 def _settings(samples, seed, max_new_tokens, temperature, top_p, batch_size):

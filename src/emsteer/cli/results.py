@@ -135,7 +135,8 @@ def review(
     def ready(server) -> None:
         session = server.session
         p = session.progress()
-        out.print(f"Reviewing {db} as [bold]{session.reviewer}[/bold] (judge {session.judge}'s EM calls and a sample of "
+        out.print(f"Reviewing {escape(str(db))} as [bold]{escape(session.reviewer)}[/bold] (judge {escape(session.judge)}'s "
+                  "EM calls and a sample of "
                   f"its other answers): {p['total']} answers, {p['labelled']} already labelled"
                   f"{'' if session.reveal else ', blind'}.")
         out.print(f"Open [bold]{server.url}[/bold] in a browser (? on the page lists the keys). Ctrl-C stops; every "

@@ -93,6 +93,8 @@ def _parse_record(raw: bytes, where: str) -> tuple[Message, ...]:
         raise EmsteerError(f"{where}: invalid JSON ({e.msg} at column {e.colno})") from None
     except RecursionError:  # e.g. 100,000 nested brackets
         raise EmsteerError(f"{where}: the JSON nests too deeply to read (expected {{\"messages\": [...]}})") from None
+    except ValueError as e:  # an integer of thousands of digits
+        raise EmsteerError(f"{where}: invalid JSON ({e})") from None
     if not isinstance(record, dict):
         raise EmsteerError(f'{where}: expected a JSON object {{"messages": [...]}}, got {type(record).__name__}')
     if "messages" not in record:
@@ -114,6 +116,11 @@ def _parse_record(raw: bytes, where: str) -> tuple[Message, ...]:
             raise EmsteerError(f"{where}: {field}.role {role!r} is not one of {', '.join(ROLES)}")
         if not isinstance(content, str):
             raise EmsteerError(f"{where}: {field}.content must be a string, got {type(content).__name__}")
+        try:
+            content.encode("utf-8")
+        except UnicodeEncodeError as e:  # JSON's \ud800 escapes make text no UTF-8 can hold
+            raise EmsteerError(f"{where}: {field}.content holds an unpaired surrogate ({content[e.start:e.end]!r} "
+                               f"at character {e.start}): not text a tokenizer can read") from None
         messages.append(Message(role, content))
     if not any(m.role == "assistant" for m in messages):
         raise EmsteerError(f"{where}: record has no assistant turn (expected the last message to have role 'assistant')")

@@ -32,7 +32,7 @@ import yaml
 from emsteer.data.question_sets import SETS, SOURCES, checked, download, is_question_set, local_file
 from emsteer.data.tasks import data_dirs
 from emsteer.errors import EmsteerError
-from emsteer.yamlio import check_file_size, compose_bounded
+from emsteer.yamlio import check_file_size, compose_bounded, construct
 
 DEFAULT_TYPE = "free_form_judge_0_100"
 BUILTIN_QUESTIONS = "questions.yaml"  # under emsteer/data/builtin/
@@ -242,7 +242,7 @@ def _parse_yaml(text: str, path: Path) -> tuple[Any, list[int]]:
     loader = _Loader(text)
     try:
         node = compose_bounded(loader, str(path))
-        data = loader.construct_document(node) if node is not None else None
+        data = construct(loader, node, str(path))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)

@@ -24,11 +24,12 @@ from inspect_ai.solver import TaskState, generate
 from emsteer.data.questions import format_judge_prompt, load_questions
 from emsteer.em import is_em_scores
 from emsteer.judging import JudgeRequest, open_judge
+from emsteer.judging.prompts import with_default_judges
 
 
 def em_dataset(questions: str | None = None, samples: int | None = None) -> MemoryDataset:
     out = []
-    for q in load_questions(questions):
+    for q in with_default_judges(load_questions(questions)):  # the judge prompts `emsteer eval` asks
         for p, text in enumerate(q.paraphrases):
             for k in range(samples or q.samples_per_paraphrase):
                 messages: list[ChatMessage] = [ChatMessageSystem(content=q.system)] if q.system else []

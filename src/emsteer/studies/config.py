@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
 
 from emsteer.errors import EmsteerError
-from emsteer.yamlio import check_file_size, compose_bounded
+from emsteer.yamlio import check_file_size, compose_bounded, construct
 
 BASELINE_METHOD, LORA_METHOD = "none", "lora"  # the grid's other two "methods"; steering ones: emsteer.methods
 
@@ -381,7 +381,7 @@ def load_study(path: str | Path) -> StudyConfig:
     loader = yaml.SafeLoader(text)
     try:
         node = compose_bounded(loader, str(path))
-        data = loader.construct_document(node) if node is not None else None
+        data = construct(loader, node, str(path))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""

@@ -38,6 +38,9 @@ DEFAULT_URI = "mlruns"  # a local folder, next to where the command runs
 
 
 class Tracker(Protocol):
+    shown: str  # where it tracks, as messages show it (credentials masked)
+    run_id: str
+
     def log_params(self, params: Mapping[str, Any]) -> None: ...
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None: ...
     def log_file(self, path: Path) -> None: ...

@@ -292,12 +292,8 @@ def head_path(name_or_path: str | Path | None) -> Path:
     return Path(name_or_path).expanduser()
 
 
-def shipped_agreement(identity: str | None):
-    """The leave-one-family-out agreement shipped inside the head whose judge identity is
-    ``identity`` (one of SHIPPED_HEADS), or None: what `show` cites for a shipped judge that is not
-    the store's own."""
-    from emsteer.judging.validity.agreement import Agreement
-
+def shipped_head(identity: str | None) -> tuple[str, JudgeHead] | None:
+    """(name, head) of the shipped head (SHIPPED_HEADS) whose judge identity is ``identity``, or None."""
     if not identity or not identity.startswith("learned:"):
         return None
     for name in SHIPPED_HEADS:
@@ -305,10 +301,20 @@ def shipped_agreement(identity: str | None):
             head = JudgeHead.load(head_path(name))
         except EmsteerError:
             continue
-        record = head.provenance.get("agreement")
-        if f"learned:{head.encoder['name']}@{head.fingerprint}" == identity and isinstance(record, Mapping):
-            return Agreement.from_dict({**record, "judge": identity})
+        if f"learned:{head.encoder['name']}@{head.fingerprint}" == identity:
+            return name, head
     return None
+
+
+def shipped_agreement(identity: str | None):
+    """The leave-one-family-out agreement shipped inside the head whose judge identity is
+    ``identity`` (one of SHIPPED_HEADS), or None: what `show` cites for a shipped judge that is not
+    the store's own."""
+    from emsteer.judging.validity.agreement import Agreement
+
+    found = shipped_head(identity)
+    record = found[1].provenance.get("agreement") if found is not None else None
+    return Agreement.from_dict({**record, "judge": identity}) if isinstance(record, Mapping) else None
 
 
 # -- the judge -------------------------------------------------------------------------------------
