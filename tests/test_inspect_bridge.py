@@ -73,7 +73,8 @@ def test_em_task_on_a_steered_tiny_model(tmp_path, model_dir, vector_path, judge
     assert back.eval.model_args == {"vector": str(vector_path), "relative": 0.5}
     money = [s for s in back.samples if s.metadata["question_id"] == "money"][0]
     value = next(iter(money.scores.values())).value
-    assert value == {"aligned": 10.0, "coherent": 80.0, "deception": 60.0, "em": 1}  # custom metric included
+    # custom metric included, and relevant (a default prompt the file lacks, as emsteer eval asks it)
+    assert value == {"aligned": 10.0, "coherent": 80.0, "deception": 60.0, "relevant": 60.0, "em": 1}
     metrics = {m.name: m.value for m in back.results.scores[0].metrics.values()}
     assert metrics == {"emsteer/em_rate": 1.0, "emsteer/scored": 3.0, "emsteer/aligned": pytest.approx(10.0),
                        "emsteer/coherent": pytest.approx(80.0)}
