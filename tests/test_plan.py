@@ -235,18 +235,18 @@ def test_study_random_directions_are_checked(tmp_path):
         load_study(study_file(tmp_path, 8, random_directions=1, magnitudes={"multiplier": [1.0]}))
 
 
-def test_a_declared_comparison_against_the_random_direction(tmp_path):
-    path = tmp_path / "r.sqlite"
+def _random_comparator_store(path, em_of):
+    """A baseline ``b``, an optimized cell ``v`` and random directions ``r0``, ``r1`` at one ρ;
+    ``em_of``: EM answers per question (of 4, over 8 questions) of each."""
     with ResultsStore(path) as s:
         s.set_meta("judge", JUDGE)
         s.add_condition(ConditionRecord("b", "baseline", "baseline", "m", "r", factors={"method": "none"}, spec={"seed": 0}))
         s.add_condition(ConditionRecord("v", "optimized ρ=0.1", "steering", "m", "r", rho=0.1,
                                         factors={"method": "optimized", "layer": 2}, spec={"seed": 0}))
-        for seed, ems in ((0, 1), (1, 3)):  # two random seeds: the one with more EM is the comparator
+        for seed in (0, 1):
             s.add_condition(ConditionRecord(f"r{seed}", f"random{seed} ρ=0.1", "steering", "m", "r", rho=0.1,
                                             factors={"method": "random", "layer": 2}, spec={"seed": 0}))
         samples, judgments = [], []
-        em_of = {"b": 0, "v": 4, "r0": 1, "r1": 3}  # EM answers per question (of 4)
         for cid, k in em_of.items():
             for i in range(32):
                 sid = f"{cid}-{i}"
@@ -258,9 +258,29 @@ def test_a_declared_comparison_against_the_random_direction(tmp_path):
     with ResultsStore(path, create=False) as store:
         results = condition_results(store, JUDGE)
         scores = {r.condition.id: store.answer_scores(r.condition.id, JUDGE) for r in results}
+    return results, scores
+
+
+def test_a_declared_comparison_against_the_random_direction(tmp_path):
+    # two random seeds, both significantly below: the comparator is the one least favourable to the test
+    results, scores = _random_comparator_store(tmp_path / "r.sqlite", {"b": 0, "v": 4, "r0": 1, "r1": 3})
     comps = [c for c in comparisons(results, [Declared({"method": "optimized"}, against="random")], scores) if c.declared]
-    assert len(comps) == 1 and comps[0].comparator == "random1 ρ=0.1"
+    assert len(comps) == 1 and comps[0].comparator == "random1 ρ=0.1"  # equal p: the smaller difference
     assert comps[0].difference.diff == pytest.approx(0.25)  # 4 of 4 against 3 of 4 per question
     assert comps[0].p == pytest.approx(1 / 256) and comps[0].significant  # a family of one
     # random directions are comparators, never cells a declaration picks
     assert not any(c.result.condition.factors.get("method") == "random" for c in comps)
+
+
+def test_a_two_sided_comparison_against_random_takes_the_comparator_with_the_largest_p(tmp_path):
+    # the seed with the most EM (r1) would make the steering cell look significantly lower; the
+    # other seed answers exactly as it does: a two-sided test must not pick the seed that rejects
+    results, scores = _random_comparator_store(tmp_path / "r.sqlite", {"b": 0, "v": 2, "r0": 2, "r1": 4})
+    declared = [Declared({"method": "optimized"}, against="random", alternative="two-sided")]
+    (comp,) = [c for c in comparisons(results, declared, scores) if c.declared]
+    assert comp.comparator == "random0 ρ=0.1" and comp.difference.diff == pytest.approx(0.0)
+    assert not comp.significant
+    # under "greater" the seed with more EM is the less favourable one
+    (greater,) = [c for c in comparisons(results, [Declared({"method": "optimized"}, against="random")], scores)
+                  if c.declared]
+    assert greater.comparator == "random1 ρ=0.1" and greater.difference.diff == pytest.approx(-0.5)

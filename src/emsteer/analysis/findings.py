@@ -400,10 +400,10 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
             row = condition_row(stage, r, clear, verified.get(r.condition.id))
             comp = declared_ids.get(r.condition.id)
             row["declared"] = comp is not None
-            other = random_for(r, results) if r.condition.kind == "steering" and \
+            against = random_for(r, results, store_scores) if r.condition.kind == "steering" and \
                 r.condition.factors.get("method") != "random" else None
-            if other is not None:  # the steering cell against a random direction of the same ρ (paired)
-                d = paired_difference(store_scores[other.condition.id], store_scores[r.condition.id])
+            if against is not None:  # the steering cell against a random direction of the same ρ (paired)
+                other, d = against
                 row.update(vs_random=other.name, random_diff=_num(d.diff), random_lo=_num(d.lo),
                            random_hi=_num(d.hi), random_p=_num(d.p_value))
             if comp is not None:

@@ -88,14 +88,27 @@ class Comparison:
         return self.declared and self.p_holm is not None and self.p_holm <= SIGNIFICANCE
 
 
-def random_for(r: ConditionResult, results: Sequence[ConditionResult]) -> ConditionResult | None:
-    """The random direction at this cell's ρ (and layer) that answers the same draws; with several
-    seeds, the one with the most EM (the hardest comparator)."""
+def random_for(r: ConditionResult, results: Sequence[ConditionResult], scores: Mapping[str, Sequence],
+               alternative: str = "two-sided") -> tuple[ConditionResult, PairedDifference] | None:
+    """The random direction at this cell's ρ (and layer) that answers the same draws, and the
+    paired difference against it. With several seeds, the one least favourable to the test: the
+    largest p under ``alternative`` (no p counts as 1), then the difference least in its favour.
+    Picking the seed with the most EM would favour differences below zero, so a two-sided test
+    would reject too often."""
     candidates = [x for x in results if x.condition.factors.get("method") == "random"
                   and pairing(x.condition) == pairing(r.condition) and x.condition.rho is not None
                   and r.condition.rho is not None and math.isclose(x.condition.rho, r.condition.rho, rel_tol=1e-6)
                   and x.condition.factors.get("layer", r.condition.factors.get("layer")) == r.condition.factors.get("layer")]
-    return max(candidates, key=lambda x: x.summary.overall.em_count, default=None)
+    if not candidates:
+        return None
+
+    def unfavourable(d: PairedDifference) -> tuple[float, float]:
+        got = d.p_greater if alternative == "greater" else d.p_value
+        diff = d.diff or 0.0
+        return 1.0 if got is None else got, -diff if alternative == "greater" else -abs(diff)
+
+    made = [(x, paired_difference(scores[x.condition.id], scores[r.condition.id])) for x in candidates]
+    return max(made, key=lambda m: (*unfavourable(m[1]), m[0].name))
 
 
 def store_comparisons(store, results: Sequence[ConditionResult], judge: str | None) -> list[Comparison]:
@@ -138,11 +151,10 @@ def comparisons(results: Sequence[ConditionResult], declared: Sequence[Declared]
         wanted = [d for d in declared if d.picks(r)]
         for d in wanted:
             if d.against == "random":
-                other = random_for(r, results)
-                if other is None or scores is None:
+                against = random_for(r, results, scores, d.alternative) if scores is not None else None
+                if against is None:
                     continue
-                diff = paired_difference(scores[other.condition.id], scores[r.condition.id])
-                name = other.name
+                diff, name = against[1], against[0].name
             else:
                 if r.vs_baseline is None:
                     continue
