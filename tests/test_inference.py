@@ -168,3 +168,6 @@ def test_power_plan_says_when_few_questions_cannot_reach_a_corrected_level():
 
 def test_one_p_format():
     assert format_p(0.0004) == "< 0.001" and format_p(0.0312) == "0.031" and format_p(None) == "–"
+    # never rounded onto the other side of 0.05
+    assert format_p(0.0502) == "0.0502" and format_p(0.05000001) == "0.0500000" + "1"
+    assert format_p(0.0498) == "0.050" and format_p(0.05) == "0.050" and format_p(0.0504, alpha=0.1) == "0.050"

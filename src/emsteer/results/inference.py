@@ -274,11 +274,19 @@ def benjamini_hochberg(p: Sequence[float]) -> list[float]:
     return out
 
 
-def format_p(p: float | None) -> str:
-    """One format for every p printed: '< 0.001' below it, three decimals otherwise."""
+def format_p(p: float | None, alpha: float = 0.05) -> str:
+    """One format for every p printed: '< 0.001' below it, three decimals otherwise, and more
+    where three would round it onto the other side of ``alpha`` (0.0502 is not "0.050" beside
+    "not significant")."""
     if p is None:
         return "–"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    if p < 0.001:
+        return "< 0.001"
+    digits, shown = 3, f"{p:.3f}"
+    while (float(shown) <= alpha) != (p <= alpha) and digits < 17:
+        digits += 1
+        shown = f"{p:.{digits}f}"
+    return shown
 
 
 # -- power ----------------------------------------------------------------------------------------------
