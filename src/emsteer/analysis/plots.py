@@ -166,7 +166,7 @@ def _pct(x: float | None) -> float:
 
 
 def _ci(s: GroupSummary) -> tuple[float, float]:
-    """The 95% Wilson interval in percent (NaN when nothing was scored)."""
+    """The 95% cluster Wilson interval (questions as clusters) in percent; NaN when nothing was scored."""
     return (float("nan"), float("nan")) if s.em_ci is None else (_pct(s.em_ci[0]), _pct(s.em_ci[1]))
 
 
@@ -204,7 +204,8 @@ def _legend_auto(ax) -> None:
 
 @_styled
 def em_vs_magnitude(results: Sequence[ConditionResult]) -> Plot | None:
-    """EM rate against ρ (or α) with one line and 95% Wilson band per method; baseline as reference.
+    """EM rate against ρ (or α) with one line and 95% cluster Wilson band per method; the baseline as
+    reference.
 
     Lines split by method and by any other factor the steered conditions vary (except the one on
     the x axis), so a line never zigzags across layers or tasks. None without steered conditions.
@@ -243,7 +244,8 @@ def em_vs_magnitude(results: Sequence[ConditionResult]) -> Plot | None:
     ax.set_title("EM rate vs steering magnitude")
     ax.grid(alpha=0.3)
     _legend_auto(ax)
-    caption = ("Shaded bands: 95% Wilson intervals per condition; grey line and band: the baseline (no steering). "
+    caption = ("Shaded bands: 95% cluster Wilson intervals per condition (questions as clusters); "
+               "grey line and band: the baseline (no steering). "
                + ("x is ρ, the coefficient relative to the mean residual norm at the steered layer." if axis == "rho" else
                   "x is the absolute coefficient α: ρ is unknown for some condition (no reference norm), so "
                   "magnitudes are not comparable across models."))
@@ -422,7 +424,8 @@ def steering_vs_finetuning(results: Sequence[ConditionResult], table) -> Plot | 
     fig.suptitle("Steering vs LoRA finetuning on the same narrow data", fontsize=10)
     chosen_txt = "; ".join(f"{m}: {p.name} ({why})" for m, (p, why) in picks.items())
     titles = {p[1] for p in panels}
-    caption = (f"Steering condition per method — {chosen_txt}. Error bars: 95% Wilson intervals. "
+    caption = (f"Steering condition per method — {chosen_txt}. "
+               "Error bars: 95% cluster Wilson intervals (questions as clusters). "
                + ("Relevance is averaged over misaligned answers (aligned < 30). " if "Relevance of misaligned" in titles else "")
                + ("Lower held-out NLL and higher in-domain rate mean" if "Narrow task: in-domain rate" in titles
                   else "Lower held-out NLL means")
@@ -453,7 +456,7 @@ def varied_factors(results: Sequence[ConditionResult], names: Sequence[str] = ("
 
 @_styled
 def em_vs_factor(results: Sequence[ConditionResult], factor: str) -> Plot | None:
-    """EM rate (95% Wilson error bars) against a study factor, one line per method (and per other
+    """EM rate (95% cluster Wilson error bars) against a study factor, one line per method (and per other
     varied factor or magnitude). None when the factor has fewer than two distinct values."""
     rows = [r for r in results if _factor(r.condition, factor) is not None and r.summary.overall.em_rate is not None]
     if len({_factor(r.condition, factor) for r in rows}) < 2:
@@ -495,7 +498,8 @@ def em_vs_factor(results: Sequence[ConditionResult], factor: str) -> Plot | None
     ax.set_title(f"EM rate vs {factor}")
     ax.grid(alpha=0.3)
     _legend_auto(ax)
-    caption = f"Error bars: 95% Wilson intervals. The study varied {factor} over {', '.join(str(v) for v in order)}."
+    caption = (f"Error bars: 95% cluster Wilson intervals (questions as clusters). "
+               f"The study varied {factor} over {', '.join(str(v) for v in order)}.")
     if dropped:
         caption += f" {dropped} condition group(s) measured at a single {factor} value are not drawn."
     key = f"em-vs-{factor}"
