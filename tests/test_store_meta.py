@@ -35,3 +35,17 @@ def test_record_judge_round_trips_and_wrong_shapes_read_as_absent(tmp_path):
         meta.mark_unit("finished/m/t/seed 0", "mark")
         assert meta.study == {"name": "s", "comparisons": []} and meta.unit_mark("finished/m/t/seed 0") == "mark"
         assert meta.unit_mark("finished/m/t/seed 1") is None
+
+
+def test_a_new_judge_drops_what_was_measured_for_the_old_one(tmp_path):
+    shutil.copy(STORES / "confirm.sqlite", tmp_path / "s.sqlite")
+    with ResultsStore(tmp_path / "s.sqlite") as store:
+        meta = store.meta
+        old = meta.judge
+        assert meta.agreement is not None and meta.agreement_of(old) is not None
+        assert meta.agreement_of("test:other") is None  # another judge's scores never carry it
+        meta.record_judge(old, injection={"judge": old, "styles": []})  # the same judge again keeps it
+        assert meta.agreement is not None
+        meta.record_judge("test:other")  # re-judged by another judge: the old figures are not its figures
+        assert (meta.agreement, meta.calibration, meta.injection) == (None, None, None)
+        assert meta.agreement_of("test:other") is None and meta.agreement_of(old) is None

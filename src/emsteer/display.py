@@ -315,7 +315,7 @@ def stored_headline(db):
     from emsteer.results.store import ResultsStore
 
     with ResultsStore(db, create=False) as store:
-        return headline(condition_results(store), store.meta.agreement)
+        return headline(condition_results(store), store.meta.agreement_of(store.primary_judge()))
 
 
 def stored_results(db, judge: str | None = None, *, per_question: bool = False, title: str | None = None) -> list:
@@ -330,7 +330,7 @@ def stored_results(db, judge: str | None = None, *, per_question: bool = False, 
         judge = store.primary_judge(judge)
         results = condition_results(store, judge)
         comps = store_comparisons(store, results, judge)
-        agreement = store.meta.agreement if judge == store.meta.judge else None
+        agreement = store.meta.agreement_of(judge)
         if agreement is None and judge and judge.startswith("learned:"):  # a shipped head carries its own figures
             from emsteer.judging.learned import shipped_agreement
 

@@ -387,7 +387,7 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
             if judge is None or not results:
                 raise EmsteerError(f"{path} holds no conditions scored by its judge {judge}.")
             table = store.answers_table(judge)
-            agreement = store.meta.agreement
+            agreement = store.meta.agreement_of(judge)
             verified = {v.condition_id: v for v in reversed(verified_em(store, judge))}  # first reviewer wins
             declared_ids = {c.result.condition.id: c for c in store_comparisons(store, results, judge) if c.declared
                             and c.comparator == next((b.name for b in results if b.condition.is_baseline), None)}

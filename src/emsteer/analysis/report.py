@@ -457,7 +457,7 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
         answers=answers, n_answers=n_answers,
         judge=judge_info(store, judge),
         control=control_status(list(results)),
-        agreement=store.meta.agreement if judge == store.meta.judge else shipped_agreement(judge),
+        agreement=store.meta.agreement_of(judge) or shipped_agreement(judge),
         injection=_injection(store, judge),
         significant=significant, any_baseline=bool(paired),
         only_baselines=all(r.condition.is_baseline for r in results), upper=upper, significance=SIGNIFICANCE,

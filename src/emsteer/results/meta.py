@@ -42,6 +42,11 @@ class StoreMeta:
         record = self._store.get_meta(AGREEMENT)
         return Agreement.from_dict(record) if isinstance(record, dict) else None
 
+    def agreement_of(self, judge: str | None) -> Agreement | None:
+        """The recorded agreement when ``judge`` is the run's judge (it was measured for that judge
+        alone); None for any other judge's scores."""
+        return self.agreement if judge is not None and judge == self.judge else None
+
     @property
     def calibration(self) -> CalibrationReport | None:
         """The run's judge's calibration summary (judge-check), as recorded with the run."""
@@ -57,7 +62,10 @@ class StoreMeta:
 
     def record_judge(self, identity: str, *, agreement: Agreement | None = None,
                      calibration: dict[str, Any] | None = None, injection: dict[str, Any] | None = None) -> None:
-        """Make ``identity`` the run's judge, with what is known of how far to trust it."""
+        """Make ``identity`` the run's judge, with what is known of how far to trust it. What was
+        recorded of another judge goes: it was measured for that judge alone."""
+        if self.judge != identity:
+            self._store.delete_meta(AGREEMENT, CALIBRATION, INJECTION)
         self._store.set_meta(JUDGE, identity)
         if calibration is not None:
             self._store.set_meta(CALIBRATION, calibration)

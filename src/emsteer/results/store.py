@@ -492,6 +492,11 @@ class ResultsStore:
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value, default=str)))
 
+    @_writes
+    def delete_meta(self, *keys: str) -> None:
+        with self.db:
+            self.db.executemany("DELETE FROM meta WHERE key = ?", [(k,) for k in keys])
+
     # -- conditions and artifacts -------------------------------------------------------------
     @_writes
     def add_condition(self, condition: ConditionRecord) -> None:
