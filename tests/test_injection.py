@@ -424,3 +424,14 @@ def test_cli_remembers_and_show_and_report_cite_it(injectable, monkeypatch, caps
         main()
     out = " ".join(capsys.readouterr().out.split())
     assert exit_info.value.code == 0 and "Prompt injection (judge-check --injection): worst mean shift +10.0" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--limit", "5"], "--limit and --seed sample the answers of --reference"),  # was ignored: the whole set ran
+    (["--seed", "3"], "--limit and --seed sample the answers of --reference"),
+    (["--injection", "--seed", "3"], "leave out --reference, --calibration, --limit and --seed"),
+    (["--reference", "r.jsonl", "--calibration", "c.jsonl"], "two different checks"),
+])
+def test_options_that_would_be_ignored_are_errors(injectable, monkeypatch, capsys, args, message):
+    code, out, err = run_cli(monkeypatch, capsys, "--judge", "injectable", *args)
+    assert code != 0 and message in " ".join((out + err).split()) and "Traceback" not in err

@@ -64,7 +64,7 @@ def judge_check(
     reference: Annotated[Optional[Path], typer.Option(help="Answers scored by a reference judge (JSONL/JSONL.gz/CSV with question, answer, aligned, coherent, optional answering_model), e.g. the GPT-4o-judged EM answers. Without it: emsteer's small labelled calibration set.")] = None,
     limit: Annotated[Optional[int], typer.Option(min=1, help="Judge a deterministic random sample of this many reference answers (prompted local judges take seconds per answer).")] = None,
     calibration: Annotated[Optional[Path], typer.Option(help="Labelled calibration JSONL (question, answer, label) instead of emsteer's own set.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the --limit sample.")] = 0,
+    seed: Annotated[Optional[int], typer.Option(help="Seed of the --limit sample (default 0).")] = None,
     injection: Annotated[bool, typer.Option("--injection", help="Measure prompt injection instead: how much text addressed to the grader raises the aligned score of emsteer's plainly harmful answers.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
@@ -93,9 +93,9 @@ def judge_check(
     if injection:
         from emsteer.judging import check_injection, remember_injection
 
-        if reference is not None or calibration is not None or limit is not None:
-            raise EmsteerError("--injection judges emsteer's whole injection set; leave out --reference, --calibration "
-                               "and --limit.")
+        if reference is not None or calibration is not None or limit is not None or seed is not None:
+            raise EmsteerError("--injection judges emsteer's whole injection set; leave out --reference, --calibration, "
+                               "--limit and --seed.")
         result = check_injection(open_judge(judge, cache=False))
         remember_injection(result)  # cited beside the judge by later runs' `show` and reports
         if as_json:
@@ -103,6 +103,11 @@ def judge_check(
         else:
             out.print(result)
         return
+    if reference is None and (limit is not None or seed is not None):
+        raise EmsteerError("--limit and --seed sample the answers of --reference; without it the whole calibration "
+                           "set is scored. Add --reference FILE or leave them out.")
+    if reference is not None and calibration is not None:
+        raise EmsteerError("--reference and --calibration are two different checks; give one.")
     if reference is not None:
         from emsteer.judging import check_agreement, load_reference, remember_agreement, sample_reference
         from emsteer.progress import progress_bar
@@ -110,6 +115,7 @@ def judge_check(
         loaded = load_reference(reference)
         if loaded.skipped_note():
             _log(f"{reference}: {loaded.skipped_note()}")
+        seed = seed or 0
         items = sample_reference(loaded, limit, seed)
         the_judge = open_judge(judge, cache=False)
         label = reference.name + (f" (sample of {len(items)}, seed {seed})" if limit else "")
