@@ -110,6 +110,14 @@ def test_anchors_and_aliases(tmp_path):
         ("- id: 2024-13-45\n  paraphrases: [x]\n", r"questions\.yaml: a value cannot be read \(month must be in 1\.\.12\)"),
         ("- id: a\n  paraphrases: [x]\n  samples_per_paraphrase: !!int abc\n", r"questions\.yaml: a value cannot be read"),
         ("id: a\nparaphrases: [x]\n", r"questions\.yaml: top level must be a list"),
+        # a key given twice: YAML keeps the last one silently
+        ("- id: a\n  paraphrases: [x]\n  paraphrases: [y]\n",
+         r"questions\.yaml: line 3: the key 'paraphrases' is given twice in one mapping \(first on line 2\)"),
+        ("- {id: a, paraphrases: [x], id: b}\n", r"line 1: the key 'id' is given twice in one mapping \(first on line 1\)"),
+        # nesting passed through aliases: every anchor first met shallow, the whole 250 levels deep
+        ("".join(f"a{i}: &a{i} [*a{i - 1}]\n" if i else "a0: &a0 [x]\n" for i in range(250))
+         + "all: [" + ", ".join(f"*a{i}" for i in reversed(range(250))) + "]\n",
+         r"questions\.yaml: the YAML nests more than 200 levels deep once its aliases are expanded"),
         ("", r"questions\.yaml: file is empty"),
         (GOOD_ENTRY + "- just a string\n", r"questions\.yaml:4: entry 2 of 2: expected a mapping"),
         (GOOD_ENTRY + "- paraphrases: [x]\n", r":4: entry 2 of 2: missing field 'id'"),

@@ -3,8 +3,9 @@
 YAML aliases let a 900-byte file describe a billion nodes ("billion laughs"): safe_load builds
 shared references quickly, but anything that walks the result (validation, copying) expands
 them and runs out of time and memory. So a file is refused when it is larger than its reader
-allows, nests too deeply, refers to itself, or when its node graph, aliases expanded, exceeds a
-node budget; this is checked on the composed graph, before anything is constructed.
+allows, nests too deeply (aliases expanded), refers to itself, or when its node graph, aliases
+expanded, exceeds a node budget; this is checked on the composed graph, before anything is
+constructed. A key given twice in one mapping is refused too: YAML readers silently keep the last.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 def _check_graph(root: yaml.Node, source: str) -> None:
     """Expanded node count (memoised over the shared graph), depth and cycles, without recursion."""
     expanded: dict[int, int] = {}
+    height: dict[int, int] = {}  # levels below and including a node, aliases expanded
     on_path: set[int] = set()
     distinct = 0
     stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
@@ -76,7 +78,9 @@ def _check_graph(root: yaml.Node, source: str) -> None:
         key = id(node)
         if done:
             on_path.discard(key)
-            expanded[key] = 1 + sum(expanded[id(c)] for c in _children(node))
+            children = _children(node)
+            expanded[key] = 1 + sum(expanded[id(c)] for c in children)
+            height[key] = 1 + max((height[id(c)] for c in children), default=0)
             continue
         if key in expanded:
             continue
@@ -86,10 +90,14 @@ def _check_graph(root: yaml.Node, source: str) -> None:
         if depth > MAX_DEPTH:
             raise EmsteerError(f"{source}: line {node.start_mark.line + 1}: the YAML nests more than {MAX_DEPTH} "
                                "levels deep.")
+        if isinstance(node, yaml.MappingNode):
+            _check_keys(node, source)
         distinct += 1
         on_path.add(key)
         stack.append((node, depth, True))
         stack.extend((c, depth + 1, False) for c in _children(node))
+    if height[id(root)] > MAX_DEPTH:  # a shared node reached deeper through an alias than where it stands
+        raise EmsteerError(f"{source}: the YAML nests more than {MAX_DEPTH} levels deep once its aliases are expanded.")
     total = expanded[id(root)]
     budget = max(MAX_EXPANDED_NODES, ALIAS_FACTOR * distinct)
     if total > budget:
@@ -97,3 +105,16 @@ def _check_graph(root: yaml.Node, source: str) -> None:
             f"{source}: its YAML aliases expand to {total:,} nodes (at most {budget:,}); "
             "this looks like an alias bomb, not a question set or study config."
         )
+
+
+def _check_keys(node: yaml.MappingNode, source: str) -> None:
+    """A plain key given twice in one mapping is an error naming both lines."""
+    seen: dict[tuple[str, str], int] = {}
+    for k, _ in node.value:
+        if not isinstance(k, yaml.ScalarNode) or k.value == "<<":  # merge keys may repeat
+            continue
+        line = k.start_mark.line + 1
+        if (k.tag, k.value) in seen:
+            raise EmsteerError(f"{source}: line {line}: the key '{k.value}' is given twice in one mapping (first on "
+                               f"line {seen[k.tag, k.value]}); YAML would keep only the last. Remove one.")
+        seen[k.tag, k.value] = line
