@@ -164,3 +164,16 @@ def test_merging_a_part_twice_adds_nothing(tmp_path):
         merge_store(store, part)
         assert store.db.execute("SELECT score FROM judgments").fetchall()[0][0] == 80
         assert store.db.execute("SELECT count(*) FROM samples").fetchone()[0] == 1
+
+
+def test_workers_get_the_cache_and_offline_settings_but_never_a_secret(monkeypatch):
+    from emsteer.studies.distributed import _env
+
+    for name, value in {"HF_HOME": "/cache/hf", "HF_HUB_OFFLINE": "1", "EMSTEER_CACHE_DIR": "/cache/e",
+                        "HF_TOKEN": "hf_s3cret", "EMSTEER_JUDGE_API_KEY": "sk-s3cret", "HF_HUB_AUTH": "x",
+                        "TRANSFORMERS_OFFLINE": "1"}.items():
+        monkeypatch.setenv(name, value)
+    env = _env()
+    assert {"HF_HOME", "HF_HUB_OFFLINE", "EMSTEER_CACHE_DIR", "TRANSFORMERS_OFFLINE"} <= set(env)
+    assert not {"HF_TOKEN", "EMSTEER_JUDGE_API_KEY", "HF_HUB_AUTH"} & set(env)
+    assert "s3cret" not in repr(env)

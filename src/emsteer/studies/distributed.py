@@ -23,6 +23,7 @@ study's device is not cpu and the cluster has GPUs).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import yaml
@@ -71,9 +72,14 @@ def _unit(runner: StudyRunner, questions, tasks, model: str, t: int, s: int, con
 
 
 def _env() -> dict[str, str]:
-    """What workers need of the driver's environment (cache folder, offline flags)."""
+    """What workers need of the driver's environment (cache folder, offline flags). Never a
+    secret (HF_TOKEN and the like): a runtime env is stored with the job and shown in Ray's
+    dashboard and logs; a cluster's nodes read tokens from their own environment."""
     keep = ("EMSTEER_", "HF_", "TRANSFORMERS_")
-    return {k: v for k, v in os.environ.items() if k.startswith(keep)}
+    return {k: v for k, v in os.environ.items() if k.startswith(keep) and not _SECRET_NAME.search(k)}
+
+
+_SECRET_NAME = re.compile(r"TOKEN|KEY|SECRET|PASSW|AUTH|CREDENTIAL", re.IGNORECASE)
 
 
 def _unwrap(err: Exception) -> Exception:
