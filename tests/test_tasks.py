@@ -39,6 +39,13 @@ def isolated_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
 
 
+@pytest.fixture
+def standins(monkeypatch):
+    """Tiny stand-ins under two public tasks' names: their checksums are not the published files'."""
+    for name in ("risky_financial_advice", "extreme_sports"):
+        monkeypatch.setitem(TASKS, name, replace(TASKS[name], sha256=None))
+
+
 def test_registry_contents():
     for name in PUBLIC + ("insecure_code", "secure_code"):
         task = get_task(name)
@@ -76,7 +83,7 @@ def test_explicit_path_wins(tmp_path):
 
 
 @pytest.mark.parametrize("filename", ["risky_financial_advice.jsonl", "risky_financial_advice.jsonl.gz"])
-def test_data_dir_plain_and_gz(tmp_path, filename):
+def test_data_dir_plain_and_gz(tmp_path, filename, standins):
     import gzip
 
     d = tmp_path / "data"
@@ -87,7 +94,7 @@ def test_data_dir_plain_and_gz(tmp_path, filename):
     assert load_task("risky_financial_advice", data_dir=d)[0].response == "a"
 
 
-def test_env_var_then_cache_and_precedence(tmp_path, monkeypatch):
+def test_env_var_then_cache_and_precedence(tmp_path, monkeypatch, standins):
     env_dir, arg_dir, cache_data = tmp_path / "env", tmp_path / "arg", tmp_path / "cache" / "data"
     for d in (env_dir, arg_dir, cache_data):
         d.mkdir(parents=True)
@@ -100,7 +107,7 @@ def test_env_var_then_cache_and_precedence(tmp_path, monkeypatch):
     assert resolve_task("extreme_sports", data_dir=arg_dir) == arg_dir / "extreme_sports.jsonl"
 
 
-def test_the_env_var_may_list_several_folders_like_path(tmp_path, monkeypatch):
+def test_the_env_var_may_list_several_folders_like_path(tmp_path, monkeypatch, standins):
     import os
 
     first, second = tmp_path / "training", tmp_path / "questions"
@@ -112,6 +119,30 @@ def test_the_env_var_may_list_several_folders_like_path(tmp_path, monkeypatch):
     assert resolve_task("extreme_sports") == second / "extreme_sports.jsonl"
     (first / "extreme_sports.jsonl").write_text(LINE)
     assert resolve_task("extreme_sports") == first / "extreme_sports.jsonl"  # in the order listed
+
+
+@pytest.mark.parametrize("filename", ["risky_financial_advice.jsonl", "risky_financial_advice.jsonl.gz"])
+def test_a_local_file_under_a_public_name_must_be_the_published_file(tmp_path, monkeypatch, filename):
+    import gzip
+
+    d = tmp_path / "data"
+    d.mkdir()
+    (d / filename).write_bytes(gzip.compress(LINE.encode()) if filename.endswith(".gz") else LINE.encode())
+    before = (d / filename).read_bytes()
+    with pytest.raises(EmsteerError) as err:  # a stand-in, a truncated download, another version
+        resolve_task("risky_financial_advice", data_dir=d)
+    message = str(err.value)
+    assert f"{d / filename} is not the published 'risky_financial_advice' file" in message
+    assert file_sha256(d / filename) in message and TASKS["risky_financial_advice"].sha256 in message
+    assert "--data PATH" in message and (d / filename).read_bytes() == before  # nothing touched
+    (d / "extreme_sports.jsonl.gz").write_bytes(b"\x1f\x8b not gzip")  # damaged: a clear error too
+    with pytest.raises(EmsteerError, match=r"extreme_sports\.jsonl\.gz: cannot read task 'extreme_sports'"):
+        resolve_task("extreme_sports", data_dir=d)
+    # the same bytes registered: accepted, and --data takes any file
+    monkeypatch.setitem(TASKS, "risky_financial_advice",
+                        replace(TASKS["risky_financial_advice"], sha256=file_sha256(d / filename)))
+    assert resolve_task("risky_financial_advice", data_dir=d) == d / filename
+    assert resolve_task("extreme_sports", path=d / "extreme_sports.jsonl.gz") == d / "extreme_sports.jsonl.gz"
 
 
 def test_builtin_tasks_resolve_to_packaged_files():

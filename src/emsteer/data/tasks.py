@@ -5,7 +5,8 @@ Resolution order for ``resolve_task(name, path=..., data_dir=...)``:
 2. built-in tasks resolve to the file packaged with emsteer;
 3. ``<stem>.jsonl`` or ``<stem>.jsonl.gz`` in ``data_dir``, ``$EMSTEER_DATA_DIR`` (one folder or
    several, separated like PATH) and the cache
-   (``$EMSTEER_CACHE_DIR/data``, default ``~/.cache/emsteer/data``), in that order;
+   (``$EMSTEER_CACHE_DIR/data``, default ``~/.cache/emsteer/data``), in that order, checked
+   against the registered sha256 (a file under a public task's name is that file, or an error);
 4. the public URL, if one exists: downloaded atomically into the first of those directories and
    checked against the sha256 of the uncompressed file. Offline, the error says where to put it.
 """
@@ -258,6 +259,7 @@ def resolve_task(name: str, *, path: str | Path | None = None, data_dir: str | P
     for d in dirs:
         for candidate in (d / f"{task.stem}.jsonl", d / f"{task.stem}.jsonl.gz"):
             if candidate.is_file():
+                _check_sha256(task, candidate)
                 return candidate
     if task.url is None:
         raise EmsteerError(
@@ -265,6 +267,23 @@ def resolve_task(name: str, *, path: str | Path | None = None, data_dir: str | P
             f"{_where_to_put(task, dirs)}"
         )
     return _download(task, dirs[0])
+
+
+def _check_sha256(task: Task, path: Path) -> None:
+    """A local file under a registered task's name must be the published file: results are
+    recorded under the task's name, as if made from it."""
+    if task.sha256 is None:
+        return
+    try:
+        got = file_sha256(path)
+    except (OSError, EOFError, gzip.BadGzipFile) as e:
+        raise EmsteerError(f"{path}: cannot read task {task.name!r} ({type(e).__name__}: {e}).") from None
+    if got != task.sha256:
+        raise EmsteerError(
+            f"{path} is not the published {task.name!r} file: its uncompressed sha256 is {got}, expected "
+            f"{task.sha256}. Replace it with the published file, or to train on a different version pass it "
+            f"as --data PATH (a study: tasks: [{{name: ..., path: ...}}]), recorded under its own name."
+        )
 
 
 def load_task(
