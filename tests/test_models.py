@@ -97,6 +97,57 @@ def test_bundled_parts_come_from_either_kind_of_part_package(monkeypatch, tmp_pa
         _part_paths(BundledModel("m", "d", ("partc",), "pip-parts", 0, ""))
 
 
+def test_a_prepared_bundled_model_is_checked_before_it_is_used(monkeypatch, tmp_path):
+    """The cache's copy is used only while it is whole and made from this emsteer's GGUF: a file
+    gone or resized, or a new release registered, prepares it again (saying why)."""
+    import hashlib
+    import types
+
+    from emsteer.models import bundled
+    from emsteer.models.bundled import BundledModel, is_prepared, prepare_bundled
+    from emsteer.paths import CACHE_ENV
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    part = tmp_path / "part.gguf"
+    part.write_bytes(b"GGUF release one")
+    module = types.ModuleType("fakeparts")
+    module.get_part_path = lambda: part
+    monkeypatch.setitem(sys.modules, "fakeparts", module)
+
+    def register():
+        data = part.read_bytes()
+        monkeypatch.setitem(bundled.BUNDLED_MODELS, "m", BundledModel(
+            "m", "d", ("fakeparts",), "fake-parts", len(data), hashlib.sha256(data).hexdigest()))
+
+    def dequantize(gguf, out, name):  # the GGUF's bytes stand in for the weights
+        out.mkdir()
+        (out / "model.safetensors").write_bytes(gguf.read_bytes() * 4)
+        (out / "config.json").write_text("{}")
+        return out
+
+    monkeypatch.setattr(bundled, "dequantize_gguf", dequantize)
+    register()
+    logged: list[str] = []
+    folder = prepare_bundled("m", log=logged.append)
+    assert is_prepared("m") and logged[0].startswith("Joining")
+    logged.clear()
+    assert prepare_bundled("m", log=logged.append) == folder and logged == []  # used as it is
+    (folder / "model.safetensors").write_bytes(b"cut")  # a damaged cache
+    assert not is_prepared("m")
+    prepare_bundled("m", log=logged.append)
+    assert "Preparing m again" in logged[0] and "model.safetensors is missing or changed" in logged[0]
+    assert (folder / "model.safetensors").read_bytes() == b"GGUF release one" * 4
+    logged.clear()
+    part.write_bytes(b"GGUF release two")  # an upgrade ships another release
+    register()
+    assert not is_prepared("m")
+    prepare_bundled("m", log=logged.append)
+    assert "made from another release" in logged[0]
+    assert (folder / "model.safetensors").read_bytes() == b"GGUF release two" * 4
+    (folder / "emsteer-bundled.json").write_text("{not json")
+    assert not is_prepared("m")
+
+
 def test_a_base_model_is_given_its_familys_chat_format(tmp_path):
     """A base model's GGUF has no chat template: preparation installs the family's turn format and
     makes its end-of-turn token stop generation; a tokenizer without that token is refused."""

@@ -128,7 +128,29 @@ def bundled_path(name: str) -> Path:
 
 
 def is_prepared(name: str) -> bool:
-    return (bundled_path(name) / "emsteer-bundled.json").is_file()
+    return _stale(name) is None
+
+
+def _stale(name: str) -> str | None:
+    """Why the cache's copy of a bundled model cannot be used as it is (None: it can): missing,
+    made from another GGUF than this emsteer's (an upgrade changed the release), or a file that
+    is gone or changed size since it was prepared (a cache cleaner, a full disk)."""
+    folder = bundled_path(name)
+    try:
+        meta = json.loads((folder / "emsteer-bundled.json").read_text())
+    except FileNotFoundError:
+        return "not prepared yet"
+    except (OSError, ValueError) as e:
+        return f"its record is unreadable ({type(e).__name__})"
+    spec = BUNDLED_MODELS.get(name)
+    if not isinstance(meta, dict) or (spec is not None and spec.sha256 and meta.get("gguf_sha256") != spec.sha256):
+        return "it was made from another release of the model"
+    files = meta.get("files", {})  # absent in caches prepared before sizes were recorded
+    for rel, size in files.items() if isinstance(files, dict) else ():
+        path = folder / rel
+        if not path.is_file() or path.stat().st_size != size:
+            return f"{path} is missing or changed since it was prepared"
+    return None
 
 
 def _part_paths(spec: BundledModel) -> list[Path]:
@@ -160,8 +182,11 @@ def prepare_bundled(name: str = DEFAULT_MODEL, *, force: bool = False, log=print
     if spec is None:
         raise EmsteerError(f"Unknown bundled model {name!r}; choose one of {', '.join(BUNDLED_MODELS)}.")
     target = bundled_path(name)
-    if is_prepared(name) and not force:
+    stale = _stale(name)
+    if stale is None and not force:
         return target
+    if target.exists():
+        log(f"Preparing {name} again: {'asked to' if stale is None else stale}.")
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
     try:
@@ -184,8 +209,9 @@ def prepare_bundled(name: str = DEFAULT_MODEL, *, force: bool = False, log=print
         out_dir = dequantize_gguf(gguf, work / "model", name=name)
         if spec.chat_template:
             _give_chat_format(out_dir, spec)
+        files = {p.relative_to(out_dir).as_posix(): p.stat().st_size for p in sorted(out_dir.rglob("*")) if p.is_file()}
         (out_dir / "emsteer-bundled.json").write_text(
-            json.dumps({"name": name, "gguf_sha256": digest.hexdigest(), "gguf_size": size}, indent=2)
+            json.dumps({"name": name, "gguf_sha256": digest.hexdigest(), "gguf_size": size, "files": files}, indent=2)
         )
         if target.exists():
             shutil.rmtree(target)
