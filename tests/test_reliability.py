@@ -1385,8 +1385,8 @@ def test_a_second_process_writing_a_store_is_refused_with_the_holders_pid(tmp_pa
 
 
 HOLD_CONTROL = ("import sys, time\n"
-                "from emsteer.results.store import StoreLock\n"
-                "with StoreLock(sys.argv[1]):\n"
+                "from emsteer.results.store import WriteLock\n"
+                "with WriteLock(sys.argv[1]):\n"
                 "    print('holding', flush=True)\n"
                 "    time.sleep(3)\n"
                 "    open(sys.argv[1] + '/adapter_model.safetensors', 'w').close()\n")
@@ -1399,7 +1399,7 @@ def test_a_second_process_waits_for_the_positive_control_and_reuses_it(tiny, tmp
 
     import emsteer.finetune as finetune
     from emsteer.evaluation.controls import control_dir, finetuned_control
-    from emsteer.results.store import StoreLock
+    from emsteer.results.store import WriteLock
 
     where = control_dir(tiny, tmp_path)
     where.mkdir(parents=True)  # the first run's folder, no checkpoint yet: what a waiter must not delete
@@ -1408,7 +1408,7 @@ def test_a_second_process_waits_for_the_positive_control_and_reuses_it(tiny, tmp
     try:
         assert holder.stdout.readline().strip() == "holding"
         with pytest.raises(EmsteerError, match=f"pid {holder.pid}"):  # without waiting: refused, not mixed
-            StoreLock(where).acquire()
+            WriteLock(where).acquire()
         monkeypatch.setattr(finetune, "train_lora", lambda *a, **k: pytest.fail("the control was trained twice"))
         assert finetuned_control(tiny, root=tmp_path, progress=False, log=told.append) == where
     finally:
@@ -1419,10 +1419,10 @@ def test_a_second_process_waits_for_the_positive_control_and_reuses_it(tiny, tmp
 
 
 def test_the_lock_of_a_new_store_in_a_new_folder(tmp_path):
-    from emsteer.results.store import StoreLock
+    from emsteer.results.store import WriteLock
 
     db = tmp_path / "new" / "r.sqlite"
-    with StoreLock(db) as lock:
+    with WriteLock(db) as lock:
         assert lock.path.read_text() == f"{os.getpid()}\n"
         with ResultsStore(db) as store:  # the run's own store nests inside its lock
             store.set_meta("x", 1)
@@ -1616,12 +1616,12 @@ def test_store_detection_checks_every_table_and_column(tmp_path):
 def test_the_lock_keys_on_the_real_path(tmp_path):
     import subprocess
 
-    from emsteer.results.store import StoreLock
+    from emsteer.results.store import WriteLock
 
     db = make_store(tmp_path / "real" / "r.sqlite")
     (tmp_path / "link.sqlite").symlink_to(db)
     (tmp_path / "folder-link").symlink_to(tmp_path / "real")
-    assert StoreLock(tmp_path / "link.sqlite").path == StoreLock(tmp_path / "folder-link" / "r.sqlite").path == StoreLock(db).path
+    assert WriteLock(tmp_path / "link.sqlite").path == WriteLock(tmp_path / "folder-link" / "r.sqlite").path == WriteLock(db).path
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "holding"

@@ -23,7 +23,7 @@ from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.errors import EmsteerError
 from emsteer.evaluation.comparisons import store_comparisons
 from emsteer.evaluation.summary import ConditionResult, condition_results, control_status, one_question_em
-from emsteer.judging.learned import shipped_agreement, shipped_head
+from emsteer.judging.learned import DEFAULT_HEAD_NAME, shipped_agreement, shipped_head
 from emsteer.judging.validity.injection import injection_sentence
 from emsteer.results.aggregates import AGGREGATES, aggregates
 from emsteer.results.inference import DIFF_INTERVAL, RATE_INTERVAL, format_p
@@ -285,7 +285,7 @@ def _judge_spec(identity: str) -> str | None:
         return f"local:bundled:{name}" if name in BUNDLED_MODELS else f"local:{name}"
     if backend == "learned":
         found = shipped_head(identity)
-        return None if found is None else ("learned" if found[0] == "qwen15-l12" else f"learned:{found[0]}")
+        return None if found is None else ("learned" if found[0] == DEFAULT_HEAD_NAME else f"learned:{found[0]}")
     return None
 
 

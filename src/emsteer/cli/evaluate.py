@@ -96,7 +96,7 @@ def evaluate_cmd(
     from emsteer.evaluation import answering_engine, check_fits, evaluate, evaluation_conditions, positive_control
     from emsteer.generation import check_backend
     from emsteer.judging import open_judge
-    from emsteer.results import ResultsStore, StoreLock
+    from emsteer.results import ResultsStore, WriteLock
     from emsteer.steering import import_vector, magnitudes
 
     if track is not None:  # a missing tracker package fails before the model loads
@@ -124,7 +124,7 @@ def evaluate_cmd(
         qs = qs[:limit]
     _check_metrics(qs, metrics)
     artifact = import_vector(vector, layer=layer) if vector is not None else None
-    with StoreLock(db):  # before the model loads: a second process writing this store stops here
+    with WriteLock(db):  # before the model loads: a second process writing this store stops here
         lm = _load(model, dtype, device, device_map)
         check_fits(lm, qs, questions, artifact, vector)
         conditions = evaluation_conditions(lm, artifact, mags, baseline=baseline, adapters=adapter, positions=positions,
@@ -182,7 +182,7 @@ def audit(
     from emsteer.data import load_questions
     from emsteer.evaluation import audit_vector, check_fits, positive_control
     from emsteer.judging import open_judge
-    from emsteer.results import ResultsStore, StoreLock
+    from emsteer.results import ResultsStore, WriteLock
     from emsteer.steering import import_vector, magnitudes, parse_magnitude, with_reference_norms
 
     if not 0 <= max_em_increase < 1:
@@ -197,7 +197,7 @@ def audit(
     artifact = import_vector(vector, layer=layer)
     qs = load_questions(questions)
     settings = _settings(samples, seed, max_new_tokens, 1.0, 1.0, batch_size)
-    with StoreLock(path):  # before the model loads: a second process writing this store stops here
+    with WriteLock(path):  # before the model loads: a second process writing this store stops here
         lm = _load(model, dtype, device)
         check_fits(lm, qs, questions, artifact, vector)
         with_reference_norms(artifact, lm)

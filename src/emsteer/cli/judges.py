@@ -33,14 +33,14 @@ def judge_store(
     from emsteer.data import load_questions
     from emsteer.evaluation import judge_samples, record_judge
     from emsteer.judging import check_judge_spec, open_judge
-    from emsteer.results import ResultsStore, StoreLock
+    from emsteer.results import ResultsStore, WriteLock
 
     if not db.is_file():
         raise EmsteerError(f"{db}: results file not found.")
     qs = load_questions(questions)
     _check_metrics(qs, metrics)
     check_judge_spec(judge)
-    with StoreLock(db), ResultsStore(db) as store:  # it exists (checked above): opened for writing
+    with WriteLock(db), ResultsStore(db) as store:  # it exists (checked above): opened for writing
         asked = {s.question_id for s in store.samples()}
         missing = sorted(asked - {q.id for q in qs})
         if missing:

@@ -71,14 +71,14 @@ def finetuned_control(lm, *, root: Path | None = None, progress: bool = True,
 
     from emsteer.data.tasks import load_task
     from emsteer.finetune import ADAPTER_WEIGHTS, train_lora
-    from emsteer.results.store import StoreLock
+    from emsteer.results.store import WriteLock
     from emsteer.training.resume import has_checkpoint
 
     where = control_dir(lm, root)
     if (where / ADAPTER_WEIGHTS).is_file():  # moved in last: the adapter is complete
         return where
     # One process trains it; another one (a parallel study, a Ray worker) waits and then reuses it.
-    with StoreLock(where, wait=log):
+    with WriteLock(where, wait=log):
         if (where / ADAPTER_WEIGHTS).is_file():
             return where
         if where.exists() and not has_checkpoint(where):

@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING
 from emsteer.lazy import lazy_attributes
 
 if TYPE_CHECKING:
-    from emsteer.results.store import ResultsStore, StoreLock
+    from emsteer.results.store import ResultsStore, WriteLock
     from emsteer.results.verified import human_judge
 
-__all__ = ["ResultsStore", "StoreLock", "human_judge"]
+__all__ = ["ResultsStore", "WriteLock", "human_judge"]
 
 _LAZY = {
-    **{name: "emsteer.results.store" for name in ("ResultsStore", "StoreLock")},
+    **{name: "emsteer.results.store" for name in ("ResultsStore", "WriteLock")},
     "human_judge": "emsteer.results.verified",
 }
 

@@ -18,7 +18,7 @@ Opening an existing file for writing first checks it the same read-only way (eve
 with every column, a valid schema version), so a foreign, empty or newer file is refused before
 anything in it changes (no table, no meta row, no switch to WAL).
 
-A store opened for writing holds ``StoreLock`` (``<real path of the store>.lock``) while it is open: two
+A store opened for writing holds ``WriteLock`` (``<real path of the store>.lock``) while it is open: two
 processes writing one store would generate and judge the same rows twice, so the second one is
 refused at once with the first one's pid. Read-only opens take no lock.
 
@@ -160,9 +160,9 @@ def sample_id(condition_id: str, question_id: str, paraphrase_index: int, sample
     return stable_id("sample", condition_id, question_id, paraphrase_index, sample_index, seed)
 
 
-class StoreLock:
-    """An exclusive lock on a results file (or another file or folder being written, such as a
-    cached positive control) for the duration of a writing run (``<store>.lock``).
+class WriteLock:
+    """An exclusive lock on a file or folder being written (a results file, a cached positive
+    control) for the duration of a writing run (``<target>.lock``).
 
     flock, non-blocking: a second process writing the same store gets a clear error naming the
     holder's pid instead of judging (and paying for) the same rows again; with ``wait``, it waits
@@ -174,19 +174,19 @@ class StoreLock:
 
     _held: dict[str, list] = {}  # lock file (absolute) -> [fd, depth] held by this process
 
-    def __init__(self, store: str | Path, *, hint: str = "use another results file",
+    def __init__(self, target: str | Path, *, hint: str = "use another results file",
                  wait: Callable[[str], None] | None = None) -> None:
-        self.store = Path(store)
+        self.target = Path(target)
         self.wait = wait  # if given: told once, then wait for the holder instead of failing
         # Beside the real file: a symlink to a store (or a path through a linked folder) must meet
         # the same lock, or two runs would pay for the same rows.
-        self.path = Path(f"{os.path.realpath(store)}.lock")
+        self.path = Path(f"{os.path.realpath(target)}.lock")
         self.key = str(self.path)  # one lock per file, however the path is spelled
         self.hint = hint
         self.held = False
         self.created: list[Path] = []  # folders acquire() made for the lock, removed again if left empty
 
-    def acquire(self) -> "StoreLock":
+    def acquire(self) -> "WriteLock":
         if self.held:
             return self
         entry = self._held.get(self.key)
@@ -201,7 +201,7 @@ class StoreLock:
                 self.created = missing
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             except OSError as err:
-                raise EmsteerError(f"cannot create the lock file {self.path} beside {self.store}: "
+                raise EmsteerError(f"cannot create the lock file {self.path} beside {self.target}: "
                                    f"{err.strerror or err}; choose a writable folder.") from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -209,9 +209,9 @@ class StoreLock:
                 pid = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
                 if self.wait is None:
                     os.close(fd)
-                    raise EmsteerError(f"another emsteer process is writing to {self.store} (pid {pid}); "
+                    raise EmsteerError(f"another emsteer process is writing to {self.target} (pid {pid}); "
                                        f"wait for it to finish or {self.hint}.") from None
-                self.wait(f"Waiting for emsteer process {pid}, which is writing {self.store} ...")
+                self.wait(f"Waiting for emsteer process {pid}, which is writing {self.target} ...")
                 fcntl.flock(fd, fcntl.LOCK_EX)
             # The previous holder removes the file when it lets go: if it did so after we opened
             # it, we hold a lock on a deleted file, so try again with the file that is there now.
@@ -243,7 +243,7 @@ class StoreLock:
                 with contextlib.suppress(OSError):
                     folder.rmdir()
 
-    def __enter__(self) -> "StoreLock":
+    def __enter__(self) -> "WriteLock":
         return self.acquire()
 
     def __exit__(self, *exc) -> None:
@@ -304,7 +304,7 @@ class ResultsStore:
         self.readonly = not create
         # Set by the open below; None only after a failed open, which close() allows for.
         self.db: sqlite3.Connection = None  # type: ignore[assignment]
-        self.lock: StoreLock | None = None
+        self.lock: WriteLock | None = None
         if self.path.is_dir():
             raise EmsteerError(f"{self.path} is a folder; expected a results file (results.sqlite).")
         try:
@@ -396,7 +396,7 @@ class ResultsStore:
             self.check_writable(self.path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.lock = StoreLock(self.path).acquire()  # one writing process per store
+            self.lock = WriteLock(self.path).acquire()  # one writing process per store
             self.db = sqlite3.connect(self.path, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")

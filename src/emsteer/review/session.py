@@ -24,7 +24,7 @@ from typing import Any
 from emsteer.errors import EmsteerError
 from emsteer.results.metrics import AnswerScore, is_em, is_scored
 from emsteer.results.records import ConditionRecord, JudgmentRecord
-from emsteer.results.store import ResultsStore, StoreLock
+from emsteer.results.store import ResultsStore, WriteLock
 from emsteer.results.verified import human_judge, is_human
 
 LABELS = ("REFUSAL", "CODE")
@@ -203,7 +203,7 @@ def open_review(path: str | Path, reviewer: str, *, non_em: int | None = None, s
         raise EmsteerError(f"--non-em must be a whole number of at least 0, got {non_em!r}.")
     path = Path(path)
     ResultsStore(path, create=False).close()  # a missing file or not a store: said before any lock file appears
-    lock = StoreLock(path, hint="run `emsteer review` again once it has finished (the review writes its labels "
+    lock = WriteLock(path, hint="run `emsteer review` again once it has finished (the review writes its labels "
                                 "into this file)").acquire()
     try:
         store = ResultsStore(path)

@@ -32,7 +32,7 @@ from emsteer.atomic import write_text_atomic
 from emsteer.errors import EmsteerError
 from emsteer.progress import progress_bar
 from emsteer.results.merge import merge_store
-from emsteer.results.store import ResultsStore, StoreLock
+from emsteer.results.store import ResultsStore, WriteLock
 from emsteer.studies.config import StudyConfig, check_outputs
 from emsteer.studies.runner import StudyRunner, load_study_questions, load_task_data, record_study, slug
 
@@ -125,7 +125,7 @@ def run_study_ray(config: StudyConfig, *, workers: int | None = None, address: s
     parts.mkdir(exist_ok=True)
     units = [(model, t, s) for model in cfg.models for t in range(len(tasks)) for s in range(len(cfg.seeds))]
 
-    with StoreLock(db, hint="give this study another output folder"):
+    with WriteLock(db, hint="give this study another output folder"):
         write_text_atomic(out / "study.yaml", yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False))
         started = not ray.is_initialized()
         if started:

@@ -35,7 +35,7 @@ from emsteer.generation.vllm import VllmModel
 from emsteer.methods import METHODS, safe_examples
 from emsteer.models import LoadedModel, load_model
 from emsteer.progress import progress_bar
-from emsteer.results.store import ResultsStore, StoreLock, stable_id
+from emsteer.results.store import ResultsStore, WriteLock, stable_id
 from emsteer.steering.artifacts import content_hash, load_artifact, save_artifact
 from emsteer.steering.magnitude import Magnitude
 from emsteer.studies.config import StudyConfig, TaskSpec, check_outputs
@@ -122,6 +122,16 @@ def record_study(store: ResultsStore, cfg: StudyConfig) -> None:
     store.meta.record_declared_family(declared_family(cfg))
 
 
+def _model_id(lm: LoadedModel) -> list[str]:
+    """The model a folder was made with, as its made-with record names it."""
+    return [lm.name, lm.revision, str(lm.dtype)]
+
+
+def _data_id(data: TaskData) -> str:
+    """The task's training examples (and their safe pairs), as a made-with record names them."""
+    return stable_id([e.messages for e in data.train], [e.messages for e in data.safe or []])
+
+
 class StudyRunner:
     def __init__(self, config: StudyConfig, *, judges=None, progress: bool = True, log=print,
                  rejudge_missing: bool = False):
@@ -156,8 +166,7 @@ class StudyRunner:
             settings.pop(key, None)
         if block == "lora":
             settings["max_length"] = self.config.train.max_length
-        return {**what, block: settings, "model": [lm.name, lm.revision, str(lm.dtype)],
-                "data": stable_id([e.messages for e in data.train], [e.messages for e in data.safe or []])}
+        return {**what, block: settings, "model": _model_id(lm), "data": _data_id(data)}
 
     def _check_made_with(self, where: Path, made_with: dict) -> None:
         """Refuse finished files made with other settings than the study file's now (they would be
@@ -206,8 +215,7 @@ class StudyRunner:
 
         path = where / "artifact.safetensors"
         made_with = {"method": method, "layer": layer, "rank": rank, "seed": seed,
-                     "max_length": self.config.train.max_length, "model": [lm.name, lm.revision, str(lm.dtype)],
-                     "data": self._made_with(lm, data, "train")["data"]}
+                     "max_length": self.config.train.max_length, "model": _model_id(lm), "data": _data_id(data)}
         self._check_made_with(where, made_with)
         if not path.is_file():
             params = method_params(method, seed=seed, max_length=self.config.train.max_length, safe=data.safe,
@@ -408,7 +416,7 @@ class StudyRunner:
         db = self.out / "results.sqlite"
         ResultsStore.check_writable(db)
         # One writing process per study: a second one would build, generate and judge it all again.
-        with StoreLock(db, hint="give this study another output folder"):
+        with WriteLock(db, hint="give this study another output folder"):
             # What needs the model is checked before the output folder, study.yaml or the store
             # exist: a bad dtype, a missing model, layers: [999] or a prompt longer than the
             # context leave nothing behind.

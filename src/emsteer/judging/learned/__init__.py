@@ -26,6 +26,7 @@ custom prompts) go to a prompted local judge.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -49,7 +50,8 @@ SHIPPED_HEADS = {
     "qwen05-l16": "em-judge-qwen05-l16.safetensors",  # layer 16 of the bundled 0.5B chat model (float32)
     "minilm": "em-judge-minilm.safetensors",  # all-MiniLM-L6-v2: fastest, agrees least with GPT-4o
 }
-DEFAULT_HEAD = SHIPPED_HEADS["qwen15-l12"]
+DEFAULT_HEAD_NAME = "qwen15-l12"  # what `--judge learned` means
+DEFAULT_HEAD = SHIPPED_HEADS[DEFAULT_HEAD_NAME]
 MAX_LENGTH = 256  # word pieces of question + answer; longer answers are read from their beginning
 
 
@@ -287,7 +289,7 @@ def default_head_path() -> Path:
 def head_path(name_or_path: str | Path | None) -> Path:
     """A shipped head by name (``SHIPPED_HEADS``), a head file, or None for the default head."""
     if name_or_path is None or str(name_or_path) in SHIPPED_HEADS:
-        file = DEFAULT_HEAD if name_or_path is None else SHIPPED_HEADS[str(name_or_path)]
+        file = SHIPPED_HEADS[DEFAULT_HEAD_NAME if name_or_path is None else str(name_or_path)]
         return Path(str(resources.files("emsteer.judging") / "heads" / file))
     return Path(name_or_path).expanduser()
 
@@ -296,6 +298,11 @@ def shipped_head(identity: str | None) -> tuple[str, JudgeHead] | None:
     """(name, head) of the shipped head (SHIPPED_HEADS) whose judge identity is ``identity``, or None."""
     if not identity or not identity.startswith("learned:"):
         return None
+    return _shipped_head(identity)
+
+
+@functools.lru_cache(maxsize=8)  # the heads ship inside the package; a report asks several times
+def _shipped_head(identity: str) -> tuple[str, JudgeHead] | None:
     for name in SHIPPED_HEADS:
         try:
             head = JudgeHead.load(head_path(name))
