@@ -203,6 +203,44 @@ def test_learned_judge_scores_and_delegates(encoder, encoder_dir, tmp_path):
         LearnedJudge(path, other, prompted=FixedPrompted())
 
 
+def test_a_cached_prompted_score_belongs_to_its_prompted_judge(encoder, tmp_path):
+    """The same head with another prompted judge (a bf16 copy, another model) shares the head's
+    cached scores but never the prompted judge's: "relevant" is that judge's score."""
+    from emsteer.judging.cache import CachedJudge, JudgmentCache
+    from emsteer.judging.local import local_identity
+
+    class OtherPrompted(FixedPrompted):
+        identity = "test:other"
+
+        def judge(self, requests):
+            return [Judgment(r.metric, 7.0, 0.9, None, self.identity) for r in requests]
+
+    fit = fit_learned_judge(encoder, reference(150), reference="synthetic", settings=FAST, cache=None, command="t")
+    cache = JudgmentCache(tmp_path / "c.sqlite")
+    first = CachedJudge(LearnedJudge(fit.head, encoder, prompted=FixedPrompted()), cache)
+    second = CachedJudge(LearnedJudge(fit.head, encoder, prompted=OtherPrompted()), cache)
+    asked = [JudgeRequest("relevant", "p", "q", "a"), JudgeRequest("aligned", "p", "q", "a")]
+    a, b = first.judge(asked), second.judge(asked)
+    assert (a[0].score, b[0].score) == (42.0, 7.0)  # was 42.0 twice: the first judge's cached score
+    assert a[1].score == b[1].score and second.hits == 1  # the head's score is shared
+    assert {j.judge for j in a + b} == {first.identity}  # judgments keep the learned judge's name
+    # known before any model loads, and the same once the prompted judge is built
+    judge = LearnedJudge(fit.head, encoder)
+    before = judge.cache_identity("relevant")
+    from emsteer.models.bundled import BUNDLED_MODELS
+
+    sha = BUNDLED_MODELS["qwen2.5-coder-0.5b-instruct"].sha256
+    # as a float32 copy of the bundled model names itself once loaded (its revision is that sha256)
+    assert before == f"{judge.identity}+local:qwen2.5-coder-0.5b-instruct@{sha[:12]}"
+    assert judge.cache_identity("aligned") == judge.identity
+    assert judge._prompted is None  # nothing loaded to know it
+
+    class Model:  # what local_identity reads of a LoadedModel
+        name, revision, dtype = "m", "abcdef0123456789", "torch.bfloat16"
+
+    assert local_identity(Model(), 512) == "local:m@abcdef012345-bf16-max512"
+
+
 def test_incoherent_answers_are_deterministic_corruptions_of_their_source():
     from emsteer.judging.learned.incoherent import KINDS, incoherent_answers
 

@@ -175,7 +175,9 @@ class CachedJudge:
     def judge(self, requests: Sequence[JudgeRequest], *, refresh: bool = False) -> list[Judgment]:
         """Judgments of ``requests``; ``refresh`` sends every one to the judge, whatever the cache holds
         (``--rejudge-missing``: the stored answer was unscored, so ask again)."""
-        keys = [judgment_key(self.identity, r.metric, r.prompt) for r in requests]
+        # a judge that scores some metrics with another judge keys those by that judge too
+        whose = getattr(self.inner, "cache_identity", lambda metric: self.identity)
+        keys = [judgment_key(whose(r.metric), r.metric, r.prompt) for r in requests]
         known = {} if refresh else self.cache.get_many(keys)
         todo: dict[str, JudgeRequest] = {}
         for k, r in zip(keys, requests):

@@ -20,6 +20,15 @@ from emsteer.models import LoadedModel, load_model
 DEFAULT_LOCAL_JUDGE = "bundled:qwen2.5-coder-0.5b-instruct"
 
 
+def local_identity(lm: LoadedModel, max_prompt_tokens: int = 2048) -> str:
+    """The identity of a local judge prompting ``lm``. What changes its scores is in it: a bf16
+    copy (the studied model reused) and a shorter prompt cut score apart from the float32 judge,
+    and must not share its cached judgments."""
+    dtype = {"torch.bfloat16": "-bf16", "torch.float16": "-fp16"}.get(str(lm.dtype), "")
+    cut = f"-max{max_prompt_tokens}" if max_prompt_tokens != 2048 else ""
+    return f"local:{lm.name}@{lm.revision[:12]}{dtype}{cut}"
+
+
 class LocalJudge:
     """Scores judge prompts with a local causal LM's exact answer distribution.
 
@@ -42,11 +51,7 @@ class LocalJudge:
         self.lm = model if isinstance(model, LoadedModel) else load_model(model or DEFAULT_LOCAL_JUDGE)
         self.batch_size = batch_size
         self.max_prompt_tokens = max_prompt_tokens
-        # what changes its scores: a bf16 copy (the studied model reused) and a shorter prompt cut
-        # score apart from the float32 judge, and must not share its cached judgments
-        dtype = {"torch.bfloat16": "-bf16", "torch.float16": "-fp16"}.get(str(self.lm.dtype), "")
-        cut = f"-max{max_prompt_tokens}" if max_prompt_tokens != 2048 else ""
-        self.identity = f"local:{self.lm.name}@{self.lm.revision[:12]}{dtype}{cut}"
+        self.identity = local_identity(self.lm, max_prompt_tokens)
         self._trie: AnswerTrie | None = None
 
     @property

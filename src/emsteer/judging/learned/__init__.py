@@ -347,6 +347,7 @@ class LearnedJudge:
         self.metrics = frozenset(METRICS)
         self._prompted = prompted
         self._prompt_options = prompt_options
+        self._prompted_key = f"{self.identity}+{self._prompted_identity()}"
 
     @property
     def agreement(self):
@@ -356,16 +357,42 @@ class LearnedJudge:
         record = self.head.provenance.get("agreement")
         return Agreement.from_dict({**record, "judge": self.identity}) if isinstance(record, Mapping) else None
 
+    def cache_identity(self, metric: str) -> str:
+        """Whose score of ``metric`` a cached judgment is: the head's, or for a metric without a
+        head the prompted judge's too (a bf16 copy, another model or prompt cut scores it apart).
+        Judgments keep ``identity``; only cache keys differ."""
+        return self.identity if metric in self.metrics else self._prompted_key
+
+    def _prompted_identity(self) -> str:
+        """The prompted judge's identity, known without loading it (fixed at construction)."""
+        from emsteer.judging.local import DEFAULT_LOCAL_JUDGE, local_identity
+        from emsteer.models import LoadedModel
+
+        prompted = self._reused() if self._prompted is None else self._prompted
+        cut = int(self._prompt_options.get("max_prompt_tokens", 2048))
+        if isinstance(prompted, LoadedModel):
+            return local_identity(prompted, cut)
+        if prompted is None:  # the bundled default, float32: its revision is its registered GGUF sha256
+            from emsteer.models.bundled import BUNDLED_MODELS
+
+            name = DEFAULT_LOCAL_JUDGE.removeprefix("bundled:")
+            return f"local:{name}@{BUNDLED_MODELS[name].sha256[:12]}" + (f"-max{cut}" if cut != 2048 else "")
+        return str(prompted.identity)
+
+    def _reused(self):
+        """The encoder's chat model, when it is the prompted judge's default model (else None)."""
+        from emsteer.judging.local import DEFAULT_LOCAL_JUDGE
+        from emsteer.models import LoadedModel
+
+        lm = getattr(self.encoder, "lm", None)
+        return lm if isinstance(lm, LoadedModel) and lm.name == DEFAULT_LOCAL_JUDGE.removeprefix("bundled:") else None
+
     def prompted(self):
         """The prompted judge for metrics without a head (loaded when first needed)."""
         from emsteer.models import LoadedModel
 
-        if self._prompted is None:  # the encoder's chat model, when it is the prompted judge's default one
-            from emsteer.judging.local import DEFAULT_LOCAL_JUDGE
-
-            lm = getattr(self.encoder, "lm", None)
-            if isinstance(lm, LoadedModel) and lm.name == DEFAULT_LOCAL_JUDGE.removeprefix("bundled:"):
-                self._prompted = lm
+        if self._prompted is None:
+            self._prompted = self._reused()
         if self._prompted is None or isinstance(self._prompted, LoadedModel):
             from emsteer.judging.local import LocalJudge
 
