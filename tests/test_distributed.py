@@ -177,3 +177,41 @@ def test_workers_get_the_cache_and_offline_settings_but_never_a_secret(monkeypat
     assert {"HF_HOME", "HF_HUB_OFFLINE", "EMSTEER_CACHE_DIR", "TRANSFORMERS_OFFLINE"} <= set(env)
     assert not {"HF_TOKEN", "EMSTEER_JUDGE_API_KEY", "HF_HUB_AUTH"} & set(env)
     assert "s3cret" not in repr(env)
+
+
+def test_a_unit_steers_at_the_rho_the_study_already_matched(tmp_path):
+    """A unit's part store starts with the study's matched-efficacy searches: the runner finds the
+    study's ρ* there instead of searching again (on another device the search may end elsewhere)."""
+    from emsteer.studies.distributed import _unit
+
+    with ResultsStore(tmp_path / "study.sqlite") as study_store:
+        study_store.meta.record_matched("art", "lora", "held", {"rho": 0.37})
+        study_store.set_meta("matched_elsewhere", {"rho": 9.0})  # not a search record: never copied
+        matched = study_store.meta.all_matched()
+    assert list(matched) == ["matched/art/lora/held"]
+
+    seen = {}
+
+    class Runner:  # the StudyRunner calls _unit makes, recording what the unit's store holds
+        config = type("Config", (), {"control": "none"})()
+
+        def load(self, model):
+            return None, [HashJudge()]
+
+        def embedder(self):
+            return None
+
+        def finished(self, *args):
+            return False
+
+        def run_unit(self, store, *args, **kwargs):
+            seen["rho"] = store.meta.matched("art", "lora", "held")
+
+    part = tmp_path / "part.sqlite"
+    with ResultsStore(part) as store:  # a resumed unit's own record is kept
+        store.meta.record_matched("mine", "lora", "held", {"rho": 0.5})
+    assert _unit(Runner(), [], [None], "m", 0, 0, None, str(part), None, matched) == str(part)
+    assert seen["rho"] == {"rho": 0.37}
+    with ResultsStore(part, create=False) as store:
+        assert store.meta.matched("mine", "lora", "held") == {"rho": 0.5}
+        assert store.get_meta("matched_elsewhere") is None

@@ -110,8 +110,22 @@ class StoreMeta:
     def record_matched(self, artifact_id: str, adapter_id: str, held_out_id: str, found: dict[str, Any]) -> None:
         self._store.set_meta(_matched_key(artifact_id, adapter_id, held_out_id), found)
 
+    def all_matched(self) -> dict[str, dict[str, Any]]:
+        """Every matched-efficacy search recorded, by its meta key (for ``adopt_matched``)."""
+        return {k: v for k, v in self._store.meta_items(MATCHED_PREFIX).items() if isinstance(v, dict)}
+
+    def adopt_matched(self, records: dict[str, dict[str, Any]]) -> None:
+        """Take searches another store recorded (a study's, for one of its Ray units), so the unit
+        steers at the ρ the study found, never a second search's (devices differ in the last bits)."""
+        for key, found in records.items():
+            if key.startswith(MATCHED_PREFIX) and self._store.get_meta(key) is None:
+                self._store.set_meta(key, found)
+
+
+MATCHED_PREFIX = "matched/"
+
 
 def _matched_key(artifact_id: str, adapter_id: str, held_out_id: str) -> str:
     # Keyed by content, not by the target NLL (a float that differs between devices): a resumed
     # study steers at the ρ it searched once, wherever it resumes.
-    return f"matched/{artifact_id}/{adapter_id}/{held_out_id}"
+    return f"{MATCHED_PREFIX}{artifact_id}/{adapter_id}/{held_out_id}"

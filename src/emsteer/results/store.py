@@ -487,6 +487,12 @@ class ResultsStore:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else _json(row[0], f"{self.path}: meta.{key}")
 
+    def meta_items(self, prefix: str) -> dict[str, Any]:
+        """Every meta record whose key starts with ``prefix``."""
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self.db.execute("SELECT key, value FROM meta WHERE key LIKE ? ESCAPE '\\'", (escaped + "%",))
+        return {k: _json(v, f"{self.path}: meta.{k}") for k, v in rows}
+
     @_writes
     def set_meta(self, key: str, value: Any) -> None:
         with self.db:

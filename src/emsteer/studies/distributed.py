@@ -56,8 +56,10 @@ def _control(runner: StudyRunner, model: str):
     return runner.control(lm, model)
 
 
-def _unit(runner: StudyRunner, questions, tasks, model: str, t: int, s: int, control, part: str, mark) -> str:
-    """Run one unit into the store ``part``; "" when the study's store marks it finished (``mark``)."""
+def _unit(runner: StudyRunner, questions, tasks, model: str, t: int, s: int, control, part: str, mark,
+          matched: dict | None = None) -> str:
+    """Run one unit into the store ``part``; "" when the study's store marks it finished (``mark``).
+    ``matched``: the study's recorded matched-efficacy searches, which the unit steers at."""
     lm, judges = runner.load(model)
     embedder = runner.embedder()
     if runner.finished(mark, questions, tasks[t], judges, embedder):
@@ -65,6 +67,7 @@ def _unit(runner: StudyRunner, questions, tasks, model: str, t: int, s: int, con
     if t == 0 and control is None and runner.config.control != "none":  # skipped up front, but the mark is stale
         control = runner.control(lm, model)
     with ResultsStore(part) as store, progress_bar(False) as bar:
+        store.meta.adopt_matched(matched or {})
         runner.run_unit(store, lm, judges, questions, model, t, tasks[t], s, bar=bar,
                         control=control, embedder=embedder)
         store.meta.record_judge(judges[0].identity)
@@ -159,11 +162,12 @@ def run_study_ray(config: StudyConfig, *, workers: int | None = None, address: s
                         controls[model] = _get(ray, ref)
                         bar.advance(overall)
                 pending = {}
+                matched = store.meta.all_matched()  # a resumed study's units steer at the ρ it found
                 for i, (model, t, s) in enumerate(units):
                     part = parts / f"{i:04d}-{slug(model)}-{slug(tasks[t].name)}-s{cfg.seeds[s]}.sqlite"
                     mark = store.meta.unit_mark(runner.unit_key(model, tasks[t], s))
                     ref = unit_task.remote(runner_ref, questions_ref, tasks_ref, model, t, s, controls[model], str(part),
-                                           mark)
+                                           mark, matched)
                     pending[ref] = i
                 _merge_in_order(ray, pending, store, bar, overall)  # parts carry the meta (judge) too
                 bar.update(overall, info="done")
