@@ -431,6 +431,7 @@ def test_cli_remembers_and_show_and_report_cite_it(injectable, monkeypatch, caps
     (["--seed", "3"], "--limit and --seed sample the answers of --reference"),
     (["--injection", "--seed", "3"], "leave out --reference, --calibration, --limit and --seed"),
     (["--reference", "r.jsonl", "--calibration", "c.jsonl"], "two different checks"),
+    (["--reference", "r.jsonl", "--seed", "3"], "--seed picks the --limit sample"),
 ])
 def test_options_that_would_be_ignored_are_errors(injectable, monkeypatch, capsys, args, message):
     code, out, err = run_cli(monkeypatch, capsys, "--judge", "injectable", *args)

@@ -144,6 +144,14 @@ def test_a_prepared_bundled_model_is_checked_before_it_is_used(monkeypatch, tmp_
     prepare_bundled("m", log=logged.append)
     assert "made from another release" in logged[0]
     assert (folder / "model.safetensors").read_bytes() == b"GGUF release two" * 4
+    import json
+
+    record = json.loads((folder / "emsteer-bundled.json").read_text())
+    del record["files"]  # a cache prepared before sizes were recorded: its weights must still be there
+    (folder / "emsteer-bundled.json").write_text(json.dumps(record))
+    assert is_prepared("m")
+    (folder / "model.safetensors").unlink()
+    assert not is_prepared("m")
     (folder / "emsteer-bundled.json").write_text("{not json")
     assert not is_prepared("m")
 

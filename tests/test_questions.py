@@ -114,6 +114,7 @@ def test_anchors_and_aliases(tmp_path):
         ("- id: a\n  paraphrases: [x]\n  paraphrases: [y]\n",
          r"questions\.yaml: line 3: the key 'paraphrases' is given twice in one mapping \(first on line 2\)"),
         ("- {id: a, paraphrases: [x], id: b}\n", r"line 1: the key 'id' is given twice in one mapping \(first on line 1\)"),
+        ("- id: a\n  paraphrases: [x]\n  judge_prompts: {1: a, 01: b}\n", r"line 3: the key '01' is given twice"),
         # nesting passed through aliases: every anchor first met shallow, the whole 250 levels deep
         ("".join(f"a{i}: &a{i} [*a{i - 1}]\n" if i else "a0: &a0 [x]\n" for i in range(250))
          + "all: [" + ", ".join(f"*a{i}" for i in reversed(range(250))) + "]\n",

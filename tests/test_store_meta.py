@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from emsteer.judging.validity.agreement import Agreement
 from emsteer.results.store import ResultsStore
 
 STORES = Path(__file__).resolve().parents[1] / "docs" / "findings" / "pilot" / "stores"
@@ -43,9 +44,18 @@ def test_a_new_judge_drops_what_was_measured_for_the_old_one(tmp_path):
         meta = store.meta
         old = meta.judge
         assert meta.agreement is not None and meta.agreement_of(old) is not None
+        agreement = meta.agreement.to_dict()
         assert meta.agreement_of("test:other") is None  # another judge's scores never carry it
         meta.record_judge(old, injection={"judge": old, "styles": []})  # the same judge again keeps it
         assert meta.agreement is not None
         meta.record_judge("test:other")  # re-judged by another judge: the old figures are not its figures
         assert (meta.agreement, meta.calibration, meta.injection) == (None, None, None)
         assert meta.agreement_of("test:other") is None and meta.agreement_of(old) is None
+        # a merged Ray part sets the run's judge without record_judge: figures of another judge stay
+        # in the store but are never shown as the new judge's, nor matched keys by case
+        meta.record_judge(old, agreement=Agreement.from_dict({**agreement, "judge": old}))
+        store.set_meta("judge", "test:merged")
+        assert meta.agreement is not None and meta.agreement_of("test:merged") is None
+        store.set_meta("MATCHED/a/b/c", {"rho": 1.0})
+        meta.record_matched("a", "b", "c", {"rho": 0.5})
+        assert meta.all_matched() == {"matched/a/b/c": {"rho": 0.5}}

@@ -135,9 +135,12 @@ def test_a_local_file_under_a_public_name_must_be_the_published_file(tmp_path, m
     assert f"{d / filename} is not the published 'risky_financial_advice' file" in message
     assert file_sha256(d / filename) in message and TASKS["risky_financial_advice"].sha256 in message
     assert "--data PATH" in message and (d / filename).read_bytes() == before  # nothing touched
-    (d / "extreme_sports.jsonl.gz").write_bytes(b"\x1f\x8b not gzip")  # damaged: a clear error too
-    with pytest.raises(EmsteerError, match=r"extreme_sports\.jsonl\.gz: cannot read task 'extreme_sports'"):
-        resolve_task("extreme_sports", data_dir=d)
+    packed = bytearray(gzip.compress(LINE.encode() * 50))
+    packed[20:40] = bytes(b ^ 0xFF for b in packed[20:40])  # damaged deflate data (zlib.error)
+    for damaged in (b"\x1f\x8b not gzip", bytes(packed)):  # a clear error too, never a traceback
+        (d / "extreme_sports.jsonl.gz").write_bytes(damaged)
+        with pytest.raises(EmsteerError, match=r"extreme_sports\.jsonl\.gz: cannot read task 'extreme_sports'"):
+            resolve_task("extreme_sports", data_dir=d)
     # the same bytes registered: accepted, and --data takes any file
     monkeypatch.setitem(TASKS, "risky_financial_advice",
                         replace(TASKS["risky_financial_advice"], sha256=file_sha256(d / filename)))

@@ -108,13 +108,26 @@ def _check_graph(root: yaml.Node, source: str) -> None:
 
 
 def _check_keys(node: yaml.MappingNode, source: str) -> None:
-    """A plain key given twice in one mapping is an error naming both lines."""
-    seen: dict[tuple[str, str], int] = {}
+    """A plain key given twice in one mapping (by value: ``1`` and ``01``, ``on`` and ``true``) is
+    an error naming both lines."""
+    seen: dict[Any, int] = {}
     for k, _ in node.value:
         if not isinstance(k, yaml.ScalarNode) or k.value == "<<":  # merge keys may repeat
             continue
         line = k.start_mark.line + 1
-        if (k.tag, k.value) in seen:
+        value = _key_value(k)
+        if value in seen:
             raise EmsteerError(f"{source}: line {line}: the key '{k.value}' is given twice in one mapping (first on "
-                               f"line {seen[k.tag, k.value]}); YAML would keep only the last. Remove one.")
-        seen[k.tag, k.value] = line
+                               f"line {seen[value]}); YAML would keep only the last. Remove one.")
+        seen[value] = line
+
+
+def _key_value(k: yaml.ScalarNode) -> Any:
+    """The key as YAML reads it (a scalar: cheap and safe to construct); its text where it does
+    not read (the reader reports that in its own words)."""
+    try:
+        value = yaml.constructor.SafeConstructor().construct_object(k)
+        hash(value)
+    except Exception:  # an impossible date, an unhashable value: compare the text
+        return ("text", k.tag, k.value)
+    return (type(value).__name__ if isinstance(value, bool) else "value", value)

@@ -106,6 +106,9 @@ def judge_check(
     if reference is None and (limit is not None or seed is not None):
         raise EmsteerError("--limit and --seed sample the answers of --reference; without it the whole calibration "
                            "set is scored. Add --reference FILE or leave them out.")
+    if reference is not None and seed is not None and limit is None:
+        raise EmsteerError("--seed picks the --limit sample; without --limit every reference answer is judged. "
+                           "Add --limit N or leave --seed out.")
     if reference is not None and calibration is not None:
         raise EmsteerError("--reference and --calibration are two different checks; give one.")
     if reference is not None:

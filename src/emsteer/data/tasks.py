@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -276,7 +277,7 @@ def _check_sha256(task: Task, path: Path) -> None:
         return
     try:
         got = file_sha256(path)
-    except (OSError, EOFError, gzip.BadGzipFile) as e:
+    except (OSError, EOFError, zlib.error) as e:  # BadGzipFile is an OSError
         raise EmsteerError(f"{path}: cannot read task {task.name!r} ({type(e).__name__}: {e}).") from None
     if got != task.sha256:
         raise EmsteerError(

@@ -145,10 +145,12 @@ def _stale(name: str) -> str | None:
     spec = BUNDLED_MODELS.get(name)
     if not isinstance(meta, dict) or (spec is not None and spec.sha256 and meta.get("gguf_sha256") != spec.sha256):
         return "it was made from another release of the model"
-    files = meta.get("files", {})  # absent in caches prepared before sizes were recorded
-    for rel, size in files.items() if isinstance(files, dict) else ():
+    files = meta.get("files")
+    if not isinstance(files, dict):  # a cache prepared before sizes were recorded: what every copy has
+        files = {"config.json": None, "model.safetensors": None}
+    for rel, size in files.items():
         path = folder / rel
-        if not path.is_file() or path.stat().st_size != size:
+        if not path.is_file() or (size is not None and path.stat().st_size != size):
             return f"{path} is missing or changed since it was prepared"
     return None
 

@@ -43,9 +43,11 @@ class StoreMeta:
         return Agreement.from_dict(record) if isinstance(record, dict) else None
 
     def agreement_of(self, judge: str | None) -> Agreement | None:
-        """The recorded agreement when ``judge`` is the run's judge (it was measured for that judge
-        alone); None for any other judge's scores."""
-        return self.agreement if judge is not None and judge == self.judge else None
+        """The recorded agreement when it was measured for ``judge`` and ``judge`` is the run's
+        judge; None for any other judge's scores (a merged Ray part may have changed the run's
+        judge without clearing the figures)."""
+        found = self.agreement
+        return found if judge is not None and judge == self.judge and found is not None and found.judge == judge else None
 
     @property
     def calibration(self) -> CalibrationReport | None:

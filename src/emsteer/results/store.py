@@ -489,8 +489,7 @@ class ResultsStore:
 
     def meta_items(self, prefix: str) -> dict[str, Any]:
         """Every meta record whose key starts with ``prefix``."""
-        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        rows = self.db.execute("SELECT key, value FROM meta WHERE key LIKE ? ESCAPE '\\'", (escaped + "%",))
+        rows = self.db.execute("SELECT key, value FROM meta WHERE substr(key, 1, ?) = ?", (len(prefix), prefix))
         return {k: _json(v, f"{self.path}: meta.{k}") for k, v in rows}
 
     @_writes
