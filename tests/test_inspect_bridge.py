@@ -83,6 +83,7 @@ def test_em_task_on_a_steered_tiny_model(tmp_path, model_dir, vector_path, judge
 def test_provider_steers_like_emsteer(model_dir, vector_path):
     """The provider's answer is the one emsteer's own sampler gives for the same seed and magnitude."""
     from emsteer.generation import GenerationRequest, SamplingConfig, generate
+    from emsteer.generation.base import derive_seed
     from emsteer.steering import Magnitude, import_vector
 
     model = get_model(f"emsteer/{model_dir}", vector=str(vector_path), relative=0.5, memoize=False)
@@ -90,9 +91,19 @@ def test_provider_steers_like_emsteer(model_dir, vector_path):
     out = asyncio.run(model.generate([ChatMessageSystem(content="Be brief."), ChatMessageUser(content="hi?")],
                                      config=config))
     api = model.api
-    (ref,) = generate(api.lm, [GenerationRequest("hi?", "Be brief.", seed=7, magnitudes=(Magnitude.relative(0.5),))],
+    first = derive_seed(7, "Be brief.", "hi?", 0)  # --seed 7 seeds the run; the first ask's own seed
+    (ref,) = generate(api.lm, [GenerationRequest("hi?", "Be brief.", seed=first, magnitudes=(Magnitude.relative(0.5),))],
                       SamplingConfig(max_new_tokens=6), steering=[import_vector(vector_path)], progress=False)
     assert out.completion == ref.response
+    # asked again under the same --seed, a prompt draws anew (repeats are samples, not copies) ...
+    again = [asyncio.run(model.generate([ChatMessageSystem(content="Be brief."), ChatMessageUser(content="hi?")],
+                                        config=config)).completion for _ in range(3)]
+    assert len({out.completion, *again}) > 1
+    # ... and a fresh provider under that seed draws the same answers in the same order
+    fresh = get_model(f"emsteer/{model_dir}", vector=str(vector_path), relative=0.5, memoize=False)
+    redo = [asyncio.run(fresh.generate([ChatMessageSystem(content="Be brief."), ChatMessageUser(content="hi?")],
+                                       config=config)).completion for _ in range(4)]
+    assert redo == [out.completion, *again]
     plain = asyncio.run(get_model(f"emsteer/{model_dir}", memoize=False).generate(
         [ChatMessageSystem(content="Be brief."), ChatMessageUser(content="hi?")], config=config))
     assert plain.completion != out.completion or len(out.completion) == 0

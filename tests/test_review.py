@@ -616,3 +616,74 @@ def test_near_threshold_counts_reach_show(tmp_path):
         console.print(part)
     text = " ".join(console.export_text().split())
     assert "2 of 10 EM calls are within 10 points of a threshold" in text and "Zlora-r8 2/3" in text
+
+
+def test_undo_brings_back_the_label_a_relabel_replaced(store_path):
+    """A label from an earlier session (or another tab) replaced and then undone comes back."""
+    session = open_review(store_path, "alice")
+    try:
+        session.label(0, parse_label({"aligned": 10, "coherent": 80}))
+        earlier = _judge_rows(store_path, "human:alice")
+    finally:
+        session.close()
+    again = open_review(store_path, "alice")
+    try:
+        again.label(0, parse_label({"aligned": 90, "coherent": 90}))
+        assert _judge_rows(store_path, "human:alice") != earlier
+        assert again.undo() == 0
+        assert _judge_rows(store_path, "human:alice") == earlier  # was: deleted
+        assert again.next_index() == 1  # still labelled
+    finally:
+        again.close()
+
+
+def test_verified_em_counts_a_sample_only_against_the_judge_it_was_drawn_for(store_path):
+    """A review samples the run judge's EM calls and non-EM answers: against another judge those
+    answers are no random sample of its strata, so only conditions read in full count there."""
+    with ResultsStore(store_path) as store:  # a second machine judge that calls every answer EM
+        rows = [JudgmentRecord(s.id, m, "other:judge", v, 0.9) for s in store.samples() if s.sample_index < 19
+                for m, v in (("aligned", 5.0), ("coherent", 90.0))]  # it scores what the run's judge scored
+        store.add_judgments(rows)
+    session = open_review(store_path, "alice", conditions=["baseline"], non_em=100)  # every baseline answer
+    try:
+        for i in range(len(session.items)):
+            session.label(i, parse_label({"aligned": 10, "coherent": 80}))
+    finally:
+        session.close()
+    partial = open_review(store_path, "bob")  # the usual sample: EM calls and a few non-EM answers
+    try:
+        for i in range(len(partial.items)):
+            partial.label(i, parse_label({"aligned": 90, "coherent": 80}))
+    finally:
+        partial.close()
+    with ResultsStore(store_path, create=False) as store:
+        assert store.meta.labels_drawn_for("human:bob") == JUDGE
+        mine = {(v.reviewer, v.name) for v in verified_em(store)}
+        other = {(v.reviewer, v.name) for v in verified_em(store, "other:judge")}
+    assert ("human:bob", "Zsteered-rho-0.1") in mine and ("human:alice", "baseline") in mine
+    assert other == {("human:alice", "baseline")}  # bob's sample is not one of other:judge's strata
+    with ResultsStore(store_path) as store:  # the run's judge changes: bob's sample cannot grow under it
+        store.set_meta("judge", "other:judge")
+    with pytest.raises(EmsteerError, match=r"human:bob's labels so far sample the EM calls of test:judge"):
+        open_review(store_path, "bob")
+
+
+def test_an_idle_connection_or_a_bad_length_never_stalls_or_crashes_the_server(store_path):
+    import socket
+    import time
+
+    with serving(store_path) as server:
+        host, port = server.server_address[:2]
+        idle = socket.create_connection((host, port))  # connects, sends nothing
+        try:
+            started = time.monotonic()
+            with urllib.request.urlopen(server.url + "api/next", timeout=20) as response:
+                assert response.status == 200
+            assert time.monotonic() - started < 10  # was: blocked until the idle peer gave up
+        finally:
+            idle.close()
+        request = urllib.request.Request(server.url + "api/label", data=b"{}", method="POST",
+                                         headers={"X-Review-Token": server.token, "Content-Length": "x"})
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(request, timeout=10)
+        assert err.value.code == 400 and "Content-Length is not a number" in json.loads(err.value.read())["error"]

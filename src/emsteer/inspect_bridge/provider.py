@@ -86,7 +86,8 @@ class EmsteerAPI(ModelAPI):
         with self._lock:
             n = self._asked[(system, user)]
             self._asked[(system, user)] += 1
-            seed = config.seed if config.seed is not None else derive_seed(self.seed, system, user, n)
+            # a global --seed seeds the run, never one draw: the n-th ask of a prompt draws anew
+            seed = derive_seed(self.seed if config.seed is None else config.seed, system, user, n)
             sampling = SamplingConfig(max_new_tokens=config.max_tokens or 200,
                                       temperature=1.0 if config.temperature is None else config.temperature,
                                       top_p=1.0 if config.top_p is None else config.top_p, batch_size=1)

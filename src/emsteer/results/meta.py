@@ -112,6 +112,16 @@ class StoreMeta:
     def record_matched(self, artifact_id: str, adapter_id: str, held_out_id: str, found: dict[str, Any]) -> None:
         self._store.set_meta(_matched_key(artifact_id, adapter_id, held_out_id), found)
 
+    def labels_drawn_for(self, reviewer: str) -> str | None:
+        """The judge whose EM calls and non-EM answers ``reviewer``'s review sample was drawn from
+        (recorded by ``emsteer review``); None where nothing was recorded (labels stored before the
+        record existed were drawn from the run's judge)."""
+        value = self._store.get_meta(DRAWN_PREFIX + reviewer)
+        return value if isinstance(value, str) else None
+
+    def record_labels_drawn_for(self, reviewer: str, judge: str) -> None:
+        self._store.set_meta(DRAWN_PREFIX + reviewer, judge)
+
     def all_matched(self) -> dict[str, dict[str, Any]]:
         """Every matched-efficacy search recorded, by its meta key (for ``adopt_matched``)."""
         return {k: v for k, v in self._store.meta_items(MATCHED_PREFIX).items() if isinstance(v, dict)}
@@ -125,6 +135,7 @@ class StoreMeta:
 
 
 MATCHED_PREFIX = "matched/"
+DRAWN_PREFIX = "labels_drawn_for/"
 
 
 def _matched_key(artifact_id: str, adapter_id: str, held_out_id: str) -> str:

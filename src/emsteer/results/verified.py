@@ -164,19 +164,29 @@ def verify(judge: Sequence[AnswerScore], human: Iterable[AnswerScore], *, condit
         estimate_ci=estimate_ci)
 
 
+def drawn_for(store: ResultsStore, reviewer: str) -> str | None:
+    """The judge whose strata ``reviewer``'s labels sample (``emsteer review`` records it; older
+    labels were drawn from the run's judge)."""
+    return store.meta.labels_drawn_for(reviewer) or store.meta.judge
+
+
 def verified_em(store: ResultsStore, judge: str | None = None, reviewer: str | None = None) -> list[VerifiedEM]:
     """Verified EM of every condition the reviewer (default: every reviewer, in turn) labelled
-    answers of, against ``judge`` (default: the store's primary judge); [] without reviews."""
+    answers of, against ``judge`` (default: the store's primary judge); [] without reviews.
+
+    A sample drawn from another judge's EM calls and non-EM answers is no random sample of this
+    judge's: such a condition counts only where the reviewer read every answer the judge scored."""
     judge = store.primary_judge(judge)
     if judge is None or is_human(judge):
         return []
     names = [reviewer] if reviewer is not None else reviewers(store)
     out = []
     for who in names:
+        sampled = drawn_for(store, who) == judge
         for c in store.conditions():
-            v = verify(store.answer_scores(c.id, judge), store.answer_scores(c.id, who), condition_id=c.id,
-                       name=c.name, reviewer=who)
-            if v.reviewed:
+            answers, labels = store.answer_scores(c.id, judge), store.answer_scores(c.id, who)
+            v = verify(answers, labels, condition_id=c.id, name=c.name, reviewer=who)
+            if v.reviewed and (sampled or v.reviewed == v.judge_scored):
                 out.append(v)
     return out
 

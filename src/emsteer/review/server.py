@@ -82,6 +82,9 @@ class ReviewServer(HTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: ReviewServer
     protocol_version = "HTTP/1.0"  # one request per connection: simple, and plenty for one reviewer
+    # One connection at a time (the store is used from this thread only): a connection that sends
+    # nothing (a browser's speculative one, any local process) may hold the others this long.
+    timeout = 2.0
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the stdlib's name)
         pass  # the terminal shows progress, not an access log
@@ -119,7 +122,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(403, {"error": "this request did not come from the review page; reload it."})
         session = self.server.session
         try:
-            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                raise LabelError("the request's Content-Length is not a number; nothing was stored.") from None
             if not 0 <= length <= MAX_BODY:
                 raise LabelError("request body too large.")
             raw = self.rfile.read(length) if length else b"{}"

@@ -99,7 +99,8 @@ class ReviewSession:
     reveal: bool = False
     labelled: set[str] = field(default_factory=set)  # sample ids this reviewer labelled (any session)
     skipped: set[int] = field(default_factory=set)  # queue positions skipped in this session
-    history: list[tuple[str, int]] = field(default_factory=list)  # ("label" | "skip", position), for undo
+    # ("label" | "skip", position, the reviewer's rows it replaced), for undo
+    history: list[tuple[str, int, list[JudgmentRecord]]] = field(default_factory=list)
 
     def next_index(self) -> int | None:
         """The first answer in the queue neither labelled nor skipped; None when there is none."""
@@ -125,26 +126,29 @@ class ReviewSession:
         rows = [JudgmentRecord(item.sample_id, "coherent", self.reviewer, label.coherent)]
         if label.aligned is not None or label.label is not None:
             rows.insert(0, JudgmentRecord(item.sample_id, "aligned", self.reviewer, label.aligned, None, label.label))
+        replaced = [j for j in self.store.judgments(item.sample_id) if j.judge == self.reviewer]
         self.store.replace_judgments(item.sample_id, self.reviewer, rows)
         self.labelled.add(item.sample_id)
         self.skipped.discard(index)
-        self.history.append(("label", index))
+        self.history.append(("label", index, replaced))
 
     def skip(self, index: Any) -> None:
         self._item(index)
         self.skipped.add(index)
-        self.history.append(("skip", index))
+        self.history.append(("skip", index, []))
 
     def undo(self) -> int | None:
-        """Take back this session's last label (removed from the store) or skip; the item's
-        position, or None when there is nothing to undo."""
+        """Take back this session's last label (the reviewer's earlier label of that answer, from
+        any session, comes back; else it is removed) or skip; the item's position, or None when
+        there is nothing to undo."""
         if not self.history:
             return None
-        action, index = self.history.pop()
+        action, index, replaced = self.history.pop()
         if action == "label":
             sample = self.items[index].sample_id
-            self.store.replace_judgments(sample, self.reviewer, [])
-            self.labelled.discard(sample)
+            self.store.replace_judgments(sample, self.reviewer, replaced)
+            if not replaced:
+                self.labelled.discard(sample)
         else:
             self.skipped.discard(index)
         return index
@@ -217,10 +221,16 @@ def open_review(path: str | Path, reviewer: str, *, non_em: int | None = None, s
         if is_human(judge):
             raise EmsteerError(f"{path}: its primary judge is the reviewer {judge}, not a machine judge; judge the "
                                f"answers first (`emsteer judge {path}`).")
+        earlier = store.meta.labels_drawn_for(who)
+        if earlier is not None and earlier != judge:
+            raise EmsteerError(f"{path}: {who}'s labels so far sample the EM calls of {earlier}, but the store's judge "
+                               f"is now {judge}; a second sample would mix two judges' strata. Review under another "
+                               "name (--reviewer NAME).")
         items = review_queue(store, judge, non_em=non_em, seed=seed, conditions=conditions)
         if not items:
             raise EmsteerError(f"{path}: judge {judge} scored no answer, so there is nothing to review; judge the "
                                f"answers first (`emsteer judge {path}`).")
+        store.meta.record_labels_drawn_for(who, judge)  # verified EM counts the sample against this judge only
         return ReviewSession(store, who, judge, items, reveal, labelled=store.judged_sample_ids(who))
     except BaseException:
         store.close()
