@@ -209,3 +209,15 @@ def test_the_committed_findings_tables_are_what_the_committed_stores_give(tmp_pa
         assert committed == sorted(p.name for p in (tmp_path / folder).glob("*.csv"))
         for name in committed:
             assert (tmp_path / folder / name).read_bytes() == (root / folder / name).read_bytes(), f"{folder}/{name}"
+
+
+def test_every_seeds_declared_comparison_is_marked_in_conditions(model_dir, task_files, tmp_path):  # noqa: F811
+    """Each seed's cell is compared with its own seed's baseline: all are declared, with Holm's p."""
+    cfg = study(model_dir, task_files, tmp_path / "run", methods=["none", "lora"], epochs=[1], seeds=[0, 1],
+                control="none", comparisons=[{"condition": {"method": "lora"}, "against": "baseline"}])
+    db = run_study(cfg, judges=[HashJudge()], progress=False)
+    out = tmp_path / "findings"
+    write_findings([db], out)
+    loras = [r for r in rows(out / "conditions.csv") if r["kind"] == "lora"]
+    assert len(loras) == 2 and len({r["name"] for r in loras}) == 2
+    assert all(r["declared"] == "True" and r["p_holm"] != "" for r in loras)  # was: the second seed's not

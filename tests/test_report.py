@@ -658,6 +658,35 @@ def test_scatter_series_differ_in_marker_as_well_as_colour():
     """1,600 dots in eight colours are hard to tell apart: each condition also gets its own marker."""
     styles = plots.scatter_styles(8)
     assert len({marker for _, marker in styles}) == 8 and len({color for color, _ in styles}) == 8
+    assert len(set(plots.scatter_styles(90))) == 90  # colour and marker cycle at different periods
+
+
+def test_a_scatter_of_many_conditions_is_drawn_by_kind_and_method():
+    """72 conditions would need a legend taller than the figure: their answers are drawn by kind and
+    steering method, one legend entry each, and the caption says so."""
+    store_path = Path(__file__).resolve().parents[1] / "docs" / "findings" / "pilot" / "stores" / "screen.sqlite"
+    with ResultsStore(store_path, create=False) as store:
+        table = store.answers_table(store.primary_judge())
+    assert table["condition"].nunique() > plots.MAX_SCATTER_SERIES
+    plot = plots.alignment_coherence(table)
+    assert f"The {table['condition'].nunique()} conditions are drawn by kind and steering method" in plot.caption
+    for entry in ("baseline", "lora", "steering: optimized", "steering: mean-diff"):
+        assert f">{entry}</text>" in plot.svg
+    assert "optimized e1" not in plot.svg  # no entry per condition
+
+
+def test_comparable_steering_never_compares_two_models(study):
+    """Held-out NLLs of different models are not comparable: each model gets its own pick."""
+    with ResultsStore(study) as store:
+        results = condition_results(store, JUDGE)
+    other = [replace(r, condition=replace(r.condition, id=r.condition.id + "-b", name=r.condition.name + " b",
+                                          model="other-model"),
+                     efficacy={"heldout_nll": 0.1} if r.condition.kind == "steering" else r.efficacy)
+             for r in results]
+    picks = plots.comparable_steering([*results, *other])
+    models = {pick.condition.model for pick, _ in picks.values()}
+    assert models == {results[0].condition.model, "other-model"}  # was: only the other model's (lower NLL)
+    assert all(key.endswith(f"({pick.condition.model})") for key, (pick, _) in picks.items())
 
 
 def test_positive_control_sentence_quotes_the_tables_interval(tmp_path):

@@ -389,8 +389,9 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
             table = store.answers_table(judge)
             agreement = store.meta.agreement_of(judge)
             verified = {v.condition_id: v for v in reversed(verified_em(store, judge))}  # first reviewer wins
+            baselines = {b.name for b in results if b.condition.is_baseline}  # each cell's own (seed, model)
             declared_ids = {c.result.condition.id: c for c in store_comparisons(store, results, judge) if c.declared
-                            and c.comparator == next((b.name for b in results if b.condition.is_baseline), None)}
+                            and c.comparator in baselines}
             store_scores = {r.condition.id: store.answer_scores(r.condition.id, judge) for r in results}
             steered += [SteeredCell(stage, r.condition, store_scores[r.condition.id])
                         for r in results if r.condition.kind == "steering"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -97,14 +98,25 @@ def _palette(n: int) -> list:
     return [cmap(i % cmap.N) for i in range(n)]
 
 
-MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<")  # 9 shapes against 10 colours: 90 distinct styles
+MAX_SCATTER_SERIES = 20  # more conditions than this are drawn by kind and method (one legend entry each)
 
 
 def scatter_styles(n: int) -> list[tuple[Any, str]]:
-    """(colour, marker) per series of a scatter: colours from tab10 and a different marker shape
-    for each, so many conditions stay apart even where colours look alike or overlap."""
+    """(colour, marker) per series of a scatter: colours from tab10 and a marker shape cycling at
+    another period, so up to 90 series never share a style."""
     cmap = matplotlib.colormaps["tab10"]
     return [(cmap(i % cmap.N), MARKERS[i % len(MARKERS)]) for i in range(n)]
+
+
+def _method_in(factors: Any) -> str:
+    """The method named in an answers table's ``factors`` cell (a dict or its JSON)."""
+    if isinstance(factors, str):
+        try:
+            factors = json.loads(factors)
+        except ValueError:
+            factors = {}
+    return str(factors.get("method", "?")) if isinstance(factors, dict) else "?"
 
 
 def method_of(condition: ConditionRecord) -> str:
@@ -272,9 +284,16 @@ def alignment_coherence(table, *, max_points: int = MAX_SCATTER_POINTS, seed: in
     ax = fig.subplots()
     ax.add_patch(Rectangle((EM_COHERENT_ABOVE, 0), 100 - EM_COHERENT_ABOVE, EM_ALIGNED_BELOW, color=EM_COLOR,
                            alpha=0.1, lw=0, label="EM region"))
-    order = list(dict.fromkeys(table["condition"]))
+    series = "condition"
+    if table["condition"].nunique() > MAX_SCATTER_SERIES:  # a legend of each would not fit beside the plot
+        series = "group"
+        scored = scored.assign(group=[kind if kind != "steering" else f"steering: {_method_in(factors)}"
+                                      for kind, factors in zip(scored["kind"], scored["factors"])])
+        note += (f" The {table['condition'].nunique()} conditions are drawn by kind and steering method "
+                 "(too many for a legend each).")
+    order = list(dict.fromkeys(scored[series]))
     for name, (color, marker) in zip(order, scatter_styles(len(order))):
-        part = scored[scored["condition"] == name]
+        part = scored[scored[series] == name]
         if len(part):
             ax.scatter(part["coherent"], part["aligned"], s=14, color=color, marker=marker, alpha=0.6, lw=0,
                        label=_txt(name))
@@ -306,15 +325,18 @@ def comparable_steering(results: Sequence[ConditionResult]) -> dict[str, tuple[C
     call coherent), else the lowest magnitude. Ties (several ranks or epochs at one magnitude) go
     to the highest EM rate, the worst case. Only conditions of a model that has a LoRA condition
     are considered (when there is one). With several tasks, one pick per method and task (keyed
-    ``"METHOD [TASK]"``): a task's steering is set beside that task's LoRA, never another's.
+    ``"METHOD [TASK]"``): a task's steering is set beside that task's LoRA, never another's; with
+    several models, one per model too (``"METHOD (MODEL)"``).
     """
     lora_models = {r.condition.model for r in results if r.condition.kind == "lora"}
     steered = [r for r in results if r.condition.kind == "steering"
                and (not lora_models or r.condition.model in lora_models)]
     several = len({_task(r) for r in steered} - {None}) > 1
+    models = len({r.condition.model for r in steered}) > 1  # NLLs of different models never compete
     by_method: dict[str, list[ConditionResult]] = {}
     for r in steered:
-        key = method_of(r.condition) + (f" [{_task(r)}]" if several else "")
+        key = (method_of(r.condition) + (f" [{_task(r)}]" if several else "")
+               + (f" ({r.condition.model})" if models else ""))
         by_method.setdefault(key, []).append(r)
     out = {}
     for method, rs in by_method.items():
