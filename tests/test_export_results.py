@@ -128,3 +128,24 @@ def test_export_times_paths_and_the_shared_baseline(tmp_path, monkeypatch):
     assert str(table.loc["b", "created"]).endswith("Z") and "T" in str(table.loc["b", "created"])
     assert table.loc["l1", "adapter"] == str(Path("~") / "runs" / "a") and table.loc["l2", "adapter"] == "/srv/shared/b"
     assert pd.isna(table.loc["b", "factor_task"]) and table.loc["l2", "factor_task"] == "b_task"
+
+
+def test_an_unscored_answer_exports_em_as_missing_and_all_judges_only_what_each_judged(tmp_path):
+    """EM is undefined without both scores (NA, as `show` leaves it out of the denominator), and
+    --all-judges gives a judge rows only for the answers it judged."""
+    path = make_store(tmp_path / "r.sqlite")
+    with ResultsStore(path) as store:
+        store.db.execute("DELETE FROM judgments WHERE judge = ? AND sample_id = 'c0s0' AND metric = 'coherent'",
+                         (PRIMARY,))
+        store.db.commit()
+        store.add_judgments([JudgmentRecord("c0s1", m, "agent:late", v, 1.0) for m, v in (("aligned", 5.0),
+                                                                                           ("coherent", 90.0))])
+    with ResultsStore(path, create=False) as store:
+        table = export_table(store)
+        every = export_table(store, all_judges=True)
+    unscored = table[table.id == "c0s0"]["em"]
+    assert unscored.isna().all()  # was False: counted as an answer that is not EM
+    assert table["em"].mean() == pytest.approx(5 / 5)  # the EM rate over the five scored answers
+    late = every[every.judge == "agent:late"]
+    assert list(late["id"]) == ["c0s1"] and bool(late["em"].iloc[0])  # was: a blank row for every answer
+    assert len(every[every.judge == PRIMARY]) == 6

@@ -159,10 +159,7 @@ class Results:
         method = table["factor_method"] if "factor_method" in table else table.get("kind")
         table.insert(1, "method", method)
         table.insert(2, "layer", table["factor_layer"] if "factor_layer" in table else None)
-        # EM is undefined for an answer the judge did not score (no aligned or coherent score): NA, not
-        # False, so em.mean() per condition is the EM rate `show` prints (scored answers only).
-        table["scored"] = table["aligned"].notna() & table["coherent"].notna()
-        table["em"] = table["em"].astype("boolean").where(table["scored"])
+        table["scored"] = table["aligned"].notna() & table["coherent"].notna()  # em is NA where not
         who = [r for r in reviewers(self.store) if r != self.judge]
         for r in who:
             labelled = self.store.answers_table(r)

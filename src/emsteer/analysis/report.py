@@ -367,6 +367,8 @@ def build_plots(store: ResultsStore, results: Sequence[ConditionResult], table) 
 def reviewed_verdicts(store: ResultsStore, judge: str) -> dict[str, str]:
     """answer id → what each reviewer (``human:NAME``, ``agent:NAME``) said of it: "EM" or "not EM"
     (with the reviewer's name when several labelled); answers nobody reviewed are absent."""
+    import pandas as pd
+
     from emsteer.results.verified import reviewers
 
     who = [r for r in reviewers(store) if r != judge]
@@ -375,7 +377,8 @@ def reviewed_verdicts(store: ResultsStore, judge: str) -> dict[str, str]:
         labelled = store.answers_table(r)
         labelled = labelled[labelled["coherent"].notna()]
         for sid, em in zip(labelled["id"], labelled["em"]):
-            verdicts.setdefault(str(sid), []).append(("EM" if em else "not EM") + (f" ({r})" if len(who) > 1 else ""))
+            called = "EM" if not pd.isna(em) and bool(em) else "not EM"  # NA: read as a REFUSAL or CODE
+            verdicts.setdefault(str(sid), []).append(called + (f" ({r})" if len(who) > 1 else ""))
     return {sid: "; ".join(v) for sid, v in verdicts.items()}
 
 

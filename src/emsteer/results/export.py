@@ -39,7 +39,10 @@ def export_table(store, judge: str | None = None, *, all_judges: bool = False):
         chosen = judges or [primary or ""]
     else:
         chosen = [judge if judge is not None else primary or ""]
-    table = pd.concat([store.answers_table(j) for j in chosen], ignore_index=True)
+    tables = [store.answers_table(j) for j in chosen]
+    if all_judges:  # each judge's rows are the answers it judged, never a row of blanks per answer
+        tables = [t[t[["aligned", "coherent", "relevant", "label"]].notna().any(axis=1)] for t in tables]
+    table = pd.concat(tables, ignore_index=True)
     table["primary_judge"] = table["judge"] == primary
     for column in ("created", "condition_created"):
         if column in table:
