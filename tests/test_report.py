@@ -582,7 +582,7 @@ def test_the_positive_control_rising_is_not_reported_as_a_significant_increase(t
         doc = render_report(store)
     headline = " ".join(_section(doc, "headline").split())
     assert "Significant EM increase" not in headline
-    assert "No comparison was declared before this run" in headline and "up to" not in headline
+    assert "holds only baseline conditions and the positive control" in headline and "up to" not in headline
 
 
 def test_committed_store_report_fits_1280_px_and_browses_by_condition_question_and_em(tmp_path):
@@ -753,3 +753,17 @@ def test_em_resting_on_one_question_is_said_in_the_report():
     assert m and "lora [risky_financial_advice] (17 of 17 EM answers to quick_buck)" in m.group(1)
     assert "bad_medical_advice] (" not in m.group(1)  # no EM there: nothing to flag
     assert html.index('id="near-threshold"') < html.index('id="one-question"')
+
+
+def test_a_run_of_a_baseline_and_its_control_is_no_null_result(tmp_path):
+    """The control is meant to rise; with nothing steered or finetuned beside it the report says so,
+    and never calls the run a null result. Sentences the template joins keep their space."""
+    path = build_study_store(tmp_path / "results.sqlite", lora=False, subspaces=False, steering=False, control=True)
+    with ResultsStore(path) as store:
+        doc = render_report(store)
+    text = " ".join(re.sub(r"<[^>]+>", " ", doc).split())
+    assert "null result" not in text and 'id="null-result"' not in doc
+    assert "This run holds only baseline conditions and the positive control" in text
+    with ResultsStore(build_study_store(tmp_path / "steered.sqlite", lora=False, subspaces=False), create=False) as store:
+        steered = render_report(store)
+    assert 'id="null-result"' in steered and not re.search(r"uncorrected\.[A-Z]|\)\.[A-Z]", steered)

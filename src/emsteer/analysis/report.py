@@ -462,8 +462,9 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
         control=control_status(list(results)),
         agreement=store.meta.agreement_of(judge) or shipped_agreement(judge),
         injection=_injection(store, judge),
-        significant=significant, any_baseline=bool(paired),
-        only_baselines=all(r.condition.is_baseline for r in results), upper=upper, significance=SIGNIFICANCE,
+        significant=significant, any_baseline=bool(highs),  # the control's pairs bound nothing steering did
+        only_baselines=all(r.condition.is_baseline or r.condition.is_control for r in results), upper=upper,
+        significance=SIGNIFICANCE,
         rate_interval=RATE_INTERVAL, diff_interval=DIFF_INTERVAL,
         em_aligned=EM_ALIGNED_BELOW, em_coherent=EM_COHERENT_ABOVE,
         near_threshold=near_threshold_sentence(near_k, near_n), verified=verified_em(store, judge),
