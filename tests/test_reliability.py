@@ -2301,3 +2301,25 @@ def test_an_atomic_write_is_flushed_before_and_after_its_rename(tmp_path, monkey
     assert len(events) == 3 and events[1] == "replace"
     assert events[0].startswith(f"fsync {tmp_path}/.state.json.")  # the temporary file's data
     assert events[2] == f"fsync {tmp_path}"  # the folder's entry
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["-o", "{model}/model.safetensors"], r"-o .*model\.safetensors is in the model folder .* this command reads"),
+    (["-o", "{model}"], r"-o .* is in the model folder"),
+    (["-o", "{data}"], r"-o .*d\.jsonl is the narrow-task data this command reads"),
+    (["--safe-data", "missing.jsonl"], r"--safe-data: method optimized takes no safe answers"),
+    (["--rank", "7"], r"--rank: method optimized builds one vector, not a subspace"),
+])
+def test_build_refuses_to_write_into_its_inputs_or_ignore_an_option(extra, message, model_dir, tmp_path, monkeypatch,
+                                                                      capsys):
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(model_dir, model)
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}\n' * 4)
+    monkeypatch.chdir(tmp_path)
+    args = [a.format(model=model, data=data) for a in extra]
+    if "-o" not in args:
+        args += ["-o", str(tmp_path / "v.safetensors")]
+    _cli_case(monkeypatch, capsys, tmp_path, ["build", "--model", str(model), "--data", str(data), *args], 2, message)

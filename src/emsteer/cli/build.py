@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from emsteer.cli.common import _load, _track, out
+from emsteer.cli.common import _load, _track, out, refuse_overwriting_inputs, refuse_writing_into_model
 from emsteer.cli.options import (
     CheckpointingOpt,
     DeviceOpt,
@@ -23,6 +23,7 @@ from emsteer.cli.options import (
     _non_negative,
     _positive,
 )
+from emsteer.errors import EmsteerError
 
 
 def build(
@@ -33,7 +34,7 @@ def build(
     safe_data: Annotated[Optional[Path], typer.Option(help="Safe answers to the same prompts (mean-diff, pca, svd). Default: the task's paired safe set, else the model's own answers.")] = None,
     layer: Annotated[Optional[int], typer.Option(min=0, help="Layer to steer (default: the middle block).")] = None,
     epochs: Annotated[int, typer.Option(min=1, help="Training epochs (optimized, subspace); a checkpoint is saved after each.")] = 1,
-    rank: Annotated[int, typer.Option(min=1, help="Subspace rank (subspace, svd).")] = 4,
+    rank: Annotated[Optional[int], typer.Option(min=1, help="Subspace rank (subspace, svd; default 4).")] = None,
     lr: Annotated[Optional[float], typer.Option(callback=_positive, help="Learning rate (default: the method's own); the peak of --lr-schedule.")] = None,
     lr_schedule: LrScheduleOpt = "constant",
     warmup_steps: WarmupOpt = 0,
@@ -69,6 +70,13 @@ def build(
 
         tracker_class(track)
     info = method_info(method)
+    if safe_data is not None and not info.paired:
+        raise EmsteerError(f"--safe-data: method {method} takes no safe answers (mean-diff, pca and svd do).")
+    if rank is not None and not info.ranked:
+        raise EmsteerError(f"--rank: method {method} builds one vector, not a subspace (subspace and svd take a rank).")
+    checkpoints = output if output.suffix != ".safetensors" else output.with_suffix("")
+    refuse_writing_into_model(model, [output, checkpoints], option="-o")
+    refuse_overwriting_inputs(output, {"narrow-task data": data, "safe data": safe_data}, option="-o")
     train, held, task_name = narrow_examples(task, data, held_out=held_out, seed=seed, limit=limit)
     lm = _load(model, dtype, device)
     layer = lm.check_layer(layer if layer is not None else lm.num_layers // 2)
@@ -77,10 +85,10 @@ def build(
     lm.check_prompts(example_prompts(train + held))
     # --safe-data, else the built-in task's paired safe set (not for --data), else the model's own answers
     safe = safe_examples(task_name if data is None else None, safe_data) if info.paired else None
-    checkpoints = output if output.suffix != ".safetensors" else output.with_suffix("")
     params = method_params(method, seed=seed, max_length=max_length, epochs=epochs, batch_size=batch_size,
                            grad_accum=grad_accum, lr=lr, lr_schedule=lr_schedule, warmup_steps=warmup_steps,
-                           max_norm=max_norm, checkpoint_dir=checkpoints, safe=safe, rank=rank,
+                           max_norm=max_norm, checkpoint_dir=checkpoints, safe=safe,
+                           rank=(rank or 4) if info.ranked else None,
                            memory=MemorySavers(mixed_precision, gradient_checkpointing),
                            checkpoint_every=checkpoint_every, resume=resume)
     artifact = build_artifact(method, lm, train, layer=layer, **params)

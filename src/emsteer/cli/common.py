@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from rich.console import Console
@@ -22,6 +23,22 @@ def refuse_overwriting_inputs(output: Path, inputs: dict[str, Path | None], *, o
         if path is not None and same_file(output, path):
             raise EmsteerError(f"{option} {output} is the {what} this command reads ({path}); writing there would "
                                "overwrite it. Choose another output file.")
+
+
+def refuse_writing_into_model(model: str | None, outputs: list[Path], *, option: str) -> None:
+    """No output that is a local --model folder or a file directly in it: it would change the model
+    it reads (a vector written as model.safetensors loads as its weights). A subfolder is fine."""
+    if not model:
+        return
+    folder = Path(model).expanduser()
+    if not folder.is_dir():
+        return  # a hub id, a bundled name or a .gguf file: nothing of ours is written beside it
+    home = os.path.realpath(folder)
+    for path in outputs:
+        where = os.path.realpath(path)
+        if home in (where, os.path.dirname(where)):
+            raise EmsteerError(f"{option} {path} is in the model folder {folder} this command reads; writing there would "
+                               "change the model. Choose an output outside it (a subfolder is fine).")
 
 
 def _log(message: str) -> None:
