@@ -99,6 +99,11 @@ def test_several_values_after_one_magnitude_option():
         "audit", "v", "--magnitude", "m=1", "--magnitude", "rho=0.2", "x.gguf"]
     assert spread_values(["generate", "--", "--relative", "1", "2"]) == ["generate", "--", "--relative", "1", "2"]
     assert spread_values(["generate", "--relative", "2", "what", "42"]) == ["generate", "--relative", "2", "what", "42"]
+    # the first value attached: the next ones are magnitudes too, never a question or a store
+    assert spread_values(["generate", "hi", "--relative=0.1", "0.2"]) == [
+        "generate", "hi", "--relative=0.1", "--relative", "0.2"]
+    assert spread_values(["eval", "-r0.1", "0.2", "s.sqlite"]) == ["eval", "-r0.1", "-r", "0.2", "s.sqlite"]
+    assert spread_values(["eval", "--rx", "0.2"]) == ["eval", "--rx", "0.2"]  # not a spreading option
 
 
 def test_generate_takes_magnitudes_in_a_row(monkeypatch, capsys, model_dir, vector_file):

@@ -99,8 +99,21 @@ _SPREAD = {opt: _is_number for opt in ("--relative", "-r", "--absolute", "-a", "
 _SPREAD["--magnitude"] = lambda token: token.partition("=")[0].strip().lower() in ("m", "rho", "alpha")
 
 
+def _spreading(token: str) -> str | None:
+    """The spreading option a token gives: ``--relative``, ``--relative=0.1`` or ``-r0.1``."""
+    if token in _SPREAD:
+        return token
+    name, eq, _ = token.partition("=")
+    if eq and name.startswith("--") and name in _SPREAD:
+        return name
+    if len(token) > 2 and token[:2] in _SPREAD and not token.startswith("--") and _SPREAD[token[:2]](token[2:]):
+        return token[:2]
+    return None
+
+
 def spread_values(argv: list[str]) -> list[str]:
-    """Repeat an option before each further value that follows it (see _SPREAD)."""
+    """Repeat an option before each further value that follows it (see _SPREAD), whether its first
+    value came separately (``--relative 0.1 0.2``) or attached (``--relative=0.1 0.2``, ``-r0.1 0.2``)."""
     out: list[str] = []
     option = None  # the spreading option whose values are being read
     for i, token in enumerate(argv):
@@ -110,7 +123,7 @@ def spread_values(argv: list[str]) -> list[str]:
             if out[-1] != option:
                 out.append(option)
         else:
-            option = token if token in _SPREAD else None
+            option = _spreading(token)
         out.append(token)
     return out
 
