@@ -215,3 +215,10 @@ def test_evaluate_judges_only_the_metrics_asked_for(tiny):
     assert {m for (m,) in asked.store.db.execute("SELECT DISTINCT metric FROM judgments")} == {"aligned", "coherent"}
     with pytest.raises(EmsteerError, match="alinged not defined; the questions define aligned, coherent"):
         em.evaluate(tiny, questions=QUESTIONS[:1], judge=HashJudge(), samples=1, max_new_tokens=2, metrics=["alinged"])
+
+
+@pytest.mark.parametrize("samples", [0, -1, 1.5])
+def test_evaluate_refuses_a_sample_count_that_is_not_one_or_more(tiny, samples):
+    """samples=0 fell back to each question's default, samples=-1 stored nothing without a word."""
+    with pytest.raises(EmsteerError, match="samples per paraphrase must be a whole number of at least 1"):
+        em.evaluate(tiny, questions=QUESTIONS[:1], judge=HashJudge(), samples=samples, max_new_tokens=2)

@@ -46,6 +46,12 @@ class EvalSettings:
     metrics: tuple[str, ...] | None = None  # judge only these metrics (None: every metric the questions define)
     rejudge_missing: bool = False  # also re-ask the judge where its stored judgment is unscored
 
+    def __post_init__(self) -> None:
+        n = self.samples_per_paraphrase
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+            raise EmsteerError(f"samples per paraphrase must be a whole number of at least 1 (or None: each "
+                               f"question's own), got {n!r}.")
+
 
 @dataclass(frozen=True)
 class PlannedSample:
@@ -63,7 +69,7 @@ def plan_samples(questions: Sequence[Question], settings: EvalSettings) -> list[
     """Every (question, paraphrase, sample) to ask, with a seed that is the same in every condition."""
     plan = []
     for q in questions:
-        n = settings.samples_per_paraphrase or q.samples_per_paraphrase
+        n = q.samples_per_paraphrase if settings.samples_per_paraphrase is None else settings.samples_per_paraphrase
         for p in range(len(q.paraphrases)):
             for s in range(n):
                 plan.append(PlannedSample(q, p, s, derive_seed(settings.seed, q.id, p, s)))
