@@ -93,6 +93,8 @@ def test_plan_reads_a_pilot_baseline_and_refuses_a_bad_declaration(tmp_path):
     # a stated rate below the floor is planned at the floor, and the output says so
     low = runner.invoke(app, ["plan", str(study_file(tmp_path, 56)), "--baseline-rate", "0.001"], env={"COLUMNS": "200"})
     assert "baseline EM 0.5% (stated 0.1%, planned at the 0.5% floor)" in low.output, low.output
+    both = runner.invoke(app, ["plan", str(study_file(tmp_path, 56)), "--pilot", str(store), "--baseline-rate", "0.5"])
+    assert "--pilot and --baseline-rate both set" in str(both.exception)  # was: the stated 50% dropped silently
     bad = study_file(tmp_path, 8, [{"condition": {"colour": "red"}}])
     result = runner.invoke(app, ["plan", str(bad)])
     # the typer app raises; emsteer's main() turns an EmsteerError into one line and exit 2

@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from emsteer.cli.common import _log, _print_results, _track, out
 from emsteer.cli.options import TrackOpt, TrackUriOpt
+from emsteer.errors import EmsteerError
 
 
 def study(
@@ -68,11 +69,15 @@ def plan(
     smallest EM rise over the baseline detectable at 80% power given the baseline rate, the
     question clusters and the answers per question, and the answers per question the --target
     rise needs. Warns when the questions cannot reach the corrected level at all (K questions give
-    no p below 2/2^K) or the target is out of reach. Reads only the study file (and --pilot).
+    no p below 2/2^K) or the target is out of reach, and then exits with status 1 (a study that
+    cannot see what it claims to look for; a script can stop on it). Reads only the study file (and
+    --pilot).
     """
     from emsteer.display import plan_table
     from emsteer.studies import load_study, plan_for
 
+    if pilot is not None and baseline_rate is not None:
+        raise EmsteerError("--pilot and --baseline-rate both set the baseline's EM rate; give one.")
     cfg = load_study(config)
     result = plan_for(cfg, baseline_rate=baseline_rate, pilot=pilot, icc=icc, target=target)
     out.print(plan_table(result, cfg.name))
