@@ -2323,3 +2323,13 @@ def test_build_refuses_to_write_into_its_inputs_or_ignore_an_option(extra, messa
     if "-o" not in args:
         args += ["-o", str(tmp_path / "v.safetensors")]
     _cli_case(monkeypatch, capsys, tmp_path, ["build", "--model", str(model), "--data", str(data), *args], 2, message)
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--layer", "5"], r"--layer picks the chat model's layer the heads read: give it with --lm"),
+    (["--dtype", "bfloat16"], r"--dtype bfloat16 applies to a chat model's states: give it with --lm"),
+])
+def test_fit_judge_refuses_chat_model_options_without_one(extra, message, tmp_path, monkeypatch, capsys):
+    (tmp_path / "ref.jsonl").write_text("")
+    _cli_case(monkeypatch, capsys, tmp_path, ["fit-judge", "--reference", str(tmp_path / "ref.jsonl"), "-o",
+                                              str(tmp_path / "j.safetensors"), *extra], 2, message)

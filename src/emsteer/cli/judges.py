@@ -205,6 +205,9 @@ def fit_judge(
         raise EmsteerError("give either --encoder (a sentence encoder) or --lm (a chat model), not both.")
     if dtype != "float32" and lm is None:
         raise EmsteerError(f"--dtype {dtype} applies to a chat model's states: give it with --lm.")
+    if layer and lm is None:
+        raise EmsteerError("--layer picks the chat model's layer the heads read: give it with --lm (a sentence "
+                           "encoder has no layer to pick).")
     refuse_overwriting_inputs(output, {"reference file": reference}, option="--output")
     if predictions is not None:
         refuse_overwriting_inputs(predictions, {"reference file": reference, "judge file (--output)": output},
