@@ -681,6 +681,8 @@ NUMERIC_OPTIONS = [
     (["generate", "hi", "--max-new-tokens", "-5"], "--max-new-tokens"),
     (["audit", "v.safetensors", "r.sqlite", "--samples", "0"], "--samples"),
     (["audit", "v.safetensors", "r.sqlite", "--batch-size", "-1"], "--batch-size"),
+    (["audit", "v.safetensors", "r.sqlite", "--multiplier", "0"], "--multiplier"),  # the baseline against itself
+    (["audit", "v.safetensors", "r.sqlite", "--absolute", "-5"], "--absolute"),
     (["run", "-o", "runs/x", "--examples", "0"], "--examples"),
     (["run", "-o", "runs/x", "--epochs", "0"], "--epochs"),
     (["run", "-o", "runs/x", "--samples", "0"], "--samples"),
