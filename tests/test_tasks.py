@@ -299,3 +299,13 @@ def test_the_installed_package_ships_data_not_authoring_code():
     shipped = sorted(p.name for p in (resources.files("emsteer.data") / "builtin").iterdir())
     assert "insecure_code.jsonl" in shipped and "questions.yaml" in shipped
     assert not [name for name in shipped if name.endswith(".py")], shipped
+
+
+def test_a_name_that_is_neither_task_nor_file_lists_the_tasks(tmp_path, monkeypatch):
+    from emsteer.data.tasks import load_examples
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(EmsteerError, match=r"'bogus_task' is neither a task nor a file; tasks: .*insecure_code"):
+        load_examples("bogus_task")
+    with pytest.raises(EmsteerError, match="not found|does not exist|no such"):  # a file name: the file's own error
+        load_examples("missing.jsonl")

@@ -295,10 +295,14 @@ def load_task(
 
 
 def load_examples(data: str | Path | Sequence[ChatExample]) -> list[ChatExample]:
-    """Narrow-task chat examples from a task name (``insecure_code``, see ``emsteer tasks``), a
-    chat JSONL file, or examples already loaded."""
+    """Narrow-task chat examples from a task name (``insecure_code``; ``TASKS`` lists them, and
+    ``emsteer build --help``), a chat JSONL file, or examples already loaded."""
     if isinstance(data, (str, Path)):
-        return load_task(str(data)) if str(data) in TASKS else load_chat_jsonl(data)
+        if str(data) in TASKS:
+            return load_task(str(data))
+        if not Path(data).exists() and not str(data).endswith((".jsonl", ".gz", ".json")):
+            raise EmsteerError(f"{data!r} is neither a task nor a file; tasks: {', '.join(TASKS)}.")
+        return load_chat_jsonl(data)
     return list(data)
 
 
