@@ -436,3 +436,12 @@ def test_cli_remembers_and_show_and_report_cite_it(injectable, monkeypatch, caps
 def test_options_that_would_be_ignored_are_errors(injectable, monkeypatch, capsys, args, message):
     code, out, err = run_cli(monkeypatch, capsys, "--judge", "injectable", *args)
     assert code != 0 and message in " ".join((out + err).split()) and "Traceback" not in err
+
+
+def test_a_bad_calibration_file_fails_before_the_judge_loads(monkeypatch, capsys, tmp_path):
+    def never(arg, **kw):
+        raise AssertionError("the judge was loaded before the calibration file was read")
+
+    monkeypatch.setitem(JUDGE_BACKENDS, "slow", Backend(never, "slow (tests)"))
+    code, out, err = run_cli(monkeypatch, capsys, "--judge", "slow", "--calibration", str(tmp_path / "missing.jsonl"))
+    assert code == 2 and "missing.jsonl" in " ".join((out + err).split()) and "AssertionError" not in err

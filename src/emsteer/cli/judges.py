@@ -143,8 +143,9 @@ def judge_check(
         return
     from emsteer.judging import check_judge, load_calibration, remember_calibration
 
+    items = load_calibration(calibration)  # a bad file fails before a model loads
     the_judge = open_judge(judge, cache=False)
-    report = check_judge(the_judge, load_calibration(calibration))
+    report = check_judge(the_judge, items)
     remember_calibration(report)
     if as_json:
         typer.echo(json.dumps({k: v for k, v in report.to_dict().items() if k != "items"}, indent=2))
