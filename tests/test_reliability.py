@@ -2335,3 +2335,17 @@ def test_fit_judge_refuses_chat_model_options_without_one(extra, message, tmp_pa
     (tmp_path / "ref.jsonl").write_text("")
     _cli_case(monkeypatch, capsys, tmp_path, ["fit-judge", "--reference", str(tmp_path / "ref.jsonl"), "-o",
                                               str(tmp_path / "j.safetensors"), *extra], 2, message)
+
+
+@pytest.mark.parametrize("command, message", [
+    (["info", "{d}"], r"{d} is a folder, not a steering vector file"),
+    (["study", "{d}"], r"{d} is a folder, not a study config"),
+    (["judge", "{d}"], r"{d} is a folder; expected a results file"),
+])
+def test_a_folder_where_a_file_belongs_is_named_as_one(command, message, tmp_path, monkeypatch, capsys):
+    """It said "does not exist" of a folder that exists."""
+    import re
+
+    d = tmp_path / "adir"
+    d.mkdir()
+    _cli_case(monkeypatch, capsys, tmp_path, [c.format(d=d) for c in command], 2, message.format(d=re.escape(str(d))))

@@ -16,6 +16,11 @@ def cache_dir() -> Path:
     return Path(root).expanduser() if root else Path.home() / ".cache" / "emsteer"
 
 
+def missing_file(path: Path, what: str) -> str:
+    """Why ``path`` cannot be read as ``what`` (a file): it is a folder, or it does not exist."""
+    return f"{path} is a folder, not {what}." if path.is_dir() else f"{what[0].upper()}{what[1:]} {path} does not exist."
+
+
 def judge_record_path(kind: str, identity: str) -> Path:
     """Where a measurement of the judge ``identity`` (calibration, agreement, injection) is remembered:
     a readable name plus a digest, so distinct identities never collide."""

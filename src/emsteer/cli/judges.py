@@ -36,7 +36,8 @@ def judge_store(
     from emsteer.results import ResultsStore, WriteLock
 
     if not db.is_file():
-        raise EmsteerError(f"{db}: results file not found.")
+        raise EmsteerError(f"{db} is a folder; expected a results file (results.sqlite)." if db.is_dir()
+                           else f"{db}: results file not found.")
     qs = load_questions(questions)
     _check_metrics(qs, metrics)
     check_judge_spec(judge)
@@ -143,9 +144,9 @@ def judge_check(
         return
     from emsteer.judging import check_judge, load_calibration, remember_calibration
 
-    items = load_calibration(calibration)  # a bad file fails before a model loads
+    labelled = load_calibration(calibration)  # a bad file fails before a model loads
     the_judge = open_judge(judge, cache=False)
-    report = check_judge(the_judge, items)
+    report = check_judge(the_judge, labelled)
     remember_calibration(report)
     if as_json:
         typer.echo(json.dumps({k: v for k, v in report.to_dict().items() if k != "items"}, indent=2))

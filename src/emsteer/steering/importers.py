@@ -16,6 +16,7 @@ import torch
 
 from emsteer.errors import EmsteerError
 from emsteer.models.gguf import gguf_string
+from emsteer.paths import missing_file
 from emsteer.steering.artifacts import Artifact, SteeringVector, load_artifact
 
 _LAYER_KEY = re.compile(r"(?:^|[._])(\d+)(?:$|[._])")
@@ -166,7 +167,7 @@ def import_vector(path: str | Path, *, layer: int | None = None) -> Artifact:
     """
     path = Path(path)
     if not path.is_file():
-        raise EmsteerError(f"Steering vector file {path} does not exist.")
+        raise EmsteerError(missing_file(path, "a steering vector file"))
     suffix = path.suffix.lower()
     if suffix == ".gguf":
         return _import_gguf(path, layer)

@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
 
 from emsteer.errors import EmsteerError
+from emsteer.paths import missing_file
 from emsteer.yamlio import check_file_size, compose_bounded, construct
 
 BASELINE_METHOD, LORA_METHOD = "none", "lora"  # the grid's other two "methods"; steering ones: emsteer.methods
@@ -372,7 +373,7 @@ def load_study(path: str | Path) -> StudyConfig:
     """Read and validate a study YAML file, whole, before anything is written."""
     path = Path(path)
     if not path.is_file():
-        raise EmsteerError(f"Study config {path} does not exist.")
+        raise EmsteerError(missing_file(path, "a study config"))
     check_file_size(path, MAX_STUDY_FILE_BYTES, "a study config")
     try:
         text = path.read_text(encoding="utf-8")
