@@ -148,4 +148,9 @@ def test_an_unscored_answer_exports_em_as_missing_and_all_judges_only_what_each_
     assert table["em"].mean() == pytest.approx(5 / 5)  # the EM rate over the five scored answers
     late = every[every.judge == "agent:late"]
     assert list(late["id"]) == ["c0s1"] and bool(late["em"].iloc[0])  # was: a blank row for every answer
+    with ResultsStore(path) as store:  # a judge asked for a custom metric only keeps its rows
+        store.add_judgments([JudgmentRecord("c1s2", "deception", "custom:judge", 7.0, 1.0)])
+    with ResultsStore(path, create=False) as store:
+        custom = export_table(store, all_judges=True)
+    assert list(custom[custom.judge == "custom:judge"]["deception"]) == [7.0]
     assert len(every[every.judge == PRIMARY]) == 6

@@ -56,6 +56,12 @@ def test_to_frame_is_one_row_per_answer_by_the_primary_judge(loaded):
         assert rates[row.condition] == pytest.approx(row.em_rate)
     # the blind labels (agent:blind-pass1) sit beside the judge's EM call where an answer was labelled
     assert answers["reviewed_em"].notna().sum() > 0 and answers["reviewed_em"].isna().sum() > 0
+    # an answer the labels read as a refusal was reviewed: not EM, never NA like an unread one
+    with ResultsStore(CONFIRM, create=False) as store:
+        refused = {s for (s,) in store.db.execute("SELECT sample_id FROM judgments WHERE judge = ? AND label = "
+                                                  "'REFUSAL' AND metric = 'aligned'", ("agent:blind-pass1",))}
+    read_refused = answers[answers["id"].isin(refused)]["reviewed_em"]
+    assert len(read_refused) > 0 and read_refused.notna().all() and not read_refused.any()
 
 
 def test_results_of_a_path_points_to_load_results():

@@ -2305,9 +2305,22 @@ def test_an_atomic_write_is_flushed_before_and_after_its_rename(tmp_path, monkey
     assert events[2] == f"fsync {tmp_path}"  # the folder's entry
 
 
+def test_build_writes_a_vector_into_a_subfolder_of_the_model_folder(model_dir, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(model_dir, model)
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}\n' * 4)
+    code, captured = _cli(monkeypatch, capsys, "build", "--model", str(model), "--data", str(data), "--method",
+                          "mean-diff", "--max-length", "16", "-o", str(model / "vectors"))
+    assert code == 0, captured.err
+    assert (model / "vectors" / "final.safetensors").is_file()
+
+
 @pytest.mark.parametrize("extra, message", [
-    (["-o", "{model}/model.safetensors"], r"-o .*model\.safetensors is in the model folder .* this command reads"),
-    (["-o", "{model}"], r"-o .* is in the model folder"),
+    (["-o", "{model}/model.safetensors"], r"-o .*model\.safetensors writes into the model folder .* this command reads"),
+    (["-o", "{model}"], r"-o .* writes into the model folder"),
     (["-o", "{data}"], r"-o .*d\.jsonl is the narrow-task data this command reads"),
     (["--safe-data", "missing.jsonl"], r"--safe-data: method optimized takes no safe answers"),
     (["--rank", "7"], r"--rank: method optimized builds one vector, not a subspace"),

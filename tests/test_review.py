@@ -668,6 +668,32 @@ def test_verified_em_counts_a_sample_only_against_the_judge_it_was_drawn_for(sto
         open_review(store_path, "bob")
 
 
+def test_labels_without_a_record_keep_the_judge_they_were_drawn_for_when_it_changes(store_path, tmp_path):
+    """Labels stored before the record (or by a script) were drawn from the run's judge of the time:
+    re-judging by another judge, serially or by merging a Ray part, records that before it changes."""
+    from emsteer.results.merge import merge_store
+
+    session = open_review(store_path, "carol")
+    try:
+        session.label(0, parse_label({"aligned": 10, "coherent": 80}))
+    finally:
+        session.close()
+    with ResultsStore(store_path) as store:
+        store.delete_meta("labels_drawn_for/human:carol")  # as a store labelled before the record
+        store.add_judgments([JudgmentRecord(s.id, "aligned", "agent:script", 50.0) for s in store.samples()[:2]])
+        assert store.meta.labels_drawn_for("human:carol") is None
+        store.meta.record_judge("other:judge")  # `emsteer judge STORE --judge other`
+        assert store.meta.labels_drawn_for("human:carol") == JUDGE
+        assert store.meta.labels_drawn_for("agent:script") == JUDGE
+        assert store.meta.labels_drawn_for("test:judge") is None  # a machine judge draws no sample
+    with ResultsStore(tmp_path / "part.sqlite") as part:
+        part.set_meta("judge", "third:judge")
+    with ResultsStore(store_path) as store:
+        store.delete_meta("labels_drawn_for/human:carol")
+        merge_store(store, tmp_path / "part.sqlite")  # a Ray part makes third:judge the run's judge
+        assert store.meta.judge == "third:judge" and store.meta.labels_drawn_for("human:carol") == "other:judge"
+
+
 def test_an_idle_connection_or_a_bad_length_never_stalls_or_crashes_the_server(store_path):
     import socket
     import time

@@ -163,7 +163,8 @@ class Results:
         who = [r for r in reviewers(self.store) if r != self.judge]
         for r in who:
             labelled = self.store.answers_table(r)
-            labelled = labelled[labelled["coherent"].notna()].set_index("id")["em"]
+            # read (a coherent score): EM or not; a REFUSAL or CODE read is not EM, as verified EM counts it
+            labelled = labelled[labelled["coherent"].notna()].set_index("id")["em"].fillna(False)
             column = "reviewed_em" + (f"[{r}]" if len(who) > 1 else "")
             table[column] = table["id"].map(labelled)
         return table

@@ -75,7 +75,8 @@ def build(
     if rank is not None and not info.ranked:
         raise EmsteerError(f"--rank: method {method} builds one vector, not a subspace (subspace and svd take a rank).")
     checkpoints = output if output.suffix != ".safetensors" else output.with_suffix("")
-    refuse_writing_into_model(model, [output, checkpoints], option="-o")
+    final = output if output.suffix == ".safetensors" else output / "final.safetensors"  # epochs beside it
+    refuse_writing_into_model(model, [final, checkpoints / "epoch-001.safetensors"], option="-o", given=output)
     refuse_overwriting_inputs(output, {"narrow-task data": data, "safe data": safe_data}, option="-o")
     train, held, task_name = narrow_examples(task, data, held_out=held_out, seed=seed, limit=limit)
     lm = _load(model, dtype, device)

@@ -25,20 +25,19 @@ def refuse_overwriting_inputs(output: Path, inputs: dict[str, Path | None], *, o
                                "overwrite it. Choose another output file.")
 
 
-def refuse_writing_into_model(model: str | None, outputs: list[Path], *, option: str) -> None:
-    """No output that is a local --model folder or a file directly in it: it would change the model
-    it reads (a vector written as model.safetensors loads as its weights). A subfolder is fine."""
+def refuse_writing_into_model(model: str | None, files: list[Path], *, option: str, given: Path) -> None:
+    """No file written directly into a local --model folder (``files``: what the command writes
+    there, ``given``: the output option's value): it would change the model it reads (a vector
+    written as model.safetensors loads as its weights). A subfolder is fine."""
     if not model:
         return
     folder = Path(model).expanduser()
     if not folder.is_dir():
         return  # a hub id, a bundled name or a .gguf file: nothing of ours is written beside it
     home = os.path.realpath(folder)
-    for path in outputs:
-        where = os.path.realpath(path)
-        if home in (where, os.path.dirname(where)):
-            raise EmsteerError(f"{option} {path} is in the model folder {folder} this command reads; writing there would "
-                               "change the model. Choose an output outside it (a subfolder is fine).")
+    if any(home in (os.path.realpath(f), os.path.dirname(os.path.realpath(f))) for f in files):
+        raise EmsteerError(f"{option} {given} writes into the model folder {folder} this command reads; that would "
+                           "change the model. Choose an output outside it (a subfolder is fine).")
 
 
 def _log(message: str) -> None:

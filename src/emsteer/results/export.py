@@ -40,8 +40,8 @@ def export_table(store, judge: str | None = None, *, all_judges: bool = False):
     else:
         chosen = [judge if judge is not None else primary or ""]
     tables = [store.answers_table(j) for j in chosen]
-    if all_judges:  # each judge's rows are the answers it judged, never a row of blanks per answer
-        tables = [t[t[["aligned", "coherent", "relevant", "label"]].notna().any(axis=1)] for t in tables]
+    if all_judges:  # each judge's rows are the answers it judged (any metric), never a row of blanks per answer
+        tables = [t[t["id"].isin(store.judged_sample_ids(j))] for t, j in zip(tables, chosen)]
     table = pd.concat(tables, ignore_index=True)
     table["primary_judge"] = table["judge"] == primary
     for column in ("created", "condition_created"):

@@ -29,6 +29,7 @@ def merge_store(store: ResultsStore, part: str | Path) -> dict[str, int]:
     part = Path(part)
     if not part.is_file():
         raise EmsteerError(f"cannot merge {part}: no such results file.")
+    judge_before = store.meta.judge
     db = store.db
     db.commit()  # ATTACH is refused inside an open transaction
     db.execute("ATTACH DATABASE ? AS part", (str(part),))
@@ -64,4 +65,6 @@ def merge_store(store: ResultsStore, part: str | Path) -> dict[str, int]:
         raise EmsteerError(f"cannot merge {part} into {store.path}: {err}") from err
     finally:
         db.execute("DETACH DATABASE part")
+    if judge_before is not None and store.meta.judge != judge_before:  # the part's judge is the run's now
+        store.meta.pin_review_samples(judge_before)
     return added

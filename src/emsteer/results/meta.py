@@ -68,6 +68,7 @@ class StoreMeta:
         recorded of another judge goes: it was measured for that judge alone."""
         if self.judge != identity:
             self._store.delete_meta(AGREEMENT, CALIBRATION, INJECTION)
+            self.pin_review_samples()
         self._store.set_meta(JUDGE, identity)
         if calibration is not None:
             self._store.set_meta(CALIBRATION, calibration)
@@ -122,6 +123,17 @@ class StoreMeta:
     def record_labels_drawn_for(self, reviewer: str, judge: str) -> None:
         self._store.set_meta(DRAWN_PREFIX + reviewer, judge)
 
+    def pin_review_samples(self, judge: str | None = None) -> None:
+        """Before the run's judge changes: reviewers whose sample has no record of its judge (labels
+        stored before the record, or by scripts) drew it from the run's judge until now
+        (``judge``, default the recorded one); say so, so it is never taken for the next judge's."""
+        old = judge or self.judge
+        if old is None:
+            return
+        for reviewer in self._store.judges():
+            if reviewer.startswith(REVIEWER_PREFIXES) and self.labels_drawn_for(reviewer) is None:
+                self.record_labels_drawn_for(reviewer, old)
+
     def all_matched(self) -> dict[str, dict[str, Any]]:
         """Every matched-efficacy search recorded, by its meta key (for ``adopt_matched``)."""
         return {k: v for k, v in self._store.meta_items(MATCHED_PREFIX).items() if isinstance(v, dict)}
@@ -136,6 +148,9 @@ class StoreMeta:
 
 MATCHED_PREFIX = "matched/"
 DRAWN_PREFIX = "labels_drawn_for/"
+HUMAN_PREFIX = "human:"  # a person's labels (emsteer review)
+AGENT_PREFIX = "agent:"  # blind labels by an LLM agent (docs/labelling.md), not by a person
+REVIEWER_PREFIXES = (HUMAN_PREFIX, AGENT_PREFIX)  # a reviewer's labels (results.verified), not a machine judge
 
 
 def _matched_key(artifact_id: str, adapter_id: str, held_out_id: str) -> str:

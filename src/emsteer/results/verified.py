@@ -39,12 +39,11 @@ from dataclasses import dataclass
 from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.errors import EmsteerError
 from emsteer.results.inference import cluster_rate_interval
+from emsteer.results.meta import HUMAN_PREFIX, REVIEWER_PREFIXES
 from emsteer.results.metrics import AnswerScore, is_em, is_scored, wilson_interval
 from emsteer.results.records import ConditionRecord
 from emsteer.results.store import ResultsStore
 
-HUMAN_PREFIX = "human:"
-AGENT_PREFIX = "agent:"  # blind labels by an LLM agent (docs/labelling.md), not by a person
 NEAR_POINTS = 10.0  # an EM call is near a threshold when a score lies within this many points of it
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 
@@ -59,7 +58,7 @@ def human_judge(name: str) -> str:
 
 def is_human(judge: str | None) -> bool:
     """A reviewer's labels (``human:NAME``, or an agent's blind labels, ``agent:NAME``), not a judge's scores."""
-    return bool(judge) and str(judge).startswith((HUMAN_PREFIX, AGENT_PREFIX))
+    return bool(judge) and str(judge).startswith(REVIEWER_PREFIXES)
 
 
 def reviewers(store: ResultsStore) -> list[str]:
