@@ -179,12 +179,13 @@ def verified_em(store: ResultsStore, judge: str | None = None, reviewer: str | N
     if judge is None or is_human(judge):
         return []
     names = [reviewer] if reviewer is not None else reviewers(store)
+    conditions = store.conditions()
+    judged = {c.id: store.answer_scores(c.id, judge) for c in conditions} if names else {}  # read once for all
     out = []
     for who in names:
         sampled = drawn_for(store, who) == judge
-        for c in store.conditions():
-            answers, labels = store.answer_scores(c.id, judge), store.answer_scores(c.id, who)
-            v = verify(answers, labels, condition_id=c.id, name=c.name, reviewer=who)
+        for c in conditions:
+            v = verify(judged[c.id], store.answer_scores(c.id, who), condition_id=c.id, name=c.name, reviewer=who)
             if v.reviewed and (sampled or v.reviewed == v.judge_scored):
                 out.append(v)
     return out
