@@ -122,6 +122,14 @@ def test_help_keeps_install_extras_and_sane_magnitudes():
     assert "emsteer[mlflow]" in evaluate.output and "--relative 2 4 8" not in evaluate.output
 
 
+def test_help_gives_flags_no_type():
+    """A flag takes no value, so --help shows no "<bool>" beside it; options that take one keep their type."""
+    audit = runner.invoke(app, ["audit", "--help"], env={"COLUMNS": "250"})
+    json_line = next(line for line in audit.output.splitlines() if "--json" in line and "verdict" in line)
+    assert "<" not in json_line
+    assert "<bool>" not in audit.output and "<path>" in audit.output
+
+
 def test_judge_help_is_generated_from_the_registry(monkeypatch):
     """--help lists every backend, because it is built from JUDGE_BACKENDS rather than written by hand."""
     from emsteer.judging import JUDGE_BACKENDS

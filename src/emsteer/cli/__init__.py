@@ -33,6 +33,17 @@ app = typer.Typer(
 )
 
 
+def _flag_type(display_type_rich):
+    """Typer (0.29) lists a flag's type as "<bool>" in --help, though a flag takes no value: show none."""
+    def shown(self, ctx):
+        return None if self.is_flag else display_type_rich(self, ctx)
+    return shown
+
+
+if hasattr(typer.core.TyperOption, "display_type_rich"):  # older Typer draws no type column
+    typer.core.TyperOption.display_type_rich = _flag_type(typer.core.TyperOption.display_type_rich)
+
+
 def _version(value: bool) -> None:
     if value:
         from emsteer import __version__
