@@ -79,11 +79,10 @@ def _check_local(backend: str, arg: str) -> None:
 
 def _learned(arg: str | None, *, reuse=None, **options: Any) -> Judge:
     from emsteer.judging.learned import LearnedJudge
-    from emsteer.judging.local import DEFAULT_LOCAL_JUDGE
+    from emsteer.judging.local import default_model_in
 
     # Metrics without a learned head go to the prompted default local model: reuse it when loaded.
-    prompted = reuse if reuse is not None and reuse.name == DEFAULT_LOCAL_JUDGE.removeprefix("bundled:") else None
-    return LearnedJudge(arg or None, prompted=prompted, **options)
+    return LearnedJudge(arg or None, prompted=default_model_in(reuse), **options)
 
 
 def _check_learned(backend: str, arg: str) -> None:

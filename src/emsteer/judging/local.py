@@ -20,6 +20,12 @@ from emsteer.models import LoadedModel, load_model
 DEFAULT_LOCAL_JUDGE = "bundled:qwen2.5-coder-0.5b-instruct"
 
 
+def default_model_in(model: Any) -> LoadedModel | None:
+    """``model`` when it is the default local judge's model already loaded, else None (a judge may share it)."""
+    is_default = isinstance(model, LoadedModel) and model.name == DEFAULT_LOCAL_JUDGE.removeprefix("bundled:")
+    return model if is_default else None
+
+
 def local_identity(lm: LoadedModel, max_prompt_tokens: int = 2048) -> str:
     """The identity of a local judge prompting ``lm``. What changes its scores is in it: a bf16
     copy (the studied model reused) and a shorter prompt cut score apart from the float32 judge,

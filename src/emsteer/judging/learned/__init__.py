@@ -381,11 +381,9 @@ class LearnedJudge:
 
     def _reused(self):
         """The encoder's chat model, when it is the prompted judge's default model (else None)."""
-        from emsteer.judging.local import DEFAULT_LOCAL_JUDGE
-        from emsteer.models import LoadedModel
+        from emsteer.judging.local import default_model_in
 
-        lm = getattr(self.encoder, "lm", None)
-        return lm if isinstance(lm, LoadedModel) and lm.name == DEFAULT_LOCAL_JUDGE.removeprefix("bundled:") else None
+        return default_model_in(getattr(self.encoder, "lm", None))
 
     def prompted(self):
         """The prompted judge for metrics without a head (loaded when first needed)."""
