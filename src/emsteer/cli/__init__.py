@@ -41,7 +41,7 @@ def _flag_type(display_type_rich):
 
 
 if hasattr(typer.core.TyperOption, "display_type_rich"):  # older Typer draws no type column
-    typer.core.TyperOption.display_type_rich = _flag_type(typer.core.TyperOption.display_type_rich)
+    typer.core.TyperOption.display_type_rich = _flag_type(typer.core.TyperOption.display_type_rich)  # type: ignore[method-assign]
 
 
 def _version(value: bool) -> None:
