@@ -45,4 +45,4 @@ def test_judge_rescores_a_store_and_keeps_the_first_judges_scores(tiny, tmp_path
     code, _, err = run(monkeypatch, capsys, str(db), "--judge", "constant:80", "--metric", "alinged")
     assert code != 0 and "--metric alinged: the questions define aligned, coherent, relevant" in " ".join(err.split())
     code, _, err = run(monkeypatch, capsys, str(tmp_path / "none.sqlite"))
-    assert code != 0 and "none.sqlite: results file not found" in " ".join(err.split())
+    assert code != 0 and "A results file" in " ".join(err.split()) and "none.sqlite does not exist" in " ".join(err.split())

@@ -1476,14 +1476,14 @@ CHEAP_FIRST = [
     (["eval", "--positions", "middle"], r"--positions 'middle': choose all, prompt or generated"),
     (["eval", "app.sqlite"], r"app\.sqlite is not an emsteer results file \(tables found: users"),
     (["eval", "notes.txt"], r"notes\.txt is not an emsteer results file \(it is not an SQLite database\)"),
-    (["eval", "folder"], r"folder is a folder; expected a results file"),
+    (["eval", "folder"], r"folder is a folder, not a results file"),
     (["eval", "--questions", "missing.yaml"], r"missing\.yaml: question file not found"),
     (["eval", "--vector", "missing.safetensors", "--relative", "1"], r"missing\.safetensors does not exist"),
     (["audit", "v.safetensors", "--judge", "opnai:gpt-4o"], r"unknown judge backend 'opnai'"),
     (["audit", "v.safetensors", "app.sqlite"], r"app\.sqlite is not an emsteer results file"),
     (["run", "-o", "runs/x", "--judge", "opnai:gpt-4o"], r"unknown judge backend 'opnai'"),
     (["run", "-o", "runs/x", "--judge", "learned:missing.safetensors"], r"learned judge head missing\.safetensors not found"),
-    (["run", "-o", "folder"], r"results\.sqlite is a folder; expected a results file"),
+    (["run", "-o", "folder"], r"results\.sqlite is a folder, not a results file"),
 ]
 
 
@@ -2353,7 +2353,7 @@ def test_fit_judge_refuses_chat_model_options_without_one(extra, message, tmp_pa
 @pytest.mark.parametrize("command, message", [
     (["info", "{d}"], r"{d} is a folder, not a steering vector file"),
     (["study", "{d}"], r"{d} is a folder, not a study config"),
-    (["judge", "{d}"], r"{d} is a folder; expected a results file"),
+    (["judge", "{d}"], r"{d} is a folder, not a results file"),
 ])
 def test_a_folder_where_a_file_belongs_is_named_as_one(command, message, tmp_path, monkeypatch, capsys):
     """It said "does not exist" of a folder that exists."""

@@ -12,6 +12,7 @@ from rich.markup import escape
 from emsteer.cli.common import _check_metrics, _log, _print_results, out, refuse_overwriting_inputs
 from emsteer.cli.options import JudgeOpt, QuestionsOpt, _encoder_dtype
 from emsteer.errors import EmsteerError
+from emsteer.paths import missing_file
 
 
 def judge_store(
@@ -36,8 +37,7 @@ def judge_store(
     from emsteer.results import ResultsStore, WriteLock
 
     if not db.is_file():
-        raise EmsteerError(f"{db} is a folder; expected a results file (results.sqlite)." if db.is_dir()
-                           else f"{db}: results file not found.")
+        raise EmsteerError(missing_file(db, "a results file"))
     qs = load_questions(questions)
     _check_metrics(qs, metrics)
     check_judge_spec(judge)

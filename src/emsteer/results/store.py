@@ -42,6 +42,7 @@ from urllib.parse import quote
 
 from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.errors import EmsteerError
+from emsteer.paths import missing_file
 from emsteer.results.meta import StoreMeta
 from emsteer.results.metrics import AnswerScore
 from emsteer.results.records import (
@@ -306,7 +307,7 @@ class ResultsStore:
         self.db: sqlite3.Connection = None  # type: ignore[assignment]
         self.lock: WriteLock | None = None
         if self.path.is_dir():
-            raise EmsteerError(f"{self.path} is a folder; expected a results file (results.sqlite).")
+            raise EmsteerError(missing_file(self.path, "a results file"))
         try:
             if str(path) == IN_MEMORY and create:
                 self._open_in_memory()
@@ -327,7 +328,7 @@ class ResultsStore:
         schema, a read-only file or folder."""
         path = Path(path)
         if path.is_dir():
-            raise EmsteerError(f"{path} is a folder; expected a results file (results.sqlite).")
+            raise EmsteerError(missing_file(path, "a results file"))
         if path.is_file():  # an empty file too: it is someone's, and stays as it is
             probe = cls.__new__(cls)
             probe.path, probe.readonly, probe.db, probe.lock = path, True, None, None  # type: ignore[assignment]
