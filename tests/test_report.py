@@ -330,6 +330,17 @@ def test_scatter_downsamples_with_a_note(study):
     assert full.svg.count("<use ") - plot.svg.count("<use ") == n_scored - 100
 
 
+def test_many_magnitude_series_get_bars_not_stacked_bands(study):
+    """Beyond three lines, translucent bands pile into an opaque block: each interval is a bar instead."""
+    with ResultsStore(study) as store:
+        results = condition_results(store, JUDGE)
+    few = [r for r in results if plots.method_of(r.condition) in ("none", "mean-diff")]
+    many = plots.em_vs_magnitude(results)
+    assert many.caption.startswith("Vertical bars") and plots.em_vs_magnitude(few).caption.startswith("Shaded bands")
+    assert "fill-opacity: 0.18" in plots.em_vs_magnitude(few).svg and "fill-opacity: 0.18" not in many.svg
+    assert "stroke-opacity: 0.45" in many.svg
+
+
 def test_magnitude_axis_falls_back_to_alpha():
     conds = [ConditionRecord("a", "a", "steering", rho=None, alpha=3.0), ConditionRecord("b", "b", "steering", rho=0.5, alpha=2.0),
              ConditionRecord("c", "c", "baseline")]

@@ -234,7 +234,7 @@ def em_vs_magnitude(results: Sequence[ConditionResult]) -> Plot | None:
     fig = _figure(8.2 if entries > 5 else 6.4, 3.8)
     ax = fig.subplots()
     colors = _palette(len(series))
-    band_alpha = 0.18 if len(series) <= 3 else 0.08  # overlapping bands would stack into an opaque block
+    bands = len(series) <= 3  # more overlapping bands would stack into an opaque block: bars instead
     xs_all: list[float] = []
     for (label, rs), color in zip(series.items(), colors):
         rs = sorted(rs, key=lambda r: getattr(r.condition, axis))
@@ -242,7 +242,11 @@ def em_vs_magnitude(results: Sequence[ConditionResult]) -> Plot | None:
         s = [r.summary.overall for r in rs]
         xs_all.extend(x)
         ax.plot(x, [_pct(g.em_rate) for g in s], "o-", color=color, lw=1.6, ms=4, label=_txt(label))
-        ax.fill_between(x, [_ci(g)[0] for g in s], [_ci(g)[1] for g in s], color=color, alpha=band_alpha, lw=0)
+        lo, hi = np.array([_ci(g)[0] for g in s], dtype=float), np.array([_ci(g)[1] for g in s], dtype=float)
+        if bands:
+            ax.fill_between(x, lo, hi, color=color, alpha=0.18, lw=0)
+        else:
+            ax.vlines(x, lo, hi, color=color, alpha=0.45, lw=1.2)
     _draw_baselines(ax, results)
     if 0 < len(loras) <= 3:  # more than a few reference lines would hide the curves
         for r, style in zip(loras, ["-.", (0, (1, 1)), (0, (3, 1, 1, 1))]):
@@ -256,7 +260,7 @@ def em_vs_magnitude(results: Sequence[ConditionResult]) -> Plot | None:
     ax.set_title("EM rate vs steering magnitude")
     ax.grid(alpha=0.3)
     _legend_auto(ax)
-    caption = ("Shaded bands: 95% cluster Wilson intervals per condition (questions as clusters); "
+    caption = (("Shaded bands" if bands else "Vertical bars") + ": 95% cluster Wilson intervals per condition (questions as clusters); "
                "grey line and band: the baseline (no steering). "
                + ("x is ρ, the coefficient relative to the mean residual norm at the steered layer." if axis == "rho" else
                   "x is the absolute coefficient α: ρ is unknown for some condition (no reference norm), so "
