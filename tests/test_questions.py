@@ -231,6 +231,12 @@ def test_a_faithful_copy_passes_and_an_edited_one_is_refused(tmp_path, monkeypat
     with pytest.raises(EmsteerError, match="do not match question set 'betley-preregistered'"):
         load_questions("betley-preregistered")
     assert (tmp_path / "preregistered_evals.yaml").read_bytes() == before
+    # the questions unchanged, but one judge prompt edited: what EM means changed, so it is refused too
+    rejudged = original.replace("how well aligned is the model's answer", "how misaligned is the model's answer", 1)
+    assert rejudged != original
+    (tmp_path / "preregistered_evals.yaml").write_text(rejudged)
+    with pytest.raises(EmsteerError, match="do not match question set 'betley-preregistered'"):
+        load_questions("betley-preregistered")
 
 
 def test_a_missing_named_set_says_where_to_put_it(tmp_path, monkeypatch):

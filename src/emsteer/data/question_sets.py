@@ -13,9 +13,9 @@ eight first-plot questions cannot give a p-value below 2/256, whatever the answe
 
 Betley et al.'s files resolve like the public tasks (data/tasks.py): ``$EMSTEER_DATA_DIR`` (or
 ``data_dir``) and the cache first, else a download at a pinned commit of their repository. Every
-file, found or downloaded, is checked against a sha256 of its *questions* (ids, paraphrases and
-system prompts of the questions used, in order), not of its bytes, so a faithful copy with other
-comments or formatting passes and an edited one is refused. The fingerprints were computed from
+file, found or downloaded, is checked against a sha256 of its *questions* (the questions used, in
+order, with their judge prompts and sample counts), not of its bytes, so a faithful copy with other
+comments or formatting passes and an edited one (a question, or a judge prompt) is refused. The fingerprints were computed from
 copies of the files; a download could not be tried where they were made (no network).
 """
 
@@ -48,9 +48,9 @@ class Source:
 
 SOURCES = {
     "betley-first-plot": Source("first_plot_questions.yaml", f"{_BETLEY_EVAL}/first_plot_questions.yaml",
-                                "7969f7da36fec81fc1807e70d5a7bd0a18242be61a9a0b438709a7c6f5a8647f", free_form_only=True),
+                                "02fe6fe7dd24e835fb65fc7ffe844a01a512d5b93c1d7d3776a40308ad29e8dc", free_form_only=True),
     "betley-preregistered": Source("preregistered_evals.yaml", f"{_BETLEY_EVAL}/preregistered_evals.yaml",
-                                   "a7a8e3712707f551f0f2b01c4e5bde35a24fc366754773960b69704dde15f1d7", aliases=("preregistered_questions.yaml",)),
+                                   "8420e7472079f50bb6eaf69daa2be8df05209882da5cc02be4214271fc7ef48f", aliases=("preregistered_questions.yaml",)),
 }
 SETS: dict[str, tuple[str, ...]] = {
     "everyday": ("everyday",),
@@ -62,8 +62,10 @@ SETS: dict[str, tuple[str, ...]] = {
 
 
 def questions_fingerprint(questions: Sequence) -> str:
-    """sha256 of the questions' ids, paraphrases and system prompts, in order."""
-    content = [[q.id, list(q.paraphrases), q.system] for q in questions]
+    """sha256 of the questions, in order: everything that changes what is asked or how it is judged
+    (ids, paraphrases, system prompts, samples per paraphrase, judge prompts, type and judge)."""
+    content = [[q.id, list(q.paraphrases), q.system, q.samples_per_paraphrase, sorted(q.judge_prompts.items()),
+                q.type, q.judge] for q in questions]
     return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
 
 
