@@ -52,6 +52,19 @@ def test_a_bump_in_the_curve_does_not_end_the_search(bump):
     assert found.reached and 0.25 <= found.rho <= 0.25 * 1.01
 
 
+def test_a_dip_between_grid_points_that_reaches_the_target_is_found():
+    """No grid point reaches the target, but the refinement around the lowest one does: ρ* is the
+    smallest ρ that reaches it, not the lowest NLL's ρ said to be out of reach."""
+    def nll(rho):  # smooth in log ρ, lowest (1.95) at ρ = 0.14, between the grid's 0.1 and 0.2
+        return 3.0 if rho == 0 else min(3.0, 1.95 + 2.0 * math.log2(rho / 0.14) ** 2)
+
+    assert all(nll(r) > 2.0 for r in GRID)
+    found = search_magnitude(nll, 2.0)
+    exact = 0.14 * 2 ** -math.sqrt(0.025)
+    assert found.reached and found.nll <= 2.0 and exact <= found.rho <= exact * 1.01
+    assert all(v > 2.0 for r, v in found.curve if r < found.rho)
+
+
 def test_a_target_out_of_reach_gives_the_lowest_nll_and_says_so():
     nll, _ = u_shape(best=0.3, low=2.0)
     found = search_magnitude(nll, 1.5)

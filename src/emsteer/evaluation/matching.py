@@ -7,9 +7,10 @@ held-out NLL per assistant token of the task's responses (evaluation/efficacy.py
 artifact, NLL(ρ) starts at the unsteered model's value at ρ = 0, falls while the push teaches the
 task, and rises again once it overshoots. The matched magnitude ρ* is the smallest ρ whose NLL
 reaches the finetune's: the whole doubling grid of ρ is evaluated, and the first grid point at or
-below the target is bisected against the one before it. Where no grid point reaches the target, ρ*
-is the ρ of the lowest NLL (refined between its grid neighbours) and the match says it was not
-reached. The NLL is deterministic (teacher forcing, no sampling), so the search needs no repeats.
+below the target is bisected against the one before it. Where no grid point reaches the target, the lowest NLL
+is refined between its grid neighbours: if a ρ tried there reaches the target, the smallest one is
+bisected against the ρ tried below it; otherwise ρ* is the ρ of the lowest NLL and the match says
+it was not reached. The NLL is deterministic (teacher forcing, no sampling), so the search needs no repeats.
 """
 
 from __future__ import annotations
@@ -78,12 +79,15 @@ def search_magnitude(nll: Callable[[float], float], target: float) -> MatchedMag
     for rho in GRID:
         at(rho)
     points = [0.0, *GRID]
+    def bisected(lo: float, hi: float) -> MatchedMagnitude:  # NLL above the target at lo, at or below it at hi
+        for _ in range(BISECTIONS):
+            mid = (lo + hi) / 2
+            lo, hi = (lo, mid) if at(mid) <= target else (mid, hi)
+        return done(hi, True)
+
     for lo, hi in zip(points, GRID):
         if curve[hi] <= target:
-            for _ in range(BISECTIONS):
-                mid = (lo + hi) / 2
-                lo, hi = (lo, mid) if at(mid) <= target else (mid, hi)
-            return done(hi, True)
+            return bisected(lo, hi)
     # Out of reach: refine the lowest NLL between its neighbours on the grid (golden section).
     k = points.index(min(points, key=lambda r: curve[r]))
     a, b = points[max(k - 1, 0)], points[min(k + 1, len(points) - 1)]
@@ -91,6 +95,10 @@ def search_magnitude(nll: Callable[[float], float], target: float) -> MatchedMag
     for _ in range(GOLDEN_STEPS):
         c, d = b - ratio * (b - a), a + ratio * (b - a)
         a, b = (a, d) if at(c) <= at(d) else (c, b)
+    reaching = [r for r in curve if curve[r] <= target]
+    if reaching:  # the dip between grid points reaches the target: the smallest ρ that does, bracketed
+        hi = min(reaching)
+        return bisected(max(r for r in curve if r < hi), hi)
     best = min(curve, key=lambda r: curve[r])
     if best == 0.0:
         raise EmsteerError(
