@@ -86,6 +86,26 @@ def test_import_plain_safetensors_and_pt(tmp_path):
     assert import_vector(tmp_path / "sv.pth").layers == [7, 9]
 
 
+def test_a_file_that_names_its_layer_is_never_moved_to_another(tmp_path):
+    """--layer picks a layer from a file or names a bare tensor's; it never relabels a vector made for another."""
+    v = torch.randn(32)
+    save_file({"layer.12": v}, str(tmp_path / "named.safetensors"))
+    torch.save({"layer_activations": {12: v}}, tmp_path / "sv.pt")
+    for name in ("named.safetensors", "sv.pt"):
+        assert import_vector(tmp_path / name, layer=12).layers == [12]
+        with pytest.raises(EmsteerError, match="no vector for layer 5.*for layer 12"):
+            import_vector(tmp_path / name, layer=5)
+
+
+@pytest.mark.parametrize("layer_type", ["mlp", "self_attn", "input_layernorm"])
+def test_steering_vectors_made_elsewhere_in_a_block_are_refused(tmp_path, layer_type):
+    torch.save({"layer_activations": {3: torch.randn(32)}, "layer_type": layer_type}, tmp_path / "sv.pt")
+    with pytest.raises(EmsteerError, match=f"layer_type '{layer_type}'"):
+        import_vector(tmp_path / "sv.pt")
+    torch.save({"layer_activations": {3: torch.randn(32)}, "layer_type": "decoder_block"}, tmp_path / "ok.pt")
+    assert import_vector(tmp_path / "ok.pt").layers == [3]
+
+
 def test_pickled_objects_are_refused(tmp_path):
     class Evil:
         def __reduce__(self):

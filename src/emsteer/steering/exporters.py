@@ -67,6 +67,9 @@ def export_gguf(artifact: Artifact, path: str | Path, *, magnitude: Magnitude | 
     import gguf
 
     vectors = scaled_vectors(artifact, magnitude)
+    if 0 in vectors:  # llama.cpp refuses the whole file ("invalid (zero) direction tensor layer index")
+        raise EmsteerError(f"{path}: a llama.cpp control vector cannot steer layer 0 (llama.cpp refuses direction.0); "
+                           "export it as safetensors, pt or steering-vectors, or build it at a later layer.")
 
     def write(tmp: str) -> None:
         writer = gguf.GGUFWriter(tmp, "controlvector")

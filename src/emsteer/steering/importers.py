@@ -42,7 +42,10 @@ def _from_tensors(tensors: Mapping[str, torch.Tensor], path: Path, layer: int | 
         t = t.reshape(-1) if t.ndim == 2 and t.shape[0] == 1 else t
         if t.ndim != 1:
             raise EmsteerError(f"{path}: tensor {name!r} has shape {tuple(t.shape)}; expected (hidden,) or (layers, hidden).")
-        key = layer if layer is not None else _layer_of(name)
+        found = _layer_of(name)
+        if found is not None and layer is not None and found != layer:  # never move a vector to another layer
+            raise EmsteerError(f"{path} has no vector for layer {layer}; its one vector {name!r} is for layer {found}.")
+        key = found if found is not None else layer
         if key is None:
             raise EmsteerError(f"{path} holds one vector without a layer in its name; pass the layer (--layer).")
         return _vector({key: t}, source, path)
@@ -203,6 +206,10 @@ def import_vector(path: str | Path, *, layer: int | None = None) -> Artifact:
         # steering-vectors saves {"layer_activations": {layer: tensor}, ...} when exported as a dict
         inner = obj.get("layer_activations")
         if isinstance(inner, Mapping):
+            # only its decoder-block vectors are residual-stream ones; others were read elsewhere in a block
+            if obj.get("layer_type", "decoder_block") != "decoder_block":
+                raise EmsteerError(f"{path}: a steering-vectors vector for layer_type {obj['layer_type']!r}; emsteer "
+                                   "steers the residual stream (decoder_block) only.")
             obj = inner
         return _from_tensors({str(k): v for k, v in obj.items()}, path, layer, "torch")
     raise EmsteerError(
