@@ -72,6 +72,17 @@ def test_local_directory_round_trip(tmp_path):
     assert again.name == str(tmp_path / "m")
 
 
+def test_a_checkpoint_retrained_into_the_same_folder_gets_a_new_revision(tmp_path):
+    """Same config and file sizes, other weights: a store must not take the old model's answers for its own."""
+    revisions = []
+    for seed in (0, 0, 1):
+        lm = tiny_lm(seed=seed)
+        lm.model.save_pretrained(tmp_path / "m")
+        lm.tokenizer.save_pretrained(tmp_path / "m")
+        revisions.append(resolve_spec(str(tmp_path / "m"), log=lambda _: None)[2])
+    assert revisions[0] == revisions[1] != revisions[2]
+
+
 def test_unknown_bundled_model_is_an_error():
     from emsteer.models import prepare_bundled
 

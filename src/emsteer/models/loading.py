@@ -178,11 +178,23 @@ def _first_device(device_map: str | dict) -> torch.device:
     return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
 
 
+_HEAD_BYTES, _BLOCKS, _BLOCK_BYTES = 1 << 20, 64, 1 << 16
+
+
 def _local_revision(directory: Path) -> str:
-    """A fingerprint of a local checkpoint: its config and the names and sizes of its weights."""
+    """A fingerprint of a local checkpoint: its config, and each weight file's name, size and a sample
+    of its bytes (the first MiB, with the header, and 64 blocks spread through it). A checkpoint
+    retrained into the same folder has the same sizes, and must not resume the old one's answers;
+    the sample tells them apart without reading gigabytes."""
     h = hashlib.sha256((directory / "config.json").read_bytes() if (directory / "config.json").exists() else b"")
     for f in sorted(directory.glob("*.safetensors")) + sorted(directory.glob("*.bin")):
-        h.update(f"{f.name}:{f.stat().st_size}".encode())
+        size = f.stat().st_size
+        h.update(f"{f.name}:{size}".encode())
+        with f.open("rb") as weights:
+            h.update(weights.read(_HEAD_BYTES))
+            for i in range(_BLOCKS):
+                weights.seek(size * i // _BLOCKS)
+                h.update(weights.read(_BLOCK_BYTES))
     return "local-" + h.hexdigest()[:16]
 
 
