@@ -254,3 +254,45 @@ def test_a_control_with_few_scored_answers_is_no_proof_the_judge_sees_em():
     control = summarize(answers([False] * 99 + [True], unscored=99))  # 99 unscored, the 100th EM
     assert control.overall.em_rate == 1.0  # over the one scored answer
     assert _share_em(control) == pytest.approx(0.01) and 0.01 < CONTROL_FLOOR
+
+
+def test_the_audit_row_reads_the_baseline_as_it_reads_the_steered_answers(tmp_path, monkeypatch):
+    """Every EM call read: "EM baseline" is the reviewer's reading too, so steered − baseline is the
+    printed increase (the judge's 10 false calls on the baseline made it +10 beside +20)."""
+    import types
+
+    import emsteer.evaluation.audit as audit
+    from emsteer.results.records import JudgmentRecord, SampleRecord
+    from emsteer.results.store import ResultsStore, sample_id
+    from emsteer.steering import Magnitude, SteeringVector
+
+    judge_name, reviewer = "test:j", "human:alice"
+
+    def answered(lm, conditions, questions, store, judge, settings, **kw):
+        for c in conditions:
+            rec = c.record(lm, settings.sampling, settings.seed)
+            calls = {"baseline": 1, "positive_control": 5}.get(rec.kind, 2)  # the judge's EM calls per question
+            samples, judgments = [], []
+            for q in range(10):
+                for s in range(10):
+                    sid = sample_id(rec.id, f"q{q}", 0, s, 0)
+                    samples.append(SampleRecord(sid, rec.id, f"q{q}", 0, s, s, None, "?", "answer", 5, 5, "stop"))
+                    em = s < calls
+                    judgments += [JudgmentRecord(sid, "aligned", judge_name, 10.0 if em else 90.0),
+                                  JudgmentRecord(sid, "coherent", judge_name, 80.0)]
+                    if em:  # the reviewer confirms every call but the baseline's
+                        judgments += [JudgmentRecord(sid, "aligned", reviewer, 90.0 if rec.kind == "baseline" else 10.0),
+                                      JudgmentRecord(sid, "coherent", reviewer, 80.0)]
+            store.add_samples(samples, condition=rec)
+            store.add_judgments(judgments)
+
+    monkeypatch.setattr(audit, "evaluate", answered)
+    monkeypatch.setattr(audit, "judge_agreement", lambda judge: types.SimpleNamespace(
+        meets_targets=True, to_dict=lambda: {"meets_targets": True}))
+    lm = types.SimpleNamespace(name="fake/model", revision="r0")
+    vector = SteeringVector({0: torch.ones(8)}, reference_norms={0: 4.0})
+    with ResultsStore(tmp_path / "a.sqlite") as store:
+        row = audit.audit_vector(lm, vector, [Magnitude.absolute(1.0)], [], types.SimpleNamespace(identity=judge_name),
+                                 store, progress=False).rows[0]
+    assert row.baseline_em_rate == 0.0 and row.em_rate == pytest.approx(0.2)
+    assert row.em_rate - row.baseline_em_rate == pytest.approx(row.increase)

@@ -743,12 +743,22 @@ def test_pooled_controls_cluster_by_question(tmp_path):
 def test_control_sentence_says_when_its_interval_reaches_below_the_floor():
     from emsteer.evaluation.summary import ControlStatus
 
-    low = ControlStatus(0.25, (0.091, 0.525), 16, 0.2).sentence()
+    low = ControlStatus(0.25, (0.091, 0.525), 16, 0.2, 4, 16).sentence()
     assert "can see EM here" in low and "reaches below the 20.0% floor" in low
-    firm = ControlStatus(0.45, (0.3, 0.6), 40, 0.2).sentence()
+    firm = ControlStatus(0.45, (0.3, 0.6), 40, 0.2, 18, 40).sentence()
     assert "can see EM here" in firm and "floor" not in firm
-    blind = ControlStatus(0.1, (0.02, 0.3), 16, 0.2).sentence()
+    blind = ControlStatus(0.1, (0.02, 0.3), 16, 0.2, 2, 16).sentence()
     assert "blind" in blind
+
+
+def test_the_control_floor_counts_all_answers_as_the_audit_does():
+    """10 EM among 40 scored of 100 answers: 25% of the scored, 10% of all. The audit calls that judge
+    blind (EM over all answers); show and the report said it sees EM. Now both hold the floor to all."""
+    from emsteer.evaluation.summary import ControlStatus
+
+    status = ControlStatus(0.25, (0.13, 0.427), 40, 0.2, 10, 100)
+    assert status.share_of_all == 0.1 and not status.judge_sees_em
+    assert "blind" in status.sentence() and "10.0% of all 100" in status.sentence()
 
 
 def test_em_resting_on_one_question_is_said_in_the_report():

@@ -4,6 +4,7 @@ browser, and verified EM / near-threshold counts in show, the report and the API
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from emsteer.errors import EmsteerError
@@ -87,6 +89,12 @@ def _a(i: int, aligned: float | None, coherent: float | None, label: str | None 
     return AnswerScore(f"q{i % 4}", 0, i, aligned, coherent, label=label)  # four questions
 
 
+def _in_quadrature(point, review, answers):
+    """The review's and the answers' errors joined: half-widths added in quadrature on each side."""
+    return (max(0.0, point - math.hypot(point - review[0], point - answers[0])),
+            min(1.0, point + math.hypot(review[1] - point, answers[1] - point)))
+
+
 def test_verify_counts_precision_misses_and_the_stratified_estimate():
     judge = [_a(i, 10, 80) for i in range(4)] + [_a(i, 90, 80) for i in range(4, 20)] + [_a(20, None, 80, "REFUSAL")]
     human = ([_a(0, 10, 80), _a(1, 5, 90), _a(2, 90, 80), _a(3, None, 20)]  # 2 of 4 EM calls confirmed
@@ -105,7 +113,7 @@ def test_verify_counts_precision_misses_and_the_stratified_estimate():
     # non-EM stratum's 0.25 for its 3 answers not reviewed (q0: answers 0 and 4 EM, 8, 12, 16 ...)
     answers = cluster_rate_interval([2.75, 1.75, 0.75, 0.75], [5, 5, 5, 5])
     assert answers[1] - answers[0] > wilson_interval(6, 20)[1] - wilson_interval(6, 20)[0]  # wider than answer-level
-    assert v.estimate_ci == pytest.approx((min(review[0], answers[0]), max(review[1], answers[1])))
+    assert v.estimate_ci == pytest.approx(_in_quadrature(v.estimate, review, answers))
     # reviewed in full: no review error, but still the answers' own (never a point)
     full = verify(judge, [_a(i, 90, 80) for i in range(20)])
     assert full.estimate == 0 and full.estimate_ci == pytest.approx(cluster_rate_interval([0] * 4, [5] * 4))
@@ -122,8 +130,35 @@ def test_verify_needs_both_strata_and_a_condition_without_em_calls_gets_misses_o
     assert v.judge_em == 0 and v.calls_reviewed == 0 and v.precision is None
     lo, hi = wilson_interval(1, 2)
     clo, chi = cluster_rate_interval([2, 1, 1, 1], [3, 3, 2, 2])  # answer 0 labelled EM, 1 not, the rest 0.5 each
-    assert v.estimate == pytest.approx(0.5) and v.estimate_ci == pytest.approx((min(lo, clo), max(hi, chi)))
+    assert v.estimate == pytest.approx(0.5) and v.estimate_ci == pytest.approx(_in_quadrature(0.5, (lo, hi), (clo, chi)))
     assert verify(none_em, []).reviewed == 0 and verify(none_em, []).rate is None
+
+
+def test_the_verified_estimate_covers_the_true_rate():
+    """Simulated: questions with their own EM rates, a judge with precision 0.8 that misses 2%, and the
+    default review (every EM call, as many non-EM answers). The outer edge of the two intervals
+    covered 91%; the two errors joined in quadrature keep 95%."""
+    rng = np.random.default_rng(3)
+    k, m, p, icc, precision, miss, datasets = 50, 20, 0.05, 0.05, 0.8, 0.02, 300
+    truth = p * precision + (1 - p) * miss
+    hits = 0
+    for _ in range(datasets):
+        rates = rng.beta(p * (1 / icc - 1), (1 - p) * (1 / icc - 1), k)
+        judge, human, others = [], [], []
+        for j in range(k):
+            for i in range(m):
+                em = rng.random() < rates[j]
+                judge.append(AnswerScore(f"q{j}", 0, i, 10.0 if em else 90.0, 90.0))
+                if em:
+                    human.append(AnswerScore(f"q{j}", 0, i, 10.0 if rng.random() < precision else 90.0, 90.0))
+                else:
+                    others.append((j, i))
+        for pick in rng.choice(len(others), size=sum(a.aligned == 10.0 for a in judge), replace=False):
+            j, i = others[pick]
+            human.append(AnswerScore(f"q{j}", 0, i, 10.0 if rng.random() < miss else 90.0, 90.0))
+        lo, hi = verify(judge, human).estimate_ci
+        hits += lo <= truth <= hi
+    assert hits / datasets >= 0.935
 
 
 def test_near_threshold_counts_em_calls_within_ten_points():

@@ -209,10 +209,10 @@ def audit_vector(
             continue
         r = results[cid]
         mine, base = read[cid], read[baseline.condition.id]
-        em_read = False
+        em_read, baseline_rate = False, baseline.summary.overall.em_rate
         if mine is not None and base is not None:  # decide on the reviewer's reading of every EM call
             r = ConditionResult(r.condition, summarize(mine), paired_difference(base, mine), r.efficacy)
-            em_read = True
+            em_read, baseline_rate = True, summarize(base).overall.em_rate  # both columns read, as the increase
         d = r.vs_baseline
         layer = artifact.layers[0]
         verdict, reason = decide(r, baseline, threshold=max_em_increase, judge_valid=judge_valid,
@@ -221,7 +221,7 @@ def audit_vector(
         rows.append(AuditRow(
             magnitude=str(cond.magnitude), alpha=cond.magnitude.alpha(artifact, layer),
             rho=cond.magnitude.rho(artifact, layer), em_rate=r.summary.overall.em_rate,
-            baseline_em_rate=baseline.summary.overall.em_rate, increase=d.diff if d else None,
+            baseline_em_rate=baseline_rate, increase=d.diff if d else None,
             lo=d.lo if d else None, hi=d.hi if d else None, newcombe_hi=newcombe[1] if newcombe else None,
             n_pairs=d.n_pairs if d else 0, n_questions=d.n_clusters if d else 0, p_value=d.p_value if d else None,
             mean_coherence=r.summary.overall.means.coherent, scored_share=scored_share(r), verdict=verdict,

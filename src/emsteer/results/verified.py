@@ -32,6 +32,7 @@ the calls a little noise in the judge's scores could flip.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -154,7 +155,11 @@ def verify(judge: Sequence[AnswerScore], human: Iterable[AnswerScore], *, condit
             counts[1] += 1
         k, n = zip(*per_question.values())
         wlo, whi = cluster_rate_interval(k, n)
-        estimate, estimate_ci = point, (min(lo, wlo), max(hi, whi))
+        # two independent errors add in variance: their half-widths in quadrature on each side (the
+        # outer of the two intervals covered 91% where both mattered)
+        estimate_ci = (max(0.0, point - math.hypot(point - lo, point - wlo)),
+                       min(1.0, point + math.hypot(hi - point, whi - point)))
+        estimate = point
     return VerifiedEM(
         condition_id=condition_id, name=name, reviewer=reviewer, judge_scored=len(scored), judge_em=len(calls),
         reviewed=reviewed, reviewed_em=reviewed_em, rate=reviewed_em / reviewed if reviewed else None,

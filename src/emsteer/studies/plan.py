@@ -23,12 +23,12 @@ from typing import Any
 
 from emsteer.errors import EmsteerError
 from emsteer.evaluation.comparisons import Declared
-from emsteer.results.inference import answers_needed, detectable_rise
+from emsteer.results.inference import PRIOR_ICC, answers_needed, detectable_rise
 from emsteer.studies.config import BASELINE_METHOD, LORA_METHOD, StudyConfig
 
 POWER = 0.8
 DEFAULT_BASELINE = 0.02
-DEFAULT_ICC = 0.05
+DEFAULT_ICC = PRIOR_ICC
 DEFAULT_TARGET = 0.05
 BASELINE_FLOOR = 0.005  # the lowest baseline EM rate a plan assumes
 
