@@ -9,9 +9,9 @@ from typer.testing import CliRunner
 from emsteer.cli import app
 from emsteer.errors import EmsteerError
 from emsteer.results.store import ResultsStore
-from emsteer.studies.config import load_study, parse_study
+from emsteer.studies.config import load_study, parse_study, slug
 from emsteer.studies.plan import declared_family
-from emsteer.studies.runner import run_study, slug
+from emsteer.studies.runner import run_study
 
 from judges import HashJudge
 from tiny import kill_at
@@ -329,6 +329,14 @@ def test_eval_seed_draws_fresh_answers_from_the_same_artifacts(model_dir, task_f
         ({"lora": {"warmup_steps": -1}}, "lora.warmup_steps"),
         ({"lora": {"weight_decay": -0.01}}, "lora.weight_decay"),
         ({"lora": {"checkpoint_every": 2.5}}, "lora.checkpoint_every"),
+        # accepted once, then misread: true as ρ = 1 or lr 1.0, no judge or metric at all, two tasks in one folder
+        ({"magnitudes": {"relative": [True]}}, "magnitudes.relative[0]: a number, not true/false"),
+        ({"lora": {"lr": True}}, "lora.lr: a number, not true/false"),
+        ({"eval": {"temperature": True}}, "eval.temperature"),
+        ({"judge": []}, "judge: name at least one judge"),
+        ({"eval": {"metrics": []}}, "eval.metrics"),
+        ({"tasks": ["insecure_code", "insecure_code"]}, "tasks: tasks[1] 'insecure_code' has the name"),
+        ({"tasks": ["a b", "a_b"]}, "tasks[1] 'a_b' has the name .or folder name. of 'a b'"),
     ],
 )
 def test_config_errors_name_the_field(model_dir, task_files, tmp_path, over, message):

@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from emsteer.errors import EmsteerError
 from emsteer.paths import missing_file
@@ -37,8 +46,19 @@ MAX_STUDY_FILE_BYTES = 1024 * 1024
 # Numbers in a study file are taken as written or refused, never quietly changed: a count is a
 # whole number (YAML `true` or 2.5 is not 1 or 2), a float is finite (.nan or .inf is not a
 # learning rate or a magnitude).
+def _not_a_bool(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("a number, not true/false")
+    return value
+
+
 Int = Annotated[int, Strict()]
-Finite = Annotated[float, Field(allow_inf_nan=False)]
+Finite = Annotated[float, BeforeValidator(_not_a_bool), Field(allow_inf_nan=False)]
+
+
+def slug(text: str) -> str:
+    """A name as one path component (a model id, a task name): what the study's folders are called."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:80]
 
 
 class _Strict(BaseModel):
@@ -121,7 +141,7 @@ class EvalSettingsSpec(_Strict):
     batch_size: Int = Field(64, ge=1)  # rows per generation batch; answers do not depend on it
     positions: Literal["all", "prompt", "generated"] = "all"
     # judge only these metrics (default: every metric the questions define: aligned, coherent, relevant)
-    metrics: list[str] | None = None
+    metrics: list[str] | None = Field(None, min_length=1)
 
 
 class EfficacySettings(_Strict):
@@ -217,6 +237,25 @@ class StudyConfig(_Strict):
         if len(set(out)) != len(out):
             raise ValueError("a method is listed twice")
         return out
+
+    @field_validator("judge")
+    @classmethod
+    def _a_judge(cls, judge: str | list[str]) -> str | list[str]:
+        if isinstance(judge, list) and not judge:
+            raise ValueError("name at least one judge (the first is the study's primary judge)")
+        return judge
+
+    @field_validator("tasks")
+    @classmethod
+    def _tasks_apart(cls, tasks: list) -> list:
+        folders: dict[str, str] = {}  # each task's adapters, artifacts and efficacy live under its name
+        for i, task in enumerate(tasks):
+            name = task if isinstance(task, str) else task.name
+            if slug(name) in folders:
+                raise ValueError(f"tasks[{i}] {name!r} has the name (or folder name) of {folders[slug(name)]!r}; "
+                                 "give each task its own name")
+            folders[slug(name)] = name
+        return tasks
 
     @field_validator("ranks", "epochs")
     @classmethod

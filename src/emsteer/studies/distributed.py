@@ -33,8 +33,8 @@ from emsteer.errors import EmsteerError
 from emsteer.progress import progress_bar
 from emsteer.results.merge import merge_store
 from emsteer.results.store import ResultsStore, WriteLock
-from emsteer.studies.config import StudyConfig, check_outputs
-from emsteer.studies.runner import StudyRunner, load_study_questions, load_task_data, record_study, slug
+from emsteer.studies.config import StudyConfig, check_outputs, slug
+from emsteer.studies.runner import StudyRunner, load_study_questions, load_task_data, record_study
 
 RAY_MISSING = "Distributed studies need Ray: pip install 'emsteer[ray]' (or pip install ray)."
 

@@ -13,7 +13,6 @@ without training again what it already evaluated.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,7 +37,7 @@ from emsteer.progress import progress_bar
 from emsteer.results.store import ResultsStore, WriteLock, stable_id
 from emsteer.steering.artifacts import content_hash, load_artifact, save_artifact
 from emsteer.steering.magnitude import Magnitude
-from emsteer.studies.config import StudyConfig, TaskSpec, check_outputs
+from emsteer.studies.config import StudyConfig, TaskSpec, check_outputs, slug
 from emsteer.studies.plan import declared_family
 from emsteer.training.checkpoints import adapter_dir, checkpoint_path
 from emsteer.training.objective import NLLResult, assistant_nll
@@ -70,10 +69,6 @@ class Cell:
     label: str
     weight: float = 1.0
     extra: dict = field(default_factory=dict)
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:80]
 
 
 def resolve_layers(config: StudyConfig, lm: LoadedModel) -> list[int]:
