@@ -486,6 +486,11 @@ def test_finished_artifacts_made_with_other_settings_are_refused_not_reused(mode
                         epochs=[1], magnitudes={"relative": [0.5]}, **over)
         with pytest.raises(EmsteerError, match=rf"trained with other settings than the study file's now \({what} changed\)"):
             run_study(changed, judges=[HashJudge()], progress=False)
+    # LoRA trains under train's bf16 autocast too: turning it on changes the adapter
+    autocast = study(model_dir, task_files, tmp_path / "run", methods=["none", "lora"], epochs=[1],
+                     train={"examples": 8, "held_out": 4, "batch_size": 4, "max_length": 64, "mixed_precision": True})
+    with pytest.raises(EmsteerError, match=r"lora-r2-s0 was trained with other settings .*\(lora changed\)"):
+        run_study(autocast, judges=[HashJudge()], progress=False)
     # what does not change the files (how often they checkpoint) is no change
     same = study(model_dir, task_files, tmp_path / "run", methods=["none", "optimized", "mean-diff", "lora"], epochs=[1],
                  magnitudes={"relative": [0.5]}, lora={"rank": 2, "batch_size": 4, "checkpoint_every": 3})

@@ -159,8 +159,10 @@ class StudyRunner:
                 del settings[key]
         for key in ("checkpoint_every", "gradient_checkpointing", "held_out"):
             settings.pop(key, None)
-        if block == "lora":
+        if block == "lora":  # LoRA trains with train's max_length and bf16 autocast too
             settings["max_length"] = self.config.train.max_length
+            if self.config.train.mixed_precision:  # only where set: folders from before stay valid
+                settings["mixed_precision"] = True
         return {**what, block: settings, "model": _model_id(lm), "data": _data_id(data)}
 
     def _check_made_with(self, where: Path, made_with: dict) -> None:
