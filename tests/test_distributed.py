@@ -164,6 +164,16 @@ def test_merging_a_part_twice_adds_nothing(tmp_path):
         merge_store(store, part)
         assert store.db.execute("SELECT score FROM judgments").fetchall()[0][0] == 80
         assert store.db.execute("SELECT count(*) FROM samples").fetchone()[0] == 1
+        # efficacy measured again in a part (its settings changed) replaces the old value, as a
+        # serial run's add_efficacy does; an older measurement never replaces a newer one
+        store.add_efficacy("c1", "in_domain_rate", "t", 0.5, {"n": 2}, judge="j")
+        with ResultsStore(part) as p:
+            p.add_efficacy("c1", "in_domain_rate", "t", 0.25, {"n": 4}, judge="j")
+        merge_store(store, part)
+        assert [(e.value, e.detail) for e in store.efficacy()] == [(0.25, {"n": 4})]
+        store.add_efficacy("c1", "in_domain_rate", "t", 0.75, {"n": 8}, judge="j")
+        merge_store(store, part)
+        assert [e.value for e in store.efficacy()] == [0.75]
 
 
 def test_workers_get_the_cache_and_offline_settings_but_never_a_secret(monkeypatch):

@@ -58,6 +58,11 @@ def merge_store(store: ResultsStore, part: str | Path) -> dict[str, int]:
                                f"ON CONFLICT(sample_id, metric, judge) DO UPDATE SET {update} "
                                "WHERE judgments.score IS NULL AND judgments.label IS NULL "
                                "AND (excluded.score IS NOT NULL OR excluded.label IS NOT NULL)")
+                elif table == "efficacy":  # a newer measurement replaces an older one, as add_efficacy does
+                    update = ", ".join(f"{c} = excluded.{c}" for c in ("value", "detail", "created") if c in cols)
+                    db.execute(f"INSERT INTO main.efficacy ({names}) {select} WHERE true "
+                               f"ON CONFLICT(condition_id, measure, task, judge) DO UPDATE SET {update} "
+                               "WHERE excluded.created > efficacy.created")
                 else:
                     db.execute(f"INSERT OR IGNORE INTO main.{table} ({names}) {select}")
                 added[table] = db.total_changes - before
