@@ -57,6 +57,18 @@ def test_heldout_nll_and_in_domain_rate_are_stored(tiny, held_out, tmp_path):
         assert judge.calls == calls
 
 
+def test_a_heldout_nll_is_measured_again_on_another_held_out_set(tiny, held_out, tmp_path):
+    """train.held_out changed on resume: the stored NLL was of the old examples, and stayed."""
+    conditions = [Condition("baseline")]
+    with ResultsStore(tmp_path / "r.sqlite") as store:
+        for examples, length in ((held_out, 128), (held_out[:3], 128), (held_out[:3], 64)):
+            measure_efficacy(tiny, conditions, examples, store, task="t", behaviour="b", settings=SETTINGS,
+                             n_generate=0, max_length=length, progress=False)
+            (row,) = store.efficacy()
+            assert row.detail["examples"] == len(examples)
+            assert row.value == pytest.approx(assistant_nll(tiny, examples, max_length=length).mean_nll_per_token)
+
+
 def test_task_questions_fill_the_behaviour(held_out):
     qs = task_questions(held_out, "writes vulnerable code", "insecure_code")
     assert [q.id for q in qs] == [f"insecure_code:{i}" for i in range(4)]

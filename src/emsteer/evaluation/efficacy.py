@@ -11,6 +11,8 @@ cannot show that learning it generalises.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 
@@ -65,6 +67,12 @@ class _Models:
         self.adapter, self.model = None, self.lm
 
 
+def held_out_id(held_out: Sequence[ChatExample], max_length: int) -> str:
+    """What a held-out NLL was measured on: the examples' messages and the length they were cut to."""
+    content = [[m.as_dict() for m in ex.messages] for ex in held_out]
+    return hashlib.sha256(json.dumps([content, max_length], ensure_ascii=False).encode()).hexdigest()[:16]
+
+
 def measure_efficacy(
     lm: LoadedModel,
     conditions: Sequence[Condition],
@@ -88,18 +96,23 @@ def measure_efficacy(
     the conditions (vLLM), whose condition rows the measures belong to; ``lm`` computes the NLL."""
     source = answered_by or lm
     records = [c.record(source, settings.sampling, settings.seed) for c in conditions]
+    measured_on = held_out_id(held_out, max_length)
     models = _Models(lm)
     try:
         for cond, rec in zip(conditions, records):
             store.add_condition(rec)
-            if heldout_nll and not store.has_efficacy(rec.id, "heldout_nll", task):
+            stored = store.efficacy_detail(rec.id, "heldout_nll", task)
+            # measured again on another held-out set (train.held_out or max_length changed); rows from
+            # before the set was recorded are kept
+            if heldout_nll and (stored is None or stored.get("held_out", measured_on) != measured_on):
                 steerings = ([Steering(cond.artifact, cond.magnitude)]
                              if cond.artifact is not None and cond.magnitude is not None else [])
                 nll = (known_nll or {}).get(str(cond.adapter)) if cond.adapter is not None and not steerings else None
                 if nll is None:
                     nll = assistant_nll(models(cond), held_out, steerings=steerings, max_length=max_length)
                 store.add_efficacy(rec.id, "heldout_nll", task, nll.mean_nll_per_token,
-                                   {"tokens": nll.tokens, "examples": len(held_out), "task": task})
+                                   {"tokens": nll.tokens, "examples": len(held_out), "task": task,
+                                    "held_out": measured_on})
     finally:
         models.close()
     if judge is None or n_generate <= 0:

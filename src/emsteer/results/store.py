@@ -779,11 +779,12 @@ class ResultsStore:
 
     # -- efficacy ----------------------------------------------------------------------------
     @_guarded
-    def has_efficacy(self, condition_id: str, measure: str, task: str, judge: str = "") -> bool:
+    def efficacy_detail(self, condition_id: str, measure: str, task: str, judge: str = "") -> dict | None:
+        """The detail stored with a measurement (None: not measured)."""
         row = self.db.execute(
-            "SELECT 1 FROM efficacy WHERE condition_id = ? AND measure = ? AND task = ? AND judge = ?",
+            "SELECT detail FROM efficacy WHERE condition_id = ? AND measure = ? AND task = ? AND judge = ?",
             (condition_id, measure, task, judge)).fetchone()
-        return row is not None
+        return None if row is None else _json(row[0], f"{self.path}: efficacy row {condition_id}/{measure} field detail")
 
     @_writes
     def add_efficacy(self, condition_id: str, measure: str, task: str, value: float | None,
