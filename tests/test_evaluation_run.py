@@ -132,6 +132,19 @@ def test_changing_sampling_settings_makes_new_conditions(tiny, questions, tmp_pa
         assert len(store.conditions()) == 2
 
 
+def test_bf16_weights_make_new_conditions_never_resume_float32_answers(tiny, questions, tmp_path):
+    """A bf16 run into a float32 run's store answered nothing: its baseline had the same id, so the
+    float32 answers were kept and paired with bf16 steered ones."""
+    from tiny import as_bf16
+
+    assert Condition("baseline").record(tiny, SETTINGS.sampling).id == Condition("baseline").record(tiny, SETTINGS.sampling).id
+    with ResultsStore(tmp_path / "r.sqlite") as store:
+        generate_samples(tiny, [Condition("baseline")], questions[:1], store, SETTINGS, progress=False)
+        generate_samples(as_bf16(tiny), [Condition("baseline")], questions[:1], store, SETTINGS, progress=False)
+        assert sorted(c.spec.get("dtype", "float32") for c in store.conditions()) == ["bfloat16", "float32"]
+        assert len({s.condition_id for s in store.samples()}) == 2
+
+
 def test_a_question_edited_since_its_answers_is_refused_not_counted(tiny, questions, tmp_path):
     """Answers are keyed by the question's id, not its text: an edited question used to keep the
     old answers, counted as answers to the new text."""

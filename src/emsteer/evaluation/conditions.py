@@ -66,8 +66,9 @@ class Condition:
     def record(self, lm: LoadedModel | VllmModel, sampling: SamplingConfig, seed: int = 0, *,
                created: float | None = None) -> ConditionRecord:
         """The store row; the id covers model, intervention, magnitude, sampling settings, the run
-        seed (conditions with the same seed share per-sample seeds and pair up) and the generation
-        backend when it is not transformers (vLLM samples with other random streams)."""
+        seed (conditions with the same seed share per-sample seeds and pair up), the generation
+        backend when it is not transformers (vLLM samples with other random streams) and the
+        weights' dtype when it is not float32 (bf16 answers are not float32's, so never resumed as them)."""
         alpha = rho = None
         if self.artifact is not None and self.magnitude is not None:  # (both or neither: __post_init__)
             layer = self.artifact.layers[0]
@@ -90,6 +91,8 @@ class Condition:
             spec["control"] = self.control
         if isinstance(lm, VllmModel):
             spec["backend"] = "vllm"
+        elif (dtype := str(getattr(lm, "dtype", "torch.float32"))) != "torch.float32":
+            spec["dtype"] = dtype.removeprefix("torch.")  # bf16/fp16 weights draw other answers from the same seeds
         return ConditionRecord(
             id=stable_id("condition", spec, length=16),
             name=self.name,
