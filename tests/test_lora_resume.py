@@ -86,6 +86,8 @@ def test_other_settings_are_refused_naming_the_difference(tiny, examples, tmp_pa
     with pytest.raises(EmsteerError, match=r"lr: 0\.01 there, 0\.02 now") as err:
         train_lora(tiny, examples, output_dir=out, resume=True, **{**SETTINGS, "lr": 2e-2})
     assert str(out / "checkpoint") in str(err.value)
+    # the way out deletes the whole folder: without its checkpoint it could neither resume nor start afresh
+    assert f"delete {out} to start over" in str(err.value)
     with pytest.raises(EmsteerError, match=r"warmup_steps: 2 there, 1 now.*weight_decay: 0\.01 there, 0\.0 now"):
         train_lora(tiny, examples, output_dir=out, resume=True, **{**SETTINGS, "warmup_steps": 1, "weight_decay": 0.0})
     with pytest.raises(EmsteerError, match="data_hash"):

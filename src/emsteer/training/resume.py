@@ -136,11 +136,12 @@ def _differences(saved: Mapping, now: Mapping) -> list[str]:
     return out
 
 
-def read_state(output_dir: str | Path, settings: Mapping, *, hint: str | None = None) -> dict:
+def read_state(output_dir: str | Path, settings: Mapping) -> dict:
     """The checkpoint's ``state.json``, checked against this run's ``settings`` (cheap: no tensors read).
-    ``hint``: how to start over instead (default: delete the checkpoint folder)."""
+    Errors say to delete the output folder to start over: its earlier epochs are this run's, and
+    deleting only the checkpoint leaves a folder that can neither resume nor start afresh."""
     path = checkpoint_dir(output_dir) / STATE_FILE
-    hint = hint or f"delete {path.parent} to start over"
+    hint = f"delete {output_dir} to start over"
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(state, dict):
@@ -176,11 +177,11 @@ def _read_tensors(where: Path, entry: object, hint: str) -> dict[str, torch.Tens
 
 
 def load_checkpoint(output_dir: str | Path, state: dict, *, named: Iterable[tuple[str, torch.Tensor]],
-                    optimizer: torch.optim.Optimizer, device: torch.device, hint: str | None = None) -> TrainPosition:
+                    optimizer: torch.optim.Optimizer, device: torch.device) -> TrainPosition:
     """Restore the trained parameters, the optimizer's state and the RNGs from the checkpoint whose
     ``state`` (``read_state``) was checked; returns the position to continue from."""
     where = checkpoint_dir(output_dir)
-    hint = hint or f"delete {where} to start over"
+    hint = f"delete {output_dir} to start over"
     params = _optimizer_params(optimizer, named)
     weights = _read_tensors(where, state["files"].get("weights"), hint)
     opt = _read_tensors(where, state["files"].get("optimizer"), hint)
@@ -257,11 +258,9 @@ class Resumable:
             if not resume:
                 raise EmsteerError(f"{output_dir} holds the checkpoint of a run that did not finish: continue it "
                                    f"(resume; emsteer build --resume), or delete {output_dir} to start over.")
-            hint = f"delete {output_dir} to start over"  # its earlier epochs too, which are this run's
-            state = read_state(output_dir, settings, hint=hint)
+            state = read_state(output_dir, settings)
             with torch.random.fork_rng(devices=[]):  # no dropout here: the caller's RNG stays as it is
-                self.start = load_checkpoint(output_dir, state, named=named, optimizer=optimizer, device=device,
-                                             hint=hint)
+                self.start = load_checkpoint(output_dir, state, named=named, optimizer=optimizer, device=device)
 
     def on_step(self, position: TrainPosition) -> None:
         if self.output_dir is not None and checkpoint_due(position, self.every, self.per_epoch):
