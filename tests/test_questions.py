@@ -170,6 +170,10 @@ def test_unknown_fields_warn_but_load(tmp_path):
 def test_integer_id_becomes_string(tmp_path):
     [q] = load_questions(write(tmp_path, "- id: 7\n  paraphrases: [x]\n"))
     assert q.id == "7"
+    # the id as written: YAML reads 010 as 8 (octal), 0x1F as 31 and 1:30 as 90, and 010 beside 8
+    # was called a duplicate of it
+    text = "".join(f"- id: {i}\n  paraphrases: [x]\n" for i in ("010", "8", "0x1F", "1:30", "1_000"))
+    assert [q.id for q in load_questions(write(tmp_path, text))] == ["010", "8", "0x1F", "1:30", "1_000"]
 
 
 def test_format_judge_prompt_is_brace_safe():

@@ -209,7 +209,7 @@ def load_question_file(path: str | Path) -> list[Question]:
         raise EmsteerError(f"{path}: is a directory, expected a YAML question file") from None
     except UnicodeDecodeError as e:
         raise EmsteerError(f"{path}: not valid UTF-8 ({e.reason} at byte {e.start})") from None
-    data, lines = _parse_yaml(text, path)
+    data, lines, written_ids = _parse_yaml(text, path)
     if data is None:
         raise EmsteerError(f"{path}: file is empty (expected a YAML list of questions)")
     if not isinstance(data, list):
@@ -222,7 +222,7 @@ def load_question_file(path: str | Path) -> list[Question]:
     questions: list[Question] = []
     seen: dict[str, int] = {}
     for i, entry in enumerate(data):
-        q = _parse_entry(entry, i, len(data), path, lines[i])
+        q = _parse_entry(entry, i, len(data), path, lines[i], written_ids[i])
         if q.id in seen:
             raise EmsteerError(
                 f"{path}:{lines[i]}: question {q.id!r} (entry {i + 1}): field 'id' duplicates entry "
@@ -237,8 +237,9 @@ def load_question_file(path: str | Path) -> list[Question]:
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _parse_yaml(text: str, path: Path) -> tuple[Any, list[int]]:
-    """safe_load plus the 1-based line of every top-level entry (for error messages)."""
+def _parse_yaml(text: str, path: Path) -> tuple[Any, list[int], list[str | None]]:
+    """safe_load plus the 1-based line of every top-level entry (for error messages) and its id as
+    written (YAML reads ``010`` as 8 and ``1:30`` as 90; an id is the text)."""
     loader = _Loader(text)
     try:
         node = compose_bounded(loader, str(path))
@@ -254,12 +255,16 @@ def _parse_yaml(text: str, path: Path) -> tuple[Any, list[int]]:
     finally:
         loader.dispose()
     lines: list[int] = []
+    written: list[str | None] = []
     if isinstance(node, yaml.SequenceNode):
         lines = [item.start_mark.line + 1 for item in node.value]
-    return data, lines
+        written = [next((v.value for k, v in item.value if isinstance(k, yaml.ScalarNode) and k.value == "id"
+                         and isinstance(v, yaml.ScalarNode)), None) if isinstance(item, yaml.MappingNode) else None
+                   for item in node.value]
+    return data, lines, written
 
 
-def _parse_entry(entry: Any, i: int, count: int, path: Path, line: int) -> Question:
+def _parse_entry(entry: Any, i: int, count: int, path: Path, line: int, written_id: str | None = None) -> Question:
     where = f"{path}:{line}: entry {i + 1} of {count}"
     if not isinstance(entry, dict):
         raise EmsteerError(f"{where}: expected a mapping with id, paraphrases, ..., got {type(entry).__name__}")
@@ -268,7 +273,7 @@ def _parse_entry(entry: Any, i: int, count: int, path: Path, line: int) -> Quest
         raise EmsteerError(f"{where}: missing field 'id' (expected a unique string)")
     if isinstance(qid, bool) or not isinstance(qid, (str, int)) or not str(qid).strip():
         raise EmsteerError(f"{where}: field 'id' must be a non-empty string, got {qid!r}")
-    qid = str(qid)
+    qid = written_id if isinstance(qid, int) and written_id else str(qid)
     where = f"{path}:{line}: question {qid!r} (entry {i + 1})"
 
     unknown = sorted(set(map(str, entry)) - KNOWN_FIELDS)
