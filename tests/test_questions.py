@@ -107,8 +107,8 @@ def test_anchors_and_aliases(tmp_path):
     [
         ("- id: a\n  paraphrases: [x\n", r"questions\.yaml:3: invalid YAML \(.*flow sequence at line 2\)"),
         # values YAML reads as dates or numbers Python cannot hold: a clear error, not a traceback
-        ("- id: 2024-13-45\n  paraphrases: [x]\n", r"questions\.yaml: a value cannot be read \(month must be in 1\.\.12\)"),
-        ("- id: a\n  paraphrases: [x]\n  samples_per_paraphrase: !!int abc\n", r"questions\.yaml: a value cannot be read"),
+        ("- id: 2024-13-45\n  paraphrases: [x]\n", r"questions\.yaml:1: a value cannot be read \(month must be in 1\.\.12\)"),
+        ("- id: a\n  paraphrases: [x]\n  samples_per_paraphrase: !!int abc\n", r"questions\.yaml:3: a value cannot be read"),
         ("id: a\nparaphrases: [x]\n", r"questions\.yaml: top level must be a list"),
         # a key given twice: YAML keeps the last one silently
         ("- id: a\n  paraphrases: [x]\n  paraphrases: [y]\n",

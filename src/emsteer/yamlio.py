@@ -54,8 +54,27 @@ def construct(loader: yaml.BaseLoader, node: yaml.Node | None, source: str) -> A
     try:
         return loader.construct_document(node)
     except (ValueError, TypeError, AttributeError, OverflowError) as err:
-        raise EmsteerError(f"{source}: a value cannot be read ({err}); quote it to keep it as text, e.g. "
-                           'id: "2024-13-45"') from None
+        line = _unreadable_line(loader, node)
+        raise EmsteerError(f"{source}{f':{line}' if line else ''}: a value cannot be read ({err}); quote it to keep "
+                           'it as text, e.g. id: "2024-13-45"') from None
+
+
+def _unreadable_line(loader: yaml.BaseLoader, root: yaml.Node) -> int | None:
+    """The 1-based line of the first scalar that cannot be read, for the error message."""
+    loader.constructed_objects, loader.recursive_objects = {}, {}  # the failed construction's, half done
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                loader.construct_object(node)
+            except (ValueError, TypeError, AttributeError, OverflowError, yaml.YAMLError):
+                return node.start_mark.line + 1
+        stack.extend(reversed(_children(node)))
+    return None
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
