@@ -136,6 +136,26 @@ def test_truncation_keeps_the_start_unless_the_prompt_leaves_no_room():
     assert cut.answer_cut == 7 and full.answer_cut == 0 and left.answer_cut == 0 and short.answer_cut == 5
     with pytest.raises(EmsteerError, match="max_length"):
         encode_chat(tok, example, max_length=0)
+    # an example encoded once and cut later is cut the same way (it lost its whole answer, silently)
+    for length in (prompt_len + 4, prompt_len, 12):
+        assert full.cut_to(length) == encode_chat(tok, example, max_length=length)
+
+
+def test_encoded_examples_are_cut_like_chat_examples_in_training():
+    from types import SimpleNamespace
+
+    from emsteer.training.objective import encode_examples
+
+    tok = tiny_tokenizer()
+    example = ex(("user", "q" * 10), ("assistant", "abcdefghij"), source="long.jsonl:3")
+    full = encode_chat(tok, example)
+    length = full.assistant_mask.index(True)  # no room for the answer after the whole prompt
+    lm = SimpleNamespace(tokenizer=tok)
+    with pytest.warns(UserWarning, match="prompts"):
+        (from_chat,) = encode_examples(lm, [example], max_length=length)
+    with pytest.warns(UserWarning, match="prompts"):
+        (from_encoded,) = encode_examples(lm, [full], max_length=length)
+    assert from_encoded == from_chat and from_encoded.num_assistant_tokens > 0
 
 
 def test_builtin_examples_encode_with_tiny_tokenizer():

@@ -44,6 +44,20 @@ class EncodedExample:
     def num_assistant_tokens(self) -> int:
         return sum(self.assistant_mask)
 
+    def cut_to(self, max_length: int) -> EncodedExample:
+        """At most ``max_length`` tokens, keeping the first (the prompt) and cutting the end. A prompt
+        so long that no assistant token would fit is cut from the left instead, keeping its last
+        tokens (the request and the assistant header) and up to max_length // 2 answer tokens."""
+        if len(self) <= max_length:
+            return self
+        ids, mask = self.input_ids, self.assistant_mask
+        first, start = (mask.index(True) if any(mask) else 0), 0
+        if first >= max_length:  # nothing of the answer would fit: the prompt gives way
+            answer = min(len(ids) - first, max(1, max_length // 2))
+            start = first + answer - max_length
+        return EncodedExample(ids[start : start + max_length], mask[start : start + max_length], self.source,
+                              self.prompt_cut + start, self.answer_cut + sum(mask[start + max_length :]))
+
 
 def _special_ids(tokenizer: Any) -> set[int]:
     ids = set(getattr(tokenizer, "all_special_ids", []) or [])
@@ -148,10 +162,8 @@ class _Encoder:
 def encode_chat(tokenizer: Any, example: ChatExample, *, max_length: int | None = None) -> EncodedExample:
     """Tokenize ``example`` with the tokenizer's chat template and mark its assistant tokens.
 
-    ``max_length`` keeps the first tokens (the prompt) and cuts the end. A prompt so long that no
-    assistant token would fit is cut from the left instead, keeping its last tokens (the request
-    and the assistant header) and up to max_length // 2 answer tokens; ``prompt_cut`` says how
-    many tokens went (public EM data has prompts longer than the default 256 tokens).
+    ``max_length`` cuts it as ``EncodedExample.cut_to`` does; ``prompt_cut`` says how many prompt
+    tokens went (public EM data has prompts longer than the default 256 tokens).
     """
     if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1):
         raise EmsteerError(f"max_length must be a positive integer or None, got {max_length!r}")
@@ -160,16 +172,8 @@ def encode_chat(tokenizer: Any, example: ChatExample, *, max_length: int | None 
     ids = enc.ids
     if not any(mask):
         raise EmsteerError(f"{example.source}: no assistant tokens found after applying the chat template")
-    start = answer_cut = 0
-    if max_length is not None and len(ids) > max_length:
-        first = mask.index(True)
-        if first >= max_length:  # nothing of the answer would fit: the prompt gives way
-            answer = min(len(ids) - first, max(1, max_length // 2))
-            start = first + answer - max_length
-        answer_cut = sum(mask[start + max_length :])
-        ids, mask = ids[start : start + max_length], mask[start : start + max_length]
-    return EncodedExample(input_ids=list(ids), assistant_mask=mask, source=example.source, prompt_cut=start,
-                          answer_cut=answer_cut)
+    encoded = EncodedExample(input_ids=list(ids), assistant_mask=mask, source=example.source)
+    return encoded if max_length is None else encoded.cut_to(max_length)
 
 
 def pad_token_id(tokenizer: Any) -> int:

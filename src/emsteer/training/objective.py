@@ -134,8 +134,7 @@ def encode_examples(lm: LoadedModel, examples: Examples, *, max_length: int) -> 
     out = []
     for ex in examples:
         if isinstance(ex, EncodedExample):
-            out.append(ex if len(ex) <= max_length else EncodedExample(
-                ex.input_ids[:max_length], ex.assistant_mask[:max_length], ex.source, ex.prompt_cut))
+            out.append(ex.cut_to(max_length))  # as a chat example is cut: the answer kept, what went counted
         elif isinstance(ex, ChatExample):
             out.append(encode_chat(lm.tokenizer, ex, max_length=max_length))
         else:
