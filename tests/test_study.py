@@ -365,6 +365,25 @@ def test_relative_paths_resolve_against_the_config(tmp_path):
     assert cfg.task_specs()[0].path == tmp_path / "data" / "mine.jsonl"
 
 
+@pytest.mark.parametrize("model, message", [
+    ("{missing}", r"models\[1\]: .*no-such-model does not exist"),
+    ("{missing}.gguf", r"models\[1\]: .*does not exist"),
+    ("bundled:no-such-model", r"models\[1\]: Unknown bundled model 'no-such-model'"),
+    ("{data}", r"models\[1\]: .*data is a directory without config\.json"),
+])
+def test_every_model_is_checked_before_the_run(tmp_path, model, message):
+    """A missing second model was found only after the first model's whole grid had run."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "mine.jsonl").write_text("")
+    spec = model.format(missing=tmp_path / "no-such-model", data=tmp_path / "data")
+    cfg_file = tmp_path / "study.yaml"
+    cfg_file.write_text(f"name: m\nmodels: [bundled:qwen2.5-coder-0.5b-instruct, '{spec}']\n"
+                        "tasks:\n  - {name: mine, path: data/mine.jsonl}\n")
+    with pytest.raises(EmsteerError, match=message):
+        load_study(cfg_file)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "study.yaml"]
+
+
 def test_main_job_config_is_a_valid_study_with_a_positive_control(tmp_path):
     from emsteer.studies.main_job import MAIN_JOB_DEFAULTS, main_job_config
 

@@ -198,6 +198,25 @@ def _local_revision(directory: Path) -> str:
     return "local-" + h.hexdigest()[:16]
 
 
+def check_model_spec(spec: str) -> None:
+    """What resolve_spec would refuse, found cheaply (nothing loaded or prepared): an unknown
+    bundled name, a missing .gguf, file or local folder, a folder without config.json. Hub ids pass."""
+    name = spec.removeprefix("bundled:")
+    if spec.startswith("bundled:") or name in bundled.BUNDLED_MODELS:
+        if name not in bundled.BUNDLED_MODELS:
+            raise EmsteerError(f"Unknown bundled model {name!r}; choose one of {', '.join(bundled.BUNDLED_MODELS)}.")
+        return
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise EmsteerError(f"{path} is a directory without config.json: not a transformers checkpoint.")
+    elif path.exists():
+        if path.suffix != ".gguf":
+            raise EmsteerError(f"{path} is a file but not a .gguf: give a checkpoint directory, a .gguf file or a hub id.")
+    elif path.suffix == ".gguf" or path.is_absolute() or spec.startswith((".", "~")):
+        raise EmsteerError(f"{path} does not exist (a local model: a checkpoint directory or a .gguf file).")
+
+
 def resolve_spec(spec: str | None, log=print) -> tuple[str, str, str]:
     """Turn a model spec into (what to pass to from_pretrained, name to record, revision)."""
     if spec in (None, "", "bundled", "default"):

@@ -372,10 +372,16 @@ def check_inputs(config: StudyConfig, source: str) -> None:
     from emsteer.data.tasks import get_task
     from emsteer.judging import check_judge_spec
     from emsteer.judging.prompts import unknown_metrics
+    from emsteer.models.loading import check_model_spec
 
     def fail(where: str, message: str) -> None:
         raise EmsteerError(f"{source}: invalid study config:\n  {where}: {message}")
 
+    for i, model in enumerate(config.models):  # all of them, not only the first one run
+        try:
+            check_model_spec(model)
+        except EmsteerError as err:
+            fail(f"models[{i}]", str(err))
     for i, spec in enumerate(config.task_specs()):
         for field, p in (("path", spec.path), ("safe_path", spec.safe_path)):
             if p is not None and not p.is_file():
