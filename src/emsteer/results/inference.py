@@ -5,9 +5,10 @@ it in most samples), so every interval and test here treats a *question* as the 
 
 - **EM rate of a cell**: the Wilson interval at the effective sample size n / deff, where the
   design effect deff is the cluster-robust variance of the pooled rate over its binomial
-  variance, never below the design effect of ``PRIOR_ICC`` (with rare EM on few questions the
-  estimate is 1 or noisy, and an interval at it undercovers), with Student's t on K − 1 degrees of freedom for K questions in
-  place of the normal quantile (Korn & Graubard 1998). With one question it is the whole [0, 1].
+  variance, never below the design effect at an intra-question correlation of ``PRIOR_ICC``
+  (with rare EM on few questions the estimate is 1 or noisy, and an interval at it
+  undercovers), with Student's t on K − 1 degrees of freedom for K questions in place of the
+  normal quantile (Korn & Graubard 1998). With one question it is the whole [0, 1].
 - **Paired difference of two cells** (same draws, matched by question, paraphrase and sample):
   a sign-flip (permutation) test over questions. Under "no difference", the two conditions are
   exchangeable inside every question, so each question's summed difference is as likely to
@@ -21,7 +22,8 @@ it in most samples), so every interval and test here treats a *question* as the 
 - **Families of comparisons**: Holm-adjusted p-values (family-wise error) and Benjamini–Hochberg
   q-values (false discovery rate).
 - **Power**: the smallest rise a cell can detect at 80% power, given a baseline rate, the
-  questions, answers per question, an intra-question correlation and the corrected level.
+  questions, answers per question, an intra-question correlation and the corrected level
+  (Student's t on K − 1 degrees of freedom, as the sign-flip test over K questions behaves).
 
 The coverage of the intervals and the type-I error of the test are checked by simulation on
 clustered data in tests/test_inference.py.
