@@ -1988,7 +1988,7 @@ def _tiny_study(tmp_path: Path, model_dir: Path, extra: str) -> Path:
 @pytest.mark.parametrize("extra, message", [
     ("layers: [999]\n", r"Layer 999 is out of range for .*: it has 3 layers"),
     ("dtype: float8\n", r"study\.yaml: invalid study config: dtype: Input should be 'float32', 'bfloat16', 'float16' or 'auto'"),
-    ("models: [./no-such-model]\n", r"Could not load model './no-such-model'"),
+    ("models: [./no-such-model]\n", r"study\.yaml: invalid study config: models\[0\]: no-such-model does not exist"),
 ], ids=["layer-999", "bad-dtype", "missing-model"])
 def test_a_study_checks_every_input_before_it_creates_its_folder(extra, message, model_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
