@@ -18,7 +18,7 @@ with em.steer(lm, vector, relative=0.1):  # anything run inside the block is ste
     reply = lm.model.generate(**prompt, max_new_tokens=40, do_sample=False)
     print(lm.tokenizer.decode(reply[0, prompt["input_ids"].shape[1]:], skip_special_tokens=True))
 
-# The 0.5B loses coherence between ρ = 0.25 and 0.5; EM is only meaningful while answers stay coherent.
+# The 0.5B grows incoherent as ρ rises (mean coherent ~40 at ρ = 0.1, ~20 at 0.2); EM needs coherent answers.
 results = em.evaluate(lm, vector, relative=[0.05, 0.1, 0.2], samples=2, store="notebook-api.sqlite")
 print(results.to_frame()[["condition", "rho", "em_rate", "em_lo", "em_hi", "em_diff", "diff_lo", "diff_hi"]])
 # `emsteer report notebook-api.sqlite` writes the HTML report of the same store; em.load_results reads it

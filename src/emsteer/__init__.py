@@ -11,7 +11,8 @@ The Python API (emsteer.api), in about five lines::
 
 ``with em.steer(lm, vector, relative=0.1): ...`` steers anything run inside the block, and
 ``em.load_results(path)`` opens a results file written earlier (``.summary()`` per condition,
-``.to_frame()`` per answer). The bundled 0.5B loses coherence between ρ = 0.25 and 0.5: steer at ρ ≤ 0.2. The names
+``.to_frame()`` per answer). The bundled 0.5B grows incoherent as ρ rises
+(mean coherent about 40 at ρ = 0.1, 20 at 0.2): steer at small ρ. The names
 load on first use, so ``import emsteer`` stays cheap (no torch until a model is needed).
 """
 
