@@ -334,12 +334,13 @@ class Agreement:
 
     @property
     def meets_targets(self) -> bool:
-        return self.overall.n >= MIN_REFERENCE_ANSWERS and self.overall.meets(self.targets)
+        return not self.too_few and self.overall.meets(self.targets)
 
     @property
     def too_few(self) -> bool:
-        """Measured on fewer than MIN_REFERENCE_ANSWERS answers: never said to meet the targets."""
-        return self.overall.n < MIN_REFERENCE_ANSWERS
+        """The figures rest on fewer than MIN_REFERENCE_ANSWERS answers the judge scored (those left
+        unscored, e.g. failed requests, are in none of them): never said to meet the targets."""
+        return self.overall.n_scored < MIN_REFERENCE_ANSWERS
 
     def to_dict(self) -> dict[str, Any]:
         return {"judge": self.judge, "reference": self.reference, "overall": asdict(self.overall),
