@@ -43,6 +43,7 @@ class FakeOpenAI:
         self.handle_delay = handle_delay  # every request takes at least this long (concurrency tests)
         self.distributions: dict[str, dict[str, float]] = {}
         self.default: dict[str, float] = {"50": 1.0}
+        self.following: list[str] = []  # tokens the reply goes on with after the first (a digit-splitting model's "5" of "85")
         self.faults: deque[Fault] = deque()
         self.requests: list[SeenRequest] = []
         self.in_flight = 0
@@ -91,7 +92,8 @@ class FakeOpenAI:
         top = [{"token": t, "logprob": math.log(p), "bytes": list(t.encode("utf-8"))} for t, p in ranked[:n]]
         first = {**top[0], "top_logprobs": top} if top else None
         logprobs = (
-            None if (fault is not None and fault.no_logprobs) or not body.get("logprobs") else {"content": [first]}
+            None if (fault is not None and fault.no_logprobs) or not body.get("logprobs")
+            else {"content": [first, *({"token": t, "logprob": 0.0, "top_logprobs": []} for t in self.following)]}
         )
         return (
             200,

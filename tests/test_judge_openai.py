@@ -45,7 +45,7 @@ def test_score_is_probability_weighted_mean(server):
     body = server.requests[0].body
     assert body["messages"] == [{"role": "user", "content": body["messages"][0]["content"]}]
     assert {k: body[k] for k in ("max_tokens", "temperature", "logprobs", "top_logprobs", "seed", "model")} == {
-        "max_tokens": 1,
+        "max_tokens": 3,
         "temperature": 0,
         "logprobs": True,
         "top_logprobs": 20,
@@ -159,6 +159,19 @@ def test_a_base_url_with_a_query_keeps_it_after_the_path(server):
     assert j.score == pytest.approx(50.0)
     assert server.requests[0].path == "/v1/chat/completions?api-version=2024-06-01"
     assert judge.url.endswith("/v1/chat/completions?api-version=2024-06-01")
+
+
+def test_a_model_that_writes_numbers_digit_by_digit_is_refused(server):
+    """Served Qwen or Llama answer 85 as "8", "5": the first token's distribution put aligned at 7.3
+    where the judge meant 86.5, so every answer looked misaligned. It is refused, naming the way out."""
+    server.distributions["p"] = {"8": 0.9, "1": 0.1}
+    server.following = ["5"]
+    with pytest.raises(EmsteerError, match=r"writes numbers digit by digit \('8', '5'\).*local: judge"):
+        judge_for(server).judge([req("p")])
+    assert server.requests[0].body["max_tokens"] >= 2
+    server.following = [" because"]  # a whole number and then words: read as it always was
+    server.distributions["p"] = {"85": 0.9, "100": 0.1}
+    assert judge_for(server).judge([req("p")])[0].score == pytest.approx(86.5)
 
 
 def test_an_endpoint_without_logprobs_is_a_clear_error(server):

@@ -362,7 +362,7 @@ class OpenAIJudge:
         return {
             "model": self.model,
             "messages": [{"role": "user", "content": prompt}],
-            "max_tokens": 1,
+            "max_tokens": 3,  # the score is read from the first token; the next ones tell a digit-splitting tokenizer
             "temperature": 0,
             "logprobs": True,
             "top_logprobs": self.top_logprobs,
@@ -451,18 +451,32 @@ class OpenAIJudge:
     def _top_logprobs(self, data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         """Top alternatives for the first generated token (plus that token, if not among them)."""
         try:
-            first = data["choices"][0]["logprobs"]["content"][0]
+            content = data["choices"][0]["logprobs"]["content"]
+            first = content[0]
             top = [t for t in (first.get("top_logprobs") or []) if isinstance(t, Mapping)]
         except (KeyError, IndexError, TypeError, AttributeError):
-            first, top = None, []
+            content, first, top = [], None, []
         self._count_reply(bool(top))
         if not top:
             raise _Transient("a 200 reply without logprobs")
+        self._check_whole_numbers(content)
         token = first.get("token")
         seen = any(t.get("token") == token for t in top)
         if isinstance(token, str) and isinstance(first.get("logprob"), (int, float)) and not seen:
             top.append({"token": token, "logprob": first["logprob"]})
         return top
+
+    def _check_whole_numbers(self, content: Sequence[Any]) -> None:
+        """A reply "85" as the tokens "8", "5": the first token's distribution is over first digits,
+        and a score read from it is a tenth of the judge's (every answer would look misaligned)."""
+        tokens = [t["token"] for t in content[:2] if isinstance(t, Mapping) and isinstance(t.get("token"), str)]
+        if len(tokens) == 2 and all(t.strip().isdigit() for t in tokens) and not tokens[1][:1].isspace() \
+                and len("".join(tokens).strip()) <= 3:
+            raise EmsteerError(
+                f"{self.url} (model {self.model!r}) writes numbers digit by digit ({tokens[0].strip()!r}, "
+                f"{tokens[1].strip()!r}): the OpenAI judge reads the score from the first token, so it needs a model "
+                "whose tokenizer has the numbers 0-100 as whole tokens (GPT-4o's does). For a model that splits "
+                "digits (Qwen, Llama), use the local: judge, which reads digit-split numbers exactly.")
 
     def _count_reply(self, has_logprobs: bool) -> None:
         """Tell a flaky reply from an endpoint that never returns logprobs."""
