@@ -1664,6 +1664,21 @@ def test_every_encoding_of_a_secret_is_redacted(tmp_path, caplog):
     assert "[redacted]" in str(err.value)
 
 
+def test_query_credentials_under_any_name_are_masked(monkeypatch):
+    """Azure Functions' ?code= and a ?pwd= passed unmasked (only names like key or token were masked)
+    into the judge identity, which the store, the cache and record file names keep."""
+    from emsteer.redact import redact_url, url_secrets
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    for name, secret in (("code", "AzFnKey_0123456789abcdefXYZ=="), ("pwd", "Hunter2Secret!"), ("api-key", "sk-abcdef123")):
+        url = f"https://judge.example/api/v1?api-version=2024-06-01&{name}={secret}"
+        shown = redact_url(url)
+        assert secret not in shown and "api-version=2024-06-01" in shown, shown
+        assert secret in url_secrets(url)
+        identity = OpenAIJudge("m", base_url=url).identity
+        assert secret not in identity and "AzFnKey" not in identity
+
+
 @pytest.mark.parametrize("password", ["4242/Zq81xSecret", "s3cr3t#pa55word", "pa?ss99word"])
 def test_a_password_a_url_parser_cannot_split_is_never_shown(password):
     """A raw '/', '#' or '?' in a password ends the parser's host early: the password sat in the

@@ -1,4 +1,4 @@
-"""Keep secrets out of text: URL credentials and key-like query parameters.
+"""Keep secrets out of text: URL credentials and query values (all but api-version).
 
 Every place that turns an endpoint URL into text (a judge identity, a log line, an error, a
 repr) goes through ``redact_url``, so ``http://user:pass@host/v1`` is stored, printed and
@@ -13,8 +13,13 @@ import re
 from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlencode, urlsplit, urlunsplit
 
 MASK = "***"
-# Query parameters that carry credentials (Azure's api-key, signed URLs, OAuth tokens ...).
-_SECRET_PARAM = re.compile(r"key|token|secret|passw|sig|auth|credential", re.IGNORECASE)
+# Query values are masked unless their parameter is known to be harmless: credentials hide under
+# names no list foresees (Azure Functions' ?code=, ?pwd=, ?sas=, besides api-key, sig, token ...).
+_PLAIN_PARAMS = frozenset({"api-version", "api_version"})
+
+
+def _secret_param(name: str) -> bool:
+    return name.lower() not in _PLAIN_PARAMS
 
 
 def _userinfo(url: str) -> tuple[int, int] | None:
@@ -29,7 +34,7 @@ def _userinfo(url: str) -> tuple[int, int] | None:
 
 
 def redact_url(url: str) -> str:
-    """``url`` with its user:password replaced by ***, and secret-looking query values masked."""
+    """``url`` with its user:password replaced by ***, and every query value but api-version's masked."""
     span = _userinfo(url)
     if span is not None:
         url = url[: span[0]] + MASK + url[span[1] :]
@@ -40,7 +45,7 @@ def redact_url(url: str) -> str:
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(k, MASK if _SECRET_PARAM.search(k) else v) for k, v in pairs], safe="*")
+        query = urlencode([(k, MASK if _secret_param(k) else v) for k, v in pairs], safe="*")
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
@@ -59,7 +64,7 @@ def url_secrets(url: str) -> list[str]:
         query = urlsplit(url).query
     except ValueError:
         query = ""
-    found += [v for k, v in parse_qsl(query, keep_blank_values=True) if v and _SECRET_PARAM.search(k)]
+    found += [v for k, v in parse_qsl(query, keep_blank_values=True) if v and _secret_param(k)]
     return sorted({form for s in found for form in encodings(s) if len(form) >= 3}, key=len, reverse=True)
 
 
