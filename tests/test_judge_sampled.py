@@ -72,3 +72,20 @@ def test_a_score_from_fewer_samples_than_its_identity_says_is_a_failure():
         j, k = judge.judge([JudgeRequest("aligned", "rate this"), JudgeRequest("aligned", "and this")])
         assert is_failed(j) and "1 of 5 samples failed" in j.error
         assert k.score == pytest.approx(60.0)  # the next prompt's five replies all came
+
+
+def test_a_reply_without_a_message_is_asked_again_not_counted_as_words():
+    """Two 200 replies without choices were two samples "in words": numeric mass 0.6, cached for good
+    (four of five: no score at all). They are asked again, as the logprob judge does."""
+    from faulty_openai import FaultyOpenAI, Plan
+
+    class NoChoicesFirst(FaultyOpenAI):
+        def plan(self, prompt):
+            return Plan(("no_choices", "no_choices"), False)
+
+    with NoChoicesFirst(seed=0) as server:
+        server.scores["rate this"] = 80
+        judged = SampledJudge("m", base_url=server.base_url, samples=5, backoff_base=0.01,
+                              max_concurrency=1).judge([JudgeRequest("aligned", "rate this")])[0]
+        assert judged.score == pytest.approx(80.0) and judged.numeric_mass == pytest.approx(1.0)
+        assert server.attempts["rate this"] == 5 + 2

@@ -22,7 +22,7 @@ import httpx
 from emsteer.errors import EmsteerError
 from emsteer.judging.base import LABELS, JudgeRequest, Judgment, score_from_distribution
 from emsteer.judging.failures import failed_judgment
-from emsteer.judging.openai import OpenAIJudge
+from emsteer.judging.openai import OpenAIJudge, _Transient
 
 _NUMBER = re.compile(r"^\s*(\d{1,3})(?:\.\d+)?\b")
 
@@ -52,11 +52,15 @@ class SampledJudge(OpenAIJudge):
                 "temperature": self.temperature, "seed": seed}
 
     def _top_logprobs(self, data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-        """Here: the reply's text (what ``_attempts`` returns on success), wrapped in a list."""
+        """Here: the reply's text (what ``_attempts`` returns on success), wrapped in a list. A reply
+        without a message is malformed and asked again, never counted as a sample in words; a
+        message whose content is null is a reply with no number."""
         try:
-            return [{"text": str(data["choices"][0]["message"]["content"] or "")}]
+            message = data["choices"][0]["message"]
+            content = message["content"]
         except (KeyError, IndexError, TypeError):
-            return [{"text": ""}]
+            raise _Transient("a 200 reply without a message") from None
+        return [{"text": str(content or "")}]
 
     def _judge_one(self, client: httpx.Client, request: JudgeRequest, stop: threading.Event, breaker) -> Judgment:
         replies: Counter = Counter()
