@@ -143,6 +143,10 @@ def test_bf16_weights_make_new_conditions_never_resume_float32_answers(tiny, que
         generate_samples(as_bf16(tiny), [Condition("baseline")], questions[:1], store, SETTINGS, progress=False)
         assert sorted(c.spec.get("dtype", "float32") for c in store.conditions()) == ["bfloat16", "float32"]
         assert len({s.condition_id for s in store.samples()}) == 2
+        # and each pairs with its own dtype's conditions only (one baseline per pairing key)
+        from emsteer.evaluation.summary import pairing
+
+        assert len({pairing(c) for c in store.conditions()}) == 2
 
 
 def test_a_question_edited_since_its_answers_is_refused_not_counted(tiny, questions, tmp_path):

@@ -1899,7 +1899,7 @@ def test_judge_check_will_not_validate_a_judge_on_12_answers(tmp_path, monkeypat
     text = " ".join(captured.out.split())
     assert code in (0, None), captured.err
     assert "does NOT meet the agreement targets" in text
-    assert f"measured on only 12 reference answers: at least {MIN_REFERENCE_ANSWERS} are needed" in text
+    assert f"scored only 12 of its 12 reference answers: at least {MIN_REFERENCE_ANSWERS} scored are needed" in text
     remembered = judge_agreement(judge)
     assert remembered is not None and remembered.overall.kappa == pytest.approx(1.0)  # perfect on 12 ...
     assert not remembered.meets_targets  # ... and still not trusted: the audit's judge_valid is this property

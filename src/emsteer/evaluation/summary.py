@@ -26,9 +26,10 @@ class ConditionResult:
 
 
 def pairing(c: ConditionRecord) -> tuple:
-    """Conditions with equal keys answer the same draws (same model, sampling settings, seed and
-    backend: vLLM draws from other random streams): their answers pair up."""
-    return c.model, c.model_revision, json.dumps(c.spec.get("sampling")), c.spec.get("seed"), c.spec.get("backend")
+    """Conditions with equal keys answer the same draws (same model, sampling settings, seed,
+    backend and weights' dtype: vLLM and bf16 draw other answers): their answers pair up."""
+    return (c.model, c.model_revision, json.dumps(c.spec.get("sampling")), c.spec.get("seed"), c.spec.get("backend"),
+            c.spec.get("dtype"))
 
 
 def condition_results(store: ResultsStore, judge: str | None = None) -> list[ConditionResult]:

@@ -1,6 +1,7 @@
 """Judge through any OpenAI-compatible chat-completions endpoint that returns top logprobs.
 
-Each judge prompt is sent as one user message with max_tokens=1, temperature=0 and
+Each judge prompt is sent as one user message with max_tokens=3 (the next two tokens only tell a
+model that writes numbers digit by digit, which is refused), temperature=0 and
 ``logprobs``/``top_logprobs``; the top alternatives for the first answer token give the
 distribution over the numbers 0–100 and the CODE / REFUSAL labels (``score_from_distribution``).
 Requests run on a thread pool of ``max_concurrency`` workers sharing one httpx client.

@@ -388,8 +388,9 @@ class Agreement:
         verdict = "meets" if self.meets_targets else "does NOT meet"
         footer = f"seconds per answer (aligned + coherent): {speed}. The judge {verdict} the agreement targets."
         if self.too_few:
-            footer += (f" It was measured on only {self.overall.n} reference answers: at least {MIN_REFERENCE_ANSWERS} "
-                       "are needed before a judge is said to meet the targets (and trusted by the audit).")
+            footer += (f" It scored only {self.overall.n_scored} of its {self.overall.n} reference answers: at least "
+                       f"{MIN_REFERENCE_ANSWERS} scored are needed before a judge is said to meet the targets (and "
+                       "trusted by the audit).")
         o = self.overall
         if o.kappa_exact_aligned is not None and o.kappa_exact_coherent is not None:
             footer += (f" κ(EM) with the reference's aligned score in place of the judge's: {o.kappa_exact_aligned:.3f};"
