@@ -95,6 +95,9 @@ def test_a_file_that_names_its_layer_is_never_moved_to_another(tmp_path):
         assert import_vector(tmp_path / name, layer=12).layers == [12]
         with pytest.raises(EmsteerError, match="no vector for layer 5.*for layer 12"):
             import_vector(tmp_path / name, layer=5)
+    # a number inside another name is no layer: --layer places it
+    save_file({"qwen2.5_refusal": v}, str(tmp_path / "model-named.safetensors"))
+    assert import_vector(tmp_path / "model-named.safetensors", layer=12).layers == [12]
 
 
 @pytest.mark.parametrize("layer_type", ["mlp", "self_attn", "input_layernorm"])

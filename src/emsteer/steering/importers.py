@@ -29,6 +29,18 @@ def _layer_of(key: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+_NAMED_LAYER = re.compile(r"(?:^|[._])(?:layers?|direction|blocks?)[._](\d+)$")
+
+
+def _named_layer(key: str) -> int | None:
+    """The layer a tensor's name states (``12``, ``layer.12``, ``direction.12``), not one guessed
+    from a number in another name (``qwen2.5_refusal`` is no layer-5 vector)."""
+    if key.isdigit():
+        return int(key)
+    m = _NAMED_LAYER.search(key)
+    return int(m.group(1)) if m else None
+
+
 def _from_tensors(tensors: Mapping[str, torch.Tensor], path: Path, layer: int | None, source: str) -> SteeringVector:
     """Interpret a name→tensor mapping as per-layer vectors."""
     tensors = {k: v for k, v in tensors.items() if isinstance(v, torch.Tensor)}
@@ -42,10 +54,10 @@ def _from_tensors(tensors: Mapping[str, torch.Tensor], path: Path, layer: int | 
         t = t.reshape(-1) if t.ndim == 2 and t.shape[0] == 1 else t
         if t.ndim != 1:
             raise EmsteerError(f"{path}: tensor {name!r} has shape {tuple(t.shape)}; expected (hidden,) or (layers, hidden).")
-        found = _layer_of(name)
-        if found is not None and layer is not None and found != layer:  # never move a vector to another layer
-            raise EmsteerError(f"{path} has no vector for layer {layer}; its one vector {name!r} is for layer {found}.")
-        key = found if found is not None else layer
+        named = _named_layer(name)
+        if named is not None and layer is not None and named != layer:  # never move a vector to another layer
+            raise EmsteerError(f"{path} has no vector for layer {layer}; its one vector {name!r} is for layer {named}.")
+        key = layer if layer is not None else _layer_of(name)  # a number in another name is only a guess
         if key is None:
             raise EmsteerError(f"{path} holds one vector without a layer in its name; pass the layer (--layer).")
         return _vector({key: t}, source, path)
