@@ -197,6 +197,22 @@ def test_lora_errors_for_data_and_paths(tiny, examples, tmp_path):
         load_adapter(tiny, busy)
 
 
+def test_an_adapter_of_another_revision_is_refused_saying_why(tiny, examples, tmp_path):
+    import json
+    from dataclasses import replace
+
+    train_lora(tiny, examples[:4], output_dir=tmp_path / "a", rank=2, epochs=1, progress=False)
+    out = tmp_path / "a"
+    meta = json.loads((out / "emsteer.json").read_text())
+    (out / "emsteer.json").write_text(json.dumps({**meta, "model_revision": "other"}))
+    with pytest.raises(EmsteerError, match="trained on model_revision 'other'.*has 'seed0'.$"):
+        load_adapter(tiny, out)
+    # trained on a local checkpoint before its revision sampled the weights: the message says so
+    (out / "emsteer.json").write_text(json.dumps({**meta, "model_revision": "local-bf649268ffc374cc"}))
+    with pytest.raises(EmsteerError, match="a sample of its weight bytes.*train it again"):
+        load_adapter(replace(tiny, revision="local2-8e4b5f5c4e93c957"), out)
+
+
 def test_on_bf16_weights_the_adapter_computes_in_bf16_and_learns_what_float32_inputs_learn(tiny, examples, tmp_path,
                                                                                            monkeypatch):
     # PEFT would cast each adapted layer's input up to float32 (the adapter's parameters' dtype);

@@ -68,7 +68,7 @@ def test_local_directory_round_trip(tmp_path):
     again = load_model(str(tmp_path / "m"))
     ids = torch.tensor([[5, 6, 7]])
     assert torch.allclose(again.model(input_ids=ids).logits, lm.model(input_ids=ids).logits)
-    assert again.revision.startswith("local-")
+    assert again.revision.startswith("local2-")
     assert again.name == str(tmp_path / "m")
 
 

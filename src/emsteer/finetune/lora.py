@@ -38,6 +38,7 @@ from emsteer.atomic import fsync_path
 from emsteer.data.chat import ChatExample
 from emsteer.errors import EmsteerError
 from emsteer.models import LoadedModel
+from emsteer.models.loading import LOCAL_REVISION, OLD_LOCAL_REVISION
 from emsteer.training.checkpoints import adapter_dir
 from emsteer.training.objective import (
     LossCurve,
@@ -336,7 +337,10 @@ def _checked_adapter(lm: LoadedModel, path: str | Path) -> tuple[Path, str]:
     meta = adapter_metadata(path)
     for key, have in (("model", lm.name), ("model_revision", lm.revision)):
         if meta.get(key) not in (None, have):
-            raise EmsteerError(f"The adapter at {path} was trained on {key} {meta[key]!r}, but this model has {have!r}.")
+            why = (" (emsteer now fingerprints a local checkpoint by a sample of its weight bytes, not their sizes, "
+                   "so an adapter trained before cannot be matched to it: train it again)"
+                   if str(meta[key]).startswith(OLD_LOCAL_REVISION) and have.startswith(LOCAL_REVISION) else "")
+            raise EmsteerError(f"The adapter at {path} was trained on {key} {meta[key]!r}, but this model has {have!r}{why}.")
     return path, f"{lm.revision}+lora-{hashlib.sha256(weights.read_bytes()).hexdigest()[:12]}"
 
 

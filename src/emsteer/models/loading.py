@@ -179,6 +179,8 @@ def _first_device(device_map: str | dict) -> torch.device:
 
 
 _HEAD_BYTES, _BLOCKS, _BLOCK_BYTES = 1 << 20, 64, 1 << 16
+# "local2-": revisions that sample weight bytes; "local-" ones (names and sizes only) came before
+LOCAL_REVISION, OLD_LOCAL_REVISION = "local2-", "local-"
 
 
 def _local_revision(directory: Path) -> str:
@@ -195,7 +197,7 @@ def _local_revision(directory: Path) -> str:
             for i in range(_BLOCKS):
                 weights.seek(size * i // _BLOCKS)
                 h.update(weights.read(_BLOCK_BYTES))
-    return "local-" + h.hexdigest()[:16]
+    return LOCAL_REVISION + h.hexdigest()[:16]
 
 
 def check_model_spec(spec: str) -> None:
