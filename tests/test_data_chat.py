@@ -131,6 +131,19 @@ def test_limit_reads_only_the_first_records(tmp_path):
 # ---------------------------------------------------------------- split
 
 
+def test_split_never_trains_on_a_held_out_prompt():
+    # 20 prompts, each asked three times with different answers (as in the EM datasets' repeats)
+    examples = [ChatExample((Message("user", f"question {i % 20}"), Message("assistant", f"answer {i}")), f"mem:{i + 1}")
+                for i in range(60)]
+    train, held = split_examples(examples, held_out=6, seed=0)
+    assert len(held) == 6
+    held_prompts = {e.prompt for e in held}
+    assert not any(e.prompt in held_prompts for e in train)
+    # only the repeats of held-out prompts leave training; every other example stays
+    assert {e.source for e in train} == {e.source for e in examples if e.prompt not in held_prompts}
+    assert len(train) == 60 - 3 * len(held_prompts)
+
+
 def test_split_is_deterministic_disjoint_and_covering():
     examples = make_examples(50)
     train, held = split_examples(examples, held_out=0.2, seed=3)

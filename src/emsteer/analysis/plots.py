@@ -182,6 +182,12 @@ def _ci(s: GroupSummary) -> tuple[float, float]:
     return (float("nan"), float("nan")) if s.em_ci is None else (_pct(s.em_ci[0]), _pct(s.em_ci[1]))
 
 
+def _ci_arrays(summaries: Sequence[GroupSummary]) -> tuple[np.ndarray, np.ndarray]:
+    """The lower and the upper ends of each summary's ``_ci``."""
+    bounds = np.array([_ci(g) for g in summaries], dtype=float).reshape(-1, 2)
+    return bounds[:, 0], bounds[:, 1]
+
+
 def _baselines(results: Sequence[ConditionResult]) -> list[ConditionResult]:
     return [r for r in results if r.condition.is_baseline and r.summary.overall.em_rate is not None]
 
@@ -242,7 +248,7 @@ def em_vs_magnitude(results: Sequence[ConditionResult]) -> Plot | None:
         s = [r.summary.overall for r in rs]
         xs_all.extend(x)
         ax.plot(x, [_pct(g.em_rate) for g in s], "o-", color=color, lw=1.6, ms=4, label=_txt(label))
-        lo, hi = np.array([_ci(g)[0] for g in s], dtype=float), np.array([_ci(g)[1] for g in s], dtype=float)
+        lo, hi = _ci_arrays(s)
         if bands:
             ax.fill_between(x, lo, hi, color=color, alpha=0.18, lw=0)
         else:
@@ -511,7 +517,8 @@ def em_vs_factor(results: Sequence[ConditionResult], factor: str) -> Plot | None
         x = np.array([pos[_factor(r.condition, factor)] for r in rs])
         s = [r.summary.overall for r in rs]
         y = np.array([_pct(g.em_rate) for g in s])
-        err = [y - np.array([_ci(g)[0] for g in s]), np.array([_ci(g)[1] for g in s]) - y]
+        lo, hi = _ci_arrays(s)
+        err = [y - lo, hi - y]
         ax.errorbar(x, y, yerr=err, fmt="o-", color=color, lw=1.5, ms=4, capsize=3, label=_txt(label))
     _draw_baselines(ax, results)
     if not numeric:

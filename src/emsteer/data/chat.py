@@ -157,7 +157,9 @@ def split_examples(
 
     An example's rank is the sha256 of (seed, its messages), so the split does not depend on
     Python's hash randomisation or on the order of the file. ``held_out`` is a fraction in
-    [0, 1) or a count.
+    [0, 1) or a count. A held-out prompt is never trained on: training examples that repeat one
+    (the same prompt, with this or another answer) are left out of training, so the held-out NLL
+    measures answers to prompts the model has not seen.
     """
     n = len(examples)
     if isinstance(held_out, bool):
@@ -177,8 +179,9 @@ def split_examples(
         for i, ex in enumerate(examples)
     ]
     chosen = {i for _, i in sorted(keys)[:k]}
-    train = [ex for i, ex in enumerate(examples) if i not in chosen]
     held = [ex for i, ex in enumerate(examples) if i in chosen]
+    held_prompts = {ex.prompt for ex in held}
+    train = [ex for i, ex in enumerate(examples) if i not in chosen and ex.prompt not in held_prompts]
     return train, held
 
 

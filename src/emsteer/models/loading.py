@@ -223,23 +223,18 @@ def resolve_spec(spec: str | None, log=print) -> tuple[str, str, str]:
     """Turn a model spec into (what to pass to from_pretrained, name to record, revision)."""
     if spec in (None, "", "bundled", "default"):
         spec = f"bundled:{bundled.DEFAULT_MODEL}"
+    check_model_spec(spec)
     name = spec.removeprefix("bundled:")
     if spec.startswith("bundled:") or name in bundled.BUNDLED_MODELS:
         path = bundled.prepare_bundled(name, log=log)
         return str(path), name, bundled.bundled_revision(name)
     path = Path(spec).expanduser()
-    if path.suffix == ".gguf":
-        if not path.is_file():
-            raise EmsteerError(f"GGUF file {path} does not exist.")
-        cached = cached_gguf(path, bundled.cache_dir(), log=log)
-        return str(cached), path.name, _local_revision(cached)
     if path.is_dir():
-        if not (path / "config.json").is_file():
-            raise EmsteerError(f"{path} is a directory without config.json: not a transformers checkpoint.")
         _check_model_type(path / "config.json")
         return str(path), str(spec), _local_revision(path)
-    if path.exists():
-        raise EmsteerError(f"{path} is a file but not a .gguf: give a checkpoint directory, a .gguf file or a hub id.")
+    if path.suffix == ".gguf":
+        cached = cached_gguf(path, bundled.cache_dir(), log=log)
+        return str(cached), path.name, _local_revision(cached)
     return spec, spec, "hub"
 
 

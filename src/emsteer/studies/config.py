@@ -40,18 +40,21 @@ def steering_methods() -> list[str]:
     from emsteer.methods import method_names
 
     return method_names()
+
+
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 MAX_STUDY_FILE_BYTES = 1024 * 1024
 
-# Numbers in a study file are taken as written or refused, never quietly changed: a count is a
-# whole number (YAML `true` or 2.5 is not 1 or 2), a float is finite (.nan or .inf is not a
-# learning rate or a magnitude).
+
 def _not_a_bool(value: object) -> object:
     if isinstance(value, bool):
         raise ValueError("a number, not true/false")
     return value
 
 
+# Numbers in a study file are taken as written or refused, never quietly changed: a count is a
+# whole number (YAML `true` or 2.5 is not 1 or 2), a float is finite (.nan or .inf is not a
+# learning rate or a magnitude).
 Int = Annotated[int, Strict()]
 Finite = Annotated[float, BeforeValidator(_not_a_bool), Field(allow_inf_nan=False)]
 
