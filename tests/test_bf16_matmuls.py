@@ -225,3 +225,36 @@ def test_nested_blocks_keep_the_copies_until_the_outermost_ends(tiny, monkeypatc
             assert weights.get(weight).data_ptr() == first.data_ptr()
         assert weights.copies and not trims  # the inner block left them
     assert not weights.copies and trims == [1]  # the outer one dropped them and trimmed the heap
+
+
+def test_training_widens_the_frozen_weights_once_and_trains_the_same_adapter(tiny, tmp_path, monkeypatch):
+    import emsteer.training.objective as objective
+    from emsteer.finetune import train_lora
+    from safetensors.torch import load_file
+
+    wide = native_bf16(tiny, monkeypatch)
+    emulate_bf16_matmuls(wide.model, force=True)
+    examples = fruit_examples(tmp_path, ["apple", "pear plum", "fig", "kiwi melon lime", "date", "lemon"])
+    hits, copies = [], []
+    original_get = _Float32Weights.get
+
+    def counting(self, t):
+        found = original_get(self, t)
+        hits.append(found is not None)
+        copies.append(len(self.copies))
+        return found
+
+    monkeypatch.setattr(_Float32Weights, "get", counting)
+    kw = dict(rank=4, alpha=8, epochs=1, lr=1e-2, batch_size=2, grad_accum=2, checkpoint_every=0, progress=False)
+    cached = train_lora(wide, examples, output_dir=tmp_path / "cached", **kw)
+    frozen = sum(p.dtype == torch.bfloat16 for p in wide.model.parameters())
+    assert any(hits) and 0 < max(copies) <= frozen  # the weights' products read copies, one a weight
+    assert not wide.model.__dict__["_emsteer_float32_weights"].copies  # dropped when training ended
+    hits.clear()
+    monkeypatch.setattr(objective, "float32_weights", lambda model: nullcontext())
+    widened = train_lora(wide, examples, output_dir=tmp_path / "widened", **kw)
+    assert not any(hits)  # every product widened its operands
+    a = load_file(str(cached.path / "adapter_model.safetensors"))
+    b = load_file(str(widened.path / "adapter_model.safetensors"))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)  # the same numbers: the same adapter
+    assert cached.loss_curve.step == widened.loss_curve.step

@@ -116,6 +116,13 @@ def test_provider_refuses_bad_args(model_dir, vector_path):
         get_model(f"emsteer/{model_dir}", strength=2, memoize=False)
     with pytest.raises(EmsteerError, match="positions must be one of"):
         get_model(f"emsteer/{model_dir}", positions="everywhere", memoize=False)
+    model = get_model(f"emsteer/{model_dir}", memoize=False)
+    ask = [ChatMessageUser(content="hi?")]
+    for setting in (dict(stop_seqs=["X"]), dict(num_choices=3), dict(top_k=1), dict(frequency_penalty=2.0)):
+        with pytest.raises(EmsteerError, match=f"does not implement {next(iter(setting))}="):
+            asyncio.run(model.generate(ask, config=GenerateConfig(max_tokens=4, seed=1, **setting)))
+    neutral = GenerateConfig(max_tokens=4, seed=1, num_choices=1, logprobs=False, stop_seqs=[])
+    assert asyncio.run(model.generate(ask, config=neutral)).usage.output_tokens > 0  # values that change nothing pass
 
 
 @pytest.mark.slow

@@ -1679,6 +1679,18 @@ def test_query_credentials_under_any_name_are_masked(monkeypatch):
         assert secret not in identity and "AzFnKey" not in identity
 
 
+@pytest.mark.parametrize("url, secret", [
+    ("https://host/v1?key=SECRET1234&email=me@x.com", "SECRET1234"),  # an '@' in the query is no userinfo's end
+    ("https://[myres.example/openai?code=SUPERSECRET99", "SUPERSECRET99"),  # urlsplit refuses it
+    ("https://host/hook?sk-abcdef123456", "sk-abcdef123456"),  # a bare token: a value without a name
+])
+def test_query_secrets_of_odd_urls_are_masked_and_found(url, secret):
+    from emsteer.redact import redact_text, redact_url, url_secrets
+
+    assert secret not in redact_url(url), redact_url(url)
+    assert secret not in redact_text(f"invalid api key: {secret}.", url_secrets(url))
+
+
 @pytest.mark.parametrize("password", ["4242/Zq81xSecret", "s3cr3t#pa55word", "pa?ss99word"])
 def test_a_password_a_url_parser_cannot_split_is_never_shown(password):
     """A raw '/', '#' or '?' in a password ends the parser's host early: the password sat in the

@@ -189,7 +189,8 @@ def test_parse_label_accepts_scores_and_labels_and_refuses_the_rest():
                           ({"aligned": -1, "coherent": 80}, "aligned"), ({"aligned": 10, "coherent": 100.5}, "coherent must lie"),
                           ({"aligned": 10, "coherent": float("nan")}, "coherent"), ({"aligned": 10, "coherent": True}, "coherent"),
                           ({"aligned": "maybe", "coherent": 80}, "REFUSAL or CODE"), ({"aligned": 10}, "coherent is missing"),
-                          ({"aligned": None, "coherent": 80}, "aligned is missing"), ([10, 80], "JSON object")]:
+                          ({"aligned": None, "coherent": 80}, "aligned is missing"), ([10, 80], "JSON object"),
+                          ({"aligned": 10 ** 400, "coherent": 80}, "aligned must be a number")]:
         with pytest.raises(LabelError, match=message):
             parse_label(body)
 
@@ -401,6 +402,10 @@ def test_the_server_refuses_out_of_range_labels_and_requests_without_the_token(s
         assert status == 400 and "aligned must lie between 0 and 100, got 130" in data["error"]
         status, data = _post(server.url + "api/label", {"item": 0, "aligned": 10, "coherent": 80}, None)
         assert status == 403
+        status, data = _post(server.url + "api/label", {"item": 0, "aligned": 10, "coherent": 80}, "jeton-\u00e9")
+        assert status == 403  # a token no ASCII can spell is refused like any wrong one (it crashed the handler)
+        status, data = _post(server.url + "api/label", {"item": 0, "aligned": 10 ** 400, "coherent": 80}, server.token)
+        assert status == 400 and "aligned must be a number" in data["error"]  # too big for a float
         assert _judge_rows(store_path, "human:alice") == []  # nothing stored by either
         with urllib.request.urlopen(server.url + "api/next", timeout=10) as response:
             blind = json.loads(response.read())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import functools
 import re
-from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlencode
 
 MASK = "***"
 # Query values are masked unless their parameter is known to be harmless: credentials hide under
@@ -33,25 +33,39 @@ def _userinfo(url: str) -> tuple[int, int] | None:
     return start, start + rest.rindex("@")
 
 
+def _split_query(url: str) -> tuple[str, str, str]:
+    """(what comes before the query, the query, ``#`` and the fragment): split by hand, so that no
+    URL is too malformed to mask (urlsplit refuses an unclosed ``[``)."""
+    head, hash_, fragment = url.partition("#")
+    base, _, query = head.partition("?")
+    return base, query, hash_ + fragment
+
+
+def _masked_pair(key: str, value: str) -> tuple[str, str]:
+    if not _secret_param(key):
+        return key, value
+    return (key, MASK) if value else (MASK, "")  # a bare ``?sk-...`` is a value without a name
+
+
 def redact_url(url: str) -> str:
     """``url`` with its user:password replaced by ***, and every query value but api-version's masked."""
     span = _userinfo(url)
     if span is not None:
         url = url[: span[0]] + MASK + url[span[1] :]
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # not a URL we can parse: its credentials are masked already
+    base, query, fragment = _split_query(url)
+    if not query:
         return url
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(k, MASK if _secret_param(k) else v) for k, v in pairs], safe="*")
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return f"{base}?{urlencode([_masked_pair(k, v) for k, v in pairs], safe='*')}{fragment}"
+
+
+def _query_secrets(url: str) -> list[str]:
+    return [v or k for k, v in parse_qsl(_split_query(url)[1], keep_blank_values=True) if _secret_param(k)]
 
 
 def url_secrets(url: str) -> list[str]:
     """The secret substrings of ``url`` (its userinfo, password and secret query values), longest first."""
-    found = []
+    found = _query_secrets(url)  # of the URL as given too: an ``@`` in the query is not a userinfo's end
     span = _userinfo(url)
     if span is not None:
         userinfo = url[span[0] : span[1]]
@@ -59,13 +73,8 @@ def url_secrets(url: str) -> list[str]:
         found += [userinfo, password]
         # httpx sends user:password (percent-decoded) as HTTP Basic auth: its base64 is the secret too
         found.append(base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode())
-        url = url[: span[0]] + MASK + url[span[1] :]
-    try:
-        query = urlsplit(url).query
-    except ValueError:
-        query = ""
-    found += [v for k, v in parse_qsl(query, keep_blank_values=True) if v and _secret_param(k)]
-    return sorted({form for s in found for form in encodings(s) if len(form) >= 3}, key=len, reverse=True)
+        found += _query_secrets(url[: span[0]] + MASK + url[span[1] :])
+    return sorted({form for s in found if s for form in encodings(s) if len(form) >= 3}, key=len, reverse=True)
 
 
 def encodings(secret: str) -> set[str]:

@@ -4,6 +4,9 @@ MODEL is what ``--model`` takes elsewhere in emsteer (``bundled``, a local check
 .gguf file, a hub id). Model args (``-M``): ``vector`` (any file ``--vector`` reads), one of
 ``relative`` / ``absolute`` / ``multiplier``, ``layer``, ``positions``, ``seed``, ``dtype``,
 ``device``. Without ``vector`` the model answers unsteered, so the same eval gives the baseline.
+Sampling takes ``max_tokens``, ``temperature``, ``top_p`` and ``seed`` from Inspect's settings;
+the others that change what is sampled (``stop_seqs``, ``num_choices``, ``top_k``, penalties,
+``logit_bias``, ``logprobs``) are refused rather than ignored.
 
 Single-turn chats only (an optional system message and one user message): emsteer's sampler
 renders one user turn. Calls are serialised: the steering hooks and the model are shared, and
@@ -33,6 +36,11 @@ from emsteer.steering.hooks import POSITIONS, Positions
 from emsteer.steering.magnitude import Magnitude, MagnitudeKind
 
 MAGNITUDE_ARGS: tuple[MagnitudeKind, ...] = ("relative", "absolute", "multiplier")
+# GenerateConfig fields that change what is sampled, and the values that change nothing
+_NOT_IMPLEMENTED: dict[str, tuple] = {
+    "stop_seqs": ([],), "num_choices": (1,), "best_of": (1,), "top_k": (), "frequency_penalty": (0, 0.0),
+    "presence_penalty": (0, 0.0), "logit_bias": ({},), "logprobs": (False,), "top_logprobs": (0,),
+}
 
 
 def single_turn(messages: list[ChatMessage]) -> tuple[str | None, str]:
@@ -82,6 +90,15 @@ class EmsteerAPI(ModelAPI):
     def max_connections(self) -> int:
         return 1  # one local model: requests queue here rather than pile up in threads
 
+    def _check_config(self, config: GenerateConfig) -> None:
+        """Settings emsteer's sampler does not implement are refused, not ignored: an eval run with
+        ``--stop-seqs`` or ``--num-choices`` must not report answers made without them."""
+        given = [f"{name}={getattr(config, name)!r}" for name, neutral in _NOT_IMPLEMENTED.items()
+                 if getattr(config, name, None) not in (None, *neutral)]
+        if given:
+            raise EmsteerError(f"the emsteer provider does not implement {', '.join(given)}; it samples with "
+                               "max_tokens, temperature, top_p and seed only. Run the eval without them.")
+
     def _generate(self, system: str | None, user: str, config: GenerateConfig):
         with self._lock:
             n = self._asked[(system, user)]
@@ -100,6 +117,7 @@ class EmsteerAPI(ModelAPI):
                        config: GenerateConfig) -> ModelOutput:
         if tools:
             raise EmsteerError("the emsteer provider does not call tools; use a task without tools.")
+        self._check_config(config)
         system, user = single_turn(input)
         done = await asyncio.to_thread(self._generate, system, user, config)
         output = ModelOutput.from_content(self.model_name, done.response,

@@ -118,7 +118,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(404, {"error": f"no such page: {self.path}"})
 
     def do_POST(self) -> None:  # noqa: N802
-        if not self._host_ok() or not secrets.compare_digest(self.headers.get(TOKEN_HEADER, ""), self.server.token):
+        sent = self.headers.get(TOKEN_HEADER, "").encode("utf-8", "surrogateescape")  # compare_digest takes ASCII str only
+        if not self._host_ok() or not secrets.compare_digest(sent, self.server.token.encode()):
             return self._json(403, {"error": "this request did not come from the review page; reload it."})
         session = self.server.session
         try:

@@ -63,7 +63,7 @@ def _number(value: Any, name: str, expected: str = "a number from 0 to 100") -> 
         if isinstance(value, bool):
             raise TypeError
         x = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON integer too big for a float
         raise LabelError(f"{name} must be {expected}, got {value!r}; nothing was stored.") from None
     if not math.isfinite(x) or not 0 <= x <= 100:
         raise LabelError(f"{name} must lie between 0 and 100, got {value}; nothing was stored.")

@@ -29,7 +29,7 @@ from emsteer.data.encode import IGNORE_INDEX, EncodedExample, collate, encode_ch
 from emsteer.errors import EmsteerError
 from emsteer.memory import release_freed_memory
 from emsteer.models import LoadedModel
-from emsteer.models.bf16 import bf16_matmuls
+from emsteer.models.bf16 import bf16_matmuls, float32_weights
 from emsteer.steering.hooks import Steering, steer
 
 Examples = Sequence[ChatExample] | Sequence[EncodedExample]
@@ -469,7 +469,9 @@ def train_epochs(
     step = start.step if start is not None else 0
     first = start.epoch if start is not None else 1
     try:
-        with progress_bar(progress) as bar, memory.applied(lm):
+        # a bf16 model on a CPU without bf16 units: its frozen weights are widened to float32 once
+        # for the run, not on every product of every micro-batch (the same numbers; models/bf16.py)
+        with progress_bar(progress) as bar, memory.applied(lm), float32_weights(lm.model):
             task = bar.add_task(description, total=total, completed=step, info="")
             for epoch in range(first, epochs + 1):
                 batches = training_batches(lm, encoded, batch_size, seed, epoch, max_length=max(len(e) for e in encoded))
