@@ -228,9 +228,10 @@ def test_nested_blocks_keep_the_copies_until_the_outermost_ends(tiny, monkeypatc
 
 
 def test_training_widens_the_frozen_weights_once_and_trains_the_same_adapter(tiny, tmp_path, monkeypatch):
+    from safetensors.torch import load_file
+
     import emsteer.training.objective as objective
     from emsteer.finetune import train_lora
-    from safetensors.torch import load_file
 
     wide = native_bf16(tiny, monkeypatch)
     emulate_bf16_matmuls(wide.model, force=True)

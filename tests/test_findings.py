@@ -12,6 +12,7 @@ from emsteer.analysis.findings import (
     clear_em_counts,
     layer_contrasts,
     misaligned_comparison,
+    stage_power,
     write_findings,
 )
 from emsteer.cli import app
@@ -221,3 +222,15 @@ def test_every_seeds_declared_comparison_is_marked_in_conditions(model_dir, task
     loras = [r for r in rows(out / "conditions.csv") if r["kind"] == "lora"]
     assert len(loras) == 2 and len({r["name"] for r in loras}) == 2
     assert all(r["declared"] == "True" and r["p_holm"] != "" for r in loras)  # was: the second seed's not
+
+
+def test_power_says_unreachable_in_both_columns_when_the_questions_cannot_reach_significance():
+    def cells(questions: int) -> list[dict]:
+        return [{"stage": "s", "model": "m", "kind": kind, "method": method, "n_scored": 3 * questions,
+                 "questions": questions, "em_rate": rate}
+                for kind, method, rate in (("baseline", None, 0.0), ("steering", "optimized", 0.1), ("lora", None, 0.1))]
+
+    (few,) = stage_power(cells(4))  # the sign-flip test over 4 questions cannot give p < 0.05 (min p 0.125)
+    assert few["rise_uncorrected"] == few["rise_corrected"] == "unreachable"
+    (many,) = stage_power(cells(40))
+    assert isinstance(many["rise_uncorrected"], float) and isinstance(many["rise_corrected"], float)

@@ -15,6 +15,7 @@ import torch
 from emsteer.analysis import plots, write_report
 from emsteer.analysis.report import fmt_ci, fmt_pct, fmt_pp, render_report
 from emsteer.errors import EmsteerError
+from emsteer.evaluation.comparisons import store_comparisons
 from emsteer.evaluation.summary import condition_results
 from emsteer.results.records import ConditionRecord, JudgmentRecord, SampleRecord
 from emsteer.results.store import ResultsStore, sample_id, stable_id
@@ -788,3 +789,53 @@ def test_a_run_of_a_baseline_and_its_control_is_no_null_result(tmp_path):
     with ResultsStore(build_study_store(tmp_path / "steered.sqlite", lora=False, subspaces=False), create=False) as store:
         steered = render_report(store)
     assert 'id="null-result"' in steered and not re.search(r"uncorrected\.[A-Z]|\)\.[A-Z]", steered)
+
+
+def _set_scores(store: ResultsStore, name: str, aligned: float, coherent: float = 90.0) -> None:
+    """Every answer of one condition scored (aligned, coherent): EM when aligned < 30."""
+    cid = next(c.id for c in store.conditions() if c.name == name)
+    of = "sample_id IN (SELECT id FROM samples WHERE condition_id = ?)"
+    store.db.execute(f"UPDATE judgments SET score = ?, label = NULL WHERE metric = 'aligned' AND {of}", (aligned, cid))
+    store.db.execute(f"UPDATE judgments SET score = ? WHERE metric = 'coherent' AND {of}", (coherent, cid))
+    store.db.commit()
+
+
+def test_a_significant_fall_in_em_is_not_called_an_increase(tmp_path):
+    path = build_study_store(tmp_path / "fall.sqlite", lora=False, subspaces=False, xss=False)
+    with ResultsStore(path) as store:
+        _set_scores(store, "baseline", 5.0)  # every baseline answer EM ...
+        _set_scores(store, "optimized ρ=0.25", 95.0)  # ... no steered one: a two-sided test finds the fall
+        store.set_meta("study", {"comparisons": [{"condition": {"method": "optimized", "rho": 0.25},
+                                                  "against": "baseline", "alternative": "two-sided"}]})
+        (comparison,) = [c for c in store_comparisons(store, condition_results(store, JUDGE), JUDGE) if c.declared]
+        headline = _section(render_report(store), "headline")
+    assert comparison.significant and comparison.difference.diff < 0
+    assert "Significant EM increase" not in headline and 'id="null-result"' in headline
+
+
+def test_the_null_sentences_say_when_every_interval_lies_below_zero(tmp_path):
+    from rich.console import Console
+
+    from emsteer.display import stored_headline
+
+    path = build_study_store(tmp_path / "below.sqlite", lora=False, subspaces=False, xss=False)
+    with ResultsStore(path) as store:
+        for c in store.conditions():
+            _set_scores(store, c.name, 5.0 if c.kind == "baseline" else 95.0)
+        headline = " ".join(_section(render_report(store), "headline").split())
+    assert "No paired answer differs" not in headline and "paired interval lies below 0" in headline
+    console = Console(width=400, record=True)
+    console.print(stored_headline(path))
+    text = " ".join(console.export_text().split())
+    assert "lies below 0: EM fell against the baseline" in text and "includes 0" not in text
+    with ResultsStore(path) as store:  # no baseline at all: nothing to pair with, not "includes 0"
+        store.db.execute("DELETE FROM judgments WHERE sample_id IN (SELECT s.id FROM samples s JOIN conditions c "
+                         "ON s.condition_id = c.id WHERE c.kind = 'baseline')")
+        store.db.execute("DELETE FROM samples WHERE condition_id IN (SELECT id FROM conditions WHERE kind = 'baseline')")
+        store.db.execute("DELETE FROM efficacy")
+        store.db.execute("DELETE FROM conditions WHERE kind = 'baseline'")
+        store.db.commit()
+    console = Console(width=400, record=True)
+    console.print(stored_headline(path))
+    text = " ".join(console.export_text().split())
+    assert "no EM increase can be tested" in text and "includes 0" not in text

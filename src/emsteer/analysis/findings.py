@@ -321,7 +321,7 @@ def stage_power(conditions: Sequence[dict[str, Any]], icc: float = 0.05) -> list
         corrected = detectable_rise(p0, questions, per_question, icc=icc, alpha=0.05 / len(cells))
         out.append({"stage": stage, "model": model, "questions": questions, "answers_per_question": per_question,
                     "baseline_em": _num(base["em_rate"]), "cells": len(cells), "min_p": _num(plain.min_p),
-                    "rise_uncorrected": _num(plain.detectable_rise),
+                    "rise_uncorrected": _num(plain.detectable_rise) if plain.reachable else "unreachable",
                     "rise_corrected": _num(corrected.detectable_rise) if corrected.reachable else "unreachable"})
     return out
 

@@ -424,7 +424,9 @@ def render_report(store: ResultsStore, *, judge: str | None = None, title: str |
     comps = [c for c in store_comparisons(store, results, judge) if c.declared]
     # "over the baseline": a declared comparison against a random direction is named elsewhere
     baseline_names = {r.name for r in results if r.condition.is_baseline}
-    significant_ids = [c.result.condition.id for c in comps if c.significant and c.comparator in baseline_names]
+    # an increase: a two-sided comparison is also significant when EM fell
+    significant_ids = [c.result.condition.id for c in comps
+                       if c.significant and (c.difference.diff or 0) > 0 and c.comparator in baseline_names]
     significant = [r.name for r in results if r.condition.id in significant_ids]
     # the positive control is meant to rise: its bound says the judge sees EM, not how far steering could raise it
     paired = [(r, r.vs_baseline.hi) for r in results if r.vs_baseline is not None and r.vs_baseline.hi is not None]
