@@ -157,5 +157,8 @@ def test_an_interrupt_while_options_are_parsed_still_says_so(monkeypatch, capsys
         raise KeyboardInterrupt
 
     monkeypatch.setattr(type(_click_command()), "make_context", interrupted)
-    code, captured = run_main(monkeypatch, capsys, "show", "x.sqlite")
+    code, captured = run_main(monkeypatch, capsys, "eval", "x.sqlite")
     assert code == 130 and "interrupted — finished work is saved" in " ".join(captured.err.split())
+    # a command that keeps nothing it did (generate prints its answers at the end) promises no resume
+    code, captured = run_main(monkeypatch, capsys, "generate", "hi")
+    assert code == 130 and captured.err.strip() == "interrupted." and "saved" not in captured.err

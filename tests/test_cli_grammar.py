@@ -100,6 +100,10 @@ def test_export_vector_takes_the_format_from_the_suffix(vector_file, tmp_path, m
     code, captured = run_main(monkeypatch, capsys, "export-vector", str(vector_file), str(tmp_path / "w.gguf"),
                               "--magnitude", "m=2")
     assert code == 0 and "--magnitude m=2 is deprecated" in captured.err
+    for extra in (["--absolute", "1", "2"], ["--magnitude", "m=2", "--absolute", "3"], ["-r", "0.1", "-a", "1"]):
+        code, captured = run_main(monkeypatch, capsys, "export-vector", str(vector_file), str(tmp_path / "x.gguf"), *extra)
+        assert code == 2 and "at most one magnitude" in captured.err, extra  # the last one was kept silently
+        assert not (tmp_path / "x.gguf").exists()
 
 
 def test_info_bare_vector_advice_is_an_option_info_takes(tmp_path, monkeypatch, capsys):
@@ -156,6 +160,24 @@ def test_show_takes_the_judge_spec_users_type():
     assert result.exit_code == 0 and "layer16" in result.output
     result = runner.invoke(app, ["show", db, "--judge", "learned"], env=WIDE)  # the default head
     assert result.exit_code == 0 and "learned:qwen2.5-coder-1.5b-instruct@layer12" in result.output
+    for command in (["show", db], ["export", db, str(STORES.parent / "never-written.csv"), "--help"], ["report", db, "--help"]):
+        result = runner.invoke(app, [*command, "-j", "learned:qwen05-l16"], env=WIDE)  # -j, as every other --judge
+        assert result.exit_code == 0, result.output
+
+
+def test_a_second_term_signal_kills_at_once():
+    """The first TERM raises KeyboardInterrupt, which Python swallows inside a __del__: the process ran on."""
+    import signal
+
+    from emsteer.cli import _terminate
+
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _terminate(signal.SIGTERM, None)
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def test_export_json_lines_have_iso_times(tmp_path):

@@ -1718,6 +1718,20 @@ def test_the_401_message_keeps_its_redacted_marker_on_the_command_line(tmp_path,
     assert "Incorrect API key provided: [redacted]" in flat and "wrong-key" not in flat, flat
 
 
+def test_judging_a_store_with_the_wrong_question_set_changes_nothing(tmp_path, monkeypatch, capsys):
+    db = make_store(tmp_path / "r.sqlite")  # answers to question q, judged by test:j
+    (tmp_path / "other.yaml").write_text("- id: other\n  paraphrases: [hello?]\n")
+    before = db.read_bytes()
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    code, captured = _cli(monkeypatch, capsys, "judge", str(db), "--judge", "openai:m", "--questions",
+                          str(tmp_path / "other.yaml"), "--no-embedding")
+    flat = " ".join(captured.err.split())
+    assert code == 2 and "none of its answers is to a question of the question set" in flat, flat
+    assert "Nothing was judged or changed" in flat and db.read_bytes() == before
+    with ResultsStore(db) as store:
+        assert store.get_meta("judge") == "test:j"  # the file's judge was replaced before (exit 0)
+
+
 class _SlowOrHung:
     """An OpenAI-compatible server that answers after ``delay`` seconds, and never answers prompts
     containing 'HANG-FOREVER'. ``replied`` lists the prompts whose answer was sent (what one is billed for)."""
@@ -2375,6 +2389,20 @@ def test_fit_judge_refuses_chat_model_options_without_one(extra, message, tmp_pa
     (tmp_path / "ref.jsonl").write_text("")
     _cli_case(monkeypatch, capsys, tmp_path, ["fit-judge", "--reference", str(tmp_path / "ref.jsonl"), "-o",
                                               str(tmp_path / "j.safetensors"), *extra], 2, message)
+
+
+@pytest.mark.parametrize("model_option", ["--lm", "--encoder"])
+def test_fit_judge_never_writes_into_the_model_it_reads(model_option, model_dir, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(model_dir, model)
+    (tmp_path / "ref.jsonl").write_text("")
+    weights = {p.name: p.read_bytes() for p in model.iterdir() if p.is_file()}
+    _cli_case(monkeypatch, capsys, tmp_path, ["fit-judge", "--reference", str(tmp_path / "ref.jsonl"), model_option,
+                                              str(model), "-o", str(model / "model.safetensors")], 2,
+              r"--output .*model\.safetensors writes into the model folder .* this command reads")
+    assert {p.name: p.read_bytes() for p in model.iterdir() if p.is_file()} == weights
 
 
 @pytest.mark.parametrize("command, message", [

@@ -142,11 +142,19 @@ def spread_values(argv: list[str]) -> list[str]:
 INTERRUPTED = "interrupted — finished work is saved; run the same command again to resume."
 
 
-def _say_interrupted() -> None:
-    err.print(Text.assemble(("interrupted", "yellow"), INTERRUPTED.removeprefix("interrupted")))
+# commands that save what they finish as they go (stores, checkpoints, labels), so running them again resumes
+RESUMABLE = frozenset({"eval", "judge", "build", "finetune", "review", "study", "audit", "run"})
+
+
+def _say_interrupted(argv: list[str]) -> None:
+    command = next((a for a in argv if not a.startswith("-")), None)
+    said = INTERRUPTED.removeprefix("interrupted") if command in RESUMABLE else "."
+    err.print(Text.assemble(("interrupted", "yellow"), said))
 
 
 def _terminate(signum, frame) -> None:
+    # a second TERM kills at once: this exception is swallowed if it arrives inside a __del__
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     raise KeyboardInterrupt  # SIGTERM stops like Ctrl-C: what arrived is saved, the lock released
 
 
@@ -191,13 +199,13 @@ def main() -> None:
         print_error(str(e))
         sys.exit(2)
     except KeyboardInterrupt:
-        _say_interrupted()
+        _say_interrupted(sys.argv[1:])
         sys.exit(130)
     except SystemExit as done:
         # Typer turns Ctrl-C (or SIGTERM) anywhere in a command, option parsing included, into a
         # silent exit 130: say what the documented line says, whenever it happened.
         if done.code == 130:
-            _say_interrupted()
+            _say_interrupted(sys.argv[1:])
         raise
     finally:
         out._width = width

@@ -82,10 +82,11 @@ def export_vector_cmd(
     fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="gguf (llama.cpp / repeng control vector), steering-vectors "
                                                "(.pt of SteeringVector fields: SteeringVector(**torch.load(path))) or pt (dict layer → tensor). "
                                                "Default: from OUTPUT's suffix (.gguf → gguf, .pt → pt).")] = None,
-    relative: Annotated[Optional[float], typer.Option("--relative", "-r", help="Bake relative magnitude ρ into each layer's vector (α = ρ·r_ℓ).")] = None,
-    absolute: Annotated[Optional[float], typer.Option("--absolute", "-a", help="Bake absolute magnitude α into each layer's vector.")] = None,
-    multiplier: Annotated[Optional[float], typer.Option("--multiplier", help="Bake multiplier m (α = m·‖v‖). Default: the vector as built.")] = None,
-    magnitude: Annotated[Optional[str], typer.Option(hidden=True, help="Deprecated: --relative/--absolute/--multiplier.")] = None,
+    # lists, so that a second value (`--absolute 1 2`) is refused below rather than silently kept alone
+    relative: Annotated[Optional[list[float]], typer.Option("--relative", "-r", help="Bake relative magnitude ρ into each layer's vector (α = ρ·r_ℓ).")] = None,
+    absolute: Annotated[Optional[list[float]], typer.Option("--absolute", "-a", help="Bake absolute magnitude α into each layer's vector.")] = None,
+    multiplier: Annotated[Optional[list[float]], typer.Option("--multiplier", help="Bake multiplier m (α = m·‖v‖). Default: the vector as built.")] = None,
+    magnitude: Annotated[Optional[list[str]], typer.Option(hidden=True, help="Deprecated: --relative/--absolute/--multiplier.")] = None,
     layer: Annotated[Optional[int], typer.Option(min=0, help="Export only this layer.")] = None,
     model_hint: Annotated[Optional[str], typer.Option(help="GGUF controlvector.model_hint (default: the model the vector was built on).")] = None,
 ) -> None:
@@ -103,11 +104,10 @@ def export_vector_cmd(
         parse_magnitude,
     )
 
-    mags = magnitudes([relative] if relative is not None else [], [absolute] if absolute is not None else [],
-                       [multiplier] if multiplier is not None else [])
-    if magnitude is not None:
-        _deprecated(f"--magnitude {magnitude}", "--relative, --absolute or --multiplier")
-        mags.append(parse_magnitude(magnitude))
+    mags = magnitudes(relative or [], absolute or [], multiplier or [])
+    for given in magnitude or []:
+        _deprecated(f"--magnitude {given}", "--relative, --absolute or --multiplier")
+        mags.append(parse_magnitude(given))
     if len(mags) > 1:
         raise EmsteerError("give at most one magnitude to bake in (--relative, --absolute or --multiplier).")
     mag = mags[0] if mags else None

@@ -9,7 +9,14 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from emsteer.cli.common import _check_metrics, _log, _print_results, out, refuse_overwriting_inputs
+from emsteer.cli.common import (
+    _check_metrics,
+    _log,
+    _print_results,
+    out,
+    refuse_overwriting_inputs,
+    refuse_writing_into_model,
+)
 from emsteer.cli.options import JudgeOpt, QuestionsOpt, _encoder_dtype
 from emsteer.errors import EmsteerError
 from emsteer.paths import missing_file
@@ -44,6 +51,10 @@ def judge_store(
     with WriteLock(db), ResultsStore(db) as store:  # it exists (checked above): opened for writing
         asked = {s.question_id for s in store.samples()}
         missing = sorted(asked - {q.id for q in qs})
+        if asked and len(missing) == len(asked):  # else the file's judge would change with nothing judged
+            raise EmsteerError(f"{db}: none of its answers is to a question of the question set (it holds answers to "
+                               f"{', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}); pass the set they "
+                               "were asked from with --questions. Nothing was judged or changed.")
         if missing:
             out.print(f"[yellow]Not judged:[/yellow] answers to {len(missing)} question(s) not in the question set "
                       f"({escape(', '.join(missing[:5]))}{' …' if len(missing) > 5 else ''}); pass the set they were asked from "
@@ -211,7 +222,10 @@ def fit_judge(
         raise EmsteerError("--layer picks the chat model's layer the heads read: give it with --lm (a sentence "
                            "encoder has no layer to pick).")
     refuse_overwriting_inputs(output, {"reference file": reference}, option="--output")
+    model = lm or (str(encoder) if encoder is not None else None)  # the folder whose weights the heads read
+    refuse_writing_into_model(model, [output], option="--output", given=output)
     if predictions is not None:
+        refuse_writing_into_model(model, [predictions], option="--predictions", given=predictions)
         refuse_overwriting_inputs(predictions, {"reference file": reference, "judge file (--output)": output},
                                   option="--predictions")
     from emsteer.models import resolve_device

@@ -14,7 +14,7 @@ from emsteer.errors import EmsteerError
 
 def show(
     db: Annotated[Path, typer.Argument(metavar="STORE", help="Results file written by eval, study, run or audit.")],
-    judge: Annotated[Optional[str], typer.Option(help="Judge to summarise: its identity, the start of it, or the --judge spec that made it (learned:qwen05-l16). Default: the run's judge.")] = None,
+    judge: Annotated[Optional[str], typer.Option("--judge", "-j", help="Judge to summarise: its identity, the start of it, or the --judge spec that made it (learned:qwen05-l16). Default: the run's judge.")] = None,
     per_question: Annotated[bool, typer.Option(help="Also print per-question tables.")] = False,
 ) -> None:
     """Print the EM results stored in a results file.
@@ -36,7 +36,7 @@ def show(
 def export(
     db: Annotated[Path, typer.Argument(metavar="STORE", help="Results file.")],
     output: Annotated[Path, typer.Argument(help="Output file (.parquet, .csv or .jsonl), or a new folder with --format hf.")],
-    judge: Annotated[Optional[str], typer.Option(help="This judge's scores instead of the run's own (its identity, the start of it, or the --judge spec that made it).")] = None,
+    judge: Annotated[Optional[str], typer.Option("--judge", "-j", help="This judge's scores instead of the run's own (its identity, the start of it, or the --judge spec that made it).")] = None,
     all_judges: Annotated[bool, typer.Option("--all-judges", help="One row per answer and judge, every judge in the file (em then mixes judges: filter on judge).")] = False,
     fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="parquet, csv, jsonl (default: from the suffix) or hf: "
                                                "a Hugging Face dataset folder that datasets.load_dataset(folder) loads.")] = None,
@@ -63,7 +63,7 @@ def export(
 def report(
     db: Annotated[Path, typer.Argument(metavar="STORE", help="Results file.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")] = Path("report.html"),
-    judge: Annotated[Optional[str], typer.Option(help="Judge to report: its identity, the start of it, or the --judge spec that made it (learned:qwen05-l16). Default: the run's judge.")] = None,
+    judge: Annotated[Optional[str], typer.Option("--judge", "-j", help="Judge to report: its identity, the start of it, or the --judge spec that made it (learned:qwen05-l16). Default: the run's judge.")] = None,
     title: Annotated[Optional[str], typer.Option(help="Report title.")] = None,
     max_answers: Annotated[Optional[int], typer.Option(min=1, help="Answers listed in the browsable table (EM answers first; default 3000).")] = None,
 ) -> None:
