@@ -38,6 +38,23 @@ def native_bf16(lm: LoadedModel, monkeypatch) -> LoadedModel:
         return as_bf16(lm)
 
 
+def count_copy_reads(monkeypatch) -> tuple[list[bool], list[int]]:
+    """From now on, each lookup of a float32 copy records whether a copy served it and how many
+    copies were held then."""
+    hits: list[bool] = []
+    copies: list[int] = []
+    original_get = _Float32Weights.get
+
+    def counting(self, t):
+        found = original_get(self, t)
+        hits.append(found is not None)
+        copies.append(len(self.copies))
+        return found
+
+    monkeypatch.setattr(_Float32Weights, "get", counting)
+    return hits, copies
+
+
 @pytest.mark.parametrize("op", ["mm", "addmm", "bmm", "baddbmm", "linear", "matmul"])
 def test_products_are_float32_products_rounded_once(op):
     g = torch.Generator().manual_seed(0)
@@ -155,20 +172,11 @@ def test_a_forward_pass_that_raises_leaves_no_mode_behind(tiny, monkeypatch):
 def test_decoding_on_float32_copies_of_the_weights_gives_the_same_tokens(tiny, monkeypatch):
     wide = native_bf16(tiny, monkeypatch)
     emulate_bf16_matmuls(wide.model, force=True)
-    hits, copies = [], []
-    original_get = _Float32Weights.get
-
-    def counting(self, t):
-        found = original_get(self, t)
-        hits.append(found is not None)
-        copies.append(len(self.copies))
-        return found
-
+    hits, copies = count_copy_reads(monkeypatch)
     vector = SteeringVector({1: torch.randn(wide.hidden_size, generator=torch.Generator().manual_seed(0))})
     asks = [GenerationRequest(f"question {i}", seed=i, magnitudes=(Magnitude.absolute(2.0) if i % 2 else None,))
             for i in range(6)]
     cfg = SamplingConfig(max_new_tokens=12, batch_size=4, temperature=1.0, ignore_eos=True)
-    monkeypatch.setattr(_Float32Weights, "get", counting)
     cached = generate(wide, asks, cfg, steering=[vector], progress=False)
     assert any(hits) and 0 < max(copies) <= sum(p.dtype == torch.bfloat16 for p in wide.model.parameters())  # one copy a weight
     assert not wide.model.__dict__["_emsteer_float32_weights"].copies  # and freed when generate ended
@@ -236,16 +244,7 @@ def test_training_widens_the_frozen_weights_once_and_trains_the_same_adapter(tin
     wide = native_bf16(tiny, monkeypatch)
     emulate_bf16_matmuls(wide.model, force=True)
     examples = fruit_examples(tmp_path, ["apple", "pear plum", "fig", "kiwi melon lime", "date", "lemon"])
-    hits, copies = [], []
-    original_get = _Float32Weights.get
-
-    def counting(self, t):
-        found = original_get(self, t)
-        hits.append(found is not None)
-        copies.append(len(self.copies))
-        return found
-
-    monkeypatch.setattr(_Float32Weights, "get", counting)
+    hits, copies = count_copy_reads(monkeypatch)
     kw = dict(rank=4, alpha=8, epochs=1, lr=1e-2, batch_size=2, grad_accum=2, checkpoint_every=0, progress=False)
     cached = train_lora(wide, examples, output_dir=tmp_path / "cached", **kw)
     frozen = sum(p.dtype == torch.bfloat16 for p in wide.model.parameters())
