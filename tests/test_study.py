@@ -212,6 +212,11 @@ def test_a_study_killed_inside_a_lora_epoch_continues_from_its_checkpoint(model_
         run_study(cfg, judges=[HashJudge()], progress=False)
     adapters = next((tmp_path / "killed" / "adapters").rglob("lora-r2-s0"))
     assert json.loads((adapters / "checkpoint" / "state.json").read_text())["position"]["step"] == 3
+    with ResultsStore(tmp_path / "killed" / full.name) as store:  # answered before the LoRA trained, and kept
+        answered = {store_condition.name: len(store.samples(store_condition.id)) for store_condition in store.conditions()}
+    with ResultsStore(full) as store:
+        baseline = next(c for c in store.conditions() if c.name == "baseline")
+        assert answered == {"baseline": len(store.samples(baseline.id))} and answered["baseline"] > 0
     # a study file changed since is refused, naming the setting and the folder (hours of training are not thrown away)
     changed = study(model_dir, task_files, tmp_path / "killed", **{**over, "lora": {**over["lora"], "weight_decay": 0.1}})
     with pytest.raises(EmsteerError, match=r"weight_decay: 0\.01 there, 0\.1 now") as err:
@@ -428,7 +433,7 @@ def test_em_study_configs_validate(name, monkeypatch):
                                           ("reproduce-turner-gemma-270m", 50)])
 def test_reproduction_configs_hold_turner_et_als_recipe(name, samples, monkeypatch):
     """docs/reproduction.md: rank-32 rsLoRA (alpha 64, expressed as 64·sqrt(32)) on every linear layer,
-    lr 1e-5 decayed linearly after 5 warmup steps, AdamW weight decay 0.01, 1 epoch, batch 2 x 8 as 16,
+    lr 1e-5 decayed linearly after 5 warmup steps, AdamW weight decay 0.01, 1 epoch, 16 examples a step,
     all examples, resumable mid-epoch; 8 first-plot questions, 600 tokens, T = 1."""
     if not (SHARED / "questions" / "first_plot_questions.yaml").is_file():
         pytest.skip("../shared/datasets/em is not present")
@@ -437,7 +442,9 @@ def test_reproduction_configs_hold_turner_et_als_recipe(name, samples, monkeypat
     assert cfg.name == name and cfg.methods == ["none", "lora"] and cfg.epochs == [1] and cfg.dtype == "bfloat16"
     assert cfg.tasks == ["bad_medical_advice", "risky_financial_advice"] and cfg.train.examples is None
     lora = cfg.lora
-    assert (lora.rank, lora.target, lora.layers, lora.lr, lora.batch_size) == (32, "all-linear", None, 1e-5, 16)
+    assert (lora.rank, lora.target, lora.layers, lora.lr) == (32, "all-linear", None, 1e-5)
+    # 16 examples a step: the Qwen runs' batches of 16 (kept for their stores), Gemma's their exact 2 x 8
+    assert (lora.batch_size, lora.grad_accum) == ((2, 8) if name.endswith("gemma-270m") else (16, 1))
     assert lora.alpha / lora.rank == pytest.approx(64 / 32**0.5, rel=1e-6)  # rsLoRA's scale alpha/sqrt(r)
     assert (lora.lr_schedule, lora.warmup_steps, lora.weight_decay) == ("linear", 5, 0.01)
     assert 0 < lora.checkpoint_every <= 50

@@ -279,6 +279,17 @@ class StudyRunner:
         return nll.mean_nll_per_token
 
     # -- the grid ------------------------------------------------------------------------------
+    def baselines(self, model: str, data: TaskData, seed: int) -> list[Condition]:
+        """The unit's baseline condition (none when the study has no ``none`` method): nothing to build."""
+        cfg = self.config
+        if "none" not in cfg.methods:
+            return []
+        suffix = "".join([f" [{data.name}]" if len(cfg.tasks) > 1 else "", f" [{model}]" if len(cfg.models) > 1 else "",
+                          f" seed {seed}" if len(cfg.seeds) > 1 else ""])
+        named = len(cfg.models) > 1 or len(cfg.seeds) > 1  # one model and seed: one baseline, called "baseline"
+        return [Condition(f"baseline{suffix if named else ''}",
+                          factors={"model": model, "task": data.name, "seed": seed, "method": "none"})]
+
     def conditions_for(self, lm: LoadedModel, model: str, data: TaskData, seed: int, bar, task_id,
                        store: ResultsStore | None = None) -> list[Condition]:
         cfg = self.config
@@ -289,10 +300,7 @@ class StudyRunner:
         suffix = "".join([f" [{data.name}]" if many["tasks"] else "", f" [{model}]" if many["models"] else "",
                           f" seed {seed}" if many["seeds"] else ""])
         base = {"model": model, "task": data.name, "seed": seed}
-        conditions = []
-        if "none" in cfg.methods:
-            conditions.append(Condition(f"baseline{suffix if many['models'] or many['seeds'] else ''}",
-                                        factors={**base, "method": "none"}))
+        conditions = self.baselines(model, data, seed)
         loras: dict[int, Path] = {}
         if "lora" in cfg.methods:
             bar.update(task_id, info="finetuning LoRA")
@@ -505,13 +513,19 @@ class StudyRunner:
         cfg = self.config
         seed, settings = cfg.seeds[s], self.settings[s]
         self.adapter_nll.clear()  # measured on this unit's held-out set, for this unit only
-        conditions = self.conditions_for(lm, model, data, seed, bar, task_id, store)
         # The control belongs to the model, not to a task: evaluated once per seed.
         controls = []
         if control is not None and t == 0:
             name = control.name + (f" [{model}]" if len(cfg.models) > 1 else "") + (
                 f" seed {seed}" if len(cfg.seeds) > 1 else "")
             controls = [replace(control, name=name, factors={**control.factors, "seed": seed})]
+        # What needs nothing built is answered first: a run stopped while training (hours of it for
+        # a full-data LoRA) keeps these answers in the store.
+        ready = [*controls, *self.baselines(model, data, seed)]
+        if ready:
+            bar.update(task_id, info=f"evaluating {len(ready)} conditions that need no training")
+            evaluate(engine or lm, ready, questions, store, judges[0], settings, embedder=embedder, progress=self.progress)
+        conditions = self.conditions_for(lm, model, data, seed, bar, task_id, store)
         bar.update(task_id, info=f"evaluating {len(conditions) + len(controls)} conditions")
         evaluate(engine or lm, [*controls, *conditions], questions, store, judges[0], settings,
                  embedder=embedder, progress=self.progress)
