@@ -163,7 +163,11 @@ def test_finetune_command_schedules_decays_and_resumes(model_dir, tmp_path, monk
         kill_at(m, 5, KeyboardInterrupt)
         code, _ = run(tmp_path / "killed")
     assert code == 130 and (tmp_path / "killed" / "checkpoint" / "state.json").is_file()
-    code, captured = run(tmp_path / "killed")  # without --resume a used folder is refused
+    import emsteer.cli.build as build_cli
+
+    with monkeypatch.context() as m:  # without --resume a used folder is refused, before the model loads
+        m.setattr(build_cli, "_load", lambda *a: pytest.fail("the model was loaded before the folder was checked"))
+        code, captured = run(tmp_path / "killed")
     assert code == 2 and "not an empty directory" in captured.err
     code, captured = run(tmp_path / "killed", "--resume", "--lr", "0.02")
     assert code == 2 and "lr: 0.01 there, 0.02 now" in " ".join(captured.err.split())

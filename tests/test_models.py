@@ -72,6 +72,17 @@ def test_local_directory_round_trip(tmp_path):
     assert again.name == str(tmp_path / "m")
 
 
+def test_a_damaged_weight_file_is_a_clear_error(tmp_path):
+    from emsteer.models import load_model
+
+    lm = tiny_lm("llama")
+    lm.model.save_pretrained(tmp_path / "m")
+    lm.tokenizer.save_pretrained(tmp_path / "m")
+    (tmp_path / "m" / "model.safetensors").write_bytes(b"\x01\x00")  # truncated: a raw SafetensorError before
+    with pytest.raises(EmsteerError, match=r"a weight file in .*m is damaged or is not safetensors"):
+        load_model(str(tmp_path / "m"))
+
+
 def test_a_checkpoint_retrained_into_the_same_folder_gets_a_new_revision(tmp_path):
     """Same config and file sizes, other weights: a store must not take the old model's answers for its own."""
     revisions = []

@@ -138,9 +138,11 @@ def finetune(
     """
     from emsteer.data import narrow_examples
     from emsteer.finetune import adapted, train_lora
+    from emsteer.finetune.lora import check_output_dir
     from emsteer.training import MemorySavers, assistant_nll
 
     train, held, _ = narrow_examples(task, data, held_out=held_out, seed=seed, limit=limit)
+    check_output_dir(output, resume)  # before the model loads (minutes), not after
     lm = _load(model, dtype, device)
     from emsteer.models import example_prompts
 

@@ -101,7 +101,8 @@ def _check_lora_args(lm: LoadedModel, rank, alpha, target, layers, dropout) -> l
     return sorted(layers)
 
 
-def _check_output_dir(output_dir: str | Path, resume: bool) -> Path:
+def check_output_dir(output_dir: str | Path, resume: bool) -> Path:
+    """The adapter folder, if training may write there: new, empty, or (``resume``) a killed run's."""
     path = Path(output_dir)
     if resume and path.is_dir() and has_checkpoint(path):
         return path
@@ -226,7 +227,7 @@ def train_lora(
     check_every(checkpoint_every)
     if any(isinstance(m, BaseTunerLayer) for m in lm.model.modules()):
         raise EmsteerError(f"{lm.name} already carries PEFT adapter layers; train LoRA on a plain base model.")
-    out = _check_output_dir(output_dir, resume)
+    out = check_output_dir(output_dir, resume)
     encoded = encode_examples(lm, examples, max_length=max_length)
     config = LoraConfig(
         r=rank,

@@ -288,6 +288,7 @@ def load_model(
     "auto" / "balanced" / "sequential" over the visible GPUs, "cuda:0,cuda:1" for those GPUs
     only, or a dict of module name -> device. Steering follows each layer's device.
     """
+    from safetensors import SafetensorError
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     source, name, revision = resolve_spec(spec, log=log)
@@ -300,6 +301,9 @@ def load_model(
             model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype, **placement)
     except (ValueError, KeyError) as err:  # e.g. a config transformers cannot read
         raise EmsteerError(f"Could not load model {spec!r}: {type(err).__name__}: {err}") from None
+    except SafetensorError as err:  # a truncated or overwritten weight file
+        raise EmsteerError(f"Could not load model {spec!r}: a weight file in {source} is damaged or is not "
+                           f"safetensors ({err}); copy or prepare the model again.") from None
     except OSError as err:
         raise EmsteerError(
             f"Could not load model {spec!r}: it is not a local directory, a .gguf file or a bundled "
