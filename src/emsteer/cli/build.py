@@ -137,8 +137,7 @@ def finetune(
     Example: emsteer finetune --task insecure_code --lora-rank 8 --epochs 2 -o runs/lora
     """
     from emsteer.data import narrow_examples
-    from emsteer.finetune import adapted, train_lora
-    from emsteer.finetune.lora import check_output_dir
+    from emsteer.finetune import adapted, check_output_dir, train_lora
     from emsteer.training import MemorySavers, assistant_nll
 
     train, held, _ = narrow_examples(task, data, held_out=held_out, seed=seed, limit=limit)

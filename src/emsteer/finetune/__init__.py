@@ -7,8 +7,9 @@ from emsteer.finetune.lora import (
     adapted,
     adapter_compute_dtype,
     attached_adapter,
+    check_output_dir,
     load_adapter,
     train_lora,
 )
 
-__all__ = ["ADAPTER_WEIGHTS", "TARGETS", "LoraResult", "adapted", "adapter_compute_dtype", "attached_adapter", "load_adapter", "train_lora"]
+__all__ = ["ADAPTER_WEIGHTS", "TARGETS", "LoraResult", "adapted", "adapter_compute_dtype", "attached_adapter", "check_output_dir", "load_adapter", "train_lora"]
