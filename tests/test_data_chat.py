@@ -142,6 +142,9 @@ def test_split_never_trains_on_a_held_out_prompt():
     # only the repeats of held-out prompts leave training; every other example stays
     assert {e.source for e in train} == {e.source for e in examples if e.prompt not in held_prompts}
     assert len(train) == 60 - 3 * len(held_prompts)
+    one_prompt = [ChatExample((Message("user", "q"), Message("assistant", f"a{i}")), f"mem:{i}") for i in range(5)]
+    with pytest.raises(EmsteerError, match="every one of the 4 training examples repeats a held-out prompt"):
+        split_examples(one_prompt, held_out=1)
 
 
 def test_split_is_deterministic_disjoint_and_covering():

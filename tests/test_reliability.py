@@ -1691,6 +1691,17 @@ def test_query_secrets_of_odd_urls_are_masked_and_found(url, secret):
     assert secret not in redact_text(f"invalid api key: {secret}.", url_secrets(url))
 
 
+@pytest.mark.parametrize("url, message", [
+    ("https://user:pa?ss99word@api.example.com/v1/chat", "Connection to api.example.com/v1/chat failed"),
+    ("https://api.example.com/v1?stream", "upstream stream closed"),  # a flag, not a key
+    ("https://api.example.com/v1?key=", "invalid key provided"),  # an empty value hides nothing
+])
+def test_what_is_not_secret_in_a_url_stays_readable(url, message):
+    from emsteer.redact import redact_text, url_secrets
+
+    assert redact_text(message, url_secrets(url)) == message
+
+
 @pytest.mark.parametrize("password", ["4242/Zq81xSecret", "s3cr3t#pa55word", "pa?ss99word"])
 def test_a_password_a_url_parser_cannot_split_is_never_shown(password):
     """A raw '/', '#' or '?' in a password ends the parser's host early: the password sat in the

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import functools
 import re
-from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlencode
+from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
 MASK = "***"
 # Query values are masked unless their parameter is known to be harmless: credentials hide under
@@ -41,10 +41,25 @@ def _split_query(url: str) -> tuple[str, str, str]:
     return base, query, hash_ + fragment
 
 
-def _masked_pair(key: str, value: str) -> tuple[str, str]:
-    if not _secret_param(key):
-        return key, value
-    return (key, MASK) if value else (MASK, "")  # a bare ``?sk-...`` is a value without a name
+def _parts(query: str) -> list[tuple[str, str | None]]:
+    """Each ``&``-separated (name, value) of a query, percent-decoded; value None for a bare name."""
+    out: list[tuple[str, str | None]] = []
+    for part in query.split("&"):
+        if part:
+            name, eq, value = part.partition("=")
+            out.append((unquote_plus(name), unquote_plus(value) if eq else None))
+    return out
+
+
+def _bare_token(name: str) -> bool:
+    """A query part without ``=`` long enough to be a key (``?sk-...``), not a flag (``?stream``)."""
+    return len(name) >= MIN_PIECE and _secret_param(name)
+
+
+def _masked_part(name: str, value: str | None) -> str:
+    if value is None:
+        return MASK if _bare_token(name) else quote_plus(name)
+    return f"{quote_plus(name)}={MASK if value and _secret_param(name) else quote_plus(value)}"
 
 
 def redact_url(url: str) -> str:
@@ -55,20 +70,25 @@ def redact_url(url: str) -> str:
     base, query, fragment = _split_query(url)
     if not query:
         return url
-    pairs = parse_qsl(query, keep_blank_values=True)
-    return f"{base}?{urlencode([_masked_pair(k, v) for k, v in pairs], safe='*')}{fragment}"
+    return f"{base}?{'&'.join(_masked_part(k, v) for k, v in _parts(query))}{fragment}"
 
 
 def _query_secrets(url: str) -> list[str]:
-    return [v or k for k, v in parse_qsl(_split_query(url)[1], keep_blank_values=True) if _secret_param(k)]
+    return [v if v is not None else k for k, v in _parts(_split_query(url)[1])
+            if (v and _secret_param(k)) or (v is None and _bare_token(k))]
 
 
 def url_secrets(url: str) -> list[str]:
     """The secret substrings of ``url`` (its userinfo, password and secret query values), longest first."""
-    found = _query_secrets(url)  # of the URL as given too: an ``@`` in the query is not a userinfo's end
+    found = []
     span = _userinfo(url)
+    userinfo = url[span[0] : span[1]] if span is not None else ""
+    before_mark = userinfo.partition("?")[0]
+    if "?" not in userinfo or ":" not in before_mark or "/" in before_mark:
+        # the URL as given has a query of its own: an '@' in it is no userinfo's end (a '?' inside a
+        # user:password is the password's, and what follows it there is no query)
+        found += _query_secrets(url)
     if span is not None:
-        userinfo = url[span[0] : span[1]]
         user, _, password = userinfo.partition(":")
         found += [userinfo, password]
         # httpx sends user:password (percent-decoded) as HTTP Basic auth: its base64 is the secret too

@@ -143,7 +143,7 @@ INTERRUPTED = "interrupted — finished work is saved; run the same command agai
 
 
 # commands that save what they finish as they go (stores, checkpoints, labels), so running them again resumes
-RESUMABLE = frozenset({"eval", "judge", "build", "finetune", "review", "study", "audit", "run"})
+RESUMABLE = frozenset({"eval", "judge", "build", "finetune", "fit-judge", "review", "study", "audit", "run"})
 
 
 def _say_interrupted(argv: list[str]) -> None:

@@ -182,6 +182,9 @@ def split_examples(
     held = [ex for i, ex in enumerate(examples) if i in chosen]
     held_prompts = {ex.prompt for ex in held}
     train = [ex for i, ex in enumerate(examples) if i not in chosen and ex.prompt not in held_prompts]
+    if n and not train:
+        raise EmsteerError(f"every one of the {n - k} training examples repeats a held-out prompt (a held-out prompt is "
+                           "never trained on): hold out fewer, or give examples with more distinct prompts.")
     return train, held
 
 

@@ -279,26 +279,29 @@ class StudyRunner:
         return nll.mean_nll_per_token
 
     # -- the grid ------------------------------------------------------------------------------
+    def _suffix(self, model: str, data: TaskData | None, seed: int) -> str:
+        """What tells a condition's name apart from its twins of other tasks, models and seeds
+        (``data`` None: the model's positive control, which belongs to no task)."""
+        cfg = self.config
+        return "".join([f" [{data.name}]" if data is not None and len(cfg.tasks) > 1 else "",
+                        f" [{model}]" if len(cfg.models) > 1 else "", f" seed {seed}" if len(cfg.seeds) > 1 else ""])
+
     def baselines(self, model: str, data: TaskData, seed: int) -> list[Condition]:
         """The unit's baseline condition (none when the study has no ``none`` method): nothing to build."""
         cfg = self.config
         if "none" not in cfg.methods:
             return []
-        suffix = "".join([f" [{data.name}]" if len(cfg.tasks) > 1 else "", f" [{model}]" if len(cfg.models) > 1 else "",
-                          f" seed {seed}" if len(cfg.seeds) > 1 else ""])
         named = len(cfg.models) > 1 or len(cfg.seeds) > 1  # one model and seed: one baseline, called "baseline"
-        return [Condition(f"baseline{suffix if named else ''}",
+        return [Condition(f"baseline{self._suffix(model, data, seed) if named else ''}",
                           factors={"model": model, "task": data.name, "seed": seed, "method": "none"})]
 
     def conditions_for(self, lm: LoadedModel, model: str, data: TaskData, seed: int, bar, task_id,
                        store: ResultsStore | None = None) -> list[Condition]:
         cfg = self.config
-        many = {k: len(v) > 1 for k, v in (("models", cfg.models), ("tasks", cfg.tasks), ("seeds", cfg.seeds),
-                                           ("epochs", cfg.epochs), ("ranks", cfg.ranks))}
+        many = {k: len(v) > 1 for k, v in (("epochs", cfg.epochs), ("ranks", cfg.ranks))}
         layers = resolve_layers(cfg, lm)
         many["layers"] = len(layers) > 1
-        suffix = "".join([f" [{data.name}]" if many["tasks"] else "", f" [{model}]" if many["models"] else "",
-                          f" seed {seed}" if many["seeds"] else ""])
+        suffix = self._suffix(model, data, seed)
         base = {"model": model, "task": data.name, "seed": seed}
         conditions = self.baselines(model, data, seed)
         loras: dict[int, Path] = {}
@@ -341,8 +344,7 @@ class StudyRunner:
                 for c in random_directions(artifact, pushed, cfg.random_directions,
                                            positions=cfg.eval.positions, factors=shared, norm="reference"):
                     c.name = (f"random{c.factors['random_seed']}" + (f" L{layer}" if many["layers"] else "")
-                              + f" {c.magnitude}" + (f" [{model}]" if many["models"] else "")
-                              + (f" seed {seed}" if many["seeds"] else ""))
+                              + f" {c.magnitude}" + self._suffix(model, None, seed))
                     conditions.append(c)
         for epochs, path in loras.items():
             name = "lora" + (f" e{epochs}" if many["epochs"] else "")
@@ -516,9 +518,8 @@ class StudyRunner:
         # The control belongs to the model, not to a task: evaluated once per seed.
         controls = []
         if control is not None and t == 0:
-            name = control.name + (f" [{model}]" if len(cfg.models) > 1 else "") + (
-                f" seed {seed}" if len(cfg.seeds) > 1 else "")
-            controls = [replace(control, name=name, factors={**control.factors, "seed": seed})]
+            controls = [replace(control, name=control.name + self._suffix(model, None, seed),
+                                factors={**control.factors, "seed": seed})]
         # What needs nothing built is answered first: a run stopped while training (hours of it for
         # a full-data LoRA) keeps these answers in the store.
         ready = [*controls, *self.baselines(model, data, seed)]
@@ -526,9 +527,9 @@ class StudyRunner:
             bar.update(task_id, info=f"evaluating {len(ready)} conditions that need no training")
             evaluate(engine or lm, ready, questions, store, judges[0], settings, embedder=embedder, progress=self.progress)
         conditions = self.conditions_for(lm, model, data, seed, bar, task_id, store)
-        bar.update(task_id, info=f"evaluating {len(conditions) + len(controls)} conditions")
-        evaluate(engine or lm, [*controls, *conditions], questions, store, judges[0], settings,
-                 embedder=embedder, progress=self.progress)
+        rest = [c for c in conditions if c.name not in {r.name for r in ready}]  # each condition evaluated once
+        bar.update(task_id, info=f"evaluating {len(rest)} conditions")
+        evaluate(engine or lm, rest, questions, store, judges[0], settings, embedder=embedder, progress=self.progress)
         for extra in judges[1:]:
             judge_samples(store, questions, extra, metrics=settings.metrics,
                           rejudge_missing=settings.rejudge_missing, progress=self.progress)
