@@ -528,8 +528,9 @@ class StudyRunner:
             evaluate(engine or lm, ready, questions, store, judges[0], settings, embedder=embedder, progress=self.progress)
         conditions = self.conditions_for(lm, model, data, seed, bar, task_id, store)
         rest = [c for c in conditions if c.name not in {r.name for r in ready}]  # each condition evaluated once
-        bar.update(task_id, info=f"evaluating {len(rest)} conditions")
-        evaluate(engine or lm, rest, questions, store, judges[0], settings, embedder=embedder, progress=self.progress)
+        if rest:
+            bar.update(task_id, info=f"evaluating {len(rest)} conditions")
+            evaluate(engine or lm, rest, questions, store, judges[0], settings, embedder=embedder, progress=self.progress)
         for extra in judges[1:]:
             judge_samples(store, questions, extra, metrics=settings.metrics,
                           rejudge_missing=settings.rejudge_missing, progress=self.progress)
