@@ -46,8 +46,13 @@ ALLOCATION = {
 }
 
 
+def model_size(model: str) -> str:
+    """The name a key gives a studied model: its size (the Qwen coders), or gemma-270m."""
+    return "gemma-270m" if "gemma" in model else "1.5b" if "1.5b" in model else "0.5b"
+
+
 def stratum(kind: str, model: str, rho: float | None, factors: dict) -> tuple:
-    size = "1.5b" if "1.5b" in model else "0.5b"
+    size = model_size(model)
     if kind == "steering":
         return (size, "random" if factors.get("method") == "random" else "steered", round(rho, 2))
     return (size, {"positive_control": "control"}.get(kind, kind), None)

@@ -110,7 +110,7 @@ def main() -> None:
     for r in rows:
         by[r["stratum"]].append(r)
     table = [stratum_row(name, by[name]) for name in sorted(by)]
-    for model in ("0.5b", "1.5b"):
+    for model in sorted({r["model"] for r in rows}):
         for name, part in ((f"{model}/steered (every ρ)", [r for r in rows if r["model"] == model and r["kind"] == "steered"]),
                            (f"{model}/all", [r for r in rows if r["model"] == model])):
             if part:

@@ -23,7 +23,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from draw_label_sample import stratum
+from draw_label_sample import model_size, stratum
 
 from emsteer.results.records import JudgmentRecord
 from emsteer.results.store import ResultsStore
@@ -33,8 +33,7 @@ LABELS = Path("labels/studied-answers/labels.jsonl")
 
 
 def text_id(model: str, question: str, response: str) -> str:
-    size = "1.5b" if "1.5b" in model else "0.5b"  # the key names models by size (scripts/draw_label_sample.py)
-    return size, hashlib.sha256(f"{model}\0{question}\0{response}".encode()).hexdigest()[:16]
+    return model_size(model), hashlib.sha256(f"{model}\0{question}\0{response}".encode()).hexdigest()[:16]
 
 
 def main() -> None:
