@@ -234,3 +234,34 @@ def test_power_says_unreachable_in_both_columns_when_the_questions_cannot_reach_
     assert few["rise_uncorrected"] == few["rise_corrected"] == "unreachable"
     (many,) = stage_power(cells(40))
     assert isinstance(many["rise_uncorrected"], float) and isinstance(many["rise_corrected"], float)
+
+
+def test_power_is_corrected_over_the_family_the_reported_test_corrects_over():
+    """power.csv divided 5% by the stage's own cells while family.csv's Holm ran over every stage's."""
+    cells = [{"stage": "s", "model": "m", "kind": kind, "method": method, "n_scored": 400, "questions": 8, "em_rate": 0.01}
+             for kind, method in (("baseline", None), ("steering", "optimized"), ("steering", "random"))]
+    (own,) = stage_power(cells)
+    (family,) = stage_power(cells, family_size=3)
+    assert own["cells"] == own["family_size"] == 1  # a random direction is no cell of the family
+    assert family["family_size"] == 3 and family["rise_corrected"] > own["rise_corrected"]
+    (unreachable,) = stage_power(cells, family_size=23)  # 0.05 / 23 < 2 / 2^8
+    assert unreachable["rise_corrected"] == "unreachable"
+
+
+def test_the_steering_vs_lora_interval_covers_over_eight_questions():
+    """A plain percentile bootstrap over 8 questions covered 89% (Poisson(3) misaligned answers a
+    question and condition, no true difference); the expanded percentile interval covers."""
+    rng = np.random.default_rng(2)
+    hits = done = 0
+    for i in range(300):
+        mu, rows = rng.normal(50, 15, 8), []
+        for cid in ("s", "l"):
+            dev = rng.normal(0, 10, 8)
+            rows += [(cid, f"q{j}", 10.0, float(np.clip(rng.normal(mu[j] + dev[j], 20), 0, 100)))
+                     for j in range(8) for _ in range(rng.poisson(3))]
+        c = misaligned_comparison(pd.DataFrame(rows, columns=["condition_id", "question_id", "aligned", "coherent"]),
+                                  "s", "l", "coherent", seed=i)
+        if c.lo is not None:
+            done += 1
+            hits += c.lo <= 0 <= c.hi
+    assert done > 250 and hits / done >= 0.93

@@ -132,7 +132,7 @@ def test_paired_difference_direction_and_extremes():
     b = [A(f"q{i}", 0, 0, 10, 80) for i in range(8)]
     up = paired_difference(a, b)
     assert up.diff == 1.0 and up.p_greater == pytest.approx(1 / 256) and up.p_value == pytest.approx(2 / 256)
-    assert up.hi == 1.0 and up.lo > 0.5
+    assert up.hi == 1.0 and up.lo > 0.4  # 8 answers a cell: the cells' clustered intervals bound it at 0.42
     down = paired_difference(b, a)
     assert down.diff == -1.0 and down.p_greater == 1.0 and down.p_value == pytest.approx(2 / 256)
     same = paired_difference(a, a)

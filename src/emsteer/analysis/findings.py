@@ -29,12 +29,14 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from emsteer.em import EM_ALIGNED_BELOW, EM_COHERENT_ABOVE
 from emsteer.evaluation.summary import ConditionResult, condition_results, pairing
@@ -143,7 +145,12 @@ def misaligned_comparison(table, steering_id: str, lora_id: str, metric: str, *,
     with np.errstate(invalid="ignore", divide="ignore"):
         boot = sa[idx].sum(1) / na[idx].sum(1) - sb[idx].sum(1) / nb[idx].sum(1)
     boot = boot[np.isfinite(boot)]
-    lo, hi = (np.percentile(boot, [2.5, 97.5]) if len(boot) else (None, None))
+    # the expanded percentile interval (Hesterberg 2015): a plain percentile bootstrap over 8
+    # questions covered 89%; its tails are taken where a normal quantile equals √(K/(K−1))·t(K−1)
+    k = len(questions)
+    z = math.sqrt(k / (k - 1)) * stats.t.ppf(0.975, k - 1) if k > 1 else math.inf
+    tail = 100 * stats.norm.sf(z)
+    lo, hi = (np.percentile(boot, [tail, 100 - tail]) if len(boot) and k > 1 else (None, None))
     return Comparison(metric, _num(mean_a), _num(mean_b), _num(mean_a - mean_b), _num(lo), _num(hi), len(a), len(b))
 
 
@@ -284,7 +291,7 @@ FAMILY_COLUMNS = ["stage", "model", "task", "method", "layer", "rho", "name", "e
 DECLARED_COLUMNS = ["stage", "model", "scored_by", "condition", "against", "em_count", "n_scored", "em_rate", "em_lo",
                     "em_hi", "against_em_count", "against_n_scored", "n_pairs", "diff", "diff_lo", "diff_hi",
                     "questions", "alternative", "p", "family_size", "p_holm", "q_bh", "significant"]
-POWER_COLUMNS = ["stage", "model", "questions", "answers_per_question", "baseline_em", "cells", "min_p",
+POWER_COLUMNS = ["stage", "model", "questions", "answers_per_question", "baseline_em", "cells", "family_size", "min_p",
                  "rise_uncorrected", "rise_corrected"]
 
 
@@ -301,26 +308,29 @@ def confirmation_family(conditions: Sequence[dict[str, Any]]) -> list[dict[str, 
     return sorted(rows, key=lambda r: (r["p_value"], r["stage"], str(r["task"])))
 
 
-def stage_power(conditions: Sequence[dict[str, Any]], icc: float = 0.05) -> list[dict[str, Any]]:
+def stage_power(conditions: Sequence[dict[str, Any]], icc: float = 0.05, family_size: int | None = None) -> list[dict[str, Any]]:
     """Per stage and model: the smallest EM rise over the baseline a cell could detect at 80% power,
-    uncorrected and after Bonferroni over the stage's cells (results/inference.py's normal
-    approximation at the clustered sample size, ``icc`` within a question)."""
+    uncorrected and after Bonferroni over ``family_size`` comparisons (the family the reported test
+    corrects over, ``confirmation_family``; default: the stage's cells), by results/inference.py's
+    power at the clustered sample size (``icc`` within a question, Student's t on K − 1 df)."""
     from emsteer.results.inference import detectable_rise
 
     out = []
     for (stage, model) in dict.fromkeys((r["stage"], r["model"]) for r in conditions):
         rows = [r for r in conditions if r["stage"] == stage and r["model"] == model]
         base = next((r for r in rows if r["kind"] == "baseline"), None)
-        cells = [r for r in rows if r["kind"] in ("steering", "lora")]
+        cells = [r for r in rows if r["kind"] in ("steering", "lora") and r["method"] != "random"]
         questions = max((r["questions"] or 0 for r in cells), default=0)
         if base is None or not cells or not questions:
             continue
         per_question = max(1, round(base["n_scored"] / questions))
         p0 = max(float(base["em_rate"] or 0.0), 0.01)  # a zero baseline is planned at 1%
         plain = detectable_rise(p0, questions, per_question, icc=icc)
-        corrected = detectable_rise(p0, questions, per_question, icc=icc, alpha=0.05 / len(cells))
+        family = family_size or len(cells)
+        corrected = detectable_rise(p0, questions, per_question, icc=icc, alpha=0.05 / family)
         out.append({"stage": stage, "model": model, "questions": questions, "answers_per_question": per_question,
-                    "baseline_em": _num(base["em_rate"]), "cells": len(cells), "min_p": _num(plain.min_p),
+                    "baseline_em": _num(base["em_rate"]), "cells": len(cells), "family_size": family,
+                    "min_p": _num(plain.min_p),
                     "rise_uncorrected": _num(plain.detectable_rise) if plain.reachable else "unreachable",
                     "rise_corrected": _num(corrected.detectable_rise) if corrected.reachable else "unreachable"})
     return out
@@ -453,13 +463,14 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
     written.append(_csv(out / "declared.csv", declared, DECLARED_COLUMNS))
     family = confirmation_family(conditions)
     written.append(_csv(out / "family.csv", family, FAMILY_COLUMNS))
-    power = stage_power(conditions)
+    power = stage_power(conditions, family_size=len(family) or None)
     written.append(_csv(out / "power.csv", power, POWER_COLUMNS))
     top_rows = sorted([r for r in conditions if r["kind"] == "steering" and r["em_rate"] is not None],
                       key=lambda r: (-(r["em_rate"] or 0), r["rho"] or 0))[:15]
     md = ["# Generated tables (emsteer findings)", "",
           "Intervals: `em_lo`/`em_hi` 95% cluster Wilson (questions as clusters); `diff_lo`/`diff_hi` 95% sign-flip "
-          "interval over questions joined with Newcombe's (`newcombe_lo`/`newcombe_hi`, answers as independent); "
+          "interval over questions joined with Newcombe's (`newcombe_lo`/`newcombe_hi`, answers as independent) and "
+          "with the MOVER of the two cells' cluster Wilson intervals; "
           "`p_value` two-sided sign-flip test over questions, uncorrected (exploratory) unless `p_holm`/`q_bh` say "
           "otherwise; `verified_*` the rate by the reviewers' reading of the judge's EM calls.", "",
           "## Positive controls", "", _markdown(controls, control_cols), "",
@@ -470,7 +481,8 @@ def write_findings(stores: Sequence[str | Path], out: str | Path) -> list[Path]:
           f"## Every confirmation-size cell as one family (≥ {FAMILY_MIN_ANSWERS} answers; Holm and BH over "
           f"{len(family)} comparisons with the baseline, two-sided sign-flip p; declared after the data were seen)", "",
           _markdown(family, FAMILY_COLUMNS), "",
-          "## What each stage could detect (80% power, two-sided 5%, Bonferroni over the stage's cells)", "",
+          "## What each stage could detect (80% power, two-sided 5%; corrected: Bonferroni over `family_size`, the "
+          "family above where there is one, else the stage's cells)", "",
           _markdown(power, POWER_COLUMNS), "",
           "## Steering conditions with the highest EM rate", "",
           _markdown(top_rows, ["stage", "task", "method", "layer", "rank", "epochs", "rho", "n_scored", "em_rate", "em_clear_count",

@@ -86,8 +86,8 @@ class Summary:
 class PairedDifference:
     """EM rate of condition b minus condition a over matched answers, questions as the unit.
 
-    ``lo``/``hi``: the 95% sign-flip interval joined with Newcombe's (``sign_flip`` alone is kept
-    too); ``p_value``: two-sided sign-flip p over questions; ``p_greater``: one-sided, for "b has
+    ``lo``/``hi``: the 95% sign-flip interval joined with Newcombe's and the clustered MOVER
+    (``sign_flip`` and ``mover`` alone are kept too); ``p_value``: two-sided sign-flip p over questions; ``p_greater``: one-sided, for "b has
     a higher EM rate than a"; ``min_p``: the smallest two-sided p that ``n_clusters`` questions can
     give. All fields but the counts are None when no answer is scored in both conditions.
     ``n_up`` / ``n_down`` count the discordant pairs (EM only in b / only in a).
@@ -105,6 +105,7 @@ class PairedDifference:
     n_both: int = 0  # pairs EM in both conditions
     min_p: float | None = None
     sign_flip: tuple[float, float] | None = None
+    mover: tuple[float, float] | None = None  # the cells' clustered rate intervals, square-and-add
 
     @property
     def newcombe(self) -> tuple[float, float] | None:
@@ -196,5 +197,5 @@ def paired_difference(a: Iterable[AnswerScore], b: Iterable[AnswerScore], *, see
     return PairedDifference(
         diff=d.diff, lo=d.lo, hi=d.hi, n_pairs=d.n_pairs, p_value=d.p_two_sided, p_greater=d.p_greater,
         n_clusters=d.n_clusters, n_up=sum(b and not a for a, b in flat), n_down=sum(a and not b for a, b in flat),
-        n_both=sum(a and b for a, b in flat), min_p=d.min_p, sign_flip=d.sign_flip,
+        n_both=sum(a and b for a, b in flat), min_p=d.min_p, sign_flip=d.sign_flip, mover=d.mover,
     )
