@@ -234,7 +234,7 @@ def clustered_difference(pairs: Mapping[str, Sequence[tuple[bool, bool]]], *, se
     signs = _signs(len(questions), seed)
     flip_ci = _invert(s, m, signs, diff, level)
     newcombe = newcombe_paired_interval(both, up, down, n - both - up - down, z=float(stats.norm.ppf(1 - level / 2)))
-    mover = _clustered_mover(pairs, questions, m, level)
+    mover = _clustered_mover(pairs, questions, level)
     return ClusteredDifference(
         diff=diff, lo=min(flip_ci[0], newcombe[0], mover[0]), hi=max(flip_ci[1], newcombe[1], mover[1]),
         p_two_sided=sign_flip_p(s, signs, "two-sided"), p_greater=sign_flip_p(s, signs, "greater"),
@@ -243,16 +243,16 @@ def clustered_difference(pairs: Mapping[str, Sequence[tuple[bool, bool]]], *, se
     )
 
 
-def _clustered_mover(pairs: Mapping[str, Sequence[tuple[bool, bool]]], questions: Sequence[str], m: np.ndarray,
+def _clustered_mover(pairs: Mapping[str, Sequence[tuple[bool, bool]]], questions: Sequence[str],
                      level: float) -> tuple[float, float]:
     """b − a from each cell's ``cluster_rate_interval`` by square-and-add (MOVER), their correlation
     ignored (which only widens it for paired draws)."""
     ka = [sum(int(a) for a, _ in pairs[q]) for q in questions]
     kb = [sum(int(b) for _, b in pairs[q]) for q in questions]
-    total = float(m.sum())
-    pa, pb = sum(ka) / total, sum(kb) / total
-    la, ua = cluster_rate_interval(ka, m, 1 - level)
-    lb, ub = cluster_rate_interval(kb, m, 1 - level)
+    n = [len(pairs[q]) for q in questions]
+    pa, pb = sum(ka) / sum(n), sum(kb) / sum(n)
+    la, ua = cluster_rate_interval(ka, n, 1 - level)
+    lb, ub = cluster_rate_interval(kb, n, 1 - level)
     return pb - pa - math.hypot(pb - lb, ua - pa), pb - pa + math.hypot(ub - pb, pa - la)
 
 
