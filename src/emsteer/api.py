@@ -182,8 +182,8 @@ class Results:
     def to_frame(self) -> pd.DataFrame:
         """One row per condition: α and ρ; the figures of ``emsteer.results.aggregates`` (counts, EM
         rate with its 95% cluster Wilson interval, questions as clusters, mean scores, refusal/code
-        rates); the paired difference from the same model's baseline with its sign-flip ∪ Newcombe
-        interval, Newcombe's interval alone, the two-sided sign-flip p over questions (``diff_p``,
+        rates); the paired difference from the same model's baseline with its sign-flip ∪ Newcombe ∪
+        clustered MOVER interval, Newcombe's interval alone, the two-sided sign-flip p over questions (``diff_p``,
         exploratory: `show` and the report adjust declared comparisons) and the questions; and the
         mean of any other metric the question set defines (one column each, named after it). When answers were reviewed (``emsteer review``),
         verified EM too: ``verified_em``, ``verified_lo``, ``verified_hi``, ``reviewed``,

@@ -312,7 +312,7 @@ def stage_power(conditions: Sequence[dict[str, Any]], icc: float = 0.05, family_
     """Per stage and model: the smallest EM rise over the baseline a cell could detect at 80% power,
     uncorrected and after Bonferroni over ``family_size`` comparisons (the family the reported test
     corrects over, ``confirmation_family``; default: the stage's cells), by results/inference.py's
-    power at the clustered sample size (``icc`` within a question, Student's t on K − 1 df)."""
+    power (``icc`` within a question; the sign-flip test simulated up to 16 questions)."""
     from emsteer.results.inference import detectable_rise
 
     out = []

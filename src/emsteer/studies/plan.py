@@ -7,8 +7,8 @@ and exploratory), from the study file alone:
   family size and the corrected level (Bonferroni, which Holm never does worse than) are known;
 - the smallest EM rise over the baseline detectable at 80% power at that level, given the
   baseline rate (stated, or read from a pilot store), the question clusters and the answers per
-  question per cell (results/inference.py: a normal approximation at the clustered sample size,
-  checked against the sign-flip test by simulation in tests/test_inference.py);
+  question per cell (results/inference.py: the sign-flip test simulated up to 16 questions,
+  Student's t at the clustered sample size above; checked by simulation in tests/test_inference.py);
 - the answers per question a target rise needs;
 - a warning when the questions cannot reach the corrected level at all (K questions give no
   two-sided p below 2 / 2^K) or when the smallest detectable rise exceeds the target.

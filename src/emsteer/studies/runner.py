@@ -527,7 +527,8 @@ class StudyRunner:
             bar.update(task_id, info=f"evaluating {len(ready)} conditions that need no training")
             evaluate(engine or lm, ready, questions, store, judges[0], settings, embedder=embedder, progress=self.progress)
         conditions = self.conditions_for(lm, model, data, seed, bar, task_id, store)
-        rest = [c for c in conditions if c.name not in {r.name for r in ready}]  # each condition evaluated once
+        done = {r.name for r in ready}
+        rest = [c for c in conditions if c.name not in done]  # each condition evaluated once
         if rest:
             bar.update(task_id, info=f"evaluating {len(rest)} conditions")
             evaluate(engine or lm, rest, questions, store, judges[0], settings, embedder=embedder, progress=self.progress)
