@@ -57,7 +57,7 @@ def test_cluster_rate_interval_covers_the_truth(k, m, p, icc):
         hits += lo <= p <= hi
         wlo, whi = wilson_interval(int(em.sum()), k * m)
         wilson_hits += wlo <= p <= whi
-    assert 0.93 <= hits / DATASETS <= 0.97
+    assert 0.93 <= hits / DATASETS <= 0.975  # the kurtosis df costs a little here: 0.964 -> 0.968 (2,000 datasets)
     assert wilson_hits < hits  # treating answers as independent covers less
 
 
@@ -69,6 +69,16 @@ def test_cluster_rate_interval_covers_rare_em_on_few_questions(k, m, p, icc):
     hits = sum(lo <= p <= hi for lo, hi in (cluster_rate_interval(rng.binomial(m, question_rates(rng, p, icc, k)), [m] * k)
                                             for _ in range(DATASETS)))
     assert hits / DATASETS >= 0.94
+
+
+@pytest.mark.parametrize(("k", "m", "p", "icc", "floor"), [(56, 10, 0.02, 0.3, 0.95), (56, 50, 0.02, 0.2, 0.93)])
+def test_cluster_rate_interval_covers_rare_em_resting_on_a_few_of_many_questions(k, m, p, icc, floor):
+    """The robust variance then rests on those few questions: t on K − 1 df covered 91% in both
+    (its upper end too low); the Satterthwaite df from the residuals' kurtosis 98% and 94%."""
+    rng = np.random.default_rng(1)
+    hits = sum(lo <= p <= hi for lo, hi in (cluster_rate_interval(rng.binomial(m, question_rates(rng, p, icc, k)), [m] * k)
+                                            for _ in range(DATASETS)))
+    assert hits / DATASETS >= floor
 
 
 def test_cluster_rate_interval_edges():

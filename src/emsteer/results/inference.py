@@ -8,7 +8,11 @@ it in most samples), so every interval and test here treats a *question* as the 
   variance, never below the design effect at an intra-question correlation of ``PRIOR_ICC``
   (with rare EM on few questions the estimate is 1 or noisy, and an interval at it
   undercovers), with Student's t on K − 1 degrees of freedom for K questions in place of the
-  normal quantile (Korn & Graubard 1998). With one question it is the whole [0, 1].
+  normal quantile (Korn & Graubard 1998), its degrees of freedom lowered (Satterthwaite, from
+  the residuals' kurtosis) when the variance rests on a few questions. With one question it is
+  the whole [0, 1]. Known shortfall: rare EM on a few of many questions with many answers each
+  (2% over 56 questions × 50 answers, icc 0.3) is covered 93% of the time, its upper end too low:
+  a sample that misses the few EM-heavy questions underestimates the design effect.
 - **Paired difference of two cells** (same draws, matched by question, paraphrase and sample):
   a sign-flip (permutation) test over questions. Under "no difference", the two conditions are
   exchangeable inside every question, so each question's summed difference is as likely to
@@ -119,7 +123,7 @@ def cluster_rate_interval(k: Sequence[int], n: Sequence[int], level: float = 0.9
     # Never below the prior's design effect: with rare EM on a few questions the estimate is 1 (none
     # seen) or noisy, and Wilson over answers as if independent covered 57% (8 questions, icc 0.3).
     n_eff = total / max(design_effect(k, n), design_effect_for(total / clusters, PRIOR_ICC))
-    t = float(stats.t.ppf(0.5 + level / 2, clusters - 1))
+    t = float(stats.t.ppf(0.5 + level / 2, _variance_df((kk - p * nn)[nn > 0])))
     # Wilson at the effective size: k_eff keeps the observed rate
     z2 = t * t
     denom = 1.0 + z2 / n_eff
@@ -128,6 +132,19 @@ def cluster_rate_interval(k: Sequence[int], n: Sequence[int], level: float = 0.9
     lo = 0.0 if p == 0 else max(0.0, center - half)
     hi = 1.0 if p == 1 else min(1.0, center + half)
     return lo, hi
+
+
+def _variance_df(residuals: np.ndarray) -> float:
+    """Satterthwaite's degrees of freedom of the cluster-robust variance, Σe², from the residuals'
+    kurtosis κ: 2K / (κ − 1), at most K − 1 (normal residuals, κ = 3, give about K). EM resting on
+    a few questions makes Σe² rest on them too, and t on K − 1 df then covered 88–91% (56 questions,
+    2% EM, icc 0.2–0.3)."""
+    clusters = len(residuals)
+    s2, s4 = float((residuals**2).sum()), float((residuals**4).sum())
+    kurtosis = clusters * s4 / (s2 * s2) if s2 > 0 else 1.0  # ≥ 1; 1 when every |e| is equal
+    if kurtosis <= 1:  # no EM, or every question as far from the rate: no tail to weigh
+        return clusters - 1.0
+    return min(clusters - 1.0, max(1.0, 2 * clusters / (kurtosis - 1)))
 
 
 # -- paired difference of two cells ------------------------------------------------------------------
