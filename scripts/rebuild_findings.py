@@ -30,11 +30,13 @@ from emsteer.atomic import write_text_atomic  # noqa: E402
 FAITHFUL = [
     "labels/studied-answers/stores/reproduce-turner-0.5b.sqlite",
     "labels/studied-answers/stores/reproduce-turner-1.5b.sqlite",
+    "labels/studied-answers/stores/reproduce-turner-gemma-270m.sqlite",
 ]
 PILOT = sorted(glob.glob("docs/findings/pilot/stores/*.sqlite"))
 LABELLED = ["labels/studied-answers", "labels/studied-answers/preregistered",
             "labels/studied-answers/reproduction-0.5b", "labels/studied-answers/reproduction-0.5b-financial",
-            "labels/studied-answers/reproduction-1.5b", "labels/studied-answers/reproduction-1.5b-medical"]
+            "labels/studied-answers/reproduction-1.5b", "labels/studied-answers/reproduction-1.5b-medical",
+            "labels/studied-answers/reproduction-gemma"]
 
 
 def main() -> None:
