@@ -9,10 +9,10 @@ it in most samples), so every interval and test here treats a *question* as the 
   (with rare EM on few questions the estimate is 1 or noisy, and an interval at it
   undercovers), with Student's t on K − 1 degrees of freedom for K questions in place of the
   normal quantile (Korn & Graubard 1998), its degrees of freedom lowered (Satterthwaite, from
-  the residuals' kurtosis) when the variance rests on a few questions. With one question it is
-  the whole [0, 1]. Known shortfall: rare EM on a few of many questions with many answers each
-  (2% over 56 questions × 50 answers, icc 0.3) is covered 93% of the time, its upper end too low:
-  a sample that misses the few EM-heavy questions underestimates the design effect.
+  the residuals' kurtosis) when the estimated design effect sets the width and its variance rests
+  on a few questions. With one question it is the whole [0, 1]. Known shortfall: rare EM on a few
+  of many questions (2% over 56 questions, icc 0.2–0.3) is covered 92–94% of the time, its upper
+  end too low: a sample that misses the few EM-heavy questions underestimates the design effect.
 - **Paired difference of two cells** (same draws, matched by question, paraphrase and sample):
   a sign-flip (permutation) test over questions. Under "no difference", the two conditions are
   exchangeable inside every question, so each question's summed difference is as likely to
@@ -60,7 +60,6 @@ PRIOR_ICC = 0.05  # the intra-question correlation assumed where the data cannot
 EXACT_MAX_CLUSTERS = 16  # 2^16 sign patterns: exact; above, Monte Carlo
 MONTE_CARLO_FLIPS = 10_000
 POWER_DRAWS = 1000  # simulated studies per power evaluation (standard error 0.013 at 80%)
-POWER_FLIPS = 4096  # sign patterns per simulated study: all of them up to 12 questions
 LEVEL = 0.05
 RATE_INTERVAL = "cluster Wilson"  # what every printed rate interval is
 DIFF_INTERVAL = "sign-flip ∪ Newcombe ∪ clustered MOVER"  # what every printed paired interval is
@@ -122,8 +121,12 @@ def cluster_rate_interval(k: Sequence[int], n: Sequence[int], level: float = 0.9
     p = float(kk.sum()) / total
     # Never below the prior's design effect: with rare EM on a few questions the estimate is 1 (none
     # seen) or noisy, and Wilson over answers as if independent covered 57% (8 questions, icc 0.3).
-    n_eff = total / max(design_effect(k, n), design_effect_for(total / clusters, PRIOR_ICC))
-    t = float(stats.t.ppf(0.5 + level / 2, _variance_df((kk - p * nn)[nn > 0])))
+    estimated, prior = design_effect(k, n), design_effect_for(total / clusters, PRIOR_ICC)
+    n_eff = total / max(estimated, prior)
+    # Satterthwaite's df only where the data's variance sets the width: under the prior's floor, one
+    # stray EM answer (all its variance on one question) would widen the interval past two.
+    df = _variance_df((kk - p * nn)[nn > 0]) if estimated > prior else clusters - 1
+    t = float(stats.t.ppf(0.5 + level / 2, df))
     # Wilson at the effective size: k_eff keeps the observed rate
     z2 = t * t
     denom = 1.0 + z2 / n_eff
@@ -137,8 +140,8 @@ def cluster_rate_interval(k: Sequence[int], n: Sequence[int], level: float = 0.9
 def _variance_df(residuals: np.ndarray) -> float:
     """Satterthwaite's degrees of freedom of the cluster-robust variance, Σe², from the residuals'
     kurtosis κ: 2K / (κ − 1), at most K − 1 (normal residuals, κ = 3, give about K). EM resting on
-    a few questions makes Σe² rest on them too, and t on K − 1 df then covered 88–91% (56 questions,
-    2% EM, icc 0.2–0.3)."""
+    a few questions makes Σe² rest on them too, and t on K − 1 df then covered 88–91% (56 questions
+    × 50 answers, 2% EM, icc 0.2–0.3; 93–94% with it)."""
     clusters = len(residuals)
     s2, s4 = float((residuals**2).sum()), float((residuals**4).sum())
     kurtosis = clusters * s4 / (s2 * s2) if s2 > 0 else 1.0  # ≥ 1; 1 when every |e| is equal
@@ -194,12 +197,8 @@ def _signs(clusters: int, seed: int) -> np.ndarray:
     """Sign patterns (rows) to flip the question sums with: all of them, or a seeded sample."""
     if clusters <= EXACT_MAX_CLUSTERS:
         return np.array(list(itertools.product((1.0, -1.0), repeat=clusters)))
-    return _sampled_signs(clusters, MONTE_CARLO_FLIPS, seed)
-
-
-def _sampled_signs(clusters: int, draws: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    flips = rng.choice((1.0, -1.0), size=(draws, clusters))
+    flips = rng.choice((1.0, -1.0), size=(MONTE_CARLO_FLIPS, clusters))
     flips[0] = 1.0  # the observed pattern is one of the draws: p is never 0
     return flips
 
@@ -378,6 +377,10 @@ def power_of(baseline: float, rise: float, questions: int, per_question: int, *,
     the sign-flip test simulated up to ``EXACT_MAX_CLUSTERS`` questions, Student's t on K − 1
     degrees of freedom at the clustered effective sample size above (the module doc); 0 when the
     questions cannot reach ``alpha`` at all."""
+    if isinstance(per_question, bool) or not isinstance(per_question, (int, np.integer)) or per_question < 1:
+        raise ValueError(f"power_of needs a whole number of answers per question, 1 or more, got {per_question!r}")
+    if not 0 <= icc <= 1:
+        raise ValueError(f"power_of needs an intra-question correlation in [0, 1], got {icc!r}")
     if smallest_p(questions, sides) > alpha:
         return 0.0
     p1 = min(1.0, baseline + rise)
@@ -401,16 +404,41 @@ def _simulated_power(p0: float, p1: float, questions: int, per_question: int, ic
     u = np.random.default_rng(0).random((4, POWER_DRAWS, questions))
 
     def counts(p: float, rates: np.ndarray, answers: np.ndarray) -> np.ndarray:
-        if 0 < p < 1 and icc > 0:
+        if 0 < p < 1 and 0 < icc < 1:
             rate = stats.beta.ppf(rates, p * (1 / icc - 1), (1 - p) * (1 / icc - 1))
+        elif icc >= 1:  # all of a question's answers alike: the question is EM or not
+            rate = (rates < p).astype(float)
         else:
             rate = np.full_like(rates, p)
         return stats.binom.ppf(answers, per_question, rate)
 
     sums = counts(p1, u[0], u[1]) - counts(p0, u[2], u[3])
-    signs = _signs(questions, 0) if 2**questions <= POWER_FLIPS else _sampled_signs(questions, POWER_FLIPS, 0)
-    p = sign_flip_ps(sums, signs, "two-sided" if sides == 2 else "greater")
+    p = _exact_sign_flip_ps(sums, "two-sided" if sides == 2 else "greater")
     return float(np.mean(p <= alpha))
+
+
+def _exact_sign_flip_ps(sums: np.ndarray, alternative: str) -> np.ndarray:
+    """``sign_flip_ps`` over all 2^K sign patterns of each row, met in the middle: the null sums
+    are a + b over the 2^(K/2) partial sums a of the first half and b of the second, counted with
+    a binary search per row instead of forming all 2^K."""
+    half = sums.shape[1] // 2
+    firsts = sums[:, :half] @ _signs(half, 0).T
+    seconds = np.sort(sums[:, half:] @ _signs(sums.shape[1] - half, 0).T, axis=1)
+    observed = sums.sum(axis=1)
+    tol = 1e-9 * np.maximum(1.0, np.abs(sums).sum(axis=1))
+    total = firsts.shape[1] * seconds.shape[1]
+    out = np.empty(len(sums))
+    for r, (a, b) in enumerate(zip(firsts, seconds)):
+        def at_least(c: float) -> int:  # pairs with a + b >= c
+            return int(len(b) * len(a) - np.searchsorted(b, c - a, side="left").sum())
+
+        if alternative == "greater":
+            hits = at_least(observed[r] - tol[r])
+        else:
+            edge = abs(observed[r]) - tol[r]
+            hits = total if edge <= 0 else at_least(edge) + int(np.searchsorted(b, -edge - a, side="right").sum())
+        out[r] = hits / total
+    return out
 
 
 def detectable_rise(baseline: float, questions: int, per_question: int, *, icc: float = PRIOR_ICC,
