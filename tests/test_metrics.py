@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
-from emsteer.results.inference import cluster_rate_interval
+from emsteer.results.inference import cluster_rate_interval, clustered_difference
 from emsteer.results.metrics import (
     AnswerScore,
     Means,
@@ -175,3 +176,20 @@ def test_paired_difference_matching():
     assert paired_difference([], b).diff is None and paired_difference([], b).p_value is None
     with pytest.raises(ValueError, match="two answers"):
         paired_difference(a + a[:1], b)
+
+
+def test_the_printed_newcombe_interval_is_the_one_joined():
+    """The audit reads only the joined interval's ends; the Newcombe interval printed beside them is
+    the one joined in, never outside it (it was recomputed with a rounded normal quantile and could
+    stick out by 1e-9)."""
+    rng = random.Random(5)
+    for _ in range(20):
+        a, b = [], []
+        for q in range(8):
+            a += pairs([rng.random() < 0.05 for _ in range(10)], q=f"q{q}")
+            b += pairs([rng.random() < 0.3 for _ in range(10)], q=f"q{q}")
+        d = paired_difference(a, b)
+        joined = clustered_difference({f"q{q}": [(x.aligned == 10, y.aligned == 10) for x, y in zip(a, b) if x.question_id == f"q{q}"]
+                                       for q in range(8)})
+        assert joined is not None and d.newcombe == joined.newcombe
+        assert d.lo <= d.newcombe[0] and d.newcombe[1] <= d.hi

@@ -55,7 +55,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-Z_95 = 1.959964
+Z_95 = 1.959963984540054  # the normal 97.5% quantile, as stats.norm.ppf(0.975) gives it
 PRIOR_ICC = 0.05  # the intra-question correlation assumed where the data cannot tell (plans, rare EM)
 EXACT_MAX_CLUSTERS = 16  # 2^16 sign patterns: exact; above, Monte Carlo
 MONTE_CARLO_FLIPS = 10_000
