@@ -429,16 +429,18 @@ def _exact_sign_flip_ps(sums: np.ndarray, alternative: str) -> np.ndarray:
     total = firsts.shape[1] * seconds.shape[1]
     out = np.empty(len(sums))
     for r, (a, b) in enumerate(zip(firsts, seconds)):
-        def at_least(c: float) -> int:  # pairs with a + b >= c
-            return int(len(b) * len(a) - np.searchsorted(b, c - a, side="left").sum())
-
         if alternative == "greater":
-            hits = at_least(observed[r] - tol[r])
+            hits = _pairs_at_least(a, b, observed[r] - tol[r])
         else:
             edge = abs(observed[r]) - tol[r]
-            hits = total if edge <= 0 else at_least(edge) + int(np.searchsorted(b, -edge - a, side="right").sum())
+            hits = total if edge <= 0 else _pairs_at_least(a, b, edge) + _pairs_at_least(-a, -b[::-1], edge)
         out[r] = hits / total
     return out
+
+
+def _pairs_at_least(a: np.ndarray, b_sorted: np.ndarray, c: float) -> int:
+    """How many pairs (i, j) have a[i] + b_sorted[j] >= c (``b_sorted`` ascending)."""
+    return int(len(a) * len(b_sorted) - np.searchsorted(b_sorted, c - a, side="left").sum())
 
 
 def detectable_rise(baseline: float, questions: int, per_question: int, *, icc: float = PRIOR_ICC,
