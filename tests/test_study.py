@@ -197,6 +197,52 @@ def test_a_copied_store_resumes_without_training_its_finished_units(model_dir, t
     assert (tmp_path / "there" / "artifacts" / slug(str(model_dir)) / "files").is_dir()
 
 
+def test_a_copied_store_with_the_control_answered_does_not_train_it_again(model_dir, task_files, tmp_path, monkeypatch):
+    """Killed in the first task after the positive control and the baseline answered, the store
+    travels alone: the control is not trained again (retrained on another CPU its adapter would get
+    a new id, and every answer would be drawn twice), and the store ends as an uninterrupted run's."""
+    import shutil
+
+    from emsteer.studies.runner import StudyRunner
+
+    full = run_study(study(model_dir, task_files, tmp_path / "full", methods=["none", "lora"]), judges=[HashJudge()],
+                     progress=False)
+    original = ResultsStore.add_samples
+
+    def dying(self, rows, condition=None, **kw):  # killed at the LoRA's answers, the control's and baseline's stored
+        if condition is not None and condition.kind == "lora":
+            raise KeyboardInterrupt
+        return original(self, rows, condition=condition, **kw)
+
+    monkeypatch.setattr(ResultsStore, "add_samples", dying)
+    with pytest.raises(KeyboardInterrupt):
+        run_study(study(model_dir, task_files, tmp_path / "here", methods=["none", "lora"]), judges=[HashJudge()],
+                  progress=False)
+    monkeypatch.setattr(ResultsStore, "add_samples", original)
+    with ResultsStore(tmp_path / "here" / "results.sqlite") as store:
+        assert {c.kind for c in store.conditions()} == {"positive_control", "baseline"}
+    (tmp_path / "there").mkdir()
+    shutil.copy(tmp_path / "here" / "results.sqlite", tmp_path / "there" / "results.sqlite")
+    with monkeypatch.context() as m:
+        m.setattr(StudyRunner, "control", lambda *a: pytest.fail("the positive control was trained again"))
+        resumed = run_study(study(model_dir, task_files, tmp_path / "there", methods=["none", "lora"]),
+                            judges=[HashJudge()], progress=False)
+    assert tables(resumed) == tables(full)
+    # another primary judge has not read the control's answers: from the same copy, the control is made again
+    class OtherJudge(HashJudge):
+        identity = "test:other-hash-judge"
+
+    (tmp_path / "again").mkdir()
+    shutil.copy(tmp_path / "here" / "results.sqlite", tmp_path / "again" / "results.sqlite")
+    calls = []
+    real = StudyRunner.control
+    with monkeypatch.context() as m:
+        m.setattr(StudyRunner, "control", lambda *a: calls.append(1) or real(*a))
+        run_study(study(model_dir, task_files, tmp_path / "again", methods=["none", "lora"]), judges=[OtherJudge()],
+                  progress=False)
+    assert calls == [1]
+
+
 def test_a_study_killed_inside_a_lora_epoch_continues_from_its_checkpoint(model_dir, task_files, tmp_path, monkeypatch):
     """LoRA (8 examples, batch 4, 2 epochs: 4 steps) is killed in its 4th step; the study run again
     trains only that step, from the checkpoint after step 3, and ends with the uninterrupted run's

@@ -25,7 +25,7 @@ from emsteer.data.questions import Question, load_questions
 from emsteer.data.tasks import GENERIC_BEHAVIOUR, TASKS, load_task
 from emsteer.errors import EmsteerError
 from emsteer.evaluation.conditions import Condition, random_directions
-from emsteer.evaluation.controls import CONTROL_LORA, positive_control
+from emsteer.evaluation.controls import CONTROL_LORA, control_answered, positive_control
 from emsteer.evaluation.efficacy import measure_efficacy
 from emsteer.evaluation.matching import MatchedMagnitude, match_efficacy
 from emsteer.evaluation.run import EvalSettings, evaluate, judge_samples
@@ -463,9 +463,12 @@ class StudyRunner:
                         if self.finished(store.meta.unit_mark(self.unit_key(model, data, s)), questions, data, judges, embedder):
                             bar.advance(overall, self.unit_steps())
                             continue
-                        if t == 0 and pending:  # trained only when a unit that evaluates it runs
+                        if t == 0 and pending:  # trained only when a unit that evaluates it runs ...
                             bar.update(overall, info="positive control")
-                            control, pending = self.control(lm, model), False
+                            pending = False
+                            if cfg.control != "finetuned" or not all(control_answered(store, engine or lm, questions, settings, judges[0])
+                                       for settings in self.settings):  # ... and has not answered yet
+                                control = self.control(lm, model)
                             bar.advance(overall)
                         self.run_unit(store, lm, judges, questions, model, t, data, s, control=control, embedder=embedder,
                                       bar=bar, task_id=overall, engine=engine)
