@@ -463,12 +463,9 @@ class StudyRunner:
                         if self.finished(store.meta.unit_mark(self.unit_key(model, data, s)), questions, data, judges, embedder):
                             bar.advance(overall, self.unit_steps())
                             continue
-                        if t == 0 and pending:  # trained only when a unit that evaluates it runs ...
+                        if t == 0 and pending:  # trained only when a unit that evaluates it runs
                             bar.update(overall, info="positive control")
-                            pending = False
-                            if cfg.control != "finetuned" or not all(control_answered(store, engine or lm, questions, settings, judges[0])
-                                       for settings in self.settings):  # ... and has not answered yet
-                                control = self.control(lm, model)
+                            control, pending = self.control_for(store, lm, model, questions, judges[0], engine), False
                             bar.advance(overall)
                         self.run_unit(store, lm, judges, questions, model, t, data, s, control=control, embedder=embedder,
                                       bar=bar, task_id=overall, engine=engine)
@@ -508,6 +505,18 @@ class StudyRunner:
         """The model's positive control condition (trained once per model and cached)."""
         control = positive_control(lm, self.config.control, progress=self.progress, log=self.log)
         return None if control is None else replace(control, factors={**control.factors, "model": model})
+
+    def control_for(self, store: ResultsStore, lm: LoadedModel, model: str, questions: list[Question], judge,
+                    engine: VllmModel | None = None) -> Condition | None:
+        """The positive control the model's first task evaluates: None when the study has none, or
+        when ``store`` already holds its answers for every seed, judged by ``judge`` (a resumed
+        study on a machine that lost the cache: not trained again, ``control_answered``)."""
+        if self.config.control == "none":
+            return None
+        if self.config.control == "finetuned" and all(
+                control_answered(store, engine or lm, questions, settings, judge) for settings in self.settings):
+            return None
+        return self.control(lm, model)
 
     def run_unit(self, store: ResultsStore, lm: LoadedModel, judges, questions: list[Question], model: str, t: int,
                  data: TaskData, s: int, *, bar, task_id=None, control: Condition | None = None,
