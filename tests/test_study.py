@@ -225,9 +225,11 @@ def test_a_copied_store_with_the_control_answered_does_not_train_it_again(model_
     shutil.copy(tmp_path / "here" / "results.sqlite", tmp_path / "there" / "results.sqlite")
     with monkeypatch.context() as m:
         m.setattr(StudyRunner, "control", lambda *a: pytest.fail("the positive control was trained again"))
+        told = []
         resumed = run_study(study(model_dir, task_files, tmp_path / "there", methods=["none", "lora"]),
-                            judges=[HashJudge()], progress=False)
+                            judges=[HashJudge()], progress=False, log=told.append)
     assert tables(resumed) == tables(full)
+    assert [line for line in told if "Positive control" in line and "not trained again" in line]
     # another primary judge has not read the control's answers: from the same copy, the control is made again
     class OtherJudge(HashJudge):
         identity = "test:other-hash-judge"

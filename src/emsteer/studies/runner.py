@@ -515,6 +515,7 @@ class StudyRunner:
             return None
         if self.config.control == "finetuned" and all(
                 control_answered(store, engine or lm, questions, settings, judge) for settings in self.settings):
+            self.log(f"Positive control of {lm.name}: its answers are in the store, judged; not trained again.")
             return None
         return self.control(lm, model)
 
