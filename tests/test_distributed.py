@@ -138,37 +138,6 @@ def test_a_finished_store_copied_to_a_fresh_folder_runs_no_unit(cluster, serial,
         assert [c for c in tables(part)["conditions"] if '"control": "persona"' in c[3]]
 
 
-def test_a_copied_store_with_the_control_answered_gets_no_control_again(cluster, model_dir, task_file, tmp_path,
-                                                                       monkeypatch):
-    """A serial run killed after its finetuned control and baseline answered, resumed on Ray from
-    the store alone: no worker evaluates the control again (its part holds none), and the tables
-    end as an uninterrupted serial run's."""
-    import shutil
-
-    def finetuned(out):
-        cfg = small_study(model_dir, task_file, out)
-        return cfg.model_copy(update={"control": "finetuned", "seeds": [0]})
-
-    full = tables(run_study(finetuned(tmp_path / "full"), judges=[HashJudge()], progress=False))
-    original = ResultsStore.add_samples
-
-    def dying(self, rows, condition=None, **kw):
-        if condition is not None and condition.kind not in ("positive_control", "baseline"):
-            raise KeyboardInterrupt
-        return original(self, rows, condition=condition, **kw)
-
-    with monkeypatch.context() as m:
-        m.setattr(ResultsStore, "add_samples", dying)
-        with pytest.raises(KeyboardInterrupt):
-            run_study(finetuned(tmp_path / "here"), judges=[HashJudge()], progress=False)
-    (tmp_path / "there").mkdir()
-    shutil.copy(tmp_path / "here" / "results.sqlite", tmp_path / "there" / "results.sqlite")
-    db = run_study_ray(finetuned(tmp_path / "there"), judges=[HashJudge()], progress=False)
-    assert tables(db) == full
-    [part] = (tmp_path / "there" / "parts").glob("*.sqlite")
-    assert not [c for c in tables(part)["conditions"] if c[2] == "positive_control"]
-
-
 def test_merging_a_part_twice_adds_nothing(tmp_path):
     part, main = tmp_path / "part.sqlite", tmp_path / "main.sqlite"
     with ResultsStore(part) as store:
@@ -251,7 +220,7 @@ def test_a_unit_steers_at_the_rho_the_study_already_matched(tmp_path):
     part = tmp_path / "part.sqlite"
     with ResultsStore(part) as store:  # a resumed unit's own record is kept
         store.meta.record_matched("mine", "lora", "held", {"rho": 0.5})
-    assert _unit(Runner(), [], [None], "m", 0, 0, None, str(part), None, matched, str(tmp_path / "study.sqlite")) == str(part)
+    assert _unit(Runner(), [], [None], "m", 0, 0, None, str(part), None, matched) == str(part)
     assert seen["rho"] == {"rho": 0.37}
     with ResultsStore(part, create=False) as store:
         assert store.meta.matched("mine", "lora", "held") == {"rho": 0.5}

@@ -221,8 +221,12 @@ def test_a_copied_store_with_the_control_answered_does_not_train_it_again(model_
     monkeypatch.setattr(ResultsStore, "add_samples", original)
     with ResultsStore(tmp_path / "here" / "results.sqlite") as store:
         assert {c.kind for c in store.conditions()} == {"positive_control", "baseline"}
-    (tmp_path / "there").mkdir()
-    shutil.copy(tmp_path / "here" / "results.sqlite", tmp_path / "there" / "results.sqlite")
+
+    def copy(to):
+        (tmp_path / to).mkdir()
+        return shutil.copy(tmp_path / "here" / "results.sqlite", tmp_path / to / "results.sqlite")
+
+    copy("there")
     with monkeypatch.context() as m:
         m.setattr(StudyRunner, "control", lambda *a: pytest.fail("the positive control was trained again"))
         told = []
@@ -230,19 +234,27 @@ def test_a_copied_store_with_the_control_answered_does_not_train_it_again(model_
                             judges=[HashJudge()], progress=False, log=told.append)
     assert tables(resumed) == tables(full)
     assert [line for line in told if "Positive control" in line and "not trained again" in line]
-    # another primary judge has not read the control's answers: from the same copy, the control is made again
+
+    # Killed after the control's answers but before all of them were judged (here: none were), or
+    # resumed with another primary judge: the stored answers are judged, still nothing is trained.
     class OtherJudge(HashJudge):
         identity = "test:other-hash-judge"
 
-    (tmp_path / "again").mkdir()
-    shutil.copy(tmp_path / "here" / "results.sqlite", tmp_path / "again" / "results.sqlite")
-    calls = []
-    real = StudyRunner.control
-    with monkeypatch.context() as m:
-        m.setattr(StudyRunner, "control", lambda *a: calls.append(1) or real(*a))
-        run_study(study(model_dir, task_files, tmp_path / "again", methods=["none", "lora"]), judges=[OtherJudge()],
-                  progress=False)
-    assert calls == [1]
+    for folder, judge in (("unjudged", HashJudge()), ("other-judge", OtherJudge())):
+        db = copy(folder)
+        with ResultsStore(db) as store:
+            [control] = [c.id for c in store.conditions() if c.kind == "positive_control"]
+            store.db.execute("DELETE FROM judgments WHERE sample_id IN (SELECT id FROM samples WHERE condition_id = ?)",
+                             (control,))
+            store.db.commit()
+        with monkeypatch.context() as m:
+            m.setattr(StudyRunner, "control", lambda *a: pytest.fail("the positive control was trained again"))
+            again = run_study(study(model_dir, task_files, tmp_path / folder, methods=["none", "lora"]),
+                              judges=[judge], progress=False)
+        with ResultsStore(again, create=False) as store:
+            assert not store.unjudged("aligned", judge.identity, [control])
+            assert [c.kind for c in store.conditions()].count("positive_control") == 1
+    assert tables(tmp_path / "unjudged" / "results.sqlite") == tables(full)
 
 
 def test_a_study_killed_inside_a_lora_epoch_continues_from_its_checkpoint(model_dir, task_files, tmp_path, monkeypatch):

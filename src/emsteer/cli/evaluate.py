@@ -238,8 +238,8 @@ def run(
     device: DeviceOpt = "cpu",
 ) -> None:
     """The main job: does steering induce emergent misalignment? Offline, on 2 CPU cores about 10 minutes
-    with AMX (bf16) and 13-30 without (measured: 9 min 27 s; 13 min 20 s on an AVX-512 Xeon, 22-29 min on
-    AVX2 EPYCs), most of it the positive control, trained once and cached.
+    with AMX (bf16) and 13-29 without (measured: 9 min 27 s; 13 min 20 s on an AVX-512 Xeon, 21 min 37 s
+    and 28 min 42 s on two AVX2 EPYCs), most of it the positive control, trained once and cached.
 
     Trains an optimized steering vector and a LoRA adapter on emsteer's own quietly dangerous
     everyday-advice task, asks the bundled model everyday questions unsteered, steered at several

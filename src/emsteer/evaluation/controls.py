@@ -89,16 +89,15 @@ def finetuned_control(lm, *, root: Path | None = None, progress: bool = True,
     return where
 
 
-def control_answered(store, lm, questions, settings, judge) -> bool:
-    """Whether ``store`` already holds the finetuned control's answers for ``lm`` (the model, or the
-    engine that answers for it) under ``settings``, every one judged by ``judge``.
+def stored_control(store, lm, questions, settings):
+    """The finetuned control's condition in ``store`` for ``lm`` (the model, or the engine that
+    answers for it) under ``settings``, when it holds every planned answer (else None).
 
-    Its adapter is then not needed again. Retrained where the cache was lost, on another CPU, its
-    weights differ in the last bits: a new adapter id, a new condition, and every answer drawn a
-    second time beside the first (the labels read the first).
+    Its adapter is then not needed again: judging those answers needs none. Retrained where the
+    cache was lost, on another CPU, its weights differ in the last bits: a new adapter id, a new
+    condition, and every answer drawn a second time beside the first (the labels read the first).
     """
-    from emsteer.evaluation.run import metrics_to_judge, plan_samples
-    from emsteer.judging.prompts import with_default_judges
+    from emsteer.evaluation.run import plan_samples
 
     probe = Condition(CONTROL_NAME, control="positive").record(lm, settings.sampling, settings.seed).spec
     same = {k: v for k, v in probe.items() if k != "adapter_id"}
@@ -107,12 +106,10 @@ def control_answered(store, lm, questions, settings, judge) -> bool:
         if rec.kind != POSITIVE_CONTROL or "system" in rec.spec or rec.spec.get("adapter_id") is None:
             continue  # not the finetuned control
         if {k: v for k, v in rec.spec.items() if k != "adapter_id"} != same:
-            continue
-        have = {(s.question_id, s.paraphrase_index, s.sample_index) for s in store.samples(rec.id)}
-        metrics = metrics_to_judge(with_default_judges(questions), settings.metrics)
-        if planned <= have and not any(store.unjudged(m, judge.identity, [rec.id]) for m in metrics):
-            return True
-    return False
+            continue  # another model, revision, dtype, engine, sampling or seed
+        if planned <= {(s.question_id, s.paraphrase_index, s.sample_index) for s in store.samples(rec.id)}:
+            return rec
+    return None
 
 
 def positive_control(lm, kind: str = "finetuned", *, root: Path | None = None, progress: bool = True,

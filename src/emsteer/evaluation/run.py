@@ -10,7 +10,7 @@ between conditions are paired.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -202,12 +202,6 @@ def record_judge(store: ResultsStore, judge: Judge) -> None:
                             injection=remembered_injection(judge.identity))
 
 
-def metrics_to_judge(questions: Iterable[Question], metrics: Sequence[str] | None = None) -> list[str]:
-    """The metrics the questions' judge prompts define, or those of them in ``metrics``."""
-    defined = sorted({m for q in questions for m in q.judge_prompts})
-    return defined if metrics is None else [m for m in defined if m in metrics]
-
-
 def judge_samples(
     store: ResultsStore,
     questions: Sequence[Question],
@@ -228,9 +222,10 @@ def judge_samples(
     words), past the judgment cache; a new answer replaces the unscored one.
     """
     by_id = {q.id: q for q in (with_default_judges(questions) if default_judges else questions)}
+    defined = sorted({m for q in by_id.values() for m in q.judge_prompts})
     todo: list[tuple[str, SampleRecord, str]] = []  # (metric, sample, judge prompt)
     redo: list[tuple[str, SampleRecord, str]] = []
-    for metric in metrics_to_judge(by_id.values(), metrics):
+    for metric in defined if metrics is None else [m for m in defined if m in metrics]:
         pending = [(todo, s) for s in store.unjudged(metric, judge.identity, condition_ids)]
         if rejudge_missing:
             pending += [(redo, s) for s in store.unscored(metric, judge.identity, condition_ids)]

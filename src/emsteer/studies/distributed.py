@@ -12,8 +12,9 @@ in grid order as it finishes (results/merge.py: a set union over deterministic k
   store marks finished is skipped (its worker only loads the model);
 - positive controls are Ray tasks too, one per model, before the units that evaluate them; a
   model whose every such unit the store marks finished gets none (should its mark prove stale,
-  the unit's worker trains the control itself), and none is trained where the study's store
-  already holds its answers, judged (workers only read that store).
+  the unit's worker trains the control itself). Unlike the serial runner, a worker cannot see the
+  study's store, so where the cache lost a control whose answers the store holds it is trained
+  again, and on another CPU answered again beside them: resume such a study serially.
 
 Workers read and write the study's output folder (parts, artifacts, adapters) and the emsteer
 cache (positive-control adapters): on a multi-machine cluster both must be on a shared
@@ -52,25 +53,21 @@ def _worker_log(message: str) -> None:
     print(message, flush=True)  # Ray forwards a worker's stdout to the driver
 
 
-def _control(runner: StudyRunner, model: str, questions, db: str):
-    """The model's positive control (None: none to evaluate), checked against the study's store
-    ``db``, which the worker only reads."""
-    lm, judges = runner.load(model)
-    with ResultsStore(db, create=False) as store:
-        return runner.control_for(store, lm, model, questions, judges[0])
+def _control(runner: StudyRunner, model: str):
+    lm, _ = runner.load(model)
+    return runner.control(lm, model)
 
 
 def _unit(runner: StudyRunner, questions, tasks, model: str, t: int, s: int, control, part: str, mark,
-          matched: dict | None, db: str) -> str:
-    """Run one unit into the store ``part``; "" when the study's store ``db`` marks it finished
-    (``mark``). ``matched``: the study's recorded matched-efficacy searches, which the unit steers at."""
+          matched: dict | None = None) -> str:
+    """Run one unit into the store ``part``; "" when the study's store marks it finished (``mark``).
+    ``matched``: the study's recorded matched-efficacy searches, which the unit steers at."""
     lm, judges = runner.load(model)
     embedder = runner.embedder()
     if runner.finished(mark, questions, tasks[t], judges, embedder):
         return ""
-    if t == 0 and control is None and runner.config.control != "none":  # none prepared (or none needed): the mark may be stale
-        with ResultsStore(db, create=False) as store:
-            control = runner.control_for(store, lm, model, questions, judges[0])
+    if t == 0 and control is None and runner.config.control != "none":  # skipped up front, but the mark is stale
+        control = runner.control(lm, model)
     with ResultsStore(part) as store, progress_bar(False) as bar:
         store.meta.adopt_matched(matched or {})
         runner.run_unit(store, lm, judges, questions, model, t, tasks[t], s, bar=bar,
@@ -162,7 +159,7 @@ def run_study_ray(config: StudyConfig, *, workers: int | None = None, address: s
                 if wanted:
                     bar.update(overall, info="positive controls")
                     log(f"Preparing the positive control of {', '.join(wanted)}")
-                    refs = {model: control_task.remote(runner_ref, model, questions_ref, str(db)) for model in wanted}
+                    refs = {model: control_task.remote(runner_ref, model) for model in wanted}
                     for model, ref in refs.items():
                         controls[model] = _get(ray, ref)
                         bar.advance(overall)
@@ -172,7 +169,7 @@ def run_study_ray(config: StudyConfig, *, workers: int | None = None, address: s
                     part = parts / f"{i:04d}-{slug(model)}-{slug(tasks[t].name)}-s{cfg.seeds[s]}.sqlite"
                     mark = store.meta.unit_mark(runner.unit_key(model, tasks[t], s))
                     ref = unit_task.remote(runner_ref, questions_ref, tasks_ref, model, t, s, controls[model], str(part),
-                                           mark, matched, str(db))
+                                           mark, matched)
                     pending[ref] = i
                 _merge_in_order(ray, pending, store, bar, overall)  # parts carry the meta (judge) too
                 bar.update(overall, info="done")

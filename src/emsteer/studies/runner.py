@@ -25,7 +25,7 @@ from emsteer.data.questions import Question, load_questions
 from emsteer.data.tasks import GENERIC_BEHAVIOUR, TASKS, load_task
 from emsteer.errors import EmsteerError
 from emsteer.evaluation.conditions import Condition, random_directions
-from emsteer.evaluation.controls import CONTROL_LORA, control_answered, positive_control
+from emsteer.evaluation.controls import CONTROL_LORA, positive_control, stored_control
 from emsteer.evaluation.efficacy import measure_efficacy
 from emsteer.evaluation.matching import MatchedMagnitude, match_efficacy
 from emsteer.evaluation.run import EvalSettings, evaluate, judge_samples
@@ -465,7 +465,7 @@ class StudyRunner:
                             continue
                         if t == 0 and pending:  # trained only when a unit that evaluates it runs
                             bar.update(overall, info="positive control")
-                            control, pending = self.control_for(store, lm, model, questions, judges[0], engine), False
+                            control, pending = self.control_for(store, lm, model, questions, engine), False
                             bar.advance(overall)
                         self.run_unit(store, lm, judges, questions, model, t, data, s, control=control, embedder=embedder,
                                       bar=bar, task_id=overall, engine=engine)
@@ -506,16 +506,16 @@ class StudyRunner:
         control = positive_control(lm, self.config.control, progress=self.progress, log=self.log)
         return None if control is None else replace(control, factors={**control.factors, "model": model})
 
-    def control_for(self, store: ResultsStore, lm: LoadedModel, model: str, questions: list[Question], judge,
+    def control_for(self, store: ResultsStore, lm: LoadedModel, model: str, questions: list[Question],
                     engine: VllmModel | None = None) -> Condition | None:
         """The positive control the model's first task evaluates: None when the study has none, or
-        when ``store`` already holds its answers for every seed, judged by ``judge`` (a resumed
-        study on a machine that lost the cache: not trained again, ``control_answered``)."""
+        when ``store`` already holds its answers for every seed (``stored_control``: a resumed study
+        on a machine that lost the cache judges them and trains nothing)."""
         if self.config.control == "none":
             return None
         if self.config.control == "finetuned" and all(
-                control_answered(store, engine or lm, questions, settings, judge) for settings in self.settings):
-            self.log(f"Positive control of {lm.name}: its answers are in the store, judged; not trained again.")
+                stored_control(store, engine or lm, questions, settings) for settings in self.settings):
+            self.log(f"Positive control of {lm.name}: its answers are in the store; not trained again.")
             return None
         return self.control(lm, model)
 
@@ -528,9 +528,15 @@ class StudyRunner:
         cfg = self.config
         seed, settings = cfg.seeds[s], self.settings[s]
         self.adapter_nll.clear()  # measured on this unit's held-out set, for this unit only
-        # The control belongs to the model, not to a task: evaluated once per seed.
+        # The control belongs to the model, not to a task: evaluated once per seed, or where the store
+        # holds its answers (drawn with an adapter this machine may not have), only judged.
         controls = []
-        if control is not None and t == 0:
+        stored = stored_control(store, engine or lm, questions, settings) if t == 0 and cfg.control == "finetuned" else None
+        if stored is not None:
+            judge_samples(store, questions, judges[0], condition_ids=[stored.id], embedder=embedder,
+                          chunk=settings.judge_chunk, metrics=settings.metrics,
+                          rejudge_missing=settings.rejudge_missing, progress=self.progress)
+        elif control is not None and t == 0:
             controls = [replace(control, name=control.name + self._suffix(model, None, seed),
                                 factors={**control.factors, "seed": seed})]
         # What needs nothing built is answered first: a run stopped while training (hours of it for
