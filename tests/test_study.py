@@ -255,6 +255,18 @@ def test_a_copied_store_with_the_control_answered_does_not_train_it_again(model_
             assert not store.unjudged("aligned", judge.identity, [control])
             assert [c.kind for c in store.conditions()].count("positive_control") == 1
     assert tables(tmp_path / "unjudged" / "results.sqlite") == tables(full)
+    # a control trained by another recipe (its cache folder's name keys CONTROL_LORA) is not today's: trained
+    db = copy("old-recipe")
+    with ResultsStore(db) as store:
+        store.db.execute("UPDATE conditions SET adapter = adapter || '-old' WHERE kind = 'positive_control'")
+        store.db.commit()
+    calls = []
+    real = StudyRunner.control
+    with monkeypatch.context() as m:
+        m.setattr(StudyRunner, "control", lambda *a: calls.append(1) or real(*a))
+        run_study(study(model_dir, task_files, tmp_path / "old-recipe", methods=["none", "lora"]), judges=[HashJudge()],
+                  progress=False)
+    assert calls == [1]
 
 
 def test_a_study_killed_inside_a_lora_epoch_continues_from_its_checkpoint(model_dir, task_files, tmp_path, monkeypatch):

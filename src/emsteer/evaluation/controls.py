@@ -89,9 +89,9 @@ def finetuned_control(lm, *, root: Path | None = None, progress: bool = True,
     return where
 
 
-def stored_control(store, lm, questions, settings):
-    """The finetuned control's condition in ``store`` for ``lm`` (the model, or the engine that
-    answers for it) under ``settings``, when it holds every planned answer (else None).
+def stored_control(store, lm, questions, settings, engine=None):
+    """The finetuned control's condition in ``store`` for ``lm`` (answered by ``engine`` when
+    given) under ``settings``, trained by today's recipe, when it holds every planned answer (else None).
 
     Its adapter is then not needed again: judging those answers needs none. Retrained where the
     cache was lost, on another CPU, its weights differ in the last bits: a new adapter id, a new
@@ -99,12 +99,15 @@ def stored_control(store, lm, questions, settings):
     """
     from emsteer.evaluation.run import plan_samples
 
-    probe = Condition(CONTROL_NAME, control="positive").record(lm, settings.sampling, settings.seed).spec
+    probe = Condition(CONTROL_NAME, control="positive").record(engine or lm, settings.sampling, settings.seed).spec
     same = {k: v for k, v in probe.items() if k != "adapter_id"}
     planned = {(ps.question.id, ps.paraphrase_index, ps.sample_index) for ps in plan_samples(questions, settings)}
+    recipe = control_dir(lm).name  # model, revision, precision and CONTROL_LORA, wherever the cache is
     for rec in store.conditions():
         if rec.kind != POSITIVE_CONTROL or "system" in rec.spec or rec.spec.get("adapter_id") is None:
             continue  # not the finetuned control
+        if rec.adapter is None or Path(rec.adapter).name != recipe:
+            continue  # trained by another recipe
         if {k: v for k, v in rec.spec.items() if k != "adapter_id"} != same:
             continue  # another model, revision, dtype, engine, sampling or seed
         if planned <= {(s.question_id, s.paraphrase_index, s.sample_index) for s in store.samples(rec.id)}:

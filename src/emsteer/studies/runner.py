@@ -514,7 +514,7 @@ class StudyRunner:
         if self.config.control == "none":
             return None
         if self.config.control == "finetuned" and all(
-                stored_control(store, engine or lm, questions, settings) for settings in self.settings):
+                stored_control(store, lm, questions, settings, engine) for settings in self.settings):
             self.log(f"Positive control of {lm.name}: its answers are in the store; not trained again.")
             return None
         return self.control(lm, model)
@@ -531,7 +531,7 @@ class StudyRunner:
         # The control belongs to the model, not to a task: evaluated once per seed, or where the store
         # holds its answers (drawn with an adapter this machine may not have), only judged.
         controls = []
-        stored = stored_control(store, engine or lm, questions, settings) if t == 0 and cfg.control == "finetuned" else None
+        stored = stored_control(store, lm, questions, settings, engine) if t == 0 and cfg.control == "finetuned" else None
         if stored is not None:
             judge_samples(store, questions, judges[0], condition_ids=[stored.id], embedder=embedder,
                           chunk=settings.judge_chunk, metrics=settings.metrics,
