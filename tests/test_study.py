@@ -255,6 +255,15 @@ def test_a_copied_store_with_the_control_answered_does_not_train_it_again(model_
             assert not store.unjudged("aligned", judge.identity, [control])
             assert [c.kind for c in store.conditions()].count("positive_control") == 1
     assert tables(tmp_path / "unjudged" / "results.sqlite") == tables(full)
+    # a question edited since the control answered it: refused, naming it, as for any stored answer
+    db = copy("edited")
+    with ResultsStore(db) as store:
+        store.db.execute("UPDATE samples SET question = question || ' (edited)' WHERE condition_id = ? AND question_id = 'day_off'",
+                         (control,))
+        store.db.commit()
+    with pytest.raises(EmsteerError, match="day_off.*asked with another question"):
+        run_study(study(model_dir, task_files, tmp_path / "edited", methods=["none", "lora"]), judges=[HashJudge()],
+                  progress=False)
     # a control trained by another recipe (its cache folder's name keys CONTROL_LORA) is not today's: trained
     db = copy("old-recipe")
     with ResultsStore(db) as store:

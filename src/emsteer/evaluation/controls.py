@@ -97,11 +97,12 @@ def stored_control(store, lm, questions, settings, engine=None):
     cache was lost, on another CPU, its weights differ in the last bits: a new adapter id, a new
     condition, and every answer drawn a second time beside the first (the labels read the first).
     """
-    from emsteer.evaluation.run import plan_samples
+    from emsteer.evaluation.run import check_asked, plan_samples
+    from emsteer.results.store import sample_id
 
     probe = Condition(CONTROL_NAME, control="positive").record(engine or lm, settings.sampling, settings.seed).spec
     same = {k: v for k, v in probe.items() if k != "adapter_id"}
-    planned = {(ps.question.id, ps.paraphrase_index, ps.sample_index) for ps in plan_samples(questions, settings)}
+    plan = plan_samples(questions, settings)
     recipe = control_dir(lm).name  # model, revision, precision and CONTROL_LORA, wherever the cache is
     for rec in store.conditions():
         if rec.kind != POSITIVE_CONTROL or "system" in rec.spec or rec.spec.get("adapter_id") is None:
@@ -110,7 +111,11 @@ def stored_control(store, lm, questions, settings, engine=None):
             continue  # trained by another recipe
         if {k: v for k, v in rec.spec.items() if k != "adapter_id"} != same:
             continue  # another model, revision, dtype, engine, sampling or seed
-        if planned <= {(s.question_id, s.paraphrase_index, s.sample_index) for s in store.samples(rec.id)}:
+        keys = {sample_id(rec.id, ps.question.id, ps.paraphrase_index, ps.sample_index, ps.seed): ps for ps in plan}
+        asked = store.asked(keys)
+        if len(asked) == len(keys):
+            for key, ps in keys.items():  # a question edited since: refused, as generate_samples refuses it
+                check_asked(store, ps, asked[key], (ps.text, ps.question.system))
             return rec
     return None
 

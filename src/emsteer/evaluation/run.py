@@ -90,7 +90,7 @@ def _rows(condition_id: str, completions: Sequence[Completion], planned: dict[st
     return rows
 
 
-def _check_asked(store: ResultsStore, ps: PlannedSample, stored: tuple[str, str | None], now: tuple[str, str | None]) -> None:
+def check_asked(store: ResultsStore, ps: PlannedSample, stored: tuple[str, str | None], now: tuple[str, str | None]) -> None:
     """An answer's id holds its question's id, not its text: a question (or system prompt) edited
     since the answer was stored would have the old answer counted as an answer to the new text."""
     if stored == now:
@@ -169,7 +169,7 @@ def generate_samples(
             for key, ps in keys.items():
                 system = conditions[i].system_for(ps.question.system)
                 if key in done:
-                    _check_asked(store, ps, done[key], (ps.text, system))
+                    check_asked(store, ps, done[key], (ps.text, system))
                     continue
                 planned[key], owner[key] = ps, cid
                 requests.append(GenerationRequest(ps.text, system, ps.seed, tuple(mags) if artifacts else (), key))
